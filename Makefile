@@ -1,0 +1,49 @@
+# regionmap — two commands: `make run` and `make test`.
+# Works on Linux and macOS; on Windows use `pip install -r requirements.txt` and
+# `streamlit run app.py` (the app prepares what is missing itself).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run setup test lint format bench geo db clean help
+
+help:
+	@echo "make run    set up (venv, requirements, boundary layers, database) and start the app"
+	@echo "make test   ruff (lint + format check), then pytest, browser test included"
+	@echo "make bench  run the benchmark harness (bench/), report in bench/results/"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $(STAMP)
+
+geo: $(STAMP)
+	@test -f geo/manifest.json || $(BIN)/python -m regionmap geo build
+
+db: $(STAMP)
+	@test -f data/regionmap.duckdb || $(BIN)/python -m regionmap db init
+
+setup: geo db
+
+run: setup
+	$(BIN)/streamlit run app.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf geo/*.parquet geo/*.geojson geo/manifest.json static/layers data/regionmap.duckdb*

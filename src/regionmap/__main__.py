@@ -1,0 +1,86 @@
+"""Command line: ``python -m regionmap geo build|db ...|report ...|settings``.
+
+Each subcommand is a thin wrapper: the work lives in the package modules.
+Exit code 0 on success, 1 when the input is refused (with a message on
+standard error that says what and where), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m regionmap", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    # geo ------------------------------------------------------------------
+    geo = sub.add_parser("geo", help="boundary layers").add_subparsers(dest="action", required=True)
+    build = geo.add_parser("build", help="build the boundary layers from an N03 source")
+    build.add_argument("--source", help="path or URL of the N03 source (default: MLIT download)")
+    build.add_argument("--out", help="output folder (default: geo/)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    # db -------------------------------------------------------------------
+    db = sub.add_parser("db", help="the policy database").add_subparsers(dest="action", required=True)
+    for name, text in [
+        ("init", "create the database (reference, document facts, sample figures)"),
+        ("import", "import a CSV or Excel file into a table"),
+        ("export", "export a table to CSV or Excel"),
+        ("history", "list the imports"),
+        ("undo", "undo the last import"),
+    ]:
+        p = db.add_parser(name, help=text)
+        p.add_argument("--db", help="database file (default: data/regionmap.duckdb)")
+        if name == "init":
+            p.add_argument("--force", action="store_true", help="recreate even if it exists")
+        if name == "import":
+            p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
+            p.add_argument("--table", help="target table (guessed from the headers if omitted)")
+            p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+            p.add_argument("--user", help="who is importing (recorded in the history)")
+        if name == "export":
+            p.add_argument("table", help="table name")
+            p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
+
+    # report ---------------------------------------------------------------
+    rep = sub.add_parser("report", help="PDF handouts per bureau or region")
+    which = rep.add_mutually_exclusive_group(required=True)
+    which.add_argument("--bureau", help="bureau code or id (e.g. 01 or sorachi)")
+    which.add_argument("--region", help="region code or id (e.g. 1 or doo)")
+    which.add_argument("--all", action="store_true", help="every bureau and region")
+    rep.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    rep.add_argument("--db", help="database file")
+    rep.add_argument("--lang", choices=["ja", "en"], default="ja")
+
+    # settings -------------------------------------------------------------
+    sub.add_parser("settings", help="list the settings, their values and environment variables")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "geo":
+        from regionmap.geo.build import cli_build
+
+        return cli_build(args)
+    if args.command == "db":
+        from regionmap.importer import cli
+
+        return cli(args)
+    if args.command == "report":
+        from regionmap.report import cli
+
+        return cli(args)
+    if args.command == "settings":
+        from regionmap import settings
+
+        for s in settings.describe():
+            print(f"{s['env']}={s['value']}\n    {s['help']} (default: {s['default']})")
+        return 0
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The committed reference tables: regions, bureaus and municipalities.
+
+They live in ``data/reference/`` as CSV (codes, Japanese and English names,
+seats, membership) and are the single source for every other module.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from regionmap.settings import REFERENCE_DIR
+
+_STR = {"dtype": str, "keep_default_na": False}
+
+
+@cache
+def regions() -> pd.DataFrame:
+    """The 6 cooperation regions (連携地域), in the plan's order.
+
+    Columns: ``region_code`` (str, "1".."6"), ``region_id`` (slug used in URLs),
+    ``name_ja``, ``name_en``, ``seat_bureau_code``, ``sort_order`` (int).
+    """
+    df = pd.read_csv(REFERENCE_DIR / "regions.csv", **_STR)
+    df["sort_order"] = df["sort_order"].astype(int)
+    return df
+
+
+@cache
+def bureaus() -> pd.DataFrame:
+    """The 14 bureaus (総合振興局・振興局), in the official order.
+
+    Columns: ``bureau_code`` ("01".."14"), ``bureau_id`` (slug), ``name_ja``,
+    ``short_ja``, ``name_en``, ``kind_ja``, ``kind_en``, ``seat_ja``,
+    ``seat_code``, ``region_code``, ``municipality_count`` (int).
+    """
+    df = pd.read_csv(REFERENCE_DIR / "bureaus.csv", **_STR)
+    df["municipality_count"] = df["municipality_count"].astype(int)
+    return df
+
+
+@cache
+def municipalities() -> pd.DataFrame:
+    """Municipalities, Sapporo's wards and the Northern Territories villages.
+
+    Columns: ``code`` (5-digit), ``code6`` (with check digit), ``name_ja``,
+    ``district_ja`` (郡, or 札幌市 for wards), ``bureau_code``, ``region_code``,
+    ``kind`` (``municipality``, ``ward`` or ``northern_territory``),
+    ``parent_code`` (01100 for wards).
+    """
+    from regionmap.codes import to_code6
+
+    df = pd.read_csv(REFERENCE_DIR / "municipalities.csv", **_STR)
+    df.insert(1, "code6", df["code"].map(to_code6))
+    region_of = bureaus().set_index("bureau_code")["region_code"]
+    df.insert(df.columns.get_loc("bureau_code") + 1, "region_code", df["bureau_code"].map(region_of))
+    return df

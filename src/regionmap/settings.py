@@ -1,0 +1,136 @@
+"""One registry of settings, with defaults, help and validation.
+
+Every setting can be overridden by an environment variable ``REGIONMAP_<NAME>``
+(upper case). Paths default to places inside the project folder, found from
+this file's location, never from the current directory.
+
+Examples
+--------
+>>> from regionmap import settings
+>>> settings.get("geo_dir").name
+'geo'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The project folder (the one holding ``app.py``), found from this file.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: Committed reference tables and the project's own source data.
+DATA_DIR = PROJECT_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+
+#: MLIT's official N03 download for Hokkaido (prefecture 01), vintage 2024-01-01.
+MLIT_N03_URL = "https://nlftp.mlit.go.jp/ksj/gml/data/N03/N03-2024/N03-20240101_01_GML.zip"
+MLIT_N03_VINTAGE = "2024-01-01"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named setting: its default, a one-line help text and a parser."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env_var(self) -> str:
+        return "REGIONMAP_" + self.name.upper()
+
+
+def _path(value: str) -> Path:
+    return Path(value).expanduser()
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in {"1", "true", "yes", "on"}:
+        return True
+    if v in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a yes/no value, got {value!r}")
+
+
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n <= 0:
+        raise ValueError(f"expected a positive whole number, got {value!r}")
+    return n
+
+
+def _language(value: str) -> str:
+    v = value.strip().lower()
+    if v not in {"ja", "en"}:
+        raise ValueError(f"expected 'ja' or 'en', got {value!r}")
+    return v
+
+
+REGISTRY: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting("geo_dir", PROJECT_ROOT / "geo", "Folder of the built boundary layers.", _path),
+        Setting(
+            "boundary_source",
+            MLIT_N03_URL,
+            "N03 source for `geo build`: a path or URL (GeoJSON, TopoJSON, Shapefile or MLIT zip).",
+        ),
+        Setting("db_path", DATA_DIR / "regionmap.duckdb", "The DuckDB database file.", _path),
+        Setting(
+            "static_dir",
+            PROJECT_ROOT / "static",
+            "Folder Streamlit serves as /app/static (compact map layers are written there).",
+            _path,
+        ),
+        Setting(
+            "hide_northern_territories",
+            False,
+            "Hide the six Northern Territories villages (drawn within Nemuro by default).",
+            _bool,
+        ),
+        Setting("language", "ja", "Default interface language: ja or en.", _language),
+        Setting("max_upload_mb", 20, "Largest file the importer accepts, in MB.", _positive_int),
+        Setting("max_rows", 100_000, "Most rows one imported file may have.", _positive_int),
+        Setting("history_keep", 20, "How many previous database versions to keep for undo.", _positive_int),
+    ]
+}
+
+
+def get(name: str) -> Any:
+    """Return the value of setting ``name``, from its environment variable or default.
+
+    Raises
+    ------
+    KeyError
+        If there is no such setting.
+    ValueError
+        If the environment variable holds a value the setting does not accept; the
+        message names the variable.
+    """
+    setting = REGISTRY[name]
+    raw = os.environ.get(setting.env_var)
+    if raw is None or raw == "":
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise ValueError(f"{setting.env_var}: {exc}") from None
+
+
+def describe() -> list[dict[str, str]]:
+    """All settings with their current value, default and help (for docs and the CLI)."""
+    return [
+        {
+            "name": s.name,
+            "env": s.env_var,
+            "value": str(get(s.name)),
+            "default": str(s.default),
+            "help": s.help,
+        }
+        for s in REGISTRY.values()
+    ]
