@@ -1,0 +1,72 @@
+"""Shared fixtures.
+
+The whole test session runs against its own boundary layers and database in a
+temporary folder (never the developer's ``geo/`` or ``data/``): the
+``REGIONMAP_*`` environment variables are pointed there before any test runs,
+so AppTests and subprocesses see the same files.
+
+The N03 source is ``REGIONMAP_BOUNDARY_SOURCE`` if set to a local file, else
+the copy in ``../shared/data/boundaries/``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from regionmap.settings import PROJECT_ROOT
+
+SHARED_BOUNDARIES = PROJECT_ROOT.parent / "shared" / "data" / "boundaries"
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="regionmap-tests-"))
+
+
+def _local_source() -> Path:
+    env = os.environ.get("REGIONMAP_BOUNDARY_SOURCE", "")
+    if env and Path(env).is_file():
+        return Path(env)
+    return SHARED_BOUNDARIES / "N03-21_01_210101.geojson"
+
+
+def pytest_configure(config):
+    os.environ["REGIONMAP_GEO_DIR"] = str(_SESSION_DIR / "geo")
+    os.environ["REGIONMAP_DB_PATH"] = str(_SESSION_DIR / "data" / "regionmap.duckdb")
+    os.environ["REGIONMAP_STATIC_DIR"] = str(_SESSION_DIR / "static")
+    os.environ["REGIONMAP_BOUNDARY_SOURCE"] = str(_local_source())
+
+
+@pytest.fixture(scope="session")
+def n03_geojson() -> Path:
+    """The local N03 GeoJSON copy (Hokkaido, 2021-01-01)."""
+    path = _local_source()
+    if not path.is_file():
+        pytest.fail(f"N03 test copy not found at {path}; set REGIONMAP_BOUNDARY_SOURCE")
+    return path
+
+
+@pytest.fixture(scope="session")
+def n03_topojson(n03_geojson: Path) -> Path:
+    return n03_geojson.with_suffix(".topojson")
+
+
+@pytest.fixture(scope="session")
+def geo_dir(n03_geojson: Path) -> Path:
+    """Boundary layers built once per session into the session's geo folder."""
+    from regionmap.geo.build import build
+
+    out = Path(os.environ["REGIONMAP_GEO_DIR"])
+    if not (out / "manifest.json").is_file():
+        build(str(n03_geojson), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def db_path(geo_dir: Path) -> Path:
+    """The session's database, created once with the reference, document facts and sample."""
+    from regionmap.database import ensure_database
+
+    path = Path(os.environ["REGIONMAP_DB_PATH"])
+    ensure_database(path)
+    return path
