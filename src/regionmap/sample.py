@@ -694,9 +694,8 @@ def _check_evacuees(df: pd.DataFrame, tolerance: float) -> list[str]:
             f"evacuees: {as_of} total {total} persons, document says about {expected} "
             f"(tolerance {tolerance:.0%})"
         )
-    bureau_of = dict(
-        zip(reference.municipalities()["code"], reference.municipalities()["bureau_code"])
-    )
+    ref = reference.municipalities()
+    bureau_of = dict(zip(ref["code"], ref["bureau_code"], strict=True))
     in_sapporo_area = rows["municipality_code"].map(bureau_of).eq(ISHIKARI)
     share = rows.loc[in_sapporo_area, "persons"].sum() / total if total else 0.0
     if share <= 0.5:
