@@ -1,0 +1,1 @@
+"""regionmap's benchmark harness: ``python -m bench [--quick] [--only NAME]`` (see bench/__main__.py)."""
