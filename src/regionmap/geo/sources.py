@@ -140,7 +140,7 @@ def download(url: str, dest_dir: Path, *, progress: Progress | None = None, time
 
     name = Path(unquote(urlparse(url).path)).name or "n03-download"
     dest = dest_dir / name
-    done = 0
+    done = total = 0
     try:
         with requests.get(url, stream=True, timeout=(min(timeout, 15.0), timeout)) as resp:
             resp.raise_for_status()
@@ -159,6 +159,12 @@ def download(url: str, dest_dir: Path, *, progress: Progress | None = None, time
         code = exc.response.status_code if exc.response is not None else "?"
         raise BoundaryError(
             f"download failed: the server answered HTTP {code}. {HOW_TO_FIX}", source=url
+        ) from None
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        promised = f"promised {total:,} bytes but " if total else ""
+        raise BoundaryError(
+            f"download was cut off: the server {promised}closed the connection early. {HOW_TO_FIX}",
+            source=url,
         ) from None
     except requests.RequestException as exc:
         reason = _short_reason(exc)
@@ -299,15 +305,21 @@ def _read_json_bytes(data: bytes, *, location: str, label: str, name: str, kind:
     if not data.strip():
         raise BoundaryError("the file is empty", source=label)
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 4:
+            raise BoundaryError(
+                "the file is truncated: it ends in the middle of a character", source=label
+            ) from None
         raise BoundaryError(
             f"not UTF-8 text at byte {exc.start}; a GeoJSON/TopoJSON file must be UTF-8 "
             "(is the file corrupt?)",
             source=label,
         ) from None
+    try:
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        at_end = exc.pos >= len(data.rstrip()) - 1
+        at_end = exc.pos >= len(text.rstrip()) - 1
         what = "the file is truncated" if at_end else "the file is corrupt"
         raise BoundaryError(
             f"{what}: not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
