@@ -404,6 +404,9 @@ def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     p = default_path(path)
     entries = _history_entries(p)
     df = pd.DataFrame(entries, columns=HISTORY_FIELDS)
+    for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
+                "undone_by", "undoes"):  # fmt: skip
+        df[col] = df[col].astype("Int64")
     target = _undo_target(entries, p)
     df["undoable"] = df["version"] == (target["version"] if target else -1)
     return df.sort_values("version", ascending=False, ignore_index=True)
@@ -1580,6 +1583,8 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
     period = OVERLAY_TABLES[table]["period"]
     vals = _VALUE_COLS[table]
     incoming = rows.reindex(columns=columns(table)).copy()
+    incoming["is_sample"] = False  # imported rows are real
+    incoming["import_id"] = None
     incoming["_row"] = range(len(incoming))
     incoming = incoming.astype(object).where(incoming.notna(), None)
     con.register("_incoming", incoming)

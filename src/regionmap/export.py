@@ -1,0 +1,171 @@
+"""Export tables and filtered views to CSV or Excel, and the import templates.
+
+Every text cell that a spreadsheet would run as a formula (starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is neutralised with a
+leading apostrophe (OWASP "CSV injection"); numbers stay numbers. CSV is
+written as UTF-8 with a BOM so that Excel opens Japanese text correctly.
+
+Examples
+--------
+>>> neutralise("=HYPERLINK(\\"http://x\\")")
+'\\'=HYPERLINK("http://x")'
+>>> neutralise(-3)
+-3
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from regionmap import database
+from regionmap.settings import DATA_DIR
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TEMPLATE_DIR = DATA_DIR / "templates"
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would treat as a formula with ``'``."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell (and column name) neutralised; lists as text."""
+    out = df.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(
+                lambda v: neutralise("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+            ).astype(object)
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV (UTF-8 with BOM) of ``df``, formula-safe."""
+    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(
+    df: pd.DataFrame, sheet_name: str = "data", notes: list[str] | None = None
+) -> bytes:
+    """An .xlsx workbook of ``df`` (text never written as formulas), formula-safe.
+
+    ``notes`` go to a second sheet "説明" (one line each).
+    """
+    buf = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+        frame = safe_frame(df)
+        for col in frame.columns:  # Excel cannot hold time zones
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+                frame[col] = frame[col].dt.tz_localize(None)
+        frame.to_excel(xw, sheet_name=sheet_name[:31], index=False)
+        ws = xw.sheets[sheet_name[:31]]
+        for j, col in enumerate(frame.columns):
+            width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
+            ws.set_column(j, j, min(max(8, width * 1.6), 60))
+        if notes:
+            pd.DataFrame({"説明 / notes": [neutralise(n) for n in notes]}).to_excel(
+                xw, sheet_name="説明", index=False
+            )
+    return buf.getvalue()
+
+
+def frame_bytes(df: pd.DataFrame, fmt: str, sheet_name: str = "data") -> bytes:
+    """CSV or xlsx bytes of a frame (``fmt``: "csv" or "xlsx")."""
+    if fmt == "csv":
+        return to_csv_bytes(df)
+    if fmt == "xlsx":
+        return to_xlsx_bytes(df, sheet_name)
+    raise ValueError(f"unknown format {fmt!r}; csv or xlsx")
+
+
+def export_table(
+    table: str, out: str | os.PathLike, *, db_path: str | os.PathLike | None = None
+) -> int:
+    """Write a whole table to ``out`` (.csv or .xlsx, by suffix); return the row count."""
+    out = Path(out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in {"csv", "xlsx"}:
+        raise ValueError(f"{out}: write to a .csv or .xlsx file")
+    if table not in database.TABLES:
+        raise KeyError(f"unknown table {table!r}; one of {', '.join(database.TABLES)}")
+    df = database.read_table(table, con=database.connect(db_path))
+    data = frame_bytes(df, fmt, sheet_name=table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, out)
+    return len(df)
+
+
+# --------------------------------------------------------------------------------------
+# Import templates
+# --------------------------------------------------------------------------------------
+
+#: Template columns (the Japanese headers the importer knows) per importable table.
+TEMPLATE_COLUMNS: dict[str, list[str]] = {
+    "dispatch": ["年度", "市町村コード", "市町村名", "派遣区分", "人数", "継続・新規", "出典"],
+    "sites": ["ID", "名称", "市町村コード", "市町村名", "種別", "経度", "緯度", "開始年度", "運営主体", "出典"],
+    "evacuees": ["年月", "市町村コード", "市町村名", "避難元", "避難者数", "出典"],
+}  # fmt: skip
+
+
+def template_notes(table: str) -> list[str]:
+    """Instructions shown with a template (Japanese first, English second)."""
+    common = [
+        "1行目が見出しです。見出しの上にタイトル行があっても構いません。 / Row 1 is the header; title rows above it are fine.",
+        "市町村はコード（5桁または6桁）か名称で。泊村は郡名を付けてください（古宇郡泊村）。 / Municipality by 5/6-digit code or name; write the district for 泊村.",
+        "札幌市の区は札幌市（01100）として集計されます。北方領土の村は取り込めません。 / Sapporo's wards count as Sapporo; Northern Territories villages are refused.",
+        "年度は 2015、2015年度、平成27年度、H27、令和2年度、R2 のいずれでも。 / Fiscal year as 2015, 2015年度, 平成27年度, H27, 令和2年度 or R2.",
+        "同じ表・同じ年度（避難者は年月）のサンプル値は、取り込んだ実データに置き換わります。 / Real rows replace the sample rows of the same period.",
+    ]
+    if table == "dispatch":
+        kinds = "、".join(ja for ja, _ in database.DISPATCH_KINDS.values())
+        return common + [
+            f"派遣区分: {kinds}",
+            "継続・新規: 継続 または 新規（空欄可） / continuing or new (may be empty)",
+        ]
+    if table == "sites":
+        kinds = "、".join(ja for ja, _ in database.SITE_KINDS.values())
+        return common + [f"種別: {kinds}", "経度・緯度: 世界測地系の十進数（例 141.35, 43.06） / WGS84 decimal degrees", "ID は空欄可（市町村と名称から作ります） / ID may be empty"]  # fmt: skip
+    return common + ["年月: 2015-03、2015年3月、H27.3 など / month as 2015-03, 2015年3月 or H27.3", "避難元: 都道府県名（空欄可） / prefecture of origin (may be empty)"]  # fmt: skip
+
+
+def template_frame(table: str) -> pd.DataFrame:
+    """An empty frame with the template's headers."""
+    if table not in TEMPLATE_COLUMNS:
+        raise KeyError(f"no template for {table!r}; one of {', '.join(TEMPLATE_COLUMNS)}")
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TEMPLATE_COLUMNS[table]})
+
+
+def template_bytes(table: str, fmt: str) -> bytes:
+    """The template of ``table`` as CSV (UTF-8 with BOM, header only) or xlsx (with notes)."""
+    df = template_frame(table)
+    if fmt == "csv":
+        return to_csv_bytes(df)
+    if fmt == "xlsx":
+        return to_xlsx_bytes(df, sheet_name=table, notes=template_notes(table))
+    raise ValueError(f"unknown format {fmt!r}; csv or xlsx")
+
+
+def write_templates(out_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Write ``<table>_template.csv`` and ``.xlsx`` for every importable table."""
+    out = Path(out_dir) if out_dir is not None else TEMPLATE_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in TEMPLATE_COLUMNS:
+        for fmt in ("csv", "xlsx"):
+            p = out / f"{table}_template.{fmt}"
+            p.write_bytes(template_bytes(table, fmt))
+            written.append(p)
+    return written

@@ -1,0 +1,891 @@
+"""Import the overlay figures (dispatch, sites, evacuees) from staff spreadsheets.
+
+Accepts CSV in UTF-8, UTF-8 with BOM or Shift_JIS/CP932 and Excel ``.xlsx``
+(title rows above the header are skipped: the header row is found by matching
+known column names). The contents are checked, not the extension: binary
+bytes named ``.csv``, old ``.xls`` and PDF files are refused with a message.
+
+Every row is validated; each problem is reported as ``file:row:column: reason``
+with the row number as the user sees it in their spreadsheet. A file is
+imported all or nothing. :func:`validate` shows what would change (rows to
+add, replace, unchanged, and sample rows that real rows replace);
+:func:`commit` writes a new database version through
+:func:`regionmap.database.commit_import` (atomic swap, history, undo).
+Importing the same file twice changes nothing and says so.
+
+Municipalities may be given as a 5- or 6-digit code or a name (see
+:class:`regionmap.parsing.MunicipalityResolver`): Sapporo's wards are counted
+as 札幌市 (01100) with a note; Northern Territories villages are refused.
+
+``allowed_bureaus`` (default None = all) limits an import to rows of given
+bureaus, for per-bureau editing rights.
+
+The CLI (``python -m regionmap db ...``) lives here too: :func:`cli`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from regionmap import database, settings
+from regionmap.parsing import (
+    ParseError,
+    is_blank,
+    nfkc,
+    parse_count,
+    parse_fiscal_year,
+    parse_month,
+    parse_number,
+    parse_prefecture,
+    resolver,
+)
+
+IMPORT_TABLES = ("dispatch", "sites", "evacuees")
+HEADER_SCAN_ROWS = 30
+FIRST_YEAR = 1989
+#: Hokkaido's extent (Northern Territories included), for checking site coordinates.
+LON_RANGE = (139.3, 148.9)
+LAT_RANGE = (41.3, 45.6)
+TOTAL_WORDS = {"合計", "計", "総計", "小計", "total", "sum", "道計", "全道"}
+
+
+# --------------------------------------------------------------------------------------
+# Columns as staff write them
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label_ja: str
+    aliases: tuple[str, ...]
+    required: bool = False
+
+
+_MUNI = (
+    Field("municipality_code", "市町村コード", ("市町村コード", "団体コード", "地方公共団体コード", "全国地方公共団体コード", "市区町村コード", "コード", "municipality_code", "code", "code6")),
+    Field("municipality_name", "市町村名", ("市町村名", "市町村", "団体名", "自治体名", "市区町村名", "市区町村", "municipality", "municipality_name", "municipality_ja", "municipality_name_ja")),
+    Field("district", "郡", ("郡", "郡名", "district", "district_ja")),
+)  # fmt: skip
+_SOURCE = (
+    Field("source_ja", "出典", ("出典", "出所", "資料", "source", "source_ja")),
+    Field("source_en", "source_en", ("source_en",)),
+)  # fmt: skip
+
+FIELDS: dict[str, tuple[Field, ...]] = {
+    "dispatch": (
+        Field("fiscal_year", "年度", ("年度", "派遣年度", "会計年度", "fiscal_year", "fy", "year"), True),
+        *_MUNI[:2],
+        Field("municipality_name", "派遣先", ("派遣先", "派遣先市町村", "派遣先団体", "派遣先市町村名")),
+        _MUNI[2],
+        Field("kind", "派遣区分", ("派遣区分", "区分", "派遣種別", "種別", "派遣の種類", "kind", "kind_ja"), True),
+        Field("persons", "人数", ("人数", "派遣人数", "職員数", "派遣職員数", "persons"), True),
+        Field("status", "継続・新規", ("継続・新規", "新規・継続", "継続/新規", "新規/継続", "継続区分", "継続", "状況", "status")),
+        *_SOURCE,
+    ),
+    "sites": (
+        Field("site_id", "ID", ("id", "拠点id", "拠点番号", "site_id")),
+        Field("name_ja", "名称", ("名称", "拠点名", "取組名", "施設名", "事業名", "name_ja", "name"), True),
+        Field("name_en", "name_en", ("name_en", "名称(英語)")),
+        *_MUNI,
+        Field("kind", "種別", ("種別", "取組区分", "区分", "取組内容", "支援内容", "kind", "kind_ja"), True),
+        Field("lon", "経度", ("経度", "lon", "longitude", "lng"), True),
+        Field("lat", "緯度", ("緯度", "lat", "latitude"), True),
+        Field("start_fy", "開始年度", ("開始年度", "開始", "年度", "start_fy", "start_year"), True),
+        Field("operator_ja", "運営主体", ("運営主体", "実施主体", "運営", "主体", "operator", "operator_ja")),
+        Field("operator_en", "operator_en", ("operator_en",)),
+        *_SOURCE,
+    ),
+    "evacuees": (
+        Field("month", "年月", ("年月", "基準月", "月", "時点", "調査時点", "基準日", "month"), True),
+        *_MUNI,
+        Field("municipality_name", "避難先", ("避難先", "避難先市町村", "所在市町村", "居住市町村")),
+        Field("prefecture", "避難元", ("避難元", "避難元都道府県", "避難元県", "都道府県", "prefecture", "prefecture_ja"), False),
+        Field("persons", "避難者数", ("避難者数", "避難者", "人数", "persons"), True),
+        *_SOURCE,
+    ),
+}  # fmt: skip
+
+#: Labels of the fields in messages when the file has no such column.
+TABLE_LABELS = {
+    "dispatch": ("道職員の派遣", "staff dispatch"),
+    "sites": ("集落対策の取組箇所", "settlement-support sites"),
+    "evacuees": ("避難者", "evacuees"),
+}
+
+
+def _norm_header(value: Any) -> str:
+    text = nfkc(value).lower()
+    text = re.sub(r"[(\[].*?[)\]]", "", text)  # 人数(人), 経度[度]
+    text = re.sub(r"[\s_※*]", "", text)
+    return text
+
+
+def _alias_map(table: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in FIELDS[table]:
+        for a in (f.name, *f.aliases):
+            out.setdefault(_norm_header(a), f.name)
+    return out
+
+
+def _kind_map(kinds: dict[str, tuple[str, str]], extra: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for k, (ja, en) in kinds.items():
+        for v in (k, ja, en):
+            out[_norm_header(v)] = k
+    for v, k in extra.items():
+        out[_norm_header(v)] = k
+    return out
+
+
+DISPATCH_KIND_MAP = _kind_map(
+    database.DISPATCH_KINDS,
+    {"地域振興": "regional", "広域連携": "wide_area", "広域連携派遣": "wide_area",
+     "徴収対策": "collection", "徴収対策連携": "collection", "自治法": "local_autonomy_act",
+     "地方自治法派遣": "local_autonomy_act", "交流": "exchange", "人事交流": "exchange"},
+)  # fmt: skip
+SITE_KIND_MAP = _kind_map(
+    database.SITE_KINDS,
+    {"買物支援": "shopping", "買い物": "shopping", "見守り": "safety_check", "安否確認・見守り": "safety_check",
+     "サロン活動": "salon", "交流サロン": "salon", "集落間の交流": "inter_settlement",
+     "起業": "startup", "住民起業": "startup", "集住": "consolidation"},
+)  # fmt: skip
+STATUS_MAP = {
+    **{_norm_header(v): "continuing" for v in ("継続", "continuing", "前年度から継続", "継続派遣")},
+    **{_norm_header(v): "new" for v in ("新規", "new", "新規派遣")},
+}
+
+
+# --------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Issue:
+    """One problem: where (file, row as seen in the spreadsheet, column) and why."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(str(self.row))
+        if self.column is not None:
+            parts.append(self.column)
+        return ":".join(parts) + ": " + self.message
+
+
+class Refused(Exception):
+    """A file refused as a whole (too big, binary, no header …)."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None):
+        super().__init__(message)
+        self.row, self.column = row, column
+
+
+@dataclass
+class ImportResult:
+    """What validating (and possibly committing) one file found and did."""
+
+    file_name: str
+    table: str | None = None
+    sha256: str | None = None
+    rows: pd.DataFrame | None = None
+    errors: list[Issue] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    header_row: int | None = None
+    sheet: str | None = None
+    plan: dict | None = None
+    record: dict | None = None
+    already_imported: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        """Whether committing would change (or did change) the database."""
+        p = self.plan
+        return bool(p) and (p["added"] + p["replaced"] + p["removed"]) > 0
+
+    @property
+    def committed(self) -> bool:
+        return bool(self.record) and self.record.get("action") == "import"
+
+    def preview(self) -> pd.DataFrame:
+        """The normalised rows with their ``change`` (add | replace | unchanged)."""
+        if self.plan is not None:
+            return self.plan["rows"]
+        return self.rows if self.rows is not None else pd.DataFrame()
+
+    def summary(self, lang: str = "ja") -> str:
+        """A one-paragraph account of the result for people."""
+        n_err = len(self.errors)
+        if n_err:
+            return (
+                f"{self.file_name}: {n_err}件の問題があるため取り込みませんでした（全行を取り込まない）。"
+                if lang == "ja"
+                else f"{self.file_name}: refused, {n_err} problem(s); nothing was imported."
+            )
+        p = self.plan or {}
+        n = 0 if self.rows is None else len(self.rows)
+        periods = ", ".join(p.get("periods", []))
+        removed = p.get("removed", 0)
+        if not self.changed:
+            text = (
+                f"{self.file_name}: 変更なし（{n}行はすべて取込済みと同じです）。"
+                if lang == "ja"
+                else f"{self.file_name}: no change (all {n} rows are already in the database)."
+            )
+        elif lang == "ja":
+            verb = "取り込みました" if self.committed else "取り込むと"
+            text = (
+                f"{self.file_name} → {self.table}（{periods}）: 追加 {p['added']}行、"
+                f"置換 {p['replaced']}行、変更なし {p['unchanged']}行、"
+                f"サンプル行の削除 {removed}行。{verb}"
+                + ("。" if self.committed else "こうなります（まだ書き込んでいません）。")
+            )
+        else:
+            verb = "imported" if self.committed else "would import"
+            text = (
+                f"{self.file_name} -> {self.table} ({periods}): {verb} {p['added']} new, "
+                f"{p['replaced']} replaced, {p['unchanged']} unchanged; {removed} sample rows "
+                "of the same period(s) " + ("removed." if self.committed else "would be removed.")
+            )
+        if self.committed and self.record:
+            text += f" (version {self.record['version']})"
+        return text
+
+
+# --------------------------------------------------------------------------------------
+# Reading bytes: sniff, decode, find the header
+# --------------------------------------------------------------------------------------
+
+
+def _check_size(data: bytes) -> None:
+    cap = settings.get("max_upload_mb")
+    if len(data) > cap * 1024 * 1024:
+        raise Refused(
+            f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is {cap} MB "
+            "(REGIONMAP_MAX_UPLOAD_MB)"
+        )
+    if not data.strip():
+        raise Refused("the file is empty")
+
+
+def sniff(data: bytes, filename: str) -> str:
+    """``"xlsx"`` or ``"csv"`` from the bytes themselves; raises :class:`Refused` for the rest."""
+    ext = Path(filename).suffix.lower()
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise Refused("this is an old Excel .xls file; save it as .xlsx or CSV and try again")
+    if data[:5] == b"%PDF-":
+        raise Refused("this is a PDF file, not a table; export the table as .xlsx or CSV")
+    if ext == ".xlsx":
+        raise Refused("the file is named .xlsx but is not an Excel workbook")
+    if b"\x00" in data[:65536]:
+        raise Refused(
+            "the file holds binary data (NUL bytes), not CSV text; save it as CSV "
+            "(UTF-8 or Shift_JIS) or .xlsx"
+        )
+    return "csv"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 with BOM, UTF-8 or Shift_JIS (CP932)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise Refused(
+                f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8"
+            ) from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError as exc:
+        raise Refused(
+            f"cannot read the text (byte {exc.start}): it is neither UTF-8 nor Shift_JIS; "
+            "save the file as CSV (UTF-8) or .xlsx"
+        ) from None
+
+
+def _grid_csv(data: bytes, cap: int) -> tuple[list[tuple[int, list[Any]]], str]:
+    text, enc = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[Any]]] = []
+    start = 1
+    try:
+        for rec in reader:
+            rows.append((start, rec))
+            start = reader.line_num + 1
+            if len(rows) > cap:
+                break
+    except csv.Error as exc:
+        raise Refused(f"the CSV cannot be read near line {reader.line_num}: {exc}") from None
+    return rows, enc
+
+
+def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise Refused(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    sheets = []
+    try:
+        for ws in wb.worksheets:
+            rows = []
+            for i, rec in enumerate(ws.iter_rows(values_only=True), start=1):
+                rows.append((i, list(rec)))
+                if len(rows) > cap:
+                    break
+            sheets.append((ws.title, rows))
+    finally:
+        wb.close()
+    return sheets
+
+
+def _header_score(cells: list[Any], aliases: dict[str, str]) -> int:
+    return len(
+        {aliases[h] for h in (_norm_header(c) for c in cells if not is_blank(c)) if h in aliases}
+    )
+
+
+def _find_header(
+    rows: list[tuple[int, list[Any]]], tables: Iterable[str]
+) -> tuple[int, str] | None:
+    """(index in rows, table) of the header row; the best-scoring row of the first 30."""
+    best = None
+    for idx, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        for table in tables:
+            fields = _fields_found(cells, table)
+            if not _has_required(fields, table):
+                continue
+            score = len(fields)
+            if best is None or score > best[0]:
+                best = (score, idx, table)
+    if best is None:
+        return None
+    return best[1], best[2]
+
+
+def _fields_found(cells: list[Any], table: str) -> dict[str, int]:
+    aliases = _alias_map(table)
+    found: dict[str, int] = {}
+    for j, c in enumerate(cells):
+        if is_blank(c):
+            continue
+        name = aliases.get(_norm_header(c))
+        if name and name not in found:
+            found[name] = j
+    return found
+
+
+def _has_required(found: dict[str, int], table: str) -> bool:
+    req = {f.name for f in FIELDS[table] if f.required}
+    muni = "municipality_code" in found or "municipality_name" in found
+    return muni and req <= set(found)
+
+
+def _missing_columns(rows: list[tuple[int, list[Any]]], table: str) -> list[Issue]:
+    """Issues for the required columns missing from the best candidate header row."""
+    best_idx, best_found = 0, {}
+    for idx, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = _fields_found(cells, table)
+        if len(found) > len(best_found):
+            best_idx, best_found = idx, found
+    if not best_found:
+        return []
+    row_no = rows[best_idx][0]
+    issues = []
+    for f in FIELDS[table]:
+        if f.required and f.name not in best_found:
+            issues.append(
+                Issue(
+                    "",
+                    row_no,
+                    f.label_ja,
+                    f"missing column {f.label_ja} ({f.name}); "
+                    f"write one of: {', '.join(f.aliases[:4])}",
+                )  # fmt: skip
+            )
+    if "municipality_code" not in best_found and "municipality_name" not in best_found:
+        issues.append(
+            Issue(
+                "",
+                row_no,
+                "市町村名",
+                "missing column 市町村名 or 市町村コード (municipality_name or municipality_code)",
+            )  # fmt: skip
+        )
+    return issues
+
+
+# --------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------
+
+
+def _year_range() -> tuple[int, int]:
+    return FIRST_YEAR, dt.date.today().year + 1
+
+
+def _check_year(y: int, label: str) -> int:
+    lo, hi = _year_range()
+    if not lo <= y <= hi:
+        raise ParseError(f"{label} {y} is out of range ({lo}–{hi})")
+    return y
+
+
+def _count(value: Any) -> int:
+    n = parse_count(value)
+    if n < 0:
+        raise ParseError(f"negative count {n}")
+    return n
+
+
+def _kind(value: Any, mapping: dict[str, str], vocab: dict[str, tuple[str, str]]) -> str:
+    k = mapping.get(_norm_header(value))
+    if k is None:
+        allowed = "、".join(ja for ja, _ in vocab.values())
+        raise ParseError(f"unknown kind {nfkc(value)!r}; one of: {allowed}")
+    return k
+
+
+def _coordinate(value: Any, label: str, rng: tuple[float, float]) -> float:
+    x = parse_number(value)
+    if not rng[0] <= x <= rng[1]:
+        raise ParseError(f"{label} {x:g} is outside Hokkaido ({rng[0]}–{rng[1]})")
+    return x
+
+
+def _rows(
+    table: str,
+    rows: list[tuple[int, list[Any]]],
+    header_idx: int,
+    file_name: str,
+    allowed_bureaus: Sequence[str] | None,
+) -> tuple[pd.DataFrame, list[Issue], list[str]]:
+    header_no, header_cells = rows[header_idx]
+    found = _fields_found(header_cells, table)
+    label = {name: nfkc(header_cells[j]) for name, j in found.items()}
+    issues: list[Issue] = []
+    notes: list[str] = []
+    out: list[dict] = []
+    seen: dict[tuple, int] = {}
+    res = resolver()
+    src_ja = f"取込データ（{file_name}）"
+    src_en = f"Imported data ({file_name})"
+    ward_notes = 0
+
+    def cell(cells: list[Any], name: str) -> Any:
+        j = found.get(name)
+        return None if j is None or j >= len(cells) else cells[j]
+
+    data_rows = [(n, c) for n, c in rows[header_idx + 1 :] if not all(is_blank(v) for v in c)]
+    cap = settings.get("max_rows")
+    if len(data_rows) > cap:
+        raise Refused(f"the file has more than {cap} rows (REGIONMAP_MAX_ROWS)")
+    for row_no, cells in data_rows:
+        muni_cell = cell(cells, "municipality_name")
+        code_cell = cell(cells, "municipality_code")
+        if any(_norm_header(v) in TOTAL_WORDS for v in (muni_cell, code_cell) if not is_blank(v)):
+            notes.append(f"row {row_no}: total row skipped")
+            continue
+        rec: dict[str, Any] = {}
+        row_issues: list[Issue] = []
+
+        def check(name: str, fn, *args, _cells=cells, _row=row_no, _rec=rec, _ri=row_issues):
+            value = cell(_cells, name)
+            col = label.get(name, name)
+            try:
+                return fn(value, *args)
+            except ParseError as exc:
+                _ri.append(Issue(file_name, _row, col, str(exc)))
+                return None
+
+        def required(fn):
+            def inner(value, *args):
+                if is_blank(value):
+                    raise ParseError("missing value")
+                return fn(value, *args)
+
+            return inner
+
+        # municipality
+        try:
+            m = res.resolve(code_cell, muni_cell, cell(cells, "district"))
+            rec["municipality_code"] = m.code
+            if m.note:
+                ward_notes += 1
+                if ward_notes <= 5:
+                    notes.append(f"row {row_no}: {m.note}")
+            if allowed_bureaus is not None and m.bureau_code not in set(allowed_bureaus):
+                row_issues.append(
+                    Issue(
+                        file_name,
+                        row_no,
+                        label.get("municipality_name") or label.get("municipality_code"),
+                        f"{m.name_ja} ({m.code}) belongs to bureau {m.bureau_code}; this import may "
+                        f"only touch bureau(s) {', '.join(allowed_bureaus)}",
+                    )  # fmt: skip
+                )
+        except ParseError as exc:
+            col = label.get("municipality_code") if not is_blank(code_cell) else None
+            col = col or label.get("municipality_name") or label.get("municipality_code")
+            row_issues.append(Issue(file_name, row_no, col, str(exc)))
+
+        if table == "dispatch":
+            fy = check("fiscal_year", required(parse_fiscal_year))
+            if fy is not None:
+                try:
+                    rec["fiscal_year"] = _check_year(fy, "fiscal year")
+                except ParseError as exc:
+                    row_issues.append(Issue(file_name, row_no, label["fiscal_year"], str(exc)))
+            kind = check("kind", required(_kind), DISPATCH_KIND_MAP, database.DISPATCH_KINDS)
+            if kind:
+                rec["kind"] = kind
+                rec["kind_ja"], rec["kind_en"] = database.DISPATCH_KINDS[kind]
+            rec["persons"] = check("persons", required(_count))
+            status = cell(cells, "status")
+            if not is_blank(status):
+                st = STATUS_MAP.get(_norm_header(status))
+                if st is None:
+                    row_issues.append(
+                        Issue(
+                            file_name,
+                            row_no,
+                            label["status"],
+                            f"unknown status {nfkc(status)!r}; write 継続 or 新規",
+                        )  # fmt: skip
+                    )
+                rec["status"] = st
+            else:
+                rec["status"] = None
+            key = (rec.get("fiscal_year"), rec.get("municipality_code"), rec.get("kind"))
+            key_text = "fiscal year, municipality and kind"
+        elif table == "sites":
+            rec["name_ja"] = check("name_ja", required(nfkc))
+            rec["name_en"] = nfkc(cell(cells, "name_en")) or None
+            kind = check("kind", required(_kind), SITE_KIND_MAP, database.SITE_KINDS)
+            if kind:
+                rec["kind"] = kind
+                rec["kind_ja"], rec["kind_en"] = database.SITE_KINDS[kind]
+            rec["lon"] = check("lon", required(_coordinate), "longitude", LON_RANGE)
+            rec["lat"] = check("lat", required(_coordinate), "latitude", LAT_RANGE)
+            fy = check("start_fy", required(parse_fiscal_year))
+            if fy is not None:
+                try:
+                    rec["start_fy"] = _check_year(fy, "start year")
+                except ParseError as exc:
+                    row_issues.append(Issue(file_name, row_no, label["start_fy"], str(exc)))
+            rec["operator_ja"] = nfkc(cell(cells, "operator_ja")) or None
+            rec["operator_en"] = nfkc(cell(cells, "operator_en")) or None
+            sid = nfkc(cell(cells, "site_id"))
+            if not sid and rec.get("municipality_code") and rec.get("name_ja"):
+                digest = hashlib.sha1(rec["name_ja"].encode()).hexdigest()[:8]
+                sid = f"{rec['municipality_code']}-{digest}"
+            rec["site_id"] = sid or None
+            key = (rec.get("site_id"),)
+            key_text = "site (ID, or municipality and name)"
+        else:  # evacuees
+            month = check("month", required(parse_month))
+            if month is not None:
+                try:
+                    _check_year(month.year, "year")
+                    rec["month"] = month
+                except ParseError as exc:
+                    row_issues.append(Issue(file_name, row_no, label["month"], str(exc)))
+            pref = check("prefecture", parse_prefecture)
+            rec["prefecture_ja"], rec["prefecture_en"] = pref if pref else ("", "")
+            rec["persons"] = check("persons", required(_count))
+            key = (rec.get("month"), rec.get("municipality_code"), rec.get("prefecture_ja"))
+            key_text = "month, municipality and prefecture of origin"
+        rec["source_ja"] = nfkc(cell(cells, "source_ja")) or src_ja
+        rec["source_en"] = nfkc(cell(cells, "source_en")) or src_en
+        if not row_issues and None not in key:
+            if key in seen:
+                row_issues.append(
+                    Issue(
+                        file_name,
+                        row_no,
+                        None,
+                        f"duplicate key: same {key_text} as row {seen[key]}",
+                    )
+                )
+            else:
+                seen[key] = row_no
+        issues.extend(row_issues)
+        rec["_row"] = row_no
+        out.append(rec)
+    if ward_notes > 5:
+        notes.append(f"… {ward_notes} ward rows in all counted as their city")
+    df = pd.DataFrame(out)
+    if df.empty:
+        issues.append(Issue(file_name, header_no, None, "no data rows below the header"))
+    return df, issues, notes
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def _parse(
+    data: bytes, file_name: str, table: str | None, allowed_bureaus: Sequence[str] | None
+) -> ImportResult:
+    result = ImportResult(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    if table is not None and table not in IMPORT_TABLES:
+        result.errors.append(
+            Issue(
+                file_name, None, None, f"unknown table {table!r}; one of {', '.join(IMPORT_TABLES)}"
+            )
+        )
+        return result
+    tables = (table,) if table else IMPORT_TABLES
+    try:
+        _check_size(data)
+        kind = sniff(data, file_name)
+        cap = settings.get("max_rows") + HEADER_SCAN_ROWS + 1
+        if kind == "csv":
+            grid, enc = _grid_csv(data, cap)
+            sheets = [(None, grid)]
+            result.notes.append(f"read as CSV ({enc})")
+        else:
+            sheets = _grid_xlsx(data, cap)
+            if Path(file_name).suffix.lower() != ".xlsx":
+                result.notes.append("the file is an Excel workbook; read as .xlsx")
+        for sheet, grid in sheets:
+            if sum(1 for _, c in grid if not all(is_blank(v) for v in c)) > cap - HEADER_SCAN_ROWS:
+                raise Refused(
+                    f"the file has more than {settings.get('max_rows')} rows (REGIONMAP_MAX_ROWS)"
+                )
+            hit = _find_header(grid, tables)
+            if hit is not None:
+                idx, found_table = hit
+                result.table, result.sheet, result.header_row = found_table, sheet, grid[idx][0]
+                if sheet is not None and len(sheets) > 1:
+                    result.notes.append(f"sheet {sheet!r}")
+                rows, issues, notes = _rows(found_table, grid, idx, file_name, allowed_bureaus)
+                result.rows, result.notes = rows, result.notes + notes
+                result.errors.extend(issues)
+                return result
+        # no usable header: say what is missing, for the table asked or the closest one
+        grid = sheets[0][1] if sheets else []
+        candidates = tables if table else IMPORT_TABLES
+        best = max(
+            candidates,
+            key=lambda t: max(
+                (len(_fields_found(c, t)) for _, c in grid[:HEADER_SCAN_ROWS]), default=0
+            ),
+        )
+        missing = _missing_columns(grid, best)
+        if missing and (
+            table or max(len(_fields_found(c, best)) for _, c in grid[:HEADER_SCAN_ROWS]) >= 2
+        ):
+            result.table = best
+            for m in missing:
+                m.file = file_name
+            result.errors.extend(missing)
+        else:
+            raise Refused(
+                f"no header row found in the first {HEADER_SCAN_ROWS} rows: expected columns such as "
+                "年度, 市町村名 (or 市町村コード), 派遣区分, 人数 / 年月, 避難者数 / 名称, 種別, 経度, 緯度, 開始年度"
+            )
+    except Refused as exc:
+        result.errors.append(Issue(file_name, exc.row, exc.column, str(exc)))
+    return result
+
+
+def _already(path: Path, sha: str, table: str | None) -> dict | None:
+    hist = database.history(path)
+    hit = hist[(hist["sha256"] == sha) & (hist["action"] == "import") & hist["undone_by"].isna()]
+    if table is not None:
+        hit = hit[hit["table_name"] == table]
+    return None if hit.empty else hit.iloc[0].to_dict()
+
+
+def validate(
+    file_bytes: bytes,
+    filename: str,
+    table: str | None = None,
+    *,
+    db_path: str | os.PathLike | None = None,
+    allowed_bureaus: Sequence[str] | None = None,
+) -> ImportResult:
+    """Read and check a file; on success also plan the change against the live database.
+
+    Never writes. ``table`` is guessed from the headers when None.
+    """
+    result = _parse(file_bytes, filename, table, allowed_bureaus)
+    if result.ok and result.rows is not None:
+        p = database.default_path(db_path)
+        rows = result.rows.drop(columns="_row")
+        result.plan = database.read_plan(p, result.table, rows)
+        result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())
+        result.already_imported = _already(p, result.sha256, result.table)
+        if not result.changed:
+            result.notes.append("no change: every row is already in the database")
+    return result
+
+
+def commit(
+    file_bytes: bytes,
+    filename: str,
+    table: str | None = None,
+    *,
+    user: str | None = None,
+    db_path: str | os.PathLike | None = None,
+    allowed_bureaus: Sequence[str] | None = None,
+    note: str | None = None,
+) -> ImportResult:
+    """Validate and, when there is no error, write the file as a new database version.
+
+    All or nothing: any error leaves the database untouched. Importing a file
+    that changes nothing writes nothing (``result.record["action"] ==
+    "unchanged"``).
+    """
+    result = _parse(file_bytes, filename, table, allowed_bureaus)
+    if not result.ok or result.rows is None:
+        return result
+    rows = result.rows.drop(columns="_row")
+    rec = database.commit_import(
+        db_path,
+        result.table,
+        rows,
+        file_name=filename,
+        sha256=result.sha256,
+        user=user,
+        bureau_scope=allowed_bureaus,
+        note=note,
+    )
+    result.plan = rec.pop("plan")
+    result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())
+    result.record = rec
+    if not result.changed:
+        result.notes.append("no change: every row is already in the database")
+    return result
+
+
+def import_file(
+    path: str | os.PathLike,
+    table: str | None = None,
+    *,
+    dry_run: bool = False,
+    user: str | None = None,
+    db_path: str | os.PathLike | None = None,
+    allowed_bureaus: Sequence[str] | None = None,
+) -> ImportResult:
+    """:func:`validate` (dry run) or :func:`commit` a file on disk."""
+    p = Path(path)
+    size = p.stat().st_size
+    cap = settings.get("max_upload_mb")
+    if size > cap * 1024 * 1024:
+        return ImportResult(
+            p.name,
+            errors=[Issue(p.name, None, None, f"the file is {size / 1024 / 1024:.1f} MB; the limit is {cap} MB (REGIONMAP_MAX_UPLOAD_MB)")],
+        )  # fmt: skip
+    data = p.read_bytes()
+    if dry_run:
+        return validate(data, p.name, table, db_path=db_path, allowed_bureaus=allowed_bureaus)
+    return commit(data, p.name, table, user=user, db_path=db_path, allowed_bureaus=allowed_bureaus)
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------
+
+
+def _print_frame(df: pd.DataFrame, out=sys.stdout) -> None:
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40
+    ):
+        print(df.to_string(index=False), file=out)
+
+
+def cli(args) -> int:
+    """``python -m regionmap db init|import|export|history|undo`` (see ``__main__``)."""
+    db_path = database.default_path(getattr(args, "db", None))
+    action = args.action
+    try:
+        if action == "init":
+            rec = database.init_database(db_path, force=getattr(args, "force", False))
+            if rec["action"] == "exists":
+                print(
+                    f"{db_path} exists (use --force to rebuild it; the current file is kept for undo)"
+                )
+            else:
+                print(f"created {db_path} (version {rec['version']}): {rec['note']}")
+            return 0
+        if action == "import":
+            res = import_file(
+                args.file, args.table, dry_run=args.dry_run, user=args.user, db_path=db_path
+            )
+            for issue in res.errors:
+                print(issue, file=sys.stderr)
+            for n in res.notes:
+                print(f"note: {n}")
+            if not res.ok:
+                print(
+                    f"refused: {len(res.errors)} problem(s); nothing was imported", file=sys.stderr
+                )
+                return 1
+            print(res.summary("en"))
+            if res.already_imported is not None and args.dry_run:
+                print(
+                    f"note: this file was imported before (version {res.already_imported['version']})"
+                )
+            return 0
+        if action == "export":
+            from regionmap import export
+
+            out = Path(args.out)
+            n = export.export_table(args.table, out, db_path=db_path)
+            print(f"wrote {n} rows of {args.table} to {out}")
+            return 0
+        if action == "history":
+            hist = database.history(db_path)
+            if hist.empty:
+                print("no history")
+                return 0
+            cols = ["version", "action", "table_name", "file_name", "rows_added", "rows_replaced",
+                    "rows_removed", "user_name", "created_at", "undone_by", "undoes"]  # fmt: skip
+            _print_frame(hist[cols])
+            return 0
+        if action == "undo":
+            rec = database.undo(db_path, user=getattr(args, "user", None))
+            print(
+                f"undid version {rec['undoes']} ({rec['file_name'] or 'init'}); "
+                f"now at version {rec['version']}"
+            )
+            return 0
+    except (LookupError, KeyError, ValueError, TimeoutError, PermissionError) as exc:
+        print(f"{db_path}: {exc}", file=sys.stderr)
+        return 1
+    return 2
