@@ -18,9 +18,8 @@ import pytest
 import shapely
 
 from regionmap.geo import BoundaryError, load_layer, manifest
-from regionmap.geo import build as build_module
 from regionmap.geo.build import build, vintage_of
-from regionmap.geo.sources import read_source
+from regionmap.geo.sources import local_copy, read_source
 
 STEM = "N03-21_01_210101"
 
@@ -277,11 +276,13 @@ def test_download_failures_say_what_to_do(server, tmp_path):
         text = str(info.value)
         assert text.startswith(url) and reason in text, text
         assert "REGIONMAP_BOUNDARY_SOURCE" in text and "--source" in text
+        if local_copy() is not None:
+            assert f"A local copy is at {local_copy()}" in text
         assert not (tmp_path / "geo" / "manifest.json").exists()
 
 
 def test_default_download_falls_back_to_the_local_copy(monkeypatch, tmp_path, capsys):
-    local = build_module.local_copy()
+    local = local_copy()
     if local is None:
         pytest.skip("no ../shared/data/boundaries beside the project")
     url = f"http://127.0.0.1:{_closed_port()}/N03-20240101_01_GML.zip"

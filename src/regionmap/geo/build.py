@@ -32,7 +32,7 @@ from regionmap.codes import to_code6
 from regionmap.geo import layers as L
 from regionmap.geo import shapes
 from regionmap.geo.errors import BoundaryError
-from regionmap.geo.sources import HOW_TO_FIX, Progress, is_url, read_source
+from regionmap.geo.sources import Progress, is_url, local_copy, read_source
 from regionmap.geo.validate import SAPPORO, municipal_units
 
 #: Display levels: coverage-simplification tolerance (metres, about the square
@@ -41,17 +41,6 @@ LEVEL_SPECS: dict[str, dict] = {
     "detail": {"tolerance_m": 100.0, "decimals": 5},
     "overview": {"tolerance_m": 800.0, "decimals": 4},
 }
-#: Local copy beside the project, used when the default download fails.
-SHARED_BOUNDARIES = settings.PROJECT_ROOT.parent / "shared" / "data" / "boundaries"
-_LOCAL_NAMES = ("N03-21_01_210101.geojson", "N03-21_01_210101.topojson")
-
-
-def local_copy() -> Path | None:
-    """The N03 copy in ``../shared/data/boundaries/`` beside the project, if there is one."""
-    for name in _LOCAL_NAMES:
-        if (SHARED_BOUNDARIES / name).is_file():
-            return SHARED_BOUNDARIES / name
-    return None
 
 
 def vintage_of(name: str) -> str | None:
@@ -160,8 +149,9 @@ def build(
         "credit": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成",
         "regionmap_version": __version__,
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(out)
+    tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
     try:
         for name, gdf in tables.items():
             gdf.to_parquet(tmp / f"{name}.parquet", index=False)
@@ -185,6 +175,13 @@ def _make_layers(units: gpd.GeoDataFrame, notes: list[str]) -> tuple[dict, dict]
     regions_ref = reference.regions()
     region_of = bureaus_ref.set_index("bureau_code")["region_code"]
 
+    orphans = sorted(set(region_of) - set(regions_ref["region_code"]))
+    if orphans:
+        raise BoundaryError(
+            f"bureau region codes {', '.join(orphans)} are not in data/reference/regions.csv",
+            source="data/reference/bureaus.csv",
+            prop="region_code",
+        )
     units = units.copy()
     units["region_code"] = units["bureau_code"].map(region_of)
     metric = shapes.to_metric(units.geometry.values)
@@ -322,6 +319,20 @@ def _verify(folder: Path, man: dict) -> None:
                 )
 
 
+_TMP_PREFIX = ".build-"
+
+
+def _remove_stale_builds(out: Path, older_than_s: float = 3600.0) -> None:
+    """Remove temporary build folders left by a build that was killed (an hour old or more)."""
+    now = time.time()
+    for p in out.glob(_TMP_PREFIX + "*"):
+        try:
+            if p.is_dir() and now - p.stat().st_mtime > older_than_s:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def _swap_in(tmp: Path, out: Path) -> None:
     """Move the checked files into ``out``, the manifest last (each move is atomic)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -369,8 +380,9 @@ def cli_build(args) -> int:
         print(f"\nerror: boundary build refused the source: {exc}", file=sys.stderr)
         print("The previous boundary layers, if any, are unchanged.", file=sys.stderr)
         return 1
-    except FileNotFoundError as exc:
-        print(f"\nerror: {exc}. {HOW_TO_FIX}", file=sys.stderr)
+    except OSError as exc:
+        print(f"\nerror: the boundary build could not read or write a file: {exc}", file=sys.stderr)
+        print("The previous boundary layers, if any, are unchanged.", file=sys.stderr)
         return 1
     c = man["counts"]
     folder = L.geo_dir_path(out)

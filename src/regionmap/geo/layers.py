@@ -158,7 +158,8 @@ def load_layer(
         raise ValueError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     folder = geo_dir_path(geo_dir).resolve()
     try:
-        stamp = (folder / MANIFEST).stat().st_mtime_ns
+        st = (folder / MANIFEST).stat()
+        stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
     except FileNotFoundError:
         raise _not_built(folder) from None
     hide = bool(settings.get("hide_northern_territories"))
@@ -166,7 +167,7 @@ def load_layer(
 
 
 @lru_cache(maxsize=16)
-def _stored(folder: str, stamp: int, name: str) -> gpd.GeoDataFrame:
+def _stored(folder: str, stamp: tuple, name: str) -> gpd.GeoDataFrame:
     path = Path(folder) / f"{name}.parquet"
     if not path.is_file():
         raise _not_built(Path(folder))
@@ -174,7 +175,7 @@ def _stored(folder: str, stamp: int, name: str) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=64)
-def _layer(folder: str, stamp: int, name: str, level: str, hide: bool) -> gpd.GeoDataFrame:
+def _layer(folder: str, stamp: tuple, name: str, level: str, hide: bool) -> gpd.GeoDataFrame:
     df = pd.DataFrame(_stored(folder, stamp, name))
     variant = WITHOUT_NT if hide and name in ("bureaus", "regions") else ""
     geom_col = ("geometry" if level == "detail" else "geometry_overview") + variant

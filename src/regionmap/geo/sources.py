@@ -26,16 +26,36 @@ import numpy as np
 import shapely
 import shapely.geometry
 
+from regionmap import settings
 from regionmap.geo.errors import BoundaryError
 
 #: ``progress(fraction, message)``: fraction in [0, 1] of the whole step.
 Progress = Callable[[float, str], None]
 
-#: What to tell a user whose source cannot be read or fetched.
-HOW_TO_FIX = (
-    "Set REGIONMAP_BOUNDARY_SOURCE or pass --source with a local N03 file for Hokkaido "
-    "(GeoJSON, TopoJSON, Shapefile or MLIT's zip)."
-)
+#: The N03 copy kept beside the project for tests, CI and offline set-up.
+SHARED_BOUNDARIES = settings.PROJECT_ROOT.parent / "shared" / "data" / "boundaries"
+_LOCAL_NAMES = ("N03-21_01_210101.geojson", "N03-21_01_210101.topojson")
+
+
+def local_copy() -> Path | None:
+    """The N03 copy in ``../shared/data/boundaries/`` beside the project, if there is one."""
+    for name in _LOCAL_NAMES:
+        if (SHARED_BOUNDARIES / name).is_file():
+            return SHARED_BOUNDARIES / name
+    return None
+
+
+def how_to_fix() -> str:
+    """What to tell a user whose source cannot be read or fetched."""
+    text = (
+        "Set REGIONMAP_BOUNDARY_SOURCE or pass --source with a local N03 file for Hokkaido "
+        "(GeoJSON, TopoJSON, Shapefile or MLIT's zip)."
+    )
+    copy = local_copy()
+    if copy is not None:
+        text += f" A local copy is at {copy}."
+    return text
+
 
 _JSON_SUFFIXES = {".geojson", ".json", ".topojson"}
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -119,7 +139,7 @@ def read_source(
             path = Path(source).expanduser()
             location = str(path)
             if not path.is_file():
-                raise BoundaryError(f"file not found. {HOW_TO_FIX}", source=location)
+                raise BoundaryError(f"file not found. {how_to_fix()}", source=location)
         raw = _read_path(path, location=location, label=location, workdir=Path(tmp))
     return raw
 
@@ -158,26 +178,26 @@ def download(url: str, dest_dir: Path, *, progress: Progress | None = None, time
     except requests.HTTPError as exc:
         code = exc.response.status_code if exc.response is not None else "?"
         raise BoundaryError(
-            f"download failed: the server answered HTTP {code}. {HOW_TO_FIX}", source=url
+            f"download failed: the server answered HTTP {code}. {how_to_fix()}", source=url
         ) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
         promised = f"promised {total:,} bytes but " if total else ""
         raise BoundaryError(
-            f"download was cut off: the server {promised}closed the connection early. {HOW_TO_FIX}",
+            f"download was cut off: the server {promised}closed the connection early. {how_to_fix()}",
             source=url,
         ) from None
     except requests.RequestException as exc:
         reason = _short_reason(exc)
         raise BoundaryError(
-            f"download failed ({reason}); no network or the server is unreachable. {HOW_TO_FIX}",
+            f"download failed ({reason}); no network or the server is unreachable. {how_to_fix()}",
             source=url,
         ) from None
     if total and done < total:
         raise BoundaryError(
-            f"download was cut off after {done:,} of {total:,} bytes. {HOW_TO_FIX}", source=url
+            f"download was cut off after {done:,} of {total:,} bytes. {how_to_fix()}", source=url
         )
     if done == 0:
-        raise BoundaryError(f"the server sent an empty file. {HOW_TO_FIX}", source=url)
+        raise BoundaryError(f"the server sent an empty file. {how_to_fix()}", source=url)
     return dest
 
 
@@ -203,7 +223,7 @@ def _read_path(path: Path, *, location: str, label: str, workdir: Path) -> RawSo
         data = path.read_bytes()
         return _read_json_bytes(data, location=location, label=label, name=path.name, kind="")
     raise BoundaryError(
-        "not a GeoJSON, TopoJSON, Shapefile (.shp) or zip file. " + HOW_TO_FIX, source=label
+        "not a GeoJSON, TopoJSON, Shapefile (.shp) or zip file. " + how_to_fix(), source=label
     )
 
 
