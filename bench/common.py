@@ -406,11 +406,54 @@ def servers(*specs: tuple[Path, str]) -> Iterator[list[StreamlitServer]]:
 
 
 def app_script() -> Path:
-    return PROJECT_ROOT / "app.py"
+    """The app under test: ``app.py`` (``REGIONMAP_BENCH_APP`` points elsewhere, for the smoke test)."""
+    env = os.environ.get("REGIONMAP_BENCH_APP", "")
+    return Path(env) if env else PROJECT_ROOT / "app.py"
 
 
 def app_available() -> tuple[bool, str]:
     """Whether the app (``app.py``) is there to be measured, and if not, why."""
     if not app_script().is_file():
         return False, "app.py is not in the project yet"
+    return True, ""
+
+
+def shared_n03() -> Path:
+    """The local N03 GeoJSON copy (``REGIONMAP_BOUNDARY_SOURCE`` if it is a local file)."""
+    env = os.environ.get("REGIONMAP_BOUNDARY_SOURCE", "")
+    if env and Path(env).is_file():
+        return Path(env)
+    return PROJECT_ROOT.parent / "shared" / "data" / "boundaries" / "N03-21_01_210101.geojson"
+
+
+def ensure_app_data(timeout: float = 300.0) -> tuple[bool, str]:
+    """Make sure the boundary layers and the database the app reads exist (as `make setup`).
+
+    Uses the project's own settings (geo/, data/regionmap.duckdb), building from the
+    local N03 copy when the layers are missing. Returns (ok, reason).
+    """
+    env = dict(os.environ)
+    env.setdefault("REGIONMAP_BOUNDARY_SOURCE", str(shared_n03()))
+    steps = [
+        ("geo", [PYTHON, "-m", "regionmap", "geo", "build", "--source", str(shared_n03())]),
+        ("db", [PYTHON, "-m", "regionmap", "db", "init"]),
+    ]
+    from regionmap import settings
+
+    have = {
+        "geo": (Path(settings.get("geo_dir")) / "manifest.json").is_file(),
+        "db": Path(settings.get("db_path")).is_file(),
+    }
+    for name, cmd in steps:
+        if have[name]:
+            continue
+        try:
+            r = subprocess.run(
+                cmd, cwd=str(PROJECT_ROOT), env=env, capture_output=True, text=True, timeout=timeout
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"{' '.join(cmd[2:])} failed: {exc}"
+        if r.returncode != 0:
+            tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+            return False, f"`{' '.join(cmd[2:])}` exited {r.returncode}: {' | '.join(tail)}"
     return True, ""
