@@ -1,0 +1,167 @@
+"""Charts (plotly) and the one palette and number format of the dashboard.
+
+Everything that draws a figure uses the same pieces, so maps, charts and
+tables agree:
+
+- :data:`SEQUENTIAL` — the colour-blind-safe sequential palette (cividis,
+  light = low, dark = high) of every choropleth and bar;
+- :func:`format_number` — thousands separators and the Japanese unit
+  (``1,234人``, ``12件``, ``3箇所``, ``42市町村``);
+- :data:`FONT_FAMILY` — Japanese fonts first, for every chart and map label;
+- :func:`ranked_bar` — a ranked horizontal bar chart whose title says what,
+  where and when.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+#: Font list for charts and map labels: Japanese faces first (installed by the OS).
+FONT_FAMILY = '"Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif'
+
+#: cividis sampled at 6 steps, light (low) to dark (high); colour-blind safe.
+SEQUENTIAL: tuple[tuple[int, int, int], ...] = (
+    (254, 232, 56),
+    (201, 183, 106),
+    (150, 142, 119),
+    (105, 106, 112),
+    (57, 72, 107),
+    (0, 34, 78),
+)
+#: The accent colour of single-series charts (the darkest step of the palette).
+ACCENT = "rgb(0, 34, 78)"
+#: Colour of areas without a figure and of the Northern Territories.
+NO_DATA = (220, 220, 220)
+
+#: Units whose English form is a word, not a symbol.
+_UNITS_EN = {
+    "人": "persons",
+    "件": "items",
+    "箇所": "sites",
+    "市町村": "municipalities",
+    "団体": "bodies",
+}
+
+
+def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -> str:
+    """A figure with thousands separators and its unit.
+
+    Japanese writes the unit right after the number (``1,234人``); English
+    puts a space and the English unit word when the unit is Japanese
+    (``1,234 persons``). Whole numbers show no decimals; others one.
+
+    Examples
+    --------
+    >>> format_number(2500, "人")
+    '2,500人'
+    >>> format_number(2500, "人", "en")
+    '2,500 persons'
+    >>> format_number(None, "件")
+    '—'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if not unit:
+        return number
+    if lang == "en":
+        return f"{number} {_UNITS_EN.get(unit, unit)}"
+    return f"{number}{unit}"
+
+
+def format_delta(value: float | int | None, unit: str = "", lang: str = "ja") -> str | None:
+    """A change with its sign (``+3件``, ``-120人``), or ``None`` when unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    sign = "+" if value > 0 else ("±" if value == 0 else "-")
+    return sign + format_number(abs(value), unit, lang)
+
+
+def rgb(color: tuple[int, int, int]) -> str:
+    return "rgb({}, {}, {})".format(*color)
+
+
+def ranked_bar(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    title: str,
+    unit: str,
+    lang: str = "ja",
+    highlight: str | None = None,
+) -> go.Figure:
+    """Horizontal bar chart ranked by ``value``, largest on top.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per area; ``label`` holds the area name, ``value`` the figure.
+    title : str
+        Says what, where and when (built by the caller from the i18n catalog).
+    unit : str
+        Japanese unit of the figures (shown on the axis and in the hover text).
+    highlight : str, optional
+        Label of a bar to draw in the accent colour (the selected area); the
+        others are lighter.
+    """
+    df = frame[[label, value]].sort_values(value, ascending=True, kind="stable")
+    texts = [format_number(v, unit, lang) for v in df[value]]
+    light = rgb(SEQUENTIAL[2])
+    colours = [ACCENT if highlight is None or name == highlight else light for name in df[label]]
+    fig = go.Figure(
+        go.Bar(
+            x=df[value],
+            y=df[label],
+            orientation="h",
+            marker_color=colours,
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    unit_label = unit if lang == "ja" else _UNITS_EN.get(unit, unit)
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        font={"family": FONT_FAMILY, "size": 13},
+        separators=".,",
+        height=max(260, 28 * len(df) + 90),
+        margin={"l": 10, "r": 40, "t": 60, "b": 30},
+        xaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
+        yaxis={"title": None},
+        showlegend=False,
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def trend_line(
+    frame: pd.DataFrame, *, x: str, y: str, title: str, unit: str, lang: str = "ja"
+) -> go.Figure:
+    """A line chart over time (fiscal years or months) in the shared style."""
+    texts = [format_number(v, unit, lang) for v in frame[y]]
+    fig = go.Figure(
+        go.Scatter(
+            x=frame[x],
+            y=frame[y],
+            mode="lines+markers",
+            line={"color": ACCENT},
+            text=texts,
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    unit_label = unit if lang == "ja" else _UNITS_EN.get(unit, unit)
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        font={"family": FONT_FAMILY, "size": 13},
+        separators=".,",
+        height=320,
+        margin={"l": 10, "r": 20, "t": 60, "b": 30},
+        yaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
+        plot_bgcolor="white",
+    )
+    return fig

@@ -1,0 +1,443 @@
+"""The filter state of the dashboard and its round trip through the URL.
+
+The whole view a user sees (language, themes, fiscal year, area, figure,
+layers, page-specific choices) is one frozen :class:`FilterState`. It lives in
+the URL, so a bookmark or a link pasted in an e-mail opens exactly that view::
+
+    ?bureau=sorachi&lang=en&theme=pillar_region&fy=2015
+
+:func:`from_query_params` turns the URL's parameters into a state and a list of
+notices; it never raises: a value it cannot use falls back to the default and
+adds a notice that says which parameter was ignored. :func:`to_query_params`
+is its inverse and leaves defaults out, so URLs stay short.
+
+Both are pure functions (no Streamlit), tested directly in ``tests/test_state.py``.
+
+URL parameters
+--------------
+``lang``      ``ja`` (default) or ``en``
+``theme``     comma-separated theme ids (``pillar_region,dir_tourism``); none = all
+``fy``        a fiscal year (``2015``) or a range (``2013-2015``); none = latest
+``region``    region id (``doo``) or code (``1``)
+``bureau``    bureau id (``sorachi``) or code (``01``); implies its region
+``metric``    ``priority_projects``, ``dispatch``, ``sites``, ``evacuees``, ``proposals``
+``level``     colour the map by ``bureau`` (default) or ``region``
+``layers``    comma-separated layers that are on: ``labels``, ``municipalities``, ``tiles``
+``muni``      a municipality code, 5 or 6 digits (the municipality clicked on the map)
+``kind``      a kind filter for the overlay pages (dispatch kind, site kind)
+``mfrom``, ``mto``  a month range ``YYYY-MM`` (evacuees page)
+
+Adding a page-specific parameter: add a field with its default to
+:class:`FilterState`, parse it in :func:`from_query_params` (with a notice on
+bad input) and write it in :func:`to_query_params`; ``tests/test_state.py``
+checks the round trip of every field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
+
+from regionmap import reference
+from regionmap.i18n import LANGS, t
+
+METRICS: tuple[str, ...] = ("priority_projects", "dispatch", "sites", "evacuees", "proposals")
+LEVELS: tuple[str, ...] = ("bureau", "region")
+LAYERS: tuple[str, ...] = ("labels", "municipalities", "tiles")
+DEFAULT_LAYERS: frozenset[str] = frozenset({"labels"})
+FY_MIN, FY_MAX = 1989, 2100
+
+#: Parameters Streamlit itself uses; left alone without a notice.
+_STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
+_SLUG = re.compile(r"^[a-z0-9_]{1,40}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FY_RANGE = re.compile(r"^(\d{4})\s*[-–〜~:]\s*(\d{4})$")
+
+
+def _default_lang() -> str:
+    from regionmap import settings
+
+    try:
+        return settings.get("language")
+    except ValueError:
+        return "ja"
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """Everything that decides what the dashboard shows (see the module doc).
+
+    Attributes
+    ----------
+    lang : str
+        ``"ja"`` or ``"en"``.
+    theme_ids : tuple of str
+        Selected policy themes in catalogue order; empty means all themes.
+    fy_from, fy_to : int or None
+        Fiscal year range, both ``None`` for the latest year with figures.
+    region : str or None
+        Region id (``"doo"``); set whenever ``bureau`` is.
+    bureau : str or None
+        Bureau id (``"sorachi"``).
+    metric : str
+        Figure shown on the overview map, one of :data:`METRICS`.
+    level : str
+        ``"bureau"`` or ``"region"``: the areas the choropleth colours.
+    layers : frozenset of str
+        Map layers that are on, a subset of :data:`LAYERS`.
+    muni : str or None
+        5-digit code of the municipality clicked on the map.
+    kind : str or None
+        Kind filter of the overlay pages (dispatch kind, site kind).
+    month_from, month_to : str or None
+        ``"YYYY-MM"`` month range (evacuees).
+    """
+
+    lang: str = field(default_factory=_default_lang)
+    theme_ids: tuple[str, ...] = ()
+    fy_from: int | None = None
+    fy_to: int | None = None
+    region: str | None = None
+    bureau: str | None = None
+    metric: str = "dispatch"
+    level: str = "bureau"
+    layers: frozenset[str] = DEFAULT_LAYERS
+    muni: str | None = None
+    kind: str | None = None
+    month_from: str | None = None
+    month_to: str | None = None
+
+    # derived -----------------------------------------------------------------
+    @property
+    def bureau_code(self) -> str | None:
+        """``"01"``..``"14"`` of the selected bureau, or ``None``."""
+        return _bureau_code_of(self.bureau) if self.bureau else None
+
+    @property
+    def region_code(self) -> str | None:
+        """``"1"``..``"6"`` of the selected region (the bureau's own when a bureau is set)."""
+        return _region_code_of(self.region) if self.region else None
+
+    @property
+    def fiscal_year(self) -> int | None:
+        """The single fiscal year shown (the end of the range), or ``None`` for the latest."""
+        return self.fy_to
+
+    def has_layer(self, name: str) -> bool:
+        return name in self.layers
+
+
+# --- reference look-ups ---------------------------------------------------------
+
+
+@cache
+def _bureau_ids() -> dict[str, str]:
+    """bureau id and code -> bureau id."""
+    df = reference.bureaus()
+    out = {b: b for b in df["bureau_id"]}
+    out.update(dict(zip(df["bureau_code"], df["bureau_id"], strict=True)))
+    return out
+
+
+@cache
+def _region_ids() -> dict[str, str]:
+    df = reference.regions()
+    out = {r: r for r in df["region_id"]}
+    out.update(dict(zip(df["region_code"], df["region_id"], strict=True)))
+    return out
+
+
+def _bureau_code_of(bureau_id: str) -> str:
+    df = reference.bureaus()
+    return str(df.loc[df["bureau_id"] == bureau_id, "bureau_code"].iloc[0])
+
+
+def _region_code_of(region_id: str) -> str:
+    df = reference.regions()
+    return str(df.loc[df["region_id"] == region_id, "region_code"].iloc[0])
+
+
+def region_of_bureau(bureau_id: str) -> str:
+    """Region id of a bureau id (``"sorachi"`` -> ``"doo"``)."""
+    b = reference.bureaus()
+    r = reference.regions()
+    code = b.loc[b["bureau_id"] == bureau_id, "region_code"].iloc[0]
+    return str(r.loc[r["region_code"] == code, "region_id"].iloc[0])
+
+
+def _name(kind: str, ident: str, lang: str) -> str:
+    df = reference.bureaus() if kind == "bureau" else reference.regions()
+    row = df.loc[df[f"{kind}_id"] == ident].iloc[0]
+    return str(row["name_en"] if lang == "en" else row["name_ja"])
+
+
+@cache
+def _catalogue_themes() -> tuple[str, ...]:
+    """Theme ids of the committed catalogue (``data/policy/themes.csv``), in its order."""
+    import csv
+
+    from regionmap.settings import DATA_DIR
+
+    path = DATA_DIR / "policy" / "themes.csv"
+    if not path.is_file():
+        return ()
+    with path.open(encoding="utf-8") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: int(r.get("sort_order") or 0))
+    return tuple(r["theme_id"] for r in rows)
+
+
+@cache
+def _municipality_codes() -> frozenset[str]:
+    return frozenset(reference.municipalities()["code"])
+
+
+# --- parsing --------------------------------------------------------------------
+
+
+def _one(value: str | Sequence[str]) -> str:
+    """The last value of a parameter given once or repeated."""
+    if isinstance(value, str):
+        return value.strip()
+    return str(value[-1]).strip() if len(value) else ""
+
+
+def _many(value: str | Sequence[str]) -> list[str]:
+    """Comma-separated and/or repeated values."""
+    items = [value] if isinstance(value, str) else list(value)
+    return [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+
+
+def _parse_fy(text: str) -> tuple[int, int] | None:
+    m = _FY_RANGE.match(text)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+    elif text.isdigit() and len(text) == 4:
+        lo = hi = int(text)
+    else:
+        return None
+    if not (FY_MIN <= lo <= hi <= FY_MAX):
+        return None
+    return lo, hi
+
+
+def _parse_month(text: str) -> str | None:
+    m = _MONTH.match(text)
+    if not m or not (1 <= int(m.group(2)) <= 12) or not (FY_MIN <= int(m.group(1)) <= FY_MAX):
+        return None
+    return text
+
+
+def from_query_params(
+    params: Mapping[str, str | Sequence[str]],
+    *,
+    known_themes: Iterable[str] | None = None,
+    known_years: Iterable[int] | None = None,
+) -> tuple[FilterState, list[str]]:
+    """Read a state from URL parameters; never raises.
+
+    Parameters
+    ----------
+    params : mapping
+        Parameter name -> value (a string, or a list for a repeated parameter),
+        e.g. ``st.query_params.to_dict()`` or ``urllib.parse.parse_qs`` output.
+    known_themes : iterable of str, optional
+        Valid theme ids, in display order (default: the committed catalogue).
+    known_years : iterable of int, optional
+        Fiscal years with figures; a year outside them is refused with a notice.
+
+    Returns
+    -------
+    state : FilterState
+    notices : list of str
+        One short text per parameter that was ignored, in the state's language.
+    """
+    raw = {str(k): v for k, v in params.items()}
+    lang_text = _one(raw.get("lang", ""))
+    lang = lang_text if lang_text in LANGS else _default_lang()
+    notices: list[str] = []
+
+    def bad(name: str, value: object) -> None:
+        notices.append(t("notice.bad_param", lang, name=name, value=str(value)))
+
+    values: dict[str, object] = {"lang": lang}
+    if lang_text and lang_text not in LANGS:
+        bad("lang", lang_text)
+
+    themes_order = tuple(known_themes) if known_themes is not None else _catalogue_themes()
+    if "theme" in raw:
+        wanted = _many(raw["theme"])
+        unknown = [w for w in wanted if w not in themes_order]
+        if unknown:
+            bad("theme", ",".join(unknown))
+        values["theme_ids"] = tuple(th for th in themes_order if th in wanted)
+
+    if "fy" in raw and _one(raw["fy"]):
+        text = _one(raw["fy"])
+        fy = _parse_fy(text)
+        years = set(known_years) if known_years is not None else None
+        if fy is None or (years is not None and not any(fy[0] <= y <= fy[1] for y in years)):
+            bad("fy", text)
+        else:
+            values["fy_from"], values["fy_to"] = fy
+
+    region = None
+    if "region" in raw and _one(raw["region"]):
+        text = _one(raw["region"]).lower()
+        region = _region_ids().get(text)
+        if region is None:
+            bad("region", _one(raw["region"]))
+    bureau = None
+    if "bureau" in raw and _one(raw["bureau"]):
+        text = _one(raw["bureau"]).lower()
+        bureau = _bureau_ids().get(text)
+        if bureau is None:
+            bad("bureau", _one(raw["bureau"]))
+    if bureau is not None:
+        own = region_of_bureau(bureau)
+        if region is not None and region != own:
+            notices.append(
+                t(
+                    "notice.region_mismatch",
+                    lang,
+                    bureau=_name("bureau", bureau, lang),
+                    region=_name("region", region, lang),
+                )
+            )
+        region = own
+    values["region"], values["bureau"] = region, bureau
+
+    if "metric" in raw and _one(raw["metric"]):
+        text = _one(raw["metric"])
+        if text in METRICS:
+            values["metric"] = text
+        else:
+            bad("metric", text)
+
+    if "level" in raw and _one(raw["level"]):
+        text = _one(raw["level"])
+        if text in LEVELS:
+            values["level"] = text
+        else:
+            bad("level", text)
+
+    if "layers" in raw:
+        wanted = _many(raw["layers"])
+        unknown = [w for w in wanted if w not in LAYERS]
+        if unknown:
+            bad("layers", ",".join(unknown))
+        values["layers"] = frozenset(w for w in wanted if w in LAYERS)
+
+    if "muni" in raw and _one(raw["muni"]):
+        text = _one(raw["muni"])
+        code = _normalize_muni(text)
+        if code is None:
+            bad("muni", text)
+        else:
+            values["muni"] = code
+
+    if "kind" in raw and _one(raw["kind"]):
+        text = _one(raw["kind"])
+        if _SLUG.match(text):
+            values["kind"] = text
+        else:
+            bad("kind", text)
+
+    for name, attr in (("mfrom", "month_from"), ("mto", "month_to")):
+        if name in raw and _one(raw[name]):
+            text = _one(raw[name])
+            month = _parse_month(text)
+            if month is None:
+                bad(name, text)
+            else:
+                values[attr] = month
+    if (
+        values.get("month_from")
+        and values.get("month_to")
+        and values["month_from"] > values["month_to"]
+    ):
+        bad("mfrom", values.pop("month_from"))
+
+    for name in raw:
+        if name not in _PARAMS and name not in _STREAMLIT_PARAMS:
+            notices.append(t("notice.unknown_param", lang, name=name))
+    return FilterState(**values), notices
+
+
+def _normalize_muni(text: str) -> str | None:
+    from regionmap.codes import normalize_code
+
+    try:
+        code = normalize_code(text)
+    except ValueError:
+        return None
+    return code if code in _municipality_codes() else None
+
+
+_PARAMS = frozenset(
+    {
+        "lang",
+        "theme",
+        "fy",
+        "region",
+        "bureau",
+        "metric",
+        "level",
+        "layers",
+        "muni",
+        "kind",
+        "mfrom",
+        "mto",
+    }
+)
+
+
+def to_query_params(state: FilterState) -> dict[str, str]:
+    """URL parameters of ``state``; defaults are left out (the inverse of parsing).
+
+    The bureau implies its region, so ``region`` is written only without a bureau.
+    """
+    default = FilterState(lang=_default_lang())
+    out: dict[str, str] = {}
+    if state.lang != default.lang:
+        out["lang"] = state.lang
+    if state.theme_ids:
+        out["theme"] = ",".join(state.theme_ids)
+    if state.fy_to is not None:
+        lo = state.fy_from if state.fy_from is not None else state.fy_to
+        out["fy"] = str(state.fy_to) if lo == state.fy_to else f"{lo}-{state.fy_to}"
+    if state.bureau:
+        out["bureau"] = state.bureau
+    elif state.region:
+        out["region"] = state.region
+    if state.metric != default.metric:
+        out["metric"] = state.metric
+    if state.level != default.level:
+        out["level"] = state.level
+    if state.layers != default.layers:
+        out["layers"] = ",".join(name for name in LAYERS if name in state.layers)
+    if state.muni:
+        out["muni"] = state.muni
+    if state.kind:
+        out["kind"] = state.kind
+    if state.month_from:
+        out["mfrom"] = state.month_from
+    if state.month_to:
+        out["mto"] = state.month_to
+    return out
+
+
+def with_area(state: FilterState, *, region: str | None = None, bureau: str | None = None):
+    """A copy of ``state`` with another area (bureau implies its region; clears ``muni``)."""
+    if bureau is not None:
+        bureau = _bureau_ids()[bureau]
+        region = region_of_bureau(bureau)
+    elif region is not None:
+        region = _region_ids()[region]
+    return replace(state, region=region, bureau=bureau, muni=None)
+
+
+def field_names() -> list[str]:
+    """Names of the state's fields (for tests and documentation)."""
+    return [f.name for f in fields(FilterState)]

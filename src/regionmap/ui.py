@@ -1,0 +1,1198 @@
+"""Shared Streamlit pieces of the dashboard: page set-up, the one filter bar, URL state,
+first-run preparation, maps with their credit and legend, notices.
+
+How a page is put together
+--------------------------
+``app.py`` calls :func:`setup_page`, :func:`start` (prepares what is missing,
+reads the state from the URL, draws the filter bar in the sidebar once) and
+runs the page chosen in ``st.navigation``. A page script then only lays out
+widgets and calls this module::
+
+    from regionmap import ui
+
+    ctx = ui.context()                      # the Context app.py made for this run
+    st.title(ctx.t("page.overview"))
+    ui.area_map(ctx, page="overview")       # map + credit + legend + sample notice
+    ...
+
+Adding a page (pages 3–8): write ``pages/<name>.py`` like ``pages/overview.py``,
+add one :class:`PageSpec` to :data:`PAGES` (title key in :mod:`regionmap.i18n`).
+Page-specific filters go into :class:`regionmap.state.FilterState` (so they are
+in the URL) and are drawn with :func:`bound_widget`, which keeps the widget, the
+URL and the state in step.
+
+The state lives in the URL (``st.query_params``); the widgets are drawn from
+it on every run, and their ``on_change`` callbacks write the URL before the
+rerun, so a bookmark, the back button, a map click and the widgets all agree.
+Session state is used under the ``rm.`` prefix only (widget keys and the
+run's :class:`Context`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import maplayers, reference, settings
+from regionmap import state as state_mod
+from regionmap.charts import FONT_FAMILY, format_delta, format_number, ranked_bar
+from regionmap.i18n import t
+from regionmap.state import FilterState
+
+_CTX_KEY = "rm.ctx"
+_W = "rm.w."  # prefix of the filter widgets' keys
+
+# --- pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the dashboard: its script (relative to the project), title key, URL path."""
+
+    script: str
+    title_key: str
+    url_path: str
+    icon: str = ""
+    default: bool = False
+
+
+#: The pages, in navigation order. Add new pages here (and their title to the i18n catalog).
+PAGES: list[PageSpec] = [
+    PageSpec("pages/overview.py", "page.overview", "overview", default=True),
+    PageSpec("pages/bureau.py", "page.bureau", "bureau"),
+]
+
+
+def navigation(lang: str | None = None) -> Any:
+    """``st.navigation`` of :data:`PAGES` with titles in ``lang`` (hidden: the sidebar
+    links of the filter bar carry the filter state to the other pages). Returns the page
+    to run."""
+    lang = lang or _lang_from_url()
+    pages = [
+        st.Page(
+            str(settings.PROJECT_ROOT / p.script),
+            title=t(p.title_key, lang),
+            url_path=p.url_path,
+            icon=p.icon or None,
+            default=p.default,
+        )
+        for p in PAGES
+    ]
+    _nav_pages[:] = pages
+    return st.navigation(pages, position="hidden")
+
+
+_nav_pages: list[Any] = []  # the st.Page objects of this run (set by navigation())
+
+
+# --- set-up -------------------------------------------------------------------------
+
+
+def setup_page() -> None:
+    """Page config: wide layout, title. (The page icon is an emoji: a Material icon
+    would make the browser fetch the favicon from Google's font server.)"""
+    st.set_page_config(
+        page_title="北海道 地域政策マップ | regionmap",
+        page_icon="🗾",
+        layout="wide",
+    )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What is available this run: boundary layers (always, else the app stops) and figures."""
+
+    layers: bool
+    database: bool
+    database_error: str | None = None
+
+
+def prepare(lang: str) -> Readiness:
+    """Build the boundary layers and the database when missing, with visible progress.
+
+    Without layers the map cannot be drawn: the app shows what to do and stops.
+    Without a database the map is still drawn (no figures) with a notice.
+    """
+    from regionmap import geo
+
+    if not geo.layers_available():
+        with st.status(t("prep.layers", lang), expanded=True) as status:
+            bar = st.progress(0.0)
+            try:
+                from regionmap.geo.build import build
+
+                build(settings.get("boundary_source"), progress=_progress_to(bar))
+            except Exception as exc:  # noqa: BLE001 - every failure gets the same advice
+                status.update(label=t("prep.failed", lang), state="error", expanded=True)
+                st.error(t("prep.layers.help", lang, error=_short(exc)))
+                st.stop()
+            status.update(label=t("prep.layers.done", lang), state="complete", expanded=False)
+    try:
+        from regionmap import database
+    except ImportError as exc:  # the package without its database module
+        return Readiness(True, False, _short(exc))
+    path = Path(settings.get("db_path"))
+    if path.exists():
+        return Readiness(True, True)
+    with st.status(t("prep.database", lang), expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            database.ensure_database(path, progress=_progress_to(bar))
+        except Exception as exc:  # noqa: BLE001
+            status.update(label=t("prep.failed", lang), state="error", expanded=True)
+            st.warning(t("prep.database.help", lang, error=_short(exc)))
+            return Readiness(True, False, _short(exc))
+        status.update(label=t("prep.database.done", lang), state="complete", expanded=False)
+    return Readiness(True, True)
+
+
+def _progress_to(bar) -> Callable[..., None]:
+    def progress(fraction: float, message: str = "") -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(message))
+
+    return progress
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 600 else text[:600] + "…"
+
+
+# --- the run's context -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a page needs this run: the state, its notices and what is available."""
+
+    state: FilterState
+    notices: tuple[str, ...]
+    ready: Readiness
+    years: tuple[int, ...]
+    themes: pd.DataFrame | None
+
+    @property
+    def lang(self) -> str:
+        return self.state.lang
+
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.state.lang, **values)
+
+
+def start() -> Context:
+    """Prepare, read the state from the URL, show its notices and draw the filter bar.
+
+    Called once per run from ``app.py`` (pages get the result from :func:`context`).
+    """
+    lang = _lang_from_url()
+    ready = prepare(lang)
+    themes = _themes(_db_version()) if ready.database else None
+    known = list(themes["theme_id"]) if themes is not None else None
+    years = _all_years(_db_version()) if ready.database else ()
+    state, notices = state_mod.from_query_params(
+        _query_params(), known_themes=known, known_years=years or None
+    )
+    # write back the cleaned state, so the URL shows what is shown
+    _write_url(state)
+    ctx = Context(state, tuple(notices), ready, tuple(years), themes)
+    st.session_state[_CTX_KEY] = ctx
+    filter_bar(ctx)
+    for notice in notices:
+        st.toast(notice, icon=":material/info:")
+    return ctx
+
+
+def context() -> Context:
+    """The :class:`Context` of this run (made by ``app.py``; made here when a page runs alone)."""
+    ctx = st.session_state.get(_CTX_KEY)
+    if not isinstance(ctx, Context):
+        ctx = start()
+    return ctx
+
+
+def _lang_from_url() -> str:
+    value = st.query_params.get("lang", "")
+    if value in ("ja", "en"):
+        return value
+    try:
+        return settings.get("language")
+    except ValueError:
+        return "ja"
+
+
+def _query_params() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp.keys()}  # noqa: SIM118 - QueryParams is not a dict
+
+
+def _write_url(state: FilterState) -> None:
+    wanted = state_mod.to_query_params(state)
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}  # noqa: SIM118
+    current.pop("embed", None)
+    current.pop("embed_options", None)
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def set_state(new: FilterState) -> None:
+    """Make ``new`` the state: write it to the URL (use in callbacks; the rerun shows it)."""
+    _write_url(new)
+    ctx = st.session_state.get(_CTX_KEY)
+    if isinstance(ctx, Context):
+        st.session_state[_CTX_KEY] = replace(ctx, state=new)
+
+
+# --- cached data -------------------------------------------------------------------
+
+
+def _db_version() -> str:
+    """Changes when the database file is replaced (an import): part of every cache key."""
+    path = Path(settings.get("db_path"))
+    try:
+        s = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _themes(db_version: str) -> pd.DataFrame:
+    from regionmap import database
+
+    return database.themes()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _all_years(db_version: str) -> tuple[int, ...]:
+    from regionmap import database
+
+    years: set[int] = set()
+    for metric in state_mod.METRICS:
+        years.update(database.fiscal_years(metric))
+    return tuple(sorted(years))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def metric_years(metric: str, db_version: str) -> tuple[int, ...]:
+    from regionmap import database
+
+    return tuple(database.fiscal_years(metric))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def metric_frame(
+    metric: str,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    region_code: str | None,
+    bureau_code: str | None,
+    db_version: str,
+) -> pd.DataFrame:
+    """``database.metric_by_area`` cached with every input (and the database version)."""
+    from regionmap import database
+
+    return database.metric_by_area(
+        metric,
+        level=level,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids) or None,
+        region_code=region_code,
+        bureau_code=bureau_code,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def headline_figure(
+    metric: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    region_code: str | None,
+    bureau_code: str | None,
+    db_version: str,
+) -> dict:
+    from regionmap import database
+
+    return database.headline(
+        metric,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids) or None,
+        region_code=region_code,
+        bureau_code=bureau_code,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def table(name: str, filters: tuple[tuple[str, Any], ...], db_version: str) -> pd.DataFrame:
+    """A cached call of one of the database's list functions (``priority_projects``,
+    ``proposals``, ``bureau_projects``, ``dispatches``, ``sites``, ``evacuees``,
+    ``municipality_summary``) with keyword ``filters``."""
+    from regionmap import database
+
+    allowed = {
+        "priority_projects",
+        "proposals",
+        "bureau_projects",
+        "dispatches",
+        "sites",
+        "evacuees",
+        "municipality_summary",
+    }
+    if name not in allowed:
+        raise ValueError(f"not a list function of the database: {name}")
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
+    return getattr(database, name)(**kwargs)
+
+
+def effective_year(ctx: Context, metric: str) -> int | None:
+    """The state's fiscal year if ``metric`` has figures for it, else ``None`` (latest)."""
+    fy = ctx.state.fiscal_year
+    if fy is None or not ctx.ready.database:
+        return None
+    return fy if fy in metric_years(metric, _db_version()) else None
+
+
+def db_version() -> str:
+    return _db_version()
+
+
+# --- widgets bound to the state ------------------------------------------------------
+
+
+def bound_widget(
+    widget: Callable[..., Any],
+    field: str,
+    label: str,
+    *,
+    to_widget: Callable[[FilterState], Any] | None = None,
+    from_widget: Callable[[FilterState, Any], FilterState] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Draw ``widget`` (e.g. ``st.selectbox``) bound to the state's ``field``.
+
+    The widget shows the state's value (``to_widget(state)``, default the field
+    itself); a change writes ``from_widget(state, value)`` (default: replace the
+    field) to the URL before the rerun. ``kwargs`` go to the widget (options,
+    format_func, ...). The key is ``rm.w.<field>``.
+    """
+    ctx = context()
+    key = _W + field
+    value = to_widget(ctx.state) if to_widget else getattr(ctx.state, field)
+    st.session_state[key] = value
+
+    def changed() -> None:
+        current = context().state
+        new_value = st.session_state[key]
+        new = (
+            from_widget(current, new_value)
+            if from_widget
+            else replace(current, **{field: new_value})
+        )
+        set_state(new)
+
+    return widget(label, key=key, on_change=changed, **kwargs)
+
+
+def _area_options() -> list[str]:
+    """'' (all), then each region ('r:doo') followed by its bureaus ('b:sorachi')."""
+    out = [""]
+    b = reference.bureaus()
+    for _, region in reference.regions().sort_values("sort_order").iterrows():
+        out.append("r:" + region["region_id"])
+        for bid in b.loc[b["region_code"] == region["region_code"], "bureau_id"]:
+            out.append("b:" + bid)
+    return out
+
+
+def area_label(option: str, lang: str) -> str:
+    if not option:
+        return t("filter.area.all", lang)
+    kind, ident = option.split(":", 1)
+    if kind == "r":
+        r = reference.regions().set_index("region_id").loc[ident]
+        return t("filter.area.region", lang, name=r["name_en"] if lang == "en" else r["name_ja"])
+    b = reference.bureaus().set_index("bureau_id").loc[ident]
+    return "\u3000" + str(b["name_en"] if lang == "en" else b["name_ja"])
+
+
+def _area_value(s: FilterState) -> str:
+    if s.bureau:
+        return "b:" + s.bureau
+    if s.region:
+        return "r:" + s.region
+    return ""
+
+
+def _area_apply(s: FilterState, option: str) -> FilterState:
+    if not option:
+        return state_mod.with_area(s)
+    kind, ident = option.split(":", 1)
+    return (
+        state_mod.with_area(s, bureau=ident)
+        if kind == "b"
+        else state_mod.with_area(s, region=ident)
+    )
+
+
+def filter_bar(ctx: Context) -> None:
+    """The one filter bar (sidebar): language, page links, themes, fiscal year, area, layers."""
+    lang = ctx.lang
+    with st.sidebar:
+        bound_widget(
+            st.segmented_control,
+            "lang",
+            t("filter.lang", lang),
+            options=["ja", "en"],
+            format_func=lambda v: {"ja": "日本語", "en": "English"}[v],
+            from_widget=lambda s, v: replace(s, lang=v or s.lang),
+        )
+        st.caption(t("nav.pages", lang))
+        params = state_mod.to_query_params(ctx.state)
+        for page in _nav_pages:
+            st.page_link(page, query_params=params)
+        st.subheader(t("filter.header", lang))
+        if ctx.themes is not None:
+            names = ctx.themes.set_index("theme_id")["name_en" if lang == "en" else "name_ja"]
+            bound_widget(
+                st.multiselect,
+                "theme_ids",
+                t("filter.themes", lang),
+                options=list(names.index),
+                format_func=lambda v: str(names.get(v, v)),
+                to_widget=lambda s: list(s.theme_ids),
+                from_widget=lambda s, v: replace(
+                    s, theme_ids=tuple(th for th in names.index if th in v)
+                ),
+                help=t("filter.themes.help", lang),
+                placeholder=t("filter.themes.help", lang),
+            )
+        if ctx.years:
+            bound_widget(
+                st.selectbox,
+                "fy_to",
+                t("filter.fy", lang),
+                options=[0, *ctx.years],
+                format_func=lambda v: (
+                    t("filter.fy.latest", lang) if not v else t("fig.fy", lang, fy=v)
+                ),
+                to_widget=lambda s: s.fy_to or 0,
+                from_widget=lambda s, v: replace(s, fy_from=v or None, fy_to=v or None),
+            )
+        bound_widget(
+            st.selectbox,
+            "area",
+            t("filter.area", lang),
+            options=_area_options(),
+            format_func=lambda v: area_label(v, lang),
+            to_widget=_area_value,
+            from_widget=_area_apply,
+        )
+        st.caption(t("filter.layers", lang))
+        for layer in state_mod.LAYERS:
+            bound_widget(
+                st.checkbox,
+                "layer_" + layer,
+                t("layer." + layer, lang),
+                to_widget=lambda s, name=layer: name in s.layers,
+                from_widget=lambda s, v, name=layer: replace(
+                    s, layers=(s.layers | {name}) if v else (s.layers - {name})
+                ),
+            )
+        st.button(
+            t("filter.reset", lang),
+            on_click=lambda: set_state(FilterState(lang=context().lang)),
+            key=_W + "reset",
+        )
+
+
+def metric_controls(ctx: Context, *, level: bool = True) -> None:
+    """The figure picker and (``level``) the 'colour by' bureau/region switch."""
+    lang = ctx.lang
+    col1, col2 = st.columns([3, 2])
+    with col1:
+        bound_widget(
+            st.selectbox,
+            "metric",
+            t("filter.metric", lang),
+            options=list(state_mod.METRICS),
+            format_func=lambda v: t("metric." + v, lang),
+        )
+    if not level:
+        return
+    with col2:
+        bound_widget(
+            st.segmented_control,
+            "level",
+            t("filter.level", lang),
+            options=list(state_mod.LEVELS),
+            format_func=lambda v: t("level." + v, lang),
+            from_widget=lambda s, v: replace(s, level=v or s.level),
+        )
+
+
+# --- notices, credit, legend -------------------------------------------------------------
+
+
+def map_credit(lang: str, *, tiles: bool = False) -> None:
+    """The MLIT credit (and the GSI credit when its tiles are shown), under every map."""
+    st.caption(t("map.credit", lang))
+    if tiles:
+        st.caption(t("map.tiles_credit", lang))
+
+
+def sample_notice(lang: str) -> None:
+    """The 'sample data' notice; call wherever sample figures are shown."""
+    st.warning(t("notice.sample", lang), icon=":material/science:")
+
+
+def legend(scale: maplayers.ColorScale, *, title: str, unit: str, lang: str) -> None:
+    """A legend of a colour scale, beside the map."""
+    rows = "".join(
+        f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+        f"<span style='display:inline-block;width:18px;height:14px;background:{colour};"
+        f"border:1px solid #888'></span><span>{label}</span></div>"
+        for colour, label in scale.legend(unit, lang)
+    )
+    st.html(
+        f"<div class='rm-legend' style='font-family:{FONT_FAMILY};font-size:13px'>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{t('map.legend', lang)}：{title}</div>"
+        f"{rows}<div style='margin-top:6px;color:#555'>{t('map.legend.outlines', lang)}</div></div>"
+    )
+
+
+# --- maps -------------------------------------------------------------------------------
+
+
+def published(name: str, level: str = "overview") -> maplayers.PublishedLayer:
+    """A boundary layer published as a static file (cached for the server's life)."""
+    return maplayers.publish_layer(name, level)
+
+
+def _view_for(s: FilterState) -> Any:
+    """Hokkaido, or the selected bureau/region: changes only when the area changes."""
+    if s.bureau:
+        layer = published("bureaus")
+        return maplayers.view_for_bounds(layer.bounds_of([s.bureau_code]))
+    if s.region:
+        layer = published("regions")
+        return maplayers.view_for_bounds(layer.bounds_of([s.region_code]))
+    return maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
+
+
+@dataclass(frozen=True)
+class MapFigures:
+    """Figures shown on a map: by area code, with their unit, year, source and sample flag."""
+
+    values: dict[str, float]
+    unit_ja: str
+    unit_en: str
+    fiscal_year: int | None
+    source: str
+    is_sample: bool
+
+    def unit(self, lang: str) -> str:
+        return self.unit_en if lang == "en" else self.unit_ja
+
+
+def figures(ctx: Context, metric: str, level: str) -> MapFigures | None:
+    """The metric per area of ``level`` under the state's filters, or None without database.
+
+    The area filter is not applied here: every area keeps its figure (the map
+    colours all of Hokkaido; the selection is outlined).
+    """
+    if not ctx.ready.database:
+        return None
+    s = ctx.state
+    df = metric_frame(
+        metric, level, effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
+    )
+    if df.empty:
+        return None
+    first = df.iloc[0]
+    return MapFigures(
+        values=dict(zip(df["area_code"].astype(str), df["value"].astype(float), strict=True)),
+        unit_ja=str(first["unit_ja"]),
+        unit_en=str(first["unit_en"]),
+        fiscal_year=None if pd.isna(first["fiscal_year"]) else int(first["fiscal_year"]),
+        source=str(first["source_en" if ctx.lang == "en" else "source_ja"]),
+        is_sample=bool(df["is_sample"].any()),
+    )
+
+
+def _tooltip_lines(layer: maplayers.PublishedLayer, figs: MapFigures | None, lang: str):
+    if figs is None:
+        return {}
+    return {
+        layer.key_of(code): maplayers.figure_line(
+            figs.values.get(code),
+            unit_ja=figs.unit(lang),
+            fiscal_year=figs.fiscal_year,
+            source=figs.source,
+            is_sample=figs.is_sample,
+            lang=lang,
+        )
+        for code in layer.codes
+        if code in figs.values
+    }
+
+
+def _selection_widths(
+    layer: maplayers.PublishedLayer, selected: set[str], base: float, wide: float
+) -> tuple[list[float], list[list[int]]] | tuple[None, None]:
+    if not selected or not any(c in selected for c in layer.codes):
+        return None, None
+    widths = [wide if c in selected else base for c in layer.codes]
+    line = maplayers.REGION_LINE if layer.name == "regions" else maplayers.BUREAU_LINE
+    colours = [list(maplayers.SELECTED_LINE) if c in selected else list(line) for c in layer.codes]
+    return widths, colours
+
+
+def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
+    """The deck of a page: choropleth of ``metric`` by ``level``, outlines, labels, tooltip.
+
+    ``page`` ``"overview"``: bureaus and regions (and municipal boundaries when
+    that layer is on). ``page`` ``"bureau"``: the selected area's municipalities
+    coloured by the metric, its neighbours as outlines and names.
+
+    Returns (deck, scale or None, figures or None).
+    """
+    s, lang = ctx.state, ctx.lang
+    bureaus, regions = published("bureaus"), published("regions")
+    layers: list[Any] = []
+    scale = None
+    figs = None
+    tips: dict[str, str] = {}
+
+    if page == "bureau" and (s.bureau or s.region):
+        munis = published("municipalities")
+        figs = figures(ctx, metric, "municipality")
+        inside = {
+            c
+            for c, b in zip(munis.codes, munis.groups, strict=True)
+            if (s.bureau_code and b == s.bureau_code)
+            or (not s.bureau_code and _region_of_bureau_code(b) == s.region_code)
+        }
+        values = [figs.values.get(c) if figs and c in inside else None for c in munis.codes]
+        scale = maplayers.color_scale([v for v in values if v is not None])
+        fills = [
+            scale.color_of(v)
+            if c in inside and figs
+            else ([240, 240, 240, 200] if c in inside else [0, 0, 0, 0])
+            for c, v in zip(munis.codes, values, strict=True)
+        ]
+        line_colours = [
+            list(maplayers.MUNI_LINE) if c in inside else [0, 0, 0, 0] for c in munis.codes
+        ]
+        if s.muni:
+            line_colours = [
+                list(maplayers.SELECTED_LINE) if c == s.muni else lc
+                for c, lc in zip(munis.codes, line_colours, strict=True)
+            ]
+        layers.append(
+            maplayers.area_layer(
+                "municipalities", munis, fill_colors=fills, line_colors=line_colours, line_width=1
+            )
+        )
+        widths, colours = _selection_widths(
+            bureaus, {s.bureau_code} if s.bureau_code else set(), 1.5, 3.5
+        )
+        layers.append(
+            maplayers.area_layer(
+                "bureaus",
+                bureaus,
+                line_color=maplayers.BUREAU_LINE,
+                line_width=1.5,
+                line_widths=widths,
+                line_colors=colours,
+                pickable=True,
+            )
+        )
+        layers.append(
+            maplayers.area_layer(
+                "regions", regions, line_color=maplayers.REGION_LINE, line_width=3, pickable=False
+            )
+        )
+        if s.has_layer("labels"):
+            layers.append(
+                maplayers.label_layer(
+                    "labels-municipalities", maplayers.labels_of(munis, lang, inside), size=12
+                )
+            )
+            others = [c for c in bureaus.codes if c != s.bureau_code]
+            layers.append(
+                maplayers.label_layer(
+                    "labels-bureaus",
+                    maplayers.labels_of(bureaus, lang, others),
+                    size=13,
+                    color=(90, 90, 90, 255),
+                )
+            )
+        tips = {k: v for k, v in _tooltip_lines(munis, figs, lang).items() if k[1:] in inside}
+    else:
+        fill_layer = bureaus if level == "bureau" else regions
+        figs = figures(ctx, metric, level)
+        if figs is not None:
+            scale = maplayers.color_scale(figs.values.values())
+            fills = [scale.color_of(figs.values.get(c)) for c in fill_layer.codes]
+        else:
+            fills = [[235, 235, 228, 255]] * len(fill_layer.codes)
+        selected_b = {s.bureau_code} if s.bureau_code else set()
+        selected_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()
+        b_widths, b_colours = _selection_widths(bureaus, selected_b, 1.2, 4)
+        r_widths, r_colours = _selection_widths(regions, selected_r, 3, 5)
+        bureau_layer = maplayers.area_layer(
+            "bureaus",
+            bureaus,
+            fill_colors=fills if level == "bureau" else None,
+            line_color=maplayers.BUREAU_LINE,
+            line_width=1.2,
+            line_widths=b_widths,
+            line_colors=b_colours,
+            pickable=True,
+        )
+        region_layer = maplayers.area_layer(
+            "regions",
+            regions,
+            fill_colors=fills if level == "region" else None,
+            line_color=maplayers.REGION_LINE,
+            line_width=3,
+            line_widths=r_widths,
+            line_colors=r_colours,
+            pickable=level == "region",
+        )
+        # the filled layer goes first; region outlines always above bureau outlines
+        if level == "region":
+            layers += [region_layer, bureau_layer]
+            bureau_layer.pickable = False
+            layers.append(
+                maplayers.area_layer(
+                    "regions-outline",
+                    regions,
+                    line_color=maplayers.REGION_LINE,
+                    line_width=3,
+                    line_widths=r_widths,
+                    line_colors=r_colours,
+                    pickable=False,
+                )
+            )
+        else:
+            layers += [bureau_layer, region_layer]
+        if s.has_layer("municipalities"):
+            munis = published("municipalities")
+            layers.insert(
+                1,
+                maplayers.area_layer(
+                    "municipalities",
+                    munis,
+                    line_color=(110, 110, 110, 140),
+                    line_width=0.6,
+                    pickable=False,
+                ),
+            )
+        if s.has_layer("labels"):
+            label_src = regions if level == "region" else bureaus
+            layers.append(
+                maplayers.label_layer(
+                    "labels-" + label_src.name, maplayers.labels_of(label_src, lang), size=15
+                )
+            )
+        tips = _tooltip_lines(fill_layer, figs, lang)
+
+    basemap = maplayers.publish_gsi_style() if s.has_layer("tiles") else None
+    deck = maplayers.make_deck(
+        layers,
+        _view_for(s),
+        tooltip_spec=maplayers.tooltip(tips, lang=lang),
+        basemap_url=basemap,
+    )
+    return deck, scale, figs
+
+
+def _region_of_bureau_code(bureau_code: str) -> str:
+    b = reference.bureaus().set_index("bureau_code")
+    return str(b.loc[bureau_code, "region_code"]) if bureau_code in b.index else ""
+
+
+def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
+    """Draw a page's map with its legend, MLIT credit and sample notice; returns its figures.
+
+    Clicking a bureau or region selects it; on the bureau page clicking a
+    municipality shows its figures (``muni`` in the state).
+    """
+    s, lang = ctx.state, ctx.lang
+    metric = metric or s.metric
+    level = level or s.level
+    deck, scale, figs = build_area_deck(ctx, page=page, metric=metric, level=level)
+    key = f"rm.map.{page}.{s.bureau or s.region or 'all'}"
+    col_map, col_side = st.columns([4, 1])
+    with col_map:
+        st.pydeck_chart(
+            deck,
+            height=540,
+            key=key,
+            on_select=lambda: _on_map_select(key),
+            selection_mode="single-object",
+            alt=t("map.alt", lang),
+        )
+        map_credit(lang, tiles=s.has_layer("tiles"))
+    with col_side:
+        if scale is not None and figs is not None:
+            legend(
+                scale,
+                title=t("metric." + metric, lang),
+                unit=figs.unit(lang),
+                lang=lang,
+            )
+        elif not ctx.ready.database:
+            st.info(t("notice.no_database", lang))
+        st.caption(t("map.click_hint", lang))
+    if figs is not None and figs.is_sample:
+        sample_notice(lang)
+    return figs
+
+
+def _on_map_select(key: str) -> None:
+    """Map click: a bureau or region selects it; a municipality shows its figures."""
+    event = st.session_state.get(key)
+    objects = {}
+    try:
+        objects = dict(event.selection.objects) if event is not None else {}
+    except AttributeError:
+        objects = dict(event.get("selection", {}).get("objects", {})) if event else {}
+    new = selection_to_state(context().state, objects)
+    if new is not None:
+        set_state(new)
+
+
+def selection_to_state(s: FilterState, objects: dict[str, list]) -> FilterState | None:
+    """The state after clicking ``objects`` (pydeck's selection: layer id -> objects)."""
+    for layer_id in ("municipalities", "bureaus", "regions", "regions-outline"):
+        items = objects.get(layer_id) or []
+        if not items:
+            continue
+        props = items[0].get("properties", items[0]) if isinstance(items[0], dict) else {}
+        code = str(props.get("code", ""))
+        if layer_id == "municipalities" and code:
+            return (
+                replace(s, muni=code) if code in set(reference.municipalities()["code"]) else None
+            )
+        if layer_id == "bureaus" and code:
+            b = reference.bureaus().set_index("bureau_code")
+            return (
+                state_mod.with_area(s, bureau=b.loc[code, "bureau_id"]) if code in b.index else None
+            )
+        if layer_id.startswith("regions") and code:
+            r = reference.regions().set_index("region_code")
+            return (
+                state_mod.with_area(s, region=r.loc[code, "region_id"]) if code in r.index else None
+            )
+    return None
+
+
+# --- figures on pages -------------------------------------------------------------------
+
+
+def where_text(ctx: Context) -> str:
+    """The selected area's name (or 全道)."""
+    s, lang = ctx.state, ctx.lang
+    if s.bureau:
+        return area_label("b:" + s.bureau, lang).strip("\u3000")
+    if s.region:
+        r = reference.regions().set_index("region_id").loc[s.region]
+        return str(r["name_en"] if lang == "en" else r["name_ja"])
+    return t("fig.where.all", lang)
+
+
+def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> list[dict]:
+    """One ``st.metric`` per figure: value with unit, fiscal year, change from the year before."""
+    if not ctx.ready.database:
+        st.info(t("notice.no_database", ctx.lang))
+        return []
+    s, lang = ctx.state, ctx.lang
+    cols = st.columns(len(metrics))
+    shown = []
+    for col, metric in zip(cols, metrics, strict=True):
+        h = headline_figure(
+            metric,
+            effective_year(ctx, metric),
+            s.theme_ids,
+            s.region_code if not s.bureau_code else None,
+            s.bureau_code,
+            _db_version(),
+        )
+        unit = h["unit_en"] if lang == "en" else h["unit_ja"]
+        previous = h.get("previous")
+        delta = None
+        if previous is not None:
+            delta = format_delta(h["value"] - previous, unit, lang)
+        fy = h.get("fiscal_year")
+        when = t("fig.fy", lang, fy=fy) if fy else ""
+        change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
+        source = t("fig.source", lang, source=h["source_en" if lang == "en" else "source_ja"])
+        with col:
+            st.metric(
+                t("metric." + metric, lang),
+                format_number(h["value"], unit, lang),
+                delta=delta,
+                delta_color="off",
+                help=source + (t("tooltip.sample", lang) if h.get("is_sample") else ""),
+                border=True,
+            )
+            st.caption(f"{when} · {change}" if when else change)
+        shown.append(h)
+    if any(h.get("is_sample") for h in shown):
+        sample_notice(lang)
+    return shown
+
+
+def ranked_chart(ctx: Context, metric: str | None = None) -> None:
+    """Ranked bar chart of the metric by bureau; the selected bureau highlighted."""
+    if not ctx.ready.database:
+        return
+    s, lang = ctx.state, ctx.lang
+    metric = metric or s.metric
+    df = metric_frame(
+        metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
+    )
+    if df.empty:
+        st.info(t("chart.no_data", lang))
+        return
+    b = reference.bureaus().set_index("bureau_code")
+    names = b["name_en" if lang == "en" else "short_ja"]
+    frame = df.assign(name=df["area_code"].map(names))
+    unit = str(df["unit_en" if lang == "en" else "unit_ja"].iloc[0])
+    fy = df["fiscal_year"].iloc[0]
+    when = t("fig.fy", lang, fy=int(fy)) if pd.notna(fy) else ""
+    title = t(
+        "chart.ranked",
+        lang,
+        metric=t("metric." + metric, lang),
+        unit=unit,
+        where=t("fig.where.all", lang),
+        when=when,
+    )
+    highlight = str(names[s.bureau_code]) if s.bureau_code else None
+    fig = ranked_bar(
+        frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
+    )
+    st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
+    source = str(df["source_en" if lang == "en" else "source_ja"].iloc[0])
+    st.caption(t("fig.source", lang, source=source))
+
+
+def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
+    """A table with the given columns (column -> header), numbers formatted."""
+    cols = [c for c in columns if c in frame.columns]
+    shown = frame[cols].rename(columns=columns)
+    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+
+
+def is_finite(value: Any) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# --- bureau page -----------------------------------------------------------------------
+
+
+def area_summary(ctx: Context) -> None:
+    """Facts of the selected bureau (kind, seat, municipalities, region) or region (bureaus)."""
+    s, lang = ctx.state, ctx.lang
+    if s.bureau:
+        b = reference.bureaus().set_index("bureau_id").loc[s.bureau]
+        r = reference.regions().set_index("region_code").loc[b["region_code"]]
+        parts = [
+            str(b["kind_en"] if lang == "en" else b["kind_ja"]),
+            t("bureau.seat", lang, seat=b["seat_ja"]),
+            t("bureau.municipalities", lang, n=int(b["municipality_count"])),
+            t("bureau.region_of", lang, region=r["name_en"] if lang == "en" else r["name_ja"]),
+        ]
+        st.markdown(" ・ ".join(parts) if lang == "ja" else " · ".join(parts))
+    elif s.region:
+        b = reference.bureaus()
+        members = b.loc[b["region_code"] == s.region_code]
+        names = members["name_en" if lang == "en" else "name_ja"]
+        n = int(members["municipality_count"].sum())
+        st.markdown(
+            t(
+                "bureau.bureaus_of",
+                lang,
+                bureaus="、".join(names) if lang == "ja" else ", ".join(names),
+            )
+            + (" ・ " if lang == "ja" else " · ")
+            + t("bureau.municipalities", lang, n=n)
+        )
+
+
+def _filters(ctx: Context, **extra: Any) -> tuple[tuple[str, Any], ...]:
+    s = ctx.state
+    out: dict[str, Any] = {
+        "theme_ids": s.theme_ids or None,
+        "region_code": s.region_code if not s.bureau_code else None,
+        "bureau_code": s.bureau_code,
+    }
+    out.update(extra)
+    return tuple(sorted(out.items()))
+
+
+def municipality_figures(ctx: Context) -> None:
+    """Figures of the municipality clicked on the map (``muni`` in the state)."""
+    s, lang = ctx.state, ctx.lang
+    if not ctx.ready.database or not (s.bureau or s.region):
+        return
+    if not s.muni:
+        st.caption(t("bureau.municipality.none", lang))
+        return
+    m = reference.municipalities().set_index("code")
+    name = str(m.loc[s.muni, "name_ja"]) if s.muni in m.index else s.muni
+    df = table(
+        "municipality_summary", (("code", s.muni), ("fiscal_year", s.fiscal_year)), _db_version()
+    )
+    st.subheader(t("bureau.municipality", lang, name=name))
+    rows = [
+        {
+            t("filter.metric", lang): r["label_en" if lang == "en" else "label_ja"],
+            "": format_number(r["value"], r["unit_en" if lang == "en" else "unit_ja"], lang),
+            t("filter.fy", lang): t("fig.fy", lang, fy=int(r["fiscal_year"]))
+            if pd.notna(r["fiscal_year"])
+            else "",
+            t("fig.source", lang, source="").rstrip("：: "): r[
+                "source_en" if lang == "en" else "source_ja"
+            ],
+        }
+        for _, r in df.iterrows()
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rm.table.muni")
+    if df["is_sample"].any():
+        sample_notice(lang)
+
+
+def _col(lang: str, ja: str, en: str) -> str:
+    return en if lang == "en" else ja
+
+
+def area_items(ctx: Context) -> None:
+    """The selected area's policy items and figures as tabs of tables and charts."""
+    s, lang = ctx.state, ctx.lang
+    if not ctx.ready.database or not (s.bureau or s.region):
+        return
+    v = _db_version()
+    L = "en" if lang == "en" else "ja"
+    tabs = st.tabs(
+        [
+            t("bureau.priority_projects", lang),
+            t("bureau.proposals", lang),
+            t("bureau.bureau_projects", lang),
+            t("bureau.dispatches", lang),
+            t("bureau.sites", lang),
+            t("bureau.evacuees", lang),
+        ]
+    )
+    any_sample = False
+    with tabs[0]:
+        df = table("priority_projects", _filters(ctx), v)
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        data_table(
+            df,
+            {
+                f"title_{L}": _col(lang, "プロジェクト", "Project"),
+                f"region_name_{L}": _col(lang, "連携地域", "Region"),
+                f"direction_name_{L}": _col(lang, "政策展開の方向", "Direction"),
+            },
+            key="rm.table.pp",
+        )
+    with tabs[1]:
+        df = table("proposals", _filters(ctx), v)
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        for _, row in df.iterrows():
+            title = f"{row[f'title_{L}']}（{row[f'bureau_names_{L}']}）"
+            with st.expander(title):
+                st.caption(str(row.get(f"pillar_name_{L}", "")))
+                measures = row.get("measures")
+                if isinstance(measures, list) and measures:
+                    st.dataframe(
+                        pd.DataFrame(measures)[[f"department_{L}", f"text_{L}"]].rename(
+                            columns={
+                                f"department_{L}": _col(lang, "部", "Department"),
+                                f"text_{L}": _col(lang, "対応する施策", "Measure"),
+                            }
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+    with tabs[2]:
+        df = table("bureau_projects", _filters(ctx), v)
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        data_table(
+            df,
+            {
+                f"bureau_name_{L}": _col(lang, "振興局", "Bureau"),
+                f"text_{L}": _col(lang, "事業", "Project"),
+            },
+            key="rm.table.bp",
+        )
+    with tabs[3]:
+        df = table(
+            "dispatches", _filters(ctx, fiscal_year_from=s.fy_from, fiscal_year_to=s.fy_to), v
+        )
+        any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        data_table(
+            df,
+            {
+                "fiscal_year": _col(lang, "年度", "FY"),
+                "municipality_name_ja": _col(lang, "市町村", "Municipality"),
+                f"kind_{L}": _col(lang, "区分", "Kind"),
+                "persons": _col(lang, "人数（人）", "Persons"),
+            },
+            key="rm.table.dispatch",
+        )
+    with tabs[4]:
+        df = table("sites", _filters(ctx, fiscal_year=s.fiscal_year), v)
+        any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        data_table(
+            df,
+            {
+                f"name_{L}": _col(lang, "取組", "Site"),
+                "municipality_name_ja": _col(lang, "市町村", "Municipality"),
+                f"kind_{L}": _col(lang, "区分", "Kind"),
+                "start_fy": _col(lang, "開始年度", "Since FY"),
+            },
+            key="rm.table.sites",
+        )
+    with tabs[5]:
+        df = table("evacuees", _filters(ctx), v)
+        any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+        if df.empty:
+            st.info(t("chart.no_data", lang))
+        else:
+            from regionmap.charts import trend_line
+
+            monthly = df.groupby("month", as_index=False)["persons"].sum()
+            monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
+            unit = str(df[f"unit_{L}"].iloc[0])
+            title = t(
+                "chart.by_municipality",
+                lang,
+                metric=t("metric.evacuees", lang),
+                unit=unit,
+                where=where_text(ctx),
+                when=f"{monthly['month'].iloc[0]}–{monthly['month'].iloc[-1]}",
+            )
+            st.plotly_chart(
+                trend_line(monthly, x="month", y="persons", title=title, unit=unit, lang=lang),
+                key="rm.chart.evacuees",
+                config={"displayModeBar": False},
+            )
+    if any_sample:
+        sample_notice(lang)
