@@ -92,7 +92,8 @@ TEXT = {
         "fy": "{fy}年度",
         "previous": "前年度 {value}",
         "source": "出典：{source}",
-        "map_title": "{metric}（市町村別・{fy}・{unit}）",
+        "map_title": "{metric}（{by}・{fy}・{unit}）",
+        "by": {"municipality": "市町村別", "bureau": "振興局別", "region": "連携地域別"},
         "legend_zero": "0 / データなし",
         "northern": "北方領土（数値なし）",
         "credit": MLIT_CREDIT_JA,
@@ -113,10 +114,8 @@ TEXT = {
         "col_confidence": "帰属",
         "no_measures": "（各部の対応の記載なし）",
         "attribution": {
-            "explicit": "明記",
-            "stated": "明記",
-            "place_name": "地名から推定",
-            "inferred": "推定",
+            "named": "本文に明記",
+            "inferred": "地名から推定",
             "layout": "配置から推定",
         },
         "chart_dispatch": "道職員の市町村派遣（年度別・区分別, 人）",
@@ -159,7 +158,8 @@ TEXT = {
         "fy": "FY{fy}",
         "previous": "previous year {value}",
         "source": "Source: {source}",
-        "map_title": "{metric} by municipality, {fy} ({unit})",
+        "map_title": "{metric} by {by}, {fy} ({unit})",
+        "by": {"municipality": "municipality", "bureau": "bureau", "region": "region"},
         "legend_zero": "0 / no data",
         "northern": "Northern Territories (no figures)",
         "credit": MLIT_CREDIT_EN,
@@ -180,9 +180,9 @@ TEXT = {
         "col_confidence": "Attribution",
         "no_measures": "(no departmental response recorded)",
         "attribution": {
-            "explicit": "stated",
-            "place_name": "inferred from place names",
-            "layout": "inferred from layout",
+            "named": "named in the text",
+            "inferred": "inferred from place names",
+            "layout": "inferred from the layout",
         },
         "chart_dispatch": "Prefectural staff dispatched to municipalities (by FY and kind, persons)",
         "chart_evacuees": "Evacuees (monthly, persons)",
@@ -610,7 +610,12 @@ def _map_spec(
         ]
     metric_name = t["metric"].get(metric or "", "")
     title = (
-        t["map_title"].format(metric=metric_name, fy=_fy_text(fy, lang), unit=unit)
+        t["map_title"].format(
+            metric=metric_name,
+            by=t["by"]["municipality" if area is not None else level],
+            fy=_fy_text(fy, lang),
+            unit=unit,
+        )
         if metric
         else ""
     )
@@ -767,7 +772,8 @@ def map_png(
     ax = fig.add_axes((0, 0.05, 1, 1 - head - 0.05))
     box_w, box_h = width, height * (1 - head - 0.05)
     extent = _fit(spec.bounds, box_w, box_h)
-    _draw_polygons(ax, spec, extent, line_scale=1.3)
+    k = max(0.45, min(width / 1600, height / 1000))  # type scales with the image
+    _draw_polygons(ax, spec, extent, line_scale=1.3 * k)
 
     def to_box(x, y):
         return (
@@ -775,8 +781,11 @@ def map_png(
             (y - extent[1]) / (extent[3] - extent[1]) * box_h,
         )
 
-    fs = 13 if len(spec.labels) <= 30 else 10
-    for px, py, text, dark in _place_labels(spec.labels, to_box, fs * 1.05, fs * 1.3):
+    fs = (13 if len(spec.labels) <= 30 else 10) * k
+    px_per_pt = dpi / 72
+    for px, py, text, dark in _place_labels(
+        spec.labels, to_box, fs * px_per_pt * 1.02, fs * px_per_pt * 1.25
+    ):
         ax.text(
             extent[0] + px / box_w * (extent[2] - extent[0]),
             extent[1] + py / box_h * (extent[3] - extent[1]),
@@ -803,40 +812,34 @@ def map_png(
     title = area.title(lang) if area else ("北海道" if lang == "ja" else "Hokkaido")
     if spec.title:
         title += "　" + spec.title
-    fig.text(0.015, 1 - head / 2, title, fontsize=22, fontfamily=family, va="center", color=INK)
+    fig.text(0.015, 1 - head / 2, title, fontsize=22 * k, fontfamily=family, va="center", color=INK)
     if spec.sample:
         fig.text(
             0.985,
             1 - head / 2,
             t["sample"],
-            fontsize=16,
+            fontsize=16 * k,
             fontfamily=family,
             va="center",
             ha="right",
             color="white",
             bbox={"facecolor": SAMPLE_COLOUR, "edgecolor": "none", "pad": 4},
         )
-    # legend, bottom-left inside the map
-    for i, (colour, text) in enumerate(reversed(spec.legend)):
-        y = 0.07 + i * 0.035
-        fig.patches.append(_rect(fig, 0.015, y, 0.018, 0.026, colour))
-        fig.text(0.04, y + 0.013, text, fontsize=12, fontfamily=family, va="center", color=INK)
-    fig.text(0.015, 0.02, t["credit"], fontsize=11, fontfamily=family, va="center", color=MUTED)
+    # legend in a white box, in the map's emptier bottom corner
+    if spec.legend:
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor=c, edgecolor="#888888", label=text) for c, text in spec.legend]
+        ax.legend(
+            handles=handles,
+            loc="lower right" if area is None else "lower left",
+            prop={"family": family, "size": 12 * k},
+            framealpha=0.92,
+            edgecolor="#cccccc",
+            fancybox=False,
+        )
+    fig.text(0.015, 0.02, t["credit"], fontsize=11 * k, fontfamily=family, va="center", color=MUTED)
     return _png(fig)
-
-
-def _rect(fig, x, y, w, h, colour):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle(
-        (x, y),
-        w,
-        h,
-        transform=fig.transFigure,
-        facecolor=colour,
-        edgecolor="#888888",
-        linewidth=0.5,
-    )
 
 
 def _trace_xy(trace) -> tuple[list, list]:

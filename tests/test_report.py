@@ -1,0 +1,377 @@
+"""PDF handouts, map and chart PNGs, and the ``report`` command line.
+
+All 20 handouts (14 bureaus, 6 regions) are built once per session by the real
+command line in one subprocess (``python -m regionmap report --all``), against
+the session's boundary layers and database; the tests then read the files the
+way a user's tools would: page size, embedded fonts (``pdffonts``), the text
+layer (``pdftotext`` from poppler-utils) and the figures in it, compared with
+what the database gives.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+from regionmap import MLIT_CREDIT_JA, reference, report
+from regionmap.fonts import FontNotFoundError, find_japanese_font
+
+PDFTOTEXT = shutil.which("pdftotext")
+PDFFONTS = shutil.which("pdffonts")
+needs_poppler = pytest.mark.skipif(
+    PDFTOTEXT is None, reason="pdftotext not installed (apt-get install poppler-utils)"
+)
+
+BUREAUS = list(reference.bureaus().itertuples())
+REGIONS = list(reference.regions().itertuples())
+#: The Japanese label of each headline card, as the handout prints it.
+CARD_LABELS = report.TEXT["ja"]["metric"]
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "regionmap", "report", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def handouts(tmp_path_factory, geo_dir, db_path) -> Path:
+    """Every bureau's and region's handout, built once by ``report --all``."""
+    out = tmp_path_factory.mktemp("handouts")
+    proc = _run_cli("--all", "--out", str(out), "--db", str(db_path))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def con(db_path):
+    from regionmap import database
+
+    return database.connect(db_path)
+
+
+def _pdf_of(folder: Path, kind: str, code: str) -> Path:
+    area = report.resolve_area(kind, code)
+    return folder / area.filename
+
+
+def _text(pdf: Path, *args: str) -> str:
+    return subprocess.run(
+        [PDFTOTEXT, *args, str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _squash(text: str) -> str:
+    """Text without any white space (table cells wrap long titles over lines)."""
+    return "".join(text.split())
+
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+)
+
+
+def _words(pdf: Path, page: int = 1) -> list[tuple[float, float, str]]:
+    """(x, y, word) of every word on a page, from ``pdftotext -bbox``."""
+    html = _text(pdf, "-f", str(page), "-l", str(page), "-bbox")
+    return [(float(m[0]), float(m[1]), m[4]) for m in _WORD.findall(html)]
+
+
+def _card(words, label: str) -> list[str]:
+    """The words printed in the headline card whose title is ``label``."""
+    hits = [(x, y) for x, y, w in words if w == label]
+    assert hits, f"no headline card titled {label!r}"
+    x0, y0 = hits[0]
+    return [w for x, y, w in words if x0 - 2 <= x <= x0 + 160 and y0 - 4 <= y <= y0 + 60]
+
+
+# ---------------------------------------------------------------------------
+# Generation, page size, fonts
+# ---------------------------------------------------------------------------
+
+
+def test_every_bureau_and_region_gets_a_handout(handouts):
+    names = sorted(p.name for p in handouts.glob("*.pdf"))
+    expected = sorted(
+        [f"bureau-{b.bureau_code}-{b.bureau_id}.pdf" for b in BUREAUS]
+        + [f"region-{r.region_code}-{r.region_id}.pdf" for r in REGIONS]
+    )
+    assert names == expected
+    for p in handouts.glob("*.pdf"):
+        data = p.read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), p.name
+    assert not list(handouts.glob("*.part")), "temporary files left behind"
+
+
+def test_pages_are_a4_landscape(handouts):
+    for p in handouts.glob("*.pdf"):
+        boxes = re.findall(
+            rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", p.read_bytes()
+        )
+        assert boxes, f"{p.name}: no page size"
+        for x0, y0, x1, y1 in boxes:
+            w, h = float(x1) - float(x0), float(y1) - float(y0)
+            assert abs(w - 842) <= 1 and abs(h - 595) <= 1, f"{p.name}: page {w}×{h} pt"
+
+
+def _font_descriptors(data: bytes) -> list[bytes]:
+    """The FontDescriptor dictionaries of a PDF (fpdf2 writes them uncompressed)."""
+    objs = re.findall(rb"\d+ 0 obj\s*(<<.*?>>)\s*endobj", data, flags=re.S)
+    return [o for o in objs if b"/Type /FontDescriptor" in o]
+
+
+def test_japanese_fonts_are_embedded(handouts):
+    for p in sorted(handouts.glob("*.pdf")):
+        descriptors = _font_descriptors(p.read_bytes())
+        assert descriptors, f"{p.name}: no fonts"
+        for d in descriptors:
+            assert re.search(rb"/FontFile[23]?\s+\d+ 0 R", d), (
+                f"{p.name}: font not embedded: {d[:120]!r}"
+            )
+        if PDFFONTS:
+            out = subprocess.run(
+                [PDFFONTS, str(p)], capture_output=True, text=True, check=True
+            ).stdout
+            rows = out.splitlines()[2:]
+            assert rows, f"{p.name}: pdffonts lists no font"
+            for row in rows:
+                cols = row.split()
+                # name, type..., encoding, emb, sub, uni, object id, generation
+                assert cols[-5] == "yes", f"{p.name}: not embedded: {row}"
+                assert cols[-3] == "yes", f"{p.name}: no Unicode map (text not extractable): {row}"
+            font = find_japanese_font()
+            assert any(font.family.replace(" ", "") in r.replace(" ", "") for r in rows), out
+
+
+# ---------------------------------------------------------------------------
+# Text layer: names, figures as the database gives them, credits
+# ---------------------------------------------------------------------------
+
+
+@needs_poppler
+@pytest.mark.parametrize("bureau", BUREAUS, ids=[b.bureau_id for b in BUREAUS])
+def test_bureau_handout_shows_its_name_and_figures(handouts, con, bureau):
+    from regionmap import database
+
+    pdf = _pdf_of(handouts, "bureau", bureau.bureau_code)
+    text = _squash(_text(pdf))
+    assert bureau.name_ja in text
+    assert _squash(MLIT_CREDIT_JA) in text
+    words = _words(pdf, 1)
+    for metric in report.METRICS:
+        h = database.headline(metric, bureau_code=bureau.bureau_code, con=con)
+        card = _card(words, CARD_LABELS[metric])
+        assert report.format_value(h["value"]) in card, (metric, card)
+        assert h["unit_ja"] in card, (metric, card)
+        assert f"{h['fiscal_year']}年度" in card, (metric, card)
+        assert ("サンプル" in card) == bool(h["is_sample"]), (metric, card)
+        assert any(w.startswith("出典") for w in card), (metric, card)
+    # the area's priority projects, proposals and bureau projects are listed
+    for title in database.priority_projects(bureau_code=bureau.bureau_code, con=con)["title_ja"]:
+        assert _squash(title) in text
+    for title in database.proposals(bureau_code=bureau.bureau_code, con=con)["title_ja"]:
+        assert _squash(title) in text
+    for item in database.bureau_projects(bureau_code=bureau.bureau_code, con=con)["text_ja"]:
+        assert _squash(item) in text
+
+
+@needs_poppler
+@pytest.mark.parametrize("region", REGIONS, ids=[r.region_id for r in REGIONS])
+def test_region_handout_shows_its_name_and_figures(handouts, con, region):
+    from regionmap import database
+
+    pdf = _pdf_of(handouts, "region", region.region_code)
+    text = _squash(_text(pdf))
+    assert f"{region.name_ja}連携地域" in text
+    words = _words(pdf, 1)
+    for metric in report.METRICS:
+        h = database.headline(metric, region_code=region.region_code, con=con)
+        card = _card(words, CARD_LABELS[metric])
+        assert report.format_value(h["value"]) in card, (metric, card)
+        assert h["unit_ja"] in card
+    for title in database.priority_projects(region_code=region.region_code, con=con)["title_ja"]:
+        assert _squash(title) in text
+    # every member bureau is named
+    for b in BUREAUS:
+        if b.region_code == region.region_code:
+            assert b.name_ja in text
+
+
+@needs_poppler
+def test_handout_marks_sample_and_dates_the_data(handouts):
+    text = _text(_pdf_of(handouts, "bureau", "02"))
+    assert "データ時点" in text
+    assert "サンプル" in text  # the session database holds the generated sample
+    assert "年度" in text
+
+
+@needs_poppler
+def test_municipality_names_are_text_on_the_map(handouts):
+    # labels are drawn as text over the map image: selectable and searchable
+    text = _squash(_text(_pdf_of(handouts, "bureau", "14")))
+    for name in ("根室市", "別海町", "中標津町"):
+        assert name in text
+
+
+@needs_poppler
+def test_english_handout(tmp_path, geo_dir, db_path, con):
+    pdf = tmp_path / "iburi-en.pdf"
+    pdf.write_bytes(report.build_handout("bureau", "iburi", lang="en", con=con))
+    text = _squash(_text(pdf))
+    assert "Iburi" in text and "胆振総合振興局" in text
+    assert _squash("Dispatched staff") in text and _squash("Sources and notes") in text
+
+
+# ---------------------------------------------------------------------------
+# Command line errors
+# ---------------------------------------------------------------------------
+
+
+def test_cli_unknown_bureau_lists_valid_codes(tmp_path):
+    proc = _run_cli("--bureau", "99", "--out", str(tmp_path))
+    assert proc.returncode == 1
+    assert "unknown bureau '99'" in proc.stderr
+    for b in BUREAUS:
+        assert f"{b.bureau_code} {b.bureau_id}" in proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_unknown_region_lists_valid_codes(tmp_path):
+    proc = _run_cli("--region", "tohoku", "--out", str(tmp_path))
+    assert proc.returncode == 1
+    assert "unknown region 'tohoku'" in proc.stderr
+    assert "1 doo" in proc.stderr and "6 kushiro_nemuro" in proc.stderr
+
+
+def test_cli_missing_database_file(tmp_path):
+    proc = _run_cli("--bureau", "01", "--out", str(tmp_path), "--db", str(tmp_path / "no.duckdb"))
+    assert proc.returncode == 1
+    assert "no.duckdb" in proc.stderr
+
+
+def test_cli_one_region_by_id(tmp_path, geo_dir, db_path):
+    proc = _run_cli("--region", "donan", "--out", str(tmp_path), "--db", str(db_path))
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["region-2-donan.pdf"]
+
+
+def test_resolve_area_accepts_codes_and_ids():
+    assert report.resolve_area("bureau", "sorachi").code == "01"
+    assert report.resolve_area("bureau", "1").code == "01"
+    assert report.resolve_area("region", "kushiro_nemuro").bureau_codes == ("13", "14")
+    with pytest.raises(report.UnknownAreaError, match="valid region codes"):
+        report.resolve_area("region", "7")
+
+
+# ---------------------------------------------------------------------------
+# PNG exports
+# ---------------------------------------------------------------------------
+
+
+def _image(data: bytes) -> Image.Image:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _colours(img: Image.Image) -> dict[tuple[int, int, int], int]:
+    return {c: n for n, c in img.getcolors(maxcolors=1 << 24)}
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def test_map_png_of_a_bureau(geo_dir, db_path, con):
+    img = _image(report.map_png("bureau", "02", "evacuees", con=con))
+    assert img.size == (1600, 1000)
+    colours = _colours(img)
+    assert len(colours) > 200, "image looks blank"
+    white = colours.get((255, 255, 255), 0)
+    assert white < 0.5 * img.width * img.height
+    # Sapporo holds most evacuees: the darkest class is painted, over many pixels
+    assert colours.get(_hex(report.PALETTE[-1]), 0) > 5000
+
+
+def test_map_png_of_hokkaido_by_region(geo_dir, db_path, con):
+    img = _image(
+        report.map_png(
+            "hokkaido", metric="dispatch", level="region", width=800, height=500, con=con
+        )
+    )
+    assert img.size == (800, 500)
+    colours = _colours(img)
+    painted = sum(n for c, n in colours.items() if c in {_hex(p) for p in report.PALETTE})
+    assert painted > 0.08 * 800 * 500  # the six regions, coloured, cover much of the frame
+
+
+def test_chart_png_redraws_a_plotly_figure():
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=["2014年度", "2015年度"], y=[12, 30], name="地域振興派遣", marker_color="#d7191c"
+            ),
+            go.Bar(x=["2014年度", "2015年度"], y=[3, 4], name="相互交流", marker_color="#2c7fb8"),
+        ]
+    )
+    fig.update_layout(barmode="stack", title="派遣職員（年度別・人）")
+    img = _image(report.chart_png(fig, width=1000, height=600))
+    assert img.size == (1000, 600)
+    colours = _colours(img)
+    red, blue = colours.get((0xD7, 0x19, 0x1C), 0), colours.get((0x2C, 0x7F, 0xB8), 0)
+    assert red > 5000 and blue > 500
+    assert (
+        red > 3 * blue
+    )  # the taller series takes more ink: the values are drawn, not a placeholder
+
+
+def test_chart_png_refuses_trace_types_it_cannot_draw():
+    with pytest.raises(ValueError, match="pie"):
+        report.chart_png(go.Figure(go.Pie(labels=["a"], values=[1])))
+
+
+# ---------------------------------------------------------------------------
+# Fonts and small helpers
+# ---------------------------------------------------------------------------
+
+
+def test_a_japanese_font_is_found_on_this_machine():
+    font = find_japanese_font()
+    assert font.path.is_file()
+    assert font.family in {
+        "Noto Sans CJK JP",
+        "Noto Sans JP",
+        "Hiragino Sans",
+        "Yu Gothic",
+        "Meiryo",
+    }
+
+
+def test_missing_font_names_the_package_to_install(tmp_path):
+    not_a_font = tmp_path / "fake.ttc"
+    not_a_font.write_bytes(b"not a font")
+    with pytest.raises(FontNotFoundError, match="fonts-noto-cjk") as err:
+        find_japanese_font(candidates=[tmp_path / "missing.otf", not_a_font])
+    assert "fake.ttc" in str(err.value)
+
+
+def test_format_and_legend():
+    assert report.format_value(2512) == "2,512"
+    assert report.format_value(3.0) == "3"
+    assert report._nice_breaks(2) == [1, 2]
+    assert report._nice_breaks(1899) == [500, 1000, 1500, 2000]
+    legend = [text for _c, text in report._legend([500, 1000], "ja")]
+    assert legend == ["0 / データなし", "1–500", "501–1,000"]
