@@ -106,9 +106,12 @@ def build(
             fallback = local_copy()
             if not (is_url(source) and fallback):
                 raise
-            notice = f"download of {source} failed ({exc.message.split('.')[0]}); using the local copy {fallback}"
-            print("notice: " + notice, file=sys.stderr)
-            _say(progress, 0.0, notice)
+            reason = exc.message.split(". ")[0]
+            notice = f"{reason} ({source}); built from the local copy {fallback} instead"
+            if progress:
+                _say(progress, 0.0, "notice: " + notice)
+            else:
+                print("notice: " + notice, file=sys.stderr)
             notes.append(notice)
             raw = read_source(fallback)
     else:
@@ -118,8 +121,8 @@ def build(
     units = municipal_units(raw)
     notes.extend(units.notes)
 
-    _say(progress, 0.6, "simplifying the boundaries")
-    tables, stats = _make_layers(units.frame, notes)
+    _say(progress, 0.6, "checking the shared borders")
+    tables, stats = _make_layers(units.frame, notes, progress)
 
     _say(progress, 0.85, "writing the layers")
     vintage = vintage_of(raw.name) or (
@@ -168,7 +171,9 @@ def build(
     return man
 
 
-def _make_layers(units: gpd.GeoDataFrame, notes: list[str]) -> tuple[dict, dict]:
+def _make_layers(
+    units: gpd.GeoDataFrame, notes: list[str], progress: Progress | None = None
+) -> tuple[dict, dict]:
     """Simplify the unit coverage per level and dissolve the four layers."""
     ref = reference.municipalities().set_index("code")
     bureaus_ref = reference.bureaus()
@@ -186,6 +191,7 @@ def _make_layers(units: gpd.GeoDataFrame, notes: list[str]) -> tuple[dict, dict]
     units["region_code"] = units["bureau_code"].map(region_of)
     metric = shapes.to_metric(units.geometry.values)
     if not shapely.coverage_is_valid(metric):
+        _say(progress, 0.62, "cleaning overlaps and slivers between neighbours")
         metric = shapely.coverage_clean(metric)
         notes.append("the source polygons overlapped or had slivers; cleaned into a coverage")
 
@@ -199,7 +205,8 @@ def _make_layers(units: gpd.GeoDataFrame, notes: list[str]) -> tuple[dict, dict]
 
     geoms: dict[str, dict[str, np.ndarray]] = {}
     stats: dict[str, dict] = {}
-    for level, spec in LEVEL_SPECS.items():
+    for k, (level, spec) in enumerate(LEVEL_SPECS.items()):
+        _say(progress, 0.65 + 0.08 * k, f"simplifying the boundaries ({level} level)")
         simple = shapes.simplify(metric, spec["tolerance_m"])
         muni = shapes.dissolve(simple, unit_key, muni_codes)
         wards = simple[is_ward]
