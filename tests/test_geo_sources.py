@@ -291,9 +291,12 @@ def test_default_download_falls_back_to_the_local_copy(monkeypatch, tmp_path, ca
     assert man["source"] == str(local)
     assert any("built from the local copy" in n and url in n for n in man["notes"])
     assert "notice: download failed (connection refused)" in capsys.readouterr().err
-    # an explicit source is never swapped for another file
+    # the app passes the setting's value: the same default, the same fallback
+    assert build(url, tmp_path / "app")["source"] == str(local)
+    # any other source is never swapped for another file
+    other = f"http://127.0.0.1:{_closed_port()}/elsewhere.geojson"
     with pytest.raises(BoundaryError, match="download failed"):
-        build(url, tmp_path / "other")
+        build(other, tmp_path / "other")
     assert manifest(tmp_path / "geo")["counts"]["bureaus"] == 14
 
 

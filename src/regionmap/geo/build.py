@@ -72,8 +72,9 @@ def build(
     source : str or Path, optional
         Path or http(s) URL of N03 for Hokkaido (GeoJSON, TopoJSON, Shapefile or a
         zip holding one). Default: the ``boundary_source`` setting (MLIT's
-        download); if *that* download fails and the copy in
-        ``../shared/data/boundaries/`` exists, it is used instead, with a notice.
+        download). If the default download (this setting or MLIT's URL) fails and the
+        copy in ``../shared/data/boundaries/`` exists, that copy is used instead, with a
+        notice; any other source that fails is refused.
     out_dir : str or Path, optional
         Output folder; default the ``geo_dir`` setting.
     progress : callable, optional
@@ -98,24 +99,24 @@ def build(
         _say(progress, 0.5 * fraction, message)
 
     _say(progress, 0.0, "reading the boundary source")
-    if source is None:
-        source = settings.get("boundary_source")
-        try:
-            raw = read_source(source, progress=dl)
-        except BoundaryError as exc:
-            fallback = local_copy()
-            if not (is_url(source) and fallback):
-                raise
-            reason = exc.message.split(". ")[0]
-            notice = f"{reason} ({source}); built from the local copy {fallback} instead"
-            if progress:
-                _say(progress, 0.0, "notice: " + notice)
-            else:
-                print("notice: " + notice, file=sys.stderr)
-            notes.append(notice)
-            raw = read_source(fallback)
-    else:
+    configured = settings.get("boundary_source")
+    is_default = source is None or str(source) in (str(configured), settings.MLIT_N03_URL)
+    source = configured if source is None else source
+    try:
         raw = read_source(source, progress=dl)
+    except BoundaryError as exc:
+        # the default download failed (no network): use the copy beside the project
+        fallback = local_copy()
+        if not (is_default and is_url(source) and fallback):
+            raise
+        reason = exc.message.split(". ")[0]
+        notice = f"{reason} ({source}); built from the local copy {fallback} instead"
+        if progress:
+            _say(progress, 0.0, "notice: " + notice)
+        else:
+            print("notice: " + notice, file=sys.stderr)
+        notes.append(notice)
+        raw = read_source(fallback)
 
     _say(progress, 0.5, "checking municipalities, bureaus and regions")
     units = municipal_units(raw)
