@@ -26,6 +26,7 @@ URL parameters
 ``muni``      a municipality code, 5 or 6 digits (the municipality clicked on the map)
 ``kind``      a kind filter for the overlay pages (dispatch kind, site kind)
 ``mfrom``, ``mto``  a month range ``YYYY-MM`` (evacuees page)
+``by``        areas an overlay page's map colours: ``municipality``, ``bureau``, ``region``
 
 Adding a page-specific parameter: add a field with its default to
 :class:`FilterState`, parse it in :func:`from_query_params` (with a notice on
@@ -47,6 +48,8 @@ METRICS: tuple[str, ...] = ("priority_projects", "dispatch", "sites", "evacuees"
 LEVELS: tuple[str, ...] = ("bureau", "region")
 LAYERS: tuple[str, ...] = ("labels", "municipalities", "tiles")
 DEFAULT_LAYERS: frozenset[str] = frozenset({"labels"})
+#: Areas an overlay page's map may colour (``by``); each page offers some of them.
+MAP_BY: tuple[str, ...] = ("municipality", "bureau", "region")
 FY_MIN, FY_MAX = 1989, 2100
 
 #: Parameters Streamlit itself uses; left alone without a notice.
@@ -93,6 +96,8 @@ class FilterState:
         Kind filter of the overlay pages (dispatch kind, site kind).
     month_from, month_to : str or None
         ``"YYYY-MM"`` month range (evacuees).
+    map_by : str or None
+        Areas the map of an overlay page colours (one of :data:`MAP_BY`); None = page default.
     """
 
     lang: str = field(default_factory=_default_lang)
@@ -108,6 +113,7 @@ class FilterState:
     kind: str | None = None
     month_from: str | None = None
     month_to: str | None = None
+    map_by: str | None = None
 
     # derived -----------------------------------------------------------------
     @property
@@ -352,6 +358,13 @@ def from_query_params(
                 bad(name, text)
             else:
                 values[attr] = month
+    if "by" in raw and _one(raw["by"]):
+        text = _one(raw["by"])
+        if text in MAP_BY:
+            values["map_by"] = text
+        else:
+            bad("by", text)
+
     if (
         values.get("month_from")
         and values.get("month_to")
@@ -389,6 +402,7 @@ _PARAMS = frozenset(
         "kind",
         "mfrom",
         "mto",
+        "by",
     }
 )
 
@@ -425,6 +439,8 @@ def to_query_params(state: FilterState) -> dict[str, str]:
         out["mfrom"] = state.month_from
     if state.month_to:
         out["mto"] = state.month_to
+    if state.map_by:
+        out["by"] = state.map_by
     return out
 
 
