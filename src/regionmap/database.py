@@ -80,6 +80,7 @@ from regionmap import sample as _sample
 from regionmap import settings
 
 SCHEMA_VERSION = 1
+BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
 DOCUMENT_SOURCE_JA = "北海道の地域政策に関する資料（平成27年度）"
@@ -466,6 +467,7 @@ def _write_version(
     mark: Callable[[list[dict], int], None] | None = None,
     progress: Callable[[float, str], None] | None = None,
     only_if_missing: bool = False,
+    keep_previous: bool = True,
 ) -> dict:
     """Build the next version in a temp file and swap it in; return its history record.
 
@@ -486,7 +488,8 @@ def _write_version(
         try:
             if src is not None:
                 shutil.copyfile(src, tmp)
-            con = duckdb.connect(str(tmp))
+            # 16 KB blocks: the default 256 KB block per column segment makes a 10 MB file
+            con = duckdb.connect(str(tmp), config={"default_block_size": str(BLOCK_SIZE)})
             try:
                 _create_schema(con)
                 extra = apply(con, version) or {}
@@ -496,7 +499,7 @@ def _write_version(
                 rec.update(
                     version=version,
                     created_at=_now(),
-                    snapshot=f"{version:04d}.duckdb" if path.exists() else None,
+                    snapshot=f"{version:04d}.duckdb" if keep_previous and path.exists() else None,
                 )
                 if mark is not None:
                     mark(entries, version)
@@ -511,7 +514,7 @@ def _write_version(
             if progress:
                 progress(0.9, "swap")
             _pause_hook()
-            if path.exists():
+            if rec["snapshot"]:
                 _snapshot(path, history_dir(path) / rec["snapshot"])
             _replace(tmp, path)
         except BaseException:
@@ -702,6 +705,7 @@ def init_database(
     force: bool = False,
     user: str | None = None,
     progress: Callable[[float, str], None] | None = None,
+    note: str | None = None,
 ) -> dict:
     """Create the database (reference, document facts, sample figures) as a new version.
 
@@ -716,7 +720,11 @@ def init_database(
 
     def apply(con, version):
         counts = _load_content(con, progress)
-        return {"rows_added": int(sum(counts.values())), "note": json.dumps(counts)}
+        text = json.dumps(counts, ensure_ascii=False)
+        return {
+            "rows_added": int(sum(counts.values())),
+            "note": f"{note}: {text}" if note else text,
+        }
 
     record = {"action": "init", "user_name": user or _user(), "file_name": None}
     try:
@@ -733,9 +741,28 @@ def ensure_database(
     """Create the database on first run (atomic; safe when two processes race); no-op if present."""
     p = default_path(path)
     if p.exists():
+        if schema_version(p) == SCHEMA_VERSION:
+            return p
+        # an older schema (or not a database): rebuild, keeping the old file for undo
+        init_database(p, force=True, progress=progress, note="schema upgrade")
         return p
     init_database(p, force=False, progress=progress)  # re-checked under the writer lock
     return p
+
+
+def schema_version(path: str | os.PathLike | None = None) -> int | None:
+    """Schema version of a database file (None when it is not one of ours)."""
+    try:
+        con = _open_read_only(default_path(path))
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (duckdb.Error, ValueError):
+        return None
+    finally:
+        con.close()
 
 
 def _user() -> str | None:
@@ -1729,7 +1756,8 @@ def undo(
 ) -> dict:
     """Restore the version before the latest import (or forced init) not yet undone.
 
-    The undo is itself a new version (recorded, the pre-undo file kept). Raises
+    The undo is itself a new, recorded version (the undone file is not kept: no
+    redo; the snapshots kept are those of imports, ``history_keep`` of them). Raises
     ``LookupError`` when there is nothing to undo or the previous file is no
     longer kept (``history_keep``).
     """
@@ -1764,4 +1792,5 @@ def undo(
         "note": note,
     }
     # the target may have changed between reading and locking: _write_version re-reads
-    return _write_version(p, apply, record, base=snap, mark=mark)
+    # the state before the undo is not kept: undo is not itself undoable (no redo)
+    return _write_version(p, apply, record, base=snap, mark=mark, keep_previous=False)

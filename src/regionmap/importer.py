@@ -822,7 +822,8 @@ def import_file(
 # --------------------------------------------------------------------------------------
 
 
-def _print_frame(df: pd.DataFrame, out=sys.stdout) -> None:
+def _print_frame(df: pd.DataFrame, out=None) -> None:
+    out = out if out is not None else sys.stdout
     with pd.option_context(
         "display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40
     ):

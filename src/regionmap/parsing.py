@@ -330,6 +330,8 @@ class MunicipalityResolver:
 
     def resolve(self, code: Any = None, name: Any = None, district: Any = None) -> Match:
         """Resolve by code, by name, or both (which must then agree)."""
+        if is_blank(code) and not is_blank(name) and re.fullmatch(r"\d{4,6}", _key(name)):
+            code, name = name, None  # a code written in the name column
         has_code, has_name = not is_blank(code), not is_blank(name)
         if not has_code and not has_name:
             raise ParseError("no municipality code or name")

@@ -1,0 +1,379 @@
+"""The importer: formats staff have, row validation with exact messages, all-or-nothing,
+dry run, idempotence, sample replacement, limits, CLI."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from regionmap import database as db
+from regionmap import importer
+from regionmap.__main__ import main
+
+GOOD_ROWS = [
+    ["平成27年度", "古宇郡泊村", "地域振興派遣", "2", "継続"],
+    ["2015年度", "岩見沢市", "地域振興", "１，２００", "新規"],
+    ["H27", "011002", "自治法派遣", "3", ""],
+]
+HEADER = ["年度", "市町村名", "派遣区分", "人数", "継続・新規"]
+
+
+@pytest.fixture(scope="session")
+def base_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("base") / "regionmap.duckdb"
+    db.init_database(path)
+    return path
+
+
+@pytest.fixture
+def dbp(base_db, tmp_path) -> Path:
+    p = tmp_path / "db" / "regionmap.duckdb"
+    p.parent.mkdir()
+    shutil.copyfile(base_db, p)
+    return p
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8", title=None) -> bytes:
+    lines = []
+    if title:
+        lines += [title, ""]
+    lines += [",".join(header)] + [",".join(f'"{c}"' if "," in c else c for c in r) for r in rows]
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+def xlsx_bytes(rows, header=HEADER, title_rows=2) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "派遣実績"
+    ws.append(["平成27年度 道職員の市町村派遣 一覧"])
+    for _ in range(title_rows - 1):
+        ws.append([])
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def messages(result) -> list[str]:
+    return [str(i) for i in result.errors]
+
+
+def real_dispatch(dbp) -> pd.DataFrame:
+    return db.dispatches(con=db.connect(dbp)).query("not is_sample")
+
+
+# ---------------------------------------------------------------------------------------
+# Accepted formats
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("utf8.csv", csv_bytes(GOOD_ROWS)),
+        ("bom.csv", b"\xef\xbb\xbf" + csv_bytes(GOOD_ROWS)),
+        ("sjis.csv", csv_bytes(GOOD_ROWS, encoding="cp932", title="平成27年度 派遣一覧")),
+        ("titled.xlsx", xlsx_bytes(GOOD_ROWS)),
+    ],
+)
+def test_each_format_imports_the_same_rows(dbp, name, data):
+    res = importer.commit(data, name, user="staff1", db_path=dbp)
+    assert res.ok, messages(res)
+    assert res.table == "dispatch" and res.committed
+    got = real_dispatch(dbp).set_index("municipality_code")
+    assert got.loc["01403", "persons"] == 2 and got.loc["01403", "status"] == "continuing"
+    assert got.loc["01210", "persons"] == 1200 and got.loc["01210", "kind"] == "regional"
+    assert got.loc["01100", "kind"] == "local_autonomy_act" and pd.isna(got.loc["01100", "status"])
+    assert set(got["fiscal_year"]) == {2015}
+    assert got["source_ja"].iloc[0] == f"取込データ（{name}）"
+    hist = db.history(dbp).iloc[0]
+    assert (hist["action"], hist["file_name"], hist["user_name"]) == ("import", name, "staff1")
+    assert len(hist["sha256"]) == 64
+
+
+def test_xlsx_header_is_found_below_title_rows_and_rows_are_numbered_as_in_the_sheet(dbp):
+    data = xlsx_bytes([*GOOD_ROWS, ["H27", "泊村", "地域振興派遣", "1", ""]], title_rows=3)
+    res = importer.validate(data, "titled.xlsx", db_path=dbp)
+    assert res.header_row == 4
+    # rows 5, 6, 7 are good; row 8 is the ambiguous 泊村
+    assert messages(res) == [
+        "titled.xlsx:8:市町村名: '泊村' is ambiguous: 古宇郡泊村 (01403) or 国後郡泊村 (01696); "
+        "add the district (郡) or use the code"
+    ]
+
+
+def test_english_headers_codes_and_numbers_from_excel_cells(dbp):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["fiscal_year", "municipality_code", "kind", "persons", "status"])
+    ws.append([2016, 11002, "exchange", 4.0, "new"])  # a 6-digit code that lost its zero
+    ws.append(["R1", "01210", "wide_area", 1, "continuing"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = importer.commit(buf.getvalue(), "english.xlsx", db_path=dbp)
+    assert res.ok, messages(res)
+    got = real_dispatch(dbp)
+    assert set(zip(got["fiscal_year"], got["municipality_code"], got["persons"], strict=True)) == {
+        (2016, "01100", 4),
+        (2019, "01210", 1),
+    }
+
+
+def test_sites_and_evacuees_are_recognised_from_their_headers(dbp):
+    sites = csv_bytes(
+        [["買い物支援の拠点", "ニセコ町", "買い物支援", "140.69", "42.80", "H26", "NPO法人"]],
+        header=["名称", "市町村名", "種別", "経度", "緯度", "開始年度", "運営主体"],
+    )
+    res = importer.commit(sites, "sites.csv", db_path=dbp)
+    assert res.ok and res.table == "sites", messages(res)
+    s = db.sites(municipality_code="01395", con=db.connect(dbp)).query("not is_sample")
+    assert list(s["kind_ja"]) == ["買い物支援"] and list(s["start_fy"]) == [2014]
+    ev = csv_bytes(
+        [["2015年3月", "札幌市", "福島県", "1,000"], ["2015年3月", "函館市", "宮城", "20"]],
+        header=["年月", "市町村名", "避難元", "避難者数"],
+    )
+    res = importer.commit(ev, "ev.csv", db_path=dbp)
+    assert res.ok and res.table == "evacuees", messages(res)
+    assert res.plan["removed_by_period"] and res.plan["periods"] == ["2015-03"]
+    month = db.evacuees("2015-03", "2015-03", con=db.connect(dbp))
+    assert month["persons"].sum() == 1020 and not month["is_sample"].any()
+    # other months keep their sample rows
+    assert db.evacuees("2015-02", "2015-02", con=db.connect(dbp))["is_sample"].all()
+
+
+# ---------------------------------------------------------------------------------------
+# Bad rows: exact messages
+# ---------------------------------------------------------------------------------------
+
+
+def test_each_kind_of_bad_row_has_its_message(dbp):
+    rows = [  # title, blank line and header take lines 1-3
+        ["H27", "古宇郡泊村", "地域振興派遣", "1", ""],  # 4: good
+        ["H27", "東京都千代田区", "地域振興派遣", "1", ""],  # 5
+        ["H27", "蘂取村", "地域振興派遣", "1", ""],  # 6
+        ["H27", "岩見沢市", "地域振興派遣", "-2", ""],  # 7
+        ["2099", "岩見沢市", "地域振興派遣", "1", ""],  # 8
+        ["H27", "古宇郡泊村", "地域振興", "5", ""],  # 9 duplicate of 4
+        ["H27", "小樽市", "出向", "abc", "たぶん"],  # 10
+        ["", "北見市", "地域振興派遣", "", ""],  # 11
+        ["H27", "網走", "地域振興派遣", "1", ""],  # 12 good (suffix added)
+    ]
+    res = importer.validate(csv_bytes(rows, title="派遣一覧"), "bad.csv", db_path=dbp)
+    assert messages(res) == [
+        "bad.csv:5:市町村名: '東京都千代田区' is in 東京都, not in Hokkaido",
+        "bad.csv:6:市町村名: 蘂取郡蘂取村 (01700) is a Northern Territories village: it has no "
+        "municipal government and cannot hold figures",
+        "bad.csv:7:人数: negative count -2",
+        f"bad.csv:8:年度: fiscal year 2099 is out of range (1989–{importer._year_range()[1]})",
+        "bad.csv:9: duplicate key: same fiscal year, municipality and kind as row 4",
+        "bad.csv:10:派遣区分: unknown kind '出向'; one of: 地域振興派遣、広域連携派遣、徴収対策連携派遣、自治法派遣、相互交流",
+        "bad.csv:10:人数: not a number: 'abc'",
+        "bad.csv:10:継続・新規: unknown status 'たぶん'; write 継続 or 新規",
+        "bad.csv:11:年度: missing value",
+        "bad.csv:11:人数: missing value",
+    ]
+    assert not res.ok and res.plan is None
+
+
+def test_unknown_municipality_and_wrong_code(dbp):
+    rows = [["H27", "夕張村", "地域振興派遣", "1"]]
+    res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "x.csv", db_path=dbp)
+    assert messages(res) == [
+        "x.csv:2:市町村名: unknown municipality '夕張村' (not a Hokkaido name)"
+    ]
+    rows = [["H27", "012024", "地域振興派遣", "1"]]
+    hdr = ["年度", "団体コード", "派遣区分", "人数"]
+    res = importer.validate(csv_bytes(rows, header=hdr), "x.csv", db_path=dbp)
+    assert messages(res) == ["x.csv:2:団体コード: check digit of 012024 is wrong (expected 012025)"]
+
+
+def test_missing_column_is_named(dbp):
+    data = csv_bytes([["H27", "岩見沢市", "1"]], header=["年度", "市町村名", "人数"])
+    res = importer.validate(data, "nokind.csv", table="dispatch", db_path=dbp)
+    assert messages(res) == [
+        "nokind.csv:1:派遣区分: missing column 派遣区分 (kind); write one of: 派遣区分, 区分, 派遣種別, 種別"
+    ]
+
+
+def test_site_coordinates_outside_hokkaido(dbp):
+    data = csv_bytes(
+        [["拠点", "ニセコ町", "サロン", "135.5", "34.7", "2015"]],
+        header=["名称", "市町村名", "種別", "経度", "緯度", "開始年度"],
+    )
+    res = importer.validate(data, "s.csv", db_path=dbp)
+    assert messages(res) == [
+        "s.csv:2:経度: longitude 135.5 is outside Hokkaido (139.3–148.9)",
+        "s.csv:2:緯度: latitude 34.7 is outside Hokkaido (41.3–45.6)",
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Whole-file refusals
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00\x01\x02binary\x00" * 50, "the file holds binary data (NUL bytes), not CSV text"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "this is an old Excel .xls file"),
+        (b"%PDF-1.4 ...", "this is a PDF file"),
+        (b"\xff\xfe\xfd\xfc\x81\x82\x83" * 10, "cannot read the text"),
+        (b"", "the file is empty"),
+        (b"foo,bar\n1,2\n", "no header row found in the first 30 rows"),
+    ],
+)
+def test_binary_or_unreadable_files_are_refused_with_a_message(dbp, data, message):
+    res = importer.validate(data, "upload.csv", db_path=dbp)
+    assert not res.ok and len(res.errors) == 1
+    assert str(res.errors[0]).startswith("upload.csv: " + message)
+
+
+def test_an_xlsx_named_csv_is_read_by_its_content(dbp):
+    res = importer.validate(xlsx_bytes(GOOD_ROWS), "really.csv", db_path=dbp)
+    assert res.ok and "the file is an Excel workbook; read as .xlsx" in res.notes
+    bad = importer.validate(b"PK\x03\x04garbage", "broken.xlsx", db_path=dbp)
+    assert str(bad.errors[0]).startswith("broken.xlsx: not a readable .xlsx workbook")
+
+
+def test_size_and_row_caps(dbp, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_UPLOAD_MB", "1")
+    big = csv_bytes(GOOD_ROWS) + b"#" * (1024 * 1024)
+    res = importer.validate(big, "big.csv", db_path=dbp)
+    assert messages(res) == [
+        "big.csv: the file is 1.0 MB; the limit is 1 MB (REGIONMAP_MAX_UPLOAD_MB)"
+    ]
+    monkeypatch.setenv("REGIONMAP_MAX_ROWS", "2")
+    res = importer.validate(csv_bytes(GOOD_ROWS), "many.csv", db_path=dbp)
+    assert messages(res) == ["many.csv: the file has more than 2 rows (REGIONMAP_MAX_ROWS)"]
+
+
+# ---------------------------------------------------------------------------------------
+# All or nothing, dry run, idempotence, sample replacement, rights
+# ---------------------------------------------------------------------------------------
+
+
+def test_one_bad_row_refuses_the_whole_file(dbp):
+    before = db.history(dbp)
+    stat = dbp.stat()
+    res = importer.commit(
+        csv_bytes([*GOOD_ROWS, ["H27", "泊村", "地域振興派遣", "1", ""]]), "a.csv", db_path=dbp
+    )
+    assert not res.ok and res.record is None
+    assert real_dispatch(dbp).empty
+    assert db.history(dbp).equals(before) and dbp.stat().st_ino == stat.st_ino
+
+
+def test_dry_run_shows_the_change_and_writes_nothing(dbp):
+    stat = dbp.stat()
+    sample_2015 = len(db.dispatches(2015, 2015, con=db.connect(dbp)))
+    res = importer.validate(csv_bytes(GOOD_ROWS), "a.csv", db_path=dbp)
+    assert res.ok and res.changed
+    assert (res.plan["added"], res.plan["replaced"], res.plan["unchanged"]) == (3, 0, 0)
+    assert res.plan["removed"] == sample_2015 and res.plan["removed_by_period"] == {
+        "2015": sample_2015
+    }
+    assert list(res.preview()["change"]) == ["add"] * 3 and list(res.preview()["row"]) == [2, 3, 4]
+    assert "would import 3 new" in res.summary("en")
+    assert dbp.stat().st_ino == stat.st_ino and dbp.stat().st_mtime_ns == stat.st_mtime_ns
+    assert len(db.history(dbp)) == 1
+
+
+def test_reimporting_the_same_file_changes_nothing_and_says_so(dbp):
+    data = csv_bytes(GOOD_ROWS)
+    first = importer.commit(data, "a.csv", db_path=dbp)
+    assert first.committed and first.record["version"] == 2
+    inode = dbp.stat().st_ino
+    again = importer.commit(data, "a.csv", db_path=dbp)
+    assert again.ok and not again.changed and not again.committed
+    assert again.record["action"] == "unchanged"
+    assert "no change: every row is already in the database" in again.notes
+    assert again.summary("en") == "a.csv: no change (all 3 rows are already in the database)."
+    assert dbp.stat().st_ino == inode and len(db.history(dbp)) == 2
+    dry = importer.validate(data, "a.csv", db_path=dbp)
+    assert dry.already_imported["version"] == 2
+
+
+def test_real_rows_replace_the_sample_of_that_year_only(dbp):
+    con = db.connect(dbp)
+    other_years = db.dispatches(2014, 2014, con=con)
+    res = importer.commit(csv_bytes(GOOD_ROWS), "a.csv", db_path=dbp)
+    con = db.connect(dbp)
+    fy15 = db.dispatches(2015, 2015, con=con)
+    assert len(fy15) == 3 and not fy15["is_sample"].any()
+    assert db.dispatches(2014, 2014, con=con).equals(other_years)
+    assert "sample rows of the same period(s) removed" in res.summary("en")
+    assert db.headline("dispatch", fiscal_year=2015, con=con)["is_sample"] is False
+
+
+def test_allowed_bureaus_limit_an_import(dbp):
+    data = csv_bytes(GOOD_ROWS)
+    res = importer.validate(data, "a.csv", db_path=dbp, allowed_bureaus=["03"])
+    assert messages(res) == [
+        "a.csv:3:市町村名: 岩見沢市 (01210) belongs to bureau 01; this import may only touch bureau(s) 03",
+        "a.csv:4:市町村名: 札幌市 (01100) belongs to bureau 02; this import may only touch bureau(s) 03",
+    ]
+    ok = importer.commit(csv_bytes(GOOD_ROWS[:1]), "a.csv", db_path=dbp, allowed_bureaus=["03"])
+    assert ok.committed and db.history(dbp).iloc[0]["bureau_scope"] == "03"
+
+
+def test_total_rows_are_skipped(dbp):
+    res = importer.validate(
+        csv_bytes([*GOOD_ROWS, ["", "合計", "", "1,205", ""]]), "t.csv", db_path=dbp
+    )
+    assert res.ok and "row 5: total row skipped" in res.notes and len(res.rows) == 3
+
+
+# ---------------------------------------------------------------------------------------
+# CLI
+# ---------------------------------------------------------------------------------------
+
+
+def test_cli_import_history_undo_export(dbp, tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes(GOOD_ROWS, encoding="cp932"))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([["H27", "泊村", "地域振興派遣", "-1", ""]]))
+    assert main(["db", "import", str(bad), "--db", str(dbp)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("bad.csv:2:市町村名: '泊村' is ambiguous")
+    assert err[1] == "bad.csv:2:人数: negative count -1"
+    assert err[-1] == "refused: 2 problem(s); nothing was imported"
+    assert main(["db", "import", str(good), "--dry-run", "--db", str(dbp)]) == 0
+    assert "would import 3 new" in capsys.readouterr().out
+    assert len(db.history(dbp)) == 1
+    assert main(["db", "import", str(good), "--user", "hanako", "--db", str(dbp)]) == 0
+    assert "imported 3 new" in capsys.readouterr().out
+    assert main(["db", "history", "--db", str(dbp)]) == 0
+    out = capsys.readouterr().out
+    assert "good.csv" in out and "hanako" in out
+    out_csv = tmp_path / "out" / "dispatch.csv"
+    assert main(["db", "export", "dispatch", "--out", str(out_csv), "--db", str(dbp)]) == 0
+    exported = pd.read_csv(out_csv, dtype={"municipality_code": str}, encoding="utf-8-sig")
+    assert set(exported.loc[~exported["is_sample"], "municipality_code"]) == {
+        "01403",
+        "01210",
+        "01100",
+    }
+    assert main(["db", "undo", "--db", str(dbp)]) == 0
+    assert "undid version 2 (good.csv)" in capsys.readouterr().out
+    assert real_dispatch(dbp).empty
+    assert main(["db", "undo", "--db", str(dbp)]) == 1
+    assert "nothing to undo" in capsys.readouterr().err
+
+
+def test_cli_init(tmp_path, capsys):
+    p = tmp_path / "new.duckdb"
+    assert main(["db", "init", "--db", str(p)]) == 0
+    assert "created" in capsys.readouterr().out
+    assert main(["db", "init", "--db", str(p)]) == 0
+    assert "exists" in capsys.readouterr().out
+    assert main(["db", "init", "--force", "--db", str(p)]) == 0
+    assert list(db.history(p)["action"]) == ["init", "init"]
