@@ -12,6 +12,7 @@ A failed build leaves the previous layers untouched.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -229,6 +230,7 @@ def _make_layers(
         }
         stats[level] = dict(spec)
 
+    @functools.cache
     def lonlat(key: str, level: str) -> np.ndarray:
         return shapes.round_coords(
             shapes.to_lonlat(geoms[level][key]), LEVEL_SPECS[level]["decimals"]
@@ -236,8 +238,17 @@ def _make_layers(
 
     def labels(key: str) -> tuple[np.ndarray, np.ndarray]:
         pts = shapes.to_lonlat(shapes.label_points(geoms["detail"][key], geoms["overview"][key]))
-        xy = shapely.get_coordinates(pts)
-        return np.round(xy[:, 0], 5), np.round(xy[:, 1], 5)
+        xy = np.round(shapely.get_coordinates(pts), 5)
+        # after rounding, a label must still be inside both levels (thin shapes: fall back)
+        detail, overview = lonlat(key, "detail"), lonlat(key, "overview")
+        pts = shapely.points(xy)
+        outside = ~(shapely.contains(detail, pts) & shapely.contains(overview, pts))
+        for k in np.flatnonzero(outside):
+            both = shapes.largest_part(
+                shapes.polygons(shapely.intersection(detail[k], overview[k]))
+            )
+            xy[k] = shapely.get_coordinates(both.point_on_surface())[0]
+        return xy[:, 0], xy[:, 1]
 
     def area(codes_key: np.ndarray, order: list, mask=None) -> list[float]:
         m = np.ones(len(units), bool) if mask is None else mask

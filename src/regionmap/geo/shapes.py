@@ -72,11 +72,12 @@ def round_coords(geoms, decimals: int) -> np.ndarray:
     rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, decimals))
     bad = ~shapely.is_valid(rounded)
     if bad.any():
-        rounded[bad] = [_as_multi(_polygons(shapely.make_valid(g))) for g in rounded[bad]]
+        rounded[bad] = [_as_multi(polygons(shapely.make_valid(g))) for g in rounded[bad]]
     return np.array([_as_multi(g) for g in rounded], dtype=object)
 
 
-def _polygons(geom):
+def polygons(geom):
+    """The polygonal parts of ``geom`` as a MultiPolygon (``geom`` itself if it has none)."""
     parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
     if geom.geom_type == "GeometryCollection":
         parts = [q for p in shapely.get_parts(geom) for q in shapely.get_parts(p)]
@@ -109,7 +110,7 @@ def label_points(detail_m: np.ndarray, overview_m: np.ndarray) -> np.ndarray:
         both = shapely.intersection(d, o)
         if both.is_empty:
             both = o
-        part = largest_part(_polygons(both) if both.geom_type == "GeometryCollection" else both)
+        part = largest_part(polygons(both) if both.geom_type == "GeometryCollection" else both)
         tol = max(np.sqrt(part.area) / 500.0, 1.0)
         centre = shapely.get_point(shapely.maximum_inscribed_circle(part, tol), 0)
         out[k] = centre if part.contains(centre) else part.point_on_surface()
