@@ -51,7 +51,8 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV (UTF-8 with BOM) of ``df``, formula-safe."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends: Excel's convention, and the csv module then quotes a bare CR in a cell
+    return safe_frame(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(
