@@ -83,6 +83,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Sample data: this view includes sample figures, not actual ones "
         "(placeholders that agree with the document's totals).",
     },
+    "notice.sample.short": {
+        "ja": "※ サンプルの数値を含みます",
+        "en": "* Includes sample figures",
+    },
     "notice.no_database": {
         "ja": "数値のデータベースがまだ使えないため、地図だけを表示しています。",
         "en": "The figures database is not available yet; only the map is shown.",
@@ -154,6 +158,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "chart.by_municipality": {
         "ja": "{metric}（{unit}）の市町村別 — {where}、{when}",
         "en": "{metric} ({unit}) by municipality — {where}, {when}",
+    },
+    "chart.trend": {
+        "ja": "{metric}（{unit}）の推移 — {where}、{when}",
+        "en": "{metric} ({unit}) over time — {where}, {when}",
     },
     "chart.no_data": {"ja": "該当するデータがありません。", "en": "No matching data."},
     # overview page -----------------------------------------------------------

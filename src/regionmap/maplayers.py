@@ -472,6 +472,7 @@ def tooltip(
     *,
     lang: str,
     name_field: str | None = None,
+    footer: str = "",
     style: Mapping[str, str] | None = None,
 ) -> dict:
     """A pydeck tooltip: the hovered area's name and, below it, its figure line.
@@ -480,7 +481,8 @@ def tooltip(
     the figures are not in the static files. So the tooltip HTML carries one
     line per area (``layer_keys``: feature key ``k`` -> already formatted
     figure line) and a CSS rule shows only the line whose ``data-k`` equals the
-    hovered feature's ``{k}``. The spec grows by one short line per area.
+    hovered feature's ``{k}``. The spec grows by one short line per area;
+    what all areas share (the source) is written once as ``footer`` (HTML).
     """
     field = name_field or ("name_en" if lang == "en" else "name_ja")
     lines = "".join(
@@ -489,7 +491,7 @@ def tooltip(
     html = (
         "<div class='rm-tt'><style>.rm-tt [data-k]{display:none}"
         ".rm-tt [data-k='{k}']{display:block}</style>"
-        f"<b>{{{field}}}</b>{lines}</div>"
+        f"<b>{{{field}}}</b>{lines}{footer}</div>"
     )
     return {
         "html": html,
@@ -514,11 +516,11 @@ def figure_line(
     unit_ja: str,
     unit_en: str = "",
     fiscal_year: int | None,
-    source: str,
     is_sample: bool,
     lang: str,
+    source: str = "",
 ) -> str:
-    """One tooltip line: figure and unit, fiscal year, source, (sample)."""
+    """One tooltip line: figure and unit, fiscal year, (sample) and, if given, the source."""
     from regionmap.i18n import t
 
     parts = [escape(format_number(value, unit_ja, lang))]
@@ -528,8 +530,17 @@ def figure_line(
     if is_sample:
         line += escape(t("tooltip.sample", lang))
     if source:
-        line += "<br><small>" + escape(t("tooltip.source", lang, source=source)) + "</small>"
+        line += source_footer(source, lang)
     return line
+
+
+def source_footer(source: str, lang: str) -> str:
+    """The tooltip's source line (HTML)."""
+    from regionmap.i18n import t
+
+    if not source:
+        return ""
+    return "<div><small>" + escape(t("tooltip.source", lang, source=source)) + "</small></div>"
 
 
 # --- view and deck ----------------------------------------------------------------

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,8 @@ class Context:
     ready: Readiness
     years: tuple[int, ...]
     themes: pd.DataFrame | None
+    #: per-run flags (e.g. whether the full sample notice was shown)
+    flags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def lang(self) -> str:
@@ -548,7 +550,16 @@ def map_credit(lang: str, *, tiles: bool = False) -> None:
 
 
 def sample_notice(lang: str) -> None:
-    """The 'sample data' notice; call wherever sample figures are shown."""
+    """The 'sample data' notice; call wherever sample figures are shown.
+
+    The full notice is shown the first time in a run, a short mark after that.
+    """
+    ctx = st.session_state.get(_CTX_KEY)
+    if isinstance(ctx, Context) and ctx.flags.get("sample_shown"):
+        st.caption(t("notice.sample.short", lang))
+        return
+    if isinstance(ctx, Context):
+        ctx.flags["sample_shown"] = True
     st.warning(t("notice.sample", lang), icon=":material/science:")
 
 
@@ -634,7 +645,6 @@ def _tooltip_lines(layer: maplayers.PublishedLayer, figs: MapFigures | None, lan
             figs.values.get(code),
             unit_ja=figs.unit(lang),
             fiscal_year=figs.fiscal_year,
-            source=figs.source,
             is_sample=figs.is_sample,
             lang=lang,
         )
@@ -809,7 +819,11 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     deck = maplayers.make_deck(
         layers,
         _view_for(s),
-        tooltip_spec=maplayers.tooltip(tips, lang=lang),
+        tooltip_spec=maplayers.tooltip(
+            tips,
+            lang=lang,
+            footer=maplayers.source_footer(figs.source, lang) if figs and tips else "",
+        ),
         basemap_url=basemap,
     )
     return deck, scale, figs
@@ -1182,7 +1196,7 @@ def area_items(ctx: Context) -> None:
             monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
             unit = str(df[f"unit_{L}"].iloc[0])
             title = t(
-                "chart.by_municipality",
+                "chart.trend",
                 lang,
                 metric=t("metric.evacuees", lang),
                 unit=unit,

@@ -1,0 +1,321 @@
+"""AppTest of app.py and its pages: what a user sees, for each filter and deep link.
+
+AppTest does not render pydeck or plotly: the map comes back as an unknown
+``deck_gl_json_chart`` element whose spec (``proto.json``) is asserted on
+(layers, ids, colours, view state, labels); the browser test checks the drawing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from regionmap import reference
+from regionmap.settings import PROJECT_ROOT
+
+CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
+BUREAUS = reference.bureaus().to_dict("records")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ready(geo_dir, db_path):
+    """Layers and database exist before the app runs (their first-run build is tested below)."""
+
+
+def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def deck_spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def tooltip_html(at: AppTest) -> str:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
+
+
+def layer(spec: dict, layer_id: str) -> dict:
+    found = [lay for lay in spec["layers"] if lay["id"] == layer_id]
+    assert found, f"no layer {layer_id}: {[lay['id'] for lay in spec['layers']]}"
+    return found[0]
+
+
+def colours(expression: str) -> list:
+    m = re.fullmatch(r"@@=\((\[.*\])\)\[properties\.i\]", expression)
+    assert m, expression
+    return json.loads(m.group(1))
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "caption", "markdown", "subheader", "warning", "info")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+def html_text(at: AppTest) -> str:
+    """Text of the st.html blocks (the legend)."""
+    return "\n".join(e.proto.body for e in at.get("html"))
+
+
+def in_bounds(view: dict, bounds) -> bool:
+    minx, miny, maxx, maxy = bounds
+    return minx <= view["longitude"] <= maxx and miny <= view["latitude"] <= maxy
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+def test_default_overview_shows_the_first_map_with_credit_labels_and_figures():
+    at = run_app()
+    assert at.title[0].value == "全道概要"
+    spec = deck_spec(at)
+    assert [lay["id"] for lay in spec["layers"]] == ["bureaus", "regions", "labels-bureaus"]
+    bureaus, regions = layer(spec, "bureaus"), layer(spec, "regions")
+    assert bureaus["data"].startswith("app/static/layers/bureaus-overview-")
+    assert regions["data"].startswith("app/static/layers/regions-overview-")
+    assert "coordinates" not in at.get("deck_gl_json_chart")[0].proto.json  # no geometry
+    # region outlines heavier than bureau outlines
+    assert regions["getLineWidth"] > bureaus["getLineWidth"]
+    fills = colours(bureaus["getFillColor"])
+    assert len(fills) == 14 and len({tuple(c) for c in fills}) > 1  # a real choropleth
+    assert not regions.get("filled")
+    labels = layer(spec, "labels-bureaus")
+    assert {d["text"] for d in labels["data"]} >= {"空知", "石狩", "オホーツク", "根室"}
+    assert spec["mapStyle"] == "__MAP_STYLE__"  # no tile server
+    view = spec["initialViewState"]
+    assert 141 < view["longitude"] < 146 and 42 < view["latitude"] < 45
+    # tooltip: name, figure with unit, fiscal year, source
+    html = tooltip_html(at)
+    assert "{name_ja}" in html and re.search(r'data-k="b01">\d+人 · \d{4}年度', html)
+    assert "出典：" in html
+    # credit, sample notice, headline figures with year and change, ranked chart
+    assert any(CREDIT in c.value for c in at.caption)
+    assert any("サンプルデータ" in w.value for w in at.warning)
+    labels_shown = [m.label for m in at.metric]
+    assert labels_shown == ["重点プロジェクト", "派遣職員", "集落対策箇所", "避難者", "政策提案"]
+    assert all(re.fullmatch(r"[\d,]+(件|人|箇所)", m.value) for m in at.metric)
+    assert any(re.search(r"\d{4}年度 · 前年度比 [+-±]", c.value) for c in at.caption)
+    chart = at.get("plotly_chart")
+    assert len(chart) == 1
+    fig = json.loads(chart[0].proto.spec)
+    assert "振興局別順位" in fig["layout"]["title"]["text"]
+    assert len(fig["data"][0]["y"]) == 14
+
+
+def test_metric_picker_recolours_the_map_and_changes_the_legend():
+    at = run_app()
+    before = layer(deck_spec(at), "bureaus")["getFillColor"]
+    at.selectbox(key="rm.w.metric").select("evacuees").run()
+    assert at.query_params["metric"] == "evacuees"
+    spec = deck_spec(at)
+    after = layer(spec, "bureaus")["getFillColor"]
+    assert after != before
+    assert layer(spec, "bureaus")["data"] == layer(deck_spec(run_app()), "bureaus")["data"]
+    legend = html_text(at)
+    assert "凡例：避難者" in legend and "人" in legend
+
+
+def test_colour_by_region_fills_the_six_regions():
+    at = run_app({"level": "region"})
+    spec = deck_spec(at)
+    regions = layer(spec, "regions")
+    assert regions["filled"] and len(colours(regions["getFillColor"])) == 6
+    assert not layer(spec, "bureaus").get("filled")
+    assert {d["text"] for d in layer(spec, "labels-regions")["data"]} == {
+        "道央", "道南", "道北", "オホーツク", "十勝", "釧路・根室",
+    }  # fmt: skip
+    assert 'data-k="r1"' in tooltip_html(at)
+
+
+def test_theme_filter_changes_the_figures():
+    at = run_app()
+    everything = [m.value for m in at.metric]
+    at.multiselect(key="rm.w.theme_ids").select("dir_tourism").run()
+    assert at.query_params["theme"] == "dir_tourism"
+    assert [m.value for m in at.metric] != everything
+    # staff dispatch is tagged with the 'regions' pillar only: zero under tourism
+    assert at.metric[1].value == "0人"
+
+
+def test_fiscal_year_filter():
+    at = run_app()
+    years = at.selectbox(key="rm.w.fy_to").options
+    assert len(years) > 2
+    assert years[0] == "最新年度" and "2015年度" in years
+    at.selectbox(key="rm.w.fy_to").set_value(2015).run()
+    assert at.query_params["fy"] == "2015"
+    # every headline figure that has 2015 figures shows 2015
+    assert sum("2015年度" in c.value for c in at.caption) >= 4
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert "2015年度" in title and "全道" in title
+
+
+def test_area_filter_selects_a_bureau_and_zooms_to_it():
+    at = run_app()
+    whole = deck_spec(at)["initialViewState"]
+    at.selectbox(key="rm.w.area").select("b:kushiro").run()
+    assert at.query_params["bureau"] == "kushiro"
+    spec = deck_spec(at)
+    assert spec["initialViewState"] != whole
+    assert spec["initialViewState"]["zoom"] > whole["zoom"]
+    widths = colours(layer(spec, "bureaus")["getLineWidth"])
+    assert widths[12] == max(widths) and widths.count(max(widths)) == 1  # 釧路 outlined
+
+
+def test_layer_toggles():
+    # (AppTest loses the sidebar of file-based pages after a rerun, so each toggle is
+    # clicked on a fresh run of the URL the previous click produced)
+    at = run_app()
+    at.checkbox(key="rm.w.layer_municipalities").check().run()
+    assert at.query_params["layers"] == "labels,municipalities"
+    spec = deck_spec(at)
+    assert layer(spec, "municipalities")["data"].startswith("app/static/layers/municipalities-")
+    at = run_app({"layers": "labels,municipalities"})
+    at.checkbox(key="rm.w.layer_labels").uncheck().run()
+    assert at.query_params["layers"] == "municipalities"
+    assert not [lay for lay in deck_spec(at)["layers"] if lay["@@type"] == "TextLayer"]
+    at = run_app({"layers": "municipalities"})
+    at.checkbox(key="rm.w.layer_tiles").check().run()
+    assert at.query_params["layers"] == "municipalities,tiles"
+    spec = deck_spec(at)
+    assert spec["mapStyle"] == "app/static/layers/gsi-pale-style.json"
+    assert any("国土地理院" in c.value for c in at.caption)
+
+
+def test_language_switch_gives_english_titles_and_labels():
+    at = run_app()
+    at.segmented_control(key="rm.w.lang").set_value("en").run()
+    assert at.query_params["lang"] == "en"
+    assert at.title[0].value == "Overview"
+    assert [m.label for m in at.metric][0] == "Priority projects"
+    spec = deck_spec(at)
+    assert "Sorachi" in {d["text"] for d in layer(spec, "labels-bureaus")["data"]}
+    assert "{name_en}" in tooltip_html(at)
+    assert any(CREDIT in c.value and "MLIT" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("row", BUREAUS, ids=lambda r: r["bureau_id"])
+def test_deep_link_to_every_bureau(row, geo_dir):
+    from regionmap.geo import load_layer
+
+    at = run_app({"bureau": row["bureau_id"]})
+    assert row["name_ja"] in texts(at)
+    view = deck_spec(at)["initialViewState"]
+    gdf = load_layer("bureaus", geo_dir=geo_dir).set_index("bureau_code")
+    assert in_bounds(view, gdf.loc[row["bureau_code"]].geometry.bounds)
+    assert at.selectbox(key="rm.w.area").value == "b:" + row["bureau_id"]
+
+
+def test_malformed_params_fall_back_with_a_notice_and_no_exception():
+    at = run_app({"bureau": "xxx", "fy": "abc", "theme": "zzz"})
+    notices = " ".join(t.value for t in at.toast)
+    assert "bureau" in notices and "fy" in notices and "theme" in notices
+    assert at.title[0].value == "全道概要"
+    assert at.selectbox(key="rm.w.area").value == ""
+    assert dict(at.query_params) == {}  # the URL now shows the defaults
+
+
+# --- bureau page --------------------------------------------------------------------------
+
+
+def test_bureau_page_without_a_selection_asks_for_one():
+    at = run_app(page="pages/bureau.py")
+    assert at.title[0].value.startswith("振興局")
+    assert any("選んでください" in i.value for i in at.info)
+
+
+def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
+    at = run_app({"bureau": "sorachi"}, page="pages/bureau.py")
+    assert "空知総合振興局" in at.title[0].value
+    assert "岩見沢市" in texts(at) and "24市町村" in texts(at)
+    spec = deck_spec(at)
+    munis = layer(spec, "municipalities")
+    fills = colours(munis["getFillColor"])
+    sorachi = set(reference.municipalities().query("bureau_code == '01'")["code"])
+    from regionmap.ui import published
+
+    codes = published("municipalities").codes
+    for code, colour in zip(codes, fills, strict=True):
+        assert (colour[3] > 0) == (code in sorachi), code
+    labels = {d["text"] for d in layer(spec, "labels-municipalities")["data"]}
+    assert "岩見沢市" in labels and "札幌市" not in labels
+    # neighbours for context
+    assert "石狩" in {d["text"] for d in layer(spec, "labels-bureaus")["data"]}
+    assert any(CREDIT in c.value for c in at.caption)
+    tabs = [t.label for t in at.tabs]
+    assert tabs[:3] == [
+        "地域重点プロジェクト",
+        "振興局からの政策提案と各部の対応",
+        "振興局独自事業",
+    ]
+    assert len(at.dataframe) >= 3
+    assert at.query_params["bureau"] == "sorachi"
+
+
+def test_bureau_page_for_a_region_and_a_municipality_click_through():
+    at = run_app({"region": "donan", "muni": "01202"}, page="pages/bureau.py")
+    assert "道南" in at.title[0].value
+    assert "渡島総合振興局" in texts(at) and "檜山振興局" in texts(at)
+    assert any("函館市" in s.value for s in at.subheader)
+    assert any(df.value.shape[0] == 5 for df in at.dataframe)  # one row per metric
+
+
+def test_selection_on_the_map_becomes_the_state():
+    from regionmap.state import FilterState
+    from regionmap.ui import selection_to_state
+
+    s = FilterState(lang="ja")
+    clicked = {"bureaus": [{"properties": {"code": "13", "k": "b13", "i": 12}}]}
+    assert selection_to_state(s, clicked).bureau == "kushiro"
+    assert selection_to_state(s, {"regions": [{"properties": {"code": "2"}}]}).region == "donan"
+    assert selection_to_state(s, {"municipalities": [{"properties": {"code": "01202"}}]}).muni == (
+        "01202"
+    )
+    assert selection_to_state(s, {}) is None
+
+
+# --- first run ----------------------------------------------------------------------------
+
+
+def test_first_map_works_without_a_database(monkeypatch, tmp_path):
+    # a database path that cannot be created: the map is still drawn, with its credit
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("REGIONMAP_DB_PATH", str(blocker / "db" / "regionmap.duckdb"))
+    at = run_app()
+    spec = deck_spec(at)
+    assert {"bureaus", "regions", "labels-bureaus"} <= {lay["id"] for lay in spec["layers"]}
+    assert any(CREDIT in c.value for c in at.caption)
+    assert any("python -m regionmap db init" in w.value for w in at.warning)
+    assert not at.metric
+
+
+def test_first_run_builds_missing_layers_with_progress(monkeypatch, tmp_path, n03_geojson):
+    monkeypatch.setenv("REGIONMAP_GEO_DIR", str(tmp_path / "geo"))
+    monkeypatch.setenv("REGIONMAP_BOUNDARY_SOURCE", str(n03_geojson))
+    at = run_app()
+    assert (tmp_path / "geo" / "manifest.json").is_file()
+    assert at.get("expandable") or at.status  # the st.status box was shown
+    assert len(layer(deck_spec(at), "labels-bureaus")["data"]) == 14
+
+
+def test_no_network_and_no_boundary_file_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("REGIONMAP_GEO_DIR", str(tmp_path / "geo"))
+    monkeypatch.setenv("REGIONMAP_BOUNDARY_SOURCE", str(tmp_path / "missing" / "N03.geojson"))
+    at = run_app()
+    errors = " ".join(e.value for e in at.error)
+    assert "REGIONMAP_BOUNDARY_SOURCE" in errors and "geo build --source" in errors
+    assert not at.get("deck_gl_json_chart")
+    assert not (tmp_path / "geo" / "manifest.json").exists()

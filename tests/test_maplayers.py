@@ -1,0 +1,197 @@
+"""Map layers: static boundary files, deck spec, colours, labels, tooltip, view."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from regionmap import maplayers as ml
+from regionmap.charts import SEQUENTIAL
+
+
+@pytest.fixture(scope="module")
+def static_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("static")
+
+
+@pytest.fixture(scope="module")
+def layers(geo_dir, static_dir):
+    return {
+        name: ml.publish_layer(name, "overview", static_dir=static_dir, geo_dir=geo_dir)
+        for name in ("bureaus", "regions", "municipalities")
+    }
+
+
+def _colour_at(expression: str, i: int):
+    """Evaluate our ``@@=([...])[properties.i]`` expression for feature ``i``."""
+    m = re.fullmatch(r"@@=\((\[.*\])\)\[properties\.i\]", expression)
+    assert m, expression
+    return json.loads(m.group(1))[i]
+
+
+def test_layers_are_written_once_as_compact_static_files(layers, static_dir):
+    for name, layer in layers.items():
+        assert layer.path.parent == static_dir / "layers"
+        assert re.fullmatch(rf"{name}-overview-[0-9a-f]{{12}}\.json", layer.path.name)
+        assert layer.url == f"app/static/layers/{layer.path.name}"
+        raw = layer.path.read_bytes()
+        assert layer.nbytes == len(raw)
+        assert b"\n" not in raw and b", " not in raw  # compact
+        doc = json.loads(raw)
+        assert doc["type"] == "FeatureCollection"
+        feats = doc["features"]
+        assert [f["properties"]["i"] for f in feats] == list(range(len(feats)))
+        assert tuple(f["properties"]["code"] for f in feats) == layer.codes
+        # figures never go into the file: only identity and names
+        for f in feats:
+            assert set(f["properties"]) <= {
+                "i", "k", "code", "bureau_id", "region_id", "name_ja", "name_en",
+                "region_code", "bureau_code",
+            }  # fmt: skip
+            # coordinates rounded to 3 decimals at overview level
+            coords = json.dumps(f["geometry"]["coordinates"])
+            assert not re.search(r"\d+\.\d{4,}", coords)
+    assert len(layers["bureaus"].codes) == 14 and len(layers["regions"].codes) == 6
+    assert len(layers["municipalities"].codes) == 185
+
+
+def test_payload_targets_for_the_first_load(layers):
+    # bureaus + regions at overview level: at most 150 KB, municipalities at most 400 KB
+    assert layers["bureaus"].nbytes + layers["regions"].nbytes <= 150_000
+    assert layers["municipalities"].nbytes <= 400_000
+
+
+def test_publishing_again_reuses_the_file(layers, static_dir, geo_dir):
+    again = ml.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    assert again == layers["bureaus"]
+    mtime = again.path.stat().st_mtime_ns
+    ml._publish_cached.clear()
+    rebuilt = ml.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    assert rebuilt.path == again.path and rebuilt.path.stat().st_mtime_ns == mtime
+
+
+def test_label_points_lie_inside_their_bounds(layers):
+    for layer in layers.values():
+        for (lon, lat), (minx, miny, maxx, maxy) in zip(
+            layer.label_points, layer.bounds, strict=True
+        ):
+            assert minx <= lon <= maxx and miny <= lat <= maxy
+
+
+def test_colour_scale_is_classed_cividis_from_light_to_dark():
+    scale = ml.color_scale([0, 3, 7, 12, 15])
+    assert scale.edges[0] == 0 and scale.edges[-1] >= 15
+    assert scale.colors[0] == SEQUENTIAL[0] and scale.colors[-1] == SEQUENTIAL[-1]
+    assert scale.color_of(0)[:3] == list(SEQUENTIAL[0])
+    assert scale.color_of(15)[:3] == list(SEQUENTIAL[-1])
+    assert scale.color_of(None)[:3] != scale.color_of(0)[:3]
+    legend = scale.legend("人", "ja")
+    assert len(legend) == len(scale.colors)
+    assert legend[0][1].startswith("0") and legend[0][1].endswith("人")
+    assert legend[-1][1].endswith("人") and "," not in legend[-1][1]
+    assert ml.color_scale([1200, 2500]).legend("人", "en")[-1][1].endswith("persons")
+    assert ml.color_scale([0, 0]).colors == (SEQUENTIAL[0],)
+
+
+def test_area_layer_colours_each_feature_by_index_and_has_a_fixed_id(layers):
+    b = layers["bureaus"]
+    colours = [[i, 0, 255 - i, 200] for i in range(14)]
+    layer = ml.area_layer("bureaus", b, fill_colors=colours)
+    spec = json.loads(ml.make_deck([layer], ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)).to_json())
+    (lay,) = spec["layers"]
+    assert lay["id"] == "bureaus" and lay["@@type"] == "GeoJsonLayer"
+    assert lay["data"] == b.url
+    for i in (0, 7, 13):
+        assert _colour_at(lay["getFillColor"], i) == colours[i]
+    assert lay["lineWidthUnits"] == "pixels"
+    trig = lay["updateTriggers"]["getFillColor"]
+    other = ml.area_layer("bureaus", b, fill_colors=[[0, 0, 0, 200]] * 14)
+    assert other.update_triggers["getFillColor"] != trig
+
+
+def test_deck_spec_is_compact_offline_and_carries_no_geometry(layers):
+    deck = ml.make_deck(
+        [
+            ml.area_layer("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
+            ml.area_layer("regions", layers["regions"], line_width=3),
+            ml.label_layer("labels-bureaus", ml.labels_of(layers["bureaus"], "ja")),
+        ],
+        ml.view_for_bounds(ml.HOKKAIDO_BOUNDS),
+    )
+    text = deck.to_json()
+    assert "\n" not in text
+    assert "coordinates" not in text
+    assert "cartocdn" not in text and "mapbox" not in text
+    spec = json.loads(text)
+    assert spec["mapStyle"] == "__MAP_STYLE__"  # Streamlit's "no basemap" sentinel
+    assert [lay["id"] for lay in spec["layers"]] == ["bureaus", "regions", "labels-bureaus"]
+    assert len(text.encode()) < 20_000
+    # the same deck built twice is the same spec (no random ids)
+    again = ml.make_deck(
+        [
+            ml.area_layer("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
+            ml.area_layer("regions", layers["regions"], line_width=3),
+            ml.label_layer("labels-bureaus", ml.labels_of(layers["bureaus"], "ja")),
+        ],
+        ml.view_for_bounds(ml.HOKKAIDO_BOUNDS),
+    )
+    assert again.to_json() == text
+
+
+def test_japanese_labels_carry_their_character_set_and_font(layers):
+    rows = ml.labels_of(layers["bureaus"], "ja")
+    assert sorted(r["text"] for r in rows) == sorted(
+        ["空知", "石狩", "後志", "胆振", "日高", "渡島", "檜山", "上川", "留萌", "宗谷",
+         "オホーツク", "十勝", "釧路", "根室"]
+    )  # fmt: skip
+    spec = json.loads(ml.Deck(layers=[ml.label_layer("labels", rows)]).to_json())
+    lay = spec["layers"][0]
+    assert lay["@@type"] == "TextLayer"
+    assert set("".join(r["text"] for r in rows)) <= set(lay["characterSet"])
+    assert lay["fontFamily"].startswith('"Noto Sans CJK JP"')  # a literal, not an expression
+    assert lay["getTextAnchor"] == "middle"
+    assert ml.labels_of(layers["bureaus"], "en")[0]["text"] == "Sorachi"
+
+
+def test_tooltip_shows_the_hovered_areas_line_only(layers):
+    b = layers["bureaus"]
+    lines = {b.key_of(c): f"{n}人 · 2015年度" for n, c in enumerate(b.codes)}
+    tip = ml.tooltip(lines, lang="ja", footer=ml.source_footer("資料", "ja"))
+    html = tip["html"]
+    assert "{name_ja}" in html and "{k}" in html
+    assert "[data-k]{display:none}" in html and "[data-k='{k}']{display:block}" in html
+    assert '<div data-k="b01">0人 · 2015年度</div>' in html
+    assert html.count('data-k="b') == 14
+    assert "出典：資料" in html
+    assert "{name_en}" in ml.tooltip(lines, lang="en")["html"]
+
+
+def test_figure_line_has_figure_unit_year_and_sample_mark():
+    line = ml.figure_line(2500, unit_ja="人", fiscal_year=2014, is_sample=True, lang="ja")
+    assert line == "2,500人 · 2014年度（サンプル）"
+    line_en = ml.figure_line(3, unit_ja="projects", fiscal_year=2015, is_sample=False, lang="en")
+    assert line_en == "3 projects · FY2015"
+
+
+def test_view_fits_the_bounds(layers):
+    hokkaido = ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)
+    assert 141 < hokkaido.longitude < 146 and 42 < hokkaido.latitude < 45
+    b = layers["bureaus"]
+    for code in b.codes:
+        minx, miny, maxx, maxy = b.bounds_of([code])
+        v = ml.view_for_bounds((minx, miny, maxx, maxy))
+        assert minx <= v.longitude <= maxx and miny <= v.latitude <= maxy
+        assert v.zoom > hokkaido.zoom
+        # the same bounds give exactly the same view (Streamlit keeps the user's pan/zoom)
+        assert ml.view_for_bounds((minx, miny, maxx, maxy)).__dict__ == v.__dict__
+
+
+def test_gsi_background_is_a_style_file_with_its_attribution(static_dir):
+    url = ml.publish_gsi_style(static_dir)
+    assert url == "app/static/layers/gsi-pale-style.json"
+    style = json.loads((static_dir / "layers" / "gsi-pale-style.json").read_text("utf-8"))
+    src = style["sources"]["gsi"]
+    assert src["tiles"] == [ml.GSI_TILES] and src["attribution"] == "出典：国土地理院"
