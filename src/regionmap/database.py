@@ -1075,21 +1075,27 @@ def _default_year(metric: str, fiscal_year: int | None, con) -> int | None:
     return years[-1] if years else None
 
 
+def _sources_sql(metric: str, fiscal_year: int | None) -> tuple[str, list]:
+    """SQL of one row (source_ja, source_en, is_sample) for a metric's figures in a year."""
+    if metric in DOCUMENT_METRICS:
+        return (
+            "SELECT CAST(? AS VARCHAR) AS source_ja, CAST(? AS VARCHAR) AS source_en, "
+            "false AS is_sample",
+            [DOCUMENT_SOURCE_JA, DOCUMENT_SOURCE_EN],
+        )
+    sql, params = _facts(metric, fiscal_year, None)
+    return (
+        "SELECT coalesce(string_agg(DISTINCT source_ja, ' / ' ORDER BY source_ja), '') AS source_ja, "  # noqa: S608
+        "coalesce(string_agg(DISTINCT source_en, ' / ' ORDER BY source_en), '') AS source_en, "
+        f"coalesce(bool_or(is_sample), false) AS is_sample FROM ({sql}) f",
+        params,
+    )
+
+
 def _sources(metric: str, fiscal_year: int | None, con) -> tuple[str, str, bool]:
     """Source texts and sample flag of a metric's figures in a fiscal year."""
-    if metric in DOCUMENT_METRICS:
-        return DOCUMENT_SOURCE_JA, DOCUMENT_SOURCE_EN, False
-    sql, params = _facts(metric, fiscal_year, None)
-    row = (
-        _con(con)
-        .execute(
-            "SELECT string_agg(DISTINCT source_ja, ' / ' ORDER BY source_ja), "  # noqa: S608
-            "string_agg(DISTINCT source_en, ' / ' ORDER BY source_en), "
-            f"coalesce(bool_or(is_sample), false) FROM ({sql}) f",
-            params,
-        )
-        .fetchone()
-    )
+    sql, params = _sources_sql(metric, fiscal_year)
+    row = _con(con).execute(sql, params).fetchone()
     return row[0] or "", row[1] or "", bool(row[2])
 
 
@@ -1165,40 +1171,32 @@ def metric_by_area(
                 _as_list(bureau_code) or [],
             ),
         )
-    order = {"region": "sort_order", "bureau": "a.area_code", "municipality": "a.area_code"}
+    order = "r.sort_order" if level == "region" else "a.area_code"
+    src_sql, src_params = _sources_sql(metric, fy)
+    info = METRICS[metric]
     sql = (
         f"WITH v AS (SELECT area_code, {agg} AS value FROM ({joined}) j GROUP BY area_code), "  # noqa: S608
-        f"a AS ({areas}) "
-        "SELECT a.area_code, coalesce(v.value, 0) AS value, "
-        f"{area_sel} AS selected FROM a LEFT JOIN v USING (area_code) "
+        f"a AS ({areas}), s AS ({src_sql}) "
+        "SELECT a.area_code, CAST(coalesce(v.value, 0) AS BIGINT) AS value, "
+        "CAST(? AS VARCHAR) AS unit_ja, CAST(? AS VARCHAR) AS unit_en, "
+        "CAST(? AS INTEGER) AS fiscal_year, s.source_ja, s.source_en, s.is_sample, "
+        f"coalesce({area_sel}, false) AS selected FROM a LEFT JOIN v USING (area_code) CROSS JOIN s "
         + ("JOIN regions r ON r.region_code = a.area_code " if level == "region" else "")
-        + f"ORDER BY {order[level] if level != 'region' else 'r.sort_order'}"
+        + f"ORDER BY {order}"
     )
-    params = [*facts_params, *sel_params, *area_params]
-    df = c.execute(sql, params).df()
-    df["value"] = df["value"].astype("int64")
-    df["selected"] = df["selected"].astype(bool)
-    src_ja, src_en, is_sample = _sources(metric, fy, c)
-    info = METRICS[metric]
-    df["unit_ja"], df["unit_en"] = info["unit_ja"], info["unit_en"]
-    df["fiscal_year"] = fy
-    df["source_ja"], df["source_en"], df["is_sample"] = src_ja, src_en, is_sample
-    return df[
-        [
-            "area_code",
-            "value",
-            "unit_ja",
-            "unit_en",
-            "fiscal_year",
-            "source_ja",
-            "source_en",
-            "is_sample",
-            "selected",
-        ]
+    params = [
+        *facts_params,
+        *sel_params,
+        *src_params,
+        info["unit_ja"],
+        info["unit_en"],
+        fy,
+        *area_params,
     ]
+    return c.execute(sql, params).df()
 
 
-def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
+def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[str, list]:
     facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
     sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
     if metric in OVERLAY_METRICS:
@@ -1211,7 +1209,12 @@ def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
             f"SELECT count(DISTINCT f.item_id) FROM ({facts_sql}) f "  # noqa: S608
             f"JOIN bureaus m ON m.bureau_code = f.bureau_code WHERE {sel_sql}"
         )
-    return int(_con(con).execute(sql, [*facts_params, *sel_params]).fetchone()[0])
+    return sql, [*facts_params, *sel_params]
+
+
+def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
+    sql, params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
+    return int(_con(con).execute(sql, params).fetchone()[0])
 
 
 def headline(
@@ -1232,14 +1235,25 @@ def headline(
     """
     _check_metric(metric)
     c = _con(con)
-    fy = _default_year(metric, fiscal_year, c)
-    info = METRICS[metric]
-    src_ja, src_en, is_sample = _sources(metric, fy, c)
-    value = _total(metric, fy, theme_ids, region_code, bureau_code, kind, c) if fy else 0
     years = fiscal_years(metric, con=c)
-    previous = None
-    if fy is not None and (fy - 1) in years:
-        previous = _total(metric, fy - 1, theme_ids, region_code, bureau_code, kind, c)
+    fy = int(fiscal_year) if fiscal_year is not None else (years[-1] if years else None)
+    info = METRICS[metric]
+    # one statement: this year's total, last year's, and the sources
+    cur_sql, cur_params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
+    has_prev = fy is not None and (fy - 1) in years
+    prev_sql, prev_params = (
+        _total_sql(metric, fy - 1, theme_ids, region_code, bureau_code, kind)
+        if has_prev
+        else ("SELECT NULL", [])
+    )
+    src_sql, src_params = _sources_sql(metric, fy)
+    row = c.execute(
+        f"SELECT ({cur_sql}), ({prev_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
+        [*cur_params, *prev_params, *src_params],
+    ).fetchone()
+    value = int(row[0] or 0)
+    previous = int(row[1]) if has_prev and row[1] is not None else None
+    src_ja, src_en, is_sample = row[2] or "", row[3] or "", bool(row[4])
     ids = _as_list(theme_ids)
     if not ids:
         theme_match = True
