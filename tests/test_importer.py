@@ -377,3 +377,18 @@ def test_cli_init(tmp_path, capsys):
     assert "exists" in capsys.readouterr().out
     assert main(["db", "init", "--force", "--db", str(p)]) == 0
     assert list(db.history(p)["action"]) == ["init", "init"]
+
+
+def test_damaged_uploads_never_raise(dbp):
+    import random
+
+    rng = random.Random(7)
+    good_xlsx = xlsx_bytes(GOOD_ROWS)
+    good_csv = csv_bytes(GOOD_ROWS, encoding="cp932")
+    for good, name in ((good_xlsx, "d.xlsx"), (good_csv, "d.csv")):
+        for _ in range(60):
+            data = bytearray(good)
+            for _ in range(rng.randint(1, 30)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            res = importer.validate(bytes(data), name, db_path=dbp)  # must not raise
+            assert res.ok or all(str(e).startswith(name) for e in res.errors)

@@ -349,13 +349,11 @@ def _grid_csv(data: bytes, cap: int) -> tuple[list[tuple[int, list[Any]]], str]:
 
 
 def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any malformed workbook gets the same message
         raise Refused(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     sheets = []
     try:
@@ -366,6 +364,8 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
                 if len(rows) > cap:
                     break
             sheets.append((ws.title, rows))
+    except Exception as exc:  # noqa: BLE001
+        raise Refused(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
     return sheets
