@@ -1573,19 +1573,23 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
     for metric in METRICS:
         fy = _default_year(metric, fiscal_year, c)
         info = METRICS[metric]
-        src_ja, src_en, is_sample = _sources(metric, fy, c)
         if metric in OVERLAY_METRICS:
             facts_sql, params = _facts(metric, fy, None)
-            value = c.execute(
+            value_sql = (
                 f"SELECT coalesce(sum(f.value), 0) FROM ({facts_sql}) f "  # noqa: S608
                 "JOIN municipalities m ON m.code = f.municipality_code "
-                "WHERE coalesce(m.parent_code, m.code) = ?",
-                [*params, city],
-            ).fetchone()[0]
+                "WHERE coalesce(m.parent_code, m.code) = ?"
+            )
+            params = [*params, city]
             scope = "municipality"
         else:
-            value = _total(metric, fy, None, None, bureau, None, c)
+            value_sql, params = _total_sql(metric, fy, None, None, bureau, None)
             scope = "bureau"
+        src_sql, src_params = _sources_sql(metric, fy)
+        value, src_ja, src_en, is_sample = c.execute(
+            f"SELECT ({value_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
+            [*params, *src_params],
+        ).fetchone()
         out.append(
             {
                 "metric": metric,
@@ -1597,7 +1601,7 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
                 "fiscal_year": fy,
                 "source_ja": src_ja,
                 "source_en": src_en,
-                "is_sample": is_sample,
+                "is_sample": bool(is_sample),
                 "scope": scope,
             }
         )
