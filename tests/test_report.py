@@ -18,11 +18,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
 from regionmap import MLIT_CREDIT_JA, reference, report
+from regionmap.charts import SEQUENTIAL
 from regionmap.fonts import FontNotFoundError, find_japanese_font
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -302,8 +304,8 @@ def test_map_png_of_a_bureau(geo_dir, db_path, con):
     assert len(colours) > 200, "image looks blank"
     white = colours.get((255, 255, 255), 0)
     assert white < 0.5 * img.width * img.height
-    # Sapporo holds most evacuees: the darkest class is painted, over many pixels
-    assert colours.get(_hex(report.PALETTE[-1]), 0) > 5000
+    # Sapporo holds most evacuees: the darkest class of the dashboard's palette, over many pixels
+    assert colours.get(SEQUENTIAL[-1], 0) > 5000
 
 
 def test_map_png_of_hokkaido_by_region(geo_dir, db_path, con):
@@ -314,7 +316,7 @@ def test_map_png_of_hokkaido_by_region(geo_dir, db_path, con):
     )
     assert img.size == (800, 500)
     colours = _colours(img)
-    painted = sum(n for c, n in colours.items() if c in {_hex(p) for p in report.PALETTE})
+    painted = sum(n for c, n in colours.items() if c in set(SEQUENTIAL))
     assert painted > 0.08 * 800 * 500  # the six regions, coloured, cover much of the frame
 
 
@@ -368,10 +370,28 @@ def test_missing_font_names_the_package_to_install(tmp_path):
     assert "fake.ttc" in str(err.value)
 
 
-def test_format_and_legend():
+def test_map_classes_match_the_dashboard():
+    from regionmap.maplayers import color_scale
+
+    values = pd.Series([0.0, 3.0, 12.0, 7.0])
+    colours, legend = report.classify(values, "ja")
+    scale = color_scale(values.tolist())
+    assert [text for _c, text in legend] == [text for _c, text in scale.legend("", "ja")]
+    assert colours[2] == legend[-1][0]  # the largest value takes the darkest class
+    assert colours[0] == legend[0][0]
     assert report.format_value(2512) == "2,512"
     assert report.format_value(3.0) == "3"
-    assert report._nice_breaks(2) == [1, 2]
-    assert report._nice_breaks(1899) == [500, 1000, 1500, 2000]
-    legend = [text for _c, text in report._legend([500, 1000], "ja")]
-    assert legend == ["0 / データなし", "1–500", "501–1,000"]
+
+
+def test_chart_png_draws_the_dashboards_own_charts():
+    from regionmap import charts
+
+    frame = pd.DataFrame({"name": ["空知", "石狩", "後志"], "v": [120, 1800, 40]})
+    fig = charts.ranked_bar(
+        frame, label="name", value="v", title="避難者数", unit="人", highlight="石狩"
+    )
+    img = _image(report.chart_png(fig, width=900, height=500))
+    colours = _colours(img)
+    accent = tuple(int(x) for x in charts.ACCENT[4:-1].split(","))  # "rgb(0, 34, 78)"
+    light = charts.SEQUENTIAL[2]
+    assert colours.get(accent, 0) > 3 * colours.get(light, 0) > 0  # 1,800 vs 120 + 40

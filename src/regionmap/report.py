@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, reference
+from regionmap.charts import NO_DATA, SEQUENTIAL
 
 __all__ = [
     "METRICS",
@@ -52,11 +53,11 @@ METRICS = ("priority_projects", "proposals", "dispatch", "sites", "evacuees")
 #: The metric that colours the municipalities on the handout's map.
 MAP_METRIC = "dispatch"
 
-#: Colour-blind-safe sequential classes (ColorBrewer YlGnBu) and the colour of "0 / no data".
-PALETTE = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
-DARK = frozenset(PALETTE[3:])  # fills that need white label text
-ZERO_COLOUR = "#eeeeee"
-CONTEXT_COLOUR = "#dcdcdc"
+#: Map colours are the dashboard's (regionmap.charts / regionmap.maplayers): cividis classes.
+NO_DATA_COLOUR = "#{:02x}{:02x}{:02x}".format(*NO_DATA)
+#: The default fill of areas drawn without figures (a light step of the shared palette).
+PLAIN_COLOUR = "#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[1])
+CONTEXT_COLOUR = "#ececec"
 SEA_COLOUR = "#f3f8fc"
 INK = "#222222"
 MUTED = "#666666"
@@ -94,7 +95,6 @@ TEXT = {
         "source": "出典：{source}",
         "map_title": "{metric}（{by}・{fy}・{unit}）",
         "by": {"municipality": "市町村別", "bureau": "振興局別", "region": "連携地域別"},
-        "legend_zero": "0 / データなし",
         "northern": "北方領土（数値なし）",
         "credit": MLIT_CREDIT_JA,
         "data_source": "データ: {sources}",
@@ -160,7 +160,6 @@ TEXT = {
         "source": "Source: {source}",
         "map_title": "{metric} by {by}, {fy} ({unit})",
         "by": {"municipality": "municipality", "bureau": "bureau", "region": "region"},
-        "legend_zero": "0 / no data",
         "northern": "Northern Territories (no figures)",
         "credit": MLIT_CREDIT_EN,
         "data_source": "Data: {sources}",
@@ -491,43 +490,36 @@ def _project(gdf, kx: float):
     return out
 
 
-def _nice_breaks(vmax: float, n: int = 4) -> list[float]:
-    """Upper bounds of ``n`` equal classes above 0, rounded to 1, 2, 2.5 or 5 ×10^k."""
-    if vmax <= 0:
-        return []
-    raw = vmax / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    if step < 1 and float(vmax).is_integer():
-        step = 1
-    return [step * (i + 1) for i in range(n) if step * i < vmax]
+def _css_to_hex(colour: str) -> str:
+    """``rgb(r, g, b)`` / ``rgba(...)`` / ``#rrggbb`` / a named colour -> ``#rrggbb``."""
+    from matplotlib.colors import to_hex
+
+    c = str(colour).strip()
+    if c.startswith("rgb"):
+        nums = [float(x) for x in c[c.index("(") + 1 : c.index(")")].split(",")]
+        r, g, b = (int(round(v)) for v in nums[:3])
+        return f"#{r:02x}{g:02x}{b:02x}"
+    return to_hex(c)
 
 
-def _classify(values: pd.Series, breaks: list[float]) -> list[str]:
-    colours = []
-    for v in values.fillna(0):
-        if v <= 0:
-            colours.append(ZERO_COLOUR)
-            continue
-        i = next((k for k, b in enumerate(breaks) if v <= b), len(breaks) - 1)
-        colours.append(PALETTE[min(i + (len(PALETTE) - len(breaks)), len(PALETTE) - 1)])
-    return colours
+def _is_dark(colour: str) -> bool:
+    """True for fills that need white text (relative luminance below 0.4)."""
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
 
 
-def _legend(breaks: list[float], lang: str, integers: bool = True) -> list[tuple[str, str]]:
-    """Legend rows (colour, text); whole-number classes read "1", "2–5", "6–10"."""
-    items = [(ZERO_COLOUR, TEXT[lang]["legend_zero"])]
-    lo = 0.0
-    offset = len(PALETTE) - len(breaks)
-    for i, b in enumerate(breaks):
-        if integers and all(float(x).is_integer() for x in breaks):
-            first = math.floor(lo) + 1
-            text = format_value(b) if first >= b else f"{format_value(first)}–{format_value(b)}"
-        else:
-            text = f"{format_value(lo)}–{format_value(b)}"
-        items.append((PALETTE[i + offset], text))
-        lo = b
-    return items
+def classify(values: pd.Series, lang: str = "ja") -> tuple[list[str], list[tuple[str, str]]]:
+    """Fill colours (hex) and legend rows of ``values``, as the dashboard's map classes them.
+
+    Uses :func:`regionmap.maplayers.color_scale` (equal intervals from 0 to a
+    round number, cividis), so a PNG or a handout matches the map on screen.
+    """
+    from regionmap.maplayers import color_scale
+
+    scale = color_scale(values.tolist())
+    colours = [_css_to_hex("rgb({}, {}, {})".format(*scale.color_of(float(v))[:3])) for v in values]
+    legend = [(_css_to_hex(c), text) for c, text in scale.legend("", lang)]
+    return colours, legend
 
 
 def _map_spec(
@@ -575,24 +567,26 @@ def _map_spec(
     if metric and values is not None and not values.empty:
         vals = values.set_index("area_code")["value"]
         v = shapes[key].map(vals).astype(float).fillna(0)
-        breaks = _nice_breaks(float(v.max()))
-        colours = _classify(v, breaks)
-        legend = _legend(breaks, lang, integers=bool((v == v.round()).all()))
+        if "is_northern_territory" in shapes.columns:  # no figures there: not in the scale
+            v = v[~shapes["is_northern_territory"].to_numpy(bool)]
+        scaled, legend = classify(v, lang)
+        colour_of = dict(zip(v.index, scaled, strict=True))
+        colours = [colour_of.get(i, NO_DATA_COLOUR) for i in shapes.index]
         unit = _lang_col(values.iloc[0], "unit", lang)
         fy = values["fiscal_year"].dropna().max() if "fiscal_year" in values else fiscal_year
         sample = bool(values.get("is_sample", pd.Series([False])).any())
     else:
-        colours = [PALETTE[1]] * len(shapes)
+        colours = [PLAIN_COLOUR] * len(shapes)
         legend = []
     if "is_northern_territory" in shapes.columns and shapes["is_northern_territory"].any():
         northern = True
         nt = shapes["is_northern_territory"].to_numpy(bool)
-        colours = ["#f7f7f7" if flag else c for c, flag in zip(colours, nt, strict=True)]
-        legend.append(("#f7f7f7", t["northern"]))
+        colours = [NO_DATA_COLOUR if flag else c for c, flag in zip(colours, nt, strict=True)]
+        legend.append((NO_DATA_COLOUR, t["northern"]))
 
     weight = shapes["area_km2"] if "area_km2" in shapes.columns else pd.Series(1.0, shapes.index)
     labels = [
-        (float(lon) * kx, float(lat), str(name), float(w), colour in DARK)
+        (float(lon) * kx, float(lat), str(name), float(w), _is_dark(colour))
         for lon, lat, name, w, colour in zip(
             shapes["label_lon"], shapes["label_lat"], shapes[name_col], weight, colours, strict=True
         )
@@ -796,8 +790,9 @@ def map_png(
             va="center",
             color="white" if dark else INK,
         )
+    mx, my = 0.06 * (extent[2] - extent[0]), 0.04 * (extent[3] - extent[1])
     for x, y, text in spec.context_labels:
-        if extent[0] < x < extent[2] and extent[1] < y < extent[3]:
+        if extent[0] + mx < x < extent[2] - mx and extent[1] + my < y < extent[3] - my:
             ax.text(
                 x,
                 y,
@@ -842,14 +837,39 @@ def map_png(
     return _png(fig)
 
 
+def _category(value: Any) -> Any:
+    """A category label: dates as "2015-04", numpy scalars as Python values."""
+    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "strftime"):
+        return pd.Timestamp(value).strftime("%Y-%m")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def _trace_xy(trace) -> tuple[list, list]:
-    x = list(trace.x) if trace.x is not None else None
-    y = list(trace.y) if trace.y is not None else None
+    x = [_category(v) for v in trace.x] if trace.x is not None else None
+    y = [_category(v) for v in trace.y] if trace.y is not None else None
     if x is None and y is not None:
         x = list(range(len(y)))
     if y is None and x is not None:
         y = list(range(len(x)))
     return x or [], y or []
+
+
+def _colour_arg(colour: Any) -> Any:
+    """A plotly colour (or list of them) as matplotlib takes it."""
+    if colour is None:
+        return None
+    if isinstance(colour, str):
+        return _css_to_hex(colour)
+    try:
+        return [_css_to_hex(c) for c in colour]
+    except (TypeError, ValueError):  # numbers on a colour scale: use the default colour
+        return None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
@@ -868,21 +888,21 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
         )
     horizontal = bool(bars) and all(tr.orientation == "h" for tr in bars)
 
-    # one categorical axis shared by every trace, in order of appearance
+    # one category axis shared by every trace, in order of appearance
     cats: list = []
     for tr in fig.data:
         x, y = _trace_xy(tr)
         for c in y if horizontal else x:
             if c not in cats:
                 cats.append(c)
-    numeric = all(isinstance(c, (int, float, np.integer, np.floating)) for c in cats)
-    pos = {c: (float(c) if numeric and not bars else i) for i, c in enumerate(cats)}
+    numeric_axis = not bars and bool(cats) and all(_is_number(c) for c in cats)
+    pos = {c: (float(c) if numeric_axis else i) for i, c in enumerate(cats)}
 
-    colours = list(layout.colorway or ()) or list(CHART_COLOURS)
+    colours = [_css_to_hex(c) for c in (layout.colorway or ())] or list(CHART_COLOURS)
     width = 0.8
-    n_bars = len(bars)
-    stack_pos = {c: 0.0 for c in cats}
-    stack_neg = {c: 0.0 for c in cats}
+    stack_pos = dict.fromkeys(cats, 0.0)
+    stack_neg = dict.fromkeys(cats, 0.0)
+    value_top = 0.0
     for i, tr in enumerate(fig.data):
         x, y = _trace_xy(tr)
         keys, vals = (y, x) if horizontal else (x, y)
@@ -890,33 +910,35 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
         v = np.array([0.0 if val is None else float(val) for val in vals])
         colour = colours[i % len(colours)]
         if tr.type == "bar":
-            if tr.marker is not None and tr.marker.color is not None:
-                colour = (
-                    tr.marker.color if isinstance(tr.marker.color, str) else list(tr.marker.color)
-                )
+            colour = _colour_arg(tr.marker.color if tr.marker is not None else None) or colour
             if barmode in ("stack", "relative"):
                 base = np.array(
-                    [
-                        (stack_pos if val >= 0 else stack_neg)[k]
-                        for k, val in zip(keys, v, strict=True)
-                    ]
+                    [(stack_pos if b >= 0 else stack_neg)[k] for k, b in zip(keys, v, strict=True)]
                 )
-                for k, val in zip(keys, v, strict=True):
-                    (stack_pos if val >= 0 else stack_neg)[k] += val
+                for k, b in zip(keys, v, strict=True):
+                    (stack_pos if b >= 0 else stack_neg)[k] += b
                 offs, w = 0.0, width
             elif barmode == "overlay":
-                base, offs, w = 0.0, 0.0, width
+                base, offs, w = np.zeros(len(v)), 0.0, width
             else:
                 j = bars.index(tr)
-                w = width / max(n_bars, 1)
-                offs, base = -width / 2 + w * (j + 0.5), 0.0
-            if horizontal:
-                ax.barh(p + offs, v, height=w, left=base, color=colour, label=tr.name)
-            else:
-                ax.bar(p + offs, v, width=w, bottom=base, color=colour, label=tr.name)
+                w = width / len(bars)
+                offs, base = -width / 2 + w * (j + 0.5), np.zeros(len(v))
+            draw = ax.barh if horizontal else ax.bar
+            kw = {"height": w, "left": base} if horizontal else {"width": w, "bottom": base}
+            artists = draw(p + offs, v, color=colour, label=tr.name or None, **kw)
+            value_top = max(value_top, float(np.max(base + v, initial=0)))
+            texts = tr.text
+            if texts is not None and not isinstance(texts, str) and tr.textposition != "none":
+                ax.bar_label(
+                    artists,
+                    labels=[str(t) for t in texts],
+                    padding=2,
+                    fontsize=fontsize * 0.85,
+                    fontfamily=family,
+                )
         else:
-            if tr.line is not None and tr.line.color is not None:
-                colour = tr.line.color
+            colour = _colour_arg(tr.line.color if tr.line is not None else None) or colour
             mode = tr.mode or "lines+markers"
             ax.plot(
                 p,
@@ -926,17 +948,25 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
                 marker="o" if "markers" in mode else None,
                 markersize=3.5,
                 linewidth=2,
-                label=tr.name,
+                label=tr.name or None,
             )
-    if cats and not (numeric and not bars):
+            value_top = max(value_top, float(np.max(v, initial=0)))
+    if cats and not numeric_axis:
         ticks = list(range(len(cats)))
         labels = [str(c) for c in cats]
         step = max(1, math.ceil(len(cats) / 14))
         if horizontal:
-            ax.set_yticks(ticks[::step], labels[::step], fontfamily=family, fontsize=fontsize)
+            ax.set_yticks(ticks[::step], labels[::step])
             ax.invert_yaxis()
         else:
-            ax.set_xticks(ticks[::step], labels[::step], fontfamily=family, fontsize=fontsize)
+            ax.set_xticks(ticks[::step], labels[::step])
+    elif numeric_axis:
+        from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+        cat_axis = ax.yaxis if horizontal else ax.xaxis
+        if all(float(c).is_integer() for c in cats):
+            cat_axis.set_major_locator(MaxNLocator(integer=True))
+            cat_axis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
     title = layout.title.text if layout.title is not None else None
     if title:
         ax.set_title(title, fontfamily=family, fontsize=fontsize * 1.25, loc="left", color=INK)
@@ -948,15 +978,19 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
     if len(named) > 1 and layout.showlegend is not False:
         ax.legend(prop={"family": family, "size": fontsize * 0.9}, frameon=False)
     ax.tick_params(labelsize=fontsize)
-    for lab in ax.get_xticklabels() + ax.get_yticklabels():
-        lab.set_fontfamily(family)
     axis = ax.xaxis if horizontal else ax.yaxis
-    values = [v for tr in fig.data for v in _trace_xy(tr)[0 if horizontal else 1] if v is not None]
+    values = [v for tr in fig.data for v in _trace_xy(tr)[0 if horizontal else 1] if _is_number(v)]
     if values and all(float(v).is_integer() for v in values):
         from matplotlib.ticker import MaxNLocator
 
         axis.set_major_locator(MaxNLocator(integer=True))
     axis.set_major_formatter(_thousands())
+    if not bars and min(values, default=0) >= 0 and layout.yaxis.rangemode == "tozero":
+        ax.set_ylim(0, value_top * 1.08 or 1)
+    if value_top > 0 and bars and min(values, default=0) >= 0:  # room for the bar-end labels
+        (ax.set_xlim if horizontal else ax.set_ylim)(0, value_top * 1.12)
+    for lab in ax.get_xticklabels() + ax.get_yticklabels():
+        lab.set_fontfamily(family)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="x" if horizontal else "y", color="#e5e5e5", linewidth=0.8)

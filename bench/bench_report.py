@@ -1,0 +1,207 @@
+"""PDF handouts: time to generate all 14 bureau handouts (target under 60 s on 2 cores).
+
+Measured against boundary layers built from the shared N03 GeoJSON and a fresh
+database (sample figures), both in a temporary folder:
+
+- ``all_bureaus_s``: the 14 bureau handouts built one after the other in one
+  process (``regionmap.report.build_handout``), median of repeated rounds; the
+  first, cold round (imports, font parsing, layer loading) is reported apart;
+- ``all_bureaus_cpu_s``: the same rounds in CPU seconds of the process, which other
+  work on a shared machine disturbs less than wall time;
+- ``handout_max_s``: the slowest single handout of the warm rounds (target < 4 s);
+- ``cli_all_s``: wall time of ``python -m regionmap report --all`` (20 handouts,
+  a fresh process, as a user runs it);
+- baseline, same run: the floor set by the PDF engine itself: a one-page PDF with
+  the same embedded Japanese font and the bureau's name only, 14 times.
+
+Writes ``bench/results/handouts.json`` (the harness keeps ``report.json`` for its
+own summary). ``python -m bench.bench_report [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import metric, not_available, quick_mode, shared_n03, summarize, write_result
+
+NAME = "handouts"
+TARGET_ALL_S = 60.0
+TARGET_ONE_S = 4.0
+
+
+def _floor_pdf(name: str) -> bytes:
+    """The engine's floor: fpdf2, the same embedded font, one line of text."""
+    from fpdf import FPDF
+
+    from regionmap.fonts import find_japanese_font
+
+    font = find_japanese_font()
+    pdf = FPDF(orientation="L", unit="pt", format="A4")
+    pdf.add_font("jp", "", font.path, collection_font_number=font.index)
+    pdf.add_page()
+    pdf.set_font("jp", "", 18)
+    pdf.cell(400, 24, name)
+    return bytes(pdf.output())
+
+
+def measure(work: Path, repeats: int) -> tuple[list[dict], dict]:
+    os.environ["REGIONMAP_GEO_DIR"] = str(work / "geo")
+    os.environ["REGIONMAP_DB_PATH"] = str(work / "regionmap.duckdb")
+    os.environ["REGIONMAP_STATIC_DIR"] = str(work / "static")
+
+    from regionmap import database, reference, report
+    from regionmap.geo.build import build
+
+    build(str(shared_n03()), work / "geo")
+    database.ensure_database(work / "regionmap.duckdb")
+    con = database.connect(work / "regionmap.duckdb")
+    codes = list(reference.bureaus()["bureau_code"])
+    names = list(reference.bureaus()["name_ja"])
+
+    per_handout: dict[str, list[float]] = {c: [] for c in codes}
+    sizes: dict[str, int] = {}
+
+    cpu_rounds: list[float] = []
+
+    def one_round(record: bool) -> float:
+        t_round, c_round = time.perf_counter(), time.process_time()
+        for code in codes:
+            t0 = time.perf_counter()
+            pdf = report.build_handout("bureau", code, con=con)
+            if record:
+                per_handout[code].append(time.perf_counter() - t0)
+            sizes[code] = len(pdf)
+        if record:
+            cpu_rounds.append(time.process_time() - c_round)
+        return time.perf_counter() - t_round
+
+    cold = one_round(record=False)
+    rounds = [one_round(record=True) for _ in range(repeats)]
+    warm = summarize(rounds)
+    cpu = summarize(cpu_rounds)
+
+    floor_runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for n in names:
+            _floor_pdf(n)
+        floor_runs.append(time.perf_counter() - t0)
+    floor = summarize(floor_runs)
+
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "regionmap", "report", "--all", "--out", str(work / "out")],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=600,
+    )
+    cli_s = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"report --all failed: {proc.stderr[-2000:]}")
+
+    slowest = max(max(v) for v in per_handout.values())
+    slowest_code = max(per_handout, key=lambda c: max(per_handout[c]))
+    baseline = {
+        "label": "engine floor: 14 one-line PDFs with the same embedded font",
+        "value": round(floor["median"], 3),
+    }
+    metrics = [
+        metric(
+            "all_bureaus_s",
+            "14 bureau handouts (PDF), one process, warm",
+            round(warm["median"], 2),
+            "s",
+            target_op="<",
+            target=TARGET_ALL_S,
+            spread=warm,
+            baseline=baseline,
+            note=f"{warm['median'] / floor['median']:.1f}× the engine floor",
+        ),
+        metric(
+            "all_bureaus_cpu_s",
+            "14 bureau handouts, CPU time of the process (less sensitive to other load)",
+            round(cpu["median"], 2),
+            "s",
+            target_op="<",
+            target=TARGET_ALL_S,
+            spread=cpu,
+        ),
+        metric(
+            "all_bureaus_cold_s",
+            "14 bureau handouts, first round (imports, fonts, layers)",
+            round(cold, 2),
+            "s",
+            target_op="<",
+            target=TARGET_ALL_S,
+        ),
+        metric(
+            "handout_max_s",
+            f"slowest single handout, warm (bureau {slowest_code})",
+            round(slowest, 2),
+            "s",
+            target_op="<",
+            target=TARGET_ONE_S,
+        ),
+        metric(
+            "cli_all_s",
+            "`python -m regionmap report --all` (20 handouts, fresh process)",
+            round(cli_s, 2),
+            "s",
+        ),
+        metric(
+            "handout_kb_median",
+            "size of a bureau handout",
+            round(sorted(sizes.values())[len(sizes) // 2] / 1000, 1),
+            "KB",
+        ),
+    ]
+    extra = {
+        "per_handout_median_s": {
+            c: round(sorted(v)[len(v) // 2], 3) for c, v in per_handout.items()
+        },
+        "sizes_bytes": sizes,
+        "floor_s": floor,
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+    }
+    return metrics, extra
+
+
+def _table(metrics: list[dict]) -> str:
+    lines = [f"{'metric':<22} {'value':>10}  unit  target"]
+    for m in metrics:
+        tgt = m.get("target")
+        t = f"{tgt['op']} {tgt['value']}" if tgt else ""
+        lines.append(f"{m['key']:<22} {m['value']:>10}  {m['unit']:<4}  {t}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="one warm round instead of three")
+    args = ap.parse_args(argv)
+    repeats = 1 if (args.quick or quick_mode()) else 3
+    source = shared_n03()
+    if not source.is_file():
+        why = f"the shared N03 GeoJSON is not at {source}"
+        not_available(NAME, why)
+        print(f"{NAME}: not available ({why})")
+        return {"status": "not available", "reason": why}
+    with tempfile.TemporaryDirectory(prefix="regionmap-bench-report-") as tmp:
+        metrics, extra = measure(Path(tmp), repeats)
+    extra["repeats"] = repeats
+    path = write_result(NAME, metrics, extra)
+    print(_table(metrics))
+    print(f"\nwritten to {path}")
+    return {"status": "ok", "metrics": metrics}
+
+
+if __name__ == "__main__":
+    main()
