@@ -198,6 +198,304 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Click a municipality on the map to see its figures.",
     },
     "bureau.rows": {"ja": "{n}件", "en": "{n} rows"},
+    # overlay pages and data page (app engineer 2) -----------------------------
+    "page.projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
+    "page.dispatch": {"ja": "職員派遣", "en": "Staff dispatch"},
+    "page.settlement": {"ja": "集落対策", "en": "Settlement support"},
+    "page.evacuees": {"ja": "避難者", "en": "Evacuees"},
+    "page.proposals": {"ja": "政策提案", "en": "Policy proposals"},
+    "page.data": {"ja": "データ", "en": "Data"},
+    "ov.theme_excludes": {
+        "ja": "選んだ政策テーマには{metric}が含まれないため、{metric}の数値はありません"
+        "（{metric}のテーマ：{themes}）。",
+        "en": "The selected policy themes do not include {metric}, so no {metric} figures are "
+        "shown ({metric} belongs to: {themes}).",
+    },
+    "ov.kind_ignored": {
+        "ja": "URLの区分 kind={kind} はこのページでは使えないため、すべての区分を表示します。",
+        "en": "The kind kind={kind} in the URL does not apply on this page; all kinds are shown.",
+    },
+    "ov.kind.all": {"ja": "すべて", "en": "All"},
+    "ov.map.click_hint": {
+        "ja": "地図の振興局・地域・市町村をクリックすると絞り込めます。",
+        "en": "Click a bureau, region or municipality on the map to filter to it.",
+    },
+    "ov.total": {"ja": "計", "en": "Total"},
+    "ov.yes": {"ja": "共同", "en": "joint"},
+    "ov.rows": {
+        "ja": "{n}件 · {when} · 出典：{source}",
+        "en": "{n} rows · {when} · Source: {source}",
+    },
+    "ov.no_match": {
+        "ja": "絞り込みの条件に合う{what}はありません。",
+        "en": "No {what} match the filters.",
+    },
+    "ov.fy_not_available": {
+        "ja": "{fy}年度の数値はないため、{shown}を表示しています。",
+        "en": "There are no figures for FY{fy}; {shown} is shown.",
+    },
+    "ov.muni_filter": {
+        "ja": "地図で選んだ{name}の数値に絞り込んでいます。",
+        "en": "Showing {name} only (chosen on the map).",
+    },
+    "ov.muni_clear": {"ja": "市町村の絞り込みを解除", "en": "Show all municipalities"},
+    "ov.as_of_fy": {"ja": "{fy}年度時点", "en": "as of FY{fy}"},
+    "ov.as_of_month": {"ja": "{month}時点", "en": "as of {month}"},
+    "ov.since_fy": {"ja": "{fy}年度から", "en": "since FY{fy}"},
+    "ov.change_since": {"ja": "{month}から {delta}", "en": "{delta} since {month}"},
+    "ov.by_kind": {"ja": "（区分別）", "en": " by kind"},
+    "ov.of_six_regions": {"ja": "6連携地域のうち", "en": "of the 6 regions"},
+    "ov.col.project": {"ja": "プロジェクト", "en": "Project"},
+    "ov.col.direction": {"ja": "政策展開の方向", "en": "Policy direction"},
+    "ov.col.kind": {"ja": "区分", "en": "Kind"},
+    "ov.col.persons": {"ja": "人数（人）", "en": "Persons"},
+    "ov.col.status": {"ja": "継続・新規", "en": "Continuing / new"},
+    "ov.col.site": {"ja": "取組", "en": "Site"},
+    "ov.col.start_fy": {"ja": "開始年度", "en": "Since FY"},
+    "ov.col.operator": {"ja": "運営主体", "en": "Operator"},
+    "ov.col.proposal": {"ja": "政策提案", "en": "Proposal"},
+    "ov.col.joint": {"ja": "共同提案", "en": "Joint"},
+    "ov.col.pillar": {"ja": "総合計画の柱", "en": "Pillar"},
+    "ov.col.policy_area": {"ja": "政策分野", "en": "Policy area (ja)"},
+    "ov.col.measures": {"ja": "反映した施策（件）", "en": "Measures"},
+    "ov.col.department": {"ja": "部", "en": "Department"},
+    "ov.col.measure": {"ja": "施策", "en": "Measure"},
+    "ov.projects.intro": {
+        "ja": "連携地域ごとの地域重点プロジェクト（政策展開の方向別）。タイトルが振興局を"
+        "名指すものはその振興局に、ほかは地域全体に属します。",
+        "en": "The regional priority projects of each cooperation region, by policy direction. "
+        "A project whose title names a bureau belongs to it; the others to the whole region.",
+    },
+    "ov.projects.named": {"ja": "振興局を名指すもの", "en": "Naming a bureau"},
+    "ov.projects.regions": {"ja": "プロジェクトのある連携地域", "en": "Regions with projects"},
+    "ov.projects.bureau_note": {
+        "ja": "振興局別の数には、その振興局の地域全体のプロジェクトも数えています。",
+        "en": "A bureau's count includes the region-wide projects of its region.",
+    },
+    "ov.projects.by_region_direction": {
+        "ja": "連携地域×政策展開の方向（件）— {when}",
+        "en": "Regions by policy direction (projects) — {when}",
+    },
+    "ov.projects.list": {"ja": "プロジェクト一覧", "en": "The projects"},
+    "ov.projects.region_wide": {"ja": "（地域全体）", "en": "(whole region)"},
+    "ov.dispatch.intro": {
+        "ja": "道職員の市町村への派遣：市町村別・区分別・年度別の人数。",
+        "en": "Hokkaido staff dispatched to municipalities: persons by municipality, kind and "
+        "fiscal year.",
+    },
+    "ov.dispatch.kind": {"ja": "派遣区分", "en": "Dispatch kind"},
+    "ov.dispatch.municipalities": {"ja": "派遣先の市町村", "en": "Municipalities receiving staff"},
+    "ov.dispatch.continuing_new": {"ja": "継続・新規の派遣", "en": "Continuing / new"},
+    "ov.dispatch.continuing_new.value": {
+        "ja": "継続{cont}・新規{new}",
+        "en": "{cont} continuing, {new} new",
+    },
+    "ov.dispatch.rows_unit": {
+        "ja": "市町村・区分ごとの件数",
+        "en": "dispatches counted per municipality and kind",
+    },
+    "ov.dispatch.table": {"ja": "派遣の一覧 — {when}", "en": "Dispatches — {when}"},
+    "ov.settlement.intro": {
+        "ja": "集落対策の取組箇所（買い物支援・安否確認・サロンなど）を区分別に地図に示し、"
+        "振興局ごとに取組のある市町村の割合を示します。",
+        "en": "Settlement-support sites (shopping support, safety checks, salons …) on the map by "
+        "kind, and for each bureau the share of municipalities with at least one site.",
+    },
+    "ov.settlement.kind": {"ja": "取組の区分", "en": "Kind of support"},
+    "ov.settlement.covered": {"ja": "取組のある市町村", "en": "Municipalities with a site"},
+    "ov.settlement.of_total": {"ja": "全{n}のうち", "en": "of {n}"},
+    "ov.settlement.coverage": {"ja": "取組のある市町村の割合", "en": "Share of municipalities"},
+    "ov.settlement.map_title": {
+        "ja": "集落対策の取組箇所（{n}）— {where}、{when}",
+        "en": "Settlement-support sites ({n}) — {where}, {when}",
+    },
+    "ov.settlement.legend": {"ja": "凡例：取組の区分", "en": "Legend: kind of support"},
+    "ov.settlement.placed_note": {
+        "ja": "※ 位置のわからない取組は、その市町村の代表点に表示しています。",
+        "en": "* Sites without coordinates are drawn at their municipality's label point.",
+    },
+    "ov.settlement.coverage_title": {
+        "ja": "振興局別の取組状況 — {when}",
+        "en": "Coverage by bureau — {when}",
+    },
+    "ov.settlement.coverage_chart": {
+        "ja": "取組のある市町村の割合（%）の振興局別順位 — {where}、{when}",
+        "en": "Share of municipalities with a site (%) by bureau, ranked — {where}, {when}",
+    },
+    "ov.settlement.covered_col": {
+        "ja": "取組のある市町村／全市町村",
+        "en": "Municipalities with a site / all",
+    },
+    "ov.settlement.coverage_col": {"ja": "割合（%）", "en": "Share (%)"},
+    "ov.settlement.sites_col": {"ja": "取組箇所（箇所）", "en": "Sites"},
+    "ov.settlement.coverage_caption": {
+        "ja": "市町村は179（札幌市の区は札幌市として、北方領土の村は数えない）· {when} · 出典：{source}",
+        "en": "179 municipalities (Sapporo's wards as Sapporo, the Northern Territories villages "
+        "not counted) · {when} · Source: {source}",
+    },
+    "ov.settlement.table": {"ja": "取組の一覧 — {when}", "en": "The sites — {when}"},
+    "ov.evacuees.intro": {
+        "ja": "東日本大震災による道内への避難者：市町村別、月ごとの推移、避難元の都道府県。"
+        "人数はその月の時点の数です（月をまたいで合計しません）。",
+        "en": "Evacuees from the 2011 earthquake living in Hokkaido: by municipality, month by "
+        "month, and by prefecture of origin. Figures are counts at a month (never summed over "
+        "months).",
+    },
+    "ov.evacuees.months": {"ja": "期間（月）", "en": "Months"},
+    "ov.evacuees.municipalities": {
+        "ja": "避難者のいる市町村",
+        "en": "Municipalities with evacuees",
+    },
+    "ov.evacuees.top_prefecture": {"ja": "最も多い避難元", "en": "Largest origin"},
+    "ov.evacuees.by_prefecture": {
+        "ja": "避難元の都道府県別（{unit}）— {where}、{when}",
+        "en": "By prefecture of origin ({unit}) — {where}, {when}",
+    },
+    "ov.evacuees.table": {
+        "ja": "市町村別の避難者 — {when}",
+        "en": "Evacuees by municipality — {when}",
+    },
+    "ov.proposals.intro": {
+        "ja": "振興局からの政策提案と、それを反映した各部の施策（共同提案はそれぞれの振興局に数えます）。",
+        "en": "The bureaus' policy proposals and the departments' measures that reflect them "
+        "(a joint proposal counts for each of its bureaus).",
+    },
+    "ov.proposals.reflected": {"ja": "施策に反映された提案", "en": "Reflected in measures"},
+    "ov.proposals.of": {"ja": "全{n}のうち", "en": "of {n}"},
+    "ov.proposals.measures": {"ja": "反映した各部の施策", "en": "Departments' measures"},
+    "ov.proposals.departments": {"ja": "{n}部", "en": "{n} departments"},
+    "ov.proposals.joint_note": {
+        "ja": "共同提案は提案したそれぞれの振興局に数えています。",
+        "en": "Joint proposals count for each bureau that made them.",
+    },
+    "ov.proposals.by_pillar": {
+        "ja": "総合計画の柱別の提案と反映（件）— {where}、{when}",
+        "en": "Proposals and those reflected, by pillar (items) — {where}, {when}",
+    },
+    "ov.proposals.list": {"ja": "提案の一覧 — {when}", "en": "The proposals — {when}"},
+    "ov.proposals.measures_title": {
+        "ja": "提案を反映した各部の施策 — {when}",
+        "en": "Departments' measures reflecting the proposals — {when}",
+    },
+    "ov.proposals.no_measure": {
+        "ja": "この提案を反映した施策は資料にありません。",
+        "en": "The document names no measure reflecting this proposal.",
+    },
+    "data.intro": {
+        "ja": "実データの取り込み（CSV・Excel）、取り込みの履歴と取り消し、ひな形、データの書き出し。",
+        "en": "Import real figures (CSV, Excel), the import history and undo, templates, export.",
+    },
+    "data.import": {"ja": "取り込み", "en": "Import"},
+    "data.import.help": {
+        "ja": "派遣・集落対策・避難者の表を取り込めます。CSV（UTF-8・Shift_JIS）または Excel（.xlsx）、"
+        "{mb} MB・{rows}行まで。まず検査し、変更内容を確かめてから取り込みます。",
+        "en": "Import dispatch, settlement-site or evacuee tables: CSV (UTF-8, Shift_JIS) or Excel "
+        "(.xlsx), up to {mb} MB and {rows} rows. The file is checked first; you see what would "
+        "change before anything is written.",
+    },
+    "data.table": {"ja": "取り込む表", "en": "Table"},
+    "data.table.auto": {"ja": "見出しから判定", "en": "Detect from the headers"},
+    "data.upload": {"ja": "ファイルを選ぶ", "en": "Choose a file"},
+    "data.upload.help": {
+        "ja": "{mb} MB まで。中身を確かめるので、拡張子だけ変えたファイルは受け付けません。",
+        "en": "Up to {mb} MB. The contents are checked, not only the extension.",
+    },
+    "data.upload.none": {
+        "ja": "ファイルを選ぶと、検査の結果と取り込んだ場合の変更内容を表示します（まだ書き込みません）。",
+        "en": "Choose a file to see the check and what importing it would change (nothing is "
+        "written yet).",
+    },
+    "data.note": {"ja": "メモ：{note}", "en": "Note: {note}"},
+    "data.col.file": {"ja": "ファイル", "en": "File"},
+    "data.col.row": {"ja": "行", "en": "Row"},
+    "data.col.column": {"ja": "列", "en": "Column"},
+    "data.col.reason": {"ja": "理由", "en": "Reason"},
+    "data.col.version": {"ja": "版", "en": "Version"},
+    "data.col.action": {"ja": "操作", "en": "Action"},
+    "data.col.table": {"ja": "表", "en": "Table"},
+    "data.col.user": {"ja": "利用者", "en": "User"},
+    "data.col.time": {"ja": "日時（UTC）", "en": "Time (UTC)"},
+    "data.col.undone_by": {"ja": "取り消した版", "en": "Undone by"},
+    "data.col.undoes": {"ja": "取り消し対象", "en": "Undoes"},
+    "data.dry_run": {"ja": "検査結果（試行）：", "en": "Check (dry run):"},
+    "data.count.added": {"ja": "追加（行）", "en": "Added (rows)"},
+    "data.count.replaced": {"ja": "置換（行）", "en": "Replaced (rows)"},
+    "data.count.unchanged": {"ja": "変更なし（行）", "en": "Unchanged (rows)"},
+    "data.count.removed": {"ja": "削除するサンプル（行）", "en": "Sample rows removed"},
+    "data.already": {
+        "ja": "このファイルは以前に取り込まれています（版 {version}）。",
+        "en": "This file was imported before (version {version}).",
+    },
+    "data.preview": {
+        "ja": "プレビュー：{total}行のうち先頭{n}行（change 列が追加・置換・変更なし）",
+        "en": "Preview: the first {n} of {total} rows (the change column says add, replace or "
+        "unchanged)",
+    },
+    "data.commit": {"ja": "取り込む", "en": "Import"},
+    "data.commit.nothing": {
+        "ja": "変更がないため取り込む必要はありません。",
+        "en": "Nothing would change.",
+    },
+    "data.commit.failed": {
+        "ja": "取り込みに失敗しました（データベースは元のままです）：{error}",
+        "en": "The import failed (the database is unchanged): {error}",
+    },
+    "data.history": {"ja": "履歴と取り消し", "en": "History and undo"},
+    "data.history.caption": {
+        "ja": "データベースの版：{n}件（取り消し用に直近{keep}版を保存）",
+        "en": "Database versions: {n} (the last {keep} are kept for undo)",
+    },
+    "data.undo": {"ja": "直近の取り込みを取り消す", "en": "Undo the latest import"},
+    "data.undo.what": {
+        "ja": "取り消すと版 {version}（{file}）の前の状態に戻ります。",
+        "en": "Undo returns to the state before version {version} ({file}).",
+    },
+    "data.undo.none": {"ja": "取り消せる取り込みはありません。", "en": "There is nothing to undo."},
+    "data.undo.nothing": {
+        "ja": "取り消せるものがありません：{reason}",
+        "en": "Nothing to undo: {reason}",
+    },
+    "data.undo.done": {
+        "ja": "版 {undone}（{file}）を取り消しました。現在は版 {version} です。",
+        "en": "Undid version {undone} ({file}); now at version {version}.",
+    },
+    "data.undo.failed": {
+        "ja": "取り消しに失敗しました（データベースは元のままです）：{error}",
+        "en": "The undo failed (the database is unchanged): {error}",
+    },
+    "data.templates": {"ja": "ひな形", "en": "Templates"},
+    "data.templates.help": {
+        "ja": "取り込み用のひな形（見出しだけの表）。Excel 版には書き方の説明のシートがあります。",
+        "en": "Import templates (headers only). The Excel version has a sheet explaining the "
+        "columns.",
+    },
+    "data.download.csv": {"ja": "CSV をダウンロード", "en": "Download CSV"},
+    "data.download.xlsx": {"ja": "Excel をダウンロード", "en": "Download Excel"},
+    "data.export": {"ja": "書き出し", "en": "Export"},
+    "data.export.help": {
+        "ja": "表全体、または左の絞り込み（{where}など）を適用した一覧を書き出します。"
+        "数式として動く文字（= + - @）で始まるセルは無害化します。",
+        "en": "Export a whole table, or a list with the filters on the left ({where} …). Cells "
+        "starting with = + - @ are neutralised so no spreadsheet runs them as formulas.",
+    },
+    "data.export.source": {"ja": "書き出すもの", "en": "What to export"},
+    "data.export.format": {"ja": "形式", "en": "Format"},
+    "data.export.view": {"ja": "一覧（絞り込み適用）：{name}", "en": "List (filtered): {name}"},
+    "data.export.table": {"ja": "表全体：{name}", "en": "Whole table: {name}"},
+    "data.export.download": {
+        "ja": "{file} をダウンロード（{n}行）",
+        "en": "Download {file} ({n} rows)",
+    },
+    "data.export.failed": {
+        "ja": "書き出しに失敗しました：{error}",
+        "en": "The export failed: {error}",
+    },
+    "data.view.dispatches": {"ja": "職員派遣", "en": "Staff dispatch"},
+    "data.view.sites": {"ja": "集落対策の取組", "en": "Settlement-support sites"},
+    "data.view.evacuees": {"ja": "避難者", "en": "Evacuees"},
+    "data.view.priority_projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
+    "data.view.proposals": {"ja": "政策提案", "en": "Policy proposals"},
+    "data.view.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
 }
 
 

@@ -67,6 +67,12 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "page.overview", "overview", default=True),
     PageSpec("pages/bureau.py", "page.bureau", "bureau"),
+    PageSpec("pages/projects.py", "page.projects", "projects"),
+    PageSpec("pages/dispatch.py", "page.dispatch", "dispatch"),
+    PageSpec("pages/settlement.py", "page.settlement", "settlement"),
+    PageSpec("pages/evacuees.py", "page.evacuees", "evacuees"),
+    PageSpec("pages/proposals.py", "page.proposals", "proposals"),
+    PageSpec("pages/data.py", "page.data", "data"),
 ]
 
 

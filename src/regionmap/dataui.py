@@ -1,0 +1,488 @@
+"""The Data page (データ): import, history and undo, templates, export.
+
+The page script (``pages/data.py``) calls :func:`data_page`. The work is done by
+the importer (:mod:`regionmap.importer`), the database's versioned store
+(:func:`regionmap.database.history`, :func:`regionmap.database.undo`) and
+:mod:`regionmap.export`; this module only turns their results into what the
+page shows, in small functions tested directly (``tests/test_pages.py``):
+
+- :func:`check_upload` — validate an uploaded file (a dry run: never writes)
+  and describe it: :func:`issues_frame` (file, row, column, reason),
+  :func:`plan_counts` (rows to add / replace / leave / sample rows removed) and
+  the preview of the normalised rows with their ``change``;
+- :func:`commit_upload` — write it as a new database version (all or nothing);
+- :func:`history_frame`, :func:`undo_latest` — the versions and the undo;
+- :func:`templates` — the import templates (CSV and Excel) per table;
+- :func:`export_sources`, :func:`export_frame`, :func:`export_bytes` — any
+  table, or the list of the dashboard's current filters, as CSV or Excel
+  (formula-injection safe through :func:`regionmap.export.frame_bytes`).
+
+A file is checked against the live database on every run while it is in the
+uploader; the check is cached by the file's bytes and the database version, so
+after a commit or an undo it is checked again (and then says "no change").
+Messages of the last action are kept in session state under ``rm.data.*``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import database, export, importer, settings, ui
+from regionmap.i18n import t
+
+_OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
+PREVIEW_ROWS = 200
+#: Lists of the dashboard that can be exported with the filter bar's filters.
+VIEWS = ("dispatches", "sites", "evacuees", "priority_projects", "proposals", "bureau_projects")
+#: Tables not offered for export (bookkeeping).
+_HIDDEN_TABLES = {"meta"}
+
+
+# --- checking an upload -------------------------------------------------------------------
+
+
+def issues_frame(result: importer.ImportResult) -> pd.DataFrame:
+    """The problems of a checked file, one row each: file, row, column, reason."""
+    rows = [
+        {"file": i.file, "row": i.row, "column": i.column, "reason": i.message}
+        for i in result.errors
+    ]
+    df = pd.DataFrame(rows, columns=["file", "row", "column", "reason"])
+    df["row"] = df["row"].astype("Int64")
+    return df
+
+
+def plan_counts(result: importer.ImportResult) -> dict[str, Any]:
+    """What committing would change: added, replaced, unchanged, removed (sample), periods."""
+    p = result.plan or {}
+    return {
+        "added": int(p.get("added", 0)),
+        "replaced": int(p.get("replaced", 0)),
+        "unchanged": int(p.get("unchanged", 0)),
+        "removed": int(p.get("removed", 0)),
+        "periods": list(p.get("periods", [])),
+    }
+
+
+def preview_frame(result: importer.ImportResult, limit: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """The first ``limit`` normalised rows with their spreadsheet row and ``change``."""
+    df = result.preview()
+    cols = [c for c in df.columns if c not in ("is_sample", "import_id", "_row")]
+    return df[cols].head(limit).reset_index(drop=True)
+
+
+def check_upload(
+    data: bytes,
+    filename: str,
+    table: str | None = None,
+    *,
+    db_path: str | os.PathLike | None = None,
+) -> importer.ImportResult:
+    """Validate an uploaded file against the live database (a dry run, never writes).
+
+    Anything unexpected while reading is reported as a problem of the file, so
+    a malformed upload never takes the page down.
+    """
+    try:
+        return importer.validate(data, filename, table or None, db_path=db_path)
+    except Exception as exc:  # noqa: BLE001 - reported to the user as the file's problem
+        return importer.ImportResult(
+            file_name=filename,
+            errors=[importer.Issue(filename, None, None, f"{type(exc).__name__}: {exc}")],
+        )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _check_cached(data: bytes, filename: str, table: str, db_version: str, db_path: str):
+    return check_upload(data, filename, table or None, db_path=db_path)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of an action on the page, for a message: ``kind`` success|info|error."""
+
+    kind: str
+    text: str
+    version: int | None = None
+
+
+def commit_upload(
+    data: bytes,
+    filename: str,
+    table: str | None = None,
+    *,
+    lang: str = "ja",
+    user: str | None = None,
+    db_path: str | os.PathLike | None = None,
+) -> Outcome:
+    """Import a file as a new database version (all or nothing) and say what happened."""
+    try:
+        res = importer.commit(data, filename, table or None, user=user, db_path=db_path)
+    except Exception as exc:  # noqa: BLE001 - the database is left as it was
+        return Outcome("error", t("data.commit.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+    if not res.ok:
+        return Outcome("error", res.summary(lang))
+    if not res.committed:
+        return Outcome("info", res.summary(lang))
+    return Outcome("success", res.summary(lang), int(res.record["version"]))
+
+
+# --- history and undo ------------------------------------------------------------------------
+
+
+def history_frame(db_path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The database versions, newest first (:func:`regionmap.database.history`)."""
+    cols = ["version", "action", "table_name", "file_name", "rows_added", "rows_replaced",
+            "rows_removed", "user_name", "created_at", "undone_by", "undoes", "undoable"]  # fmt: skip
+    df = database.history(db_path)
+    return df[[c for c in cols if c in df.columns]].reset_index(drop=True)
+
+
+def undo_target(history: pd.DataFrame) -> dict | None:
+    """The version an undo would take back (None when there is nothing to undo)."""
+    hit = history[history["undoable"].astype(bool)] if "undoable" in history else history.iloc[0:0]
+    return None if hit.empty else hit.iloc[0].to_dict()
+
+
+def undo_latest(
+    *, lang: str = "ja", user: str | None = None, db_path: str | os.PathLike | None = None
+) -> Outcome:
+    """Undo the latest import not yet undone, as a new recorded version."""
+    try:
+        rec = database.undo(db_path, user=user)
+    except LookupError as exc:
+        return Outcome("info", t("data.undo.nothing", lang, reason=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - the database is left as it was
+        return Outcome("error", t("data.undo.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+    return Outcome(
+        "success",
+        t(
+            "data.undo.done",
+            lang,
+            undone=rec.get("undoes"),
+            file=rec.get("file_name") or "init",
+            version=rec.get("version"),
+        ),
+        int(rec["version"]),
+    )
+
+
+# --- templates and export -----------------------------------------------------------------
+
+
+def templates() -> list[dict]:
+    """Import templates: one dict per (table, format) with file name, bytes and MIME type."""
+    out = []
+    for table in importer.IMPORT_TABLES:
+        for fmt, mime in (("csv", "text/csv"), ("xlsx", _XLSX)):
+            out.append(
+                {
+                    "table": table,
+                    "format": fmt,
+                    "file_name": f"{table}_template.{fmt}",
+                    "data": export.template_bytes(table, fmt),
+                    "mime": mime,
+                }
+            )
+    return out
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_sources() -> list[str]:
+    """What can be exported: ``view:<list>`` (with the filter bar's filters) and ``table:<name>``."""
+    return [f"view:{v}" for v in VIEWS] + [
+        f"table:{name}" for name in database.TABLES if name not in _HIDDEN_TABLES
+    ]
+
+
+def export_frame(source: str, state=None, *, db_path: str | os.PathLike | None = None):
+    """The frame of an export source; ``view:`` sources use ``state``'s filters."""
+    kind, name = source.split(":", 1)
+    con = database.connect(db_path)
+    if kind == "table":
+        if name not in database.TABLES or name in _HIDDEN_TABLES:
+            raise KeyError(f"unknown table {name!r}")
+        return database.read_table(name, con=con)
+    if name not in VIEWS:
+        raise KeyError(f"unknown view {name!r}")
+    kwargs: dict[str, Any] = {}
+    if state is not None:
+        kwargs = {
+            "theme_ids": list(state.theme_ids) or None,
+            "region_code": state.region_code if not state.bureau_code else None,
+            "bureau_code": state.bureau_code,
+        }
+        if name == "dispatches" and state.fiscal_year is not None:
+            kwargs["fiscal_year_from"] = state.fy_from
+            kwargs["fiscal_year_to"] = state.fy_to
+        if name == "sites" and state.fiscal_year is not None:
+            kwargs["fiscal_year"] = state.fiscal_year
+        if name == "evacuees":
+            kwargs.update(month_from=state.month_from, month_to=state.month_to)
+        if name in ("dispatches", "sites", "evacuees") and state.muni:
+            kwargs["municipality_code"] = state.muni
+    return getattr(database, name)(con=con, **kwargs)
+
+
+def export_bytes(
+    source: str, fmt: str, state=None, *, db_path: str | os.PathLike | None = None
+) -> tuple[str, bytes, int]:
+    """(file name, bytes, rows) of an export source as ``csv`` or ``xlsx``, formula-safe."""
+    df = export_frame(source, state, db_path=db_path)
+    name = source.split(":", 1)[1]
+    data = export.frame_bytes(df, fmt, sheet_name=name)
+    return f"regionmap_{name}.{fmt}", data, len(df)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _export_cached(source: str, fmt: str, state, db_version: str, db_path: str):
+    return export_bytes(source, fmt, state, db_path=db_path)
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def _db_path() -> str:
+    return str(settings.get("db_path"))
+
+
+def _set_outcome(outcome: Outcome) -> None:
+    st.session_state[_OUTCOME] = outcome
+
+
+def _show_outcome() -> None:
+    outcome = st.session_state.pop(_OUTCOME, None)
+    if isinstance(outcome, Outcome):
+        {"success": st.success, "info": st.info, "error": st.error}[outcome.kind](outcome.text)
+
+
+def _table_label(table: str, lang: str) -> str:
+    if not table:
+        return t("data.table.auto", lang)
+    ja, en = importer.TABLE_LABELS[table]
+    return en if lang == "en" else ja
+
+
+def import_section(ctx: ui.Context) -> importer.ImportResult | None:
+    """Upload, check (errors or dry-run summary and preview), commit."""
+    lang = ctx.lang
+    st.subheader(t("data.import", lang))
+    cap_mb = int(settings.get("max_upload_mb"))
+    st.caption(t("data.import.help", lang, mb=cap_mb, rows=f"{int(settings.get('max_rows')):,}"))
+    table = st.selectbox(
+        t("data.table", lang),
+        options=["", *importer.IMPORT_TABLES],
+        format_func=lambda v: _table_label(v, lang),
+        key="rm.data.table",
+    )
+    upload = st.file_uploader(
+        t("data.upload", lang),
+        type=["csv", "xlsx"],
+        key="rm.data.upload",
+        max_upload_size=cap_mb,
+        help=t("data.upload.help", lang, mb=cap_mb),
+    )
+    if upload is None:
+        st.caption(t("data.upload.none", lang))
+        return None
+    data = upload.getvalue()
+    result = _check_cached(data, upload.name, table or "", ui.db_version(), _db_path())
+    for note in result.notes:
+        st.caption(t("data.note", lang, note=note))
+    if not result.ok:
+        st.error(result.summary(lang))
+        issues = issues_frame(result)
+        st.dataframe(
+            issues.rename(
+                columns={
+                    "file": t("data.col.file", lang),
+                    "row": t("data.col.row", lang),
+                    "column": t("data.col.column", lang),
+                    "reason": t("data.col.reason", lang),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="rm.data.issues",
+        )
+        return result
+    counts = plan_counts(result)
+    st.info(t("data.dry_run", lang) + " " + result.summary(lang))
+    cols = st.columns(4)
+    for col, key in zip(cols, ("added", "replaced", "unchanged", "removed"), strict=True):
+        col.metric(t("data.count." + key, lang), f"{counts[key]:,}")
+    if result.already_imported is not None:
+        st.warning(t("data.already", lang, version=result.already_imported.get("version")))
+    st.caption(
+        t(
+            "data.preview",
+            lang,
+            n=min(PREVIEW_ROWS, len(result.preview())),
+            total=len(result.preview()),
+        )
+    )
+    st.dataframe(preview_frame(result), hide_index=True, width="stretch", key="rm.data.preview")
+
+    def do_commit() -> None:
+        _set_outcome(commit_upload(data, upload.name, table or None, lang=lang, db_path=_db_path()))
+
+    st.button(
+        t("data.commit", lang),
+        type="primary",
+        disabled=not result.changed,
+        key="rm.data.commit",
+        on_click=do_commit,
+        help=None if result.changed else t("data.commit.nothing", lang),
+    )
+    return result
+
+
+def history_section(ctx: ui.Context) -> pd.DataFrame:
+    """The versions of the database and the undo button."""
+    lang = ctx.lang
+    st.subheader(t("data.history", lang))
+    hist = history_frame(_db_path())
+    target = undo_target(hist)
+    shown = hist.drop(columns=["undoable"], errors="ignore").rename(
+        columns={
+            "version": t("data.col.version", lang),
+            "action": t("data.col.action", lang),
+            "table_name": t("data.col.table", lang),
+            "file_name": t("data.col.file", lang),
+            "rows_added": t("data.count.added", lang),
+            "rows_replaced": t("data.count.replaced", lang),
+            "rows_removed": t("data.count.removed", lang),
+            "user_name": t("data.col.user", lang),
+            "created_at": t("data.col.time", lang),
+            "undone_by": t("data.col.undone_by", lang),
+            "undoes": t("data.col.undoes", lang),
+        }
+    )
+    st.caption(t("data.history.caption", lang, n=len(hist), keep=settings.get("history_keep")))
+    st.dataframe(shown, hide_index=True, width="stretch", key="rm.data.history")
+    if target is None:
+        st.caption(t("data.undo.none", lang))
+    else:
+        st.caption(
+            t(
+                "data.undo.what",
+                lang,
+                version=target["version"],
+                file=target.get("file_name") or target.get("action"),
+            )
+        )
+    st.button(
+        t("data.undo", lang),
+        key="rm.data.undo",
+        disabled=target is None,
+        on_click=lambda: _set_outcome(undo_latest(lang=lang, db_path=_db_path())),
+    )
+    return hist
+
+
+def templates_section(ctx: ui.Context) -> list[dict]:
+    """Download buttons of the templates (CSV and Excel) per table."""
+    lang = ctx.lang
+    st.subheader(t("data.templates", lang))
+    st.caption(t("data.templates.help", lang))
+    items = _templates_cached()
+    for table in importer.IMPORT_TABLES:
+        cols = st.columns([2, 1, 1])
+        cols[0].markdown(f"**{_table_label(table, lang)}**")
+        for col, item in zip(cols[1:], [i for i in items if i["table"] == table], strict=True):
+            col.download_button(
+                t("data.download." + item["format"], lang),
+                data=item["data"],
+                file_name=item["file_name"],
+                mime=item["mime"],
+                key=f"rm.data.tpl.{table}.{item['format']}",
+                on_click="ignore",
+            )
+    return items
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _templates_cached() -> list[dict]:
+    return templates()
+
+
+def _source_label(source: str, lang: str) -> str:
+    kind, name = source.split(":", 1)
+    if kind == "view":
+        return t("data.export.view", lang, name=t("data.view." + name, lang))
+    return t("data.export.table", lang, name=name)
+
+
+def export_section(ctx: ui.Context) -> None:
+    """Export any table, or a list with the filter bar's filters, as CSV or Excel."""
+    lang = ctx.lang
+    st.subheader(t("data.export", lang))
+    st.caption(t("data.export.help", lang, where=ui.where_text(ctx)))
+    c1, c2 = st.columns([3, 1])
+    source = c1.selectbox(
+        t("data.export.source", lang),
+        options=export_sources(),
+        format_func=lambda v: _source_label(v, lang),
+        key="rm.data.export_source",
+    )
+    fmt = c2.segmented_control(
+        t("data.export.format", lang),
+        options=["csv", "xlsx"],
+        format_func=lambda v: {"csv": "CSV", "xlsx": "Excel"}[v],
+        default="csv",
+        key="rm.data.export_format",
+    )
+    fmt = fmt or "csv"
+    try:
+        name, data, n = _export_cached(
+            source,
+            fmt,
+            ctx.state if source.startswith("view:") else None,
+            ui.db_version(),
+            _db_path(),
+        )
+    except Exception as exc:  # noqa: BLE001
+        st.error(t("data.export.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return
+    st.download_button(
+        t("data.export.download", lang, n=f"{n:,}", file=name),
+        data=data,
+        file_name=name,
+        mime="text/csv" if fmt == "csv" else _XLSX,
+        key="rm.data.export",
+        on_click="ignore",
+    )
+
+
+def data_page(ctx: ui.Context) -> None:
+    """データ: import, history and undo, templates, export."""
+    lang = ctx.lang
+    st.title(t("page.data", lang))
+    st.caption(t("data.intro", lang))
+    if not ctx.ready.database:
+        st.info(t("notice.no_database", lang))
+        return
+    _show_outcome()
+    tabs = st.tabs(
+        [
+            t("data.import", lang),
+            t("data.history", lang),
+            t("data.templates", lang),
+            t("data.export", lang),
+        ]
+    )
+    with tabs[0]:
+        import_section(ctx)
+    with tabs[1]:
+        history_section(ctx)
+    with tabs[2]:
+        templates_section(ctx)
+    with tabs[3]:
+        export_section(ctx)

@@ -1,0 +1,1569 @@
+"""The overlay pages: priority projects, staff dispatch, settlement support, evacuees, proposals.
+
+Each page script (``pages/projects.py`` …) calls one ``*_page(ctx)`` function of
+this module; everything else here is shared by them:
+
+- data: :func:`filters` turns the state into the keyword filters of a
+  :mod:`regionmap.database` list function, fetched through the cached
+  :func:`regionmap.ui.table`; derived frames (sums by year, coverage, the
+  evacuees at a month) come from small pure functions (``dispatch_trend``,
+  ``site_coverage``, ``evacuees_at`` …, tested directly) behind
+  ``st.cache_data`` wrappers whose arguments are every input;
+- maps: :func:`area_deck` builds the deck of a choropleth by municipality,
+  bureau or region (fixed layer ids, boundaries from the static files of
+  :mod:`regionmap.maplayers`, figures only in the colour expressions and the
+  tooltip) plus extra layers (the settlement sites, :func:`sites_layer`);
+  :func:`show_map` draws it with its legend, title (unit, fiscal year), source,
+  the MLIT credit and the sample notice;
+- filters of the pages (site or dispatch kind, months, what the map colours)
+  are bound to :class:`regionmap.state.FilterState` fields with
+  :func:`regionmap.ui.bound_widget`, so they live in the URL.
+
+Every figure says its unit, fiscal year (or month) and source; sample rows are
+marked with :func:`regionmap.ui.sample_notice`; a theme filter that excludes an
+overlay says so (:func:`theme_excludes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+import streamlit as st
+
+from regionmap import maplayers, reference, ui
+from regionmap.charts import _UNITS_EN, FONT_FAMILY, format_number, ranked_bar, trend_line
+from regionmap.i18n import t
+from regionmap.state import FilterState
+
+#: Okabe-Ito colours (colour-blind safe) for categories: site kinds, dispatch kinds.
+CATEGORY_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (230, 159, 0),  # orange
+    (0, 114, 178),  # blue
+    (204, 121, 167),  # reddish purple
+    (0, 158, 115),  # bluish green
+    (86, 180, 233),  # sky blue
+    (240, 228, 66),  # yellow
+    (213, 94, 0),  # vermillion
+)
+#: Fill of land without a figure on the maps with points, and of areas outside the selection.
+LAND = (236, 236, 228, 255)
+OUTSIDE = (245, 245, 245, 160)
+
+
+def _db():
+    from regionmap import database
+
+    return database
+
+
+def dispatch_kinds() -> dict[str, tuple[str, str]]:
+    """Dispatch kind id -> (Japanese, English)."""
+    return dict(_db().DISPATCH_KINDS)
+
+
+def site_kinds() -> dict[str, tuple[str, str]]:
+    """Site kind id -> (Japanese, English)."""
+    return dict(_db().SITE_KINDS)
+
+
+def kind_colour(kind: str, kinds: Sequence[str]) -> tuple[int, int, int]:
+    """The category colour of ``kind`` (by its position in ``kinds``)."""
+    i = list(kinds).index(kind) if kind in kinds else len(CATEGORY_COLOURS) - 1
+    return CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
+
+
+def _L(lang: str) -> str:
+    return "en" if lang == "en" else "ja"
+
+
+def unit_text(unit_ja: str, lang: str) -> str:
+    """The unit as written in titles (``人`` / ``persons``)."""
+    return _UNITS_EN.get(unit_ja, unit_ja) if lang == "en" else unit_ja
+
+
+# --- state -> filters -------------------------------------------------------------------
+
+
+def filters(s: FilterState, **extra: Any) -> tuple[tuple[str, Any], ...]:
+    """Keyword filters (sorted items, hashable) of a database list function for state ``s``.
+
+    The area filter is the bureau when one is selected, else the region.
+    """
+    out: dict[str, Any] = {
+        "theme_ids": s.theme_ids or None,
+        "region_code": s.region_code if not s.bureau_code else None,
+        "bureau_code": s.bureau_code,
+    }
+    out.update(extra)
+    return tuple(sorted(out.items()))
+
+
+def frame(ctx: ui.Context, name: str, **extra: Any) -> pd.DataFrame:
+    """A database list (``dispatches``, ``sites`` …) under the state's filters, cached."""
+    return ui.table(name, filters(ctx.state, **extra), ui.db_version())
+
+
+def theme_excludes(theme_ids: Iterable[str], metric: str) -> bool:
+    """True when a theme filter is set and none of the overlay ``metric``'s themes is in it."""
+    ids = set(theme_ids or ())
+    if not ids:
+        return False
+    return not (ids & set(_db().OVERLAY_THEMES.get(metric, ())))
+
+
+def theme_names(ctx: ui.Context, ids: Iterable[str]) -> str:
+    """Names of theme ids in the state's language, joined."""
+    if ctx.themes is None:
+        return ", ".join(ids)
+    names = ctx.themes.set_index("theme_id")["name_en" if ctx.lang == "en" else "name_ja"]
+    out = [str(names.get(i, i)) for i in ids]
+    return "、".join(out) if ctx.lang == "ja" else ", ".join(out)
+
+
+def theme_excluded_notice(ctx: ui.Context, metric: str) -> None:
+    """Say that the theme filter excludes ``metric`` and which themes would show it."""
+    st.info(
+        t(
+            "ov.theme_excludes",
+            ctx.lang,
+            metric=t("metric." + metric, ctx.lang),
+            themes=theme_names(ctx, _db().OVERLAY_THEMES.get(metric, ())),
+        ),
+        icon=":material/filter_alt_off:",
+    )
+
+
+def valid_kind(s: FilterState, kinds: Mapping[str, Any]) -> str | None:
+    """The state's kind if it is one of ``kinds``, else None."""
+    return s.kind if s.kind in kinds else None
+
+
+def map_by(s: FilterState, options: Sequence[str]) -> str:
+    """What the page's map colours: the state's ``map_by`` if the page offers it, else its first."""
+    return s.map_by if s.map_by in options else options[0]
+
+
+def fy_text(fy: int | None, lang: str) -> str:
+    return t("fig.fy", lang, fy=int(fy)) if fy is not None and not pd.isna(fy) else ""
+
+
+def month_text(month: str, lang: str) -> str:
+    """``"2015-03"`` -> ``2015年3月`` / ``Mar 2015``."""
+    ts = pd.Timestamp(month + "-01") if len(month) == 7 else pd.Timestamp(month)
+    return f"{ts.year}年{ts.month}月" if lang == "ja" else ts.strftime("%b %Y")
+
+
+def source_of(df: pd.DataFrame, lang: str) -> str:
+    """The distinct sources of a frame's rows, joined."""
+    col = "source_en" if lang == "en" else "source_ja"
+    if df.empty or col not in df:
+        return ""
+    return " / ".join(sorted({str(v) for v in df[col].dropna()}))
+
+
+def source_caption(df: pd.DataFrame, lang: str) -> None:
+    text = source_of(df, lang)
+    if text:
+        st.caption(t("fig.source", lang, source=text))
+
+
+def _is_sample(df: pd.DataFrame) -> bool:
+    return bool(len(df)) and "is_sample" in df and bool(df["is_sample"].astype(bool).any())
+
+
+# --- widgets bound to the state -----------------------------------------------------------
+
+
+def kind_filter(ctx: ui.Context, kinds: Mapping[str, tuple[str, str]], label_key: str):
+    """A select box of ``kinds`` ('' = all) bound to the state's ``kind``; returns the kind.
+
+    A kind in the URL that the page does not know (e.g. a dispatch kind on the
+    settlement page) is ignored with a quiet notice.
+    """
+    lang = ctx.lang
+    if ctx.state.kind and ctx.state.kind not in kinds:
+        st.caption(t("ov.kind_ignored", lang, kind=ctx.state.kind))
+    ui.bound_widget(
+        st.selectbox,
+        "kind",
+        t(label_key, lang),
+        options=["", *kinds],
+        format_func=lambda v: t("ov.kind.all", lang) if not v else kinds[v][lang == "en"],
+        to_widget=lambda s: valid_kind(s, kinds) or "",
+        from_widget=lambda s, v: replace(s, kind=v or None),
+    )
+    return valid_kind(ctx.state, kinds)
+
+
+def map_by_control(ctx: ui.Context, options: Sequence[str]) -> str:
+    """The 'colour the map by' switch (bound to ``map_by``); returns the choice."""
+    lang = ctx.lang
+    ui.bound_widget(
+        st.segmented_control,
+        "map_by",
+        t("filter.level", lang),
+        options=list(options),
+        format_func=lambda v: t("level." + v, lang),
+        to_widget=lambda s: map_by(s, options),
+        from_widget=lambda s, v: replace(s, map_by=None if (v or options[0]) == options[0] else v),
+    )
+    return map_by(ctx.state, options)
+
+
+# --- figures per area ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """Figures by area code of one level, with what every figure must say."""
+
+    level: str
+    values: dict[str, float]
+    unit_ja: str
+    unit_en: str
+    when_ja: str
+    when_en: str
+    source_ja: str
+    source_en: str
+    is_sample: bool
+    #: area codes inside the region/bureau filter (None: no area filter)
+    selected: frozenset[str] | None = None
+
+    def unit(self, lang: str) -> str:
+        return self.unit_en if lang == "en" else self.unit_ja
+
+    def when(self, lang: str) -> str:
+        return self.when_en if lang == "en" else self.when_ja
+
+    def source(self, lang: str) -> str:
+        return self.source_en if lang == "en" else self.source_ja
+
+    def shown(self) -> dict[str, float]:
+        """Values of the areas inside the selection."""
+        if self.selected is None:
+            return dict(self.values)
+        return {c: v for c, v in self.values.items() if c in self.selected}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def metric_by_area(
+    metric: str,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    region_code: str | None,
+    bureau_code: str | None,
+    kind: str | None,
+    db_version: str,
+) -> pd.DataFrame:
+    """:func:`regionmap.database.metric_by_area` cached with every input."""
+    return _db().metric_by_area(
+        metric,
+        level=level,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids) or None,
+        region_code=region_code,
+        bureau_code=bureau_code,
+        kind=kind,
+    )
+
+
+def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> AreaFigures | None:
+    """:class:`AreaFigures` of a ``metric_by_area`` frame (None when empty)."""
+    if df.empty:
+        return None
+    first = df.iloc[0]
+    fy = None if pd.isna(first["fiscal_year"]) else int(first["fiscal_year"])
+    return AreaFigures(
+        level=level,
+        values=dict(zip(df["area_code"].astype(str), df["value"].astype(float), strict=True)),
+        unit_ja=str(first["unit_ja"]),
+        unit_en=str(first["unit_en"]),
+        when_ja=fy_text(fy, "ja"),
+        when_en=fy_text(fy, "en"),
+        source_ja=str(first["source_ja"]),
+        source_en=str(first["source_en"]),
+        is_sample=bool(df["is_sample"].any()),
+        selected=frozenset(df.loc[df["selected"], "area_code"].astype(str))
+        if area_filter and "selected" in df
+        else None,
+    )
+
+
+def metric_figures(
+    ctx: ui.Context, metric: str, level: str, fiscal_year: int | None, kind: str | None = None
+) -> AreaFigures | None:
+    """The overlay or document ``metric`` by area under the state's filters."""
+    if not ctx.ready.database:
+        return None
+    s = ctx.state
+    df = metric_by_area(
+        metric,
+        level,
+        fiscal_year,
+        s.theme_ids,
+        s.region_code if not s.bureau_code else None,
+        s.bureau_code,
+        kind,
+        ui.db_version(),
+    )
+    return figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
+
+
+def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:
+    """Codes of the areas of ``level`` inside a region/bureau (municipalities without wards)."""
+    if level == "municipality":
+        m = reference.municipalities()
+        m = m[m["kind"] != "ward"]
+    elif level == "bureau":
+        m = reference.bureaus().rename(columns={"bureau_code": "code"})
+        m = m.assign(bureau_code=m["code"])
+    else:
+        m = reference.regions().rename(columns={"region_code": "code"})
+        m = m.assign(region_code=m["code"], bureau_code="")
+    if bureau_code:
+        if level == "region":
+            b = reference.bureaus().set_index("bureau_code")
+            return frozenset({str(b.loc[bureau_code, "region_code"])})
+        m = m[m["bureau_code"] == bureau_code]
+    elif region_code:
+        m = m[m["region_code"] == region_code]
+    return frozenset(m["code"].astype(str))
+
+
+def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
+    """Sum ``value`` of rows with ``municipality_code`` by area of ``level``.
+
+    Sapporo's wards count as Sapporo (01100) at municipality level.
+    """
+    if df.empty:
+        return {}
+    m = reference.municipalities().set_index("code")
+    codes = df["municipality_code"].astype(str)
+    if level == "municipality":
+        parent = m["parent_code"].where(m["parent_code"].astype(str) != "", m.index.to_series())
+        key = codes.map(parent).fillna(codes)
+    elif level == "bureau":
+        key = codes.map(m["bureau_code"])
+    else:
+        key = codes.map(m["region_code"])
+    return {str(k): float(v) for k, v in df.groupby(key.to_numpy())[value].sum().items()}
+
+
+# --- maps -------------------------------------------------------------------------------
+
+
+def _view(s: FilterState) -> pdk.ViewState:
+    """Hokkaido, or the selected bureau/region (changes only when the area changes)."""
+    if s.bureau:
+        return maplayers.view_for_bounds(ui.published("bureaus").bounds_of([s.bureau_code]))
+    if s.region:
+        return maplayers.view_for_bounds(ui.published("regions").bounds_of([s.region_code]))
+    return maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
+
+
+def _outline_style(layer: maplayers.PublishedLayer, selected: set[str], base: float, wide: float):
+    if not selected or not any(c in selected for c in layer.codes):
+        return None, None
+    widths = [wide if c in selected else base for c in layer.codes]
+    line = maplayers.REGION_LINE if layer.name == "regions" else maplayers.BUREAU_LINE
+    colours = [list(maplayers.SELECTED_LINE) if c in selected else list(line) for c in layer.codes]
+    return widths, colours
+
+
+def area_deck(
+    s: FilterState,
+    lang: str,
+    figs: AreaFigures | None,
+    *,
+    level: str,
+    extra_layers: Sequence[pdk.Layer] = (),
+    extra_tips: Mapping[str, str] | None = None,
+    fill: bool = True,
+) -> tuple[maplayers.Deck, maplayers.ColorScale | None]:
+    """The deck of an overlay page: ``figs`` as a choropleth of ``level`` areas.
+
+    Layers (fixed ids): the filled areas (``municipalities``, ``bureaus`` or
+    ``regions``), bureau and region outlines (regions heavier; the selected
+    area in vermillion), ``extra_layers`` (e.g. ``sites``) and name labels.
+    Areas outside the selected region/bureau are drawn pale. With ``fill``
+    False (or no figures) the areas are plain land, for maps of points.
+    Returns the deck and its colour scale (None when not filled).
+    """
+    bureaus, regions = ui.published("bureaus"), ui.published("regions")
+    src = {
+        "municipality": lambda: ui.published("municipalities"),
+        "bureau": lambda: bureaus,
+        "region": lambda: regions,
+    }[level]()
+    inside = figs.selected if figs is not None else None
+    scale = None
+    if fill and figs is not None:
+        scale = maplayers.color_scale(figs.shown().values())
+        fills = [
+            scale.color_of(figs.values.get(c)) if inside is None or c in inside else list(OUTSIDE)
+            for c in src.codes
+        ]
+    else:
+        fills = [list(LAND)] * len(src.codes)
+
+    sel_b = {s.bureau_code} if s.bureau_code else set()
+    sel_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()
+    layers: list[pdk.Layer] = []
+    if level == "municipality":
+        layers.append(
+            maplayers.area_layer(
+                "municipalities",
+                src,
+                fill_colors=fills,
+                line_color=maplayers.MUNI_LINE,
+                line_width=0.6,
+                pickable=True,
+            )
+        )
+    b_widths, b_colours = _outline_style(bureaus, sel_b, 1.2, 4)
+    r_widths, r_colours = _outline_style(regions, sel_r, 3, 5)
+    layers.append(
+        maplayers.area_layer(
+            "bureaus",
+            bureaus,
+            fill_colors=fills if level == "bureau" else None,
+            line_color=maplayers.BUREAU_LINE,
+            line_width=1.2,
+            line_widths=b_widths,
+            line_colors=b_colours,
+            pickable=level == "bureau",
+        )
+    )
+    if level == "region":
+        layers.insert(
+            0,
+            maplayers.area_layer(
+                "regions", regions, fill_colors=fills, line_width=0, pickable=True
+            ),
+        )
+        region_id = "regions-outline"
+    else:
+        region_id = "regions"
+    layers.append(
+        maplayers.area_layer(
+            region_id,
+            regions,
+            line_color=maplayers.REGION_LINE,
+            line_width=3,
+            line_widths=r_widths,
+            line_colors=r_colours,
+            pickable=False,
+        )
+    )
+    layers.extend(extra_layers)
+    if s.has_layer("labels"):
+        if level == "municipality" and (s.bureau or s.region):
+            munis = ui.published("municipalities")
+            codes = (
+                inside
+                if inside is not None
+                else area_codes_in("municipality", s.region_code, s.bureau_code)
+            )
+            layers.append(
+                maplayers.label_layer(
+                    "labels-municipalities", maplayers.labels_of(munis, lang, codes), size=12
+                )
+            )
+        else:
+            label_src = regions if level == "region" else bureaus
+            layers.append(
+                maplayers.label_layer(
+                    "labels-" + label_src.name, maplayers.labels_of(label_src, lang), size=14
+                )
+            )
+    tips: dict[str, str] = {}
+    if figs is not None and fill:
+        for code in src.codes:
+            if code in figs.values and (inside is None or code in inside):
+                tips[src.key_of(code)] = _figure_line(figs.values[code], figs, lang)
+    tips.update(extra_tips or {})
+    footer = maplayers.source_footer(figs.source(lang), lang) if figs is not None and tips else ""
+    basemap = maplayers.publish_gsi_style() if s.has_layer("tiles") else None
+    deck = maplayers.make_deck(
+        layers,
+        _view(s),
+        tooltip_spec=maplayers.tooltip(tips, lang=lang, footer=footer),
+        basemap_url=basemap,
+    )
+    return deck, scale
+
+
+def _figure_line(value: float | None, figs: AreaFigures, lang: str) -> str:
+    from html import escape
+
+    line = escape(format_number(value, figs.unit_ja, lang))
+    when = figs.when(lang)
+    if when:
+        line += " · " + escape(when)
+    if figs.is_sample:
+        line += escape(t("tooltip.sample", lang))
+    return line
+
+
+def _on_select(key: str) -> None:
+    """Map click: a bureau/region selects it, a municipality filters to it (``muni``)."""
+    event = st.session_state.get(key)
+    try:
+        objects = dict(event.selection.objects) if event is not None else {}
+    except AttributeError:
+        objects = dict(event.get("selection", {}).get("objects", {})) if event else {}
+    new = ui.selection_to_state(ui.context().state, objects)
+    if new is not None:
+        ui.set_state(new)
+
+
+def category_legend(items: Sequence[tuple[tuple[int, int, int], str]], title: str) -> None:
+    """A legend of categorical colours (points by kind)."""
+    rows = "".join(
+        "<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+        "<span style='display:inline-block;width:13px;height:13px;border-radius:50%;"
+        f"background:rgb{tuple(colour)};border:1px solid #333'></span><span>{label}</span></div>"
+        for colour, label in items
+    )
+    st.html(
+        f"<div class='rm-legend rm-legend-kinds' style='font-family:{FONT_FAMILY};font-size:13px'>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{title}</div>{rows}</div>"
+    )
+
+
+def show_map(
+    ctx: ui.Context,
+    deck: maplayers.Deck,
+    *,
+    page: str,
+    level: str,
+    title: str,
+    scale: maplayers.ColorScale | None,
+    figs: AreaFigures | None,
+    legend_title: str,
+    categories: Sequence[tuple[tuple[int, int, int], str]] | None = None,
+    categories_title: str = "",
+) -> None:
+    """Draw a page's map: title (what, unit, when), deck, source, MLIT credit, legend(s)."""
+    s, lang = ctx.state, ctx.lang
+    key = f"rm.map.{page}.{s.bureau or s.region or 'all'}.{level}"
+    st.markdown(f"**{title}**")
+    col_map, col_side = st.columns([4, 1])
+    with col_map:
+        st.pydeck_chart(
+            deck,
+            height=520,
+            key=key,
+            on_select=lambda: _on_select(key),
+            selection_mode="single-object",
+            alt=t("map.alt", lang),
+        )
+        if figs is not None and figs.source(lang):
+            st.caption(t("fig.source", lang, source=figs.source(lang)))
+        ui.map_credit(lang, tiles=s.has_layer("tiles"))
+    with col_side:
+        if categories:
+            category_legend(categories, categories_title)
+        if scale is not None and figs is not None:
+            ui.legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
+        st.caption(t("ov.map.click_hint", lang))
+    if figs is not None and figs.is_sample:
+        ui.sample_notice(lang)
+
+
+def map_title(ctx: ui.Context, metric_label: str, figs: AreaFigures | None, level: str) -> str:
+    lang = ctx.lang
+    unit = unit_text(figs.unit_ja, lang) if figs else ""
+    when = figs.when(lang) if figs else ""
+    return t(
+        "overview.map_title",
+        lang,
+        metric=metric_label,
+        unit=unit,
+        level=t("level." + level, lang),
+        when=(ui.where_text(ctx) + ("、" if lang == "ja" else ", ") + when) if when else "",
+    )
+
+
+def choropleth_section(
+    ctx: ui.Context,
+    *,
+    page: str,
+    metric: str,
+    figs: AreaFigures | None,
+    level: str,
+) -> tuple[maplayers.Deck, AreaFigures | None]:
+    """A choropleth of ``figs`` with everything around it; returns the deck (for tests)."""
+    label = t("metric." + metric, ctx.lang)
+    deck, scale = area_deck(ctx.state, ctx.lang, figs, level=level)
+    show_map(
+        ctx,
+        deck,
+        page=page,
+        level=level,
+        title=map_title(ctx, label, figs, level),
+        scale=scale,
+        figs=figs,
+        legend_title=label,
+    )
+    return deck, figs
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def stacked_bar(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    category: str,
+    labels: Mapping[str, str],
+    order: Sequence[str],
+    title: str,
+    unit: str,
+    lang: str,
+) -> go.Figure:
+    """Bars of ``y`` by ``x`` stacked by ``category`` (Okabe-Ito colours in ``order``)."""
+    fig = go.Figure()
+    xs = sorted(frame[x].unique()) if len(frame) else []
+    for cat in order:
+        part = frame[frame[category] == cat].set_index(x)[y].reindex(xs, fill_value=0)
+        if not part.any():
+            continue
+        fig.add_bar(
+            x=[str(v) for v in xs],
+            y=part.to_list(),
+            name=labels.get(cat, cat),
+            marker_color="rgb({}, {}, {})".format(*kind_colour(cat, order)),
+            text=[format_number(v, unit, lang) if v else "" for v in part],
+            hovertemplate="%{x}: %{text}<extra>" + labels.get(cat, cat) + "</extra>",
+        )
+    unit_label = unit_text(unit, lang)
+    fig.update_layout(
+        barmode="stack",
+        title={"text": title, "font": {"size": 15}},
+        font={"family": FONT_FAMILY, "size": 13},
+        separators=".,",
+        height=360,
+        margin={"l": 10, "r": 20, "t": 60, "b": 30},
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.15},
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def _chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+
+
+def _table(df: pd.DataFrame, columns: Mapping[str, str], key: str, caption: str) -> None:
+    st.caption(caption)
+    ui.data_table(df, dict(columns), key=key)
+
+
+def _area_name(code: str, level: str, lang: str) -> str:
+    if level == "bureau":
+        b = reference.bureaus().set_index("bureau_code")
+        return (
+            str(b.loc[code, "name_en" if lang == "en" else "short_ja"]) if code in b.index else code
+        )
+    if level == "region":
+        r = reference.regions().set_index("region_code")
+        return (
+            str(r.loc[code, "name_en" if lang == "en" else "name_ja"]) if code in r.index else code
+        )
+    m = reference.municipalities().set_index("code")
+    return str(m.loc[code, "name_ja"]) if code in m.index else code
+
+
+# --- page header and notices ---------------------------------------------------------------
+
+
+def page_header(ctx: ui.Context, title_key: str, intro_key: str) -> None:
+    """Title (with the selected area), one line on what the page shows, the URL notices."""
+    st.title(t(title_key, ctx.lang) + " — " + ui.where_text(ctx))
+    st.caption(t(intro_key, ctx.lang))
+
+
+def no_database(ctx: ui.Context) -> bool:
+    if ctx.ready.database:
+        return False
+    st.info(t("notice.no_database", ctx.lang))
+    return True
+
+
+def headline(
+    col, label: str, value: float | None, unit: str, lang: str, *, when: str, help_text: str = ""
+) -> None:
+    with col:
+        st.metric(label, format_number(value, unit, lang), border=True, help=help_text or None)
+        if when:
+            st.caption(when)
+
+
+# ===========================================================================================
+# 3. Priority projects
+# ===========================================================================================
+
+
+def projects_by_region_direction(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Counts of projects: one row per region, one column per direction, and a total."""
+    L = _L(lang)
+    if df.empty:
+        return pd.DataFrame()
+    regions = reference.regions().sort_values("sort_order")
+    names = regions.set_index("region_code")["name_en" if lang == "en" else "name_ja"]
+    table = pd.crosstab(df["region_code"], df[f"direction_name_{L}"])
+    table = table.reindex([c for c in regions["region_code"] if c in table.index])
+    table[t("ov.total", lang)] = table.sum(axis=1)
+    table.index = [str(names.get(c, c)) for c in table.index]
+    table.index.name = t("level.region", lang)
+    return table.reset_index()
+
+
+def projects_page(ctx: ui.Context) -> dict:
+    """地域重点プロジェクト: projects by region and direction, filtered by theme, with bureaus."""
+    lang = ctx.lang
+    page_header(ctx, "page.projects", "ov.projects.intro")
+    if no_database(ctx):
+        return {}
+    L = _L(lang)
+    df = frame(ctx, "priority_projects")
+    fy = int(df["fiscal_year"].iloc[0]) if len(df) else _db().DOCUMENT_FISCAL_YEAR
+    when = fy_text(fy, lang)
+    c1, c2, c3 = st.columns(3)
+    headline(c1, t("metric.priority_projects", lang), len(df), "件", lang, when=when)
+    named = int(df["bureau_code"].notna().sum()) if len(df) else 0
+    headline(c2, t("ov.projects.named", lang), named, "件", lang, when=when)
+    headline(
+        c3,
+        t("ov.projects.regions", lang),
+        df["region_code"].nunique() if len(df) else 0,
+        "",
+        lang,
+        when=t("ov.of_six_regions", lang),
+    )
+    source_caption(df, lang)
+    if df.empty:
+        st.info(t("ov.no_match", lang, what=t("metric.priority_projects", lang)))
+    level = map_by_control(ctx, ("region", "bureau"))
+    figs = metric_figures(ctx, "priority_projects", level, None)
+    deck, _ = choropleth_section(
+        ctx, page="projects", metric="priority_projects", figs=figs, level=level
+    )
+    if level == "bureau":
+        st.caption(t("ov.projects.bureau_note", lang))
+    st.subheader(t("ov.projects.by_region_direction", lang, when=when))
+    pivot = projects_by_region_direction(df, lang)
+    if not pivot.empty:
+        st.dataframe(pivot, hide_index=True, width="stretch", key="rm.table.pp_pivot")
+    st.subheader(t("ov.projects.list", lang))
+    shown = df.copy()
+    if len(shown):
+        shown["bureau_shown"] = shown[f"bureau_name_{L}"].fillna(t("ov.projects.region_wide", lang))
+        shown["themes_shown"] = [
+            theme_names(ctx, str(v).split(";")) if isinstance(v, str) else ""
+            for v in shown["theme_ids"]
+        ]
+    _table(
+        shown,
+        {
+            f"title_{L}": t("ov.col.project", lang),
+            f"region_name_{L}": t("level.region", lang),
+            "bureau_shown": t("level.bureau", lang),
+            f"direction_name_{L}": t("ov.col.direction", lang),
+            "themes_shown": t("filter.themes", lang),
+        },
+        "rm.table.projects",
+        t("ov.rows", lang, n=len(shown), when=when, source=source_of(df, lang)),
+    )
+    return {"rows": len(df), "deck": deck, "figures": figs}
+
+
+# ===========================================================================================
+# 4. Staff dispatch
+# ===========================================================================================
+
+
+def dispatch_trend(df: pd.DataFrame) -> pd.DataFrame:
+    """Persons by fiscal year and kind (every year of the frame)."""
+    if df.empty:
+        return pd.DataFrame(columns=["fiscal_year", "kind", "persons"])
+    return df.groupby(["fiscal_year", "kind"], as_index=False)["persons"].sum()
+
+
+def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
+    """Persons, municipalities (new/continuing) of one fiscal year, and the year before."""
+    cur = df[df["fiscal_year"] == fiscal_year]
+    prev = df[df["fiscal_year"] == fiscal_year - 1]
+    status = cur.drop_duplicates("municipality_code")["status"] if len(cur) else pd.Series()
+    return {
+        "persons": int(cur["persons"].sum()),
+        "previous": int(prev["persons"].sum()) if len(prev) else None,
+        "municipalities": int(cur["municipality_code"].nunique()),
+        "continuing": int((cur["status"] == "continuing").sum()),
+        "new": int((cur["status"] == "new").sum()),
+        "rows": len(cur),
+        "has_status": bool(len(status)),
+    }
+
+
+def _years(metric: str) -> tuple[int, ...]:
+    return ui.metric_years(metric, ui.db_version())
+
+
+def _fy_for(ctx: ui.Context, metric: str) -> int | None:
+    years = _years(metric)
+    fy = ui.effective_year(ctx, metric)
+    return fy if fy is not None else (years[-1] if years else None)
+
+
+def dispatch_page(ctx: ui.Context) -> dict:
+    """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
+    lang, s = ctx.lang, ctx.state
+    page_header(ctx, "page.dispatch", "ov.dispatch.intro")
+    if no_database(ctx):
+        return {}
+    kinds = dispatch_kinds()
+    L = _L(lang)
+    c_kind, c_by = st.columns([3, 2])
+    with c_kind:
+        kind = kind_filter(ctx, kinds, "ov.dispatch.kind")
+    with c_by:
+        level = map_by_control(ctx, ("municipality", "bureau"))
+    fy = _fy_for(ctx, "dispatch")
+    if s.fiscal_year is not None and s.fiscal_year != fy:
+        st.caption(t("ov.fy_not_available", lang, fy=s.fiscal_year, shown=fy_text(fy, lang)))
+    if theme_excludes(s.theme_ids, "dispatch"):
+        theme_excluded_notice(ctx, "dispatch")
+    all_years = frame(ctx, "dispatches", kind=kind, municipality_code=s.muni)
+    when = fy_text(fy, lang)
+    summary = dispatch_summary(all_years, fy) if fy else {}
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        delta = None
+        if summary.get("previous") is not None:
+            from regionmap.charts import format_delta
+
+            delta = format_delta(summary["persons"] - summary["previous"], "人", lang)
+        st.metric(
+            t("metric.dispatch", lang),
+            format_number(summary.get("persons", 0), "人", lang),
+            delta=delta,
+            delta_color="off",
+            border=True,
+        )
+        st.caption(
+            when
+            + " · "
+            + (t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang))
+        )
+    headline(
+        c2, t("ov.dispatch.municipalities", lang), summary.get("municipalities", 0), "市町村", lang,
+        when=when,
+    )  # fmt: skip
+    with c3:
+        st.metric(
+            t("ov.dispatch.continuing_new", lang),
+            t(
+                "ov.dispatch.continuing_new.value",
+                lang,
+                cont=summary.get("continuing", 0),
+                new=summary.get("new", 0),
+            ),
+            border=True,
+        )
+        st.caption(when + " · " + t("ov.dispatch.rows_unit", lang))
+    source_caption(all_years, lang)
+    if s.muni:
+        m = reference.municipalities().set_index("code")
+        st.info(
+            t(
+                "ov.muni_filter",
+                lang,
+                name=m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni,
+            )
+        )
+        st.button(
+            t("ov.muni_clear", lang),
+            key="rm.w.muni_clear",
+            on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
+        )
+    figs = metric_figures(ctx, "dispatch", level, fy, kind)
+    deck, _ = choropleth_section(ctx, page="dispatch", metric="dispatch", figs=figs, level=level)
+
+    trend = dispatch_trend(all_years)
+    if trend.empty:
+        st.info(t("chart.no_data", lang))
+    else:
+        years = trend["fiscal_year"]
+        title = t(
+            "chart.trend",
+            lang,
+            metric=t("metric.dispatch", lang) + t("ov.by_kind", lang),
+            unit=unit_text("人", lang),
+            where=ui.where_text(ctx),
+            when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
+        )
+        fig = stacked_bar(
+            trend,
+            x="fiscal_year",
+            y="persons",
+            category="kind",
+            labels={k: v[lang == "en"] for k, v in kinds.items()},
+            order=list(kinds),
+            title=title,
+            unit="人",
+            lang=lang,
+        )
+        _chart(fig, "rm.chart.dispatch_trend")
+        source_caption(all_years, lang)
+
+    rows = all_years[all_years["fiscal_year"] == fy] if fy else all_years.iloc[0:0]
+    statuses = _db().DISPATCH_STATUS
+    rows = rows.assign(
+        status_shown=[
+            statuses.get(v, (v, v))[lang == "en"] if isinstance(v, str) else ""
+            for v in rows["status"]
+        ]
+    )
+    st.subheader(t("ov.dispatch.table", lang, when=when))
+    _table(
+        rows,
+        {
+            "fiscal_year": t("filter.fy", lang),
+            "municipality_name_ja": t("level.municipality", lang),
+            f"bureau_name_{L}": t("level.bureau", lang),
+            f"kind_{L}": t("ov.col.kind", lang),
+            "persons": t("ov.col.persons", lang),
+            "status_shown": t("ov.col.status", lang),
+        },
+        "rm.table.dispatch",
+        t("ov.rows", lang, n=len(rows), when=when, source=source_of(rows, lang)),
+    )
+    if _is_sample(all_years):
+        ui.sample_notice(lang)
+    return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}
+
+
+# ===========================================================================================
+# 5. Settlement support
+# ===========================================================================================
+
+
+def site_positions(df: pd.DataFrame) -> pd.DataFrame:
+    """Sites with a position: their own lon/lat, else their municipality's label point.
+
+    Adds ``lon``, ``lat`` filled and ``placed`` ("site" | "municipality").
+    """
+    out = df.copy()
+    if out.empty:
+        out["placed"] = pd.Series(dtype=object)
+        return out
+    munis = ui.published("municipalities")
+    points = dict(zip(munis.codes, munis.label_points, strict=True))
+    m = reference.municipalities().set_index("code")
+    has = out["lon"].notna() & out["lat"].notna()
+    out["placed"] = ["site" if h else "municipality" for h in has]
+    for i in out.index[~has]:
+        code = str(out.at[i, "municipality_code"])
+        parent = str(m.loc[code, "parent_code"]) if code in m.index else ""
+        p = points.get(code) or points.get(parent)
+        if p:
+            out.at[i, "lon"], out.at[i, "lat"] = p
+    return out
+
+
+def sites_layer(df: pd.DataFrame, lang: str, kinds: Mapping[str, tuple[str, str]]) -> pdk.Layer:
+    """The settlement sites as points coloured by kind (layer id ``sites``)."""
+    order = list(kinds)
+    L = _L(lang)
+    data = [
+        {
+            "position": [round(float(r["lon"]), 4), round(float(r["lat"]), 4)],
+            "color": [*kind_colour(r["kind"], order), 235],
+            "k": "s" + str(r["site_id"]),
+            ("name_en" if lang == "en" else "name_ja"): str(r[f"name_{L}"]),
+        }
+        for _, r in df.iterrows()
+        if pd.notna(r["lon"]) and pd.notna(r["lat"])
+    ]
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        id="sites",
+        data=data,
+        get_position="position",
+        get_fill_color="color",
+        get_line_color=[40, 40, 40, 255],
+        get_radius=6,
+        stroked=True,
+        filled=True,
+        line_width_min_pixels=1,
+        radius_min_pixels=4,
+        radius_max_pixels=12,
+        pickable=True,
+        auto_highlight=True,
+    )
+    layer.radius_units = "pixels"  # literal (pydeck would turn a keyword string into an expression)
+    return layer
+
+
+def site_tips(df: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Tooltip lines of the sites (kind, municipality, since FY, operator, sample)."""
+    from html import escape
+
+    L = _L(lang)
+    out = {}
+    for _, r in df.iterrows():
+        parts = [str(r[f"kind_{L}"]), str(r["municipality_name_ja"])]
+        if pd.notna(r.get("start_fy")):
+            parts.append(t("ov.since_fy", lang, fy=int(r["start_fy"])))
+        op = r.get(f"operator_{L}")
+        if isinstance(op, str) and op:
+            parts.append(op)
+        line = escape(" · ".join(parts))
+        if bool(r.get("is_sample")):
+            line += escape(t("tooltip.sample", lang))
+        out["s" + str(r["site_id"])] = line
+    return out
+
+
+def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
+    """Per bureau: municipalities with at least one site / all municipalities.
+
+    Municipalities are the 179 (Sapporo as one, its wards counted as Sapporo; the
+    Northern Territories villages not counted). Columns: bureau_code, covered,
+    total, share (0..1), sites.
+    """
+    m = reference.municipalities()
+    munis = m[m["kind"] == "municipality"]
+    total = munis.groupby("bureau_code")["code"].nunique()
+    if sites_df.empty:
+        covered = pd.Series(dtype="int64")
+        count = pd.Series(dtype="int64")
+    else:
+        parent = m.set_index("code")["parent_code"]
+        codes = sites_df["municipality_code"].astype(str)
+        city = codes.map(lambda c: parent.get(c) or c)
+        bureau = city.map(m.set_index("code")["bureau_code"])
+        covered = pd.Series(city.to_numpy(), index=bureau.to_numpy()).groupby(level=0).nunique()
+        count = bureau.value_counts()
+    out = pd.DataFrame({"bureau_code": sorted(total.index)})
+    out["covered"] = out["bureau_code"].map(covered).fillna(0).astype("int64")
+    out["total"] = out["bureau_code"].map(total).astype("int64")
+    out["share"] = out["covered"] / out["total"]
+    out["sites"] = out["bureau_code"].map(count).fillna(0).astype("int64")
+    return out
+
+
+def settlement_page(ctx: ui.Context) -> dict:
+    """集落対策: sites as points by kind; coverage by bureau."""
+    lang, s = ctx.lang, ctx.state
+    page_header(ctx, "page.settlement", "ov.settlement.intro")
+    if no_database(ctx):
+        return {}
+    kinds = site_kinds()
+    L = _L(lang)
+    kind = kind_filter(ctx, kinds, "ov.settlement.kind")
+    fy = _fy_for(ctx, "sites")
+    when = t("ov.as_of_fy", lang, fy=fy) if fy else ""
+    if theme_excludes(s.theme_ids, "sites"):
+        theme_excluded_notice(ctx, "sites")
+    df = frame(ctx, "sites", fiscal_year=fy, kind=kind, municipality_code=s.muni)
+    everywhere = ui.table(
+        "sites",
+        filters(replace(s, region=None, bureau=None), fiscal_year=fy, kind=kind),
+        ui.db_version(),
+    )
+    cov = site_coverage(everywhere)
+    inside = area_codes_in("bureau", s.region_code, s.bureau_code)
+    cov_in = cov[cov["bureau_code"].isin(inside)]
+    c1, c2, c3 = st.columns(3)
+    headline(c1, t("metric.sites", lang), len(df), "箇所", lang, when=when)
+    headline(
+        c2, t("ov.settlement.covered", lang), int(cov_in["covered"].sum()), "市町村", lang,
+        when=t("ov.settlement.of_total", lang, n=format_number(int(cov_in["total"].sum()), "市町村", lang)),
+    )  # fmt: skip
+    share = cov_in["covered"].sum() / max(1, cov_in["total"].sum())
+    headline(c3, t("ov.settlement.coverage", lang), round(100 * share, 1), "%", lang, when=when)
+    source_caption(df, lang)
+    if s.muni:
+        m = reference.municipalities().set_index("code")
+        st.info(
+            t(
+                "ov.muni_filter",
+                lang,
+                name=m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni,
+            )
+        )
+        st.button(
+            t("ov.muni_clear", lang),
+            key="rm.w.muni_clear",
+            on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
+        )
+    placed = site_positions(df)
+    layer = sites_layer(placed, lang, kinds)
+    figs = AreaFigures(
+        level="bureau",
+        values={},
+        unit_ja="箇所",
+        unit_en="sites",
+        when_ja=t("ov.as_of_fy", "ja", fy=fy) if fy else "",
+        when_en=t("ov.as_of_fy", "en", fy=fy) if fy else "",
+        source_ja=source_of(df, "ja"),
+        source_en=source_of(df, "en"),
+        is_sample=_is_sample(df),
+    )
+    deck, _ = area_deck(
+        s,
+        lang,
+        figs,
+        level="bureau",
+        extra_layers=[layer],
+        extra_tips=site_tips(df, lang),
+        fill=False,
+    )
+    present = [k for k in kinds if k in set(df["kind"])] if len(df) else []
+    show_map(
+        ctx,
+        deck,
+        page="settlement",
+        level="points",
+        title=t(
+            "ov.settlement.map_title",
+            lang,
+            n=format_number(len(df), "箇所", lang),
+            where=ui.where_text(ctx),
+            when=when,
+        ),  # fmt: skip
+        scale=None,
+        figs=figs,
+        legend_title="",
+        categories=[(kind_colour(k, list(kinds)), kinds[k][lang == "en"]) for k in present],
+        categories_title=t("ov.settlement.legend", lang),
+    )
+    if (placed["placed"] == "municipality").any():
+        st.caption(t("ov.settlement.placed_note", lang))
+
+    st.subheader(t("ov.settlement.coverage_title", lang, when=when))
+    cov_show = cov.assign(
+        name=[_area_name(c, "bureau", lang) for c in cov["bureau_code"]],
+        pct=(100 * cov["share"]).round(1),
+    )
+    title = t("ov.settlement.coverage_chart", lang, where=t("fig.where.all", lang), when=when)
+    fig = ranked_bar(
+        cov_show, label="name", value="pct", title=title, unit="%", lang=lang,
+        highlight=_area_name(s.bureau_code, "bureau", lang) if s.bureau_code else None,
+    )  # fmt: skip
+    _chart(fig, "rm.chart.coverage")
+    cov_table = cov_show.assign(
+        ratio=[
+            f"{a} / {format_number(b, '市町村', lang)}"
+            for a, b in zip(cov_show["covered"], cov_show["total"], strict=True)
+        ]
+    )
+    _table(
+        cov_table,
+        {
+            "name": t("level.bureau", lang),
+            "ratio": t("ov.settlement.covered_col", lang),
+            "pct": t("ov.settlement.coverage_col", lang),
+            "sites": t("ov.settlement.sites_col", lang),
+        },
+        "rm.table.coverage",
+        t("ov.settlement.coverage_caption", lang, when=when, source=source_of(everywhere, lang)),
+    )
+    st.subheader(t("ov.settlement.table", lang, when=when))
+    _table(
+        df,
+        {
+            f"name_{L}": t("ov.col.site", lang),
+            "municipality_name_ja": t("level.municipality", lang),
+            f"bureau_name_{L}": t("level.bureau", lang),
+            f"kind_{L}": t("ov.col.kind", lang),
+            "start_fy": t("ov.col.start_fy", lang),
+            f"operator_{L}": t("ov.col.operator", lang),
+        },
+        "rm.table.sites",
+        t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
+    )
+    if _is_sample(df) or _is_sample(everywhere):
+        ui.sample_notice(lang)
+    return {"rows": len(df), "deck": deck, "coverage": cov, "fiscal_year": fy}
+
+
+# ===========================================================================================
+# 6. Evacuees
+# ===========================================================================================
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def evacuee_months(db_version: str) -> tuple[str, ...]:
+    """Months with evacuee figures (``YYYY-MM``), ascending."""
+    df = _db().evacuees()
+    if df.empty:
+        return ()
+    return tuple(sorted({pd.Timestamp(v).strftime("%Y-%m") for v in df["month"]}))
+
+
+def month_range(s: FilterState, months: Sequence[str]) -> tuple[str, str] | None:
+    """The months shown: the state's range, else the fiscal year's months, else all."""
+    if not months:
+        return None
+    lo, hi = months[0], months[-1]
+    if s.fiscal_year is not None and not (s.month_from or s.month_to):
+        fy = s.fiscal_year
+        in_fy = [m for m in months if f"{fy}-04" <= m <= f"{fy + 1}-03"]
+        if in_fy:
+            lo, hi = in_fy[0], in_fy[-1]
+    if s.month_from:
+        lo = max(lo if not s.fiscal_year else months[0], s.month_from)
+    if s.month_to:
+        hi = min(months[-1], s.month_to)
+    lo = min([m for m in months if m >= lo] or [months[-1]])
+    hi = max([m for m in months if m <= hi] or [months[0]])
+    if lo > hi:
+        lo = hi
+    return lo, hi
+
+
+def evacuees_at(df: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Rows of one month (evacuees are a count at a month: never summed over months)."""
+    if df.empty:
+        return df
+    keys = df["month"].map(lambda v: pd.Timestamp(v).strftime("%Y-%m"))
+    return df[keys == month]
+
+
+def evacuees_monthly(df: pd.DataFrame) -> pd.DataFrame:
+    """Total persons per month (``month`` as ``YYYY-MM``)."""
+    if df.empty:
+        return pd.DataFrame(columns=["month", "persons"])
+    out = df.groupby("month", as_index=False)["persons"].sum()
+    out["month"] = out["month"].map(lambda v: pd.Timestamp(v).strftime("%Y-%m"))
+    return out
+
+
+def evacuees_by_prefecture(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Persons by prefecture of origin (one month's rows), largest first."""
+    col = "prefecture_en" if lang == "en" else "prefecture_ja"
+    if df.empty:
+        return pd.DataFrame(columns=["prefecture", "persons"])
+    out = df.groupby(col, as_index=False)["persons"].sum().rename(columns={col: "prefecture"})
+    return out.sort_values("persons", ascending=False, ignore_index=True)
+
+
+def evacuees_by_municipality(df: pd.DataFrame) -> pd.DataFrame:
+    """Persons by municipality (one month's rows; wards as their city), largest first."""
+    if df.empty:
+        return pd.DataFrame(columns=["municipality_code", "name", "bureau_code", "persons"])
+    values = rollup(df, "persons", "municipality")
+    m = reference.municipalities().set_index("code")
+    out = pd.DataFrame({"municipality_code": list(values), "persons": list(values.values())})
+    out["name"] = out["municipality_code"].map(m["name_ja"])
+    out["bureau_code"] = out["municipality_code"].map(m["bureau_code"])
+    out["persons"] = out["persons"].astype("int64")
+    return out.sort_values(
+        ["persons", "municipality_code"], ascending=[False, True], ignore_index=True
+    )
+
+
+def _month_fy(month: str) -> int:
+    y, m = int(month[:4]), int(month[5:7])
+    return y if m >= 4 else y - 1
+
+
+def evacuees_page(ctx: ui.Context) -> dict:
+    """避難者: by municipality at a month, monthly trend, prefecture of origin."""
+    lang, s = ctx.lang, ctx.state
+    page_header(ctx, "page.evacuees", "ov.evacuees.intro")
+    if no_database(ctx):
+        return {}
+    months = evacuee_months(ui.db_version())
+    rng = month_range(s, months)
+    c_months, c_by = st.columns([3, 2])
+    if rng is None:
+        st.info(t("chart.no_data", lang))
+        return {"rows": 0}
+    with c_months:
+        if len(months) > 1:
+            ui.bound_widget(
+                st.select_slider,
+                "months",
+                t("ov.evacuees.months", lang),
+                options=list(months),
+                format_func=lambda v: month_text(v, lang),
+                to_widget=lambda st_: month_range(st_, months),
+                from_widget=lambda st_, v: replace(
+                    st_,
+                    month_from=None if v[0] == months[0] else v[0],
+                    month_to=None if v[1] == months[-1] else v[1],
+                ),
+            )
+    with c_by:
+        level = map_by_control(ctx, ("municipality", "bureau"))
+    lo, hi = rng
+    if theme_excludes(s.theme_ids, "evacuees"):
+        theme_excluded_notice(ctx, "evacuees")
+    df = frame(ctx, "evacuees", month_from=lo, month_to=hi, municipality_code=s.muni)
+    at_end = evacuees_at(df, hi)
+    at_start = evacuees_at(df, lo)
+    when = t("ov.as_of_month", lang, month=month_text(hi, lang))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        from regionmap.charts import format_delta
+
+        value = int(at_end["persons"].sum())
+        delta = (
+            format_delta(value - int(at_start["persons"].sum()), "人", lang) if lo != hi else None
+        )
+        st.metric(
+            t("metric.evacuees", lang),
+            format_number(value, "人", lang),
+            delta=delta,
+            delta_color="off",
+            border=True,
+        )
+        st.caption(
+            when
+            + (
+                " · " + t("ov.change_since", lang, delta=delta, month=month_text(lo, lang))
+                if delta
+                else ""
+            )
+        )
+    by_muni = evacuees_by_municipality(at_end)
+    headline(
+        c2, t("ov.evacuees.municipalities", lang), int((by_muni["persons"] > 0).sum()), "市町村",
+        lang, when=when,
+    )  # fmt: skip
+    by_pref = evacuees_by_prefecture(at_end, lang)
+    top = by_pref.iloc[0] if len(by_pref) else None
+    with c3:
+        st.metric(
+            t("ov.evacuees.top_prefecture", lang),
+            f"{top['prefecture']} {format_number(top['persons'], '人', lang)}"
+            if top is not None
+            else "—",
+            border=True,
+        )
+        st.caption(when)
+    source_caption(df, lang)
+    if s.muni:
+        m = reference.municipalities().set_index("code")
+        st.info(
+            t(
+                "ov.muni_filter",
+                lang,
+                name=m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni,
+            )
+        )
+        st.button(
+            t("ov.muni_clear", lang),
+            key="rm.w.muni_clear",
+            on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
+        )
+    # the map: persons at the last month of the range
+    values = rollup(at_end, "persons", level)
+    for code in area_codes_in(level, None, None):
+        values.setdefault(code, 0.0)
+    figs = AreaFigures(
+        level=level,
+        values=values,
+        unit_ja="人",
+        unit_en="persons",
+        when_ja=t("ov.as_of_month", "ja", month=month_text(hi, "ja")),
+        when_en=t("ov.as_of_month", "en", month=month_text(hi, "en")),
+        source_ja=source_of(at_end, "ja"),
+        source_en=source_of(at_end, "en"),
+        is_sample=_is_sample(at_end),
+        selected=area_codes_in(level, s.region_code, s.bureau_code)
+        if (s.bureau or s.region)
+        else None,
+    )
+    deck, _ = choropleth_section(ctx, page="evacuees", metric="evacuees", figs=figs, level=level)
+
+    monthly = evacuees_monthly(df)
+    col_trend, col_pref = st.columns([3, 2])
+    with col_trend:
+        if monthly.empty:
+            st.info(t("chart.no_data", lang))
+        else:
+            title = t(
+                "chart.trend",
+                lang,
+                metric=t("metric.evacuees", lang),
+                unit=unit_text("人", lang),
+                where=ui.where_text(ctx),
+                when=f"{month_text(lo, lang)}–{month_text(hi, lang)}",
+            )
+            _chart(
+                trend_line(monthly, x="month", y="persons", title=title, unit="人", lang=lang),
+                "rm.chart.evacuees_trend",
+            )
+    with col_pref:
+        if not by_pref.empty:
+            title = t(
+                "ov.evacuees.by_prefecture", lang, unit=unit_text("人", lang),
+                where=ui.where_text(ctx), when=when,
+            )  # fmt: skip
+            _chart(
+                ranked_bar(
+                    by_pref, label="prefecture", value="persons", title=title, unit="人", lang=lang
+                ),
+                "rm.chart.evacuees_pref",
+            )
+    source_caption(df, lang)
+    st.subheader(t("ov.evacuees.table", lang, when=when))
+    shown = by_muni.assign(bureau=[_area_name(c, "bureau", lang) for c in by_muni["bureau_code"]])
+    _table(
+        shown,
+        {
+            "name": t("level.municipality", lang),
+            "bureau": t("level.bureau", lang),
+            "persons": t("ov.col.persons", lang),
+        },
+        "rm.table.evacuees",
+        t("ov.rows", lang, n=len(shown), when=when, source=source_of(at_end, lang)),
+    )
+    if _is_sample(df):
+        ui.sample_notice(lang)
+    return {"rows": len(shown), "deck": deck, "months": (lo, hi), "figures": figs}
+
+
+# ===========================================================================================
+# 7. Proposals
+# ===========================================================================================
+
+
+def measures_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per (proposal, measure): department, measure, proposal, bureaus."""
+    L = _L(lang)
+    rows = []
+    for _, r in df.iterrows():
+        for m in r["measures"] if isinstance(r["measures"], list) else []:
+            rows.append(
+                {
+                    "department": m.get(f"department_{L}"),
+                    "measure": m.get(f"text_{L}"),
+                    "proposal": r[f"title_{L}"],
+                    "bureaus": r[f"bureau_names_{L}"],
+                }
+            )
+    return pd.DataFrame(rows, columns=["department", "measure", "proposal", "bureaus"])
+
+
+def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Proposals and how many are reflected in measures, per pillar."""
+    L = _L(lang)
+    if df.empty:
+        return pd.DataFrame(columns=["pillar", "proposals", "reflected"])
+    g = df.assign(reflected=df["measure_count"] > 0).groupby(f"pillar_name_{L}", dropna=False)
+    out = g.agg(proposals=("proposal_id", "count"), reflected=("reflected", "sum")).reset_index()
+    out = out.rename(columns={f"pillar_name_{L}": "pillar"})
+    out["reflected"] = out["reflected"].astype("int64")
+    return out.sort_values("proposals", ascending=False, ignore_index=True)
+
+
+def proposals_page(ctx: ui.Context) -> dict:
+    """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
+    lang = ctx.lang
+    page_header(ctx, "page.proposals", "ov.proposals.intro")
+    if no_database(ctx):
+        return {}
+    L = _L(lang)
+    df = frame(ctx, "proposals")
+    fy = int(df["fiscal_year"].iloc[0]) if len(df) else _db().DOCUMENT_FISCAL_YEAR
+    when = fy_text(fy, lang)
+    mt = measures_table(df, lang)
+    reflected = int((df["measure_count"] > 0).sum()) if len(df) else 0
+    c1, c2, c3 = st.columns(3)
+    headline(c1, t("metric.proposals", lang), len(df), "件", lang, when=when)
+    headline(
+        c2, t("ov.proposals.reflected", lang), reflected, "件", lang,
+        when=t("ov.proposals.of", lang, n=format_number(len(df), "件", lang)) + " · " + when,
+    )  # fmt: skip
+    headline(
+        c3, t("ov.proposals.measures", lang), mt["measure"].nunique() if len(mt) else 0, "件", lang,
+        when=t("ov.proposals.departments", lang, n=mt["department"].nunique() if len(mt) else 0),
+    )  # fmt: skip
+    source_caption(df, lang)
+    if df.empty:
+        st.info(t("ov.no_match", lang, what=t("metric.proposals", lang)))
+    figs = metric_figures(ctx, "proposals", "bureau", None)
+    deck, _ = choropleth_section(
+        ctx, page="proposals", metric="proposals", figs=figs, level="bureau"
+    )
+    st.caption(t("ov.proposals.joint_note", lang))
+
+    pillars = proposals_by_pillar(df, lang)
+    if not pillars.empty:
+        title = t("ov.proposals.by_pillar", lang, where=ui.where_text(ctx), when=when)
+        fig = go.Figure()
+        fig.add_bar(
+            y=pillars["pillar"], x=pillars["proposals"], orientation="h",
+            name=t("metric.proposals", lang), marker_color="rgb(150, 142, 119)",
+        )  # fmt: skip
+        fig.add_bar(
+            y=pillars["pillar"], x=pillars["reflected"], orientation="h",
+            name=t("ov.proposals.reflected", lang), marker_color="rgb(0, 34, 78)",
+        )  # fmt: skip
+        fig.update_layout(
+            barmode="group",
+            title={"text": title, "font": {"size": 15}},
+            font={"family": FONT_FAMILY, "size": 13},
+            height=max(240, 60 * len(pillars) + 110),
+            margin={"l": 10, "r": 20, "t": 60, "b": 30},
+            xaxis={"title": {"text": unit_text("件", lang)}, "tickformat": ",d", "dtick": 1},
+            legend={"orientation": "h", "y": -0.2},
+            plot_bgcolor="white",
+        )
+        _chart(fig, "rm.chart.proposals_pillar")
+
+    st.subheader(t("ov.proposals.list", lang, when=when))
+    shown = df.assign(
+        joint=[t("ov.yes", lang) if j else "" for j in df["is_joint"]] if len(df) else [],
+    )
+    _table(
+        shown,
+        {
+            f"title_{L}": t("ov.col.proposal", lang),
+            f"bureau_names_{L}": t("level.bureau", lang),
+            "joint": t("ov.col.joint", lang),
+            f"pillar_name_{L}": t("ov.col.pillar", lang),
+            "policy_area_ja": t("ov.col.policy_area", lang),
+            "measure_count": t("ov.col.measures", lang),
+        },
+        "rm.table.proposals",
+        t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
+    )
+    st.subheader(t("ov.proposals.measures_title", lang, when=when))
+    _table(
+        mt,
+        {
+            "department": t("ov.col.department", lang),
+            "measure": t("ov.col.measure", lang),
+            "proposal": t("ov.col.proposal", lang),
+            "bureaus": t("level.bureau", lang),
+        },
+        "rm.table.measures",
+        t("ov.rows", lang, n=len(mt), when=when, source=source_of(df, lang)),
+    )
+    for _, r in df.iterrows():
+        with st.expander(f"{r[f'title_{L}']}（{r[f'bureau_names_{L}']}）"):
+            st.caption(f"{r.get(f'pillar_name_{L}', '')} · {r.get('policy_area_ja', '') or ''}")
+            ms = r["measures"] if isinstance(r["measures"], list) else []
+            if not ms:
+                st.caption(t("ov.proposals.no_measure", lang))
+            for m in ms:
+                st.markdown(f"- **{m.get(f'department_{L}')}**：{m.get(f'text_{L}')}")
+    return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}
