@@ -62,7 +62,9 @@ SEA_COLOUR = "#f3f8fc"
 INK = "#222222"
 MUTED = "#666666"
 SAMPLE_COLOUR = "#b35806"
-CHART_COLOURS = ("#2c7fb8", "#41b6c4", "#7fcdbb", "#fdae61", "#d7191c", "#636363", "#253494")
+#: Series colours of multi-series charts: steps of the dashboard's palette, alternating dark/light.
+CHART_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[i]) for i in (5, 1, 3, 0, 4, 2))
+ACCENT_COLOUR = "#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[-1])
 
 A4_LANDSCAPE = (841.89, 595.28)  # points
 
@@ -1052,7 +1054,7 @@ def _evacuee_figure(trend: pd.Series, lang: str):
     t = TEXT[lang]
     x = [pd.Timestamp(m).strftime("%Y-%m") for m in trend.index]
     fig = go.Figure([go.Scatter(x=x, y=trend.tolist(), mode="lines+markers", name="")])
-    fig.update_layout(title=t["chart_evacuees"], colorway=["#d95f02"])
+    fig.update_layout(title=t["chart_evacuees"], colorway=[ACCENT_COLOUR])
     return fig
 
 
@@ -1063,7 +1065,7 @@ def _sites_figure(by_kind: pd.Series, lang: str):
     fig = go.Figure(
         [go.Bar(y=[str(k) for k in by_kind.index], x=by_kind.tolist(), orientation="h", name="")]
     )
-    fig.update_layout(title=t["chart_sites"], colorway=["#1b9e77"])
+    fig.update_layout(title=t["chart_sites"], colorway=[ACCENT_COLOUR])
     return fig
 
 
