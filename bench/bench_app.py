@@ -42,6 +42,7 @@ from bench.stclient import RunResult, StreamlitSession, filter_widget, next_valu
 
 NAME = "app"
 PEER = PROJECT_ROOT / "bench" / "peer" / "app.py"
+TRIVIAL = PROJECT_ROOT / "bench" / "trivial_app.py"
 #: Widget keys a viewer changes, in order of preference (the same filter on both apps).
 FILTER_KEYS = ("metric", "theme")
 #: The bureau used for the bureau view (deep link on regionmap, picker on the peer).
@@ -192,18 +193,19 @@ async def measure_regionmap(server: StreamlitServer, n_first: int, n_change: int
         runs = [await probe.first_render(url_path, query) for _ in range(n_first)]
         view = _view_stats(runs, server.base_url)
         view["query"] = query
-        sess = await probe.open(url_path, query)
-        changes, widget = [], None
-        for _ in range(n_change):
-            res, cpu, w = await probe.change(sess, None, rng)
-            if res is None:
-                break
-            widget = w
-            changes.append((res, cpu))
-        await sess.close()
-        if changes:
-            view["filter_change"] = _change_stats(changes)
-            view["filter_change"]["widget"] = widget.key
+        for label, key in (("filter_change", None), ("theme_change", "theme")):
+            sess = await probe.open(url_path, query)
+            changes, widget = [], None
+            for _ in range(n_change):
+                res, cpu, w = await probe.change(sess, key, rng)
+                if res is None:
+                    break
+                widget = w
+                changes.append((res, cpu))
+            await sess.close()
+            if changes:
+                view[label] = _change_stats(changes)
+                view[label]["widget"] = widget.key
         out["pages"][url_path or "(default)"] = view
     # Deep link of the overview with a bureau selected, as the bureau view when the app
     # has no page of its own for it.
@@ -339,6 +341,31 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                     },
                 )
             )
+        tc = ov.get("theme_change")
+        if tc:
+            ms.append(
+                metric(
+                    "theme_change_ms",
+                    f"Overview theme filter change ({tc['widget']}), server time",
+                    tc["time_ms"]["median"],
+                    "ms",
+                    target_op="<",
+                    target=150,
+                    spread=tc["time_ms"],
+                )
+            )
+    triv = ours.get("trivial")
+    if triv:
+        ms.append(
+            metric(
+                "streamlit_floor_ms",
+                "Trivial one-widget app: one rerun (the floor Streamlit itself sets)",
+                triv["time_ms"]["median"],
+                "ms",
+                spread=triv["time_ms"],
+                note=f"server CPU {triv['server_cpu_ms']['median']:.0f} ms per rerun",
+            )
+        )
     bu_name, bu = _pick(pages, "bureau")
     if bu:
         ms.append(
@@ -351,6 +378,20 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                 target=5,
             )
         )
+        fc = bu.get("filter_change")
+        if fc:
+            ms.append(
+                metric(
+                    "bureau_change_map_vs_peer_x",
+                    "Bureau view, map bytes per filter change: peer / ours",
+                    peer_bu["map_bytes"] / max(fc["map_bytes"]["median"], 1),
+                    "x",
+                    target_op=">=",
+                    target=5,
+                    note=f"ours {fc['map_bytes']['median'] / 1000:.1f} KB (static layers cached "
+                    f"by the browser), peer {peer_bu['map_bytes'] / 1000:.1f} KB",
+                )
+            )
         ms.append(
             metric(
                 "bureau_first_render_ms",
@@ -371,11 +412,13 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                 spread=view["time_ms"],
             )
         )
-        fc = view.get("filter_change")
-        if fc:
+        for label in ("filter_change", "theme_change"):
+            fc = view.get(label)
+            if not fc:
+                continue
             ms.append(
                 metric(
-                    f"page_filter_change_ms[{name}]",
+                    f"page_{label}_ms[{name}]",
                     f"Page {name}: filter change ({fc['widget']}), server time",
                     fc["time_ms"]["median"],
                     "ms",
@@ -384,26 +427,50 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                     spread=fc["time_ms"],
                 )
             )
-        if view["exceptions"]:
+        excs = sorted(
+            set(view["exceptions"])
+            | {
+                e
+                for lb in ("filter_change", "theme_change")
+                for e in view.get(lb, {}).get("exceptions", [])
+            }
+        )
+        if excs:
             ms.append(
                 metric(
                     f"page_exceptions[{name}]",
                     f"Page {name}: exceptions shown",
-                    len(view["exceptions"]),
+                    len(excs),
                     "count",
                     target_op="<=",
                     target=0,
-                    note="; ".join(view["exceptions"])[:300],
+                    note="; ".join(excs)[:300],
                 )
             )
     return ms
 
 
+async def measure_trivial(server: StreamlitServer, n_change: int) -> dict:
+    """The trivial one-widget app: the floor Streamlit itself sets for a rerun."""
+    probe = Probe(server)
+    sess = await probe.open()
+    await probe.change(sess, "n")
+    runs = []
+    for _ in range(n_change):
+        res, cpu, _w = await probe.change(sess, "n")
+        runs.append((res, cpu))
+    await sess.close()
+    return _change_stats(runs)
+
+
 async def _run(n_first: int, n_change: int) -> tuple[dict, dict]:
+    with StreamlitServer(TRIVIAL, "trivial") as triv_srv:
+        trivial = await measure_trivial(triv_srv, n_change)
     with StreamlitServer(PEER, "peer") as peer_srv:
         peer = await measure_peer(peer_srv, n_first, n_change)
     with StreamlitServer(app_script(), "app") as app_srv:
         ours = await measure_regionmap(app_srv, n_first, n_change)
+    ours["trivial"] = trivial
     return ours, peer
 
 

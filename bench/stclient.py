@@ -77,6 +77,7 @@ class RunResult:
     widgets: dict[str, Widget] = field(default_factory=dict)
     static_urls: set[str] = field(default_factory=set)
     kinds: dict[str, int] = field(default_factory=dict)  # bytes per element kind
+    texts: list[str] = field(default_factory=list)  # markdown shown (titles, captions, text)
 
 
 def _option_labels(kind: str, el: Any) -> list[str]:
@@ -262,6 +263,8 @@ class StreamlitSession:
                     res.static_urls |= _static_urls(spec)
                     if msg.hash:
                         self._deck_hashes.add(msg.hash)
+                elif ekind == "markdown":
+                    res.texts.append(el.markdown.body)
                 elif ekind == "exception":
                     ex = el.exception
                     res.exceptions.append(f"{ex.type}: {ex.message}")

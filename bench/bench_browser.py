@@ -1,0 +1,282 @@
+"""In a real browser: time from navigation to map drawn, and after a filter change.
+
+Debian's chromium driven by Python Playwright (never a downloaded browser), WebGL
+through SwiftShader, no network but 127.0.0.1. For regionmap's overview, its
+bureau view (deep link) and the peer's overview, each in a fresh browser context
+(empty cache, a first visit): the time from ``page.goto`` to the map's canvas
+showing drawn polygons (polled by screenshots of the map element: drawn = more
+than a handful of distinct colours), and, on the open page, from picking another
+figure in the metric picker to the redrawn map (the app no longer running and the
+map's pixels changed). Polling granularity is reported with the figures.
+
+Writes ``bench/results/browser.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    PROJECT_ROOT,
+    StreamlitServer,
+    app_available,
+    app_script,
+    ensure_app_data,
+    metric,
+    not_available,
+    quick_mode,
+    scaled,
+    summarize,
+    write_result,
+)
+
+NAME = "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--enable-unsafe-swiftshader",
+    "--use-angle=swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PEER = PROJECT_ROOT / "bench" / "peer" / "app.py"
+MAP = '[data-testid="stDeckGlJsonChart"]'
+RUNNING = '[data-testid="stStatusWidget"]'
+POLL_S = 0.1
+DRAWN_COLOURS = 12  # distinct colours in the map element that mean polygons are drawn
+TIMEOUT_S = 45.0
+
+
+def _colours(png: bytes) -> int:
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    img.thumbnail((320, 320))
+    cols = img.getcolors(maxcolors=1 << 16)
+    return len(cols) if cols is not None else 1 << 16
+
+
+def _map_shot(page: Any) -> bytes | None:
+    """A screenshot of the map's area (page clip: element screenshots wait for stability)."""
+    loc = page.locator(MAP).first
+    try:
+        if loc.count() == 0 or loc.locator("canvas").count() == 0:
+            return None
+        box = loc.bounding_box(timeout=2000)
+        if not box or box["width"] < 10 or box["height"] < 10:
+            return None
+        return page.screenshot(clip=box, timeout=5000)
+    except Exception:
+        return None
+
+
+def _wait_drawn(page: Any, t0: float, deadline: float) -> float | None:
+    while time.perf_counter() < deadline:
+        shot = _map_shot(page)
+        if shot is not None and _colours(shot) >= DRAWN_COLOURS:
+            return time.perf_counter() - t0
+        time.sleep(POLL_S)
+    return None
+
+
+def _running(page: Any) -> bool:
+    try:
+        return page.locator(RUNNING).count() > 0 and page.locator(RUNNING).first.is_visible()
+    except Exception:
+        return False
+
+
+def _pick_other_metric(page: Any) -> bool:
+    """Open the metric picker and choose another figure, as a person would."""
+    box = page.locator('div[class*="st-key-"][class*="metric"]').first
+    if box.count() == 0:
+        return False
+    combo = box.locator('[role="combobox"], [data-baseweb="select"]').first
+    combo.click(timeout=5000)
+    options = page.locator('[role="option"]')
+    options.first.wait_for(timeout=5000)
+    n = options.count()
+    for i in range(n):
+        opt = options.nth(i)
+        if opt.get_attribute("aria-selected") != "true":
+            opt.click(timeout=5000)
+            return True
+    return False
+
+
+def measure_view(browser: Any, url: str, change: bool) -> dict[str, Any]:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="ja-JP")
+    page = ctx.new_page()
+    out: dict[str, Any] = {"url": url}
+    try:
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
+        out["drawn_s"] = _wait_drawn(page, t0, t0 + TIMEOUT_S)
+        if change and out["drawn_s"] is not None:
+            # Let the first render settle, then change the figure.
+            settle = time.perf_counter() + 10
+            while _running(page) and time.perf_counter() < settle:
+                time.sleep(POLL_S)
+            time.sleep(0.5)
+            before = _map_shot(page)
+            t1 = time.perf_counter()
+            if not _pick_other_metric(page):
+                out["change_error"] = "no metric picker found"
+            else:
+                deadline = t1 + TIMEOUT_S
+                while time.perf_counter() < deadline:
+                    if not _running(page):
+                        shot = _map_shot(page)
+                        if shot is not None and shot != before and _colours(shot) >= DRAWN_COLOURS:
+                            out["change_s"] = time.perf_counter() - t1
+                            break
+                    time.sleep(POLL_S)
+                else:
+                    out["change_error"] = f"map did not change within {TIMEOUT_S:.0f} s"
+    except Exception as exc:
+        out["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        ctx.close()
+    return out
+
+
+def _views(server: StreamlitServer, peer: StreamlitServer | None) -> list[tuple[str, str, bool]]:
+    views = [
+        ("overview", server.base_url + "/", True),
+        ("bureau", server.base_url + "/bureau?bureau=sorachi", False),
+    ]
+    if peer is not None:
+        views.append(("peer_overview", peer.base_url + "/", True))
+    return views
+
+
+def run(repeat: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, list[dict]] = {}
+    with (
+        StreamlitServer(app_script(), "browser-app") as server,
+        StreamlitServer(PEER, "browser-peer") as peer,
+    ):
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                views = _views(server, peer)
+                # Warm each server once (imports, caches): we measure a warm server.
+                for _name, url, _c in views:
+                    measure_view(browser, url, False)
+                for name, url, change in views:
+                    results[name] = [measure_view(browser, url, change) for _ in range(repeat)]
+            finally:
+                browser.close()
+    return results
+
+
+def _summ(runs: list[dict], key: str) -> dict[str, Any] | None:
+    vals = [r[key] for r in runs if r.get(key) is not None]
+    return scaled(summarize(vals), 1000) if vals else None
+
+
+def build_metrics(results: dict[str, list[dict]]) -> list[dict]:
+    ms = []
+    peer_draw = _summ(results.get("peer_overview", []), "drawn_s")
+    peer_change = _summ(results.get("peer_overview", []), "change_s")
+    labels = {
+        "overview": "Browser: overview, navigation to map drawn",
+        "bureau": "Browser: bureau view (deep link), navigation to map drawn",
+        "peer_overview": "Browser: peer overview, navigation to map drawn",
+    }
+    for name, runs in results.items():
+        errs = sorted({r.get("error") or r.get("change_error") for r in runs} - {None})
+        d = _summ(runs, "drawn_s")
+        base = (
+            {"label": "peer overview", "value": peer_draw["median"]}
+            if peer_draw and name != "peer_overview"
+            else None
+        )
+        ms.append(
+            metric(
+                f"browser_{name}_drawn_ms",
+                labels.get(name, name),
+                d["median"] if d else None,
+                "ms",
+                spread=d,
+                baseline=base,
+                note=("; ".join(errs) if errs else f"polled every {POLL_S * 1000:.0f} ms"),
+            )
+        )
+        c = _summ(runs, "change_s")
+        if c or any("change_error" in r for r in runs):
+            ms.append(
+                metric(
+                    f"browser_{name}_change_ms",
+                    f"Browser: {name}, metric change to map redrawn",
+                    c["median"] if c else None,
+                    "ms",
+                    spread=c,
+                    baseline=(
+                        {"label": "peer", "value": peer_change["median"]}
+                        if peer_change and name != "peer_overview"
+                        else None
+                    ),
+                )
+            )
+    ov = _summ(results.get("overview", []), "drawn_s")
+    if ov and peer_draw:
+        ms.append(
+            metric(
+                "browser_overview_vs_peer_x",
+                "Browser: map drawn, peer time / ours (overview)",
+                peer_draw["median"] / ov["median"],
+                "x",
+            )
+        )
+    return ms
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    quick = args.quick or quick_mode()
+    ok, why = app_available()
+    if ok and not Path(CHROMIUM).exists():
+        ok, why = False, f"{CHROMIUM} not installed (apt-get install chromium)"
+    if ok:
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            ok, why = False, "Python playwright not installed"
+    if ok:
+        ok, why = ensure_app_data()
+    if not ok:
+        not_available(NAME, why)
+        return {"status": "not available", "reason": why}
+    repeat = 1 if quick else 3
+    t0 = time.perf_counter()
+    results = run(repeat)
+    metrics = build_metrics(results)
+    write_result(
+        NAME,
+        metrics,
+        {
+            "runs": results,
+            "repeat": repeat,
+            "poll_s": POLL_S,
+            "elapsed_s": time.perf_counter() - t0,
+        },
+    )
+    return {"status": "ok", "metrics": metrics}
+
+
+if __name__ == "__main__":
+    main()
