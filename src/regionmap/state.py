@@ -27,6 +27,8 @@ URL parameters
 ``kind``      a kind filter for the overlay pages (dispatch kind, site kind)
 ``mfrom``, ``mto``  a month range ``YYYY-MM`` (evacuees page)
 ``by``        areas an overlay page's map colours: ``municipality``, ``bureau``, ``region``
+``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.present`)
+``slide``     the slide shown in presentation mode, 1-based
 
 Adding a page-specific parameter: add a field with its default to
 :class:`FilterState`, parse it in :func:`from_query_params` (with a notice on
@@ -51,6 +53,8 @@ DEFAULT_LAYERS: frozenset[str] = frozenset({"labels"})
 #: Areas an overlay page's map may colour (``by``); each page offers some of them.
 MAP_BY: tuple[str, ...] = ("municipality", "bureau", "region")
 FY_MIN, FY_MAX = 1989, 2100
+#: Highest slide number of the presentation mode (regionmap.present.SLIDES).
+MAX_SLIDE = 6
 
 #: Parameters Streamlit itself uses; left alone without a notice.
 _STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
@@ -98,6 +102,10 @@ class FilterState:
         ``"YYYY-MM"`` month range (evacuees).
     map_by : str or None
         Areas the map of an overlay page colours (one of :data:`MAP_BY`); None = page default.
+    present : bool
+        Presentation mode (URL ``present=1``).
+    slide : int or None
+        Slide number in presentation mode (URL ``slide``, 1..:data:`MAX_SLIDE`); None = first.
     """
 
     lang: str = field(default_factory=_default_lang)
@@ -114,6 +122,8 @@ class FilterState:
     month_from: str | None = None
     month_to: str | None = None
     map_by: str | None = None
+    present: bool = False
+    slide: int | None = None
 
     # derived -----------------------------------------------------------------
     @property
@@ -365,6 +375,19 @@ def from_query_params(
         else:
             bad("by", text)
 
+    if "present" in raw and _one(raw["present"]):
+        text = _one(raw["present"]).lower()
+        if text in ("1", "true", "yes", "on"):
+            values["present"] = True
+        elif text not in ("0", "false", "no", "off"):
+            bad("present", text)
+    if "slide" in raw and _one(raw["slide"]):
+        text = _one(raw["slide"])
+        if text.isdigit() and 1 <= int(text) <= MAX_SLIDE:
+            values["slide"] = int(text)
+        else:
+            bad("slide", text)
+
     if (
         values.get("month_from")
         and values.get("month_to")
@@ -403,6 +426,8 @@ _PARAMS = frozenset(
         "mfrom",
         "mto",
         "by",
+        "present",
+        "slide",
     }
 )
 
@@ -441,6 +466,10 @@ def to_query_params(state: FilterState) -> dict[str, str]:
         out["mto"] = state.month_to
     if state.map_by:
         out["by"] = state.map_by
+    if state.present:
+        out["present"] = "1"
+    if state.slide is not None:
+        out["slide"] = str(state.slide)
     return out
 
 
