@@ -312,7 +312,10 @@ def metric_figures(
         kind,
         ui.db_version(),
     )
-    return figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
+    figs = figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
+    if figs is not None and theme_excludes(s.theme_ids, metric):
+        figs = replace(figs, is_sample=False)  # nothing is shown (all 0): no sample figure either
+    return figs
 
 
 def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:

@@ -1,0 +1,710 @@
+"""AppTest of the overlay pages (3–7) and the Data page (8): what a user sees.
+
+Each page is opened the way a link opens it: URL parameters first, then the
+page (``switch_page`` before the first run, so ``app.py`` runs with its filter
+bar). Figures, table row counts and map layers are compared with the
+database's own queries. AppTest does not render pydeck or plotly: their specs
+are asserted on. The Data page's import is tested through :mod:`regionmap.dataui`
+directly (AppTest cannot upload a file) on a copy of the database, plus the
+page's own render and its undo button.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from regionmap import database, reference
+from regionmap.settings import PROJECT_ROOT
+
+CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
+BUREAUS = reference.bureaus().to_dict("records")
+SAMPLE = "サンプル"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ready(geo_dir, db_path):
+    """Layers and the session database exist before the app runs."""
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def deck(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def tooltip(at: AppTest) -> str:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
+
+
+def layer_ids(spec: dict) -> list[str]:
+    return [lay["id"] for lay in spec["layers"]]
+
+
+def layer(spec: dict, layer_id: str) -> dict:
+    found = [lay for lay in spec["layers"] if lay["id"] == layer_id]
+    assert found, f"no layer {layer_id}: {layer_ids(spec)}"
+    return found[0]
+
+
+def colours(expression: str) -> list:
+    m = re.fullmatch(r"@@=\((\[.*\])\)\[properties\.i\]", expression)
+    assert m, expression
+    return json.loads(m.group(1))
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "caption", "markdown", "subheader", "warning", "info")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def arr(values) -> list:
+    """A plotly array from the spec (plotly 7 sends numeric arrays as base64 ``bdata``)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def chart_titled(at: AppTest, words: str) -> dict:
+    found = [c for c in charts(at) if words in c["layout"]["title"]["text"]]
+    assert found, [c["layout"]["title"]["text"] for c in charts(at)]
+    return found[0]
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, [m.label for m in at.metric]
+    return found[0]
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    found = [df for df in tables(at) if column in df.columns]
+    assert found, [list(df.columns) for df in tables(at)]
+    return found[0]
+
+
+def assert_common(at: AppTest, *, sample: bool) -> None:
+    """Credit under the map, and the sample notice exactly when sample rows are shown."""
+    all_text = texts(at)
+    assert CREDIT in all_text
+    warned = any(SAMPLE in w.value for w in at.warning)
+    assert warned == sample, [w.value for w in at.warning]
+
+
+def n(value: str) -> int:
+    """The integer of a formatted figure (``1,234人`` -> 1234)."""
+    return int(re.sub(r"[^\d]", "", value))
+
+
+def in_bounds(view: dict, code: str) -> bool:
+    from regionmap import maplayers
+
+    minx, miny, maxx, maxy = maplayers.publish_layer("bureaus").bounds_of([code])
+    return minx <= view["longitude"] <= maxx and miny <= view["latitude"] <= maxy
+
+
+# ===========================================================================================
+# 3. Priority projects
+# ===========================================================================================
+
+
+def test_projects_default_shows_all_projects_by_region_with_map_and_document_year():
+    at = open_page("projects")
+    assert at.title[0].value == "地域重点プロジェクト — 全道"
+    expected = database.priority_projects()
+    assert metric(at, "重点プロジェクト") == f"{len(expected)}件"
+    assert n(metric(at, "振興局を名指すもの")) == int(expected["bureau_code"].notna().sum())
+    listed = table_with(at, "プロジェクト")
+    assert len(listed) == len(expected) == 16
+    # the bureau column names the bureau where the title names one, else the whole region
+    named = listed[listed["振興局"] != "（地域全体）"]
+    assert len(named) == int(expected["bureau_code"].notna().sum())
+    assert set(named["振興局"]) <= set(reference.bureaus()["name_ja"])
+    pivot = table_with(at, "計")
+    assert int(pivot["計"].sum()) == 16 and len(pivot) == 6
+    # map: coloured by region by default, heavier region outline, 6 region colours
+    spec = deck(at)
+    assert layer_ids(spec) == ["regions", "bureaus", "regions-outline", "labels-regions"]
+    fills = colours(layer(spec, "regions")["getFillColor"])
+    assert len(fills) == 6
+    assert 'data-k="r1">' in tooltip(at) and "2015年度" in tooltip(at)
+    text = texts(at)
+    assert "重点プロジェクト（件）— 連携地域別、全道、2015年度" in text
+    assert "出典：北海道の地域政策に関する資料（平成27年度）" in text
+    assert_common(at, sample=False)  # document facts, not sample
+
+
+def test_projects_theme_filter_keeps_only_projects_of_that_direction():
+    at = open_page("projects", {"theme": "dir_tourism"})
+    expected = database.priority_projects(theme_ids=["dir_tourism"])
+    assert 0 < len(expected) < 16
+    listed = table_with(at, "プロジェクト")
+    assert len(listed) == len(expected)
+    assert set(listed["政策展開の方向"]) == {"観光立国北海道の実現"}
+    assert metric(at, "重点プロジェクト") == f"{len(expected)}件"
+
+
+def test_projects_by_bureau_and_deep_link_to_a_bureau():
+    code = "12"
+    at = open_page("projects", {"bureau": "tokachi", "by": "bureau"})
+    assert at.title[0].value == "地域重点プロジェクト — 十勝総合振興局"
+    expected = database.priority_projects(bureau_code=code)
+    assert len(table_with(at, "プロジェクト")) == len(expected) > 0
+    spec = deck(at)
+    assert layer_ids(spec)[0] == "bureaus"
+    fills = colours(layer(spec, "bureaus")["getFillColor"])
+    assert len(fills) == 14
+    # bureaus outside the selection are pale, the selected one is outlined in vermillion
+    idx = [b["bureau_code"] for b in BUREAUS].index(code)
+    assert fills[idx][:3] != [245, 245, 245]
+    assert sum(1 for f in fills if f[:3] == [245, 245, 245]) == 13
+    line_colours = colours(layer(spec, "bureaus")["getLineColor"])
+    assert line_colours[idx] == [213, 94, 0, 255]
+    assert in_bounds(spec["initialViewState"], code)
+    assert "振興局別の数には" in texts(at)
+    assert dict(at.query_params) == {"bureau": "tokachi", "by": "bureau"}
+
+
+# ===========================================================================================
+# 4. Staff dispatch
+# ===========================================================================================
+
+
+def _latest(metric_name: str) -> int:
+    return database.fiscal_years(metric_name)[-1]
+
+
+def test_dispatch_default_latest_year_by_municipality_with_trend_and_sample_notice():
+    at = open_page("dispatch")
+    fy = _latest("dispatch")
+    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
+    assert metric(at, "派遣職員") == f"{int(rows['persons'].sum()):,}人"
+    assert metric(at, "派遣先の市町村") == f"{rows['municipality_code'].nunique()}市町村"
+    listed = table_with(at, "人数（人）")
+    assert len(listed) == len(rows)
+    assert set(listed["年度"]) == {fy}
+    assert set(listed["継続・新規"]) <= {"継続", "新規", ""}
+    # map: municipalities coloured (185 incl. Northern Territories), bureau and region outlines
+    spec = deck(at)
+    assert layer_ids(spec) == ["municipalities", "bureaus", "regions", "labels-bureaus"]
+    fills = colours(layer(spec, "municipalities")["getFillColor"])
+    assert len(fills) == 185 and len({tuple(c) for c in fills}) > 2
+    assert layer(spec, "municipalities")["data"].startswith("app/static/layers/municipalities-")
+    assert re.search(rf'data-k="m01100">[\d,]+人 · {fy}年度（サンプル）', tooltip(at))
+    text = texts(at)
+    assert f"派遣職員（人）— 市町村別、全道、{fy}年度" in text
+    trend = chart_titled(at, "の推移")
+    years = database.fiscal_years("dispatch")
+    assert f"{years[0]}〜{years[-1]}年度" in trend["layout"]["title"]["text"]
+    assert "（人）" in trend["layout"]["title"]["text"]
+    total = sum(sum(arr(bar["y"])) for bar in trend["data"])
+    assert total == int(database.dispatches()["persons"].sum())
+    assert_common(at, sample=True)
+
+
+def test_dispatch_kind_filter_from_the_widget_goes_to_the_url_and_the_figures():
+    at = open_page("dispatch")
+    at.selectbox(key="rm.w.kind").select("collection").run()
+    assert not at.exception
+    assert at.query_params["kind"] == "collection"
+    fy = _latest("dispatch")
+    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, kind="collection")
+    assert metric(at, "派遣職員") == f"{int(rows['persons'].sum())}人"
+    listed = table_with(at, "人数（人）")
+    assert len(listed) == len(rows) and set(listed["区分"]) == {"徴収対策連携派遣"}
+    trend = chart_titled(at, "の推移")
+    assert [bar["name"] for bar in trend["data"]] == ["徴収対策連携派遣"]
+
+
+def test_dispatch_fiscal_year_deep_link_shows_that_year():
+    at = open_page("dispatch", {"fy": "2015"})
+    rows = database.dispatches(fiscal_year_from=2015, fiscal_year_to=2015)
+    assert metric(at, "派遣職員") == f"{int(rows['persons'].sum())}人"
+    assert len(table_with(at, "人数（人）")) == len(rows)
+    regional = rows[rows["kind"] == "regional"]
+    assert regional["municipality_code"].nunique() == 42  # the document's FY2015 figure
+    assert "派遣職員（人）— 市町村別、全道、2015年度" in texts(at)
+
+
+def test_dispatch_theme_that_excludes_dispatch_leaves_no_rows_and_says_so():
+    at = open_page("dispatch", {"theme": "pillar_economy"})
+    assert database.dispatches(theme_ids=["pillar_economy"]).empty
+    assert metric(at, "派遣職員") == "0人"
+    assert len(table_with(at, "人数（人）")) == 0
+    assert any("派遣職員が含まれない" in i.value and "地域・自律" in i.value for i in at.info)
+    fills = colours(layer(deck(at), "municipalities")["getFillColor"])
+    assert len({tuple(c) for c in fills}) == 1  # all zero: one colour
+    assert not any(SAMPLE in w.value for w in at.warning)  # nothing shown, nothing sample
+
+
+def test_dispatch_theme_that_includes_dispatch_shows_everything():
+    at = open_page("dispatch", {"theme": "pillar_region"})
+    fy = _latest("dispatch")
+    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
+    assert len(table_with(at, "人数（人）")) == len(rows)
+    assert not any("含まれない" in i.value for i in at.info)
+
+
+def test_dispatch_by_bureau_colours_the_14_bureaus():
+    at = open_page("dispatch", {"by": "bureau"})
+    spec = deck(at)
+    assert layer_ids(spec) == ["bureaus", "regions", "labels-bureaus"]
+    fills = colours(layer(spec, "bureaus")["getFillColor"])
+    assert len(fills) == 14 and len({tuple(c) for c in fills}) > 1
+    assert "派遣職員（人）— 振興局別" in texts(at)
+
+
+@pytest.mark.parametrize("bureau", BUREAUS, ids=[b["bureau_id"] for b in BUREAUS])
+def test_dispatch_deep_link_for_every_bureau(bureau):
+    at = open_page("dispatch", {"bureau": bureau["bureau_id"]})
+    assert at.title[0].value == f"職員派遣 — {bureau['name_ja']}"
+    fy = _latest("dispatch")
+    rows = database.dispatches(
+        fiscal_year_from=fy, fiscal_year_to=fy, bureau_code=bureau["bureau_code"]
+    )
+    listed = table_with(at, "人数（人）")
+    assert len(listed) == len(rows)
+    assert set(listed["振興局"]) <= {bureau["name_ja"]}
+    assert metric(at, "派遣職員") == f"{int(rows['persons'].sum()):,}人"
+    spec = deck(at)
+    assert in_bounds(spec["initialViewState"], bureau["bureau_code"])
+    labels = {d["text"] for d in layer(spec, "labels-municipalities")["data"]}
+    own = reference.municipalities()
+    own = own[(own["bureau_code"] == bureau["bureau_code"]) & (own["kind"] != "ward")]
+    assert labels == set(own["name_ja"])
+
+
+def test_dispatch_municipality_deep_link_filters_to_it():
+    at = open_page("dispatch", {"muni": "01100", "fy": "2015"})
+    rows = database.dispatches(
+        fiscal_year_from=2015, fiscal_year_to=2015, municipality_code="01100"
+    )
+    listed = table_with(at, "人数（人）")
+    assert len(listed) == len(rows) and set(listed["市町村"]) <= {"札幌市"}
+    assert any("札幌市" in i.value for i in at.info)
+    at.button(key="rm.w.muni_clear").click().run()
+    assert "muni" not in at.query_params
+    assert len(table_with(at, "人数（人）")) == len(
+        database.dispatches(fiscal_year_from=2015, fiscal_year_to=2015)
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bureau": "atlantis", "kind": "<script>", "by": "everything", "fy": "twenty"},
+        {"mfrom": "2015-13", "mto": "xx", "theme": "nope", "muni": "99999", "lang": "fr"},
+        {"kind": "regional", "by": ["municipality", "bureau"], "region": ""},
+    ],
+)
+@pytest.mark.parametrize(
+    "page", ["projects", "dispatch", "settlement", "evacuees", "proposals", "data"]
+)
+def test_malformed_parameters_fall_back_to_defaults_without_error(page, params):
+    at = open_page(page, params)
+    assert at.title[0].value.startswith(
+        {
+            "projects": "地域重点",
+            "dispatch": "職員派遣",
+            "settlement": "集落対策",
+            "evacuees": "避難者",
+            "proposals": "政策提案",
+            "data": "データ",
+        }[page]  # fmt: skip
+    )
+    if page != "data":
+        assert at.title[0].value.endswith("全道")
+        assert len(at.get("deck_gl_json_chart")) == 1
+        assert CREDIT in texts(at)
+
+
+# ===========================================================================================
+# 5. Settlement support
+# ===========================================================================================
+
+
+def _site_colour(kind: str) -> list[int]:
+    from regionmap.overlays import kind_colour
+
+    return list(kind_colour(kind, list(database.SITE_KINDS)))
+
+
+def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
+    at = open_page("settlement")
+    fy = database.fiscal_years("sites")[-1]
+    sites = database.sites(fiscal_year=fy)
+    assert metric(at, "集落対策箇所") == f"{len(sites)}箇所"
+    spec = deck(at)
+    assert layer_ids(spec) == ["bureaus", "regions", "sites", "labels-bureaus"]
+    pts = layer(spec, "sites")
+    assert pts["@@type"] == "ScatterplotLayer" and pts["radiusUnits"] == "pixels"
+    assert len(pts["data"]) == len(sites)
+    by_key = {d["k"]: d for d in pts["data"]}
+    for _, s in sites.iterrows():
+        point = by_key["s" + s["site_id"]]
+        assert point["color"][:3] == _site_colour(s["kind"])
+        if pd.notna(s["lon"]):
+            assert point["position"] == [round(s["lon"], 4), round(s["lat"], 4)]
+    # legend of the kinds shown, with their colours
+    legend = "\n".join(e.proto.body for e in at.get("html"))
+    for kind in set(sites["kind"]):
+        ja = database.SITE_KINDS[kind][0]
+        r, g, b = _site_colour(kind)
+        assert ja in legend and f"rgb({r}, {g}, {b})" in legend
+    # tooltip lines for the sites (kind, municipality, since FY)
+    first = sites.iloc[0]
+    assert re.search(rf'data-k="s{first["site_id"]}">{first["kind_ja"]} · ', tooltip(at))
+    # coverage: municipalities with a site / all municipalities, per bureau
+    cov = table_with(at, "取組のある市町村／全市町村")
+    assert len(cov) == 14
+    covered = {
+        (reference.municipalities().set_index("code").loc[c, "parent_code"] or c)
+        for c in sites["municipality_code"]
+    }
+    assert metric(at, "取組のある市町村") == f"{len(covered)}市町村"
+    total = sum(int(x.split(" / ")[1].rstrip("市町村")) for x in cov["取組のある市町村／全市町村"])
+    assert total == 179
+    chart = chart_titled(at, "取組のある市町村の割合（%）")
+    assert len(arr(chart["data"][0]["y"])) == 14
+    assert len(table_with(at, "開始年度")) == len(sites)
+    assert f"{fy}年度時点" in texts(at)
+    assert_common(at, sample=True)
+
+
+def test_settlement_kind_filter_shows_only_that_kind():
+    at = open_page("settlement", {"kind": "shopping"})
+    fy = database.fiscal_years("sites")[-1]
+    sites = database.sites(fiscal_year=fy, kind="shopping")
+    pts = layer(deck(at), "sites")["data"]
+    assert len(pts) == len(sites) > 0
+    assert {tuple(p["color"][:3]) for p in pts} == {tuple(_site_colour("shopping"))}
+    assert set(table_with(at, "開始年度")["区分"]) == {"買い物支援"}
+
+
+def test_settlement_dispatch_kind_in_the_url_is_ignored_with_a_notice():
+    at = open_page("settlement", {"kind": "regional"})
+    fy = database.fiscal_years("sites")[-1]
+    assert len(layer(deck(at), "sites")["data"]) == len(database.sites(fiscal_year=fy))
+    assert "kind=regional" in texts(at)
+
+
+def test_settlement_theme_that_excludes_sites_shows_no_points_and_says_so():
+    at = open_page("settlement", {"theme": "dir_tourism"})
+    assert layer(deck(at), "sites")["data"] == []
+    assert metric(at, "集落対策箇所") == "0箇所"
+    assert any("集落対策箇所が含まれない" in i.value for i in at.info)
+
+
+def test_settlement_deep_link_to_a_bureau_and_an_earlier_year():
+    at = open_page("settlement", {"bureau": "oshima", "fy": "2014"})
+    sites = database.sites(fiscal_year=2014, bureau_code="06")
+    assert len(layer(deck(at), "sites")["data"]) == len(sites)
+    assert len(table_with(at, "開始年度")) == len(sites)
+    assert (table_with(at, "開始年度")["開始年度"] <= 2014).all()
+    chart = chart_titled(at, "取組のある市町村の割合")
+    colors = chart["data"][0]["marker"]["color"]
+    assert len(set(colors)) == 2  # the selected bureau highlighted
+    assert "2014年度時点" in texts(at)
+
+
+# ===========================================================================================
+# 6. Evacuees
+# ===========================================================================================
+
+
+def _month(v) -> str:
+    return pd.Timestamp(v).strftime("%Y-%m")
+
+
+def test_evacuees_default_counts_at_the_last_month_with_trend_and_origin():
+    at = open_page("evacuees")
+    all_rows = database.evacuees()
+    months = sorted({_month(v) for v in all_rows["month"]})
+    last = all_rows[all_rows["month"].map(_month) == months[-1]]
+    assert metric(at, "避難者") == f"{int(last['persons'].sum()):,}人"
+    y, m = months[-1].split("-")
+    assert f"{int(y)}年{int(m)}月時点" in texts(at)
+    trend = chart_titled(at, "避難者（人）の推移")
+    assert arr(trend["data"][0]["x"]) == months
+    per_month = all_rows.groupby(all_rows["month"].map(_month))["persons"].sum()
+    assert arr(trend["data"][0]["y"]) == [int(v) for v in per_month]
+    origin = chart_titled(at, "避難元の都道府県別")
+    assert sum(arr(origin["data"][0]["x"])) == int(last["persons"].sum())
+    by_muni = table_with(at, "人数（人）")
+    assert int(by_muni["人数（人）"].sum()) == int(last["persons"].sum())
+    spec = deck(at)
+    assert layer_ids(spec)[0] == "municipalities"
+    assert re.search(r'data-k="m01100">[\d,]+人 · 2016年3月時点', tooltip(at))
+    assert_common(at, sample=True)
+
+
+def test_evacuees_month_range_deep_link_and_fiscal_year():
+    at = open_page("evacuees", {"mfrom": "2013-04", "mto": "2014-03"})
+    rows = database.evacuees(month_from="2013-04", month_to="2014-03")
+    at_end = rows[rows["month"].map(_month) == "2014-03"]
+    assert metric(at, "避難者") == f"{int(at_end['persons'].sum()):,}人"
+    trend = chart_titled(at, "の推移")
+    assert len(arr(trend["data"][0]["x"])) == 12
+    assert at.select_slider(key="rm.w.months").value == ("2013-04", "2014-03")
+    # the fiscal year of the filter bar picks its months (April to March)
+    at = open_page("evacuees", {"fy": "2014"})
+    assert "2015年3月時点" in texts(at)
+    assert len(arr(chart_titled(at, "の推移")["data"][0]["x"])) == 12
+
+
+def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
+    at = open_page("evacuees", {"theme": "pillar_economy"})
+    assert metric(at, "避難者") == "0人"
+    assert any("避難者が含まれない" in i.value for i in at.info)
+    at = open_page("evacuees", {"bureau": "ishikari"})
+    rows = database.evacuees(bureau_code="02")
+    last = rows[rows["month"].map(_month) == _month(rows["month"].max())]
+    listed = table_with(at, "人数（人）")
+    assert int(listed["人数（人）"].sum()) == int(last["persons"].sum())
+    assert set(listed["振興局"]) == {"石狩"}
+    assert "札幌市" in set(listed["市町村"])
+
+
+# ===========================================================================================
+# 7. Proposals
+# ===========================================================================================
+
+
+def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
+    at = open_page("proposals")
+    expected = database.proposals()
+    assert metric(at, "政策提案") == f"{len(expected)}件" == "15件"
+    listed = table_with(at, "共同提案")
+    assert len(listed) == 15
+    assert set(listed[listed["共同提案"] == "共同"]["政策提案"]) == set(
+        expected[expected["is_joint"]]["title_ja"]
+    )
+    measures = table_with(at, "施策")
+    assert len(measures) == int(expected["measure_count"].sum())
+    assert set(measures["部"]) <= set(database.measures()["department_ja"])
+    assert n(metric(at, "施策に反映された提案")) == int((expected["measure_count"] > 0).sum())
+    spec = deck(at)
+    fills = colours(layer(spec, "bureaus")["getFillColor"])
+    assert len(fills) == 14
+    pillar = chart_titled(at, "総合計画の柱別")
+    assert sum(arr(pillar["data"][0]["x"])) == 15
+    assert "2015年度" in pillar["layout"]["title"]["text"]
+    assert len(at.expander) == 15
+    assert_common(at, sample=False)
+
+
+def test_proposals_theme_and_bureau_filters():
+    at = open_page("proposals", {"theme": "pillar_safety"})
+    expected = database.proposals(theme_ids=["pillar_safety"])
+    assert len(table_with(at, "共同提案")) == len(expected) < 15
+    at = open_page("proposals", {"bureau": "kushiro"})
+    expected = database.proposals(bureau_code="13")
+    listed = table_with(at, "共同提案")
+    assert len(listed) == len(expected) > 0
+    assert all("釧路" in b for b in listed["振興局"])
+
+
+# ===========================================================================================
+# 8. Data page
+# ===========================================================================================
+
+
+VALID_CSV = "年度,市町村コード,派遣区分,人数,出典\n2016,01100,地域振興派遣,3,=SUM(A1)\n2016,01202,相互交流,2,道の集計\n"
+BAD_CSV = "年度,市町村名,派遣区分,人数\n2016,どこでも町,地域振興派遣,3\n2016,函館市,地域振興派遣,-2\n1850,小樽市,相互交流,1\n"
+
+
+@pytest.fixture()
+def db_copy(db_path, tmp_path, monkeypatch):
+    """A copy of the session database that the test may change (the app uses it too)."""
+    target = tmp_path / "copy.duckdb"
+    shutil.copy(db_path, target)
+    hist = db_path.parent / (db_path.name + ".history")
+    if hist.is_dir():
+        shutil.copytree(hist, tmp_path / "copy.duckdb.history")
+    monkeypatch.setenv("REGIONMAP_DB_PATH", str(target))
+    return target
+
+
+def test_check_upload_of_a_valid_file_is_a_dry_run_with_counts_and_preview(db_copy):
+    from regionmap import dataui
+
+    before = database.history(db_copy)
+    res = dataui.check_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    assert res.ok and res.table == "dispatch"
+    counts = dataui.plan_counts(res)
+    sample_2016 = database.dispatches(
+        fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
+    )
+    assert counts["added"] == 2 and counts["removed"] == len(sample_2016)
+    assert counts["periods"] == ["2016"]
+    preview = dataui.preview_frame(res)
+    assert list(preview["change"]) == ["add", "add"] and list(preview["row"]) == [2, 3]
+    assert dataui.issues_frame(res).empty
+    assert len(database.history(db_copy)) == len(before)  # nothing written
+
+
+def test_check_upload_of_bad_rows_lists_file_row_column_and_reason(db_copy):
+    from regionmap import dataui
+
+    res = dataui.check_upload(BAD_CSV.encode("cp932"), "bad.csv", db_path=db_copy)
+    assert not res.ok
+    issues = dataui.issues_frame(res)
+    assert list(issues.columns) == ["file", "row", "column", "reason"]
+    assert set(issues["file"]) == {"bad.csv"}
+    assert set(issues["row"]) == {2, 3, 4}
+    by_row = {int(r["row"]): r for _, r in issues.iterrows()}
+    assert "どこでも町" in by_row[2]["reason"]
+    assert "negative" in by_row[3]["reason"] or "負" in by_row[3]["reason"]
+    assert by_row[4]["column"] == "年度"
+
+
+def test_binary_bytes_named_csv_are_refused_not_read(db_copy):
+    from regionmap import dataui
+
+    res = dataui.check_upload(bytes(range(256)) * 8, "photo.csv", db_path=db_copy)
+    assert not res.ok and len(dataui.issues_frame(res)) == 1
+    assert dataui.issues_frame(res)["row"].isna().all()
+
+
+def test_commit_then_undo_through_the_page_functions(db_copy):
+    from regionmap import dataui
+
+    out = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    assert out.kind == "success" and out.version is not None
+    con = database.connect(db_copy)
+    rows = database.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=con)
+    assert len(rows) == 2 and not rows["is_sample"].any()
+    hist = dataui.history_frame(db_copy)
+    assert hist.iloc[0]["action"] == "import" and hist.iloc[0]["file_name"] == "dispatch.csv"
+    assert dataui.undo_target(hist)["version"] == out.version
+    # the same file again changes nothing
+    again = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    assert again.kind == "info" and "変更なし" in again.text
+    undone = dataui.undo_latest(db_path=db_copy)
+    assert undone.kind == "success" and f"版 {out.version}" in undone.text
+    rows = database.dispatches(
+        fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
+    )
+    assert rows["is_sample"].all() and len(rows) > 2
+    assert dataui.undo_latest(db_path=db_copy).kind == "info"  # nothing left to undo
+
+
+def test_export_is_formula_safe_and_respects_the_filters(db_copy):
+    from regionmap import dataui
+    from regionmap.state import FilterState
+
+    assert (
+        dataui.commit_upload(VALID_CSV.encode("utf-8"), "d.csv", db_path=db_copy).kind == "success"
+    )
+    name, data, rows = dataui.export_bytes("table:dispatch", "csv", db_path=db_copy)
+    assert name == "regionmap_dispatch.csv"
+    text = data.decode("utf-8-sig")
+    assert "'=SUM(A1)" in text and ",=SUM" not in text
+    df = pd.read_csv(io.StringIO(text))
+    assert len(df) == rows
+    name, data, rows = dataui.export_bytes("table:dispatch", "xlsx", db_path=db_copy)
+    assert data[:2] == b"PK" and name.endswith(".xlsx")
+    xl = pd.read_excel(io.BytesIO(data))
+    assert "'=SUM(A1)" in set(xl["source_ja"])
+    # a filtered view: only the bureau of the filter bar
+    state = FilterState(bureau="ishikari", region="doo")
+    _, data, rows = dataui.export_bytes("view:dispatches", "csv", state, db_path=db_copy)
+    view = pd.read_csv(io.StringIO(data.decode("utf-8-sig")), dtype=str)
+    assert rows == len(view) > 0 and set(view["bureau_code"]) == {"02"}
+    assert (
+        "view:evacuees" in dataui.export_sources() and "table:meta" not in dataui.export_sources()
+    )
+
+
+def test_templates_are_offered_as_csv_and_excel_with_the_importer_headers():
+    from regionmap import dataui, export, importer
+
+    items = dataui.templates()
+    assert {(i["table"], i["format"]) for i in items} == {
+        (tb, f) for tb in importer.IMPORT_TABLES for f in ("csv", "xlsx")
+    }
+    csv_item = next(i for i in items if i["table"] == "dispatch" and i["format"] == "csv")
+    header = csv_item["data"].decode("utf-8-sig").splitlines()[0].split(",")
+    assert header == export.TEMPLATE_COLUMNS["dispatch"]
+
+
+def test_data_page_default_render_offers_templates_history_and_export(db_copy):
+    at = open_page("data")
+    assert at.title[0].value == "データ"
+    assert [s.value for s in at.subheader][:4] == [
+        "取り込み",
+        "履歴と取り消し",
+        "ひな形",
+        "書き出し",
+    ]
+    downloads = at.get("download_button")
+    assert len(downloads) == 7  # 3 tables x (CSV, Excel) + the export
+    history = table_with(at, "版")
+    assert len(history) == len(database.history(db_copy))
+    assert at.button(key="rm.data.undo").disabled  # nothing imported yet: nothing to undo
+    assert "20 MB" in texts(at)  # the importer's cap is stated
+    assert at.selectbox(key="rm.data.table").value == ""
+
+
+def test_undo_from_the_data_page(db_copy):
+    from regionmap import dataui
+
+    out = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    assert out.kind == "success"
+    at = open_page("data")
+    assert not at.button(key="rm.data.undo").disabled
+    assert f"版 {out.version}" in texts(at)
+    at.button(key="rm.data.undo").click().run()
+    assert not at.exception
+    assert any("取り消しました" in s.value for s in at.success)
+    hist = database.history(db_copy)
+    assert hist.iloc[0]["action"] == "undo" and int(hist.iloc[0]["undoes"]) == out.version
+    rows = database.dispatches(
+        fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
+    )
+    assert rows["is_sample"].all()
+    assert at.button(key="rm.data.undo").disabled
+
+
+def test_pages_in_english():
+    at = open_page("dispatch", {"lang": "en", "kind": "regional"})
+    assert at.title[0].value == "Staff dispatch — All Hokkaido" or at.title[0].value.startswith(
+        "Staff dispatch — "
+    )
+    assert re.fullmatch(r"[\d,]+ persons", metric(at, "Dispatched staff"))
+    assert "Source:" in texts(at)
+    at = open_page("data", {"lang": "en"})
+    assert [s.value for s in at.subheader][:4] == [
+        "Import",
+        "History and undo",
+        "Templates",
+        "Export",
+    ]
