@@ -93,7 +93,9 @@ def _dispatch_csv(n: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def measure(repeats: int, query_repeats: int) -> tuple[list[dict], dict[str, Any]]:
+def measure(
+    repeats: int, query_repeats: int, quick: bool = False
+) -> tuple[list[dict], dict[str, Any]]:
     import pandas as pd
 
     from regionmap import database as db
@@ -280,7 +282,7 @@ def measure(repeats: int, query_repeats: int) -> tuple[list[dict], dict[str, Any
                 },
             )  # fmt: skip
         )
-        big_n = settings.get("max_rows") // (20 if quick_mode() else 5)
+        big_n = settings.get("max_rows") // (20 if quick else 5)
         big = _dispatch_csv(big_n)
         t_big = timeit(
             lambda: importer.validate(big, "big.csv", db_path=path),
@@ -319,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
     repeats, query_repeats = (3, 15) if quick else (5, 50)
-    metrics, extra = measure(repeats, query_repeats)
+    metrics, extra = measure(repeats, query_repeats, quick)
     path = write_result(NAME, metrics, extra)
     for m in metrics:
         base = m.get("baseline")

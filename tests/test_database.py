@@ -438,3 +438,24 @@ def test_a_reader_process_keeps_working_while_an_import_swaps_the_file(dbp, tmp_
     seen = [int(x) for x in out.read_text().split()]
     assert seen[0] == 0 and seen[-1] == 2  # saw the old, then the new data …
     assert set(seen) == {0, 2}  # … and never half an import
+
+
+def test_two_undos_at_once_undo_two_versions(dbp):
+    db.commit_import(dbp, "dispatch", dispatch_rows(persons=3), file_name="a.csv")
+    db.commit_import(dbp, "dispatch", dispatch_rows(persons=4), file_name="b.csv")
+    results, errors = [], []
+
+    def undo():
+        try:
+            results.append(db.undo(dbp))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=undo) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r["undoes"] for r in results) == [2, 3]
+    assert _count(dbp) == 0  # back to the sample only

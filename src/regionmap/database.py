@@ -463,7 +463,7 @@ def _write_version(
     record: dict,
     *,
     fresh: bool = False,
-    base: Path | None = None,
+    base: Path | Callable[[list[dict]], Path] | None = None,
     mark: Callable[[list[dict], int], None] | None = None,
     progress: Callable[[float, str], None] | None = None,
     only_if_missing: bool = False,
@@ -484,6 +484,8 @@ def _write_version(
         entries = _history_entries(path)
         version = max((e["version"] for e in entries), default=0) + 1
         tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}-{version}")
+        if callable(base):  # chosen under the lock (undo picks its target here)
+            base = base(entries)
         src = base if base is not None else (None if fresh or not path.exists() else path)
         try:
             if src is not None:
@@ -1780,35 +1782,39 @@ def undo(
     longer kept (``history_keep``).
     """
     p = default_path(path)
-    entries = _history_entries(p)
-    target = _undo_target(entries, p)
-    if target is None:
-        raise LookupError("nothing to undo")
-    snap = history_dir(p) / target["snapshot"]
-    if not snap.is_file():
-        raise LookupError(
-            f"the version before #{target['version']} is no longer kept "
-            f"(only the last {settings.get('history_keep')} are)"
-        )
+    chosen: dict[str, Any] = {}
+
+    def pick(entries: list[dict]) -> Path:
+        # under the writer lock: two undos at once undo two versions, not one twice
+        target = _undo_target(entries, p)
+        if target is None:
+            raise LookupError("nothing to undo")
+        snap = history_dir(p) / target["snapshot"]
+        if not snap.is_file():
+            raise LookupError(
+                f"the version before #{target['version']} is no longer kept "
+                f"(only the last {settings.get('history_keep')} are)"
+            )
+        chosen["target"] = target
+        return snap
 
     def mark(all_entries: list[dict], version: int) -> None:
         for e in all_entries:
-            if e["version"] == target["version"]:
+            if e["version"] == chosen["target"]["version"]:
                 e["undone_by"] = version
 
     def apply(con, version):
-        return None
+        target = chosen["target"]
+        return {
+            "table_name": target.get("table_name"),
+            "file_name": target.get("file_name"),
+            "sha256": target.get("sha256"),
+            "bureau_scope": target.get("bureau_scope"),
+            "undoes": target["version"],
+        }
 
-    record = {
-        "action": "undo",
-        "table_name": target.get("table_name"),
-        "file_name": target.get("file_name"),
-        "sha256": target.get("sha256"),
-        "user_name": user or _user(),
-        "bureau_scope": target.get("bureau_scope"),
-        "undoes": target["version"],
-        "note": note,
-    }
-    # the target may have changed between reading and locking: _write_version re-reads
+    if not p.exists():
+        raise LookupError("nothing to undo")
+    record = {"action": "undo", "user_name": user or _user(), "note": note}
     # the state before the undo is not kept: undo is not itself undoable (no redo)
-    return _write_version(p, apply, record, base=snap, mark=mark, keep_previous=False)
+    return _write_version(p, apply, record, base=pick, mark=mark, keep_previous=False)
