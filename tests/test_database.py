@@ -459,3 +459,21 @@ def test_two_undos_at_once_undo_two_versions(dbp):
     assert errors == []
     assert sorted(r["undoes"] for r in results) == [2, 3]
     assert _count(dbp) == 0  # back to the sample only
+
+
+def test_several_processes_read_at_once(dbp):
+    """An auto-reloading dev server opens the file twice: read-only opens never conflict."""
+    held = db.connect(dbp)
+    code = (
+        "import sys; from regionmap import database as db; "
+        f"c = db.connect({str(dbp)!r}); "
+        "print(db.headline('dispatch', fiscal_year=2015, con=c)['value'])"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    expected = db.headline("dispatch", fiscal_year=2015, con=held)["value"]
+    assert [p.returncode for p in procs] == [0, 0, 0]
+    assert outs == [str(expected)] * 3
