@@ -392,3 +392,17 @@ def test_damaged_uploads_never_raise(dbp):
                 data[rng.randrange(len(data))] = rng.randrange(256)
             res = importer.validate(bytes(data), name, db_path=dbp)  # must not raise
             assert res.ok or all(str(e).startswith(name) for e in res.errors)
+
+
+def test_messages_and_notes_in_japanese(dbp):
+    rows = [["H27", "泊村", "地域振興派遣", "-1", ""], ["H27", "札幌市中央区", "交流", "1", ""]]
+    res = importer.validate(csv_bytes(rows), "j.csv", db_path=dbp)
+    assert [i.format("ja") for i in res.errors] == [
+        "j.csv:2:市町村名: '泊村'は複数あります（古宇郡泊村（01403）、国後郡泊村（01696））。"
+        "郡名を付けるかコードで指定してください",
+        "j.csv:2:人数: 負の数です: -1",
+    ]
+    assert "3行目: 札幌市中央区（01101）は札幌市（01100）として集計します" in res.note_texts("ja")
+    assert all(i.text("en") == i.message for i in res.errors)
+    refused = importer.validate(b"\x00\x01binary", "b.csv", db_path=dbp)
+    assert refused.errors[0].text("ja").startswith("CSVの文字データではなくバイナリデータ")

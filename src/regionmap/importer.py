@@ -182,21 +182,37 @@ class Issue:
     row: int | None
     column: str | None
     message: str
+    message_ja: str | None = None
 
-    def __str__(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        """The reason in ``lang`` ("ja" or "en")."""
+        return (self.message_ja or self.message) if lang == "ja" else self.message
+
+    def where(self) -> str:
+        """``file:row:column`` (row and column when known)."""
         parts = [self.file]
         if self.row is not None:
             parts.append(str(self.row))
         if self.column is not None:
             parts.append(self.column)
-        return ":".join(parts) + ": " + self.message
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        return self.where() + ": " + self.message
+
+    def format(self, lang: str = "en") -> str:
+        """``file:row:column: reason`` in ``lang``."""
+        return self.where() + ": " + self.text(lang)
 
 
 class Refused(Exception):
     """A file refused as a whole (too big, binary, no header …)."""
 
-    def __init__(self, message: str, row: int | None = None, column: str | None = None):
+    def __init__(
+        self, message: str, ja: str | None = None, row: int | None = None, column: str | None = None
+    ):
         super().__init__(message)
+        self.ja = ja or message
         self.row, self.column = row, column
 
 
@@ -210,6 +226,7 @@ class ImportResult:
     rows: pd.DataFrame | None = None
     errors: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    notes_ja: list[str] = field(default_factory=list)
     header_row: int | None = None
     sheet: str | None = None
     plan: dict | None = None
@@ -219,6 +236,19 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def note(self, en: str, ja: str) -> None:
+        """Add a note in both languages."""
+        self.notes.append(en)
+        self.notes_ja.append(ja)
+
+    def note_texts(self, lang: str = "en") -> list[str]:
+        """The notes in ``lang``."""
+        return (
+            list(self.notes_ja)
+            if lang == "ja" and len(self.notes_ja) == len(self.notes)
+            else list(self.notes)
+        )
 
     @property
     def changed(self) -> bool:
@@ -280,15 +310,27 @@ class ImportResult:
 # --------------------------------------------------------------------------------------
 
 
+def _too_big(size: int, cap: int) -> tuple[str, str]:
+    mb = size / 1024 / 1024
+    return (
+        f"the file is {mb:.1f} MB; the limit is {cap} MB (REGIONMAP_MAX_UPLOAD_MB)",
+        f"ファイルが{mb:.1f} MBあります。上限は{cap} MBです（REGIONMAP_MAX_UPLOAD_MB）",
+    )
+
+
+def _too_many(cap: int) -> tuple[str, str]:
+    return (
+        f"the file has more than {cap} rows (REGIONMAP_MAX_ROWS)",
+        f"行数が上限の{cap}行を超えています（REGIONMAP_MAX_ROWS）",
+    )
+
+
 def _check_size(data: bytes) -> None:
     cap = settings.get("max_upload_mb")
     if len(data) > cap * 1024 * 1024:
-        raise Refused(
-            f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is {cap} MB "
-            "(REGIONMAP_MAX_UPLOAD_MB)"
-        )
+        raise Refused(*_too_big(len(data), cap))
     if not data.strip():
-        raise Refused("the file is empty")
+        raise Refused("the file is empty", "ファイルが空です")
 
 
 def sniff(data: bytes, filename: str) -> str:
@@ -297,15 +339,26 @@ def sniff(data: bytes, filename: str) -> str:
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise Refused("this is an old Excel .xls file; save it as .xlsx or CSV and try again")
+        raise Refused(
+            "this is an old Excel .xls file; save it as .xlsx or CSV and try again",
+            "古い形式のExcelファイル（.xls）です。.xlsx または CSV で保存し直してください",
+        )
     if data[:5] == b"%PDF-":
-        raise Refused("this is a PDF file, not a table; export the table as .xlsx or CSV")
+        raise Refused(
+            "this is a PDF file, not a table; export the table as .xlsx or CSV",
+            "PDFファイルです。表を .xlsx または CSV で書き出してください",
+        )
     if ext == ".xlsx":
-        raise Refused("the file is named .xlsx but is not an Excel workbook")
+        raise Refused(
+            "the file is named .xlsx but is not an Excel workbook",
+            "拡張子は .xlsx ですが、Excelのブックではありません",
+        )
     if b"\x00" in data[:65536]:
         raise Refused(
             "the file holds binary data (NUL bytes), not CSV text; save it as CSV "
-            "(UTF-8 or Shift_JIS) or .xlsx"
+            "(UTF-8 or Shift_JIS) or .xlsx",
+            "CSVの文字データではなくバイナリデータが含まれています。CSV（UTF-8 または Shift_JIS）"
+            "か .xlsx で保存してください",
         )
     return "csv"
 
@@ -317,7 +370,8 @@ def decode(data: bytes) -> tuple[str, str]:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             raise Refused(
-                f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8"
+                f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8",
+                f"UTF-8のファイルですが、{exc.start + 3}バイト目がUTF-8として読めません",
             ) from None
     try:
         return data.decode("utf-8"), "utf-8"
@@ -328,7 +382,9 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise Refused(
             f"cannot read the text (byte {exc.start}): it is neither UTF-8 nor Shift_JIS; "
-            "save the file as CSV (UTF-8) or .xlsx"
+            "save the file as CSV (UTF-8) or .xlsx",
+            f"文字を読み取れません（{exc.start}バイト目）。UTF-8 でも Shift_JIS でもありません。"
+            "CSV（UTF-8）か .xlsx で保存してください",
         ) from None
 
 
@@ -344,7 +400,10 @@ def _grid_csv(data: bytes, cap: int) -> tuple[list[tuple[int, list[Any]]], str]:
             if len(rows) > cap:
                 break
     except csv.Error as exc:
-        raise Refused(f"the CSV cannot be read near line {reader.line_num}: {exc}") from None
+        raise Refused(
+            f"the CSV cannot be read near line {reader.line_num}: {exc}",
+            f"CSVの{reader.line_num}行目付近が読めません: {exc}",
+        ) from None
     return rows, enc
 
 
@@ -354,7 +413,10 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any malformed workbook gets the same message
-        raise Refused(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise Refused(
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+            f"Excelのブック（.xlsx）として読めません（{type(exc).__name__}: {exc}）",
+        ) from None
     sheets = []
     try:
         for ws in wb.worksheets:
@@ -365,7 +427,10 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
                     break
             sheets.append((ws.title, rows))
     except Exception as exc:  # noqa: BLE001
-        raise Refused(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise Refused(
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+            f"Excelのブック（.xlsx）として読めません（{type(exc).__name__}: {exc}）",
+        ) from None
     finally:
         wb.close()
     return sheets
@@ -433,7 +498,9 @@ def _missing_columns(rows: list[tuple[int, list[Any]]], table: str) -> list[Issu
                     f.label_ja,
                     f"missing column {f.label_ja} ({f.name}); "
                     f"write one of: {', '.join(f.aliases[:4])}",
-                )  # fmt: skip
+                    f"列「{f.label_ja}」がありません。見出しは {'、'.join(f.aliases[:4])} "
+                    "のいずれかで書いてください",
+                )
             )
     if "municipality_code" not in best_found and "municipality_name" not in best_found:
         issues.append(
@@ -442,7 +509,8 @@ def _missing_columns(rows: list[tuple[int, list[Any]]], table: str) -> list[Issu
                 row_no,
                 "市町村名",
                 "missing column 市町村名 or 市町村コード (municipality_name or municipality_code)",
-            )  # fmt: skip
+                "列「市町村名」または「市町村コード」がありません",
+            )
         )
     return issues
 
@@ -456,17 +524,23 @@ def _year_range() -> tuple[int, int]:
     return FIRST_YEAR, dt.date.today().year + 1
 
 
+_LABEL_JA = {"fiscal year": "年度", "start year": "開始年度", "year": "年", "longitude": "経度", "latitude": "緯度"}  # fmt: skip
+
+
 def _check_year(y: int, label: str) -> int:
     lo, hi = _year_range()
     if not lo <= y <= hi:
-        raise ParseError(f"{label} {y} is out of range ({lo}–{hi})")
+        raise ParseError(
+            f"{label} {y} is out of range ({lo}–{hi})",
+            f"{_LABEL_JA[label]}{y}は範囲外です（{lo}〜{hi}）",
+        )
     return y
 
 
 def _count(value: Any) -> int:
     n = parse_count(value)
     if n < 0:
-        raise ParseError(f"negative count {n}")
+        raise ParseError(f"negative count {n}", f"負の数です: {n}")
     return n
 
 
@@ -474,14 +548,20 @@ def _kind(value: Any, mapping: dict[str, str], vocab: dict[str, tuple[str, str]]
     k = mapping.get(_norm_header(value))
     if k is None:
         allowed = "、".join(ja for ja, _ in vocab.values())
-        raise ParseError(f"unknown kind {nfkc(value)!r}; one of: {allowed}")
+        raise ParseError(
+            f"unknown kind {nfkc(value)!r}; one of: {allowed}",
+            f"区分{nfkc(value)!r}は不明です。次のいずれかで書いてください: {allowed}",
+        )
     return k
 
 
 def _coordinate(value: Any, label: str, rng: tuple[float, float]) -> float:
     x = parse_number(value)
     if not rng[0] <= x <= rng[1]:
-        raise ParseError(f"{label} {x:g} is outside Hokkaido ({rng[0]}–{rng[1]})")
+        raise ParseError(
+            f"{label} {x:g} is outside Hokkaido ({rng[0]}–{rng[1]})",
+            f"{_LABEL_JA[label]}{x:g}は北海道の範囲外です（{rng[0]}〜{rng[1]}）",
+        )
     return x
 
 
@@ -491,12 +571,12 @@ def _rows(
     header_idx: int,
     file_name: str,
     allowed_bureaus: Sequence[str] | None,
-) -> tuple[pd.DataFrame, list[Issue], list[str]]:
+) -> tuple[pd.DataFrame, list[Issue], list[tuple[str, str]]]:
     header_no, header_cells = rows[header_idx]
     found = _fields_found(header_cells, table)
     label = {name: nfkc(header_cells[j]) for name, j in found.items()}
     issues: list[Issue] = []
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []
     out: list[dict] = []
     seen: dict[tuple, int] = {}
     res = resolver()
@@ -511,12 +591,14 @@ def _rows(
     data_rows = [(n, c) for n, c in rows[header_idx + 1 :] if not all(is_blank(v) for v in c)]
     cap = settings.get("max_rows")
     if len(data_rows) > cap:
-        raise Refused(f"the file has more than {cap} rows (REGIONMAP_MAX_ROWS)")
+        raise Refused(*_too_many(cap))
     for row_no, cells in data_rows:
         muni_cell = cell(cells, "municipality_name")
         code_cell = cell(cells, "municipality_code")
         if any(_norm_header(v) in TOTAL_WORDS for v in (muni_cell, code_cell) if not is_blank(v)):
-            notes.append(f"row {row_no}: total row skipped")
+            notes.append(
+                (f"row {row_no}: total row skipped", f"{row_no}行目: 合計行を読み飛ばしました")
+            )
             continue
         rec: dict[str, Any] = {}
         row_issues: list[Issue] = []
@@ -527,13 +609,13 @@ def _rows(
             try:
                 return fn(value, *args)
             except ParseError as exc:
-                _ri.append(Issue(file_name, _row, col, str(exc)))
+                _ri.append(Issue(file_name, _row, col, str(exc), exc.ja))
                 return None
 
         def required(fn):
             def inner(value, *args):
                 if is_blank(value):
-                    raise ParseError("missing value")
+                    raise ParseError("missing value", "値が空欄です")
                 return fn(value, *args)
 
             return inner
@@ -545,7 +627,7 @@ def _rows(
             if m.note:
                 ward_notes += 1
                 if ward_notes <= 5:
-                    notes.append(f"row {row_no}: {m.note}")
+                    notes.append((f"row {row_no}: {m.note}", f"{row_no}行目: {m.note_ja}"))
             if allowed_bureaus is not None and m.bureau_code not in set(allowed_bureaus):
                 row_issues.append(
                     Issue(
@@ -554,12 +636,14 @@ def _rows(
                         label.get("municipality_name") or label.get("municipality_code"),
                         f"{m.name_ja} ({m.code}) belongs to bureau {m.bureau_code}; this import may "
                         f"only touch bureau(s) {', '.join(allowed_bureaus)}",
-                    )  # fmt: skip
+                        f"{m.name_ja}（{m.code}）は振興局{m.bureau_code}の市町村です。この取込で扱えるのは"
+                        f"振興局{'・'.join(allowed_bureaus)}のみです",
+                    )
                 )
         except ParseError as exc:
             col = label.get("municipality_code") if not is_blank(code_cell) else None
             col = col or label.get("municipality_name") or label.get("municipality_code")
-            row_issues.append(Issue(file_name, row_no, col, str(exc)))
+            row_issues.append(Issue(file_name, row_no, col, str(exc), exc.ja))
 
         if table == "dispatch":
             fy = check("fiscal_year", required(parse_fiscal_year))
@@ -567,7 +651,9 @@ def _rows(
                 try:
                     rec["fiscal_year"] = _check_year(fy, "fiscal year")
                 except ParseError as exc:
-                    row_issues.append(Issue(file_name, row_no, label["fiscal_year"], str(exc)))
+                    row_issues.append(
+                        Issue(file_name, row_no, label["fiscal_year"], str(exc), exc.ja)
+                    )
             kind = check("kind", required(_kind), DISPATCH_KIND_MAP, database.DISPATCH_KINDS)
             if kind:
                 rec["kind"] = kind
@@ -583,13 +669,15 @@ def _rows(
                             row_no,
                             label["status"],
                             f"unknown status {nfkc(status)!r}; write 継続 or 新規",
-                        )  # fmt: skip
+                            f"継続・新規の値{nfkc(status)!r}は不明です。継続 または 新規 と書いてください",
+                        )
                     )
                 rec["status"] = st
             else:
                 rec["status"] = None
             key = (rec.get("fiscal_year"), rec.get("municipality_code"), rec.get("kind"))
             key_text = "fiscal year, municipality and kind"
+            key_ja = "年度・市町村・派遣区分"
         elif table == "sites":
             rec["name_ja"] = check("name_ja", required(nfkc))
             rec["name_en"] = nfkc(cell(cells, "name_en")) or None
@@ -604,7 +692,7 @@ def _rows(
                 try:
                     rec["start_fy"] = _check_year(fy, "start year")
                 except ParseError as exc:
-                    row_issues.append(Issue(file_name, row_no, label["start_fy"], str(exc)))
+                    row_issues.append(Issue(file_name, row_no, label["start_fy"], str(exc), exc.ja))
             rec["operator_ja"] = nfkc(cell(cells, "operator_ja")) or None
             rec["operator_en"] = nfkc(cell(cells, "operator_en")) or None
             sid = nfkc(cell(cells, "site_id"))
@@ -614,6 +702,7 @@ def _rows(
             rec["site_id"] = sid or None
             key = (rec.get("site_id"),)
             key_text = "site (ID, or municipality and name)"
+            key_ja = "取組箇所（IDまたは市町村と名称）"
         else:  # evacuees
             month = check("month", required(parse_month))
             if month is not None:
@@ -621,12 +710,13 @@ def _rows(
                     _check_year(month.year, "year")
                     rec["month"] = month
                 except ParseError as exc:
-                    row_issues.append(Issue(file_name, row_no, label["month"], str(exc)))
+                    row_issues.append(Issue(file_name, row_no, label["month"], str(exc), exc.ja))
             pref = check("prefecture", parse_prefecture)
             rec["prefecture_ja"], rec["prefecture_en"] = pref if pref else ("", "")
             rec["persons"] = check("persons", required(_count))
             key = (rec.get("month"), rec.get("municipality_code"), rec.get("prefecture_ja"))
             key_text = "month, municipality and prefecture of origin"
+            key_ja = "年月・市町村・避難元"
         rec["source_ja"] = nfkc(cell(cells, "source_ja")) or src_ja
         rec["source_en"] = nfkc(cell(cells, "source_en")) or src_en
         if not row_issues and None not in key:
@@ -637,6 +727,7 @@ def _rows(
                         row_no,
                         None,
                         f"duplicate key: same {key_text} as row {seen[key]}",
+                        f"重複: {seen[key]}行目と{key_ja}が同じです",
                     )
                 )
             else:
@@ -645,10 +736,23 @@ def _rows(
         rec["_row"] = row_no
         out.append(rec)
     if ward_notes > 5:
-        notes.append(f"… {ward_notes} ward rows in all counted as their city")
+        notes.append(
+            (
+                f"… {ward_notes} ward rows in all counted as their city",
+                f"… 区の行は計{ward_notes}行、市として集計しました",
+            )
+        )
     df = pd.DataFrame(out)
     if df.empty:
-        issues.append(Issue(file_name, header_no, None, "no data rows below the header"))
+        issues.append(
+            Issue(
+                file_name,
+                header_no,
+                None,
+                "no data rows below the header",
+                "見出しの下にデータ行がありません",
+            )
+        )
     return df, issues, notes
 
 
@@ -664,7 +768,11 @@ def _parse(
     if table is not None and table not in IMPORT_TABLES:
         result.errors.append(
             Issue(
-                file_name, None, None, f"unknown table {table!r}; one of {', '.join(IMPORT_TABLES)}"
+                file_name,
+                None,
+                None,
+                f"unknown table {table!r}; one of {', '.join(IMPORT_TABLES)}",
+                f"取込先の表{table!r}は不明です（{'、'.join(IMPORT_TABLES)}のいずれか）",
             )
         )
         return result
@@ -676,24 +784,27 @@ def _parse(
         if kind == "csv":
             grid, enc = _grid_csv(data, cap)
             sheets = [(None, grid)]
-            result.notes.append(f"read as CSV ({enc})")
+            result.note(f"read as CSV ({enc})", f"CSV（{enc}）として読み込みました")
         else:
             sheets = _grid_xlsx(data, cap)
             if Path(file_name).suffix.lower() != ".xlsx":
-                result.notes.append("the file is an Excel workbook; read as .xlsx")
+                result.note(
+                    "the file is an Excel workbook; read as .xlsx",
+                    "Excelのブックなので .xlsx として読み込みました",
+                )
         for sheet, grid in sheets:
             if sum(1 for _, c in grid if not all(is_blank(v) for v in c)) > cap - HEADER_SCAN_ROWS:
-                raise Refused(
-                    f"the file has more than {settings.get('max_rows')} rows (REGIONMAP_MAX_ROWS)"
-                )
+                raise Refused(*_too_many(settings.get("max_rows")))
             hit = _find_header(grid, tables)
             if hit is not None:
                 idx, found_table = hit
                 result.table, result.sheet, result.header_row = found_table, sheet, grid[idx][0]
                 if sheet is not None and len(sheets) > 1:
-                    result.notes.append(f"sheet {sheet!r}")
+                    result.note(f"sheet {sheet!r}", f"シート「{sheet}」")
                 rows, issues, notes = _rows(found_table, grid, idx, file_name, allowed_bureaus)
-                result.rows, result.notes = rows, result.notes + notes
+                result.rows = rows
+                for en, ja in notes:
+                    result.note(en, ja)
                 result.errors.extend(issues)
                 return result
         # no usable header: say what is missing, for the table asked or the closest one
@@ -716,10 +827,12 @@ def _parse(
         else:
             raise Refused(
                 f"no header row found in the first {HEADER_SCAN_ROWS} rows: expected columns such as "
-                "年度, 市町村名 (or 市町村コード), 派遣区分, 人数 / 年月, 避難者数 / 名称, 種別, 経度, 緯度, 開始年度"
+                "年度, 市町村名 (or 市町村コード), 派遣区分, 人数 / 年月, 避難者数 / 名称, 種別, 経度, 緯度, 開始年度",
+                f"先頭{HEADER_SCAN_ROWS}行に見出し行が見つかりません。年度、市町村名（または市町村コード）、"
+                "派遣区分、人数 / 年月、避難者数 / 名称、種別、経度、緯度、開始年度 などの見出しが必要です",
             )
     except Refused as exc:
-        result.errors.append(Issue(file_name, exc.row, exc.column, str(exc)))
+        result.errors.append(Issue(file_name, exc.row, exc.column, str(exc), exc.ja))
     return result
 
 
@@ -751,7 +864,10 @@ def validate(
         result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())
         result.already_imported = _already(p, result.sha256, result.table)
         if not result.changed:
-            result.notes.append("no change: every row is already in the database")
+            result.note(
+                "no change: every row is already in the database",
+                "変更なし: すべての行が取込済みです",
+            )
     return result
 
 
@@ -789,7 +905,9 @@ def commit(
     result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())
     result.record = rec
     if not result.changed:
-        result.notes.append("no change: every row is already in the database")
+        result.note(
+            "no change: every row is already in the database", "変更なし: すべての行が取込済みです"
+        )
     return result
 
 
@@ -809,7 +927,7 @@ def import_file(
     if size > cap * 1024 * 1024:
         return ImportResult(
             p.name,
-            errors=[Issue(p.name, None, None, f"the file is {size / 1024 / 1024:.1f} MB; the limit is {cap} MB (REGIONMAP_MAX_UPLOAD_MB)")],
+            errors=[Issue(p.name, None, None, *_too_big(size, cap))],
         )  # fmt: skip
     data = p.read_bytes()
     if dry_run:

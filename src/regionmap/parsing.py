@@ -30,7 +30,11 @@ from regionmap.codes import normalize_code
 
 
 class ParseError(ValueError):
-    """A cell that cannot be read; the message says why."""
+    """A cell that cannot be read; the message says why, in English (``str``) and Japanese (``ja``)."""
+
+    def __init__(self, message: str, ja: str | None = None):
+        super().__init__(message)
+        self.ja = ja or message
 
 
 #: Era name -> (first Gregorian year - 1). 平成1 = 1989, 令和1 = 2019.
@@ -94,7 +98,7 @@ def _era_year(era: str, n: str) -> int:
     era = ERA_LETTERS.get(era.upper(), era)
     year = 1 if n == "元" else int(n)
     if year < 1:
-        raise ParseError(f"{era}{n}年 does not exist")
+        raise ParseError(f"{era}{n}年 does not exist", f"{era}{n}年は存在しません")
     return ERAS[era] + year
 
 
@@ -108,14 +112,14 @@ def parse_fiscal_year(value: Any) -> int:
     [2015, 2019, 2016, 2014]
     """
     if isinstance(value, bool):
-        raise ParseError(f"not a fiscal year: {value!r}")
+        raise ParseError(f"not a fiscal year: {value!r}", f"年度として読めません: {value!r}")
     if isinstance(value, int):
         if 1000 <= value <= 9999:
             return value
-        raise ParseError(f"not a fiscal year: {value!r}")
+        raise ParseError(f"not a fiscal year: {value!r}", f"年度として読めません: {value!r}")
     text = nfkc(value).replace(" ", "")
     if not text:
-        raise ParseError("empty fiscal year")
+        raise ParseError("empty fiscal year", "年度が空欄です")
     m = _YEAR_RE.match(text)
     if m:
         return int(m.group(1))
@@ -123,7 +127,8 @@ def parse_fiscal_year(value: Any) -> int:
     if m:
         return _era_year(m.group(1), m.group(2))
     raise ParseError(
-        f"not a fiscal year: {nfkc(value)!r} (write e.g. 2015, 2015年度, 平成27年度 or H27)"
+        f"not a fiscal year: {nfkc(value)!r} (write e.g. 2015, 2015年度, 平成27年度 or H27)",
+        f"年度として読めません: {nfkc(value)!r}（例: 2015、2015年度、平成27年度、H27）",
     )
 
 
@@ -147,7 +152,7 @@ def parse_month(value: Any) -> dt.date:
         return dt.date(value.year, value.month, 1)
     text = nfkc(value).replace(" ", "")
     if not text:
-        raise ParseError("empty month")
+        raise ParseError("empty month", "年月が空欄です")
     year = month = None
     for rx in _MONTH_RES:
         m = rx.match(text)
@@ -159,7 +164,10 @@ def parse_month(value: Any) -> dt.date:
         if m:
             year, month = _era_year(m.group(1), m.group(2)), int(m.group(3))
     if year is None or not 1 <= month <= 12:
-        raise ParseError(f"not a month: {nfkc(value)!r} (write e.g. 2015-03, 2015年3月 or H27.3)")
+        raise ParseError(
+            f"not a month: {nfkc(value)!r} (write e.g. 2015-03, 2015年3月 or H27.3)",
+            f"年月として読めません: {nfkc(value)!r}（例: 2015-03、2015年3月、H27.3）",
+        )
     return dt.date(year, month, 1)
 
 
@@ -179,7 +187,7 @@ _UNITS = ("人", "名", "箇所", "か所", "ヶ所", "カ所", "件", "団体")
 def parse_number(value: Any) -> float:
     """A number with optional thousands separators, full-width digits and a unit (人, 箇所 …)."""
     if isinstance(value, bool):
-        raise ParseError(f"not a number: {value!r}")
+        raise ParseError(f"not a number: {value!r}", f"数値として読めません: {value!r}")
     if isinstance(value, (int, float)) and not (isinstance(value, float) and value != value):
         return float(value)
     text = nfkc(value).replace(" ", "").replace("−", "-").replace("▲", "-").replace("△", "-")
@@ -188,9 +196,9 @@ def parse_number(value: Any) -> float:
             text = text[: -len(unit)]
             break
     if not text:
-        raise ParseError("empty number")
+        raise ParseError("empty number", "数値が空欄です")
     if not _NUMBER_RE.match(text):
-        raise ParseError(f"not a number: {nfkc(value)!r}")
+        raise ParseError(f"not a number: {nfkc(value)!r}", f"数値として読めません: {nfkc(value)!r}")
     return float(text.replace(",", ""))
 
 
@@ -203,7 +211,9 @@ def parse_count(value: Any) -> int:
     """
     x = parse_number(value)
     if not float(x).is_integer():
-        raise ParseError(f"not a whole number: {nfkc(value)!r}")
+        raise ParseError(
+            f"not a whole number: {nfkc(value)!r}", f"整数ではありません: {nfkc(value)!r}"
+        )
     return int(x)
 
 
@@ -217,7 +227,7 @@ def parse_code(value: Any) -> str:
     try:
         return normalize_code(value if not isinstance(value, str) else nfkc(value))
     except ValueError as exc:
-        raise ParseError(str(exc)) from None
+        raise ParseError(str(exc), f"市町村コードとして読めません（{exc}）") from None
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,7 @@ class Match:
     name_ja: str
     bureau_code: str
     note: str = ""
+    note_ja: str = ""
 
 
 class MunicipalityResolver:
@@ -258,7 +269,9 @@ class MunicipalityResolver:
         if r["kind"] == "northern_territory":
             raise ParseError(
                 f"{r['district_ja']}{r['name_ja']} ({r['code']}) is a Northern Territories "
-                "village: it has no municipal government and cannot hold figures"
+                "village: it has no municipal government and cannot hold figures",
+                f"{r['district_ja']}{r['name_ja']}（{r['code']}）は北方領土の村です。"
+                "行政機能がないため数値を登録できません",
             )
         if r["kind"] == "ward":
             city = self._by_code[r["parent_code"]]
@@ -268,6 +281,8 @@ class MunicipalityResolver:
                 city["bureau_code"],
                 f"ward {r['district_ja']}{r['name_ja']} ({r['code']}) counted as "
                 f"{city['name_ja']} ({city['code']})",
+                f"{r['district_ja']}{r['name_ja']}（{r['code']}）は{city['name_ja']}"
+                f"（{city['code']}）として集計します",
             )
         return Match(r["code"], r["name_ja"], r["bureau_code"])
 
@@ -276,19 +291,27 @@ class MunicipalityResolver:
         r = self._by_code.get(code)
         if r is None:
             if not code.startswith("01"):
-                raise ParseError(f"code {code} is not in Hokkaido (Hokkaido codes start with 01)")
-            raise ParseError(f"unknown municipality code {code}")
+                raise ParseError(
+                    f"code {code} is not in Hokkaido (Hokkaido codes start with 01)",
+                    f"コード{code}は北海道の市町村ではありません（北海道は01で始まります）",
+                )
+            raise ParseError(
+                f"unknown municipality code {code}", f"市町村コード{code}は見つかりません"
+            )
         return self._fold(r, str(value))
 
     def by_name(self, name: Any, district: Any = None) -> Match:
         text = _key(name)
         if not text:
-            raise ParseError("empty municipality name")
+            raise ParseError("empty municipality name", "市町村名が空欄です")
         if text.startswith("北海道"):
             text = text[3:]
         for pref in PREFECTURES:
             if pref != "北海道" and text.startswith(pref):
-                raise ParseError(f"{nfkc(name)!r} is in {pref}, not in Hokkaido")
+                raise ParseError(
+                    f"{nfkc(name)!r} is in {pref}, not in Hokkaido",
+                    f"{nfkc(name)!r}は{pref}の市町村です（北海道ではありません）",
+                )
         dist = _key(district)
         # a bureau prefix (後志総合振興局泊村) narrows the search to that bureau
         bureau = None
@@ -311,20 +334,31 @@ class MunicipalityResolver:
                 candidates = candidates + self._by_name.get(text + suffix, [])
             if len({r["name_ja"] for r in candidates}) > 1:
                 names = "、".join(sorted({r["name_ja"] for r in candidates}))
-                raise ParseError(f"{nfkc(name)!r} is ambiguous ({names}); write the full name")
+                raise ParseError(
+                    f"{nfkc(name)!r} is ambiguous ({names}); write the full name",
+                    f"{nfkc(name)!r}には複数の候補があります（{names}）。正式な名称で書いてください",
+                )
         if dist:
             candidates = [r for r in candidates if _key(r["district_ja"]) == dist]
         if bureau:
             candidates = [r for r in candidates if r["bureau_code"] == bureau]
         if not candidates:
             where = f" in {nfkc(district) or dist}" if dist else ""
-            raise ParseError(f"unknown municipality {nfkc(name)!r}{where} (not a Hokkaido name)")
+            where_ja = f"（{nfkc(district) or dist}）" if dist else ""
+            raise ParseError(
+                f"unknown municipality {nfkc(name)!r}{where} (not a Hokkaido name)",
+                f"北海道の市町村に{nfkc(name)!r}{where_ja}は見つかりません",
+            )
         if len(candidates) > 1:
             alts = " or ".join(
                 f"{r['district_ja']}{r['name_ja']} ({r['code']})" for r in candidates
             )
+            alts_ja = "、".join(
+                f"{r['district_ja']}{r['name_ja']}（{r['code']}）" for r in candidates
+            )
             raise ParseError(
-                f"{nfkc(name)!r} is ambiguous: {alts}; add the district (郡) or use the code"
+                f"{nfkc(name)!r} is ambiguous: {alts}; add the district (郡) or use the code",
+                f"{nfkc(name)!r}は複数あります（{alts_ja}）。郡名を付けるかコードで指定してください",
             )
         return self._fold(candidates[0], str(name))
 
@@ -334,7 +368,7 @@ class MunicipalityResolver:
             code, name = name, None  # a code written in the name column
         has_code, has_name = not is_blank(code), not is_blank(name)
         if not has_code and not has_name:
-            raise ParseError("no municipality code or name")
+            raise ParseError("no municipality code or name", "市町村コードも市町村名もありません")
         if has_code:
             match = self.by_code(code)
             if has_name:
@@ -343,9 +377,11 @@ class MunicipalityResolver:
                 except ParseError:
                     by_name = None
                 if by_name is not None and by_name.code != match.code:
+                    c5 = parse_code(code)
+                    named = self._by_code[c5]["name_ja"]
                     raise ParseError(
-                        f"code {parse_code(code)} is {self._by_code[parse_code(code)]['name_ja']}, "
-                        f"but the name says {nfkc(name)!r}"
+                        f"code {c5} is {named}, but the name says {nfkc(name)!r}",
+                        f"コード{c5}は{named}ですが、市町村名は{nfkc(name)!r}です",
                     )
             return match
         return self.by_name(name, district)
@@ -380,4 +416,6 @@ def parse_prefecture(value: Any) -> tuple[str, str]:
             return ja, en
     if text in {"その他", "other", "Other"}:
         return "その他", "Other"
-    raise ParseError(f"unknown prefecture {nfkc(value)!r}")
+    raise ParseError(
+        f"unknown prefecture {nfkc(value)!r}", f"都道府県名として読めません: {nfkc(value)!r}"
+    )
