@@ -170,8 +170,12 @@ def test_area_filter_selects_a_bureau_and_zooms_to_it():
     spec = deck_spec(at)
     assert spec["initialViewState"] != whole
     assert spec["initialViewState"]["zoom"] > whole["zoom"]
-    widths = colours(layer(spec, "bureaus")["getLineWidth"])
-    assert widths[12] == max(widths) and widths.count(max(widths)) == 1  # 釧路 outlined
+    # 釧路 (feature 12) outlined on top; the others' selection lines are invisible
+    selected = layer(spec, "selected-bureau")
+    assert spec["layers"][-2]["id"] == "selected-bureau"  # under the labels only
+    lines = colours(selected["getLineColor"])
+    assert [i for i, c in enumerate(lines) if c[3] > 0] == [12]
+    assert not selected.get("filled") and not selected["pickable"]
 
 
 def test_layer_toggles():

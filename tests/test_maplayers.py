@@ -189,6 +189,16 @@ def test_view_fits_the_bounds(layers):
         assert ml.view_for_bounds((minx, miny, maxx, maxy)).__dict__ == v.__dict__
 
 
+def test_selection_layer_outlines_only_the_selected_area(layers):
+    r = layers["regions"]
+    spec = json.loads(ml.Deck(layers=[ml.selection_layer("sel", r, ["2"])]).to_json())
+    lay = spec["layers"][0]
+    assert lay["data"] == r.url and not lay["filled"] and not lay["pickable"]
+    visible = [i for i in range(6) if _colour_at(lay["getLineColor"], i)[3] > 0]
+    assert visible == [r.codes.index("2")]
+    assert _colour_at(lay["getLineWidth"], r.codes.index("2")) == 4.0
+
+
 def test_gsi_background_is_a_style_file_with_its_attribution(static_dir):
     url = ml.publish_gsi_style(static_dir)
     assert url == "app/static/layers/gsi-pale-style.json"

@@ -71,6 +71,7 @@ REGION_LINE = (40, 40, 40, 255)
 BUREAU_LINE = (90, 90, 90, 220)
 MUNI_LINE = (120, 120, 120, 200)
 SELECTED_LINE = (213, 94, 0, 255)  # vermillion (Okabe-Ito), stands out on cividis
+CONTEXT_FILL = (236, 236, 230, 255)  # neighbouring areas drawn for context
 
 
 # --- static layer files ----------------------------------------------------------
@@ -465,6 +466,23 @@ def area_layer(
         highlight_color=[255, 255, 255, 90],
     )
     return _literal(layer, **props)
+
+
+def selection_layer(
+    layer_id: str, layer: PublishedLayer, codes: Iterable[str], *, width: float = 4.0
+) -> pdk.Layer:
+    """The outline of the selected area(s), drawn on top (same static file, no fill).
+
+    The other features get a transparent zero-width line, so only the selection shows.
+    """
+    wanted = set(codes)
+    return area_layer(
+        layer_id,
+        layer,
+        line_colors=[list(SELECTED_LINE) if c in wanted else [0, 0, 0, 0] for c in layer.codes],
+        line_widths=[width if c in wanted else 0.0 for c in layer.codes],
+        pickable=False,
+    )
 
 
 def tooltip(

@@ -659,17 +659,6 @@ def _tooltip_lines(layer: maplayers.PublishedLayer, figs: MapFigures | None, lan
     }
 
 
-def _selection_widths(
-    layer: maplayers.PublishedLayer, selected: set[str], base: float, wide: float
-) -> tuple[list[float], list[list[int]]] | tuple[None, None]:
-    if not selected or not any(c in selected for c in layer.codes):
-        return None, None
-    widths = [wide if c in selected else base for c in layer.codes]
-    line = maplayers.REGION_LINE if layer.name == "regions" else maplayers.BUREAU_LINE
-    colours = [list(maplayers.SELECTED_LINE) if c in selected else list(line) for c in layer.codes]
-    return widths, colours
-
-
 def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     """The deck of a page: choropleth of ``metric`` by ``level``, outlines, labels, tooltip.
 
@@ -711,23 +700,21 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
                 list(maplayers.SELECTED_LINE) if c == s.muni else lc
                 for c, lc in zip(munis.codes, line_colours, strict=True)
             ]
-        layers.append(
-            maplayers.area_layer(
-                "municipalities", munis, fill_colors=fills, line_colors=line_colours, line_width=1
-            )
-        )
-        widths, colours = _selection_widths(
-            bureaus, {s.bureau_code} if s.bureau_code else set(), 1.5, 3.5
-        )
+        # neighbours in a light fill for context, the area's municipalities above them,
+        # region outlines and the selection outline on top
         layers.append(
             maplayers.area_layer(
                 "bureaus",
                 bureaus,
+                fill_colors=[list(maplayers.CONTEXT_FILL)] * len(bureaus.codes),
                 line_color=maplayers.BUREAU_LINE,
                 line_width=1.5,
-                line_widths=widths,
-                line_colors=colours,
                 pickable=True,
+            )
+        )
+        layers.append(
+            maplayers.area_layer(
+                "municipalities", munis, fill_colors=fills, line_colors=line_colours, line_width=1
             )
         )
         layers.append(
@@ -735,6 +722,10 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
                 "regions", regions, line_color=maplayers.REGION_LINE, line_width=3, pickable=False
             )
         )
+        if s.bureau_code:
+            layers.append(maplayers.selection_layer("selected-bureau", bureaus, [s.bureau_code]))
+        else:
+            layers.append(maplayers.selection_layer("selected-region", regions, [s.region_code]))
         if s.has_layer("labels"):
             layers.append(
                 maplayers.label_layer(
@@ -759,19 +750,13 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             fills = [scale.color_of(figs.values.get(c)) for c in fill_layer.codes]
         else:
             fills = [[235, 235, 228, 255]] * len(fill_layer.codes)
-        selected_b = {s.bureau_code} if s.bureau_code else set()
-        selected_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()
-        b_widths, b_colours = _selection_widths(bureaus, selected_b, 1.2, 4)
-        r_widths, r_colours = _selection_widths(regions, selected_r, 3, 5)
         bureau_layer = maplayers.area_layer(
             "bureaus",
             bureaus,
             fill_colors=fills if level == "bureau" else None,
             line_color=maplayers.BUREAU_LINE,
             line_width=1.2,
-            line_widths=b_widths,
-            line_colors=b_colours,
-            pickable=True,
+            pickable=level == "bureau",
         )
         region_layer = maplayers.area_layer(
             "regions",
@@ -779,27 +764,25 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             fill_colors=fills if level == "region" else None,
             line_color=maplayers.REGION_LINE,
             line_width=3,
-            line_widths=r_widths,
-            line_colors=r_colours,
             pickable=level == "region",
         )
         # the filled layer goes first; region outlines always above bureau outlines
         if level == "region":
-            layers += [region_layer, bureau_layer]
-            bureau_layer.pickable = False
-            layers.append(
-                maplayers.area_layer(
-                    "regions-outline",
-                    regions,
-                    line_color=maplayers.REGION_LINE,
-                    line_width=3,
-                    line_widths=r_widths,
-                    line_colors=r_colours,
-                    pickable=False,
-                )
+            outline = maplayers.area_layer(
+                "regions-outline",
+                regions,
+                line_color=maplayers.REGION_LINE,
+                line_width=3,
+                pickable=False,
             )
+            layers += [region_layer, bureau_layer, outline]
         else:
             layers += [bureau_layer, region_layer]
+        # the selected area outlined on top of everything
+        if s.bureau_code:
+            layers.append(maplayers.selection_layer("selected-bureau", bureaus, [s.bureau_code]))
+        elif s.region_code:
+            layers.append(maplayers.selection_layer("selected-region", regions, [s.region_code]))
         if s.has_layer("municipalities"):
             munis = published("municipalities")
             layers.insert(
@@ -962,6 +945,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
                 format_number(h["value"], unit, lang),
                 delta=delta,
                 delta_color="off",
+                delta_arrow="off" if previous is not None and h["value"] == previous else "auto",
                 help=source + (t("tooltip.sample", lang) if h.get("is_sample") else ""),
                 border=True,
             )

@@ -1,0 +1,337 @@
+"""End to end in a real browser: Debian's chromium driven by Python Playwright.
+
+The app runs as ``streamlit run app.py`` on 127.0.0.1 with the test session's
+layers and database (its static folder is the project's ``static/``, which
+Streamlit serves at ``app/static``; ``static/layers/`` is git-ignored). No
+request may leave 127.0.0.1. Screenshots go to ``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from regionmap.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--enable-unsafe-swiftshader",
+    "--use-angle=swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MAP = '[data-testid="stDeckGlJsonChart"]'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(geo_dir, db_path):
+    """``streamlit run app.py`` on a free port, with the session's REGIONMAP_* settings."""
+    port = _free_port()
+    env = dict(os.environ)
+    env["REGIONMAP_STATIC_DIR"] = str(PROJECT_ROOT / "static")
+    log = ARTIFACTS / "streamlit-server.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],  # fmt: skip
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + log.read_text()[-2000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Traffic:
+    """What the page fetched: requests (all must stay on 127.0.0.1), static files, ws bytes."""
+
+    def __init__(self, page):
+        self.outside: list[str] = []
+        self.static: list[tuple[str, int, str]] = []
+        self.ws_bytes = 0
+        page.route("**/*", self._route)
+        page.on("response", self._response)
+        page.on("websocket", self._websocket)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def _response(self, response):
+        if "/app/static/" in response.url:
+            try:
+                size = len(response.body())
+            except Exception:  # noqa: BLE001 - body gone after navigation
+                size = -1
+            self.static.append((response.url, size, response.headers.get("content-type", "")))
+
+    def _websocket(self, ws):
+        def count(payload):
+            self.ws_bytes += len(payload) if isinstance(payload, (bytes, str)) else 0
+
+        ws.on("framereceived", count)
+
+
+def _pixels(png: bytes):
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    return img, list(img.getdata())
+
+
+def _land_mask(png: bytes) -> set[int]:
+    """Indices of pixels that are not the white page background (the drawn map)."""
+    _, px = _pixels(png)
+    return {i for i, (r, g, b) in enumerate(px) if r + g + b < 700}
+
+
+def _iou(a: set[int], b: set[int]) -> float:
+    return len(a & b) / max(1, len(a | b))
+
+
+def _wait_map(page, settle: float = 3.0):
+    page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    time.sleep(settle)  # swiftshader draws slowly
+
+
+def _drawn(png: bytes) -> float:
+    _, px = _pixels(png)
+    return sum(1 for r, g, b in px if r + g + b < 700) / len(px)
+
+
+def _wait_drawn(page, minimum: float = 0.10, timeout: float = 30.0) -> bytes:
+    """Screenshot of the map once its polygons are drawn (the layer files load async)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shot = page.locator(MAP).screenshot()
+        if _drawn(shot) >= minimum or time.monotonic() > deadline:
+            return shot
+        time.sleep(0.5)
+
+
+def _to_pixel(lon, lat, view, width, height):
+    """Web Mercator: where (lon, lat) is drawn in a deck of ``width`` x ``height`` px."""
+    scale = 512 * 2 ** view["zoom"] / (2 * math.pi)
+
+    def merc_y(v):
+        return math.log(math.tan(math.pi / 4 + math.radians(v) / 2))
+
+    x = width / 2 + scale * math.radians(lon - view["longitude"])
+    y = height / 2 - scale * (merc_y(lat) - merc_y(view["latitude"]))
+    return x, y
+
+
+def _metrics(page) -> list[str]:
+    return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+
+
+def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, browser):
+    from regionmap import maplayers
+    from regionmap.ui import published
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="ja-JP")
+    traffic = Traffic(page)
+    page.goto(server + "/")
+    _wait_map(page)
+    _wait_drawn(page)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+    # the map is drawn: the canvas is far from blank and shows the choropleth's colours
+    shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / "overview-map.png"))
+    img, px = _pixels(shot)
+    drawn = sum(1 for r, g, b in px if r + g + b < 700) / len(px)
+    assert drawn > 0.10, f"map looks blank ({drawn:.1%} drawn)"
+    assert len(set(px)) > 50
+
+    # the boundaries came once as static JSON files; nothing left 127.0.0.1
+    layer_files = [s for s in traffic.static if "/app/static/layers/" in s[0]]
+    names = sorted(Path(u).name.split("-")[0] for u, _, _ in layer_files)
+    assert names == ["bureaus", "regions"]
+    assert all(ct.startswith("application/json") for _, _, ct in layer_files)
+    first_load = sum(size for _, size, _ in layer_files)
+    assert 0 < first_load <= 150_000
+    assert traffic.outside == []
+
+    # credit and Japanese text on the page
+    body = page.inner_text("body")
+    assert "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成" in body
+    assert "サンプルデータ" in body
+    before = _metrics(page)
+
+    # tooltip on hover: name, figure with unit and fiscal year (the CSS-selected line)
+    bureaus = published("bureaus")
+    view = maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
+    box = page.locator(f"{MAP} canvas").first.bounding_box()
+    i = bureaus.codes.index("12")  # 十勝: large, its label point well inside
+    lon, lat = bureaus.label_points[i]
+    x, y = _to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
+    page.mouse.move(box["x"] + x + 25, box["y"] + y + 25)
+    page.mouse.move(box["x"] + x + 20, box["y"] + y + 20)
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(state="visible", timeout=10_000)
+    tip_text = tip.inner_text()
+    assert "十勝総合振興局" in tip_text and "人" in tip_text and "年度" in tip_text
+    assert tip_text.count("人 ·") == 1  # only the hovered bureau's line is shown
+    page.screenshot(path=str(ARTIFACTS / "overview-tooltip.png"))
+
+    # a filter change sends figures only: no layer file fetched again, a small spec
+    traffic.ws_bytes = 0
+    n_static = len(traffic.static)
+    page.locator('[class*="st-key-rm-w-metric"]').click()
+    page.get_by_role("option", name="避難者").click()
+    page.wait_for_url("**metric=evacuees**", timeout=20_000)
+    _wait_map(page, settle=2.0)
+    change_bytes = traffic.ws_bytes
+    assert len(traffic.static) == n_static  # no geometry resent
+    assert change_bytes < 80_000
+    (ARTIFACTS / "payload.txt").write_text(
+        f"first load layer files: {first_load} bytes ({', '.join(names)})\n"
+        f"filter change (websocket frames): {change_bytes} bytes\n",
+        encoding="utf-8",
+    )
+
+    # clicking 十勝 on the map selects it: URL, figures and view change
+    shot_before = page.locator(MAP).screenshot()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**bureau=tokachi**", timeout=20_000)
+    _wait_map(page)
+    after = _wait_drawn(page, minimum=0.5)
+    page.screenshot(path=str(ARTIFACTS / "overview-tokachi.png"), full_page=True)
+    assert "十勝総合振興局" in page.inner_text("body")
+    assert _metrics(page) != before
+    assert _drawn(after) > 0.5  # zoomed in: the map is mostly land
+    assert _iou(_land_mask(shot_before), _land_mask(after)) < 0.8  # zoomed to 十勝
+    assert traffic.outside == []
+    page.close()
+
+
+def test_map_keeps_the_users_pan_when_a_filter_changes(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    traffic = Traffic(page)
+    page.goto(server + "/?metric=dispatch")
+    _wait_map(page)
+    _wait_drawn(page)
+    canvas = page.locator(f"{MAP} canvas").first
+    box = canvas.bounding_box()
+    original = _land_mask(page.locator(MAP).screenshot())
+    # drag the map 150 px to the left
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(cx - 15 * step, cy, steps=2)
+    page.mouse.up()
+    time.sleep(2)
+    panned = _land_mask(page.locator(MAP).screenshot())
+    assert _iou(original, panned) < 0.8
+    # change the colouring level: the map is recoloured, the view stays where the user put it
+    page.locator('[class*="st-key-rm-w-level"]').get_by_text("連携地域").click()
+    page.wait_for_url("**level=region**", timeout=20_000)
+    _wait_map(page, settle=3.0)
+    after = _land_mask(page.locator(MAP).screenshot(path=str(ARTIFACTS / "kept-view.png")))
+    assert _iou(panned, after) > 0.9
+    assert _iou(original, after) < 0.8
+    assert traffic.outside == []
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "expect"),
+    [
+        (
+            "/bureau?bureau=sorachi&muni=01210",
+            "bureau-sorachi",
+            ["空知総合振興局", "岩見沢市の数値"],
+        ),
+        ("/?lang=en&level=region", "overview-en", ["Overview", "Dispatched staff", "MLIT"]),
+        ("/bureau?region=donan&lang=en", "bureau-donan-en", ["Bureau view", "Southern (Donan)"]),
+    ],
+)
+def test_pages_render_in_the_browser(server, browser, path, name, expect):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    traffic = Traffic(page)
+    page.goto(server + path)
+    _wait_map(page)
+    _wait_drawn(page)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    body = page.inner_text("body")
+    for text in expect:
+        assert text in body
+    shot = page.locator(MAP).screenshot()
+    _, px = _pixels(shot)
+    assert sum(1 for r, g, b in px if r + g + b < 700) / len(px) > 0.10
+    assert traffic.outside == []
+    page.close()
