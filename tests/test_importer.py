@@ -131,8 +131,12 @@ def test_sites_and_evacuees_are_recognised_from_their_headers(dbp):
         [["買い物支援の拠点", "ニセコ町", "買い物支援", "140.69", "42.80", "H26", "NPO法人"]],
         header=["名称", "市町村名", "種別", "経度", "緯度", "開始年度", "運営主体"],
     )
+    n_sample_sites = len(db.sites(con=db.connect(dbp)))
     res = importer.commit(sites, "sites.csv", db_path=dbp)
     assert res.ok and res.table == "sites", messages(res)
+    # a real inventory replaces every sample site (no invented points left on the map)
+    assert res.plan["removed"] == n_sample_sites
+    assert len(db.sites(con=db.connect(dbp))) == 1
     s = db.sites(municipality_code="01395", con=db.connect(dbp)).query("not is_sample")
     assert list(s["kind_ja"]) == ["買い物支援"] and list(s["start_fy"]) == [2014]
     ev = csv_bytes(

@@ -61,8 +61,9 @@ SQL text is assembled only from fixed fragments of this module and whitelisted
 names (hence the ``noqa: S608`` marks); every value is a bound parameter.
 
 Imports upsert by key; real rows replace the *sample* rows of the same table and
-period (fiscal year; month for evacuees); real rows of the period not in the
-file are kept (so a bureau can import only its own rows).
+period (fiscal year; month for evacuees; for sites all sample sites, since a map
+mixing invented and real points would mislead); real rows not in the file are
+kept (so a bureau can import only its own rows).
 """
 
 from __future__ import annotations
@@ -227,12 +228,26 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     "meta": ([("key", "VARCHAR"), ("value", "VARCHAR")], ("key",)),
 }  # fmt: skip
 
-#: Overlay tables: key columns, the period column whose sample rows a real import replaces.
+#: Overlay tables: key columns, the period column, and which sample rows a real import
+#: replaces: those of the file's periods, or all of them (sites: an inventory of points, a
+#: map mixing invented and real sites would mislead).
 OVERLAY_TABLES: dict[str, dict[str, Any]] = {
-    "dispatch": {"key": ("fiscal_year", "municipality_code", "kind"), "period": "fiscal_year"},
-    "sites": {"key": ("site_id",), "period": "start_fy"},
-    "evacuees": {"key": ("month", "municipality_code", "prefecture_ja"), "period": "month"},
-}
+    "dispatch": {"key": ("fiscal_year", "municipality_code", "kind"), "period": "fiscal_year", "replaces": "period"},
+    "sites": {"key": ("site_id",), "period": "start_fy", "replaces": "all"},
+    "evacuees": {"key": ("month", "municipality_code", "prefecture_ja"), "period": "month", "replaces": "period"},
+}  # fmt: skip
+
+
+def _sample_scope_sql(table: str) -> str:
+    """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``)."""
+    spec = OVERLAY_TABLES[table]
+    if spec["replaces"] == "all":
+        return "is_sample"
+    period = spec["period"]
+    ptype = dict(TABLES[table][0])[period]
+    return f"is_sample AND {period} IN (SELECT DISTINCT CAST({period} AS {ptype}) FROM _incoming)"  # noqa: S608
+
+
 HISTORY_FIELDS = [c for c, _ in TABLES["import_history"][0]]
 
 
@@ -1652,10 +1667,9 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
             f"WHEN {same} THEN 'unchanged' ELSE 'replace' END AS change "
             f"FROM i LEFT JOIN {table} t ON {on} ORDER BY i._row"
         ).fetchall()
-        ptype = dict(TABLES[table][0])[period]
         removed = con.execute(
-            f"SELECT {period}, count(*) FROM {table} WHERE is_sample AND {period} IN "  # noqa: S608
-            f"(SELECT DISTINCT CAST({period} AS {ptype}) FROM _incoming) GROUP BY 1 ORDER BY 1"
+            f"SELECT {period}, count(*) FROM {table} WHERE {_sample_scope_sql(table)} "  # noqa: S608
+            "GROUP BY 1 ORDER BY 1"
         ).fetchall()
     finally:
         con.unregister("_incoming")
@@ -1713,8 +1727,6 @@ def commit_import(
     p = default_path(path)
     ensure_database(p)
     key = OVERLAY_TABLES[table]["key"]
-    period = OVERLAY_TABLES[table]["period"]
-    ptype = dict(TABLES[table][0])[period]
     holder: dict[str, Any] = {}
 
     def apply(con, version):
@@ -1729,10 +1741,7 @@ def commit_import(
         frame = frame.astype(object).where(frame.notna(), None)
         con.register("_incoming", frame)
         try:
-            con.execute(
-                f"DELETE FROM {table} WHERE is_sample AND {period} IN "  # noqa: S608
-                f"(SELECT DISTINCT CAST({period} AS {ptype}) FROM _incoming)"
-            )
+            con.execute(f"DELETE FROM {table} WHERE {_sample_scope_sql(table)}")  # noqa: S608
             on = " AND ".join(
                 f"{table}.{k} = CAST(i.{k} AS {dict(TABLES[table][0])[k]})" for k in key
             )
