@@ -940,6 +940,17 @@ def import_file(
 # --------------------------------------------------------------------------------------
 
 
+_PREVIEW_HIDDEN = {
+    "source_ja",
+    "source_en",
+    "kind_en",
+    "is_sample",
+    "import_id",
+    "name_en",
+    "operator_en",
+}
+
+
 def _print_frame(df: pd.DataFrame, out=None) -> None:
     out = out if out is not None else sys.stdout
     with pd.option_context(
@@ -976,6 +987,12 @@ def cli(args) -> int:
                 )
                 return 1
             print(res.summary("en"))
+            if args.dry_run and res.plan is not None:
+                prev = res.preview()
+                cols = [c for c in prev.columns if c not in _PREVIEW_HIDDEN]
+                _print_frame(prev[cols].head(20))
+                if len(prev) > 20:
+                    print(f"… {len(prev) - 20} more rows")
             if res.already_imported is not None and args.dry_run:
                 print(
                     f"note: this file was imported before (version {res.already_imported['version']})"
