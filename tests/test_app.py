@@ -203,7 +203,11 @@ def test_language_switch_gives_english_titles_and_labels():
     at.segmented_control(key="rm.w.lang").set_value("en").run()
     assert at.query_params["lang"] == "en"
     assert at.title[0].value == "Overview"
-    assert [m.label for m in at.metric][0] == "Priority projects"
+    assert [m.label for m in at.metric][:2] == [
+        "Priority projects (projects)",
+        "Dispatched staff (persons)",
+    ]
+    assert re.fullmatch(r"[\d,]+", at.metric[1].value)
     spec = deck_spec(at)
     assert "Sorachi" in {d["text"] for d in layer(spec, "labels-bureaus")["data"]}
     assert "{name_en}" in tooltip_html(at)

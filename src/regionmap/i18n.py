@@ -123,7 +123,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "ja": "背景地図：出典：国土地理院",
         "en": "Background map: 出典：国土地理院 (GSI)",
     },
-    "map.legend": {"ja": "凡例", "en": "Legend"},
+    "map.legend": {"ja": "凡例：{title}", "en": "Legend: {title}"},
     "map.legend.outlines": {
         "ja": "太線：連携地域界　細線：振興局界",
         "en": "Thick lines: regions; thin lines: bureaus",

@@ -579,7 +579,7 @@ def legend(scale: maplayers.ColorScale, *, title: str, unit: str, lang: str) -> 
     )
     st.html(
         f"<div class='rm-legend' style='font-family:{FONT_FAMILY};font-size:13px'>"
-        f"<div style='font-weight:600;margin-bottom:4px'>{t('map.legend', lang)}：{title}</div>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{t('map.legend', lang, title=title)}</div>"
         f"{rows}<div style='margin-top:6px;color:#555'>{t('map.legend.outlines', lang)}</div></div>"
     )
 
@@ -940,9 +940,10 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
         change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
         source = t("fig.source", lang, source=h["source_en" if lang == "en" else "source_ja"])
         with col:
+            # English units are words: they go into the label so the value fits the card
             st.metric(
-                t("metric." + metric, lang),
-                format_number(h["value"], unit, lang),
+                t("metric." + metric, lang) + (f" ({unit})" if lang == "en" else ""),
+                format_number(h["value"], "" if lang == "en" else unit, lang),
                 delta=delta,
                 delta_color="off",
                 delta_arrow="off" if previous is not None and h["value"] == previous else "auto",
