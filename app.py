@@ -3,12 +3,14 @@
 Run with ``streamlit run app.py``. On first start the app builds what is missing
 (boundary layers, database) with a visible progress status. Pages live in
 ``pages/`` and are listed in ``regionmap.ui.PAGES``; the shared filter bar is
-drawn here, once, for every page.
+drawn here, once, for every page. ``?present=1`` on any page opens the
+presentation mode (``pages/present.py``).
 """
 
-from regionmap import ui
+from regionmap import present, ui
 
 ui.setup_page()
 page = ui.navigation()
-ui.start()
+ctx = ui.start()
+present.route(ctx, page)
 page.run()

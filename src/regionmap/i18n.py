@@ -496,6 +496,84 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.view.priority_projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
     "data.view.proposals": {"ja": "政策提案", "en": "Policy proposals"},
     "data.view.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
+    # presentation mode (report engineer) ----------------------------------------
+    "page.present": {"ja": "プレゼンテーション", "en": "Presentation"},
+    "present.title": {
+        "ja": "プレゼンテーション（会議用スライド）",
+        "en": "Presentation (meeting slides)",
+    },
+    "present.pick": {
+        "ja": "発表する振興局または連携地域を選んでください。",
+        "en": "Choose the bureau or region to present.",
+    },
+    "present.no_database": {
+        "ja": "データベースがないため、スライドを表示できません。",
+        "en": "No database: the slides cannot be shown.",
+    },
+    "present.slide.overview": {"ja": "地域の概要", "en": "The area at a glance"},
+    "present.slide.projects": {"ja": "地域重点プロジェクト", "en": "Regional priority projects"},
+    "present.slide.dispatch": {
+        "ja": "道職員の市町村派遣",
+        "en": "Staff dispatched to municipalities",
+    },
+    "present.slide.settlement": {"ja": "集落対策", "en": "Settlement support"},
+    "present.slide.evacuees": {
+        "ja": "東日本大震災による避難者",
+        "en": "Evacuees from the 2011 earthquake",
+    },
+    "present.slide.proposals": {
+        "ja": "政策提案と各部の対応",
+        "en": "Proposals and departments' responses",
+    },
+    "present.prev": {"ja": "前へ", "en": "Previous"},
+    "present.next": {"ja": "次へ", "en": "Next"},
+    "present.exit": {"ja": "終了", "en": "Exit"},
+    "present.sample": {"ja": "サンプル", "en": "sample"},
+    "present.more": {"ja": "ほか{n}件", "en": "and {n} more"},
+    "present.seat": {"ja": "所在地：{seat}", "en": "Seat: {seat}"},
+    "present.month": {"ja": "{year}年{month}月", "en": "{year}-{month:02d}"},
+    "present.bureau_project": {"ja": "振興局独自事業", "en": "Bureau-specific project"},
+    "present.no_response": {
+        "ja": "各部の対応の記載なし",
+        "en": "No departmental response recorded",
+    },
+    "present.source.document": {
+        "ja": "北海道の地域政策に関する資料（平成27年度）",
+        "en": "Hokkaido regional policy document (FY2015)",
+    },
+    "present.source.reference": {
+        "ja": "市町村一覧（参照表）",
+        "en": "Municipality reference table",
+    },
+    "present.fig.municipalities": {"ja": "市町村", "en": "Municipalities"},
+    "present.fig.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
+    "present.fig.directions": {"ja": "施策の方向", "en": "Policy directions"},
+    "present.fig.dispatch_munis": {"ja": "派遣先の市町村", "en": "Municipalities receiving staff"},
+    "present.fig.dispatch_regional": {
+        "ja": "うち地域振興派遣",
+        "en": "Of which regional development",
+    },
+    "present.fig.site_munis": {"ja": "取組のある市町村", "en": "Municipalities with sites"},
+    "present.fig.site_kinds": {"ja": "取組の種類", "en": "Kinds of support"},
+    "present.fig.evacuees_latest": {"ja": "最新月の避難者", "en": "Evacuees, latest month"},
+    "present.fig.evacuees_top": {
+        "ja": "最多の市町村（{name}）",
+        "en": "Largest municipality ({name})",
+    },
+    "present.fig.measures": {"ja": "各部の施策への反映", "en": "Departmental measures"},
+    "present.fig.departments": {"ja": "対応した部", "en": "Departments responding"},
+    "present.chart.dispatch": {
+        "ja": "派遣職員の推移（年度別・区分別, 人）",
+        "en": "Dispatched staff by FY and kind (persons)",
+    },
+    "present.chart.sites": {
+        "ja": "集落対策の取組（種類別, 箇所）",
+        "en": "Settlement-support sites by kind",
+    },
+    "present.chart.evacuees": {
+        "ja": "避難者数の推移（月別, 人）",
+        "en": "Evacuees by month (persons)",
+    },
 }
 
 

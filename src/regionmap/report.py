@@ -721,6 +721,7 @@ def map_png(
     lang: str = "ja",
     width: int = 1600,
     height: int = 1000,
+    type_scale: float = 1.0,
     con=None,
 ) -> bytes:
     """Render a map view to PNG: polygons coloured by ``metric``, labels, legend, credit.
@@ -738,6 +739,9 @@ def map_png(
         For the Hokkaido view, which areas are coloured.
     width, height : int
         Size of the image in pixels.
+    type_scale : float
+        Size of the text relative to the default (e.g. 1.6 for a slide shown small
+        on a projector).
     """
     from matplotlib.figure import Figure
 
@@ -768,7 +772,7 @@ def map_png(
     ax = fig.add_axes((0, 0.05, 1, 1 - head - 0.05))
     box_w, box_h = width, height * (1 - head - 0.05)
     extent = _fit(spec.bounds, box_w, box_h)
-    k = max(0.45, min(width / 1600, height / 1000))  # type scales with the image
+    k = max(0.45, min(width / 1600, height / 1000)) * type_scale  # type scales with the image
     _draw_polygons(ax, spec, extent, line_scale=1.3 * k)
 
     def to_box(x, y):

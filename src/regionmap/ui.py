@@ -73,6 +73,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/evacuees.py", "page.evacuees", "evacuees"),
     PageSpec("pages/proposals.py", "page.proposals", "proposals"),
     PageSpec("pages/data.py", "page.data", "data"),
+    PageSpec("pages/present.py", "page.present", "present"),
 ]
 
 

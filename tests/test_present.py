@@ -1,0 +1,293 @@
+"""Presentation mode: slide content, URL state, the page in AppTest and in a real browser.
+
+The browser test drives Debian's chromium through Playwright with every request
+that would leave 127.0.0.1 aborted, and moves through the slides with the keys a
+presenter (or a presentation clicker) sends: ArrowRight/ArrowLeft and
+PageDown/PageUp.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from regionmap import present, report
+from regionmap.settings import PROJECT_ROOT
+from regionmap.state import FilterState, from_query_params, to_query_params
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def con(geo_dir, db_path):
+    from regionmap import database
+
+    return database.connect(db_path)
+
+
+# --- slide content -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", present.SLIDES)
+def test_each_slide_of_a_bureau(con, key):
+    from regionmap import database
+
+    slide = present.build_slide("bureau", "oshima", key, con=con)
+    assert slide.area_title == "渡島総合振興局"
+    assert slide.number == present.SLIDES.index(key) + 1
+    assert 3 <= len(slide.figures) <= 5
+    for fig in slide.figures:
+        assert fig.value and fig.source  # every figure says what and where it comes from
+    # the first figure is the slide's headline, exactly as the database gives it
+    metric = {
+        "overview": None,
+        "projects": "priority_projects",
+        "dispatch": "dispatch",
+        "settlement": "sites",
+        "evacuees": "evacuees",
+        "proposals": "proposals",
+    }[key]
+    if metric:
+        h = database.headline(metric, bureau_code="06", con=con)
+        first = slide.figures[0]
+        assert first.value == f"{h['value']:,}{h['unit_ja']}"
+        assert first.fiscal_year == f"{h['fiscal_year']}年度"
+        assert first.is_sample == h["is_sample"]
+    # charts only where a trend or a breakdown exists; the sample notice follows the figures
+    assert (slide.chart is not None) == (key in ("dispatch", "settlement", "evacuees"))
+    assert slide.sample == (any(f.is_sample for f in slide.figures) or slide.sample)
+    if key in ("dispatch", "settlement", "evacuees"):
+        assert slide.sample  # the session database holds the generated sample
+    assert slide.map_metric == present.MAP_METRIC[key]
+
+
+def test_projects_and_proposals_slides_list_the_areas_items(con):
+    from regionmap import database
+
+    projects = present.build_slide("region", "donan", "projects", con=con)
+    titles = [head for head, _ in projects.items]
+    for title in database.priority_projects(region_code="2", con=con)["title_ja"]:
+        assert title in titles
+    proposals = present.build_slide("bureau", "06", "proposals", con=con)
+    expected = database.proposals(bureau_code="06", con=con)
+    assert [head for head, _ in proposals.items] == list(expected["title_ja"])
+    # the departments' responses are what is shown under each proposal
+    for (_head, detail), measures in zip(proposals.items, expected["measures"], strict=True):
+        for m in measures:
+            assert m["department_ja"] in detail
+
+
+def test_english_slide(con):
+    slide = present.build_slide("bureau", "01", "evacuees", lang="en", con=con)
+    assert slide.title == "Evacuees from the 2011 earthquake"
+    assert slide.area_title.startswith("Sorachi")
+    assert slide.figures[0].fiscal_year.startswith("FY")
+
+
+def test_unknown_slide_and_area_are_refused(con):
+    with pytest.raises(ValueError, match="unknown slide"):
+        present.build_slide("bureau", "01", "weather", con=con)
+    with pytest.raises(report.UnknownAreaError):
+        present.build_slide("bureau", "99", "overview", con=con)
+
+
+def test_slide_numbers_are_clamped():
+    assert present.clamp_slide(None) == 1
+    assert present.clamp_slide(0) == 1
+    assert present.clamp_slide(99) == len(present.SLIDES)
+
+
+# --- URL state ---------------------------------------------------------------------------
+
+
+def test_presentation_state_round_trips_through_the_url():
+    state, notices = from_query_params({"present": "1", "bureau": "sorachi", "slide": "4"})
+    assert notices == []
+    assert (state.present, state.slide, state.bureau) == (True, 4, "sorachi")
+    assert to_query_params(state) == {"present": "1", "bureau": "sorachi", "slide": "4"}
+    assert from_query_params(to_query_params(state))[0] == state
+    assert "present" not in to_query_params(FilterState(lang="ja"))
+
+
+@pytest.mark.parametrize("value", ["0", "7", "x", "-1"])
+def test_bad_slide_number_falls_back_with_a_notice(value):
+    state, notices = from_query_params({"present": "1", "slide": value})
+    assert state.slide is None and len(notices) == 1 and "slide" in notices[0]
+
+
+# --- AppTest -----------------------------------------------------------------------------
+
+
+def _app(params: dict) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+def test_present_param_opens_the_slides_and_next_moves_on(geo_dir, db_path):
+    at = _app({"present": "1", "bureau": "sorachi"})
+    text = _markdown(at)
+    assert "空知総合振興局" in text and "地域の概要" in text
+    assert "1 / 6" in text
+    assert len(at.get("image")) == 1  # the map of the area, drawn on the server
+    assert any("国土数値情報" in c.value for c in at.caption)
+    at.button(key=present.KEY_NEXT).click().run()
+    assert not at.exception
+    assert at.query_params["slide"] == "2"
+    assert "地域重点プロジェクト" in _markdown(at) and "2 / 6" in _markdown(at)
+    at.button(key=present.KEY_PREV).click().run()
+    assert at.query_params["slide"] == "1"
+
+
+def test_last_slide_of_a_region_in_english(geo_dir, db_path):
+    at = _app({"present": "1", "region": "kushiro_nemuro", "slide": "6", "lang": "en"})
+    text = _markdown(at)
+    assert "Proposals and departments" in text and "6 / 6" in text
+    assert at.button(key=present.KEY_NEXT).disabled
+
+
+def test_present_page_without_an_area_offers_the_areas(geo_dir, db_path):
+    at = _app({"present": "1"})
+    assert any("振興局または連携地域" in i.value for i in at.info)
+
+
+# --- browser -----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--enable-unsafe-swiftshader",
+    "--use-angle=swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(geo_dir, db_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "streamlit-present.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],  # fmt: skip
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + log.read_text()[-2000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.browser
+def test_keyboard_moves_through_the_slides_offline(app_url):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            r.continue_()
+        else:  # the network is unreachable: nothing may be fetched from outside
+            outside.append(r.request.url)
+            r.abort()
+
+    def slide_number(page) -> str:
+        return page.inner_text(".rm-present-count").strip()
+
+    def wait_for(page, wanted: str) -> None:
+        deadline = time.monotonic() + 45
+        while slide_number(page) != wanted:
+            assert time.monotonic() < deadline, (
+                f"slide stayed at {slide_number(page)}, not {wanted}"
+            )
+            time.sleep(0.2)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.route("**/*", route)
+            page.goto(app_url + "/?present=1&bureau=oshima")
+            page.wait_for_selector(".rm-present-count", timeout=90_000)
+            assert "/present" in page.url  # ?present=1 on the start page opened the slides
+            assert "渡島総合振興局" in page.inner_text(".rm-present-area")
+            # the map image is drawn (decoded, not a broken image)
+            page.wait_for_function(
+                "() => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
+                " return i && i.complete && i.naturalWidth > 500; }",
+                timeout=60_000,
+            )
+            # controls are hidden: no sidebar, no header
+            assert not page.locator('[data-testid="stSidebar"]').is_visible()
+            page.screenshot(path=str(ARTIFACTS / "present-slide-1.png"))
+            wait_for(page, "1 / 6")
+            page.keyboard.press("ArrowRight")
+            wait_for(page, "2 / 6")
+            assert "地域重点プロジェクト" in page.inner_text(".rm-present-title")
+            page.keyboard.press("PageDown")
+            wait_for(page, "3 / 6")
+            assert "slide=3" in page.url  # the slide is in the URL: a link opens it
+            page.screenshot(path=str(ARTIFACTS / "present-slide-3.png"))
+            page.keyboard.press("PageUp")
+            wait_for(page, "2 / 6")
+            page.keyboard.press("ArrowLeft")
+            wait_for(page, "1 / 6")
+        finally:
+            browser.close()
+    assert outside == []
