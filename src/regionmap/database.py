@@ -1549,10 +1549,10 @@ def _month(value: Any) -> dt.date | None:
 def evacuees(
     month_from: Any = None,
     month_to: Any = None,
-    theme_ids: Any = None,
     region_code: Any = None,
     bureau_code: Any = None,
     municipality_code: Any = None,
+    theme_ids: Any = None,
     con=None,
 ) -> pd.DataFrame:
     """Evacuees by month and municipality: month (date), fiscal_year, municipality_code,
