@@ -131,6 +131,21 @@ def in_bounds(view: dict, code: str) -> bool:
     return minx <= view["longitude"] <= maxx and miny <= view["latitude"] <= maxy
 
 
+def test_colour_scale_of_counts_gives_zero_its_own_class_and_handles_skew():
+    from regionmap.overlays import ZERO, scale_for
+
+    skewed = scale_for([0, 3, 1454, 5, 40, 2])  # Sapporo's evacuees against the rest
+    assert skewed.edges == (0, 1, 10, 100, 1000, 1454)
+    assert skewed.color_of(0)[:3] == list(ZERO)
+    assert len({tuple(skewed.color_of(v)) for v in (3, 40, 500, 1454)}) == 4
+    assert [label for _, label in skewed.legend("人")] == [
+        "0人", "1–9人", "10–99人", "100–999人", "1,000–1,454人"
+    ]  # fmt: skip
+    small = scale_for([0, 1, 0])
+    assert [label for _, label in small.legend("人")] == ["0人", "1人"]
+    assert [label for _, label in scale_for([0, 0]).legend("人")] == ["0人"]
+
+
 # ===========================================================================================
 # 3. Priority projects
 # ===========================================================================================

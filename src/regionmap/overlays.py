@@ -36,7 +36,14 @@ import pydeck as pdk
 import streamlit as st
 
 from regionmap import maplayers, reference, ui
-from regionmap.charts import _UNITS_EN, FONT_FAMILY, format_number, ranked_bar, trend_line
+from regionmap.charts import (
+    _UNITS_EN,
+    FONT_FAMILY,
+    SEQUENTIAL,
+    format_number,
+    ranked_bar,
+    trend_line,
+)
 from regionmap.i18n import t
 from regionmap.state import FilterState
 
@@ -51,8 +58,10 @@ CATEGORY_COLOURS: tuple[tuple[int, int, int], ...] = (
     (213, 94, 0),  # vermillion
 )
 #: Fill of land without a figure on the maps with points, and of areas outside the selection.
-LAND = (236, 236, 228, 255)
+LAND = (228, 228, 218, 255)
 OUTSIDE = (245, 245, 245, 160)
+#: Colour of areas whose figure is 0 (quieter than the palette's lightest step).
+ZERO = (238, 238, 230)
 
 
 def _db():
@@ -361,6 +370,35 @@ def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
 # --- maps -------------------------------------------------------------------------------
 
 
+def scale_for(values: Iterable[float]) -> maplayers.ColorScale:
+    """The colour scale of a choropleth of counts: 0 in its own quiet class, then classes
+    of the palette; a skewed distribution (the largest far above the median, as Sapporo's
+    evacuees) gets powers of ten as breaks so the other areas are not all one colour.
+
+    Examples
+    --------
+    >>> scale_for([0, 3, 1454, 5, 40, 2]).edges
+    (0, 1, 10, 100, 1000, 1454)
+    """
+    vals = [float(v) for v in values if v is not None and not pd.isna(v)]
+    pos = sorted(v for v in vals if v > 0)
+    if not all(v.is_integer() for v in vals):
+        return maplayers.color_scale(vals)
+    if not pos:  # every figure is 0 (e.g. a theme that excludes the overlay)
+        return maplayers.ColorScale(edges=(0, 0), colors=(ZERO,), integer=True)
+    top = int(pos[-1])
+    if len(pos) >= 5 and top >= 100 and top >= 20 * pos[len(pos) // 2]:
+        breaks = [b for b in (10, 100, 1000, 10000) if b < top]
+    else:
+        base = maplayers.color_scale(pos)
+        breaks = [int(e) for e in base.edges[1:-1] if 1 < e < top]
+    edges = (0, 1, *breaks, top)
+    k = len(edges) - 2  # classes above zero
+    seq = SEQUENTIAL
+    picks = [round(j * (len(seq) - 1) / max(1, k - 1)) for j in range(k)]
+    return maplayers.ColorScale(edges=edges, colors=(ZERO, *(seq[p] for p in picks)), integer=True)
+
+
 def _view(s: FilterState) -> pdk.ViewState:
     """Hokkaido, or the selected bureau/region (changes only when the area changes)."""
     if s.bureau:
@@ -407,7 +445,7 @@ def area_deck(
     inside = figs.selected if figs is not None else None
     scale = None
     if fill and figs is not None:
-        scale = maplayers.color_scale(figs.shown().values())
+        scale = scale_for(figs.shown().values())
         fills = [
             scale.color_of(figs.values.get(c)) if inside is None or c in inside else list(OUTSIDE)
             for c in src.codes
@@ -704,11 +742,19 @@ def no_database(ctx: ui.Context) -> bool:
     return True
 
 
+def figure_text(value: float | None, unit: str, lang: str) -> str:
+    """A figure with its unit (``1 item``, not ``1 items``, in English)."""
+    text = format_number(value, unit, lang)
+    if lang == "en" and value == 1 and text.endswith("s"):
+        text = text[:-1]
+    return text
+
+
 def headline(
     col, label: str, value: float | None, unit: str, lang: str, *, when: str, help_text: str = ""
 ) -> None:
     with col:
-        st.metric(label, format_number(value, unit, lang), border=True, help=help_text or None)
+        st.metric(label, figure_text(value, unit, lang), border=True, help=help_text or None)
         if when:
             st.caption(when)
 
@@ -861,7 +907,7 @@ def dispatch_page(ctx: ui.Context) -> dict:
         st.metric(
             t("metric.dispatch", lang),
             format_number(summary.get("persons", 0), "人", lang),
-            delta=delta,
+            delta=delta if delta and not delta.startswith("±") else None,
             delta_color="off",
             border=True,
         )
@@ -877,13 +923,14 @@ def dispatch_page(ctx: ui.Context) -> dict:
     with c3:
         st.metric(
             t("ov.dispatch.continuing_new", lang),
-            t(
+            f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
+            border=True,
+            help=t(
                 "ov.dispatch.continuing_new.value",
                 lang,
                 cont=summary.get("continuing", 0),
                 new=summary.get("new", 0),
             ),
-            border=True,
         )
         st.caption(when + " · " + t("ov.dispatch.rows_unit", lang))
     source_caption(all_years, lang)
@@ -1332,7 +1379,7 @@ def evacuees_page(ctx: ui.Context) -> dict:
         st.metric(
             t("metric.evacuees", lang),
             format_number(value, "人", lang),
-            delta=delta,
+            delta=delta if delta and not delta.startswith("±") else None,
             delta_color="off",
             border=True,
         )

@@ -1,0 +1,258 @@
+"""The overlay pages and the Data page in a real browser (Debian chromium, Playwright).
+
+Reuses the server, browser and helpers of ``tests/test_browser.py``. Screenshots
+of every page go to ``test-artifacts/``. The Data page's upload, dry run, commit
+and undo run against a server of their own on a copy of the database, so the
+session database the other tests read stays as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import test_browser as tb
+
+from regionmap.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
+ARTIFACTS, MAP, Traffic = tb.ARTIFACTS, tb.MAP, tb.Traffic
+_free_port, _metrics, _pixels, _wait_map = tb._free_port, tb._metrics, tb._pixels, tb._wait_map
+server, browser = tb.server, tb.browser  # the fixtures of tests/test_browser.py
+
+
+def _open_root_once(url: str, browser_) -> None:
+    """Open "/" once, as the first user of a fresh server does (app.py registers the pages)."""
+    page = browser_.new_page()
+    page.goto(url + "/")
+    _wait_map(page, settle=0.5)
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(server, browser):
+    _open_root_once(server, browser)
+    return server
+
+
+def _drawn_share(png: bytes) -> float:
+    _, px = _pixels(png)
+    return sum(1 for r, g, b in px if r + g + b < 700) / len(px)
+
+
+def _has_colour(png: bytes, rgb: tuple[int, int, int], tol: int = 12, min_pixels: int = 8) -> bool:
+    _, px = _pixels(png)
+    hits = sum(1 for p in px if all(abs(a - b) <= tol for a, b in zip(p, rgb, strict=True)))
+    return hits >= min_pixels
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "expect"),
+    [
+        (
+            "/projects",
+            "projects",
+            ["地域重点プロジェクト — 全道", "連携地域×政策展開の方向", "2015年度"],
+        ),
+        (
+            "/dispatch?fy=2015",
+            "dispatch",
+            ["職員派遣 — 全道", "2015年度", "派遣職員（人）", "サンプルデータ"],
+        ),
+        (
+            "/dispatch?bureau=kamikawa&by=municipality",
+            "dispatch-kamikawa",
+            ["職員派遣 — 上川総合振興局"],
+        ),
+        ("/settlement", "settlement", ["集落対策 — 全道", "取組のある市町村", "凡例：取組の区分"]),
+        ("/evacuees", "evacuees", ["避難者 — 全道", "2016年3月時点", "避難元の都道府県別"]),
+        ("/proposals", "proposals", ["政策提案 — 全道", "提案を反映した各部の施策", "2015年度"]),
+        (
+            "/proposals?lang=en&bureau=kushiro",
+            "proposals-en",
+            ["Policy proposals — Kushiro", "Source:"],
+        ),
+    ],
+)
+def test_overlay_pages_draw_their_maps_offline(app_url, browser, path, name, expect):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
+    traffic = Traffic(page)
+    page.goto(app_url + path)
+    _wait_map(page)
+    page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+    body = page.inner_text("body")
+    for text in expect:
+        assert text in body, text
+    assert CREDIT in body
+    shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / f"page-{name}-map.png"))
+    assert _drawn_share(shot) > 0.10, "map looks blank"
+    assert traffic.outside == []
+    # the pages' boundaries come as static files, never inside the spec
+    assert all("/app/static/layers/" in u for u, _, _ in traffic.static)
+    page.close()
+
+
+def test_settlement_points_are_drawn_in_their_kind_colours(app_url, browser):
+    from regionmap import database
+    from regionmap.overlays import kind_colour
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    traffic = Traffic(page)
+    page.goto(app_url + "/settlement?kind=shopping")
+    _wait_map(page)
+    shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / "page-settlement-shopping-map.png"))
+    kinds = list(database.SITE_KINDS)
+    assert _has_colour(shot, kind_colour("shopping", kinds))
+    assert not _has_colour(shot, kind_colour("safety_check", kinds))
+    # all kinds again: the other colours appear
+    page.goto(app_url + "/settlement")
+    _wait_map(page)
+    shot = page.locator(MAP).screenshot()
+    assert _has_colour(shot, kind_colour("safety_check", kinds))
+    assert traffic.outside == []
+    page.close()
+
+
+def test_dispatch_kind_filter_changes_figures_without_resending_boundaries(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
+    traffic = Traffic(page)
+    page.goto(app_url + "/dispatch")
+    _wait_map(page)
+    before = _metrics(page)
+    n_static = len(traffic.static)
+    page.locator('[class*="st-key-rm-w-kind"]').click()
+    page.get_by_role("option", name="徴収対策連携派遣").click()
+    page.wait_for_url("**kind=collection**", timeout=20_000)
+    _wait_map(page, settle=2.0)
+    page.screenshot(path=str(ARTIFACTS / "page-dispatch-collection.png"), full_page=True)
+    after = _metrics(page)
+    assert after != before
+    assert len(traffic.static) == n_static  # the municipality boundaries were not fetched again
+    assert "徴収対策連携派遣" in page.inner_text("body")
+    assert traffic.outside == []
+    page.close()
+
+
+# --- the Data page against its own server and database copy ------------------------------
+
+
+@pytest.fixture(scope="module")
+def data_server(geo_dir, db_path, tmp_path_factory):
+    """``streamlit run app.py`` on a copy of the session database (imports may change it)."""
+    folder = tmp_path_factory.mktemp("data-page")
+    copy = folder / "regionmap.duckdb"
+    shutil.copy(db_path, copy)
+    hist = db_path.parent / (db_path.name + ".history")
+    if hist.is_dir():
+        shutil.copytree(hist, folder / "regionmap.duckdb.history")
+    port = _free_port()
+    env = dict(os.environ)
+    env["REGIONMAP_STATIC_DIR"] = str(PROJECT_ROOT / "static")
+    env["REGIONMAP_DB_PATH"] = str(copy)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "streamlit-data-server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],  # fmt: skip
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + log.read_text()[-2000:])
+            time.sleep(0.3)
+        yield url, copy
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path):
+    from regionmap import database
+
+    url, db = data_server
+    good = tmp_path / "派遣_2016.csv"
+    good.write_bytes(
+        "年度,市町村名,派遣区分,人数\n平成28年度,札幌市,地域振興派遣,4\n".encode("cp932")
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "年度,市町村名,派遣区分,人数\n2016,どこでも町,地域振興派遣,3\n", encoding="utf-8"
+    )
+    _open_root_once(url, browser)
+    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
+    traffic = Traffic(page)
+    page.goto(url + "/data")
+    page.wait_for_selector("text=ひな形", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / "page-data.png"), full_page=True)
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+
+    # a bad file: the problems as a table with file, row, column, reason
+    uploader.set_input_files(str(bad))
+    page.wait_for_selector("text=取り込みませんでした", timeout=30_000)
+    time.sleep(1)
+    page.screenshot(path=str(ARTIFACTS / "page-data-errors.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "bad.csv: 1件の問題があるため取り込みませんでした" in body
+    # the problems table (file, row, column, reason) is drawn on a canvas: check it is there
+    assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+
+    # a good file: the dry run says what would change; nothing written yet
+    versions = len(database.history(db))
+    uploader.set_input_files(str(good))
+    page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
+    time.sleep(1)
+    page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
+    assert "まだ書き込んでいません" in page.inner_text("body")
+    assert len(database.history(db)) == versions
+
+    # commit, then undo: each is a new recorded version
+    page.get_by_role("button", name="取り込む").click()
+    page.wait_for_selector("text=取り込みました", timeout=30_000)
+    assert len(database.history(db)) == versions + 1
+    assert database.history(db).iloc[0]["file_name"] == good.name
+    page.get_by_role("tab", name="履歴と取り消し").click()
+    page.get_by_role("button", name="直近の取り込みを取り消す").click()
+    page.wait_for_selector("text=取り消しました", timeout=30_000)
+    time.sleep(1)
+    page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
+    hist = database.history(db)
+    assert hist.iloc[0]["action"] == "undo"
+    assert traffic.outside == []
+    page.close()
