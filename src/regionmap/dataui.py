@@ -33,7 +33,7 @@ import pandas as pd
 import streamlit as st
 
 from regionmap import database, export, importer, settings, ui
-from regionmap.i18n import t
+from regionmap.i18n import CATALOG, t
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
 PREVIEW_ROWS = 200
@@ -350,7 +350,14 @@ def history_section(ctx: ui.Context) -> pd.DataFrame:
     st.subheader(t("data.history", lang))
     hist = history_frame(_db_path())
     target = undo_target(hist)
-    shown = hist.drop(columns=["undoable"], errors="ignore").rename(
+    shown = hist.drop(columns=["undoable"], errors="ignore")
+    shown["action"] = [
+        t("data.action." + a, lang) if f"data.action.{a}" in CATALOG else a for a in shown["action"]
+    ]
+    shown["table_name"] = [
+        _table_label(v, lang) if v in importer.TABLE_LABELS else v for v in shown["table_name"]
+    ]
+    shown = shown.rename(
         columns={
             "version": t("data.col.version", lang),
             "action": t("data.col.action", lang),

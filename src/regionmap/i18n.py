@@ -496,6 +496,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.view.priority_projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
     "data.view.proposals": {"ja": "政策提案", "en": "Policy proposals"},
     "data.view.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
+    "data.action.init": {"ja": "作成", "en": "created"},
+    "data.action.import": {"ja": "取り込み", "en": "import"},
+    "data.action.undo": {"ja": "取り消し", "en": "undo"},
     # presentation mode (report engineer) ----------------------------------------
     "page.present": {"ja": "プレゼンテーション", "en": "Presentation"},
     "present.title": {

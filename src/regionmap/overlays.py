@@ -1578,6 +1578,7 @@ def proposals_page(ctx: ui.Context) -> dict:
             plot_bgcolor="white",
         )
         _chart(fig, "rm.chart.proposals_pillar")
+        source_caption(df, lang)
 
     st.subheader(t("ov.proposals.list", lang, when=when))
     shown = df.assign(
