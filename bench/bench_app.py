@@ -193,7 +193,7 @@ async def measure_regionmap(server: StreamlitServer, n_first: int, n_change: int
         runs = [await probe.first_render(url_path, query) for _ in range(n_first)]
         view = _view_stats(runs, server.base_url)
         view["query"] = query
-        for label, key in (("filter_change", None), ("theme_change", "theme")):
+        for label, key in (("filter_change", "metric"), ("theme_change", "theme")):
             sess = await probe.open(url_path, query)
             changes, widget = [], None
             for _ in range(n_change):
@@ -206,12 +206,12 @@ async def measure_regionmap(server: StreamlitServer, n_first: int, n_change: int
             if changes:
                 view[label] = _change_stats(changes)
                 view[label]["widget"] = widget.key
-        out["pages"][url_path or "(default)"] = view
+        out["pages"][url_path or "overview (default)"] = view
     # Deep link of the overview with a bureau selected, as the bureau view when the app
     # has no page of its own for it.
     if not any("bureau" in p for p in pages):
         runs = [await probe.first_render("", f"bureau={BUREAU_ID}") for _ in range(n_first)]
-        out["pages"]["(default)?bureau"] = _view_stats(runs, server.base_url)
+        out["pages"]["overview (default), bureau"] = _view_stats(runs, server.base_url)
     return out
 
 
@@ -256,7 +256,7 @@ def _pick(pages: dict[str, Any], *needles: str) -> tuple[str, dict] | tuple[None
 def build_metrics(ours: dict, peer: dict) -> list[dict]:
     ms: list[dict] = []
     pages = ours["pages"]
-    ov_name, ov = _pick(pages, "(default)", "overview")
+    ov_name, ov = _pick(pages, "overview", "(default)")
     peer_ov = peer["pages"]["overview"]
     peer_bu = peer["pages"]["bureau"]
     peer_change = peer_ov["filter_change"]["time_ms"]["median"]
@@ -412,14 +412,14 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                 spread=view["time_ms"],
             )
         )
-        for label in ("filter_change", "theme_change"):
+        for label, what in (("filter_change", "metric"), ("theme_change", "theme")):
             fc = view.get(label)
             if not fc:
                 continue
             ms.append(
                 metric(
                     f"page_{label}_ms[{name}]",
-                    f"Page {name}: filter change ({fc['widget']}), server time",
+                    f"Page {name}: {what} change ({fc['widget']}), server time",
                     fc["time_ms"]["median"],
                     "ms",
                     target_op="<",

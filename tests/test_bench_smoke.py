@@ -100,8 +100,8 @@ def test_a_missed_target_says_by_how_much_and_a_missing_part_is_reported():
     assert miss["verdict"] == "**MISS** by 75.0 ms, 50%"
     assert rows["overview_map_vs_peer_x"]["pass"] is True
     assert (
-        rows["load30_p95_ms"]["missing"]
-        and "app.py is not in the project" in rows["load30_p95_ms"]["reason"]
+        rows["load_mid_p95_ms"]["missing"]
+        and "app.py is not in the project" in rows["load_mid_p95_ms"]["reason"]
     )
     md = render_markdown(report)
     assert "**MISS** by 75.0 ms, 50%" in md
