@@ -146,6 +146,8 @@ def test_present_param_opens_the_slides_and_next_moves_on(geo_dir, db_path):
     assert "1 / 6" in text
     assert len(at.get("image")) == 1  # the map of the area, drawn on the server
     assert any("国土数値情報" in c.value for c in at.caption)
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["配布資料（PDF）", "この地図（PNG）"]
     at.button(key=present.KEY_NEXT).click().run()
     assert not at.exception
     assert at.query_params["slide"] == "2"
@@ -288,6 +290,12 @@ def test_keyboard_moves_through_the_slides_offline(app_url):
             wait_for(page, "2 / 6")
             page.keyboard.press("ArrowLeft")
             wait_for(page, "1 / 6")
+            # the handout is built on the server when its button is clicked
+            with page.expect_download(timeout=90_000) as dl:
+                page.locator(".st-key-rm-present-pdf button").click()
+            pdf = Path(dl.value.path()).read_bytes()
+            assert pdf.startswith(b"%PDF-") and b"/FontFile" in pdf
+            assert dl.value.suggested_filename == "bureau-06-oshima-ja.pdf"
         finally:
             browser.close()
     assert outside == []

@@ -531,6 +531,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "present.prev": {"ja": "前へ", "en": "Previous"},
     "present.next": {"ja": "次へ", "en": "Next"},
     "present.exit": {"ja": "終了", "en": "Exit"},
+    "present.download.pdf": {"ja": "配布資料（PDF）", "en": "Handout (PDF)"},
+    "present.download.png": {"ja": "この地図（PNG）", "en": "This map (PNG)"},
     "present.sample": {"ja": "サンプル", "en": "sample"},
     "present.more": {"ja": "ほか{n}件", "en": "and {n} more"},
     "present.seat": {"ja": "所在地：{seat}", "en": "Seat: {seat}"},

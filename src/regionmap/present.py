@@ -574,6 +574,7 @@ def run(ctx) -> None:
         st.caption(t("map.credit", lang))
         if slide.sample:
             ui.sample_notice(lang)
+        _downloads(kind, code, lang, png, number)
     with right:
         st.markdown("".join(_figure_html(f, lang) for f in slide.figures), unsafe_allow_html=True)
         if slide.chart is not None:
@@ -627,6 +628,32 @@ def _navigation(s, number: int, lang: str, prev_col, count_col, next_col, exit_c
     # presentation clickers send PageUp / PageDown: hidden buttons carry those shortcuts
     st.button("PageUp", key=KEY_PAGE_UP, on_click=_go, args=(number - 1,), shortcut="PageUp")
     st.button("PageDown", key=KEY_PAGE_DOWN, on_click=_go, args=(number + 1,), shortcut="PageDown")
+
+
+def _downloads(kind: str, code: str, lang: str, png: bytes, number: int) -> None:
+    """The area's PDF handout (built when clicked) and the slide's map as PNG."""
+    from regionmap import report
+
+    area = report.resolve_area(kind, code)
+    pdf_col, png_col, _ = st.columns([3, 3, 4])
+    with pdf_col:
+        st.download_button(
+            t("present.download.pdf", lang),
+            data=lambda: report.build_handout(kind, code, lang=lang),
+            file_name=area.filename.replace(".pdf", f"-{lang}.pdf"),
+            mime="application/pdf",
+            key="rm.present.pdf",
+            icon=":material/picture_as_pdf:",
+        )
+    with png_col:
+        st.download_button(
+            t("present.download.png", lang),
+            data=png,
+            file_name=area.filename.replace(".pdf", f"-slide{number}.png"),
+            mime="image/png",
+            key="rm.present.png",
+            icon=":material/map:",
+        )
 
 
 def _area_links(lang: str) -> None:
