@@ -161,4 +161,4 @@ def test_load_test_stops_by_itself_and_reports_every_step(tmp_path):
     sat = doc["extra"]["saturation"]
     assert sat["regionmap"]["reruns"] > 0 and sat["trivial"]["reruns"] > 0
     keys = {m["key"] for m in doc["metrics"]}
-    assert {"load3_graceful", "saturation_reruns_per_s_per_core"} <= keys
+    assert {"load_top_graceful", "load_mid_errors", "saturation_reruns_per_s_per_core"} <= keys
