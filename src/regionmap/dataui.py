@@ -46,15 +46,20 @@ _HIDDEN_TABLES = {"meta"}
 # --- checking an upload -------------------------------------------------------------------
 
 
-def issues_frame(result: importer.ImportResult) -> pd.DataFrame:
-    """The problems of a checked file, one row each: file, row, column, reason."""
+def issues_frame(result: importer.ImportResult, lang: str = "ja") -> pd.DataFrame:
+    """The problems of a checked file, one row each: file, row, column, reason (in ``lang``)."""
     rows = [
-        {"file": i.file, "row": i.row, "column": i.column, "reason": i.message}
+        {"file": i.file, "row": i.row, "column": i.column, "reason": _issue_text(i, lang)}
         for i in result.errors
     ]
     df = pd.DataFrame(rows, columns=["file", "row", "column", "reason"])
     df["row"] = df["row"].astype("Int64")
     return df
+
+
+def _issue_text(issue: importer.Issue, lang: str) -> str:
+    text = getattr(issue, "text", None)
+    return text(lang) if callable(text) else issue.message
 
 
 def plan_counts(result: importer.ImportResult) -> dict[str, Any]:
@@ -294,11 +299,12 @@ def import_section(ctx: ui.Context) -> importer.ImportResult | None:
         return None
     data = upload.getvalue()
     result = _check_cached(data, upload.name, table or "", ui.db_version(), _db_path())
-    for note in result.notes:
+    notes = result.note_texts(lang) if hasattr(result, "note_texts") else result.notes
+    for note in notes:
         st.caption(t("data.note", lang, note=note))
     if not result.ok:
         st.error(result.summary(lang))
-        issues = issues_frame(result)
+        issues = issues_frame(result, lang)
         st.dataframe(
             issues.rename(
                 columns={
