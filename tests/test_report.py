@@ -258,10 +258,33 @@ def test_cli_unknown_region_lists_valid_codes(tmp_path):
     assert "1 doo" in proc.stderr and "6 kushiro_nemuro" in proc.stderr
 
 
-def test_cli_missing_database_file(tmp_path):
+def test_cli_missing_database_file(tmp_path, geo_dir):
     proc = _run_cli("--bureau", "01", "--out", str(tmp_path), "--db", str(tmp_path / "no.duckdb"))
     assert proc.returncode == 1
     assert "no.duckdb" in proc.stderr
+
+
+def test_cli_without_boundary_layers_says_how_to_build_them(tmp_path, db_path):
+    env = {**os.environ, "REGIONMAP_GEO_DIR": str(tmp_path / "no-geo")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "regionmap",
+            "report",
+            "--bureau",
+            "01",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "geo build" in proc.stderr and "no-geo" in proc.stderr
+    assert not list((tmp_path / "out").glob("*.pdf"))
 
 
 def test_cli_one_region_by_id(tmp_path, geo_dir, db_path):

@@ -87,6 +87,7 @@ TEXT = {
             "evacuees": "避難者",
         },
         "sources_title": "出典・注記",
+        "boundaries": "行政区域：国土数値情報（行政区域データ）N03、{vintage}時点",
         "sample_notice": (
             "サンプル: 「サンプル」と記した数値は、文書の合計値に合わせて作成した試算値です"
             "（市町村別の実数ではありません）。実数は取込で置き換えられます。"
@@ -107,7 +108,7 @@ TEXT = {
         "none": "該当なし",
         "col_project": "プロジェクト",
         "col_direction": "施策の方向",
-        "col_region": "連携地域",
+        "col_region": "地域",
         "col_proposal": "政策提案",
         "col_bureau": "振興局",
         "col_pillar": "柱",
@@ -152,6 +153,7 @@ TEXT = {
             "evacuees": "evacuees",
         },
         "sources_title": "Sources and notes",
+        "boundaries": "Boundaries: MLIT National Land Numerical Information N03, as of {vintage}",
         "sample_notice": (
             "Sample: figures marked 'sample' are estimates made to agree with the document's "
             "totals, not actual municipal figures. Importing the real files replaces them."
@@ -172,7 +174,7 @@ TEXT = {
         "none": "none",
         "col_project": "Project",
         "col_direction": "Policy direction",
-        "col_region": "Region",
+        "col_region": "Area",
         "col_proposal": "Proposal",
         "col_bureau": "Bureau",
         "col_pillar": "Pillar",
@@ -185,7 +187,7 @@ TEXT = {
             "inferred": "inferred from place names",
             "layout": "inferred from the layout",
         },
-        "chart_dispatch": "Prefectural staff dispatched to municipalities (by FY and kind, persons)",
+        "chart_dispatch": "Staff dispatched to municipalities (by FY and kind, persons)",
         "chart_evacuees": "Evacuees (monthly, persons)",
         "chart_sites": "Settlement-support sites (by kind, sites)",
         "continued": " (continued)",
@@ -369,6 +371,7 @@ class HandoutData:
     sources: list[str] = field(default_factory=list)
     data_as_of: str = ""
     updated_on: str = ""
+    boundary_vintage: str = ""
     any_sample: bool = False
 
 
@@ -419,6 +422,7 @@ def _collect(area: Area, lang: str, con) -> HandoutData:
     data.sources = sources
     data.data_as_of = _data_as_of(data, lang)
     data.updated_on = _updated_on(con)
+    data.boundary_vintage = _boundary_vintage()
     return data
 
 
@@ -443,6 +447,16 @@ def _data_as_of(data: HandoutData, lang: str) -> str:
     sep, join = ("、", "・") if lang == "ja" else ("; ", ", ")
     fmt = "{when}（{what}）" if lang == "ja" else "{when} ({what})"
     return sep.join(fmt.format(when=w, what=join.join(m)) for w, m in groups.items())
+
+
+def _boundary_vintage() -> str:
+    """Date of the boundary data the layers were built from (``geo.manifest()``)."""
+    from regionmap.geo import manifest
+
+    try:
+        return str(manifest().get("vintage") or "")
+    except (FileNotFoundError, ValueError):
+        return ""
 
 
 def _updated_on(con) -> str:
@@ -878,8 +892,11 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
-    """Redraw a plotly figure's bar and scatter traces on a matplotlib axes."""
+def _draw_plotly(ax, figure, family: str, fontsize: float = 10, legend: str = "right") -> None:
+    """Redraw a plotly figure's bar and scatter traces on a matplotlib axes.
+
+    ``legend``: "right" (outside the plot, as plotly places it) or "below".
+    """
     import plotly.graph_objects as go
 
     fig = figure if isinstance(figure, go.Figure) else go.Figure(figure)
@@ -982,7 +999,12 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10) -> None:
         ax.set_ylabel(layout.yaxis.title.text, fontfamily=family, fontsize=fontsize)
     named = [tr for tr in fig.data if tr.name]
     if len(named) > 1 and layout.showlegend is not False:
-        ax.legend(prop={"family": family, "size": fontsize * 0.9}, frameon=False)
+        place = (
+            {"loc": "upper center", "bbox_to_anchor": (0.5, -0.1), "ncol": min(len(named), 2)}
+            if legend == "below"
+            else {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
+        )
+        ax.legend(prop={"family": family, "size": fontsize * 0.9}, frameon=False, **place)
     ax.tick_params(labelsize=fontsize)
     axis = ax.xaxis if horizontal else ax.yaxis
     values = [v for tr in fig.data for v in _trace_xy(tr)[0 if horizontal else 1] if _is_number(v)]
@@ -1058,7 +1080,9 @@ def _evacuee_figure(trend: pd.Series, lang: str):
     t = TEXT[lang]
     x = [pd.Timestamp(m).strftime("%Y-%m") for m in trend.index]
     fig = go.Figure([go.Scatter(x=x, y=trend.tolist(), mode="lines+markers", name="")])
-    fig.update_layout(title=t["chart_evacuees"], colorway=[ACCENT_COLOUR])
+    fig.update_layout(
+        title=t["chart_evacuees"], colorway=[ACCENT_COLOUR], yaxis={"rangemode": "tozero"}
+    )
     return fig
 
 
@@ -1073,7 +1097,9 @@ def _sites_figure(by_kind: pd.Series, lang: str):
     return fig
 
 
-def _chart_image(figure, width_pt: float, height_pt: float, dpi: int = 170) -> bytes:
+def _chart_image(
+    figure, width_pt: float, height_pt: float, dpi: int = 170, legend: str = "right"
+) -> bytes:
     from matplotlib.figure import Figure
 
     from regionmap.fonts import matplotlib_family
@@ -1081,7 +1107,7 @@ def _chart_image(figure, width_pt: float, height_pt: float, dpi: int = 170) -> b
     family = matplotlib_family()
     fig = Figure(figsize=(width_pt / 72, height_pt / 72), dpi=dpi)
     ax = fig.add_subplot(1, 1, 1)
-    _draw_plotly(ax, figure, family, fontsize=7)
+    _draw_plotly(ax, figure, family, fontsize=7, legend=legend)
     fig.tight_layout(pad=0.4)
     return _png(fig)
 
@@ -1133,22 +1159,32 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
     pdf.rect(0, 0, A4_LANDSCAPE[0], 6, style="F")
     pdf.set_xy(28, 16)
     pdf.set_text_color(*_hex(INK))
-    pdf.set_font(FONT, "B", 18 if not continued else 13)
     title = area.title(data.lang)
     title += ("　" if data.lang == "ja" else " — ") + t["handout"]
     if continued:
         title += t["continued"]
-    pdf.cell(520, 24 if not continued else 18, title)
-    # right: data date and the day it was made
-    pdf.set_font(FONT, "", 7.5)
-    pdf.set_text_color(*_hex(MUTED))
-    pdf.set_xy(400, 14)
-    pdf.cell(414, 10, t["data_as_of"].format(when=data.data_as_of or "–"), align="R")
+    as_of = t["data_as_of"].format(when=data.data_as_of or "–")
     days = t["made_on"].format(day=date.today().isoformat())
     if data.updated_on:
         days = t["updated_on"].format(day=data.updated_on) + "　" + days
-    pdf.set_xy(400, 25)
-    pdf.cell(414, 10, days, align="R")
+    # right: data date and the day it was made; the title takes what is left
+    pdf.set_font(FONT, "", 7.5)
+    right_w = max(pdf.get_string_width(as_of), pdf.get_string_width(days)) + 4
+    room = 786 - right_w - 14
+    size = 18.0 if not continued else 13.0
+    pdf.set_font(FONT, "B", size)
+    while pdf.get_string_width(title) > room and size > 10:
+        size -= 0.5
+        pdf.set_font(FONT, "B", size)
+    pdf.set_xy(28, 16)
+    pdf.set_text_color(*_hex(INK))
+    pdf.cell(room, 24 if not continued else 18, title)
+    pdf.set_font(FONT, "", 7.5)
+    pdf.set_text_color(*_hex(MUTED))
+    pdf.set_xy(814 - right_w, 14)
+    pdf.cell(right_w, 10, as_of, align="R")
+    pdf.set_xy(814 - right_w, 25)
+    pdf.cell(right_w, 10, days, align="R")
     if continued:
         pdf.set_y(44)
         return
@@ -1332,10 +1368,17 @@ def _fit_text(pdf, text: str, width: float) -> str:
 
 
 def _chart(pdf, figure, x: float, y: float, w: float, h: float, sample: bool, lang: str) -> None:
-    png = _chart_image(figure, w, h)
-    pdf.image(io.BytesIO(png), x, y, w, h)
+    """A chart: its title as PDF text (searchable), the sample mark, the plot as an image."""
+    title = figure.layout.title.text or ""
+    figure.update_layout(title=None)
+    pdf.set_font(FONT, "B", 8.5)
+    pdf.set_text_color(*_hex(INK))
+    pdf.set_xy(x, y)
+    pdf.cell(w - 52, 12, _fit_text(pdf, title, w - 52))
     if sample:
-        _sample_tag(pdf, x + w - 44, y + 2, lang)
+        _sample_tag(pdf, x + w - 44, y + 1, lang)
+    png = _chart_image(figure, w, h - 14, legend="below")
+    pdf.image(io.BytesIO(png), x, y + 14, w, h - 14)
 
 
 def _section(pdf, title: str) -> None:
@@ -1539,6 +1582,8 @@ def _render(data: HandoutData) -> bytes:
     pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*_hex(MUTED))
     notes = [credit, *data.sources]
+    if data.boundary_vintage:
+        notes.insert(1, t["boundaries"].format(vintage=data.boundary_vintage))
     if data.any_sample:
         notes.append(t["sample_notice"])
     for line in notes:
@@ -1605,10 +1650,19 @@ def cli(args) -> int:
     except OSError as exc:
         print(f"report: cannot create the output folder {out}: {exc}", file=sys.stderr)
         return 1
-    try:
-        from regionmap import database as db
-        from regionmap.fonts import FontNotFoundError
+    from regionmap import database as db
+    from regionmap import geo
+    from regionmap.fonts import FontNotFoundError
 
+    if not geo.layers_available():
+        folder = geo.layers.geo_dir_path()
+        print(
+            f"report: the boundary layers are not built in {folder}; "
+            "run `python -m regionmap geo build` first (or set REGIONMAP_GEO_DIR)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
         path = Path(args.db).expanduser() if getattr(args, "db", None) else None
         if path is not None and not path.is_file():
             print(f"report: database file not found: {path}", file=sys.stderr)
@@ -1624,7 +1678,7 @@ def cli(args) -> int:
             tmp.write_bytes(pdf)
             tmp.replace(target)
             print(f"{target}  ({len(pdf) / 1024:.0f} KB, {time.perf_counter() - t0:.1f} s)")
-    except FontNotFoundError as exc:
+    except (FontNotFoundError, FileNotFoundError) as exc:  # no Japanese font / layers not built
         print(f"report: {exc}", file=sys.stderr)
         return 1
     return 0
