@@ -560,7 +560,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "present.fig.site_munis": {"ja": "取組のある市町村", "en": "Municipalities with sites"},
     "present.fig.site_kinds": {"ja": "取組の種類", "en": "Kinds of support"},
-    "present.fig.evacuees_latest": {"ja": "最新月の避難者", "en": "Evacuees, latest month"},
+    "present.fig.evacuees_year_before": {"ja": "1年前の避難者", "en": "Evacuees a year earlier"},
+    "present.bureaus": {"ja": "振興局（所在地）", "en": "Bureaus (seat)"},
     "present.fig.evacuees_top": {
         "ja": "最多の市町村（{name}）",
         "en": "Largest municipality ({name})",

@@ -55,7 +55,9 @@ MAP_METRIC: dict[str, str | None] = {
 KEY_PREV, KEY_NEXT = "rm.present.prev", "rm.present.next"
 KEY_PAGE_UP, KEY_PAGE_DOWN = "rm.present.pgup", "rm.present.pgdn"
 #: Most bullet items a slide lists (the rest is counted in a last line).
-MAX_ITEMS = 6
+MAX_ITEMS = 4
+#: Longest detail line under a bullet item.
+DETAIL_CHARS = 110
 #: Longest source text printed under a figure (the whole text is its tooltip).
 SOURCE_CHARS = 48
 
@@ -201,13 +203,17 @@ def build_slide(
             figures.append(_headline_figure(metric, area, lang, fiscal_year, theme_ids, con))
         if area.kind == "region":
             b = reference.bureaus()
-            for row in b[b["region_code"] == area.code].itertuples():
-                items.append(
-                    (
-                        row.name_en if lang == "en" else row.name_ja,
-                        t("present.seat", lang, seat=row.seat_ja),
-                    )
+            members = [
+                f"{row.name_en if lang == 'en' else row.name_ja}（{row.seat_ja}）"
+                for row in b[b["region_code"] == area.code].itertuples()
+            ]
+            items.append(
+                (
+                    t("present.bureaus", lang),
+                    "、".join(members) if lang == "ja" else ", ".join(members),
                 )
+            )
+
         else:
             b = reference.bureaus().set_index("bureau_code").loc[area.code]
             items.append(
@@ -332,15 +338,17 @@ def build_slide(
             src = str(e["source_en" if lang == "en" else "source_ja"].iloc[0])
             smp = bool(e["is_sample"].any())
             month_text = t("present.month", lang, year=last.year, month=last.month)
-            figures.append(
-                Figure(
-                    t("present.fig.evacuees_latest", lang),
-                    format_number(int(monthly.iloc[-1]), "人", lang),
-                    month_text,
-                    src,
-                    smp,
+            year_before = last - pd.DateOffset(years=1)
+            if year_before in monthly.index:
+                figures.append(
+                    Figure(
+                        t("present.fig.evacuees_year_before", lang),
+                        format_number(int(monthly[year_before]), "人", lang),
+                        t("present.month", lang, year=year_before.year, month=year_before.month),
+                        src,
+                        smp,
+                    )
                 )
-            )
             latest = e[e["month"] == monthly.index[-1]]
             top = (
                 latest.groupby("municipality_name_ja")["persons"].sum().sort_values(ascending=False)
@@ -471,11 +479,15 @@ def _figure_html(fig: Figure, lang: str) -> str:
     )
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _items_html(items: tuple[tuple[str, str], ...], lang: str) -> str:
     shown = items[:MAX_ITEMS]
     lis = "".join(
         f"<li>{_esc(head)}"
-        + (f"<br><span class='x'>{_esc(detail)}</span>" if detail else "")
+        + (f"<br><span class='x'>{_esc(_clip(detail, DETAIL_CHARS))}</span>" if detail else "")
         + "</li>"
         for head, detail in shown
     )
