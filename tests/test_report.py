@@ -237,6 +237,36 @@ def test_english_handout(tmp_path, geo_dir, db_path, con):
     assert _squash("Dispatched staff") in text and _squash("Sources and notes") in text
 
 
+@needs_poppler
+def test_handout_follows_the_theme_filter_and_year(tmp_path, geo_dir, db_path, con):
+    from regionmap import database
+
+    themes = ["pillar_economy"]
+    pdf = tmp_path / "tokachi-economy.pdf"
+    pdf.write_bytes(
+        report.build_handout("bureau", "12", con=con, theme_ids=themes, fiscal_year=2015)
+    )
+    text = _squash(_text(pdf))
+    assert "政策テーマ：経済・活力" in text
+    words = _words(pdf, 1)
+    for metric in report.METRICS:
+        years = database.fiscal_years(metric, con=con)
+        h = database.headline(
+            metric,
+            fiscal_year=2015 if 2015 in years else None,
+            theme_ids=themes,
+            bureau_code="12",
+            con=con,
+        )
+        card = _card(words, CARD_LABELS[metric])
+        assert report.format_value(h["value"]) in card, (metric, card)
+        assert f"{h['fiscal_year']}年度" in card, (metric, card)
+    listed = database.priority_projects(theme_ids=themes, bureau_code="12", con=con)["title_ja"]
+    everything = database.priority_projects(bureau_code="12", con=con)["title_ja"]
+    for title in everything:
+        assert (_squash(title) in text) == (title in set(listed))
+
+
 # ---------------------------------------------------------------------------
 # Command line errors
 # ---------------------------------------------------------------------------

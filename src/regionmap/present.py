@@ -586,7 +586,7 @@ def run(ctx) -> None:
         st.caption(t("map.credit", lang))
         if slide.sample:
             ui.sample_notice(lang)
-        _downloads(kind, code, lang, png, number)
+        _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids)
     with right:
         st.markdown("".join(_figure_html(f, lang) for f in slide.figures), unsafe_allow_html=True)
         if slide.chart is not None:
@@ -642,8 +642,16 @@ def _navigation(s, number: int, lang: str, prev_col, count_col, next_col, exit_c
     st.button("PageDown", key=KEY_PAGE_DOWN, on_click=_go, args=(number + 1,), shortcut="PageDown")
 
 
-def _downloads(kind: str, code: str, lang: str, png: bytes, number: int) -> None:
-    """The area's PDF handout (built when clicked) and the slide's map as PNG."""
+def _downloads(
+    kind: str,
+    code: str,
+    lang: str,
+    png: bytes,
+    number: int,
+    fiscal_year: int | None = None,
+    theme_ids: tuple[str, ...] = (),
+) -> None:
+    """The area's PDF handout (built when clicked, with the dashboard's filters) and the map PNG."""
     from regionmap import report
 
     area = report.resolve_area(kind, code)
@@ -651,7 +659,9 @@ def _downloads(kind: str, code: str, lang: str, png: bytes, number: int) -> None
     with pdf_col:
         st.download_button(
             t("present.download.pdf", lang),
-            data=lambda: report.build_handout(kind, code, lang=lang),
+            data=lambda: report.build_handout(
+                kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+            ),
             file_name=area.filename.replace(".pdf", f"-{lang}.pdf"),
             mime="application/pdf",
             key="rm.present.pdf",

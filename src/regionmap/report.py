@@ -87,6 +87,7 @@ TEXT = {
             "evacuees": "避難者",
         },
         "sources_title": "出典・注記",
+        "themes": "政策テーマ：{names}",
         "boundaries": "行政区域：国土数値情報（行政区域データ）N03、{vintage}時点",
         "sample_notice": (
             "サンプル: 「サンプル」と記した数値は、文書の合計値に合わせて作成した試算値です"
@@ -153,6 +154,7 @@ TEXT = {
             "evacuees": "evacuees",
         },
         "sources_title": "Sources and notes",
+        "themes": "Policy themes: {names}",
         "boundaries": "Boundaries: MLIT National Land Numerical Information N03, as of {vintage}",
         "sample_notice": (
             "Sample: figures marked 'sample' are estimates made to agree with the document's "
@@ -372,28 +374,52 @@ class HandoutData:
     data_as_of: str = ""
     updated_on: str = ""
     boundary_vintage: str = ""
+    theme_names: list[str] = field(default_factory=list)  # the policy-theme filter, if any
     any_sample: bool = False
 
 
-def _collect(area: Area, lang: str, con) -> HandoutData:
+def _collect(
+    area: Area,
+    lang: str,
+    con,
+    fiscal_year: int | None = None,
+    theme_ids: list[str] | tuple[str, ...] | None = None,
+) -> HandoutData:
     from regionmap import database as db
 
     f = area.filters()
+    themes = list(theme_ids) if theme_ids else None
+
+    def year(metric: str) -> int | None:  # the chosen year where the metric has it, else latest
+        if fiscal_year is None:
+            return None
+        return fiscal_year if fiscal_year in db.fiscal_years(metric, con=con) else None
+
     data = HandoutData(area, lang)
+    if themes:
+        names = db.themes(con=con).set_index("theme_id")["name_en" if lang == "en" else "name_ja"]
+        data.theme_names = [str(names.get(th, th)) for th in themes]
     sources: list[str] = []
     for metric in METRICS:
-        h = dict(db.headline(metric, con=con, **f))
+        h = dict(db.headline(metric, fiscal_year=year(metric), theme_ids=themes, con=con, **f))
         data.headlines[metric] = h
         src = _lang_col(h, "source", lang)
         if src and src not in sources:
             sources.append(src)
         data.any_sample |= bool(h.get("is_sample"))
-    data.municipal_values = db.metric_by_area(MAP_METRIC, level="municipality", con=con, **f)
-    data.priority_projects = db.priority_projects(con=con, **f)
-    data.proposals = db.proposals(con=con, **f)
-    data.bureau_projects = db.bureau_projects(con=con, **f)
+    data.municipal_values = db.metric_by_area(
+        MAP_METRIC,
+        level="municipality",
+        fiscal_year=year(MAP_METRIC),
+        theme_ids=themes,
+        con=con,
+        **f,
+    )
+    data.priority_projects = db.priority_projects(theme_ids=themes, con=con, **f)
+    data.proposals = db.proposals(theme_ids=themes, con=con, **f)
+    data.bureau_projects = db.bureau_projects(theme_ids=themes, con=con, **f)
 
-    disp = db.dispatches(con=con, **f)
+    disp = db.dispatches(theme_ids=themes, con=con, **f)
     if not disp.empty:
         value_col = _first_col(disp, ("persons", "value", "count"))
         kind_col = _first_col(disp, (f"kind_{lang}", "kind_ja", "kind"))
@@ -404,14 +430,14 @@ def _collect(area: Area, lang: str, con) -> HandoutData:
         )
         if disp["is_sample"].any():
             data.sample_charts.add("dispatch")
-    ev = db.evacuees(con=con, **f)
+    ev = db.evacuees(theme_ids=themes, con=con, **f)
     if not ev.empty:
         value_col = _first_col(ev, ("persons", "value", "count"))
         month_col = _first_col(ev, ("month", "as_of", "date"))
         data.evacuee_trend = ev.groupby(month_col)[value_col].sum().sort_index()
         if ev["is_sample"].any():
             data.sample_charts.add("evacuees")
-    st = db.sites(con=con, **f)
+    st = db.sites(fiscal_year=year("sites"), theme_ids=themes, con=con, **f)
     if not st.empty:
         kind_col = _first_col(st, (f"kind_{lang}", "kind_ja", "kind"))
         data.sites_by_kind = st.groupby(kind_col).size().sort_values(ascending=False)
@@ -1210,6 +1236,9 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
                 names="、".join(names) if data.lang == "ja" else ", ".join(names)
             )
         )
+    if data.theme_names:
+        sep = "、" if data.lang == "ja" else ", "
+        parts.append(t["themes"].format(names=sep.join(data.theme_names)))
     pdf.cell(780, 12, "　・　".join(parts) if data.lang == "ja" else "  ·  ".join(parts))
     y = 58
     if data.any_sample:
@@ -1597,7 +1626,15 @@ def _fit_len(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def build_handout(area_kind: str, code: str, lang: str = "ja", con=None) -> bytes:
+def build_handout(
+    area_kind: str,
+    code: str,
+    lang: str = "ja",
+    con=None,
+    *,
+    fiscal_year: int | None = None,
+    theme_ids: list[str] | tuple[str, ...] | None = None,
+) -> bytes:
     """The PDF handout of one bureau or region, as bytes.
 
     A4 landscape; Noto Sans CJK (or the OS's Japanese font) embedded as a
@@ -1615,6 +1652,10 @@ def build_handout(area_kind: str, code: str, lang: str = "ja", con=None) -> byte
     lang : {"ja", "en"}
     con : duckdb connection, optional
         Defaults to :func:`regionmap.database.connect`.
+    fiscal_year : int, optional
+        The fiscal year of the figures where a metric has it (default: the latest).
+    theme_ids : list of str, optional
+        The dashboard's policy-theme filter; the handout names it in its header.
 
     Raises
     ------
@@ -1624,7 +1665,7 @@ def build_handout(area_kind: str, code: str, lang: str = "ja", con=None) -> byte
     if lang not in TEXT:
         raise ValueError(f"lang must be 'ja' or 'en', got {lang!r}")
     area = resolve_area(area_kind, code)
-    return _render(_collect(area, lang, con))
+    return _render(_collect(area, lang, con, fiscal_year=fiscal_year, theme_ids=theme_ids))
 
 
 # ---------------------------------------------------------------------------
