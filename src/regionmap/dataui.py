@@ -289,7 +289,7 @@ def import_section(ctx: ui.Context) -> importer.ImportResult | None:
     )
     upload = st.file_uploader(
         t("data.upload", lang),
-        type=["csv", "xlsx"],
+        type=["csv", "xlsx", "xls", "txt"],  # .xls gets the importer's "save as .xlsx" message
         key="rm.data.upload",
         max_upload_size=cap_mb,
         help=t("data.upload.help", lang, mb=cap_mb),

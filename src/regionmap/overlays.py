@@ -697,6 +697,7 @@ def stacked_bar(
         xaxis={"type": "category"},
         yaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
         legend={"orientation": "h", "y": -0.15},
+        uniformtext={"minsize": 10, "mode": "hide"},  # no unreadable labels in thin segments
         plot_bgcolor="white",
     )
     return fig
