@@ -37,7 +37,7 @@ from bench.common import (
 PARTS: dict[str, tuple[str, int, int, str]] = {
     "geo": ("bench_geo", 300, 120, "boundary build, layer bytes, gap/overlap"),
     "db": ("bench_db", 300, 120, "database init, query times, importer"),
-    "handouts": ("bench_report", 300, 150, "PDF handouts for the 14 bureaus"),
+    "handouts": ("bench_report", 420, 150, "PDF handouts for the 14 bureaus"),
     "app": ("bench_app", 420, 150, "server time and bytes per page vs the peer"),
     "browser": ("bench_browser", 420, 180, "real browser: navigation to map drawn"),
     "load": ("load", 600, 150, "concurrent viewers 10/30/60, saturation vs trivial app"),
@@ -103,6 +103,14 @@ def _read_result(name: str, since: float) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
+def _loadavg() -> float | None:
+    """The machine's 1-minute load average (other work on it inflates absolute times)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):
+        return None
+
+
 def run_part(name: str, quick: bool) -> dict[str, Any]:
     """Run one part in its own process; return its result document (never raises)."""
     module, t_full, t_quick, what = PARTS[name]
@@ -122,6 +130,7 @@ def run_part(name: str, quick: bool) -> dict[str, Any]:
     timeout = t_quick if quick else t_full
     start = time.time()
     t0 = time.perf_counter()
+    load_before = _loadavg()
     with open(log, "w", encoding="utf-8") as fh:
         try:
             proc = subprocess.Popen(
@@ -147,6 +156,7 @@ def run_part(name: str, quick: bool) -> dict[str, Any]:
         if alt is not None and alt.get("name") != "bench":
             doc = alt
     base["elapsed_s"] = round(elapsed, 1)
+    base["loadavg"] = {"before": load_before, "after": _loadavg()}
     if rc is None:
         return {
             **base,
@@ -158,7 +168,7 @@ def run_part(name: str, quick: bool) -> dict[str, Any]:
         return {**base, "status": "error", "reason": f"exit code {rc}: {_tail(log)}"}
     if doc is None:
         return {**base, "status": "error", "reason": f"wrote no results/{name}.json: {_tail(log)}"}
-    return {**base, **doc, "name": name}
+    return {**doc, **base, "name": name}
 
 
 # report ------------------------------------------------------------------------------------
@@ -312,6 +322,22 @@ def _cell(s: Any) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
+def _busy_note(report: dict[str, Any]) -> str:
+    loads = [
+        (doc.get("loadavg") or {}).get("before")
+        for doc in report["parts"].values()
+        if isinstance((doc.get("loadavg") or {}).get("before"), int | float)
+    ]
+    cores = report["machine"].get("cores_logical") or 1
+    if loads and max(loads) > cores:
+        return (
+            f"⚠ The machine was busy (1-minute load average up to {max(loads):.1f} on {cores} cores "
+            "as parts started, this harness's own previous part included): absolute times are "
+            "inflated; ratios against baselines measured in the same run hold better.\n"
+        )
+    return ""
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     rows = report["summary"]
     checklist = [r for r in rows if not r.get("other") and (r.get("target") or r.get("missing"))]
@@ -326,6 +352,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         _machine_line(report["machine"]),
         "",
+        _busy_note(report),
         f"**Targets set by the issues: {n_pass} met, {n_miss} missed, {n_na} not measured.** "
         "Times are medians "
         "(spread: IQR, min–max, n); ratios are against a baseline measured in the same run; "
@@ -381,12 +408,15 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {p} | {_cell(m.get('label'))} | {_cell(measured)} | {_cell(_baseline(m))} |"
             )
-    lines += ["", "## Parts", "", "| Part | Status | Time | Note |", "| --- | --- | --- | --- |"]
+    lines += ["", "## Parts", "", "| Part | Status | Time | Load average before → after | Note |", "| --- | --- | --- | --- | --- |"]  # fmt: skip
     for name, doc in report["parts"].items():
         note = doc.get("reason", "") or doc.get("what", "")
         el = doc.get("elapsed_s")
+        la = doc.get("loadavg") or {}
+        la_txt = f"{la.get('before')} → {la.get('after')}" if la else ""
         lines.append(
-            f"| {name} | {doc.get('status')} | {f'{el:.0f} s' if el is not None else ''} | {_cell(note)[:200]} |"
+            f"| {name} | {doc.get('status')} | {f'{el:.0f} s' if el is not None else ''} | {la_txt} "
+            f"| {_cell(note)[:200]} |"
         )
     lines += ["", "Full figures: bench/results/report.json (and one JSON file per part).", ""]
     return "\n".join(lines)
