@@ -102,7 +102,7 @@ def check_upload(
         )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _check_cached(data: bytes, filename: str, table: str, db_version: str, db_path: str):
     return check_upload(data, filename, table or None, db_path=db_path)
 
@@ -246,7 +246,7 @@ def export_bytes(
     return f"regionmap_{name}.{fmt}", data, len(df)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _export_cached(source: str, fmt: str, state, db_version: str, db_path: str):
     return export_bytes(source, fmt, state, db_path=db_path)
 
@@ -334,7 +334,13 @@ def import_section(ctx: ui.Context) -> importer.ImportResult | None:
             total=len(result.preview()),
         )
     )
-    st.dataframe(preview_frame(result), hide_index=True, width="stretch", key="rm.data.preview")
+    preview = preview_frame(result)
+    if "change" in preview:
+        preview["change"] = [t("data.change." + c, lang) for c in preview["change"]]
+        preview = preview.rename(
+            columns={"change": t("data.col.change", lang), "row": t("data.col.row", lang)}
+        )
+    st.dataframe(preview, hide_index=True, width="stretch", key="rm.data.preview")
 
     def do_commit() -> None:
         _set_outcome(commit_upload(data, upload.name, table or None, lang=lang, db_path=_db_path()))

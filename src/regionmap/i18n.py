@@ -427,8 +427,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "This file was imported before (version {version}).",
     },
     "data.preview": {
-        "ja": "プレビュー：{total}行のうち先頭{n}行（change 列が追加・置換・変更なし）",
-        "en": "Preview: the first {n} of {total} rows (the change column says add, replace or "
+        "ja": "プレビュー：{total}行のうち先頭{n}行（「変更」列が追加・置換・変更なし）",
+        "en": "Preview: the first {n} of {total} rows (the Change column says add, replace or "
         "unchanged)",
     },
     "data.commit": {"ja": "取り込む", "en": "Import"},
@@ -499,6 +499,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.action.init": {"ja": "作成", "en": "created"},
     "data.action.import": {"ja": "取り込み", "en": "import"},
     "data.action.undo": {"ja": "取り消し", "en": "undo"},
+    "data.change.add": {"ja": "追加", "en": "add"},
+    "data.change.replace": {"ja": "置換", "en": "replace"},
+    "data.change.unchanged": {"ja": "変更なし", "en": "unchanged"},
+    "data.col.change": {"ja": "変更", "en": "Change"},
     # presentation mode (report engineer) ----------------------------------------
     "page.present": {"ja": "プレゼンテーション", "en": "Presentation"},
     "present.title": {
