@@ -582,6 +582,7 @@ def test_check_upload_of_a_valid_file_is_a_dry_run_with_counts_and_preview(db_co
     assert counts["periods"] == ["2016"]
     preview = dataui.preview_frame(res)
     assert list(preview["change"]) == ["add", "add"] and list(preview["row"]) == [2, 3]
+    assert list(preview.columns[:2]) == ["row", "change"]
     assert dataui.issues_frame(res).empty
     assert len(database.history(db_copy)) == len(before)  # nothing written
 

@@ -78,6 +78,8 @@ def preview_frame(result: importer.ImportResult, limit: int = PREVIEW_ROWS) -> p
     """The first ``limit`` normalised rows with their spreadsheet row and ``change``."""
     df = result.preview()
     cols = [c for c in df.columns if c not in ("is_sample", "import_id", "_row")]
+    first = [c for c in ("row", "change") if c in cols]  # what happens to each row, up front
+    cols = first + [c for c in cols if c not in first]
     return df[cols].head(limit).reset_index(drop=True)
 
 
