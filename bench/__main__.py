@@ -69,6 +69,8 @@ CHECKLIST: list[tuple[str, str, str]] = [
 #: Figures without a target that give the table its context.
 CONTEXT_KEYS: list[tuple[str, str]] = [
     ("app", "streamlit_floor_ms"),
+    ("app", "script_only_change_ms[overview]"),
+    ("app", "script_only_change_ms[bureau]"),
     ("app", "theme_change_ms"),
     ("app", "bureau_change_map_vs_peer_x"),
     ("app", "bureau_first_render_ms"),

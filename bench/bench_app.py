@@ -366,6 +366,18 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                 note=f"server CPU {triv['server_cpu_ms']['median']:.0f} ms per rerun",
             )
         )
+    for view, at in (ours.get("apptest") or {}).items():
+        if "time_ms" in at:
+            ms.append(
+                metric(
+                    f"script_only_change_ms[{view}]",
+                    f"{view}: metric change, the script alone in-process (AppTest)",
+                    at["time_ms"]["median"],
+                    "ms",
+                    spread=at["time_ms"],
+                    note="what our code costs; the rest of the server time is Streamlit's serving",
+                )
+            )
     bu_name, bu = _pick(pages, "bureau")
     if bu:
         ms.append(
@@ -463,6 +475,39 @@ async def measure_trivial(server: StreamlitServer, n_change: int) -> dict:
     return _change_stats(runs)
 
 
+def apptest_script_times(n_change: int) -> dict[str, Any]:
+    """The script alone, in-process (AppTest): what our code costs without Streamlit's serving
+    (websocket, message queue, session machinery), for a metric change on the overview and on
+    the bureau view."""
+    from streamlit.testing.v1 import AppTest
+
+    out: dict[str, Any] = {}
+    for view, page, query in (
+        ("overview", None, {}),
+        ("bureau", "pages/bureau.py", {"bureau": BUREAU_ID}),
+    ):
+        try:
+            at = AppTest.from_file(str(app_script()), default_timeout=120)
+            for k, v in query.items():
+                at.query_params[k] = v
+            if page:
+                at.switch_page(page)
+            at.run()
+            opts = at.selectbox(key="rm.w.metric").options
+            times = []
+            for i in range(n_change):
+                t0 = time.perf_counter()
+                at.selectbox(key="rm.w.metric").select_index((i + 1) % len(opts)).run()
+                times.append(time.perf_counter() - t0)
+            out[view] = {
+                "time_ms": scaled(summarize(times), 1000),
+                "exceptions": [str(e.value)[:200] for e in at.exception],
+            }
+        except Exception as exc:  # AppTest cannot drive this page: say so, do not fail the part
+            out[view] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return out
+
+
 async def _run(n_first: int, n_change: int) -> tuple[dict, dict]:
     with StreamlitServer(TRIVIAL, "trivial") as triv_srv:
         trivial = await measure_trivial(triv_srv, n_change)
@@ -471,6 +516,7 @@ async def _run(n_first: int, n_change: int) -> tuple[dict, dict]:
     with StreamlitServer(app_script(), "app") as app_srv:
         ours = await measure_regionmap(app_srv, n_first, n_change)
     ours["trivial"] = trivial
+    ours["apptest"] = apptest_script_times(n_change)
     return ours, peer
 
 
