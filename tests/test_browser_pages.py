@@ -162,6 +162,41 @@ def test_dispatch_kind_filter_changes_figures_without_resending_boundaries(app_u
     page.close()
 
 
+def test_clicking_a_municipality_on_the_dispatch_map_filters_to_it(app_url, browser):
+    from regionmap import maplayers
+    from regionmap.ui import published
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
+    traffic = Traffic(page)
+    page.goto(app_url + "/dispatch?fy=2015")
+    _wait_map(page)
+    munis = published("municipalities")
+    code = "01208"  # 北見市: large, well inside the map
+    lon, lat = munis.label_points[munis.codes.index(code)]
+    view = maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
+    box = page.locator(f"{MAP} canvas").first.bounding_box()
+    x, y = tb._to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
+    canvas = page.locator(f"{MAP} canvas").first
+    # swiftshader under load sometimes drops a pick: click again (a selection is idempotent)
+    for attempt in range(4):
+        page.mouse.move(box["x"] + x + 10, box["y"] + y + 10)
+        canvas.click(position={"x": x, "y": y})
+        try:
+            page.wait_for_function(f"() => location.search.includes('muni={code}')", timeout=15_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try once more
+            if attempt == 3:
+                raise
+    _wait_map(page, settle=2.0)
+    page.screenshot(path=str(ARTIFACTS / "page-dispatch-muni.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "北見市の数値に絞り込んでいます" in body
+    page.get_by_role("button", name="市町村の絞り込みを解除").click()
+    page.wait_for_function("() => !location.search.includes('muni=')", timeout=20_000)
+    assert traffic.outside == []
+    page.close()
+
+
 # --- the Data page against its own server and database copy ------------------------------
 
 

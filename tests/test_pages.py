@@ -325,6 +325,9 @@ def test_dispatch_municipality_deep_link_filters_to_it():
     listed = table_with(at, "人数（人）")
     assert len(listed) == len(rows) and set(listed["市町村"]) <= {"札幌市"}
     assert any("札幌市" in i.value for i in at.info)
+    munis = layer(deck(at), "municipalities")
+    lines = colours(munis["getLineColor"])
+    assert lines.count([213, 94, 0, 255]) == 1  # Sapporo outlined
     at.button(key="rm.w.muni_clear").click().run()
     assert "muni" not in at.query_params
     assert len(table_with(at, "人数（人）")) == len(

@@ -464,6 +464,16 @@ def area_deck(
                 fill_colors=fills,
                 line_color=maplayers.MUNI_LINE,
                 line_width=0.6,
+                # the municipality chosen on the map, outlined in vermillion
+                line_colors=[
+                    list(maplayers.SELECTED_LINE) if c == s.muni else list(maplayers.MUNI_LINE)
+                    for c in src.codes
+                ]
+                if s.muni in src.codes
+                else None,
+                line_widths=[3.0 if c == s.muni else 0.6 for c in src.codes]
+                if s.muni in src.codes
+                else None,
                 pickable=True,
             )
         )
