@@ -317,6 +317,35 @@ def test_dispatch_deep_link_for_every_bureau(bureau):
     assert labels == set(own["name_ja"])
 
 
+def test_dispatch_deep_link_to_a_region():
+    at = open_page("dispatch", {"region": "donan", "by": "bureau"})
+    assert at.title[0].value == "職員派遣 — 道南"
+    fy = _latest("dispatch")
+    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, region_code="2")
+    assert len(table_with(at, "人数（人）")) == len(rows)
+    assert set(table_with(at, "人数（人）")["振興局"]) <= {"渡島総合振興局", "檜山振興局"}
+    fills = colours(layer(deck(at), "bureaus")["getFillColor"])
+    pale = [c[:3] == [245, 245, 245] for c in fills]
+    assert pale.count(False) == 2  # 渡島 and 檜山 coloured, the other 12 pale
+    region = layer(deck(at), "regions")
+    assert colours(region["getLineColor"]).count([213, 94, 0, 255]) == 1
+
+
+def test_every_text_key_of_the_overlay_and_data_pages_exists():
+    from regionmap.i18n import CATALOG
+
+    used = set()
+    for name in ("overlays.py", "dataui.py"):
+        text = (PROJECT_ROOT / "src" / "regionmap" / name).read_text(encoding="utf-8")
+        used |= set(
+            re.findall(
+                r"""["']((?:ov|data|page|metric|level|fig|chart)\.[a-z_.]+[a-z_])["']""", text
+            )
+        )
+    assert len(used) > 100
+    assert sorted(k for k in used if k not in CATALOG) == []
+
+
 def test_dispatch_municipality_deep_link_filters_to_it():
     at = open_page("dispatch", {"muni": "01100", "fy": "2015"})
     rows = database.dispatches(

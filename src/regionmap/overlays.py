@@ -1287,7 +1287,7 @@ def month_range(s: FilterState, months: Sequence[str]) -> tuple[str, str] | None
         if in_fy:
             lo, hi = in_fy[0], in_fy[-1]
     if s.month_from:
-        lo = max(lo if not s.fiscal_year else months[0], s.month_from)
+        lo = max(months[0], s.month_from)
     if s.month_to:
         hi = min(months[-1], s.month_to)
     lo = min([m for m in months if m >= lo] or [months[-1]])
