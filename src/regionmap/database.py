@@ -1400,38 +1400,32 @@ def proposals(
         else ("", []),
     )
     sql = (
-        "SELECT p.proposal_id, p.title_ja, p.title_en, "  # noqa: S608
+        # bureaus, themes and measures aggregated per proposal, then one join
+        "WITH pb AS (SELECT pb.proposal_id, "  # noqa: S608
         "string_agg(b.bureau_code, ';' ORDER BY b.bureau_code) AS bureau_codes, "
         "string_agg(b.short_ja, '・' ORDER BY b.bureau_code) AS bureau_names_ja, "
         "string_agg(b.name_en, ', ' ORDER BY b.bureau_code) AS bureau_names_en, "
-        "string_agg(DISTINCT b.region_code, ';' ORDER BY b.region_code) AS region_codes, "
-        "p.is_joint, p.pillar_theme_id, any_value(t.name_ja) AS pillar_name_ja, "
-        "any_value(t.name_en) AS pillar_name_en, p.policy_area_ja, "
-        f"{_theme_list_sql('proposal', 'p.proposal_id')} AS theme_ids, p.note, p.source_ref "
-        "FROM proposals p LEFT JOIN proposal_bureaus pb ON pb.proposal_id = p.proposal_id "
-        "LEFT JOIN bureaus b ON b.bureau_code = pb.bureau_code "
-        "LEFT JOIN themes t ON t.theme_id = p.pillar_theme_id "
-        f"WHERE {where} GROUP BY ALL ORDER BY p.proposal_id"
+        "string_agg(DISTINCT b.region_code, ';' ORDER BY b.region_code) AS region_codes "
+        "FROM proposal_bureaus pb JOIN bureaus b USING (bureau_code) GROUP BY 1), "
+        "th AS (SELECT item_id AS proposal_id, string_agg(theme_id, ';' ORDER BY theme_id) "
+        "AS theme_ids FROM item_themes WHERE item_type = 'proposal' GROUP BY 1), "
+        "ms AS (SELECT mp.proposal_id, list({'measure_id': me.measure_id, "
+        "'department_ja': me.department_ja, 'department_en': me.department_en, "
+        "'text_ja': me.text_ja, 'text_en': me.text_en} ORDER BY me.measure_id) AS measures "
+        "FROM measure_proposals mp JOIN measures me USING (measure_id) GROUP BY 1) "
+        "SELECT p.proposal_id, p.title_ja, p.title_en, pb.bureau_codes, pb.bureau_names_ja, "
+        "pb.bureau_names_en, pb.region_codes, p.is_joint, p.pillar_theme_id, "
+        "t.name_ja AS pillar_name_ja, t.name_en AS pillar_name_en, p.policy_area_ja, "
+        "th.theme_ids, p.note, p.source_ref, ms.measures "
+        "FROM proposals p LEFT JOIN pb USING (proposal_id) LEFT JOIN th USING (proposal_id) "
+        "LEFT JOIN ms USING (proposal_id) LEFT JOIN themes t ON t.theme_id = p.pillar_theme_id "
+        f"WHERE {where} ORDER BY p.proposal_id"
     )
     df = c.execute(sql, params).df()
-    ms = measures(proposal_id=list(df["proposal_id"]) or None, con=c) if len(df) else None
-    lists: dict[str, list[dict]] = {pid: [] for pid in df["proposal_id"]}
-    if ms is not None:
-        for r in ms.to_dict("records"):
-            if r["proposal_id"] in lists:
-                lists[r["proposal_id"]].append(
-                    {
-                        k: r[k]
-                        for k in (
-                            "measure_id",
-                            "department_ja",
-                            "department_en",
-                            "text_ja",
-                            "text_en",
-                        )
-                    }
-                )
-    df["measures"] = [lists[p] for p in df["proposal_id"]]
+    df["measures"] = [
+        [dict(m) for m in v] if v is not None and not isinstance(v, float) else []
+        for v in df["measures"]
+    ]
     df["measure_count"] = df["measures"].map(len).astype("int64")
     return _doc_columns(df, *_unit("proposals"))
 
