@@ -136,8 +136,16 @@ class PublishedLayer:
         )
 
 
-def layer_file_bytes(name: str, level: str = "overview", geo_dir: Path | None = None):
+def layer_file_bytes(
+    name: str,
+    level: str = "overview",
+    geo_dir: Path | None = None,
+    where: tuple[str, tuple[str, ...]] | None = None,
+):
     """The compact GeoJSON of a layer and its feature table (no file written).
+
+    ``where`` = (column, values) keeps only the features whose column is one of
+    the values (e.g. the municipalities of one bureau).
 
     Returns
     -------
@@ -149,16 +157,17 @@ def layer_file_bytes(name: str, level: str = "overview", geo_dir: Path | None = 
     from regionmap.geo import load_layer, to_geojson_bytes
 
     prefix, code_col, others = _FILE_PROPS[name]
-    gdf = load_layer(name, level=level, geo_dir=geo_dir).reset_index(drop=True)
-    gdf = gdf.copy()
+    gdf = load_layer(name, level=level, geo_dir=geo_dir)
+    if where is not None:
+        column, values = where
+        gdf = gdf[gdf[column].astype(str).isin(set(values))]
+    gdf = gdf.reset_index(drop=True).copy()
     gdf["i"] = range(len(gdf))
     gdf["k"] = prefix + gdf[code_col].astype(str)
     gdf["code"] = gdf[code_col].astype(str)
     if "name_en" not in gdf.columns:
         gdf["name_en"] = gdf["name_ja"]
     props = ["i", "k", "code", *[c for c in others if c != "code" and c in gdf.columns]]
-    if name in ("municipalities", "wards") and "name_en" not in props:
-        props = props  # municipalities have Japanese names only; the tooltip uses name_ja
     data = to_geojson_bytes(gdf, props, _PRECISION.get(level, 4))
     bounds = gdf.geometry.bounds
     table = gdf.drop(columns="geometry").assign(
@@ -173,8 +182,13 @@ def publish_layer(
     *,
     static_dir: Path | None = None,
     geo_dir: Path | None = None,
+    where: tuple[str, Sequence[str]] | None = None,
 ) -> PublishedLayer:
     """Write a boundary layer as a compact static file once and describe it.
+
+    ``where`` = (column, values) publishes a subset as its own file, e.g.
+    ``("bureau_code", ["01"])`` for the municipalities of 空知 (the bureau page
+    fetches only those; picking a small layer is also quicker in the browser).
 
     The file name carries a hash of its content, so a rebuilt layer gets a new
     URL (no stale browser cache) and an unchanged one keeps its URL (the browser
@@ -189,16 +203,23 @@ def publish_layer(
         build_id = str(manifest(geo).get("checksum", "")) + str(manifest(geo).get("built_at", ""))
     except Exception:  # noqa: BLE001 - a missing manifest only weakens the cache key
         build_id = ""
-    return _publish_cached(name, level, str(static), str(geo), build_id)
+    subset = (where[0], tuple(sorted(map(str, where[1])))) if where else None
+    return _publish_cached(name, level, str(static), str(geo), build_id, subset)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=96)
 def _publish_cached(
-    name: str, level: str, static_dir: str, geo_dir: str, build_id: str
+    name: str,
+    level: str,
+    static_dir: str,
+    geo_dir: str,
+    build_id: str,
+    where: tuple[str, tuple[str, ...]] | None = None,
 ) -> PublishedLayer:
-    data, table = layer_file_bytes(name, level, Path(geo_dir))
+    data, table = layer_file_bytes(name, level, Path(geo_dir), where)
     digest = hashlib.sha256(data).hexdigest()[:12]
-    filename = f"{name}-{level}-{digest}.json"
+    tag = f"{where[0].split('_')[0]}{'+'.join(where[1])}-" if where else ""
+    filename = f"{name}-{level}-{tag}{digest}.json"
     folder = Path(static_dir) / "layers"
     path = folder / filename
     if not path.is_file() or path.stat().st_size != len(data):

@@ -588,9 +588,12 @@ def legend(scale: maplayers.ColorScale, *, title: str, unit: str, lang: str) -> 
 # --- maps -------------------------------------------------------------------------------
 
 
-def published(name: str, level: str = "overview") -> maplayers.PublishedLayer:
-    """A boundary layer published as a static file (cached for the server's life)."""
-    return maplayers.publish_layer(name, level)
+def published(
+    name: str, level: str = "overview", where: tuple[str, Sequence[str]] | None = None
+) -> maplayers.PublishedLayer:
+    """A boundary layer (or a subset: ``where`` = (column, values)) published as a static
+    file, cached for the server's life."""
+    return maplayers.publish_layer(name, level, where=where)
 
 
 def _view_for(s: FilterState) -> Any:
@@ -677,14 +680,13 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     tips: dict[str, str] = {}
 
     if page == "bureau" and (s.bureau or s.region):
-        munis = published("municipalities")
+        # only the selected area's municipalities, as their own static file
+        where = (
+            ("bureau_code", [s.bureau_code]) if s.bureau_code else ("region_code", [s.region_code])
+        )
+        munis = published("municipalities", where=where)
         figs = figures(ctx, metric, "municipality")
-        inside = {
-            c
-            for c, b in zip(munis.codes, munis.groups, strict=True)
-            if (s.bureau_code and b == s.bureau_code)
-            or (not s.bureau_code and _region_of_bureau_code(b) == s.region_code)
-        }
+        inside = set(munis.codes)
         values = [figs.values.get(c) if figs and c in inside else None for c in munis.codes]
         scale = maplayers.color_scale([v for v in values if v is not None])
         fills = [
@@ -817,11 +819,6 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         basemap_url=basemap,
     )
     return deck, scale, figs
-
-
-def _region_of_bureau_code(bureau_code: str) -> str:
-    b = reference.bureaus().set_index("bureau_code")
-    return str(b.loc[bureau_code, "region_code"]) if bureau_code in b.index else ""
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
