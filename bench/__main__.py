@@ -214,7 +214,7 @@ def _spread(m: dict[str, Any]) -> str:
 def _verdict(m: dict[str, Any]) -> str:
     j = judge(m)
     if j["pass"] is None:
-        return "—" if not m.get("target") else "not measured"
+        return "reported (no target)" if not m.get("target") else "not measured"
     t = m["target"]
     unit = m.get("unit", "")
     value = m["value"]
@@ -489,8 +489,8 @@ def _load_table(load: dict[str, Any]) -> list[str]:
         "## Load (one server, 127.0.0.1; viewers change a filter every 3–5 s)",
         "",
         "| Run | Viewers | Reruns | Reruns/s | p50 ms | p95 ms | max ms | First render p95 ms "
-        "| Errors | Lost | Server alive | RSS all open MB | Server CPU cores |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Errors | Lost | Server alive | RSS all open MB | Server CPU cores | Load generator CPU cores |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
 
     def f(v: Any, fmt: str = "{:.0f}") -> str:
@@ -503,7 +503,8 @@ def _load_table(load: dict[str, Any]) -> list[str]:
             f"| {label} | {s['viewers']} | {s['reruns']} | {f(s['throughput_per_s'], '{:.1f}')} "
             f"| {f(s['p50_ms'])} | {f(s['p95_ms'])} | {f(s['max_ms'])} | {f(s['first_render_p95_ms'])} "
             f"| {s['errors']} | {s['lost_sessions']} | {'yes' if s['server_alive'] else '**no**'} "
-            f"| {f(s['rss_all_open_mb'])} | {f(s['server_cpu_cores_used'], '{:.2f}')} |"
+            f"| {f(s['rss_all_open_mb'])} | {f(s['server_cpu_cores_used'], '{:.2f}')} "
+            f"| {f(s.get('client_cpu_cores_used'), '{:.2f}')} |"
         )
     if extra.get("rss_idle_mb"):
         out += [

@@ -185,7 +185,7 @@ def judge(m: dict[str, Any]) -> dict[str, Any]:
         margin = (float(value) - tv) / tv
     else:
         margin = None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or m.get("unit") == "bool":
         margin = None
     return {"pass": bool(ok), "margin": margin}
 

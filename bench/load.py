@@ -142,7 +142,9 @@ async def run_step(
     rss: list[tuple[float, float, int]] = []
     stop = asyncio.Event()
     proc = psutil.Process(server.proc.pid)
+    me = psutil.Process()
     cpu0 = sum(proc.cpu_times()[:2])
+    me0 = sum(me.cpu_times()[:2])
     rss_before = server.rss_mb()
     sampler = asyncio.create_task(_sample_rss(server.proc.pid, stop, rss, open_sessions))
     t0 = time.monotonic()
@@ -173,6 +175,7 @@ async def run_step(
     stop.set()
     await sampler
     cpu = sum(proc.cpu_times()[:2]) - cpu0 if server.alive() else None
+    client_cpu = sum(me.cpu_times()[:2]) - me0
     reruns = [x for lg in logs for x in lg.reruns_s]
     firsts = [lg.first_render_s for lg in logs if lg.first_render_s is not None]
     # Throughput over the steady window (after the ramp), from completion times.
@@ -202,6 +205,8 @@ async def run_step(
         "server_alive": server.alive(),
         "server_cpu_s": cpu,
         "server_cpu_cores_used": (cpu / wall) if cpu is not None else None,
+        "client_cpu_cores_used": client_cpu / wall,
+        "loadavg_after": os.getloadavg()[0],
         "rss_before_mb": rss_before,
         "rss_all_open_mb": (sum(full) / len(full)) if full else None,
         "rss_peak_mb": peak,
