@@ -260,7 +260,9 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
 
     sorachi = set(reference.municipalities().query("bureau_code == '01'")["code"])
     assert set(published("municipalities", where=("bureau_code", ["01"])).codes) == sorachi
-    labels = {d["text"] for d in layer(spec, "labels-municipalities")["data"]}
+    muni_labels = layer(spec, "labels-municipalities")
+    assert muni_labels["extensions"] == [{"@@type": "CollisionFilterExtension"}]  # decluttered
+    labels = {d["text"] for d in muni_labels["data"]}
     assert "岩見沢市" in labels and "札幌市" not in labels
     # neighbours for context
     assert "石狩" in {d["text"] for d in layer(spec, "labels-bureaus")["data"]}

@@ -380,8 +380,13 @@ def label_layer(
     *,
     size: int = 14,
     color: Sequence[int] = (20, 20, 20, 255),
+    declutter: bool = False,
 ) -> pdk.Layer:
-    """A TextLayer of Japanese labels; rows hold ``position`` ([lon, lat]) and ``text``."""
+    """A TextLayer of Japanese labels; rows hold ``position`` ([lon, lat]) and ``text``.
+
+    ``declutter`` hides labels that would overlap others (deck.gl's
+    CollisionFilterExtension); zooming in brings them back.
+    """
     data = [{"position": list(r["position"]), "text": str(r["text"])} for r in rows]
     layer = pdk.Layer(
         "TextLayer",
@@ -398,6 +403,10 @@ def label_layer(
         billboard=True,
         pickable=False,
     )
+    if declutter:
+        layer.extensions = [{"@@type": "CollisionFilterExtension"}]
+        layer.collision_enabled = True
+        layer.collision_test_props = {"sizeScale": 1.1}
     return _literal(
         layer,
         size_units="pixels",

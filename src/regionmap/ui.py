@@ -732,7 +732,10 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         if s.has_layer("labels"):
             layers.append(
                 maplayers.label_layer(
-                    "labels-municipalities", maplayers.labels_of(munis, lang, inside), size=12
+                    "labels-municipalities",
+                    maplayers.labels_of(munis, lang, inside),
+                    size=12,
+                    declutter=True,
                 )
             )
             others = [c for c in bureaus.codes if c != s.bureau_code]
