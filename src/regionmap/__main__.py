@@ -23,7 +23,9 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="no progress bar")
 
     # db -------------------------------------------------------------------
-    db = sub.add_parser("db", help="the policy database").add_subparsers(dest="action", required=True)
+    db = sub.add_parser("db", help="the policy database").add_subparsers(
+        dest="action", required=True
+    )
     for name, text in [
         ("init", "create the database (reference, document facts, sample figures)"),
         ("import", "import a CSV or Excel file into a table"),
@@ -38,7 +40,9 @@ def _build_parser() -> argparse.ArgumentParser:
         if name == "import":
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument("--table", help="target table (guessed from the headers if omitted)")
-            p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+            p.add_argument(
+                "--dry-run", action="store_true", help="show what would change, write nothing"
+            )
             p.add_argument("--user", help="who is importing (recorded in the history)")
         if name == "export":
             p.add_argument("table", help="table name")

@@ -54,5 +54,7 @@ def municipalities() -> pd.DataFrame:
     df = pd.read_csv(REFERENCE_DIR / "municipalities.csv", **_STR)
     df.insert(1, "code6", df["code"].map(to_code6))
     region_of = bureaus().set_index("bureau_code")["region_code"]
-    df.insert(df.columns.get_loc("bureau_code") + 1, "region_code", df["bureau_code"].map(region_of))
+    df.insert(
+        df.columns.get_loc("bureau_code") + 1, "region_code", df["bureau_code"].map(region_of)
+    )
     return df

@@ -96,7 +96,12 @@ REGISTRY: dict[str, Setting] = {
         Setting("language", "ja", "Default interface language: ja or en.", _language),
         Setting("max_upload_mb", 20, "Largest file the importer accepts, in MB.", _positive_int),
         Setting("max_rows", 100_000, "Most rows one imported file may have.", _positive_int),
-        Setting("history_keep", 20, "How many previous database versions to keep for undo.", _positive_int),
+        Setting(
+            "history_keep",
+            20,
+            "How many previous database versions to keep for undo.",
+            _positive_int,
+        ),
     ]
 }
 
