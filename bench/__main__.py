@@ -69,6 +69,7 @@ CHECKLIST: list[tuple[str, str, str]] = [
 #: Figures without a target that give the table its context.
 CONTEXT_KEYS: list[tuple[str, str]] = [
     ("app", "streamlit_floor_ms"),
+    ("app", "filter_change_excess_vs_peer_x"),
     ("app", "script_only_change_ms[overview]"),
     ("app", "script_only_change_ms[bureau]"),
     ("app", "theme_change_ms"),

@@ -355,6 +355,22 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                 )
             )
     triv = ours.get("trivial")
+    fc = (ov or {}).get("filter_change")
+    if triv and fc:
+        floor = triv["time_ms"]["median"]
+        mine = fc["time_ms"]["median"] - floor
+        theirs = peer_change - floor
+        if mine > 0 and theirs > 0:
+            ms.append(
+                metric(
+                    "filter_change_excess_vs_peer_x",
+                    "Filter change above Streamlit's floor (trivial app): peer excess / ours",
+                    theirs / mine,
+                    "x",
+                    note=f"ours {mine:.0f} ms, peer {theirs:.0f} ms over a {floor:.0f} ms floor; "
+                    "informational, the target is on the whole time",
+                )
+            )
     if triv:
         ms.append(
             metric(
