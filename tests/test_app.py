@@ -277,6 +277,22 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
     assert at.query_params["bureau"] == "sorachi"
 
 
+def test_northern_territories_carry_no_figures_on_the_nemuro_map():
+    at = run_app({"bureau": "nemuro"}, page="pages/bureau.py")
+    spec = deck_spec(at)
+    from regionmap.charts import NO_DATA
+    from regionmap.ui import published
+
+    codes = published("municipalities", where=("bureau_code", ["14"])).codes
+    fills = colours(layer(spec, "municipalities")["getFillColor"])
+    nt = {"01695", "01696", "01697", "01698", "01699", "01700"}
+    assert nt <= set(codes)
+    for code, colour in zip(codes, fills, strict=True):
+        assert (colour[:3] == list(NO_DATA)) == (code in nt), code
+    html = tooltip_html(at)
+    assert 'data-k="m01223"' in html and 'data-k="m01695"' not in html  # 根室市 yes, 色丹村 no
+
+
 def test_bureau_page_for_a_region_and_a_municipality_click_through():
     at = run_app({"region": "donan", "muni": "01202"}, page="pages/bureau.py")
     assert "道南" in at.title[0].value

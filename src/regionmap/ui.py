@@ -687,17 +687,12 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         munis = published("municipalities", where=where)
         figs = figures(ctx, metric, "municipality")
         inside = set(munis.codes)
-        values = [figs.values.get(c) if figs and c in inside else None for c in munis.codes]
+        # the Northern Territories villages carry no figures: drawn in the 'no data' grey
+        no_figures = _northern_territories()
+        values = [figs.values.get(c) if figs and c not in no_figures else None for c in munis.codes]
         scale = maplayers.color_scale([v for v in values if v is not None])
-        fills = [
-            scale.color_of(v)
-            if c in inside and figs
-            else ([240, 240, 240, 200] if c in inside else [0, 0, 0, 0])
-            for c, v in zip(munis.codes, values, strict=True)
-        ]
-        line_colours = [
-            list(maplayers.MUNI_LINE) if c in inside else [0, 0, 0, 0] for c in munis.codes
-        ]
+        fills = [scale.color_of(v) if figs else [240, 240, 240, 200] for v in values]
+        line_colours = [list(maplayers.MUNI_LINE)] * len(munis.codes)
         if s.muni:
             line_colours = [
                 list(maplayers.SELECTED_LINE) if c == s.muni else lc
@@ -747,7 +742,11 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
                     color=(90, 90, 90, 255),
                 )
             )
-        tips = {k: v for k, v in _tooltip_lines(munis, figs, lang).items() if k[1:] in inside}
+        tips = {
+            k: v
+            for k, v in _tooltip_lines(munis, figs, lang).items()
+            if k[1:] in inside and k[1:] not in no_figures
+        }
     else:
         fill_layer = bureaus if level == "bureau" else regions
         figs = figures(ctx, metric, level)
@@ -822,6 +821,11 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         basemap_url=basemap,
     )
     return deck, scale, figs
+
+
+def _northern_territories() -> frozenset[str]:
+    m = reference.municipalities()
+    return frozenset(m.loc[m["kind"] == "northern_territory", "code"])
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
