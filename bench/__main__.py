@@ -376,8 +376,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             )
             continue
         measured = r["measured"]
-        if r.get("note") and r["pass"] is False:
-            measured += f" — {r['note']}"
+        if r.get("note"):
+            measured += f" — {r['note'][:160]}"
         tgt = f" ({_cell(r['target'])})" if r.get("target") else ""
         lines.append(
             f"| {r['part']} | {_cell(r['target_text'])}{tgt} | {_cell(measured)} "
