@@ -389,3 +389,20 @@ def test_gsi_background_is_fetched_only_when_switched_on(server, browser):
     assert all(u.startswith("https://cyberjapandata.gsi.go.jp/xyz/pale/") for u in traffic.outside)
     assert "出典：国土地理院" in page.inner_text("body")
     page.close()
+
+
+def test_page_links_carry_the_filters_to_the_other_page(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    traffic = Traffic(page)
+    page.goto(server + "/?bureau=sorachi&metric=evacuees&lang=en")
+    _wait_map(page, settle=1.0)
+    page.get_by_role("link", name="Bureau view").click()
+    page.wait_for_url("**/bureau?**", timeout=20_000)
+    page.locator("h1", has_text="Sorachi").wait_for(timeout=20_000)
+    for part in ("bureau=sorachi", "metric=evacuees", "lang=en"):
+        assert part in page.url
+    page.get_by_role("link", name="Overview").click()
+    page.locator("h1", has_text="Overview").wait_for(timeout=20_000)
+    assert "bureau=sorachi" in page.url and "/bureau" not in page.url
+    assert traffic.outside == []
+    page.close()
