@@ -3,8 +3,8 @@
 Each viewer is a real websocket session (:mod:`bench.stclient`, the browser's
 protocol): it opens the app (two in three on the overview, one in three on the
 bureau view by deep link when the app has such a page), then changes a filter
-every 3-5 s (seeded random think time) and times each rerun to
-``script_finished``. Steps of 10, 30 and 60 viewers, each bounded in time; then a
+(the figure, the themes or the fiscal year, picked at random) every 3-5 s (seeded random
+think time) and times each rerun to ``script_finished``. Steps of 10, 30 and 60 viewers, each bounded in time; then a
 saturation run with no think time, against regionmap and against the trivial
 one-widget app (the ceiling Streamlit itself sets), reported as reruns per second
 per core. Server memory (RSS, with children) is sampled every 0.5 s.
@@ -43,7 +43,8 @@ from bench.stclient import StreamlitSession, filter_widget, next_value
 
 NAME = "load"
 TRIVIAL = PROJECT_ROOT / "bench" / "trivial_app.py"
-FILTER_KEYS = ("metric", "theme")
+#: The filters a viewer changes, one picked at random (seeded) for each change.
+FILTER_KEYS = ("metric", "theme", "fy")
 RERUN_TIMEOUT_S = 30.0
 
 
@@ -54,6 +55,7 @@ class ViewerLog:
     errors: list[str] = field(default_factory=list)
     lost: bool = False  # the connection closed without the viewer closing it
     done_at: list[float] = field(default_factory=list)  # completion times (monotonic)
+    by_filter: dict[str, list[float]] = field(default_factory=dict)  # widget key -> rerun times
 
 
 async def _viewer(
@@ -84,13 +86,16 @@ async def _viewer(
                 await asyncio.sleep(pause)
             elif time.monotonic() >= deadline:
                 break
-            w = filter_widget(sess, FILTER_KEYS)
+            keys = list(FILTER_KEYS)
+            rng.shuffle(keys)
+            w = filter_widget(sess, tuple(keys))
             if w is None:
                 log.errors.append("no filter widget found")
                 break
             sess.set_widget(w, next_value(w, rng))
             res = await sess.rerun(timeout=RERUN_TIMEOUT_S)
             log.reruns_s.append(res.elapsed_s)
+            log.by_filter.setdefault(w.key, []).append(res.elapsed_s)
             log.done_at.append(time.monotonic())
             if res.exceptions:
                 log.errors.extend(res.exceptions)
@@ -198,6 +203,11 @@ async def run_step(
         "max_ms": max(reruns) * 1000 if reruns else None,
         "first_render_p50_ms": percentile(firsts, 50) * 1000 if firsts else None,
         "first_render_p95_ms": percentile(firsts, 95) * 1000 if firsts else None,
+        "p50_ms_by_filter": {
+            k: round(percentile(v, 50) * 1000)
+            for k in sorted({k for lg in logs for k in lg.by_filter})
+            if (v := [x for lg in logs for x in lg.by_filter.get(k, [])])
+        },
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
         "viewers_without_first_render": sum(1 for lg in logs if lg.first_render_s is None),
