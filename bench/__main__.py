@@ -507,6 +507,11 @@ def _load_table(load: dict[str, Any]) -> list[str]:
             f"| {f(s['rss_all_open_mb'])} | {f(s['server_cpu_cores_used'], '{:.2f}')} "
             f"| {f(s.get('client_cpu_cores_used'), '{:.2f}')} |"
         )
+    for s in steps:
+        by = s.get("p50_ms_by_filter") or {}
+        if by:
+            parts = ", ".join(f"{k.split('.')[-1]} {v} ms" for k, v in by.items())
+            out.append(f"\n{s['viewers']} viewers, p50 by filter changed: {parts}.")
     if extra.get("rss_idle_mb"):
         out += [
             "",
