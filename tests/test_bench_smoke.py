@@ -162,3 +162,25 @@ def test_load_test_stops_by_itself_and_reports_every_step(tmp_path):
     assert sat["regionmap"]["reruns"] > 0 and sat["trivial"]["reruns"] > 0
     keys = {m["key"] for m in doc["metrics"]}
     assert {"load_top_graceful", "load_mid_errors", "saturation_reruns_per_s_per_core"} <= keys
+
+
+def test_peer_draws_every_unsimplified_municipal_polygon(db_path):
+    """The yardstick must stay what it claims: all N03 polygons, sent whole on every rerun."""
+    from bench.common import StreamlitServer
+    from bench.stclient import StreamlitSession
+
+    async def session(url: str):
+        s = StreamlitSession(url)
+        await s.connect()
+        res = await s.rerun(timeout=180)
+        await s.close()
+        return res, s
+
+    with StreamlitServer(PROJECT_ROOT / "bench" / "peer" / "app.py", "smoke-peer") as srv:
+        res, sess = asyncio.run(session(srv.ws_url))
+    assert res.status == "FINISHED_SUCCESSFULLY" and not res.exceptions
+    assert {w.key for w in sess.widgets.values()} == {"metric", "bureau"}
+    (spec,) = res.deck_specs
+    layer = json.loads(spec)["layers"][0]
+    assert layer["@@type"] == "GeoJsonLayer"
+    assert len(layer["data"]["features"]) == 194  # every N03 polygon (Sapporo's wards apart)
