@@ -70,6 +70,8 @@ CHECKLIST: list[tuple[str, str, str]] = [
 CONTEXT_KEYS: list[tuple[str, str]] = [
     ("app", "streamlit_floor_ms"),
     ("app", "filter_change_excess_vs_peer_x"),
+    ("app", "filter_change_gc_off_ms"),
+    ("load", "saturation_gc_off_reruns_per_s_per_core"),
     ("app", "script_only_change_ms[overview]"),
     ("app", "script_only_change_ms[bureau]"),
     ("app", "theme_change_ms"),
@@ -498,6 +500,11 @@ def _load_table(load: dict[str, Any]) -> list[str]:
         return "—" if v is None else fmt.format(v)
 
     rows = [(f"think 3–5 s, {s['duration_s']:.0f} s", s) for s in steps]
+    rows += [
+        (f"think 3–5 s, postScriptGC=false, {s['duration_s']:.0f} s", s)
+        for s in (extra.get("gc_off") or {}).get("steps", [])
+        if "reruns" in s
+    ]
     rows += [(f"saturation: {name}", s) for name, s in sat.items()]
     for label, s in rows:
         out.append(

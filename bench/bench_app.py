@@ -26,6 +26,8 @@ from typing import Any
 import psutil
 
 from bench.common import (
+    GC_OFF_ARGS,
+    PEER_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
     app_available,
@@ -375,6 +377,21 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
                     "informational, the target is on the whole time",
                 )
             )
+    gc_off = ours.get("gc_off") or {}
+    if gc_off.get("time_ms") and fc:
+        ms.append(
+            metric(
+                "filter_change_gc_off_ms",
+                "Overview metric change with runner.postScriptGC=false (same app, same run)",
+                gc_off["time_ms"]["median"],
+                "ms",
+                spread=gc_off["time_ms"],
+                baseline={"label": "with Streamlit's default GC", "value": fc["time_ms"]["median"]},
+                note=f"server CPU {gc_off['server_cpu_ms']['median']:.0f} ms per rerun vs "
+                f"{fc['server_cpu_ms']['median']:.0f} ms; vs peer "
+                f"{peer_change / max(gc_off['time_ms']['median'], 1e-9):.1f}x",
+            )
+        )
     if triv:
         ms.append(
             metric(
@@ -482,6 +499,25 @@ def build_metrics(ours: dict, peer: dict) -> list[dict]:
     return ms
 
 
+async def measure_change_only(server: StreamlitServer, n_change: int) -> dict:
+    """Overview metric change only (after a warm-up session)."""
+    import random
+
+    rng = random.Random(5)
+    probe = Probe(server)
+    await probe.first_render()
+    sess = await probe.open()
+    await probe.change(sess, "metric", rng)
+    runs = []
+    for _ in range(n_change):
+        res, cpu, _w = await probe.change(sess, "metric", rng)
+        if res is None:
+            break
+        runs.append((res, cpu))
+    await sess.close()
+    return _change_stats(runs) if runs else {}
+
+
 async def measure_trivial(server: StreamlitServer, n_change: int) -> dict:
     """The trivial one-widget app: the floor Streamlit itself sets for a rerun."""
     probe = Probe(server)
@@ -531,11 +567,15 @@ def apptest_script_times(n_change: int) -> dict[str, Any]:
 async def _run(n_first: int, n_change: int) -> tuple[dict, dict]:
     with StreamlitServer(TRIVIAL, "trivial") as triv_srv:
         trivial = await measure_trivial(triv_srv, n_change)
-    with StreamlitServer(PEER, "peer") as peer_srv:
+    with StreamlitServer(PEER, "peer", extra_args=PEER_ARGS) as peer_srv:
         peer = await measure_peer(peer_srv, n_first, n_change)
     with StreamlitServer(app_script(), "app") as app_srv:
         ours = await measure_regionmap(app_srv, n_first, n_change)
     ours["trivial"] = trivial
+    # The same app with Streamlit's post-script full GC off (runner.postScriptGC=false): the
+    # lever that decides most of a rerun's server time in a process holding our libraries.
+    with StreamlitServer(app_script(), "app-gc-off", extra_args=GC_OFF_ARGS) as gc_srv:
+        ours["gc_off"] = await measure_change_only(gc_srv, n_change)
     ours["apptest"] = apptest_script_times(n_change)
     return ours, peer
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    PEER_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
     app_available,
@@ -180,7 +181,11 @@ def run(repeat: int, with_peer: bool) -> dict[str, Any]:
     results: dict[str, list[dict]] = {}
     with ExitStack() as stack:
         server = stack.enter_context(StreamlitServer(app_script(), "browser-app"))
-        peer = stack.enter_context(StreamlitServer(PEER, "browser-peer")) if with_peer else None
+        peer = (
+            stack.enter_context(StreamlitServer(PEER, "browser-peer", extra_args=PEER_ARGS))
+            if with_peer
+            else None
+        )
         _warm(server)
         _warm(server, "bureau", "bureau=sorachi")
         if peer is not None:

@@ -279,6 +279,14 @@ def rss_mb(pid: int, children: bool = True) -> float:
 
 
 # servers -------------------------------------------------------------------------------------
+#: The peer runs as a typical user's app does: with Streamlit's defaults for the options that
+#: matter to speed, whatever the project's .streamlit/config.toml tunes.
+PEER_ARGS = ("--runner.postScriptGC", "true")
+#: The one server option the harness measures both ways: Streamlit's full ``gc.collect(2)``
+#: after every script run.
+GC_OFF_ARGS = ("--runner.postScriptGC", "false")
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -28,6 +28,7 @@ from typing import Any
 import psutil
 
 from bench.common import (
+    GC_OFF_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
     app_available,
@@ -251,7 +252,13 @@ async def _warm(server: StreamlitServer, pages: list[tuple[str, str]]) -> float 
     return server.rss_mb()
 
 
-async def _load(steps: list[int], duration: float, sat_viewers: int, sat_duration: float):
+async def _load(
+    steps: list[int],
+    duration: float,
+    sat_viewers: int,
+    sat_duration: float,
+    gc_off_step: int | None = None,
+):
     cores = os.cpu_count() or 1
     out: dict[str, Any] = {"cores": cores, "steps": [], "saturation": {}}
     with StreamlitServer(app_script(), "load-app") as server:
@@ -276,6 +283,20 @@ async def _load(steps: list[int], duration: float, sat_viewers: int, sat_duratio
         out["saturation"]["trivial"] = await run_step(
             trivial, sat_viewers, sat_duration, None, [("", "")], seed=99, ramp=1.0
         )
+    # The same app with Streamlit's post-script full GC off: saturation, and the middle step.
+    with StreamlitServer(app_script(), "load-app-gc-off", extra_args=GC_OFF_ARGS) as gc_srv:
+        pages = await _pages(gc_srv)
+        idle = await _warm(gc_srv, pages)
+        out["gc_off"] = {"rss_idle_mb": idle, "steps": []}
+        if gc_off_step:
+            ramp = min(5.0, 0.1 * gc_off_step)
+            out["gc_off"]["steps"].append(
+                await run_step(gc_srv, gc_off_step, duration, (3.0, 5.0), pages, seed=2, ramp=ramp)
+            )
+        if gc_srv.alive():
+            out["saturation"]["regionmap, postScriptGC=false"] = await run_step(
+                gc_srv, sat_viewers, sat_duration, None, pages, seed=99, ramp=1.0
+            )
     for sat in out["saturation"].values():
         sat["reruns_per_s_per_core"] = sat["throughput_per_s"] / cores
     return out
@@ -367,7 +388,34 @@ def build_metrics(out: dict[str, Any], mid: int, top: int) -> list[dict]:
                 note=f"lost {s['lost_sessions']}, errors {s['errors']}, p95 {s['p95_ms'] or 0:.0f} ms",
             )
         )
+    for g in (out.get("gc_off") or {}).get("steps", []):
+        ms.append(
+            metric(
+                f"load{g['viewers']}_gc_off_p95_ms",
+                f"{g['viewers']} viewers with runner.postScriptGC=false: p95 rerun",
+                g["p95_ms"],
+                "ms",
+                target_op="<",
+                target=1500,
+                note=f"p50 {g['p50_ms'] or 0:.0f} ms, errors {g['errors']}, lost {g['lost_sessions']}",
+            )
+        )
     sat = out["saturation"]
+    gsat = sat.get("regionmap, postScriptGC=false")
+    if gsat:
+        ms.append(
+            metric(
+                "saturation_gc_off_reruns_per_s_per_core",
+                "Saturation throughput with runner.postScriptGC=false, reruns/s per core",
+                gsat["throughput_per_s"] / (out.get("cores") or 1),
+                "1/s/core",
+                baseline=(
+                    {"label": "default GC", "value": sat["regionmap"]["reruns_per_s_per_core"]}
+                    if "regionmap" in sat
+                    else None
+                ),
+            )
+        )
     if "regionmap" in sat and "trivial" in sat:
         ours, triv = sat["regionmap"], sat["trivial"]
         ms.append(
@@ -415,7 +463,8 @@ def main(argv: list[str] | None = None) -> dict:
     duration = args.duration or (8.0 if quick else 60.0)
     sat_viewers, sat_duration = (3, 5.0) if quick else (6, 25.0)
     t0 = time.perf_counter()
-    out = asyncio.run(_load(steps, duration, sat_viewers, sat_duration))
+    gc_off_step = 30 if (30 in steps and not quick) else None
+    out = asyncio.run(_load(steps, duration, sat_viewers, sat_duration, gc_off_step))
     out["elapsed_s"] = time.perf_counter() - t0
     mid = 30 if 30 in steps else steps[len(steps) // 2]
     metrics = build_metrics(out, mid, max(steps))
