@@ -296,6 +296,8 @@ def test_northern_territories_carry_no_figures_on_the_nemuro_map():
 def test_bureau_page_for_a_region_and_a_municipality_click_through():
     at = run_app({"region": "donan", "muni": "01202"}, page="pages/bureau.py")
     assert "道南" in at.title[0].value
+    neighbours = {d["text"] for d in layer(deck_spec(at), "labels-bureaus")["data"]}
+    assert "胆振" in neighbours and not {"渡島", "檜山"} & neighbours
     assert "渡島総合振興局" in texts(at) and "檜山振興局" in texts(at)
     assert any("函館市" in s.value for s in at.subheader)
     assert any(df.value.shape[0] == 5 for df in at.dataframe)  # one row per metric

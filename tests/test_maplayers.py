@@ -205,3 +205,38 @@ def test_gsi_background_is_a_style_file_with_its_attribution(static_dir):
     style = json.loads((static_dir / "layers" / "gsi-pale-style.json").read_text("utf-8"))
     src = style["sources"]["gsi"]
     assert src["tiles"] == [ml.GSI_TILES] and src["attribution"] == "出典：国土地理院"
+
+
+def test_number_format_shared_by_maps_and_charts():
+    from regionmap.charts import format_delta, format_number
+
+    assert format_number(2500, "人") == "2,500人"
+    assert format_number(42, "市町村") == "42市町村"
+    assert format_number(3, "箇所") == "3箇所"
+    assert format_number(1234567, "件") == "1,234,567件"
+    assert format_number(2.5, "人") == "2.5人"
+    assert format_number(2500, "人", "en") == "2,500 persons"
+    assert format_number(1, "persons", "en") == "1 person"
+    assert format_number(None, "人") == "—"
+    assert format_delta(-178, "人") == "-178人"
+    assert format_delta(0, "件") == "±0件"
+    assert format_delta(13, "箇所") == "+13箇所"
+    assert format_delta(None) is None
+
+
+def test_ranked_bar_chart_title_order_and_highlight():
+    import pandas as pd
+
+    from regionmap.charts import ACCENT, FONT_FAMILY, ranked_bar
+
+    frame = pd.DataFrame({"name": ["空知", "石狩", "後志"], "value": [5, 12, 1]})
+    fig = ranked_bar(
+        frame, label="name", value="value", title="派遣職員（人）— 全道、2016年度", unit="人",
+        highlight="石狩",
+    )  # fmt: skip
+    bar = fig.data[0]
+    assert list(bar.y) == ["後志", "空知", "石狩"]  # largest on top (plotly draws bottom-up)
+    assert list(bar.text) == ["1人", "5人", "12人"]
+    assert bar.marker.color[-1] == ACCENT and bar.marker.color[0] != ACCENT
+    assert fig.layout.title.text.endswith("2016年度")
+    assert fig.layout.font.family == FONT_FAMILY and fig.layout.xaxis.tickformat == ",d"

@@ -46,6 +46,17 @@ _UNITS_EN = {
 }
 
 
+_SINGULAR = {
+    "persons": "person",
+    "items": "item",
+    "sites": "site",
+    "municipalities": "municipality",
+    "bodies": "body",
+    "projects": "project",
+    "proposals": "proposal",
+}
+
+
 def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -> str:
     """A figure with thousands separators and its unit.
 
@@ -59,6 +70,8 @@ def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -
     '2,500人'
     >>> format_number(2500, "人", "en")
     '2,500 persons'
+    >>> format_number(1, "persons", "en")
+    '1 person'
     >>> format_number(None, "件")
     '—'
     """
@@ -68,7 +81,10 @@ def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -
     if not unit:
         return number
     if lang == "en":
-        return f"{number} {_UNITS_EN.get(unit, unit)}"
+        word = _UNITS_EN.get(unit, unit)
+        if value == 1:
+            word = _SINGULAR.get(word, word)
+        return f"{number} {word}"
     return f"{number}{unit}"
 
 

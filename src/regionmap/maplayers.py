@@ -333,7 +333,7 @@ def color_scale(values: Iterable[float], classes: int = 5) -> ColorScale:
     Examples
     --------
     >>> color_scale([0, 3, 12]).edges
-    (0, 5, 10, 15)
+    (0, 3, 6, 9, 12, 15)
     """
     vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
     integer = all(v.is_integer() for v in vals)

@@ -733,7 +733,9 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
                     declutter=True,
                 )
             )
-            others = [c for c in bureaus.codes if c != s.bureau_code]
+            # neighbours' names only: the selected bureau(s) show their municipalities
+            own = {s.bureau_code} if s.bureau_code else set(munis.groups)
+            others = [c for c in bureaus.codes if c not in own]
             layers.append(
                 maplayers.label_layer(
                     "labels-bureaus",
