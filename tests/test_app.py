@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from regionmap import reference
+from regionmap.charts import ACCENT
 from regionmap.settings import PROJECT_ROOT
 
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
@@ -125,6 +126,13 @@ def test_metric_picker_recolours_the_map_and_changes_the_legend():
     assert layer(spec, "bureaus")["data"] == layer(deck_spec(run_app()), "bureaus")["data"]
     legend = html_text(at)
     assert "凡例：避難者" in legend and "人" in legend
+
+
+def test_ranked_chart_highlights_the_selected_regions_bureaus():
+    at = run_app({"region": "donan"})
+    bar = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    accent = {y for y, c in zip(bar["y"], bar["marker"]["color"], strict=True) if c == ACCENT}
+    assert accent == {"渡島", "檜山"}
 
 
 def test_colour_by_region_fills_the_six_regions():

@@ -15,6 +15,7 @@ tables agree:
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -108,7 +109,7 @@ def ranked_bar(
     title: str,
     unit: str,
     lang: str = "ja",
-    highlight: str | None = None,
+    highlight: str | Collection[str] | None = None,
 ) -> go.Figure:
     """Horizontal bar chart ranked by ``value``, largest on top.
 
@@ -120,14 +121,15 @@ def ranked_bar(
         Says what, where and when (built by the caller from the i18n catalog).
     unit : str
         Japanese unit of the figures (shown on the axis and in the hover text).
-    highlight : str, optional
+    highlight : str or collection of str, optional
         Label of a bar to draw in the accent colour (the selected area); the
         others are lighter.
     """
     df = frame[[label, value]].sort_values(value, ascending=True, kind="stable")
     texts = [format_number(v, unit, lang) for v in df[value]]
     light = rgb(SEQUENTIAL[2])
-    colours = [ACCENT if highlight is None or name == highlight else light for name in df[label]]
+    marked = {highlight} if isinstance(highlight, str) else set(highlight or ())
+    colours = [ACCENT if not marked or name in marked else light for name in df[label]]
     fig = go.Figure(
         go.Bar(
             x=df[value],

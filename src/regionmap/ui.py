@@ -965,7 +965,8 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
 
 
 def ranked_chart(ctx: Context, metric: str | None = None) -> None:
-    """Ranked bar chart of the metric by bureau; the selected bureau highlighted."""
+    """Ranked bar chart of the metric by bureau; the selected bureau (or the selected
+    region's bureaus) highlighted."""
     if not ctx.ready.database:
         return
     s, lang = ctx.state, ctx.lang
@@ -990,7 +991,12 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> None:
         where=t("fig.where.all", lang),
         when=when,
     )
-    highlight = str(names[s.bureau_code]) if s.bureau_code else None
+    if s.bureau_code:
+        highlight = [str(names[s.bureau_code])]
+    elif s.region_code:
+        highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
+    else:
+        highlight = None
     fig = ranked_bar(
         frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
     )
