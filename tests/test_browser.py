@@ -4,6 +4,10 @@ The app runs as ``streamlit run app.py`` on 127.0.0.1 with the test session's
 layers and database (its static folder is the project's ``static/``, which
 Streamlit serves at ``app/static``; ``static/layers/`` is git-ignored). No
 request may leave 127.0.0.1. Screenshots go to ``test-artifacts/`` (git-ignored).
+
+Waits use ``page.wait_for_timeout``, never ``time.sleep``: Playwright's sync API
+processes browser events (URL changes, responses, websocket frames) only inside
+its own calls, so after a sleep ``page.url`` and the traffic counters are stale.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ class Traffic:
         self.outside: list[str] = []
         self.static: list[tuple[str, int, str]] = []
         self.ws_bytes = 0
+        self.wire: dict[str, int] = {}
         page.route("**/*", self._route)
         page.on("response", self._response)
         page.on("websocket", self._websocket)
@@ -135,6 +140,10 @@ class Traffic:
             except Exception:  # noqa: BLE001 - body gone after navigation
                 size = -1
             self.static.append((response.url, size, response.headers.get("content-type", "")))
+            try:  # bytes on the wire (gzip), for the payload report
+                self.wire[response.url] = response.request.sizes()["responseBodySize"]
+            except Exception:  # noqa: BLE001
+                self.wire[response.url] = -1
 
     def _websocket(self, ws):
         def count(payload):
@@ -163,7 +172,7 @@ def _iou(a: set[int], b: set[int]) -> float:
 def _wait_map(page, settle: float = 3.0):
     page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
     page.wait_for_load_state("networkidle")
-    time.sleep(settle)  # swiftshader draws slowly
+    page.wait_for_timeout(settle * 1000)  # swiftshader draws slowly
 
 
 def _drawn(png: bytes) -> float:
@@ -178,7 +187,7 @@ def _wait_drawn(page, minimum: float = 0.10, timeout: float = 30.0) -> bytes:
         shot = page.locator(MAP).screenshot()
         if _drawn(shot) >= minimum or time.monotonic() > deadline:
             return shot
-        time.sleep(0.5)
+        page.wait_for_timeout(500)
 
 
 def _to_pixel(lon, lat, view, width, height):
@@ -194,22 +203,9 @@ def _to_pixel(lon, lat, view, width, height):
 
 
 def _click_until(page, x: float, y: float, url_part: str, timeout: float = 20.0) -> None:
-    """Click the map at (x, y) and wait until the URL holds ``url_part``.
-
-    Under headless chromium with SwiftShader a click's selection sometimes reaches
-    Streamlit only with the next pointer event (see the report), so after a few
-    seconds the mouse is nudged by a pixel, as a user's hand would.
-    """
+    """Click the map at (x, y) and wait until the URL holds ``url_part``."""
     page.mouse.click(x, y)
-    deadline = time.monotonic() + timeout
-    nudge = time.monotonic() + 4
-    while url_part not in page.url:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url_part} not in {page.url} after clicking the map")
-        if time.monotonic() > nudge:
-            page.mouse.move(x + 1, y)
-            nudge = time.monotonic() + 4
-        time.sleep(0.25)
+    page.wait_for_url(f"**{url_part}**", timeout=timeout * 1000)
 
 
 def _metrics(page) -> list[str]:
@@ -277,7 +273,8 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
     assert len(traffic.static) == n_static  # no geometry resent
     assert change_bytes < 80_000
     (ARTIFACTS / "payload.txt").write_text(
-        f"first load layer files: {first_load} bytes ({', '.join(names)})\n"
+        f"first load layer files: {first_load} bytes ({', '.join(names)}), "
+        f"{sum(traffic.wire.get(u, 0) for u, _, _ in layer_files)} bytes on the wire (gzip)\n"
         f"filter change (websocket frames): {change_bytes} bytes\n",
         encoding="utf-8",
     )
@@ -312,7 +309,7 @@ def test_map_keeps_the_users_pan_when_a_filter_changes(server, browser):
     for step in range(1, 11):
         page.mouse.move(cx - 15 * step, cy, steps=2)
     page.mouse.up()
-    time.sleep(2)
+    page.wait_for_timeout(2000)
     panned = _land_mask(page.locator(MAP).screenshot())
     assert _iou(original, panned) < 0.8
     # change the colouring level: the map is recoloured, the view stays where the user put it
