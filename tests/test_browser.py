@@ -12,6 +12,7 @@ its own calls, so after a sleep ``page.url`` and the traffic counters are stale.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -49,13 +50,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(geo_dir, db_path):
+@contextlib.contextmanager
+def running_app(log_name: str = "streamlit-server.log"):
     """``streamlit run app.py`` on a free port, with the session's REGIONMAP_* settings."""
     port = _free_port()
     env = dict(os.environ)
     env["REGIONMAP_STATIC_DIR"] = str(PROJECT_ROOT / "static")
-    log = ARTIFACTS / "streamlit-server.log"
+    log = ARTIFACTS / log_name
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -99,6 +100,13 @@ def server(geo_dir, db_path):
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(geo_dir, db_path):
+    """One app server for the tests of this module."""
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -403,3 +411,29 @@ def test_page_links_carry_the_filters_to_the_other_page(server, browser):
     assert "bureau=sorachi" in page.url and "/bureau" not in page.url
     assert traffic.outside == []
     page.close()
+
+
+def test_a_bookmark_as_the_first_request_of_a_fresh_server_shows_the_whole_app(
+    geo_dir, db_path, browser
+):
+    """A bureau chief's bookmark of a page, opened on a server nobody has visited yet.
+
+    Streamlit then runs the page script alone (its old ``pages/`` mode); the page must
+    still get the wide layout, the filter bar with its page links, and the bookmarked view.
+    """
+    with running_app("streamlit-fresh-server.log") as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        traffic = Traffic(page)
+        page.goto(url + "/dispatch?bureau=kamikawa")
+        page.locator("h1", has_text="職員派遣").wait_for(timeout=60_000)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("絞り込み").wait_for(timeout=30_000)
+        links = sidebar.get_by_role("link")
+        names = [links.nth(i).inner_text() for i in range(links.count())]
+        assert "全道概要" in names and "職員派遣" in names, names
+        assert "app" not in names  # not Streamlit's raw list of scripts
+        assert "bureau=kamikawa" in page.url
+        assert "上川" in page.inner_text("body")
+        page.screenshot(path=str(ARTIFACTS / "fresh-server-bookmark.png"), full_page=True)
+        assert traffic.outside == []
+        page.close()

@@ -92,11 +92,7 @@ def navigation(lang: str | None = None) -> Any:
         )
         for p in PAGES
     ]
-    _nav_pages[:] = pages
     return st.navigation(pages, position="hidden")
-
-
-_nav_pages: list[Any] = []  # the st.Page objects of this run (set by navigation())
 
 
 # --- set-up -------------------------------------------------------------------------
@@ -219,9 +215,18 @@ def start() -> Context:
 
 
 def context() -> Context:
-    """The :class:`Context` of this run (made by ``app.py``; made here when a page runs alone)."""
+    """The :class:`Context` of this run (made by ``app.py``; made here when a page runs alone).
+
+    A page runs alone when a freshly started server's first request is a page URL (a
+    bookmark such as ``/dispatch?bureau=kamikawa``): Streamlit then runs the script from
+    ``pages/`` itself, in its old multipage mode, and ``app.py`` never runs. The page then
+    does what ``app.py`` does (page config, navigation, filter bar); the ``st.navigation``
+    call also switches Streamlit to ``app.py`` for every later run.
+    """
     ctx = st.session_state.get(_CTX_KEY)
     if not isinstance(ctx, Context):
+        setup_page()
+        navigation()
         ctx = start()
     return ctx
 
@@ -464,8 +469,13 @@ def filter_bar(ctx: Context) -> None:
         )
         st.caption(t("nav.pages", lang))
         params = state_mod.to_query_params(ctx.state)
-        for page in _nav_pages:
-            st.page_link(page, query_params=params)
+        for p in PAGES:
+            st.page_link(
+                str(settings.PROJECT_ROOT / p.script),
+                label=t(p.title_key, lang),
+                icon=p.icon or None,
+                query_params=params,
+            )
         st.subheader(t("filter.header", lang))
         if ctx.themes is not None:
             names = ctx.themes.set_index("theme_id")["name_en" if lang == "en" else "name_ja"]
