@@ -51,11 +51,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(log_name: str = "streamlit-server.log"):
-    """``streamlit run app.py`` on a free port, with the session's REGIONMAP_* settings."""
+def running_app(log_name: str = "streamlit-server.log", **env_extra: str):
+    """``streamlit run app.py`` on a free port, with the session's REGIONMAP_* settings
+    (and ``env_extra`` on top, e.g. ``REGIONMAP_DB_PATH`` of a copy)."""
     port = _free_port()
     env = dict(os.environ)
     env["REGIONMAP_STATIC_DIR"] = str(PROJECT_ROOT / "static")
+    env.update(env_extra)
     log = ARTIFACTS / log_name
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:
@@ -164,7 +166,7 @@ def _pixels(png: bytes):
     from PIL import Image
 
     img = Image.open(io.BytesIO(png)).convert("RGB")
-    return img, list(img.getdata())
+    return img, list(img.get_flattened_data())
 
 
 def _land_mask(png: bytes) -> set[int]:

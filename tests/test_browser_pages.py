@@ -8,23 +8,16 @@ session database the other tests read stays as it is.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 import test_browser as tb
-
-from regionmap.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
 ARTIFACTS, MAP, Traffic = tb.ARTIFACTS, tb.MAP, tb.Traffic
-_free_port, _metrics, _pixels, _wait_map = tb._free_port, tb._metrics, tb._pixels, tb._wait_map
+_metrics, _pixels, _wait_map = tb._metrics, tb._pixels, tb._wait_map
 server, browser = tb.server, tb.browser  # the fixtures of tests/test_browser.py
 
 
@@ -62,7 +55,7 @@ def _scroll_main(page, dy: int) -> None:
         }""",
         dy,
     )
-    time.sleep(1.5)
+    page.wait_for_timeout(1500)
 
 
 def _has_colour(png: bytes, rgb: tuple[int, int, int], tol: int = 12, min_pixels: int = 8) -> bool:
@@ -209,54 +202,8 @@ def data_server(geo_dir, db_path, tmp_path_factory):
     hist = db_path.parent / (db_path.name + ".history")
     if hist.is_dir():
         shutil.copytree(hist, folder / "regionmap.duckdb.history")
-    port = _free_port()
-    env = dict(os.environ)
-    env["REGIONMAP_STATIC_DIR"] = str(PROJECT_ROOT / "static")
-    env["REGIONMAP_DB_PATH"] = str(copy)
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit-data-server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(PROJECT_ROOT / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],  # fmt: skip
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + log.read_text()[-2000:])
-            time.sleep(0.3)
+    with tb.running_app("streamlit-data-server.log", REGIONMAP_DB_PATH=str(copy)) as url:
         yield url, copy
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path):
@@ -283,7 +230,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     # a bad file: the problems as a table with file, row, column, reason
     uploader.set_input_files(str(bad))
     page.wait_for_selector("text=取り込みませんでした", timeout=30_000)
-    time.sleep(1)
+    page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "page-data-errors.png"), full_page=True)
     body = page.inner_text("body")
     assert "bad.csv: 1件の問題があるため取り込みませんでした" in body
@@ -294,7 +241,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     versions = len(database.history(db))
     uploader.set_input_files(str(good))
     page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
-    time.sleep(1)
+    page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
     assert "まだ書き込んでいません" in page.inner_text("body")
     assert len(database.history(db)) == versions
@@ -307,7 +254,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     page.get_by_role("tab", name="履歴と取り消し").click()
     page.get_by_role("button", name="直近の取り込みを取り消す").click()
     page.wait_for_selector("text=取り消しました", timeout=30_000)
-    time.sleep(1)
+    page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
     hist = database.history(db)
     assert hist.iloc[0]["action"] == "undo"
