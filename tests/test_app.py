@@ -358,3 +358,13 @@ def test_no_network_and_no_boundary_file_says_what_to_do(monkeypatch, tmp_path):
     assert "REGIONMAP_BOUNDARY_SOURCE" in errors and "geo build --source" in errors
     assert not at.get("deck_gl_json_chart")
     assert not (tmp_path / "geo" / "manifest.json").exists()
+
+
+def test_next_year_of_the_year_player():
+    from regionmap.ui import next_year
+
+    years = (2014, 2012, 2013)
+    assert next_year(years, None) == 2012  # from "latest" it starts at the first year
+    assert next_year(years, 2012) == 2013
+    assert next_year(years, 2014) is None  # stops at the latest
+    assert next_year((), None) is None

@@ -439,3 +439,29 @@ def test_a_bookmark_as_the_first_request_of_a_fresh_server_shows_the_whole_app(
         page.screenshot(path=str(ARTIFACTS / "fresh-server-bookmark.png"), full_page=True)
         assert traffic.outside == []
         page.close()
+
+
+def test_year_player_steps_the_fiscal_year_and_stops_at_the_latest(server, browser):
+    """A presenter ticks ▶ and the map and figures step through the fiscal years."""
+    from regionmap.ui import next_year
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    traffic = Traffic(page)
+    page.goto(server + "/?metric=dispatch")
+    _wait_map(page, settle=1.0)
+    page.locator('[data-testid="stSidebar"]').get_by_text("年度を順に再生").click()
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        fy = dict(p.split("=", 1) for p in page.url.split("?", 1)[-1].split("&") if "=" in p)
+        if fy.get("fy") and (not seen or seen[-1] != fy["fy"]):
+            seen.append(fy["fy"])
+        if len(seen) >= 3:
+            break
+    assert len(seen) >= 3, seen
+    years = [int(y.split("-")[0]) for y in seen]
+    assert years == sorted(years) and len(set(years)) == len(years)  # forward, one by one
+    assert next_year(tuple(years), years[0]) == years[1]
+    assert traffic.outside == []
+    page.close()

@@ -42,6 +42,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "filter.fy": {"ja": "年度", "en": "Fiscal year"},
     "filter.fy.latest": {"ja": "最新年度", "en": "Latest year"},
+    "filter.fy.play": {"ja": "▶ 年度を順に再生", "en": "▶ Play through the years"},
+    "filter.fy.play.help": {
+        "ja": "最初の年度から最新年度まで、2秒ごとに年度を進めます（最新年度で止まります）",
+        "en": "Steps from the first to the latest fiscal year every 2 seconds (stops at the latest)",
+    },
     "filter.area": {"ja": "地域・振興局", "en": "Region / bureau"},
     "filter.area.all": {"ja": "全道", "en": "All Hokkaido"},
     "filter.area.region": {"ja": "{name}（連携地域）", "en": "{name} (region)"},

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -504,6 +505,7 @@ def filter_bar(ctx: Context) -> None:
                 to_widget=lambda s: s.fy_to or 0,
                 from_widget=lambda s, v: replace(s, fy_from=v or None, fy_to=v or None),
             )
+            _year_player(ctx)
         bound_widget(
             st.selectbox,
             "area",
@@ -529,6 +531,64 @@ def filter_bar(ctx: Context) -> None:
             on_click=lambda: set_state(FilterState(lang=context().lang)),
             key=_W + "reset",
         )
+
+
+#: seconds between two steps of the year player
+PLAY_SECONDS = 2.0
+_PLAY_KEY = _W + "play"  # the player's toggle (not in the URL: a bookmark opens paused)
+_PLAY_AT_KEY = _W + "play.at"  # when the shown year last changed, for the player's pace
+_PLAY_STOP_KEY = _W + "play.stop"  # set by the player at the latest year: untick next run
+
+
+def next_year(years: Sequence[int], current: int | None) -> int | None:
+    """The year the player shows after ``current`` (``None`` = latest): from the latest
+    it starts over at the first year; after the last year it stops (``None``).
+
+    >>> next_year((2012, 2013, 2014), None)
+    2012
+    >>> next_year((2012, 2013, 2014), 2013)
+    2014
+    >>> next_year((2012, 2013, 2014), 2014) is None
+    True
+    """
+    if not years:
+        return None
+    ordered = sorted(years)
+    if current is None or current not in ordered:
+        return ordered[0]
+    i = ordered.index(current)
+    return ordered[i + 1] if i + 1 < len(ordered) else None
+
+
+def _year_player(ctx: Context) -> None:
+    """A toggle that plays through the fiscal years: a fragment steps the year every
+    :data:`PLAY_SECONDS` and reruns the whole page, so map, figures and charts follow."""
+    if st.session_state.pop(_PLAY_STOP_KEY, False):
+        st.session_state[_PLAY_KEY] = False
+    playing = st.toggle(
+        t("filter.fy.play", ctx.lang),
+        key=_PLAY_KEY,
+        help=t("filter.fy.play.help", ctx.lang),
+        on_change=lambda: st.session_state.__setitem__(_PLAY_AT_KEY, time.monotonic()),
+    )
+    if playing:
+        _player_tick()
+
+
+@st.fragment(run_every=PLAY_SECONDS)
+def _player_tick() -> None:
+    started = st.session_state.get(_PLAY_AT_KEY, 0.0)
+    if time.monotonic() - started < PLAY_SECONDS * 0.9:
+        return  # the run that drew the page: wait for the next tick
+    ctx = context()
+    shown = ctx.state.fy_to if ctx.state.fy_to == ctx.state.fy_from else None
+    year = next_year(ctx.years, shown)
+    if year is None:
+        st.session_state[_PLAY_STOP_KEY] = True
+    else:
+        set_state(replace(ctx.state, fy_from=year, fy_to=year))
+        st.session_state[_PLAY_AT_KEY] = time.monotonic()
+    st.rerun(scope="app")
 
 
 def metric_controls(ctx: Context, *, level: bool = True) -> None:
