@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test lint format bench geo db clean help
+.PHONY: run setup test lint format bench clean help
 
 help:
 	@echo "make run    set up (venv, requirements, boundary layers, database) and start the app"
@@ -20,13 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install -r requirements-dev.txt
 	touch $(STAMP)
 
-geo: $(STAMP)
-	@test -f geo/manifest.json || $(BIN)/python -m regionmap geo build
-
-db: $(STAMP)
-	@test -f data/regionmap.duckdb || $(BIN)/python -m regionmap db init
-
-setup: geo db
+# builds the boundary layers and the database only where they are missing
+# (in the folders the settings name: REGIONMAP_GEO_DIR, REGIONMAP_DB_PATH)
+setup: $(STAMP)
+	$(BIN)/python -m regionmap setup
 
 run: setup
 	$(BIN)/streamlit run app.py
@@ -40,10 +37,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 bench: setup
 	$(BIN)/python -m bench
 
-clean:
-	rm -rf geo/*.parquet geo/*.geojson geo/manifest.json static/layers data/regionmap.duckdb*
+clean:  # the default locations only
+	rm -rf geo/*.parquet geo/manifest.json static/layers data/regionmap.duckdb*

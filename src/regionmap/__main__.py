@@ -58,9 +58,33 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", help="database file")
     rep.add_argument("--lang", choices=["ja", "en"], default="ja")
 
+    # setup ----------------------------------------------------------------
+    setup = sub.add_parser(
+        "setup", help="build the boundary layers and the database where they are missing"
+    )
+    setup.add_argument("--source", help="N03 source for the layers (default: the setting)")
+    setup.add_argument("--quiet", action="store_true", help="no progress bar")
+
     # settings -------------------------------------------------------------
     sub.add_parser("settings", help="list the settings, their values and environment variables")
     return parser
+
+
+def _setup(args: argparse.Namespace) -> int:
+    """Build what is missing, where the settings say (``REGIONMAP_GEO_DIR``, ``REGIONMAP_DB_PATH``)."""
+    from regionmap import database, geo, settings
+    from regionmap.geo.build import cli_build
+
+    if geo.layers_available():
+        print(f"boundary layers: present in {settings.get('geo_dir')}")
+    else:
+        build_args = argparse.Namespace(source=args.source, out=None, quiet=args.quiet)
+        code = cli_build(build_args)
+        if code:
+            return code
+    path = database.ensure_database()
+    print(f"database: ready at {path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         from regionmap.report import cli
 
         return cli(args)
+    if args.command == "setup":
+        return _setup(args)
     if args.command == "settings":
         from regionmap import settings
 

@@ -361,7 +361,7 @@ def _clean_stray(path: Path) -> list[Path]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _read_history_file(path: Path) -> list[dict] | None:
