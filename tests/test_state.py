@@ -12,6 +12,9 @@ from regionmap.state import (
     METRICS,
     FilterState,
     from_query_params,
+    month_range,
+    query_filters,
+    shown_year,
     to_query_params,
     with_area,
 )
@@ -198,3 +201,62 @@ def test_round_trip_of_every_field(state):
     back, notices = parse(params)
     assert notices == []
     assert back == state
+
+
+# --- the view's filters as query arguments ---------------------------------------------------
+
+
+def test_query_filters_use_the_bureau_not_its_region_and_the_themes():
+    s = FilterState(lang="ja", theme_ids=("dir_tourism",), bureau="sorachi", region="doo")
+    assert query_filters(s) == {
+        "theme_ids": ("dir_tourism",),
+        "region_code": None,  # the bureau is the narrower filter
+        "bureau_code": "01",
+    }
+    region_only = query_filters(FilterState(lang="ja", region="doo"))
+    assert region_only == {"theme_ids": None, "region_code": "1", "bureau_code": None}
+    # document lists get the common filters only, whatever the state holds
+    assert query_filters(FilterState(lang="ja", kind="regional", muni="01100"), "proposals") == {
+        "theme_ids": None,
+        "region_code": None,
+        "bureau_code": None,
+    }
+
+
+def test_query_filters_apply_the_kind_only_when_the_view_has_it():
+    s = FilterState(lang="ja", kind="shopping")
+    assert query_filters(s, "sites", kinds=["shopping", "salon"])["kind"] == "shopping"
+    # a dispatch kind in the URL on the settlement page: ignored
+    assert query_filters(s, "dispatches", kinds=["regional"])["kind"] is None
+    assert query_filters(s, "sites")["kind"] is None  # no kinds known: no kind filter
+
+
+def test_query_filters_of_sites_and_dispatches_use_the_year_the_page_shows():
+    years = [2012, 2013, 2014, 2015]
+    latest = FilterState(lang="ja")
+    assert query_filters(latest, "sites", years=years)["fiscal_year"] == 2015
+    f = query_filters(latest, "dispatches", years=years)
+    assert (f["fiscal_year_from"], f["fiscal_year_to"]) == (2015, 2015)
+    earlier = FilterState(lang="ja", fy_from=2012, fy_to=2013)
+    assert query_filters(earlier, "sites", years=years)["fiscal_year"] == 2013
+    # a year without figures: the latest, as the page shows
+    assert (
+        query_filters(FilterState(lang="ja", fy_to=2030), "sites", years=years)["fiscal_year"]
+        == 2015
+    )
+    # without years the dispatch list has every year (the page's trend)
+    assert "fiscal_year_from" not in query_filters(latest, "dispatches")
+    assert shown_year(latest, []) is None
+
+
+def test_query_filters_of_evacuees_follow_the_fiscal_year_to_months_rule():
+    months = [f"{y}-{m:02d}" for y in (2013, 2014, 2015) for m in range(1, 13)]
+    f = query_filters(FilterState(lang="ja", fy_to=2013), "evacuees", months=months)
+    assert (f["month_from"], f["month_to"]) == ("2013-04", "2014-03")
+    f = query_filters(FilterState(lang="ja"), "evacuees", months=months)
+    assert (f["month_from"], f["month_to"]) == ("2013-01", "2015-12")
+    # an explicit month range wins over the fiscal year
+    s = FilterState(lang="ja", fy_to=2013, month_from="2014-06", month_to="2014-08")
+    assert month_range(s, months) == ("2014-06", "2014-08")
+    f = query_filters(FilterState(lang="ja", muni="01100"), "evacuees", months=[])
+    assert (f["month_from"], f["month_to"], f["municipality_code"]) == (None, None, "01100")

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from regionmap import reference
@@ -483,6 +483,105 @@ def with_area(state: FilterState, *, region: str | None = None, bureau: str | No
     return replace(state, region=region, bureau=bureau, muni=None)
 
 
-def field_names() -> list[str]:
-    """Names of the state's fields (for tests and documentation)."""
-    return [f.name for f in fields(FilterState)]
+# --- the view's filters as query arguments --------------------------------------------
+
+#: Lists of the database a page shows (and the Data page exports) with their own filters.
+LIST_VIEWS: tuple[str, ...] = ("dispatches", "sites", "evacuees")
+
+
+def shown_year(s: FilterState, years: Sequence[int]) -> int | None:
+    """The fiscal year a page shows for a figure with ``years``.
+
+    The state's year when the figure has it, else the latest year (None without years).
+    """
+    if s.fiscal_year is not None and s.fiscal_year in years:
+        return s.fiscal_year
+    return max(years) if years else None
+
+
+def month_range(s: FilterState, months: Sequence[str]) -> tuple[str, str] | None:
+    """The months shown (``YYYY-MM``): the state's range, else the fiscal year's months, else all.
+
+    The fiscal year of the filter bar picks its months (April to March) unless a
+    month range is set; the range is clipped to ``months``. None without months.
+    """
+    if not months:
+        return None
+    lo, hi = months[0], months[-1]
+    if s.fiscal_year is not None and not (s.month_from or s.month_to):
+        fy = s.fiscal_year
+        in_fy = [m for m in months if f"{fy}-04" <= m <= f"{fy + 1}-03"]
+        if in_fy:
+            lo, hi = in_fy[0], in_fy[-1]
+    if s.month_from:
+        lo = max(months[0], s.month_from)
+    if s.month_to:
+        hi = min(months[-1], s.month_to)
+    lo = min([m for m in months if m >= lo] or [months[-1]])
+    hi = max([m for m in months if m <= hi] or [months[0]])
+    if lo > hi:
+        lo = hi
+    return lo, hi
+
+
+def query_filters(
+    s: FilterState,
+    view: str | None = None,
+    *,
+    years: Sequence[int] | None = None,
+    months: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> dict[str, object]:
+    """Keyword arguments of a database query for what state ``s`` shows.
+
+    The one place that turns the view into filters (the pages, the map figures
+    and the Data page's export all use it).
+
+    Parameters
+    ----------
+    s : FilterState
+    view : str, optional
+        A list of :data:`LIST_VIEWS` (``dispatches``, ``sites``, ``evacuees``) for
+        its own filters; None (or any other list) for the common ones only.
+    years : sequence of int, optional
+        Fiscal years with figures of the view. Given, the page's year
+        (:func:`shown_year`: the state's, else the latest) is applied:
+        ``fiscal_year_from`` = ``fiscal_year_to`` for ``dispatches``, ``fiscal_year``
+        for ``sites``. Not given, ``dispatches`` has every year.
+    months : sequence of str, optional
+        Months with figures (``evacuees``): ``month_from``/``month_to`` are
+        :func:`month_range` of them; not given, the state's own months.
+    kinds : iterable of str, optional
+        Kinds of the view (``dispatches``, ``sites``): the state's ``kind`` is
+        applied only when it is one of them.
+
+    Returns
+    -------
+    dict
+        ``theme_ids`` (tuple or None), ``region_code`` (only without a bureau:
+        the bureau is the narrower filter), ``bureau_code``, and for the lists
+        ``municipality_code`` (the municipality chosen on the map), ``kind`` and
+        the period.
+    """
+    out: dict[str, object] = {
+        "theme_ids": s.theme_ids or None,
+        "region_code": s.region_code if not s.bureau_code else None,
+        "bureau_code": s.bureau_code,
+    }
+    if view not in LIST_VIEWS:
+        return out
+    out["municipality_code"] = s.muni
+    if view in ("dispatches", "sites"):
+        out["kind"] = s.kind if s.kind and kinds is not None and s.kind in set(kinds) else None
+    if view == "dispatches" and years is not None:
+        fy = shown_year(s, years)
+        out["fiscal_year_from"] = out["fiscal_year_to"] = fy
+    elif view == "sites":
+        out["fiscal_year"] = shown_year(s, years) if years is not None else s.fiscal_year
+    elif view == "evacuees":
+        if months is not None:
+            rng = month_range(s, months)
+            out["month_from"], out["month_to"] = rng if rng else (None, None)
+        else:
+            out["month_from"], out["month_to"] = s.month_from, s.month_to
+    return out
