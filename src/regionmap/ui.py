@@ -535,9 +535,9 @@ def filter_bar(ctx: Context) -> None:
 
 #: seconds between two steps of the year player
 PLAY_SECONDS = 2.0
-_PLAY_KEY = _W + "play"  # the player's toggle (not in the URL: a bookmark opens paused)
-_PLAY_AT_KEY = _W + "play.at"  # when the shown year last changed, for the player's pace
-_PLAY_STOP_KEY = _W + "play.stop"  # set by the player at the latest year: untick next run
+_PLAY_KEY = "rm.play"  # the player's toggle (not in the URL: a bookmark opens paused)
+_PLAY_AT_KEY = "rm.play.at"  # when the shown year last changed, for the player's pace
+_PLAY_STOP_KEY = "rm.play.stop"  # set by the player at the latest year: untick next run
 
 
 def next_year(years: Sequence[int], current: int | None) -> int | None:
@@ -561,8 +561,9 @@ def next_year(years: Sequence[int], current: int | None) -> int | None:
 
 
 def _year_player(ctx: Context) -> None:
-    """A toggle that plays through the fiscal years: a fragment steps the year every
-    :data:`PLAY_SECONDS` and reruns the whole page, so map, figures and charts follow."""
+    """A toggle that plays through the fiscal years of the chosen figure: a fragment steps
+    the year every :data:`PLAY_SECONDS` and reruns the whole page, so map, figures and
+    charts follow; it stops at the latest year."""
     if st.session_state.pop(_PLAY_STOP_KEY, False):
         st.session_state[_PLAY_KEY] = False
     playing = st.toggle(
@@ -582,7 +583,8 @@ def _player_tick() -> None:
         return  # the run that drew the page: wait for the next tick
     ctx = context()
     shown = ctx.state.fy_to if ctx.state.fy_to == ctx.state.fy_from else None
-    year = next_year(ctx.years, shown)
+    # the years the shown figure has: no step shows another year's figures instead
+    year = next_year(metric_years(ctx.state.metric, _db_version()) or ctx.years, shown)
     if year is None:
         st.session_state[_PLAY_STOP_KEY] = True
     else:
@@ -591,8 +593,22 @@ def _player_tick() -> None:
     st.rerun(scope="app")
 
 
+#: figures that exist per municipality (the document's projects and proposals are per
+#: bureau or region: a municipality map of them would paint the bureau's count on each)
+MUNICIPAL_METRICS: tuple[str, ...] = ("dispatch", "sites", "evacuees")
+
+
+def municipal_metric(metric: str) -> str:
+    """``metric`` if it has figures per municipality, else the first one that has."""
+    return metric if metric in MUNICIPAL_METRICS else MUNICIPAL_METRICS[0]
+
+
 def metric_controls(ctx: Context, *, level: bool = True) -> None:
-    """The figure picker and (``level``) the 'colour by' bureau/region switch."""
+    """The figure picker and (``level``) the 'colour by' bureau/region switch.
+
+    Without ``level`` (the bureau page, coloured by municipality) only the figures that
+    exist per municipality are offered.
+    """
     lang = ctx.lang
     col1, col2 = st.columns([3, 2])
     with col1:
@@ -600,8 +616,9 @@ def metric_controls(ctx: Context, *, level: bool = True) -> None:
             st.selectbox,
             "metric",
             t("filter.metric", lang),
-            options=list(state_mod.METRICS),
+            options=list(state_mod.METRICS if level else MUNICIPAL_METRICS),
             format_func=lambda v: t("metric." + v, lang),
+            to_widget=None if level else (lambda s: municipal_metric(s.metric)),
         )
     if not level:
         return
@@ -909,8 +926,24 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     s, lang = ctx.state, ctx.lang
     metric = metric or s.metric
     level = level or s.level
+    by_municipality = page == "bureau" and bool(s.bureau or s.region)
+    if by_municipality:
+        metric = municipal_metric(metric)
     deck, scale, figs = build_area_deck(ctx, page=page, metric=metric, level=level)
     key = f"rm.map.{page}.{s.bureau or s.region or 'all'}"
+    if figs is not None:
+        when = t("fig.fy", lang, fy=figs.fiscal_year) if figs.fiscal_year else ""
+        st.markdown(
+            "##### "
+            + t(
+                "overview.map_title",
+                lang,
+                metric=t("metric." + metric, lang),
+                unit=figs.unit(lang),
+                level=t("level." + ("municipality" if by_municipality else level), lang),
+                when=where_text(ctx) + ("、" if lang == "ja" else ", ") + when,
+            )
+        )
     col_map, col_side = st.columns([4, 1])
     with col_map:
         st.pydeck_chart(
@@ -921,6 +954,8 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
             selection_mode="single-object",
             alt=t("map.alt", lang),
         )
+        if figs is not None:
+            st.caption(t("fig.source", lang, source=figs.source))
         map_credit(lang, tiles=s.has_layer("tiles"))
     with col_side:
         if scale is not None and figs is not None:
