@@ -1116,13 +1116,6 @@ def _sources_sql(metric: str, fiscal_year: int | None) -> tuple[str, list]:
     )
 
 
-def _sources(metric: str, fiscal_year: int | None, con) -> tuple[str, str, bool]:
-    """Source texts and sample flag of a metric's figures in a fiscal year."""
-    sql, params = _sources_sql(metric, fiscal_year)
-    row = _con(con).execute(sql, params).fetchone()
-    return row[0] or "", row[1] or "", bool(row[2])
-
-
 _LEVEL_EXPR = {
     "region": ("regions", "region_code", "m.region_code"),
     "bureau": ("bureaus", "bureau_code", "m.bureau_code"),

@@ -436,12 +436,6 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
     return sheets
 
 
-def _header_score(cells: list[Any], aliases: dict[str, str]) -> int:
-    return len(
-        {aliases[h] for h in (_norm_header(c) for c in cells if not is_blank(c)) if h in aliases}
-    )
-
-
 def _find_header(
     rows: list[tuple[int, list[Any]]], tables: Iterable[str]
 ) -> tuple[int, str] | None:
