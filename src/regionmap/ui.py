@@ -30,7 +30,6 @@ run's :class:`Context`).
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -321,6 +320,7 @@ def metric_frame(
         theme_ids=list(theme_ids) or None,
         region_code=region_code,
         bureau_code=bureau_code,
+        kind=kind,
     )
 
 
@@ -950,7 +950,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
             deck,
             height=540,
             key=key,
-            on_select=lambda: _on_map_select(key),
+            on_select=lambda: on_map_select(key),
             selection_mode="single-object",
             alt=t("map.alt", lang),
         )
@@ -973,8 +973,9 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     return figs
 
 
-def _on_map_select(key: str) -> None:
-    """Map click: a bureau or region selects it; a municipality shows its figures."""
+def on_map_select(key: str) -> None:
+    """Map click (the map's ``on_select``): a bureau or region selects it; a municipality
+    sets ``muni`` (its figures on the bureau page, the filter of the overlay pages)."""
     event = st.session_state.get(key)
     objects = {}
     try:
@@ -1031,6 +1032,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
         st.info(t("notice.no_database", ctx.lang))
         return []
     s, lang = ctx.state, ctx.lang
+    area = state_mod.query_filters(s)
     cols = st.columns(len(metrics))
     shown = []
     for col, metric in zip(cols, metrics, strict=True):
@@ -1117,13 +1119,6 @@ def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> Non
     st.dataframe(shown, hide_index=True, width="stretch", key=key)
 
 
-def is_finite(value: Any) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 # --- bureau page -----------------------------------------------------------------------
 
 
@@ -1157,13 +1152,9 @@ def area_summary(ctx: Context) -> None:
 
 
 def _filters(ctx: Context, **extra: Any) -> tuple[tuple[str, Any], ...]:
-    s = ctx.state
-    out: dict[str, Any] = {
-        "theme_ids": s.theme_ids or None,
-        "region_code": s.region_code if not s.bureau_code else None,
-        "bureau_code": s.bureau_code,
-    }
-    out.update(extra)
+    """The state's filters (:func:`regionmap.state.query_filters`) and ``extra``, as
+    sorted items for :func:`table`."""
+    out = {**state_mod.query_filters(ctx.state), **extra}
     return tuple(sorted(out.items()))
 
 
