@@ -309,6 +309,7 @@ def metric_frame(
     region_code: str | None,
     bureau_code: str | None,
     db_version: str,
+    kind: str | None = None,
 ) -> pd.DataFrame:
     """``database.metric_by_area`` cached with every input (and the database version)."""
     from regionmap import database
@@ -1040,8 +1041,8 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
             metric,
             effective_year(ctx, metric),
             s.theme_ids,
-            s.region_code if not s.bureau_code else None,
-            s.bureau_code,
+            area["region_code"],
+            area["bureau_code"],
             _db_version(),
         )
         unit = h["unit_en"] if lang == "en" else h["unit_ja"]
