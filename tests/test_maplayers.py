@@ -176,6 +176,18 @@ def test_figure_line_has_figure_unit_year_and_sample_mark():
     assert line_en == "3 projects · FY2015"
 
 
+def test_figure_line_of_a_month_figure_says_its_month_not_a_fiscal_year():
+    # evacuees are counted at a month: the overlay maps write "as of <month>"
+    line = ml.figure_line(
+        12, unit_ja="人", fiscal_year=None, when="2016年3月時点", is_sample=True, lang="ja"
+    )
+    assert line == "12人 · 2016年3月時点（サンプル）"
+    line_en = ml.figure_line(
+        1, unit_ja="人", fiscal_year=2015, when="as of Mar 2016", is_sample=False, lang="en"
+    )
+    assert line_en == "1 person · as of Mar 2016"
+
+
 def test_view_fits_the_bounds(layers):
     hokkaido = ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)
     assert 141 < hokkaido.longitude < 146 and 42 < hokkaido.latitude < 45

@@ -567,12 +567,18 @@ def figure_line(
     is_sample: bool,
     lang: str,
     source: str = "",
+    when: str = "",
 ) -> str:
-    """One tooltip line: figure and unit, fiscal year, (sample) and, if given, the source."""
+    """One tooltip line: figure and unit, fiscal year, (sample) and, if given, the source.
+
+    ``when`` (e.g. ``2016年3月時点``) is written instead of the fiscal year when given.
+    """
     from regionmap.i18n import t
 
     parts = [escape(format_number(value, unit_ja, lang))]
-    if fiscal_year is not None:
+    if when:
+        parts.append(escape(when))
+    elif fiscal_year is not None:
         parts.append(escape(t("tooltip.fy", lang, fy=fiscal_year)))
     line = " · ".join(parts)
     if is_sample:
@@ -658,8 +664,3 @@ def make_deck(
     if basemap_url:
         deck.map_style = basemap_url
     return deck
-
-
-def spec_of(deck: pdk.Deck) -> dict:
-    """The deck's JSON spec as a dict (what Streamlit sends)."""
-    return json.loads(deck.to_json())

@@ -45,7 +45,7 @@ from regionmap.charts import (
     trend_line,
 )
 from regionmap.i18n import t
-from regionmap.state import FilterState
+from regionmap.state import FilterState, month_range, query_filters, shown_year
 
 #: Okabe-Ito colours (colour-blind safe) for categories: site kinds, dispatch kinds.
 CATEGORY_COLOURS: tuple[tuple[int, int, int], ...] = (
@@ -98,23 +98,27 @@ def unit_text(unit_ja: str, lang: str) -> str:
 # --- state -> filters -------------------------------------------------------------------
 
 
-def filters(s: FilterState, **extra: Any) -> tuple[tuple[str, Any], ...]:
-    """Keyword filters (sorted items, hashable) of a database list function for state ``s``.
+def frame(name: str, filters: Mapping[str, Any]) -> pd.DataFrame:
+    """A database list (``dispatches``, ``sites`` …) with ``filters`` (from
+    :func:`regionmap.state.query_filters`), cached."""
+    return ui.table(name, tuple(sorted(filters.items())), ui.db_version())
 
-    The area filter is the bureau when one is selected, else the region.
+
+def page_filters(s: FilterState, view: str) -> dict[str, Any]:
+    """The filters of an overlay page's list ``view`` (``dispatches``: every year, for the
+    trend; ``sites``: the year shown; ``evacuees``: the months shown) for state ``s``.
+
+    The Data page's export uses :func:`regionmap.state.query_filters` with the same
+    years, months and kinds, so it exports what the page shows.
     """
-    out: dict[str, Any] = {
-        "theme_ids": s.theme_ids or None,
-        "region_code": s.region_code if not s.bureau_code else None,
-        "bureau_code": s.bureau_code,
-    }
-    out.update(extra)
-    return tuple(sorted(out.items()))
-
-
-def frame(ctx: ui.Context, name: str, **extra: Any) -> pd.DataFrame:
-    """A database list (``dispatches``, ``sites`` …) under the state's filters, cached."""
-    return ui.table(name, filters(ctx.state, **extra), ui.db_version())
+    v = ui.db_version()
+    if view == "dispatches":
+        return query_filters(s, view, kinds=dispatch_kinds())
+    if view == "sites":
+        return query_filters(s, view, years=_years("sites"), kinds=site_kinds())
+    if view == "evacuees":
+        return query_filters(s, view, months=evacuee_months(v))
+    return query_filters(s, view)
 
 
 def theme_excludes(theme_ids: Iterable[str], metric: str) -> bool:
@@ -259,29 +263,6 @@ class AreaFigures:
         return {c: v for c, v in self.values.items() if c in self.selected}
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def metric_by_area(
-    metric: str,
-    level: str,
-    fiscal_year: int | None,
-    theme_ids: tuple[str, ...],
-    region_code: str | None,
-    bureau_code: str | None,
-    kind: str | None,
-    db_version: str,
-) -> pd.DataFrame:
-    """:func:`regionmap.database.metric_by_area` cached with every input."""
-    return _db().metric_by_area(
-        metric,
-        level=level,
-        fiscal_year=fiscal_year,
-        theme_ids=list(theme_ids) or None,
-        region_code=region_code,
-        bureau_code=bureau_code,
-        kind=kind,
-    )
-
-
 def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> AreaFigures | None:
     """:class:`AreaFigures` of a ``metric_by_area`` frame (None when empty)."""
     if df.empty:
@@ -311,15 +292,16 @@ def metric_figures(
     if not ctx.ready.database:
         return None
     s = ctx.state
-    df = metric_by_area(
+    f = query_filters(s)
+    df = ui.metric_frame(
         metric,
         level,
         fiscal_year,
         s.theme_ids,
-        s.region_code if not s.bureau_code else None,
-        s.bureau_code,
-        kind,
+        f["region_code"],
+        f["bureau_code"],
         ui.db_version(),
+        kind=kind,
     )
     figs = figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
     if figs is not None and theme_excludes(s.theme_ids, metric):
@@ -537,7 +519,14 @@ def area_deck(
     if figs is not None and fill:
         for code in src.codes:
             if code in figs.values and (inside is None or code in inside):
-                tips[src.key_of(code)] = _figure_line(figs.values[code], figs, lang)
+                tips[src.key_of(code)] = maplayers.figure_line(
+                    figs.values[code],
+                    unit_ja=figs.unit_ja,
+                    fiscal_year=None,
+                    when=figs.when(lang),
+                    is_sample=figs.is_sample,
+                    lang=lang,
+                )
     tips.update(extra_tips or {})
     footer = maplayers.source_footer(figs.source(lang), lang) if figs is not None and tips else ""
     basemap = maplayers.publish_gsi_style() if s.has_layer("tiles") else None
@@ -548,30 +537,6 @@ def area_deck(
         basemap_url=basemap,
     )
     return deck, scale
-
-
-def _figure_line(value: float | None, figs: AreaFigures, lang: str) -> str:
-    from html import escape
-
-    line = escape(format_number(value, figs.unit_ja, lang))
-    when = figs.when(lang)
-    if when:
-        line += " · " + escape(when)
-    if figs.is_sample:
-        line += escape(t("tooltip.sample", lang))
-    return line
-
-
-def _on_select(key: str) -> None:
-    """Map click: a bureau/region selects it, a municipality filters to it (``muni``)."""
-    event = st.session_state.get(key)
-    try:
-        objects = dict(event.selection.objects) if event is not None else {}
-    except AttributeError:
-        objects = dict(event.get("selection", {}).get("objects", {})) if event else {}
-    new = ui.selection_to_state(ui.context().state, objects)
-    if new is not None:
-        ui.set_state(new)
 
 
 def category_legend(items: Sequence[tuple[tuple[int, int, int], str]], title: str) -> None:
@@ -611,7 +576,7 @@ def show_map(
             deck,
             height=520,
             key=key,
-            on_select=lambda: _on_select(key),
+            on_select=lambda: ui.on_map_select(key),
             selection_mode="single-object",
             alt=t("map.alt", lang),
         )
@@ -753,19 +718,26 @@ def no_database(ctx: ui.Context) -> bool:
     return True
 
 
-def figure_text(value: float | None, unit: str, lang: str) -> str:
-    """A figure with its unit (``1 item``, not ``1 items``, in English)."""
-    text = format_number(value, unit, lang)
-    if lang == "en" and value == 1 and text.endswith("s"):
-        text = text[:-1]
-    return text
+def muni_notice(ctx: ui.Context) -> None:
+    """Says the page is filtered to the municipality chosen on the map, with a button to clear it."""
+    s, lang = ctx.state, ctx.lang
+    if not s.muni:
+        return
+    m = reference.municipalities().set_index("code")
+    name = m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni
+    st.info(t("ov.muni_filter", lang, name=name))
+    st.button(
+        t("ov.muni_clear", lang),
+        key="rm.w.muni_clear",
+        on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
+    )
 
 
 def headline(
     col, label: str, value: float | None, unit: str, lang: str, *, when: str, help_text: str = ""
 ) -> None:
     with col:
-        st.metric(label, figure_text(value, unit, lang), border=True, help=help_text or None)
+        st.metric(label, format_number(value, unit, lang), border=True, help=help_text or None)
         if when:
             st.caption(when)
 
@@ -797,7 +769,7 @@ def projects_page(ctx: ui.Context) -> dict:
     if no_database(ctx):
         return {}
     L = _L(lang)
-    df = frame(ctx, "priority_projects")
+    df = frame("priority_projects", query_filters(ctx.state))
     fy = int(df["fiscal_year"].iloc[0]) if len(df) else _db().DOCUMENT_FISCAL_YEAR
     when = fy_text(fy, lang)
     c1, c2, c3 = st.columns(3)
@@ -882,9 +854,8 @@ def _years(metric: str) -> tuple[int, ...]:
 
 
 def _fy_for(ctx: ui.Context, metric: str) -> int | None:
-    years = _years(metric)
-    fy = ui.effective_year(ctx, metric)
-    return fy if fy is not None else (years[-1] if years else None)
+    """The fiscal year a page shows: the filter bar's if ``metric`` has it, else the latest."""
+    return shown_year(ctx.state, _years(metric))
 
 
 def dispatch_page(ctx: ui.Context) -> dict:
@@ -905,7 +876,7 @@ def dispatch_page(ctx: ui.Context) -> dict:
         st.caption(t("ov.fy_not_available", lang, fy=s.fiscal_year, shown=fy_text(fy, lang)))
     if theme_excludes(s.theme_ids, "dispatch"):
         theme_excluded_notice(ctx, "dispatch")
-    all_years = frame(ctx, "dispatches", kind=kind, municipality_code=s.muni)
+    all_years = frame("dispatches", page_filters(s, "dispatches"))
     when = fy_text(fy, lang)
     summary = dispatch_summary(all_years, fy) if fy else {}
     c1, c2, c3 = st.columns(3)
@@ -945,20 +916,7 @@ def dispatch_page(ctx: ui.Context) -> dict:
         )
         st.caption(when + " · " + t("ov.dispatch.rows_unit", lang))
     source_caption(all_years, lang)
-    if s.muni:
-        m = reference.municipalities().set_index("code")
-        st.info(
-            t(
-                "ov.muni_filter",
-                lang,
-                name=m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni,
-            )
-        )
-        st.button(
-            t("ov.muni_clear", lang),
-            key="rm.w.muni_clear",
-            on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
-        )
+    muni_notice(ctx)
     figs = metric_figures(ctx, "dispatch", level, fy, kind)
     deck, _ = choropleth_section(ctx, page="dispatch", metric="dispatch", figs=figs, level=level)
 
@@ -1134,16 +1092,14 @@ def settlement_page(ctx: ui.Context) -> dict:
         return {}
     kinds = site_kinds()
     L = _L(lang)
-    kind = kind_filter(ctx, kinds, "ov.settlement.kind")
+    kind_filter(ctx, kinds, "ov.settlement.kind")
     fy = _fy_for(ctx, "sites")
     when = t("ov.as_of_fy", lang, fy=fy) if fy else ""
     if theme_excludes(s.theme_ids, "sites"):
         theme_excluded_notice(ctx, "sites")
-    df = frame(ctx, "sites", fiscal_year=fy, kind=kind, municipality_code=s.muni)
-    everywhere = ui.table(
-        "sites",
-        filters(replace(s, region=None, bureau=None), fiscal_year=fy, kind=kind),
-        ui.db_version(),
+    df = frame("sites", page_filters(s, "sites"))
+    everywhere = frame(
+        "sites", page_filters(replace(s, region=None, bureau=None, muni=None), "sites")
     )
     cov = site_coverage(everywhere)
     inside = area_codes_in("bureau", s.region_code, s.bureau_code)
@@ -1157,20 +1113,7 @@ def settlement_page(ctx: ui.Context) -> dict:
     share = cov_in["covered"].sum() / max(1, cov_in["total"].sum())
     headline(c3, t("ov.settlement.coverage", lang), round(100 * share, 1), "%", lang, when=when)
     source_caption(df, lang)
-    if s.muni:
-        m = reference.municipalities().set_index("code")
-        st.info(
-            t(
-                "ov.muni_filter",
-                lang,
-                name=m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni,
-            )
-        )
-        st.button(
-            t("ov.muni_clear", lang),
-            key="rm.w.muni_clear",
-            on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
-        )
+    muni_notice(ctx)
     placed = site_positions(df)
     layer = sites_layer(placed, lang, kinds)
     figs = AreaFigures(
@@ -1267,42 +1210,34 @@ def settlement_page(ctx: ui.Context) -> dict:
 # ===========================================================================================
 
 
+def months_of(df: pd.DataFrame) -> tuple[str, ...]:
+    """The distinct months (``YYYY-MM``, ascending) of an evacuee frame."""
+    if df.empty:
+        return ()
+    return tuple(sorted(pd.to_datetime(df["month"]).dt.strftime("%Y-%m").unique()))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def evacuee_months(db_version: str) -> tuple[str, ...]:
     """Months with evacuee figures (``YYYY-MM``), ascending."""
-    df = _db().evacuees()
-    if df.empty:
-        return ()
-    return tuple(sorted({pd.Timestamp(v).strftime("%Y-%m") for v in df["month"]}))
-
-
-def month_range(s: FilterState, months: Sequence[str]) -> tuple[str, str] | None:
-    """The months shown: the state's range, else the fiscal year's months, else all."""
-    if not months:
-        return None
-    lo, hi = months[0], months[-1]
-    if s.fiscal_year is not None and not (s.month_from or s.month_to):
-        fy = s.fiscal_year
-        in_fy = [m for m in months if f"{fy}-04" <= m <= f"{fy + 1}-03"]
-        if in_fy:
-            lo, hi = in_fy[0], in_fy[-1]
-    if s.month_from:
-        lo = max(months[0], s.month_from)
-    if s.month_to:
-        hi = min(months[-1], s.month_to)
-    lo = min([m for m in months if m >= lo] or [months[-1]])
-    hi = max([m for m in months if m <= hi] or [months[0]])
-    if lo > hi:
-        lo = hi
-    return lo, hi
+    return months_of(_db().evacuees())
 
 
 def evacuees_at(df: pd.DataFrame, month: str) -> pd.DataFrame:
     """Rows of one month (evacuees are a count at a month: never summed over months)."""
     if df.empty:
         return df
-    keys = df["month"].map(lambda v: pd.Timestamp(v).strftime("%Y-%m"))
-    return df[keys == month]
+    start = pd.Timestamp(month + "-01")
+    dates = pd.to_datetime(df["month"])
+    return df[(dates >= start) & (dates < start + pd.DateOffset(months=1))]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def evacuees_at_cached(
+    filters: tuple[tuple[str, Any], ...], month: str, db_version: str
+) -> pd.DataFrame:
+    """:func:`evacuees_at` of the evacuee list with ``filters``, cached with every input."""
+    return evacuees_at(ui.table("evacuees", filters, db_version), month)
 
 
 def evacuees_monthly(df: pd.DataFrame) -> pd.DataFrame:
@@ -1310,7 +1245,7 @@ def evacuees_monthly(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=["month", "persons"])
     out = df.groupby("month", as_index=False)["persons"].sum()
-    out["month"] = out["month"].map(lambda v: pd.Timestamp(v).strftime("%Y-%m"))
+    out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m")
     return out
 
 
@@ -1336,11 +1271,6 @@ def evacuees_by_municipality(df: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(
         ["persons", "municipality_code"], ascending=[False, True], ignore_index=True
     )
-
-
-def _month_fy(month: str) -> int:
-    y, m = int(month[:4]), int(month[5:7])
-    return y if m >= 4 else y - 1
 
 
 def evacuees_page(ctx: ui.Context) -> dict:
@@ -1375,9 +1305,10 @@ def evacuees_page(ctx: ui.Context) -> dict:
     lo, hi = rng
     if theme_excludes(s.theme_ids, "evacuees"):
         theme_excluded_notice(ctx, "evacuees")
-    df = frame(ctx, "evacuees", month_from=lo, month_to=hi, municipality_code=s.muni)
-    at_end = evacuees_at(df, hi)
-    at_start = evacuees_at(df, lo)
+    filters = tuple(sorted(page_filters(s, "evacuees").items()))
+    df = ui.table("evacuees", filters, ui.db_version())
+    at_end = evacuees_at_cached(filters, hi, ui.db_version())
+    at_start = evacuees_at_cached(filters, lo, ui.db_version())
     when = t("ov.as_of_month", lang, month=month_text(hi, lang))
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -1419,20 +1350,7 @@ def evacuees_page(ctx: ui.Context) -> dict:
         )
         st.caption(when)
     source_caption(df, lang)
-    if s.muni:
-        m = reference.municipalities().set_index("code")
-        st.info(
-            t(
-                "ov.muni_filter",
-                lang,
-                name=m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni,
-            )
-        )
-        st.button(
-            t("ov.muni_clear", lang),
-            key="rm.w.muni_clear",
-            on_click=lambda: ui.set_state(replace(ui.context().state, muni=None)),
-        )
+    muni_notice(ctx)
     # the map: persons at the last month of the range
     values = rollup(at_end, "persons", level)
     for code in area_codes_in(level, None, None):
@@ -1542,7 +1460,7 @@ def proposals_page(ctx: ui.Context) -> dict:
     if no_database(ctx):
         return {}
     L = _L(lang)
-    df = frame(ctx, "proposals")
+    df = frame("proposals", query_filters(ctx.state))
     fy = int(df["fiscal_year"].iloc[0]) if len(df) else _db().DOCUMENT_FISCAL_YEAR
     when = fy_text(fy, lang)
     mt = measures_table(df, lang)
