@@ -527,6 +527,24 @@ def test_evacuees_month_range_deep_link_and_fiscal_year():
     assert len(arr(chart_titled(at, "の推移")["data"][0]["x"])) == 12
 
 
+def test_evacuees_at_keeps_the_rows_of_one_month_whatever_the_date_type():
+    from regionmap import overlays
+
+    rows = database.evacuees()
+    months = overlays.months_of(rows)
+    assert list(months) == sorted({_month(v) for v in rows["month"]})
+    for month in (months[0], months[-1]):
+        expected = rows[rows["month"].map(_month) == month]
+        got = overlays.evacuees_at(rows, month)
+        assert len(got) == len(expected) > 0 and got.index.equals(expected.index)
+    # dates as strings or timestamps (an imported frame) give the same rows
+    as_text = rows.assign(month=rows["month"].map(lambda v: pd.Timestamp(v).isoformat()))
+    assert len(overlays.evacuees_at(as_text, months[-1])) == len(
+        overlays.evacuees_at(rows, months[-1])
+    )
+    assert overlays.evacuees_at(rows, "1999-01").empty
+
+
 def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
     at = open_page("evacuees", {"theme": "pillar_economy"})
     assert metric(at, "避難者") == "0人"
@@ -693,6 +711,44 @@ def test_export_is_formula_safe_and_respects_the_filters(db_copy):
     assert (
         "view:evacuees" in dataui.export_sources() and "table:meta" not in dataui.export_sources()
     )
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "view", "column"),
+    [
+        # a kind on the dispatch page: its table shows that kind in the year shown
+        ("dispatch", {"kind": "collection"}, "dispatches", "人数（人）"),
+        # the settlement page shows the latest year and one kind without a year in the URL
+        ("settlement", {"kind": "shopping"}, "sites", "開始年度"),
+        ("settlement", {"bureau": "oshima", "fy": "2014"}, "sites", "開始年度"),
+    ],
+)
+def test_export_of_a_filtered_view_has_the_rows_of_the_page_table(page, params, view, column):
+    from regionmap import dataui
+    from regionmap.state import from_query_params
+
+    at = open_page(page, params)
+    listed = table_with(at, column)
+    state, _ = from_query_params(params)
+    exported = dataui.export_frame(f"view:{view}", state)
+    assert len(exported) == len(listed) > 0
+    assert sorted(exported["municipality_name_ja"]) == sorted(listed["市町村"])
+    if "区分" in listed and "kind" in params:
+        assert set(listed["区分"]) == set(exported["kind_ja"]) and exported["kind"].nunique() == 1
+
+
+def test_export_of_evacuees_has_the_months_the_page_shows():
+    from regionmap import dataui
+    from regionmap.state import from_query_params
+
+    at = open_page("evacuees", {"fy": "2014"})  # the fiscal year picks April to March
+    state, _ = from_query_params({"fy": "2014"})
+    exported = dataui.export_frame("view:evacuees", state)
+    months = sorted({_month(v) for v in exported["month"]})
+    assert months == arr(chart_titled(at, "の推移")["data"][0]["x"])
+    assert months[0] == "2014-04" and months[-1] == "2015-03"
+    at_end = exported[exported["month"].map(_month) == months[-1]]
+    assert int(at_end["persons"].sum()) == int(table_with(at, "人数（人）")["人数（人）"].sum())
 
 
 def test_templates_are_offered_as_csv_and_excel_with_the_importer_headers():

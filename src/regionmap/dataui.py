@@ -33,6 +33,7 @@ import pandas as pd
 import streamlit as st
 
 from regionmap import database, export, importer, settings, ui
+from regionmap import state as state_mod
 from regionmap.i18n import CATALOG, t
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
@@ -209,8 +210,27 @@ def export_sources() -> list[str]:
     ]
 
 
+def view_filters(name: str, state, con) -> dict[str, Any]:
+    """The filters of list ``name`` as its page shows it for ``state``.
+
+    The same :func:`regionmap.state.query_filters` with the same years, months
+    and kinds as the pages (:func:`regionmap.overlays.page_filters`); the
+    dispatch page's table shows the year shown, so its export does too.
+    """
+    from regionmap import overlays
+
+    years = months = kinds = None
+    if name == "dispatches":
+        years, kinds = database.fiscal_years("dispatch", con=con), database.DISPATCH_KINDS
+    elif name == "sites":
+        years, kinds = database.fiscal_years("sites", con=con), database.SITE_KINDS
+    elif name == "evacuees":
+        months = overlays.months_of(database.evacuees(con=con))
+    return state_mod.query_filters(state, name, years=years, months=months, kinds=kinds)
+
+
 def export_frame(source: str, state=None, *, db_path: str | os.PathLike | None = None):
-    """The frame of an export source; ``view:`` sources use ``state``'s filters."""
+    """The frame of an export source; ``view:`` sources what their page shows for ``state``."""
     kind, name = source.split(":", 1)
     con = database.connect(db_path)
     if kind == "table":
@@ -219,22 +239,7 @@ def export_frame(source: str, state=None, *, db_path: str | os.PathLike | None =
         return database.read_table(name, con=con)
     if name not in VIEWS:
         raise KeyError(f"unknown view {name!r}")
-    kwargs: dict[str, Any] = {}
-    if state is not None:
-        kwargs = {
-            "theme_ids": list(state.theme_ids) or None,
-            "region_code": state.region_code if not state.bureau_code else None,
-            "bureau_code": state.bureau_code,
-        }
-        if name == "dispatches" and state.fiscal_year is not None:
-            kwargs["fiscal_year_from"] = state.fy_from
-            kwargs["fiscal_year_to"] = state.fy_to
-        if name == "sites" and state.fiscal_year is not None:
-            kwargs["fiscal_year"] = state.fiscal_year
-        if name == "evacuees":
-            kwargs.update(month_from=state.month_from, month_to=state.month_to)
-        if name in ("dispatches", "sites", "evacuees") and state.muni:
-            kwargs["municipality_code"] = state.muni
+    kwargs = view_filters(name, state, con) if state is not None else {}
     return getattr(database, name)(con=con, **kwargs)
 
 
