@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from regionmap import reference
+from regionmap import database, reference
 from regionmap.charts import ACCENT
 from regionmap.settings import PROJECT_ROOT
 
@@ -339,6 +341,41 @@ def test_first_map_works_without_a_database(monkeypatch, tmp_path):
     assert any(CREDIT in c.value for c in at.caption)
     assert any("python -m regionmap db init" in w.value for w in at.warning)
     assert not at.metric
+
+
+def _old_schema_copy(db_path, target):
+    """A copy of the session database as the previous schema version wrote it."""
+    shutil.copyfile(db_path, target)
+    con = duckdb.connect(str(target))
+    con.execute("ALTER TABLE proposals DROP COLUMN policy_area_en")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    return target
+
+
+def test_an_old_schema_database_is_upgraded_and_the_figures_shown(monkeypatch, tmp_path, db_path):
+    old = _old_schema_copy(db_path, tmp_path / "regionmap.duckdb")
+    monkeypatch.setenv("REGIONMAP_DB_PATH", str(old))
+    at = run_app()
+    labels_shown = [m.label for m in at.metric]
+    assert labels_shown == ["重点プロジェクト", "派遣職員", "集落対策箇所", "避難者", "政策提案"]
+    assert database.schema_version(old) == database.SCHEMA_VERSION
+    assert list(database.history_dir(old).glob("*.duckdb"))  # the old file kept for undo
+    at = run_app({"lang": "en"}, page="pages/proposals.py")
+    assert "Policy area" in {c for df in (e.value for e in at.dataframe) for c in df.columns}
+
+
+def test_a_damaged_database_file_says_what_to_do(monkeypatch, tmp_path):
+    bad = tmp_path / "regionmap.duckdb"
+    bad.write_bytes(b"this is not a database\n" * 500)
+    monkeypatch.setenv("REGIONMAP_DB_PATH", str(bad))
+    at = run_app()
+    assert {"bureaus", "regions"} <= {lay["id"] for lay in deck_spec(at)["layers"]}
+    assert any(CREDIT in c.value for c in at.caption)
+    warned = " ".join(w.value for w in at.warning)
+    assert str(bad) in warned and "python -m regionmap db init --force" in warned
+    assert not at.metric
+    assert bad.read_bytes() == b"this is not a database\n" * 500  # left as it was
 
 
 def test_first_run_builds_missing_layers_with_progress(monkeypatch, tmp_path, n03_geojson):

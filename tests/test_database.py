@@ -22,7 +22,8 @@ from regionmap import sample
 
 
 @pytest.fixture(scope="session")
-def base_db(tmp_path_factory) -> Path:
+def base_db(tmp_path_factory, geo_dir) -> Path:
+    # geo_dir: the sample sites get coordinates from the session's boundary layers
     path = tmp_path_factory.mktemp("base") / "regionmap.duckdb"
     rec = db.init_database(path, user="tester")
     assert rec["action"] == "init" and rec["version"] == 1
@@ -359,6 +360,71 @@ def test_ensure_database_creates_once_and_rebuilds_an_old_schema(tmp_path):
     db.ensure_database(q)
     assert db.schema_version(q) == db.SCHEMA_VERSION
     assert (db.history_dir(q) / "0001.duckdb").exists()
+
+
+def test_proposals_and_measures_keep_the_english_and_label_columns_of_the_csv(dbp):
+    # every column of data/policy/*.csv a view may show is in the schema (English included)
+    con = db.connect(dbp)
+    csv = pd.read_csv(db.POLICY_DIR / "proposals.csv", dtype=str).set_index("proposal_id")
+    got = db.proposals(con=con).set_index("proposal_id")
+    assert got["policy_area_en"].to_dict() == csv["policy_area_en"].to_dict()
+    assert got["bureau_label_ja"].to_dict() == csv["bureau_label_ja"].to_dict()
+    mcsv = pd.read_csv(db.POLICY_DIR / "measures.csv", dtype=str).set_index("measure_id")
+    notes = db.measures(con=con).drop_duplicates("measure_id").set_index("measure_id")["note"]
+    assert notes.to_dict() == mcsv["note"].to_dict()
+    for name in ("themes", "priority_projects", "proposals", "measures", "bureau_projects",
+                 "document_totals"):  # fmt: skip
+        header = pd.read_csv(db.POLICY_DIR / f"{name}.csv", nrows=0).columns
+        dropped = {c for c in header if c.endswith(("_en", "_ja"))} - set(db.columns(name))
+        assert not dropped, (name, dropped)
+
+
+def _make_old_schema(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE proposals DROP COLUMN policy_area_en")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+
+
+def test_connect_upgrades_an_old_schema_once_keeping_the_old_file(dbp):
+    _make_old_schema(dbp)
+    assert db.schema_version(dbp) == 1
+    con = db.connect(dbp)
+    assert db.schema_version(dbp) == db.SCHEMA_VERSION
+    assert "policy_area_en" in db.proposals(con=con).columns
+    hist = db.history(dbp)
+    assert list(hist["action"]) == ["init", "init"] and "schema upgrade" in hist["note"].iloc[0]
+    old = db.history_dir(dbp) / hist["snapshot"].iloc[0]
+    assert db.schema_version(old) == 1  # undo can bring the old file back
+    inode = dbp.stat().st_ino
+    db.connect(dbp)
+    db.ensure_database(dbp)
+    assert dbp.stat().st_ino == inode  # no second rebuild
+
+
+def test_two_processes_racing_to_upgrade_rebuild_once(dbp):
+    _make_old_schema(dbp)
+    code = f"from regionmap import database as db; db.connect({str(dbp)!r})"
+    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
+    assert [pr.wait(timeout=120) for pr in procs] == [0, 0]
+    assert list(db.history(dbp)["action"]) == ["init", "init"]
+
+
+def test_a_damaged_file_is_refused_with_what_to_do_and_left_alone(tmp_path):
+    bad = tmp_path / "regionmap.duckdb"
+    junk = b"garbage, not DuckDB\n" * 300
+    bad.write_bytes(junk)
+    for call in (db.connect, db.ensure_database):
+        with pytest.raises(db.DatabaseError) as err:
+            call(bad)
+        text = str(err.value)
+        assert str(bad) in text and "python -m regionmap db init --force" in text
+    assert bad.read_bytes() == junk
+    assert db.check(bad) is False
+    # the advice works: the rebuild replaces it and keeps the damaged file
+    db.init_database(bad, force=True)
+    assert db.schema_version(bad) == db.SCHEMA_VERSION
+    assert [p.read_bytes() for p in db.history_dir(bad).glob("*.duckdb")] == [junk]
 
 
 def _script(body: str) -> str:

@@ -597,6 +597,17 @@ def test_proposals_theme_and_bureau_filters():
     assert all("釧路" in b for b in listed["振興局"])
 
 
+def test_proposals_in_english_show_the_english_policy_areas():
+    at = open_page("proposals", {"lang": "en"})
+    expected = database.proposals()
+    listed = table_with(at, "Policy area")
+    assert set(listed["Policy area"]) == set(expected["policy_area_en"])
+    assert not set(listed["Policy area"]) & set(expected["policy_area_ja"])
+    captions = "\n".join(str(c.value) for c in at.caption)
+    assert expected["policy_area_en"].iloc[0] in captions
+    assert expected["policy_area_ja"].iloc[0] not in captions
+
+
 # ===========================================================================================
 # 8. Data page
 # ===========================================================================================

@@ -87,7 +87,10 @@ import pandas as pd
 from regionmap import sample as _sample
 from regionmap import settings
 
-SCHEMA_VERSION = 1
+#: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
+#: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
+#: proposals.bureau_label_ja, measures.note.
+SCHEMA_VERSION = 2
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
@@ -166,7 +169,8 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     ),
     "proposals": (
         [("proposal_id", "VARCHAR"), ("title_ja", "VARCHAR"), ("title_en", "VARCHAR"),
-         ("is_joint", "BOOLEAN"), ("pillar_theme_id", "VARCHAR"), ("policy_area_ja", "VARCHAR"),
+         ("bureau_label_ja", "VARCHAR"), ("is_joint", "BOOLEAN"), ("pillar_theme_id", "VARCHAR"),
+         ("policy_area_ja", "VARCHAR"), ("policy_area_en", "VARCHAR"),
          ("note", "VARCHAR"), ("source_ref", "VARCHAR")],
         ("proposal_id",),
     ),
@@ -174,7 +178,7 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     "measures": (
         [("measure_id", "VARCHAR"), ("text_ja", "VARCHAR"), ("text_en", "VARCHAR"),
          ("department_ja", "VARCHAR"), ("department_en", "VARCHAR"),
-         ("pillar_theme_id", "VARCHAR"), ("source_ref", "VARCHAR")],
+         ("pillar_theme_id", "VARCHAR"), ("note", "VARCHAR"), ("source_ref", "VARCHAR")],
         ("measure_id",),
     ),
     "measure_proposals": ([("measure_id", "VARCHAR"), ("proposal_id", "VARCHAR")], ("measure_id", "proposal_id")),
@@ -383,7 +387,10 @@ def _write_history_file(path: Path, entries: list[dict]) -> None:
 def _history_from_db(path: Path) -> list[dict]:
     if not path.exists():
         return []
-    con = _open_read_only(path)
+    try:
+        con = _open_read_only(path)
+    except duckdb.Error:  # a damaged file has no readable history (init --force replaces it)
+        return []
     try:
         if not con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_history'"
@@ -489,6 +496,7 @@ def _write_version(
     mark: Callable[[list[dict], int], None] | None = None,
     progress: Callable[[float, str], None] | None = None,
     only_if_missing: bool = False,
+    skip_if: Callable[[], bool] | None = None,
     keep_previous: bool = True,
 ) -> dict:
     """Build the next version in a temp file and swap it in; return its history record.
@@ -496,11 +504,13 @@ def _write_version(
     ``apply(con, version)`` changes the copy and may return fields for the record
     (or raise to abandon, leaving everything as it was). ``fresh`` starts from an
     empty file, ``base`` from a given file instead of the live one; ``mark`` may
-    edit the earlier records (undo marks the undone one).
+    edit the earlier records (undo marks the undone one). ``only_if_missing`` and
+    ``skip_if`` are checked under the writer lock and raise ``FileExistsError``
+    (another process did the work meanwhile).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(path):
-        if only_if_missing and path.exists():
+        if (only_if_missing and path.exists()) or (skip_if is not None and skip_if()):
             raise FileExistsError(path)
         _clean_stray(path)
         entries = _history_entries(path)
@@ -730,13 +740,16 @@ def init_database(
     user: str | None = None,
     progress: Callable[[float, str], None] | None = None,
     note: str | None = None,
+    upgrade: bool = False,
 ) -> dict:
     """Create the database (reference, document facts, sample figures) as a new version.
 
     With an existing database and ``force=False`` nothing is done and the
     returned record has ``action == "exists"``. ``force=True`` rebuilds it from
     the committed files; the previous file is kept for undo (imported rows are
-    dropped by the rebuild: undo brings them back).
+    dropped by the rebuild: undo brings them back). ``upgrade=True`` (with
+    ``force``) rebuilds only if the schema version still differs once the writer
+    lock is held, so processes racing to upgrade rebuild once.
     """
     p = default_path(path)
     if p.exists() and not force:
@@ -753,7 +766,13 @@ def init_database(
     record = {"action": "init", "user_name": user or _user(), "file_name": None}
     try:
         return _write_version(
-            p, apply, record, fresh=True, progress=progress, only_if_missing=not force
+            p,
+            apply,
+            record,
+            fresh=True,
+            progress=progress,
+            only_if_missing=not force,
+            skip_if=(lambda: p.exists() and _file_schema(p) == SCHEMA_VERSION) if upgrade else None,
         )
     except FileExistsError:  # another process created it meanwhile
         return {"action": "exists", "path": str(p)}
@@ -762,16 +781,86 @@ def init_database(
 def ensure_database(
     path: str | os.PathLike | None = None, progress: Callable[[float, str], None] | None = None
 ) -> Path:
-    """Create the database on first run (atomic; safe when two processes race); no-op if present."""
+    """Create the database on first run; rebuild it when its schema version differs.
+
+    Atomic and safe when processes race (re-checked under the writer lock). A
+    rebuild (older schema, or a DuckDB file that is not ours) keeps the old file
+    in ``<db>.history/`` for undo. No-op when the file is current.
+
+    Raises
+    ------
+    DatabaseError
+        The file exists but DuckDB cannot open it (damaged, or not a DuckDB
+        file); the message says what to do.
+    """
     p = default_path(path)
     if p.exists():
-        if schema_version(p) == SCHEMA_VERSION:
+        if _file_schema(p) == SCHEMA_VERSION:
             return p
-        # an older schema (or not a database): rebuild, keeping the old file for undo
-        init_database(p, force=True, progress=progress, note="schema upgrade")
+        # an older schema (or not our database): rebuild, keeping the old file for undo
+        init_database(p, force=True, progress=progress, note="schema upgrade", upgrade=True)
         return p
     init_database(p, force=False, progress=progress)  # re-checked under the writer lock
     return p
+
+
+class DatabaseError(RuntimeError):
+    """The database file cannot be used; the message names the file and what to do."""
+
+
+def _unusable(path: Path, exc: BaseException) -> DatabaseError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseError(
+        f"データベースファイル {path} を開けません（壊れているか DuckDB のファイルではありません）。"
+        f"`python -m regionmap db init --force` で作り直してください（元のファイルは {path.name}.history/"
+        f" に残ります）。/ The database file {path} cannot be opened (damaged, or not a DuckDB "
+        f"file: {detail}). Rebuild it with `python -m regionmap db init --force` (the old file "
+        f"is kept in {path.name}.history/), or move it away, then reload the app."
+    )
+
+
+def _file_schema(path: Path) -> int | None:
+    """Schema version of an existing file; None for a DuckDB file that is not ours.
+
+    Raises :class:`DatabaseError` when DuckDB cannot open the file at all.
+    """
+    try:
+        con = _open_read_only(path)
+    except duckdb.Error as exc:
+        raise _unusable(path, exc) from exc
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (duckdb.Error, ValueError):
+        return None
+    finally:
+        con.close()
+
+
+def check(path: str | os.PathLike | None = None) -> bool:
+    """Whether the database file exists with the current schema (cached per file version).
+
+    False for a missing, older, foreign or damaged file (:func:`ensure_database`
+    then rebuilds it, or raises :class:`DatabaseError` saying what to do). Cheap on
+    repeat calls (one ``stat``): the app calls it every run.
+    """
+    p = default_path(path)
+    try:
+        st = os.stat(p)
+    except OSError:  # missing (or a parent is not a folder: ensure_database says so)
+        return False
+    key = (str(p), st.st_mtime_ns, st.st_ino, st.st_size)
+    with _CACHE_LOCK:
+        if key in _CHECKED:
+            return True
+    try:
+        if _file_schema(p) != SCHEMA_VERSION:
+            return False
+    except DatabaseError:
+        return False
+    with _CACHE_LOCK:
+        _CHECKED.add(key)
+    return True
 
 
 def schema_version(path: str | os.PathLike | None = None) -> int | None:
@@ -802,6 +891,8 @@ def _user() -> str | None:
 
 _CACHE: dict[str, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
 _CACHE_LOCK = threading.Lock()
+#: (path, st_mtime_ns, st_ino, st_size) of files found to have the current schema
+_CHECKED: set[tuple[str, int, int, int]] = set()
 _CATALOG = "regionmap"
 
 
@@ -819,13 +910,14 @@ def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
 
     Cheap (one ``stat``); thread-safe (each call returns its own cursor on a
     shared, cached connection); reopens when an import swapped the file in.
+    Once per file version the schema is checked: an older one is rebuilt
+    (:func:`ensure_database`), a file DuckDB cannot open raises
+    :class:`DatabaseError` saying what to do.
     """
     p = default_path(path)
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
+    if not check(p):
         ensure_database(p)
-        st = os.stat(p)
+    st = os.stat(p)
     key = (st.st_mtime_ns, st.st_ino, st.st_size)
     with _CACHE_LOCK:
         entry = _CACHE.get(str(p))
@@ -1355,14 +1447,14 @@ def _unit(metric: str) -> tuple[str, str]:
 
 def measures(proposal_id: Any = None, theme_ids: Any = None, con=None) -> pd.DataFrame:
     """Departments' measures that reflect proposals: measure_id, proposal_id,
-    department_ja, department_en, text_ja, text_en, pillar_theme_id, source_ref."""
+    department_ja, department_en, text_ja, text_en, pillar_theme_id, note, source_ref."""
     where, params = and_all(
         in_filter("mp.proposal_id", proposal_id),
         item_theme_filter("measure", "me.measure_id", theme_ids),
     )
     sql = (
         "SELECT me.measure_id, mp.proposal_id, me.department_ja, me.department_en, me.text_ja, "  # noqa: S608
-        "me.text_en, me.pillar_theme_id, me.source_ref FROM measures me "
+        "me.text_en, me.pillar_theme_id, me.note, me.source_ref FROM measures me "
         "LEFT JOIN measure_proposals mp ON mp.measure_id = me.measure_id "
         f"WHERE {where} ORDER BY mp.proposal_id, me.measure_id"
     )
@@ -1377,7 +1469,7 @@ def proposals(
     A joint proposal matches a filter on any of its bureaus. Columns: proposal_id,
     title_ja, title_en, bureau_codes (";"), bureau_names_ja ("・"), bureau_names_en
     (", "), region_codes (";"), is_joint, pillar_theme_id, pillar_name_ja,
-    pillar_name_en, policy_area_ja, theme_ids, note, source_ref, measure_count,
+    pillar_name_en, policy_area_ja, policy_area_en, bureau_label_ja, theme_ids, note, source_ref, measure_count,
     measures (list of dicts: measure_id, department_ja, department_en, text_ja,
     text_en) + unit/fiscal_year/source/is_sample.
     """
@@ -1409,6 +1501,7 @@ def proposals(
         "SELECT p.proposal_id, p.title_ja, p.title_en, pb.bureau_codes, pb.bureau_names_ja, "
         "pb.bureau_names_en, pb.region_codes, p.is_joint, p.pillar_theme_id, "
         "t.name_ja AS pillar_name_ja, t.name_en AS pillar_name_en, p.policy_area_ja, "
+        "p.policy_area_en, p.bureau_label_ja, "
         "th.theme_ids, p.note, p.source_ref, ms.measures "
         "FROM proposals p LEFT JOIN pb USING (proposal_id) LEFT JOIN th USING (proposal_id) "
         "LEFT JOIN ms USING (proposal_id) LEFT JOIN themes t ON t.theme_id = p.pillar_theme_id "

@@ -261,7 +261,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "ov.col.proposal": {"ja": "政策提案", "en": "Proposal"},
     "ov.col.joint": {"ja": "共同提案", "en": "Joint"},
     "ov.col.pillar": {"ja": "総合計画の柱", "en": "Pillar"},
-    "ov.col.policy_area": {"ja": "政策分野", "en": "Policy area (ja)"},
+    "ov.col.policy_area": {"ja": "政策分野", "en": "Policy area"},
     "ov.col.measures": {"ja": "反映した施策（件）", "en": "Measures"},
     "ov.col.department": {"ja": "部", "en": "Department"},
     "ov.col.measure": {"ja": "施策", "en": "Measure"},

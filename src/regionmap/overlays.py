@@ -1520,7 +1520,7 @@ def proposals_page(ctx: ui.Context) -> dict:
             f"bureau_names_{L}": t("level.bureau", lang),
             "joint": t("ov.col.joint", lang),
             f"pillar_name_{L}": t("ov.col.pillar", lang),
-            "policy_area_ja": t("ov.col.policy_area", lang),
+            f"policy_area_{L}": t("ov.col.policy_area", lang),
             "measure_count": t("ov.col.measures", lang),
         },
         "rm.table.proposals",
@@ -1540,7 +1540,7 @@ def proposals_page(ctx: ui.Context) -> dict:
     )
     for _, r in df.iterrows():
         with st.expander(f"{r[f'title_{L}']}（{r[f'bureau_names_{L}']}）"):
-            st.caption(f"{r.get(f'pillar_name_{L}', '')} · {r.get('policy_area_ja', '') or ''}")
+            st.caption(f"{r.get(f'pillar_name_{L}', '')} · {r.get(f'policy_area_{L}', '') or ''}")
             ms = r["measures"] if isinstance(r["measures"], list) else []
             if not ms:
                 st.caption(t("ov.proposals.no_measure", lang))

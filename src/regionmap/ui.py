@@ -142,7 +142,7 @@ def prepare(lang: str) -> Readiness:
     except ImportError as exc:  # the package without its database module
         return Readiness(True, False, _short(exc))
     path = Path(settings.get("db_path"))
-    if path.exists():
+    if database.check(path):  # present with the current schema (else rebuilt or refused below)
         return Readiness(True, True)
     with st.status(t("prep.database", lang), expanded=True) as status:
         bar = st.progress(0.0)
