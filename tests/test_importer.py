@@ -4,7 +4,9 @@ dry run, idempotence, sample replacement, limits, CLI."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -24,7 +26,8 @@ HEADER = ["年度", "市町村名", "派遣区分", "人数", "継続・新規"]
 
 
 @pytest.fixture(scope="session")
-def base_db(tmp_path_factory) -> Path:
+def base_db(tmp_path_factory, geo_dir) -> Path:
+    # geo_dir: the sample sites get coordinates from the session's boundary layers
     path = tmp_path_factory.mktemp("base") / "regionmap.duckdb"
     db.init_database(path)
     return path
@@ -238,6 +241,48 @@ def test_binary_or_unreadable_files_are_refused_with_a_message(dbp, data, messag
     res = importer.validate(data, "upload.csv", db_path=dbp)
     assert not res.ok and len(res.errors) == 1
     assert str(res.errors[0]).startswith("upload.csv: " + message)
+
+
+def _rewrite_member(data: bytes, name: str, edit) -> bytes:
+    """The workbook with one zip member's text changed by ``edit``."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, edit(body.decode()).encode() if info.filename == name else body)
+    return out.getvalue()
+
+
+def test_an_xlsx_declaring_a_huge_sheet_is_read_only_as_far_as_it_has_cells(dbp):
+    # a sheet that claims A1:XFD60 and has one stray cell in column XFD: no row of
+    # 16,384 cells, and the real rows are imported
+    def edit(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD60"/>', xml)
+        return xml.replace("</sheetData>", '<row r="60"><c r="XFD60" t="inlineStr">'
+                           "<is><t>x</t></is></c></row></sheetData>")  # fmt: skip
+
+    data = _rewrite_member(xlsx_bytes(GOOD_ROWS), "xl/worksheets/sheet1.xml", edit)
+    grid = importer._grid_xlsx(data, 1000)[0][1]
+    assert max(len(cells) for _, cells in grid) <= importer.MAX_XLSX_COLUMNS
+    assert grid[-1][0] == 60
+    res = importer.validate(data, "wide.xlsx", db_path=dbp)
+    assert res.ok and len(res.rows) == len(GOOD_ROWS), messages(res)
+
+
+def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_reading(dbp):
+    out = io.BytesIO(xlsx_bytes(GOOD_ROWS))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
+            chunk = bytes(8 * 1024 * 1024)
+            for _ in range(importer.MAX_XLSX_UNCOMPRESSED // len(chunk) + 1):
+                fh.write(chunk)
+    data = out.getvalue()
+    assert len(data) < 2 * 1024 * 1024  # a small upload
+    res = importer.validate(data, "bomb.xlsx", db_path=dbp)
+    assert not res.ok and len(res.errors) == 1
+    text = str(res.errors[0])
+    assert text.startswith("bomb.xlsx: the workbook unpacks to 208 MB; the limit is 200 MB"), text
+    assert "このブックは展開すると208 MBになります" in res.errors[0].message_ja
 
 
 def test_an_xlsx_named_csv_is_read_by_its_content(dbp):

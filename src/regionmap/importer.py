@@ -32,6 +32,7 @@ import io
 import os
 import re
 import sys
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,12 @@ from regionmap.parsing import (
 
 IMPORT_TABLES = ("dispatch", "sites", "evacuees")
 HEADER_SCAN_ROWS = 30
+#: An .xlsx is a zip: the sum of its members' uncompressed sizes may not exceed this
+#: (a small upload can unpack to gigabytes), checked before openpyxl reads it.
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+#: Cells read per row of a worksheet (the import tables have about a dozen columns); a
+#: declared dimension such as A1:XFD1048576 would otherwise pad every row to 16,384 cells.
+MAX_XLSX_COLUMNS = 200
 FIRST_YEAR = 1989
 #: Hokkaido's extent (Northern Territories included), for checking site coordinates.
 LON_RANGE = (139.3, 148.9)
@@ -407,9 +414,30 @@ def _grid_csv(data: bytes, cap: int) -> tuple[list[tuple[int, list[Any]]], str]:
     return rows, enc
 
 
+def _check_xlsx_size(data: bytes) -> None:
+    """Refuse a workbook whose zip members unpack to more than :data:`MAX_XLSX_UNCOMPRESSED`."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            total = sum(max(info.file_size, 0) for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Refused(
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+            f"Excelのブック（.xlsx）として読めません（{type(exc).__name__}: {exc}）",
+        ) from None
+    if total > MAX_XLSX_UNCOMPRESSED:
+        mb, cap = total / 1024 / 1024, MAX_XLSX_UNCOMPRESSED // 1024 // 1024
+        raise Refused(
+            f"the workbook unpacks to {mb:,.0f} MB; the limit is {cap} MB: save only the sheet "
+            "to import (or export it as CSV) and try again",
+            f"このブックは展開すると{mb:,.0f} MBになります。上限は{cap} MBです。取り込むシートだけを"
+            "保存する（またはCSVで保存する）などしてから、もう一度取り込んでください",
+        )
+
+
 def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
     from openpyxl import load_workbook
 
+    _check_xlsx_size(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any malformed workbook gets the same message
@@ -421,7 +449,11 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
     try:
         for ws in wb.worksheets:
             rows = []
-            for i, rec in enumerate(ws.iter_rows(values_only=True), start=1):
+            # the declared dimension is not trusted: no padding to it, at most
+            # MAX_XLSX_COLUMNS cells per row
+            ws.reset_dimensions()
+            cells = ws.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS)
+            for i, rec in enumerate(cells, start=1):
                 rows.append((i, list(rec)))
                 if len(rows) > cap:
                     break
