@@ -73,6 +73,23 @@ def test_publishing_again_reuses_the_file(layers, static_dir, geo_dir):
     assert rebuilt.path == again.path and rebuilt.path.stat().st_mtime_ns == mtime
 
 
+NORTHERN_TERRITORIES = {"01695", "01696", "01697", "01698", "01699", "01700"}
+
+
+def test_hiding_the_northern_territories_publishes_a_layer_without_them(
+    layers, static_dir, geo_dir, monkeypatch
+):
+    shown = layers["municipalities"]
+    assert set(shown.codes) >= NORTHERN_TERRITORIES
+    monkeypatch.setenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES", "true")
+    hidden = ml.publish_layer("municipalities", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    assert not set(hidden.codes) & NORTHERN_TERRITORIES
+    assert len(hidden.codes) == len(shown.codes) - 6 and hidden.url != shown.url
+    monkeypatch.delenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES")
+    again = ml.publish_layer("municipalities", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    assert again == shown
+
+
 def test_label_points_lie_inside_their_bounds(layers):
     for layer in layers.values():
         for (lon, lat), (minx, miny, maxx, maxy) in zip(

@@ -8,7 +8,9 @@ PageDown/PageUp.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -97,6 +99,37 @@ def test_unknown_slide_and_area_are_refused(con):
         present.build_slide("bureau", "01", "weather", con=con)
     with pytest.raises(report.UnknownAreaError):
         present.build_slide("bureau", "99", "overview", con=con)
+
+
+def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
+    geo_dir, tmp_path, monkeypatch
+):
+    drawn = []
+
+    def fake_map_png(*args, **kwargs):
+        drawn.append(os.environ.get("REGIONMAP_HIDE_NORTHERN_TERRITORIES"))
+        return f"png{len(drawn)}".encode()
+
+    monkeypatch.setattr(report, "map_png", fake_map_png)
+    present._cached_map.clear()
+    args = ("bureau", "nemuro", "dispatch", "ja", 2015, (), "db-v1")
+    first = present._cached_map(*args, present.layers_key())
+    assert present._cached_map(*args, present.layers_key()) == first and len(drawn) == 1
+    # the setting changes what load_layer draws (the six villages within Nemuro)
+    monkeypatch.setenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES", "true")
+    hidden = present._cached_map(*args, present.layers_key())
+    assert hidden != first and drawn == [None, "true"]
+    monkeypatch.delenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES")
+    # rebuilt layers (a new manifest) are drawn again
+    rebuilt = tmp_path / "geo"
+    shutil.copytree(geo_dir, rebuilt)
+    m = json.loads((rebuilt / "manifest.json").read_text(encoding="utf-8"))
+    m["built_at"] = "2099-01-01T00:00:00+00:00"
+    (rebuilt / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    monkeypatch.setenv("REGIONMAP_GEO_DIR", str(rebuilt))
+    assert present._cached_map(*args, present.layers_key()) not in (first, hidden)
+    assert len(drawn) == 3
+    present._cached_map.clear()
 
 
 def test_slide_numbers_are_clamped():

@@ -204,7 +204,9 @@ def publish_layer(
     except Exception:  # noqa: BLE001 - a missing manifest only weakens the cache key
         build_id = ""
     subset = (where[0], tuple(sorted(map(str, where[1])))) if where else None
-    return _publish_cached(name, level, str(static), str(geo), build_id, subset)
+    # load_layer reads this setting: it is part of the key
+    hide_nt = bool(settings.get("hide_northern_territories"))
+    return _publish_cached(name, level, str(static), str(geo), build_id, subset, hide_nt)
 
 
 @st.cache_resource(show_spinner=False, max_entries=96)
@@ -215,7 +217,9 @@ def _publish_cached(
     geo_dir: str,
     build_id: str,
     where: tuple[str, tuple[str, ...]] | None = None,
+    hide_northern_territories: bool = False,
 ) -> PublishedLayer:
+    # hide_northern_territories: only a cache key (load_layer reads the setting itself)
     data, table = layer_file_bytes(name, level, Path(geo_dir), where)
     digest = hashlib.sha256(data).hexdigest()[:12]
     tag = f"{where[0].split('_')[0]}{'+'.join(where[1])}-" if where else ""

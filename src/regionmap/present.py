@@ -505,9 +505,28 @@ def _cached_slide(area_kind, code, key, lang, fiscal_year, theme_ids, db_version
     return build_slide(area_kind, code, key, lang, fiscal_year=fiscal_year, theme_ids=theme_ids)
 
 
+def layers_key() -> tuple[str, bool]:
+    """What a drawn map depends on besides the database: the boundary layers' build
+    (manifest checksum + built_at) and the ``hide_northern_territories`` setting."""
+    from regionmap import settings
+    from regionmap.geo import manifest
+
+    try:
+        m = manifest(settings.get("geo_dir"))
+        build = f"{m.get('checksum', '')}/{m.get('built_at', '')}"
+    except Exception:  # noqa: BLE001 - no layers: the map cannot be drawn anyway
+        build = ""
+    return build, bool(settings.get("hide_northern_territories"))
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
-def _cached_map(area_kind, code, metric, lang, fiscal_year, theme_ids, db_version) -> bytes:
-    """The slide's map as PNG (drawn on the server: no tiles, no WebGL, no web fonts)."""
+def _cached_map(
+    area_kind, code, metric, lang, fiscal_year, theme_ids, db_version, layers=("", False)
+) -> bytes:
+    """The slide's map as PNG (drawn on the server: no tiles, no WebGL, no web fonts).
+
+    ``db_version`` and ``layers`` (:func:`layers_key`) are only cache keys.
+    """
     from regionmap import report
 
     return report.map_png(
@@ -580,7 +599,14 @@ def run(ctx) -> None:
     left, right = st.columns([11, 10], gap="large")
     with left:
         png = _cached_map(
-            kind, code, slide.map_metric, lang, s.fiscal_year, s.theme_ids, ui.db_version()
+            kind,
+            code,
+            slide.map_metric,
+            lang,
+            s.fiscal_year,
+            s.theme_ids,
+            ui.db_version(),
+            layers_key(),
         )
         st.image(png, width="stretch")
         st.caption(t("map.credit", lang))
