@@ -12,6 +12,7 @@ the copy in ``../shared/data/boundaries/``.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def pytest_configure(config):
     os.environ["REGIONMAP_DB_PATH"] = str(_SESSION_DIR / "data" / "regionmap.duckdb")
     os.environ["REGIONMAP_STATIC_DIR"] = str(_SESSION_DIR / "static")
     os.environ["REGIONMAP_BOUNDARY_SOURCE"] = str(_local_source())
+
+
+def pytest_unconfigure(config):
+    """Remove the session's folder (layers, database, static files)."""
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
