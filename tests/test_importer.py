@@ -285,6 +285,15 @@ def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_reading(dbp):
     assert "このブックは展開すると208 MBになります" in res.errors[0].message_ja
 
 
+def test_an_xlsx_needing_an_unknown_zip_version_is_refused_not_raised(dbp):
+    data = bytearray(xlsx_bytes(GOOD_ROWS))
+    at = data.index(b"PK\x01\x02")  # first central directory entry
+    data[at + 6 : at + 8] = (99).to_bytes(2, "little")  # "version needed to extract": 9.9
+    res = importer.validate(bytes(data), "future.xlsx", db_path=dbp)
+    assert not res.ok
+    assert str(res.errors[0]).startswith("future.xlsx: not a readable .xlsx workbook")
+
+
 def test_an_xlsx_named_csv_is_read_by_its_content(dbp):
     res = importer.validate(xlsx_bytes(GOOD_ROWS), "really.csv", db_path=dbp)
     assert res.ok and "the file is an Excel workbook; read as .xlsx" in res.notes
