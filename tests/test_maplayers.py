@@ -269,3 +269,14 @@ def test_ranked_bar_chart_title_order_and_highlight():
     assert bar.marker.color[-1] == ACCENT and bar.marker.color[0] != ACCENT
     assert fig.layout.title.text.endswith("2016年度")
     assert fig.layout.font.family == FONT_FAMILY and fig.layout.xaxis.tickformat == ",d"
+
+
+def test_legend_swatches_are_as_translucent_as_the_map_fills():
+    scale = ml.color_scale([3, 9, 14])
+    fill = scale.color_of(13)
+    swatches = dict(
+        (text, colour) for colour, text in scale.legend("人", "ja", alpha=ml.FILL_ALPHA)
+    )
+    r, g, b, a = fill
+    assert f"rgba({r}, {g}, {b}, {a / 255:.3f})" in swatches.values()
+    assert a == ml.FILL_ALPHA < 255

@@ -294,6 +294,10 @@ def _nice_step(raw: float, integer: bool) -> float:
     return 10 * exp
 
 
+#: opacity of the choropleth fills (the legend draws its swatches with the same)
+FILL_ALPHA = 210
+
+
 @dataclass(frozen=True)
 class ColorScale:
     """A classed sequential colour scale (cividis) with its legend.
@@ -306,7 +310,7 @@ class ColorScale:
     colors: tuple[tuple[int, int, int], ...]
     integer: bool = True
 
-    def color_of(self, value: float | None, alpha: int = 210) -> list[int]:
+    def color_of(self, value: float | None, alpha: int = FILL_ALPHA) -> list[int]:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return [*NO_DATA, alpha]
         for j, colour in enumerate(self.colors):
@@ -314,8 +318,11 @@ class ColorScale:
                 return [*colour, alpha]
         return [*self.colors[-1], alpha]  # pragma: no cover
 
-    def legend(self, unit: str = "", lang: str = "ja") -> list[tuple[str, str]]:
-        """``[(css colour, label), ...]`` from low to high."""
+    def legend(
+        self, unit: str = "", lang: str = "ja", alpha: int | None = None
+    ) -> list[tuple[str, str]]:
+        """``[(css colour, label), ...]`` from low to high; with ``alpha`` (0-255) the
+        colours are ``rgba(...)``, as the map draws its translucent fills."""
         items = []
         for j, colour in enumerate(self.colors):
             lo, hi = self.edges[j], self.edges[j + 1]
@@ -327,7 +334,10 @@ class ColorScale:
             text = lo_text if lo_text == hi_text else f"{lo_text}–{hi_text}"
             if unit:
                 text = format_number(0, unit, lang).replace("0", text, 1)
-            items.append(("rgb({}, {}, {})".format(*colour), text))
+            if alpha is None:
+                items.append(("rgb({}, {}, {})".format(*colour), text))
+            else:
+                items.append(("rgba({}, {}, {}, {:.3f})".format(*colour, alpha / 255), text))
         return items
 
 

@@ -664,7 +664,7 @@ def legend(scale: maplayers.ColorScale, *, title: str, unit: str, lang: str) -> 
         f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
         f"<span style='display:inline-block;width:18px;height:14px;background:{colour};"
         f"border:1px solid #888'></span><span>{label}</span></div>"
-        for colour, label in scale.legend(unit, lang)
+        for colour, label in scale.legend(unit, lang, alpha=maplayers.FILL_ALPHA)
     )
     st.html(
         f"<div class='rm-legend' style='font-family:{FONT_FAMILY};font-size:13px'>"
