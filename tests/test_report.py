@@ -67,7 +67,7 @@ def con(db_path):
 
 def _pdf_of(folder: Path, kind: str, code: str) -> Path:
     area = report.resolve_area(kind, code)
-    return folder / area.filename
+    return folder / area.filename("ja")
 
 
 def _text(pdf: Path, *args: str) -> str:
@@ -108,8 +108,8 @@ def _card(words, label: str) -> list[str]:
 def test_every_bureau_and_region_gets_a_handout(handouts):
     names = sorted(p.name for p in handouts.glob("*.pdf"))
     expected = sorted(
-        [f"bureau-{b.bureau_code}-{b.bureau_id}.pdf" for b in BUREAUS]
-        + [f"region-{r.region_code}-{r.region_id}.pdf" for r in REGIONS]
+        [f"bureau-{b.bureau_code}-{b.bureau_id}-ja.pdf" for b in BUREAUS]
+        + [f"region-{r.region_code}-{r.region_id}-ja.pdf" for r in REGIONS]
     )
     assert names == expected
     for p in handouts.glob("*.pdf"):
@@ -320,7 +320,7 @@ def test_cli_without_boundary_layers_says_how_to_build_them(tmp_path, db_path):
 def test_cli_one_region_by_id(tmp_path, geo_dir, db_path):
     proc = _run_cli("--region", "donan", "--out", str(tmp_path), "--db", str(db_path))
     assert proc.returncode == 0, proc.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["region-2-donan.pdf"]
+    assert [p.name for p in tmp_path.iterdir()] == ["region-2-donan-ja.pdf"]
 
 
 def test_resolve_area_accepts_codes_and_ids():
@@ -448,3 +448,13 @@ def test_chart_png_draws_the_dashboards_own_charts():
     accent = tuple(int(x) for x in charts.ACCENT[4:-1].split(","))  # "rgb(0, 34, 78)"
     light = charts.SEQUENTIAL[2]
     assert colours.get(accent, 0) > 3 * colours.get(light, 0) > 0  # 1,800 vs 120 + 40
+
+
+def test_cli_japanese_and_english_handouts_of_one_bureau_are_two_files(tmp_path, db_path):
+    out = tmp_path / "out"
+    for lang in ("ja", "en"):
+        r = _run_cli("--bureau", "tokachi", "--lang", lang, "--out", str(out), "--db", str(db_path))
+        assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in out.glob("*.pdf"))
+    assert names == ["bureau-12-tokachi-en.pdf", "bureau-12-tokachi-ja.pdf"]
+    assert (out / names[0]).read_bytes() != (out / names[1]).read_bytes()

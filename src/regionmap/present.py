@@ -688,7 +688,7 @@ def _downloads(
             data=lambda: report.build_handout(
                 kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
             ),
-            file_name=area.filename.replace(".pdf", f"-{lang}.pdf"),
+            file_name=area.filename(lang),
             mime="application/pdf",
             key="rm.present.pdf",
             icon=":material/picture_as_pdf:",
@@ -697,7 +697,7 @@ def _downloads(
         st.download_button(
             t("present.download.png", lang),
             data=png,
-            file_name=area.filename.replace(".pdf", f"-slide{number}.png"),
+            file_name=area.filename(lang).removesuffix(".pdf") + f"-slide{number}.png",
             mime="image/png",
             key="rm.present.png",
             icon=":material/map:",

@@ -241,10 +241,10 @@ class Area:
         """Keyword filters for the database's query functions."""
         return {"bureau_code" if self.kind == "bureau" else "region_code": self.code}
 
-    @property
-    def filename(self) -> str:
+    def filename(self, lang: str = "ja") -> str:
+        """``bureau-12-tokachi-ja.pdf``: one file per area and language."""
         prefix = "bureau" if self.kind == "bureau" else "region"
-        return f"{prefix}-{self.code}-{self.slug}.pdf"
+        return f"{prefix}-{self.code}-{self.slug}-{lang}.pdf"
 
 
 def _valid_codes(kind: str) -> str:
@@ -1714,7 +1714,7 @@ def cli(args) -> int:
         for area in areas:
             t0 = time.perf_counter()
             pdf = build_handout(area.kind, area.code, lang=args.lang, con=con)
-            target = out / area.filename
+            target = out / area.filename(args.lang)
             tmp = target.with_suffix(".pdf.part")
             tmp.write_bytes(pdf)
             tmp.replace(target)
