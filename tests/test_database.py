@@ -241,20 +241,36 @@ def _count(p, sql="SELECT count(*) FROM dispatch WHERE NOT is_sample"):
     return db.connect(p).execute(sql).fetchone()[0]
 
 
-def test_import_replaces_sample_of_the_same_year_and_undo_restores(dbp):
+_FY15_BY_BUREAU = (
+    "SELECT m.bureau_code IN ('01', '03') AS ours, count(*), sum(persons), bool_and(is_sample) "
+    "FROM dispatch d JOIN municipalities m ON m.code = d.municipality_code "
+    "WHERE fiscal_year = 2015 GROUP BY 1 ORDER BY 1"
+)
+
+
+def test_import_replaces_sample_of_the_same_year_and_bureaus_and_undo_restores(dbp):
+    # dispatch_rows: 岩見沢市 (空知 01) and 古宇郡泊村 (後志 03)
     before_2015 = _count(dbp, "SELECT count(*) FROM dispatch WHERE fiscal_year = 2015")
     before_2014 = _count(dbp, "SELECT count(*) FROM dispatch WHERE fiscal_year = 2014")
+    (_, n_other, p_other, _), (_, n_ours, _, _) = (
+        db.connect(dbp).execute(_FY15_BY_BUREAU).fetchall()
+    )
     rec = db.commit_import(dbp, "dispatch", dispatch_rows(), file_name="a.csv", user="u1")
     assert rec["action"] == "import" and rec["version"] == 2
-    assert rec["rows_added"] == 2 and rec["rows_removed"] == before_2015
+    assert rec["rows_added"] == 2 and rec["rows_removed"] == n_ours
+    assert [b["short_ja"] for b in rec["plan"]["removed_by_bureau"]] == ["空知", "後志"]
     con = db.connect(dbp)
-    assert con.execute("SELECT count(*) FROM dispatch WHERE fiscal_year = 2015").fetchone()[0] == 2
+    # the 12 other bureaus keep their FY2015 sample rows, still flagged sample
+    assert con.execute(_FY15_BY_BUREAU).fetchall() == [
+        (False, n_other, p_other, True),
+        (True, 2, 4, False),
+    ]
     assert (
         con.execute("SELECT count(*) FROM dispatch WHERE fiscal_year = 2014").fetchone()[0]
         == before_2014
     )
     h = db.headline("dispatch", fiscal_year=2015, con=con)
-    assert h["value"] == 4 and h["is_sample"] is False and h["source_ja"] == "テスト"
+    assert h["value"] == p_other + 4 and h["is_sample"] is True and "テスト" in h["source_ja"]
     # same rows again: nothing written
     again = db.commit_import(dbp, "dispatch", dispatch_rows(), file_name="a.csv")
     assert again["action"] == "unchanged" and again["rows_unchanged"] == 2
@@ -262,11 +278,12 @@ def test_import_replaces_sample_of_the_same_year_and_undo_restores(dbp):
     # a changed figure replaces
     rec3 = db.commit_import(dbp, "dispatch", dispatch_rows(persons=5), file_name="b.csv")
     assert (rec3["rows_added"], rec3["rows_replaced"], rec3["rows_unchanged"]) == (0, 1, 1)
-    assert db.headline("dispatch", fiscal_year=2015, con=db.connect(dbp))["value"] == 6
+    assert rec3["rows_removed"] == 0
+    assert db.headline("dispatch", fiscal_year=2015, con=db.connect(dbp))["value"] == p_other + 6
     # undo twice: back to the sample
     u = db.undo(dbp, user="u2")
     assert u["action"] == "undo" and u["undoes"] == 3
-    assert db.headline("dispatch", fiscal_year=2015, con=db.connect(dbp))["value"] == 4
+    assert db.headline("dispatch", fiscal_year=2015, con=db.connect(dbp))["value"] == p_other + 4
     db.undo(dbp)
     assert _count(dbp, "SELECT count(*) FROM dispatch WHERE fiscal_year = 2015") == before_2015
     hist = db.history(dbp)

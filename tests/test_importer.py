@@ -134,12 +134,18 @@ def test_sites_and_evacuees_are_recognised_from_their_headers(dbp):
         [["買い物支援の拠点", "ニセコ町", "買い物支援", "140.69", "42.80", "H26", "NPO法人"]],
         header=["名称", "市町村名", "種別", "経度", "緯度", "開始年度", "運営主体"],
     )
-    n_sample_sites = len(db.sites(con=db.connect(dbp)))
+    all_sites = db.sites(con=db.connect(dbp))
+    shiribeshi = all_sites[all_sites["bureau_code"] == "03"]  # ニセコ町 is in 後志
     res = importer.commit(sites, "sites.csv", db_path=dbp)
     assert res.ok and res.table == "sites", messages(res)
-    # a real inventory replaces every sample site (no invented points left on the map)
-    assert res.plan["removed"] == n_sample_sites
-    assert len(db.sites(con=db.connect(dbp))) == 1
+    # a real inventory replaces every sample site of its bureau (whatever the year: no
+    # invented points left on that bureau's map); the other bureaus keep their sample
+    assert len(shiribeshi) > 0 and res.plan["removed"] == len(shiribeshi)
+    assert [b["short_ja"] for b in res.plan["removed_by_bureau"]] == ["後志"]
+    after = db.sites(con=db.connect(dbp))
+    assert list(after.loc[after["bureau_code"] == "03", "is_sample"]) == [False]
+    others = after[after["bureau_code"] != "03"]
+    assert others["is_sample"].all() and len(others) == len(all_sites) - len(shiribeshi)
     s = db.sites(municipality_code="01395", con=db.connect(dbp)).query("not is_sample")
     assert list(s["kind_ja"]) == ["買い物支援"] and list(s["start_fy"]) == [2014]
     ev = csv_bytes(
@@ -150,7 +156,10 @@ def test_sites_and_evacuees_are_recognised_from_their_headers(dbp):
     assert res.ok and res.table == "evacuees", messages(res)
     assert res.plan["removed_by_period"] and res.plan["periods"] == ["2015-03"]
     month = db.evacuees("2015-03", "2015-03", con=db.connect(dbp))
-    assert month["persons"].sum() == 1020 and not month["is_sample"].any()
+    # 札幌市 (石狩) and 函館市 (渡島): their bureaus' sample of that month is replaced
+    real = month[month["bureau_code"].isin(["02", "06"])]
+    assert real["persons"].sum() == 1020 and not real["is_sample"].any()
+    assert month[~month["bureau_code"].isin(["02", "06"])]["is_sample"].all()
     # other months keep their sample rows
     assert db.evacuees("2015-02", "2015-02", con=db.connect(dbp))["is_sample"].all()
 
@@ -331,13 +340,21 @@ def test_one_bad_row_refuses_the_whole_file(dbp):
 
 def test_dry_run_shows_the_change_and_writes_nothing(dbp):
     stat = dbp.stat()
-    sample_2015 = len(db.dispatches(2015, 2015, con=db.connect(dbp)))
+    fy15 = db.dispatches(2015, 2015, con=db.connect(dbp))
+    # GOOD_ROWS: 泊村 (後志 03), 岩見沢市 (空知 01), 札幌市 (石狩 02)
+    sample_2015 = int(fy15["bureau_code"].isin(["01", "02", "03"]).sum())
     res = importer.validate(csv_bytes(GOOD_ROWS), "a.csv", db_path=dbp)
     assert res.ok and res.changed
     assert (res.plan["added"], res.plan["replaced"], res.plan["unchanged"]) == (3, 0, 0)
+    assert 0 < sample_2015 < len(fy15)
     assert res.plan["removed"] == sample_2015 and res.plan["removed_by_period"] == {
         "2015": sample_2015
     }
+    assert [b["bureau_code"] for b in res.plan["removed_by_bureau"]] == ["01", "02", "03"]
+    assert f"削除するサンプル {sample_2015}行（空知・石狩・後志）" in res.summary("ja")
+    assert f"sample rows removed: {sample_2015} (Sorachi, Ishikari, Shiribeshi)" in res.summary(
+        "en"
+    )
     assert list(res.preview()["change"]) == ["add"] * 3 and list(res.preview()["row"]) == [2, 3, 4]
     assert "would import 3 new" in res.summary("en")
     assert dbp.stat().st_ino == stat.st_ino and dbp.stat().st_mtime_ns == stat.st_mtime_ns
@@ -365,10 +382,47 @@ def test_real_rows_replace_the_sample_of_that_year_only(dbp):
     res = importer.commit(csv_bytes(GOOD_ROWS), "a.csv", db_path=dbp)
     con = db.connect(dbp)
     fy15 = db.dispatches(2015, 2015, con=con)
-    assert len(fy15) == 3 and not fy15["is_sample"].any()
+    ours = fy15[fy15["bureau_code"].isin(["01", "02", "03"])]
+    assert len(ours) == 3 and not ours["is_sample"].any()
     assert db.dispatches(2014, 2014, con=con).equals(other_years)
-    assert "sample rows of the same period(s) removed" in res.summary("en")
-    assert db.headline("dispatch", fiscal_year=2015, con=con)["is_sample"] is False
+    assert "; sample rows removed: " in res.summary("en")
+    assert res.summary("en").endswith(f"Now at version {res.record['version']}.")
+    assert res.summary("ja").endswith(f"取り込みました（版 {res.record['version']}）。")
+    # the other bureaus still show sample figures: the year is still marked sample
+    assert db.headline("dispatch", fiscal_year=2015, con=con)["is_sample"] is True
+
+
+TOKACHI_2016 = [["2016", "帯広市", "地域振興派遣", "1", "新規"], ["2016", "音更町", "地域振興派遣", "2", "継続"]]  # fmt: skip
+
+
+def test_a_small_import_replaces_only_its_bureaus_sample_of_that_year(dbp):
+    con = db.connect(dbp)
+    before = db.dispatches(2016, 2016, con=con)
+    tokachi = before[before["bureau_code"] == "12"]
+    others = before[before["bureau_code"] != "12"]
+    assert len(tokachi) > 0 and others["bureau_code"].nunique() == 13
+    dry = importer.validate(csv_bytes(TOKACHI_2016), "tokachi.csv", db_path=dbp)
+    assert dry.plan["removed"] == len(tokachi)
+    assert f"削除するサンプル {len(tokachi)}行（十勝）" in dry.summary("ja")
+    assert f"sample rows removed: {len(tokachi)} (Tokachi)" in dry.summary("en")
+    res = importer.commit(csv_bytes(TOKACHI_2016), "tokachi.csv", db_path=dbp)
+    assert res.committed and res.record["rows_removed"] == len(tokachi)
+    con = db.connect(dbp)
+    after = db.dispatches(2016, 2016, con=con)
+    # the other 13 bureaus keep their FY2016 sample rows, still flagged sample
+    kept = after[after["bureau_code"] != "12"]
+    assert (
+        kept.drop(columns="import_id", errors="ignore")
+        .reset_index(drop=True)
+        .equals(others.drop(columns="import_id", errors="ignore").reset_index(drop=True))
+    )
+    assert kept["is_sample"].all()
+    real = after[after["bureau_code"] == "12"]
+    assert sorted(real["municipality_code"]) == ["01207", "01631"] and not real["is_sample"].any()
+    # Hokkaido's total = the other bureaus' sample + the 2 real rows (1 + 2 persons)
+    h = db.headline("dispatch", fiscal_year=2016, con=con)
+    assert h["value"] == int(others["persons"].sum()) + 3
+    assert h["is_sample"] is True  # still partly sample: the app keeps the sample notice
 
 
 def test_allowed_bureaus_limit_an_import(dbp):

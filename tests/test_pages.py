@@ -639,7 +639,10 @@ def test_check_upload_of_a_valid_file_is_a_dry_run_with_counts_and_preview(db_co
     sample_2016 = database.dispatches(
         fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
     )
-    assert counts["added"] == 2 and counts["removed"] == len(sample_2016)
+    # 札幌市 (石狩 02) and 函館市 (渡島 06): only those bureaus' FY2016 sample rows go
+    ours = sample_2016[sample_2016["bureau_code"].isin(["02", "06"])]
+    assert counts["added"] == 2 and counts["removed"] == len(ours) < len(sample_2016)
+    assert f"削除するサンプル {len(ours)}行（石狩・渡島）" in res.summary("ja")
     assert counts["periods"] == ["2016"]
     preview = dataui.preview_frame(res)
     assert list(preview["change"]) == ["add", "add"] and list(preview["row"]) == [2, 3]
@@ -681,7 +684,8 @@ def test_commit_then_undo_through_the_page_functions(db_copy):
     assert out.kind == "success" and out.version is not None
     con = database.connect(db_copy)
     rows = database.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=con)
-    assert len(rows) == 2 and not rows["is_sample"].any()
+    ours = rows["bureau_code"].isin(["02", "06"])
+    assert ours.sum() == 2 and not rows[ours]["is_sample"].any() and rows[~ours]["is_sample"].all()
     hist = dataui.history_frame(db_copy)
     assert hist.iloc[0]["action"] == "import" and hist.iloc[0]["file_name"] == "dispatch.csv"
     assert dataui.undo_target(hist)["version"] == out.version

@@ -60,10 +60,13 @@ Bookkeeping: ``import_history`` (one row per version), ``meta`` (key, value).
 SQL text is assembled only from fixed fragments of this module and whitelisted
 names (hence the ``noqa: S608`` marks); every value is a bound parameter.
 
-Imports upsert by key; real rows replace the *sample* rows of the same table and
-period (fiscal year; month for evacuees; for sites all sample sites, since a map
-mixing invented and real points would mislead); real rows not in the file are
-kept (so a bureau can import only its own rows).
+Imports upsert by key; real rows replace the *sample* rows of the same table,
+period (fiscal year; month for evacuees) and bureau: a file of Tokachi's FY2016
+dispatches removes Tokachi's FY2016 sample rows only, the other bureaus keep
+theirs (still flagged sample, so the app keeps saying so). Sites replace every
+sample site of the bureaus the file covers, whatever their year (a map mixing
+invented and real points of one bureau would mislead). Real rows not in the
+file are kept (so a bureau can import only its own rows).
 """
 
 from __future__ import annotations
@@ -233,8 +236,8 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
 }  # fmt: skip
 
 #: Overlay tables: key columns, the period column, and which sample rows a real import
-#: replaces: those of the file's periods, or all of them (sites: an inventory of points, a
-#: map mixing invented and real sites would mislead).
+#: replaces: those of the file's (period, bureau) pairs, or all of the file's bureaus (sites:
+#: an inventory of points, a map mixing invented and real sites of a bureau would mislead).
 OVERLAY_TABLES: dict[str, dict[str, Any]] = {
     "dispatch": {"key": ("fiscal_year", "municipality_code", "kind"), "period": "fiscal_year", "replaces": "period"},
     "sites": {"key": ("site_id",), "period": "start_fy", "replaces": "all"},
@@ -243,13 +246,23 @@ OVERLAY_TABLES: dict[str, dict[str, Any]] = {
 
 
 def _sample_scope_sql(table: str) -> str:
-    """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``)."""
+    """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``).
+
+    Sample rows of a bureau the file covers (its municipalities' bureaus) and, unless the
+    table replaces all of a bureau's sample, of a period the file has for that bureau.
+    """
     spec = OVERLAY_TABLES[table]
-    if spec["replaces"] == "all":
-        return "is_sample"
-    period = spec["period"]
-    ptype = dict(TABLES[table][0])[period]
-    return f"is_sample AND {period} IN (SELECT DISTINCT CAST({period} AS {ptype}) FROM _incoming)"  # noqa: S608
+    same_period = ""
+    if spec["replaces"] != "all":
+        period = spec["period"]
+        ptype = dict(TABLES[table][0])[period]
+        same_period = f" AND CAST(i.{period} AS {ptype}) = {table}.{period}"
+    return (
+        f"{table}.is_sample AND EXISTS (SELECT 1 FROM _incoming i "  # noqa: S608
+        "JOIN municipalities mi ON mi.code = CAST(i.municipality_code AS VARCHAR) "
+        f"JOIN municipalities mt ON mt.code = {table}.municipality_code "
+        f"WHERE mi.bureau_code = mt.bureau_code{same_period})"
+    )
 
 
 HISTORY_FIELDS = [c for c, _ in TABLES["import_history"][0]]
@@ -1723,8 +1736,9 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
     """What importing ``rows`` (normalised, real) into ``table`` would change.
 
     Returns dict(rows=<rows with a ``change`` column: add|replace|unchanged>,
-    added, replaced, unchanged, removed (sample rows of the same periods that go),
-    periods (sorted list), removed_by_period {period: count}).
+    added, replaced, unchanged, removed (sample rows of the same periods and bureaus
+    that go), periods (sorted list), removed_by_period {period: count},
+    removed_by_bureau [{bureau_code, short_ja, name_en, rows}] in bureau order).
     """
     if table not in OVERLAY_TABLES:
         raise KeyError(f"cannot import into {table!r}")
@@ -1751,6 +1765,12 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
             f"SELECT {period}, count(*) FROM {table} WHERE {_sample_scope_sql(table)} "  # noqa: S608
             "GROUP BY 1 ORDER BY 1"
         ).fetchall()
+        by_bureau = con.execute(
+            f"SELECT b.bureau_code, b.short_ja, b.name_en, count(*) FROM {table} "  # noqa: S608
+            f"JOIN municipalities m ON m.code = {table}.municipality_code "
+            "JOIN bureaus b ON b.bureau_code = m.bureau_code "
+            f"WHERE {_sample_scope_sql(table)} GROUP BY 1, 2, 3 ORDER BY 1"
+        ).fetchall()
     finally:
         con.unregister("_incoming")
     out = rows.copy()
@@ -1764,6 +1784,10 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
         "unchanged": int(counts.get("unchanged", 0)),
         "removed": int(sum(n for _, n in removed)),
         "removed_by_period": {_period_key(p): int(n) for p, n in removed},
+        "removed_by_bureau": [
+            {"bureau_code": c, "short_ja": ja, "name_en": en, "rows": int(n)}
+            for c, ja, en, n in by_bureau
+        ],
         "periods": periods,
     }
 
@@ -1799,7 +1823,8 @@ def commit_import(
 ) -> dict:
     """Write ``rows`` into ``table`` as a new version (all or nothing).
 
-    Sample rows of the same periods are removed, rows with an existing key are
+    Sample rows of the same periods and bureaus are removed (see
+    :func:`_sample_scope_sql`; other bureaus keep theirs), rows with an existing key are
     replaced, unchanged rows are left alone. When nothing would change, nothing
     is written and the returned record has ``action == "unchanged"``. Returns
     the history record plus ``plan`` (see :func:`plan_import`).
@@ -1814,14 +1839,20 @@ def commit_import(
         holder["plan"] = plan
         if plan["added"] + plan["replaced"] + plan["removed"] == 0:
             raise _NoChange()
+        every = plan["rows"].drop(columns="change").reindex(columns=columns(table))
         todo = plan["rows"][plan["rows"]["change"] != "unchanged"].drop(columns="change").copy()
         todo["is_sample"] = False
         todo["import_id"] = version
         frame = todo.reindex(columns=columns(table))
         frame = frame.astype(object).where(frame.notna(), None)
-        con.register("_incoming", frame)
+        # the sample rows the plan counted: of every row of the file (unchanged ones too)
+        con.register("_incoming", every.astype(object).where(every.notna(), None))
         try:
             con.execute(f"DELETE FROM {table} WHERE {_sample_scope_sql(table)}")  # noqa: S608
+        finally:
+            con.unregister("_incoming")
+        con.register("_incoming", frame)
+        try:
             on = " AND ".join(
                 f"{table}.{k} = CAST(i.{k} AS {dict(TABLES[table][0])[k]})" for k in key
             )

@@ -128,7 +128,7 @@ def template_notes(table: str) -> list[str]:
         "市町村はコード（5桁または6桁）か名称で。泊村は郡名を付けてください（古宇郡泊村）。 / Municipality by 5/6-digit code or name; write the district for 泊村.",
         "札幌市の区は札幌市（01100）として集計されます。北方領土の村は取り込めません。 / Sapporo's wards count as Sapporo; Northern Territories villages are refused.",
         "年度は 2015、2015年度、平成27年度、H27、令和2年度、R2 のいずれでも。 / Fiscal year as 2015, 2015年度, 平成27年度, H27, 令和2年度 or R2.",
-        "同じ表・同じ年度（避難者は年月）のサンプル値は、取り込んだ実データに置き換わります（取組箇所はサンプル全体）。 / Real rows replace the sample rows of the same period (for sites: all sample sites).",
+        "取り込んだ実データは、同じ表・同じ年度（避難者は年月）・同じ振興局のサンプル値を置き換えます（取組箇所はその振興局のサンプル全体）。他の振興局のサンプルは残ります。 / Real rows replace the sample rows of the same table, period and bureau (for sites: all sample sites of the bureaus in the file); other bureaus keep their sample rows.",
     ]
     if table == "dispatch":
         kinds = "、".join(ja for ja, _ in database.DISPATCH_KINDS.values())

@@ -8,7 +8,8 @@ bytes named ``.csv``, old ``.xls`` and PDF files are refused with a message.
 Every row is validated; each problem is reported as ``file:row:column: reason``
 with the row number as the user sees it in their spreadsheet. A file is
 imported all or nothing. :func:`validate` shows what would change (rows to
-add, replace, unchanged, and sample rows that real rows replace);
+add, replace, unchanged, and the sample rows that real rows replace: those of
+the same period and bureau, named in :meth:`ImportResult.summary`);
 :func:`commit` writes a new database version through
 :func:`regionmap.database.commit_import` (atomic swap, history, undo).
 Importing the same file twice changes nothing and says so.
@@ -284,32 +285,60 @@ class ImportResult:
             )
         p = self.plan or {}
         n = 0 if self.rows is None else len(self.rows)
-        periods = ", ".join(p.get("periods", []))
-        removed = p.get("removed", 0)
         if not self.changed:
-            text = (
+            return (
                 f"{self.file_name}: 変更なし（{n}行はすべて取込済みと同じです）。"
                 if lang == "ja"
                 else f"{self.file_name}: no change (all {n} rows are already in the database)."
             )
-        elif lang == "ja":
-            verb = "取り込みました" if self.committed else "取り込むと"
+        table_ja, table_en = TABLE_LABELS.get(self.table or "", (self.table, self.table))
+        periods = _periods_text(p.get("periods", []), lang)
+        removed = _removed_text(p, lang)
+        version = (self.record or {}).get("version") if self.committed else None
+        if lang == "ja":
             text = (
-                f"{self.file_name} → {self.table}（{periods}）: 追加 {p['added']}行、"
+                f"{self.file_name} → {table_ja}（{periods}）: 追加 {p['added']}行、"
                 f"置換 {p['replaced']}行、変更なし {p['unchanged']}行、"
-                f"サンプル行の削除 {removed}行。{verb}"
-                + ("。" if self.committed else "こうなります（まだ書き込んでいません）。")
+                + ("削除したサンプル " if self.committed else "削除するサンプル ")
+                + removed
+                + "。"
             )
-        else:
-            verb = "imported" if self.committed else "would import"
-            text = (
-                f"{self.file_name} -> {self.table} ({periods}): {verb} {p['added']} new, "
-                f"{p['replaced']} replaced, {p['unchanged']} unchanged; {removed} sample rows "
-                "of the same period(s) " + ("removed." if self.committed else "would be removed.")
-            )
-        if self.committed and self.record:
-            text += f" (version {self.record['version']})"
+            if self.committed:
+                text += f"取り込みました（版 {version}）。" if version else "取り込みました。"
+            else:
+                text += "取り込むとこうなります（まだ書き込んでいません）。"
+            return text
+        verb = "imported" if self.committed else "would import"
+        text = (
+            f"{self.file_name} -> {table_en} ({periods}): {verb} {p['added']} new, "
+            f"{p['replaced']} replaced, {p['unchanged']} unchanged; sample rows removed: {removed}."
+        )
+        if version:
+            text += f" Now at version {version}."
         return text
+
+
+def _periods_text(periods: Sequence[str], lang: str) -> str:
+    """The periods of a plan for people: 2016年度 / FY2016; 2015年3月 / 2015-03."""
+    out = []
+    for key in periods:
+        m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
+        if m:
+            out.append(f"{m.group(1)}年{int(m.group(2))}月" if lang == "ja" else str(key))
+        else:
+            out.append(f"{key}年度" if lang == "ja" else f"FY{key}")
+    return ("、" if lang == "ja" else ", ").join(out)
+
+
+def _removed_text(plan: dict, lang: str) -> str:
+    """Sample rows a plan removes and whose bureaus: 6行（十勝） / 6 (Tokachi)."""
+    n = int(plan.get("removed", 0))
+    bureaus = plan.get("removed_by_bureau") or []
+    if lang == "ja":
+        names = "・".join(b["short_ja"] for b in bureaus)
+        return f"{n}行" + (f"（{names}）" if names else "")
+    names = ", ".join(b["name_en"] for b in bureaus)
+    return f"{n}" + (f" ({names})" if names else "")
 
 
 # --------------------------------------------------------------------------------------
