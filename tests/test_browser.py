@@ -431,6 +431,7 @@ def test_a_bookmark_as_the_first_request_of_a_fresh_server_shows_the_whole_app(
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text("絞り込み").wait_for(timeout=30_000)
         links = sidebar.get_by_role("link")
+        sidebar.get_by_role("link", name="全道概要").wait_for(timeout=30_000)
         names = [links.nth(i).inner_text() for i in range(links.count())]
         assert "全道概要" in names and "職員派遣" in names, names
         assert "app" not in names  # not Streamlit's raw list of scripts

@@ -12,7 +12,10 @@ import sys
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m regionmap", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m regionmap",
+        description="regionmap: boundary layers, policy database, handouts and settings.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     # geo ------------------------------------------------------------------
@@ -89,6 +92,16 @@ def _setup(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    from regionmap.database import DatabaseError
+
+    try:
+        return _dispatch(args)
+    except DatabaseError as exc:  # a damaged database file: the message says what to do
+        print(f"regionmap: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "geo":
         from regionmap.geo.build import cli_build
 
