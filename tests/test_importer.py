@@ -202,12 +202,38 @@ def test_unknown_municipality_and_wrong_code(dbp):
     rows = [["H27", "夕張村", "地域振興派遣", "1"]]
     res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "x.csv", db_path=dbp)
     assert messages(res) == [
-        "x.csv:2:市町村名: unknown municipality '夕張村' (not a Hokkaido name)"
+        "x.csv:2:市町村名: unknown municipality '夕張村' (not a Hokkaido name); did you mean 夕張市?"
     ]
     rows = [["H27", "012024", "地域振興派遣", "1"]]
     hdr = ["年度", "団体コード", "派遣区分", "人数"]
     res = importer.validate(csv_bytes(rows, header=hdr), "x.csv", db_path=dbp)
     assert messages(res) == ["x.csv:2:団体コード: check digit of 012024 is wrong (expected 012025)"]
+
+
+def test_a_misspelt_name_gets_a_suggestion_and_a_romanised_one_says_how_to_write_it(dbp):
+    rows = [
+        ["2016", "音更長", "地域振興派遣", "1"],  # 長 for 町
+        ["2016", "Obihiro", "地域振興派遣", "1"],
+        ["2016", "ｵﾄﾌｹ", "地域振興派遣", "1"],  # no close Japanese name: no guess
+        ["2016", "空知郡泊村", "地域振興派遣", "1"],  # the only 泊村 with a government
+    ]
+    res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "m.csv", db_path=dbp)
+    assert [i.format("ja") for i in res.errors] == [
+        "m.csv:2:市町村名: 北海道の市町村に'音更長'は見つかりません。もしかして: 音更町",
+        "m.csv:3:市町村名: 'Obihiro'は市町村名として読めません。市町村名は日本語（例: 帯広市）で"
+        "書くか、市町村コード（5桁または6桁）で指定してください",
+        "m.csv:4:市町村名: 北海道の市町村に'オトフケ'は見つかりません",
+        "m.csv:5:市町村名: 北海道の市町村に'空知郡泊村'（空知郡）は見つかりません。"
+        "もしかして: 古宇郡泊村",
+    ]
+    assert messages(res) == [
+        "m.csv:2:市町村名: unknown municipality '音更長' (not a Hokkaido name); did you mean 音更町?",
+        "m.csv:3:市町村名: unknown municipality 'Obihiro': write the name in Japanese "
+        "(e.g. 帯広市) or give the 5- or 6-digit municipality code",
+        "m.csv:4:市町村名: unknown municipality 'オトフケ' (not a Hokkaido name)",
+        "m.csv:5:市町村名: unknown municipality '空知郡泊村' in 空知郡 (not a Hokkaido name); "
+        "did you mean 古宇郡泊村?",
+    ]
 
 
 def test_missing_column_is_named(dbp):

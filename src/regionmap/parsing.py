@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -338,16 +339,27 @@ class MunicipalityResolver:
                     f"{nfkc(name)!r} is ambiguous ({names}); write the full name",
                     f"{nfkc(name)!r}には複数の候補があります（{names}）。正式な名称で書いてください",
                 )
+        named = candidates
         if dist:
             candidates = [r for r in candidates if _key(r["district_ja"]) == dist]
         if bureau:
             candidates = [r for r in candidates if r["bureau_code"] == bureau]
         if not candidates:
+            if re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", text):
+                raise ParseError(
+                    f"unknown municipality {nfkc(name)!r}: write the name in Japanese "
+                    "(e.g. 帯広市) or give the 5- or 6-digit municipality code",
+                    f"{nfkc(name)!r}は市町村名として読めません。市町村名は日本語（例: 帯広市）で"
+                    "書くか、市町村コード（5桁または6桁）で指定してください",
+                )
             where = f" in {nfkc(district) or dist}" if dist else ""
             where_ja = f"（{nfkc(district) or dist}）" if dist else ""
+            hints = self._suggest(text, named)
             raise ParseError(
-                f"unknown municipality {nfkc(name)!r}{where} (not a Hokkaido name)",
-                f"北海道の市町村に{nfkc(name)!r}{where_ja}は見つかりません",
+                f"unknown municipality {nfkc(name)!r}{where} (not a Hokkaido name)"
+                + (f"; did you mean {' or '.join(hints)}?" if hints else ""),
+                f"北海道の市町村に{nfkc(name)!r}{where_ja}は見つかりません"
+                + (f"。もしかして: {'、'.join(hints)}" if hints else ""),
             )
         if len(candidates) > 1:
             alts = " or ".join(
@@ -361,6 +373,22 @@ class MunicipalityResolver:
                 f"{nfkc(name)!r}は複数あります（{alts_ja}）。郡名を付けるかコードで指定してください",
             )
         return self._fold(candidates[0], str(name))
+
+    def _suggest(self, text: str, named: list[dict]) -> list[str]:
+        """Names close to ``text`` (NFKC): the district's forms of an existing name, else
+        :func:`difflib.get_close_matches` over the reference names (no Northern Territories)."""
+        if named:  # the name exists, but not in the district or bureau given
+            return [
+                f"{r['district_ja']}{r['name_ja']}"
+                for r in named
+                if r["kind"] != "northern_territory"
+            ]
+        names = [
+            k
+            for k, rs in self._by_name.items()
+            if any(r["kind"] != "northern_territory" for r in rs)
+        ]
+        return difflib.get_close_matches(text, names, n=3, cutoff=0.6)
 
     def resolve(self, code: Any = None, name: Any = None, district: Any = None) -> Match:
         """Resolve by code, by name, or both (which must then agree)."""
