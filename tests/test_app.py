@@ -155,8 +155,13 @@ def test_theme_filter_changes_the_figures():
     at.multiselect(key="rm.w.theme_ids").select("dir_tourism").run()
     assert at.query_params["theme"] == "dir_tourism"
     assert [m.value for m in at.metric] != everything
-    # staff dispatch is tagged with the 'regions' pillar only: zero under tourism
-    assert at.metric[1].value == "0人"
+    # staff dispatch is tagged with the 'regions' pillar only: not a 0, but "not in the themes"
+    assert at.metric[1].value == "—"
+    assert any(c.value == "選んだテーマの対象外" for c in at.caption)
+    # on the map: a notice instead of an all-zero choropleth, and no ranking of zeros
+    at.selectbox(key="rm.w.metric").set_value("dispatch").run()
+    assert any("選んだ政策テーマには派遣職員の数値がありません" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
 
 
 def test_fiscal_year_filter():
@@ -213,11 +218,10 @@ def test_language_switch_gives_english_titles_and_labels():
     at.segmented_control(key="rm.w.lang").set_value("en").run()
     assert at.query_params["lang"] == "en"
     assert at.title[0].value == "Overview"
-    assert [m.label for m in at.metric][:2] == [
-        "Priority projects (projects)",
-        "Dispatched staff (persons)",
-    ]
+    assert [m.label for m in at.metric][:2] == ["Priority projects", "Dispatched staff"]
     assert re.fullmatch(r"[\d,]+", at.metric[1].value)
+    # the unit (a word in English) stands right under each card, with the fiscal year
+    assert any(re.match(r"persons · FY\d{4} · ", c.value) for c in at.caption)
     spec = deck_spec(at)
     assert "Sorachi" in {d["text"] for d in layer(spec, "labels-bureaus")["data"]}
     assert "{name_en}" in tooltip_html(at)

@@ -42,6 +42,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "filter.fy": {"ja": "年度", "en": "Fiscal year"},
     "filter.fy.latest": {"ja": "最新年度", "en": "Latest year"},
+    "notice.theme_excludes": {
+        "ja": "選んだ政策テーマには{metric}の数値がありません（テーマを外すとすべて表示します）",
+        "en": "The selected policy themes have no {metric} figures (clear the themes to see all)",
+    },
+    "fig.not_in_theme": {"ja": "選んだテーマの対象外", "en": "not in the selected themes"},
     "filter.fy.play": {"ja": "▶ 年度を順に再生", "en": "▶ Play through the years"},
     "filter.fy.play.help": {
         "ja": "最初の年度から最新年度まで、2秒ごとに年度を進めます（最新年度で止まります）",
@@ -589,6 +594,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "ja": "避難者数の推移（月別, 人）",
         "en": "Evacuees by month (persons)",
     },
+    # Data page: preview and history columns, values ------------------------------
+    "data.col.fiscal_year": {"ja": "年度", "en": "Fiscal year"},
+    "data.col.municipality_code": {"ja": "市町村コード", "en": "Municipality code"},
+    "data.col.municipality": {"ja": "市町村", "en": "Municipality"},
+    "data.col.kind": {"ja": "区分", "en": "Kind"},
+    "data.col.persons": {"ja": "人数（人）", "en": "Persons"},
+    "data.col.status": {"ja": "継続・新規", "en": "Continuing / new"},
+    "data.col.source": {"ja": "出典", "en": "Source"},
+    "data.col.site_id": {"ja": "ID", "en": "ID"},
+    "data.col.name": {"ja": "名称", "en": "Name"},
+    "data.col.lon": {"ja": "経度", "en": "Longitude"},
+    "data.col.lat": {"ja": "緯度", "en": "Latitude"},
+    "data.col.start_fy": {"ja": "開始年度", "en": "Start (FY)"},
+    "data.col.operator": {"ja": "運営主体", "en": "Operator"},
+    "data.col.month": {"ja": "年月", "en": "Month"},
+    "data.col.prefecture": {"ja": "避難元", "en": "From (prefecture)"},
+    "data.col.time_local": {"ja": "日時（日本時間）", "en": "Time (JST)"},
+    "data.status.continuing": {"ja": "継続", "en": "continuing"},
+    "data.status.new": {"ja": "新規", "en": "new"},
 }
 
 

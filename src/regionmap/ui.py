@@ -932,7 +932,9 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         metric = municipal_metric(metric)
     deck, scale, figs = build_area_deck(ctx, page=page, metric=metric, level=level)
     key = f"rm.map.{page}.{s.bureau or s.region or 'all'}"
-    if figs is not None:
+    if theme_excludes(ctx, metric):
+        st.info(t("notice.theme_excludes", lang, metric=t("metric." + metric, lang)))
+    elif figs is not None:
         when = t("fig.fy", lang, fy=figs.fiscal_year) if figs.fiscal_year else ""
         st.markdown(
             "##### "
@@ -1027,6 +1029,17 @@ def where_text(ctx: Context) -> str:
     return t("fig.where.all", lang)
 
 
+def theme_excludes(ctx: Context, metric: str) -> bool:
+    """True when theme filters are set and none of them covers ``metric`` (its figures
+    would all be 0 because of the filter, not because there are none)."""
+    if not ctx.state.theme_ids or not ctx.ready.database:
+        return False
+    h = headline_figure(
+        metric, effective_year(ctx, metric), ctx.state.theme_ids, None, None, _db_version()
+    )
+    return h.get("theme_match") is False
+
+
 def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> list[dict]:
     """One ``st.metric`` per figure: value with unit, fiscal year, change from the year before."""
     if not ctx.ready.database:
@@ -1055,9 +1068,14 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
         change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
         source = t("fig.source", lang, source=h["source_en" if lang == "en" else "source_ja"])
         with col:
-            # English units are words: they go into the label so the value fits the card
+            if h.get("theme_match") is False:
+                st.metric(t("metric." + metric, lang), "—", border=True, help=source)
+                st.caption(t("fig.not_in_theme", lang))
+                shown.append(h)
+                continue
+            # English units are words: they go under the card so the label and value fit
             st.metric(
-                t("metric." + metric, lang) + (f" ({unit})" if lang == "en" else ""),
+                t("metric." + metric, lang),
                 format_number(h["value"], "" if lang == "en" else unit, lang),
                 delta=delta,
                 delta_color="off",
@@ -1065,7 +1083,8 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
                 help=source + (t("tooltip.sample", lang) if h.get("is_sample") else ""),
                 border=True,
             )
-            st.caption(f"{when} · {change}" if when else change)
+            parts = ([unit] if lang == "en" else []) + ([when] if when else []) + [change]
+            st.caption(" · ".join(parts))
         shown.append(h)
     if any(h.get("is_sample") for h in shown):
         sample_notice(lang)
@@ -1079,6 +1098,8 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> None:
         return
     s, lang = ctx.state, ctx.lang
     metric = metric or s.metric
+    if theme_excludes(ctx, metric):
+        return  # the map above says why there are no figures
     df = metric_frame(
         metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
     )
