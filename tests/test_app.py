@@ -389,6 +389,21 @@ def test_first_run_builds_missing_layers_with_progress(monkeypatch, tmp_path, n0
     assert (tmp_path / "geo" / "manifest.json").is_file()
     assert at.get("expandable") or at.status  # the st.status box was shown
     assert len(layer(deck_spec(at), "labels-bureaus")["data"]) == 14
+    # the credit under the map names the boundaries' date
+    assert any(CREDIT in c.value and "2021-01-01時点" in c.value for c in at.caption)
+
+
+def test_first_run_without_network_builds_from_the_local_copy_and_says_so(monkeypatch, tmp_path):
+    # the configured download is unreachable (nothing listens on port 9 of this machine);
+    # the copy beside the project (../shared/data/boundaries) is used, and the user told
+    monkeypatch.setenv("REGIONMAP_GEO_DIR", str(tmp_path / "geo"))
+    monkeypatch.setenv("REGIONMAP_BOUNDARY_SOURCE", "http://127.0.0.1:9/N03-20240101_01_GML.zip")
+    at = run_app()
+    assert (tmp_path / "geo" / "manifest.json").is_file()
+    warning = " ".join(w.value for w in at.warning)
+    assert "ダウンロードに失敗したため" in warning and "N03-21_01_210101" in warning
+    assert "2021-01-01" in warning
+    assert len(layer(deck_spec(at), "labels-bureaus")["data"]) == 14
 
 
 def test_no_network_and_no_boundary_file_says_what_to_do(monkeypatch, tmp_path):

@@ -104,6 +104,16 @@ CATALOG: dict[str, dict[str, str]] = {
     # first-run preparation ---------------------------------------------------
     "prep.layers": {"ja": "境界データを準備しています…", "en": "Preparing the boundary layers…"},
     "prep.layers.done": {"ja": "境界データの準備ができました", "en": "Boundary layers ready"},
+    "prep.progress": {"ja": "作成中… {pct}%{message}", "en": "{message} ({pct}%)"},
+    "prep.layers.fallback": {
+        "ja": "国土交通省からのダウンロードに失敗したため（ネットワークなし）、手元のコピー {path} "
+        "（{vintage}時点）から境界データを作成しました。最新の境界にするには、ネットワークのある"
+        "ところで `python -m regionmap geo build` を実行してください。",
+        "en": "The MLIT download failed (no network), so the boundary layers were built from the "
+        "local copy {path} (as of {vintage}). To get the latest boundaries, run "
+        "`python -m regionmap geo build` where there is a network.",
+    },
+    "map.credit.vintage": {"ja": "（{vintage}時点）", "en": " (boundaries as of {vintage})"},
     "prep.database": {"ja": "データベースを準備しています…", "en": "Preparing the database…"},
     "prep.database.done": {"ja": "データベースの準備ができました", "en": "Database ready"},
     "prep.failed": {"ja": "準備に失敗しました", "en": "Preparation failed"},

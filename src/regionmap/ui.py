@@ -131,12 +131,21 @@ def prepare(lang: str) -> Readiness:
             try:
                 from regionmap.geo.build import build
 
-                build(settings.get("boundary_source"), progress=_progress_to(bar))
+                man = build(settings.get("boundary_source"), progress=_progress_to(bar, lang))
             except Exception as exc:  # noqa: BLE001 - every failure gets the same advice
                 status.update(label=t("prep.failed", lang), state="error", expanded=True)
                 st.error(t("prep.layers.help", lang, error=_short(exc)))
                 st.stop()
             status.update(label=t("prep.layers.done", lang), state="complete", expanded=False)
+        if man.get("fallback_from"):
+            st.warning(
+                t(
+                    "prep.layers.fallback",
+                    lang,
+                    path=man.get("source_file") or man.get("source"),
+                    vintage=man.get("vintage") or "?",
+                )
+            )
     try:
         from regionmap import database
     except ImportError as exc:  # the package without its database module
@@ -147,7 +156,7 @@ def prepare(lang: str) -> Readiness:
     with st.status(t("prep.database", lang), expanded=True) as status:
         bar = st.progress(0.0)
         try:
-            database.ensure_database(path, progress=_progress_to(bar))
+            database.ensure_database(path, progress=_progress_to(bar, lang))
         except Exception as exc:  # noqa: BLE001
             status.update(label=t("prep.failed", lang), state="error", expanded=True)
             st.warning(t("prep.database.help", lang, error=_short(exc)))
@@ -156,9 +165,14 @@ def prepare(lang: str) -> Readiness:
     return Readiness(True, True)
 
 
-def _progress_to(bar) -> Callable[..., None]:
+def _progress_to(bar, lang: str) -> Callable[..., None]:
+    """A progress callback for ``bar`` (the build's step messages are English: in Japanese
+    the bar says 作成中… with the percentage)."""
+
     def progress(fraction: float, message: str = "") -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(message))
+        share = min(max(float(fraction), 0.0), 1.0)
+        detail = message if lang == "en" else ""  # the build's steps are worded in English
+        bar.progress(share, text=t("prep.progress", lang, pct=round(share * 100), message=detail))
 
     return progress
 
@@ -638,10 +652,37 @@ def metric_controls(ctx: Context, *, level: bool = True) -> None:
 
 
 def map_credit(lang: str, *, tiles: bool = False) -> None:
-    """The MLIT credit (and the GSI credit when its tiles are shown), under every map."""
-    st.caption(t("map.credit", lang))
+    """The MLIT credit with the boundaries' vintage (and the GSI credit when its tiles are
+    shown), under every map."""
+    vintage = _boundary_vintage(_layers_version())
+    st.caption(
+        t("map.credit", lang) + (t("map.credit.vintage", lang, vintage=vintage) if vintage else "")
+    )
     if tiles:
         st.caption(t("map.tiles_credit", lang))
+
+
+def _layers_version() -> str:
+    """Changes when the boundary layers are rebuilt (the manifest's time and size)."""
+    from regionmap.geo.layers import MANIFEST, geo_dir_path
+
+    try:
+        st_ = (geo_dir_path(None) / MANIFEST).stat()
+    except OSError:
+        return ""
+    return f"{st_.st_mtime_ns}-{st_.st_size}"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _boundary_vintage(layers_version: str) -> str | None:
+    from regionmap import geo
+
+    if not layers_version:
+        return None
+    try:
+        return geo.manifest().get("vintage")
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def sample_notice(lang: str) -> None:

@@ -95,6 +95,7 @@ def build(
     started = time.perf_counter()
     out = L.geo_dir_path(out_dir)
     notes: list[str] = []
+    fallback_from: str | None = None
 
     def dl(fraction: float, message: str) -> None:
         _say(progress, 0.5 * fraction, message)
@@ -117,6 +118,7 @@ def build(
         else:
             print("notice: " + notice, file=sys.stderr)
         notes.append(notice)
+        fallback_from = str(source)
         raw = read_source(fallback)
 
     _say(progress, 0.5, "checking municipalities, bureaus and regions")
@@ -151,6 +153,7 @@ def build(
         "layout": "one GeoParquet per layer: geometry = detail, geometry_overview = overview; "
         "bureaus/regions also *_without_nt columns",
         "notes": notes,
+        "fallback_from": fallback_from,  # the download that failed, when the local copy was used
         "credit": "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成",
         "regionmap_version": __version__,
     }
