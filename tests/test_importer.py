@@ -3,6 +3,7 @@ dry run, idempotence, sample replacement, limits, CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -492,6 +493,20 @@ def test_cli_import_history_undo_export(dbp, tmp_path, capsys):
     assert main(["db", "history", "--db", str(dbp)]) == 0
     out = capsys.readouterr().out
     assert "good.csv" in out and "hanako" in out
+    # an aligned text table: no None/NaN/<NA>, times in Japan's time, columns line up
+    assert not re.search(r"\bNone\b|\bNaN\b|<NA>|\bnan\b", out)
+    lines = out.splitlines()
+    assert lines[0].split() == ["version", "action", "table", "file", "added", "replaced",
+                                "sample", "removed", "user", "time", "(JST)", "undone", "by",
+                                "undoes"]  # fmt: skip
+    assert set(lines[1]) == {"-", " "}
+    hist = db.history(dbp)
+    created = dt.datetime.fromisoformat(hist.iloc[0]["created_at"])
+    jst = (created + dt.timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    start = lines[0].index("time (JST)")
+    assert lines[2][start : start + 16] == jst and "+00:00" not in out
+    assert lines[2].split()[:4] == ["2", "import", "dispatch", "good.csv"]
+    assert lines[3].split()[:2] == ["1", "init"]
     out_csv = tmp_path / "out" / "dispatch.csv"
     assert main(["db", "export", "dispatch", "--out", str(out_csv), "--db", str(dbp)]) == 0
     exported = pd.read_csv(out_csv, dtype={"municipality_code": str}, encoding="utf-8-sig")

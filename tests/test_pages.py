@@ -659,22 +659,90 @@ def test_check_upload_of_bad_rows_lists_file_row_column_and_reason(db_copy):
     issues = dataui.issues_frame(res)
     assert list(issues.columns) == ["file", "row", "column", "reason"]
     assert set(issues["file"]) == {"bad.csv"}
-    assert set(issues["row"]) == {2, 3, 4}
+    assert set(issues["row"]) == {"2", "3", "4"}
     by_row = {int(r["row"]): r for _, r in issues.iterrows()}
     assert "どこでも町" in by_row[2]["reason"]
     assert by_row[4]["column"] == "年度"
     # Japanese staff read the reasons in Japanese; English on the English page
     assert all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", r) for r in issues["reason"])
     english = dataui.issues_frame(res, "en")
-    assert "negative" in english.set_index("row").loc[3, "reason"]
+    assert "negative" in english.set_index("row").loc["3", "reason"]
 
 
-def test_binary_bytes_named_csv_are_refused_not_read(db_copy):
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)) * 4
+
+
+def _no_missing_markers(df: pd.DataFrame) -> bool:
+    """No cell of a table people read says None, nan or <NA>."""
+    cells = {str(v) for v in df.astype(object).to_numpy().ravel()}
+    return not cells & {"None", "nan", "NaN", "<NA>", "NaT"}
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)) * 8, PNG])
+def test_binary_bytes_named_csv_are_refused_not_read(db_copy, data):
     from regionmap import dataui
 
-    res = dataui.check_upload(bytes(range(256)) * 8, "photo.csv", db_path=db_copy)
+    res = dataui.check_upload(data, "photo.csv", db_path=db_copy)
     assert not res.ok and len(dataui.issues_frame(res)) == 1
-    assert dataui.issues_frame(res)["row"].isna().all()
+    # a problem of the whole file: no row, no column -- a dash, not the word None
+    issues = dataui.issues_frame(res)
+    assert list(issues.iloc[0][["file", "row", "column"]]) == ["photo.csv", "—", "—"]
+    assert "バイナリデータ" in issues.iloc[0]["reason"]
+    assert _no_missing_markers(issues)
+
+
+def test_import_preview_has_labels_and_values_in_the_interface_language(db_copy):
+    from regionmap import dataui
+
+    data = "年度,市町村名,派遣区分,人数,継続・新規\n2016,帯広市,地域振興派遣,1,継続\n2016,音更町,交流,2,\n"
+    res = dataui.check_upload(data.encode("utf-8"), "tokachi.csv", db_path=db_copy)
+    assert res.ok
+    ja = dataui.preview_table(res, "ja")
+    assert list(ja.columns) == [
+        "行", "変更", "年度", "市町村コード", "市町村", "区分", "人数（人）", "継続・新規", "出典",
+    ]  # fmt: skip
+    assert ja.iloc[0].tolist() == [
+        "2", "追加", "2016", "01207", "帯広市", "地域振興派遣", 1, "継続", "取込データ（tokachi.csv）",
+    ]  # fmt: skip
+    assert ja.iloc[1]["継続・新規"] == "" and ja.iloc[1]["区分"] == "相互交流"
+    assert _no_missing_markers(ja)
+    en = dataui.preview_table(res, "en")
+    assert list(en.columns[:4]) == ["Row", "Change", "Fiscal year", "Municipality code"]
+    assert en.iloc[0]["Kind"] == "Regional development dispatch"
+    assert en.iloc[0]["Continuing / new"] == "continuing" and en.iloc[0]["Change"] == "add"
+    assert _no_missing_markers(en)
+    internal = {"municipality_code", "fiscal_year", "kind_en", "kind_ja", "status", "change"}
+    assert not internal & (set(ja.columns) | set(en.columns))
+    # evacuees: months as people write them
+    ev = "年月,市町村名,避難元,避難者数\n2015年3月,函館市,,20\n"
+    res = dataui.check_upload(ev.encode("utf-8"), "ev.csv", db_path=db_copy)
+    row = dataui.preview_table(res, "ja").iloc[0]
+    assert (row["年月"], row["避難元"], row["人数（人）"]) == ("2015年3月", "", 20)
+    assert dataui.preview_table(res, "en").iloc[0]["Month"] == "2015-03"
+
+
+def test_success_message_and_history_in_the_interface_language(db_copy):
+    import datetime as dt
+
+    from regionmap import dataui
+
+    out = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    assert out.kind == "success"
+    assert out.text.endswith(f"取り込みました（版 {out.version}）。")
+    assert "version" not in out.text and "dispatch →" not in out.text
+    assert "道職員の派遣（2016年度）" in out.text
+    hist = database.history(db_copy)
+    shown = dataui.history_table(hist, "ja")
+    assert "日時（日本時間）" in shown.columns and "日時（UTC）" not in shown.columns
+    created = dt.datetime.fromisoformat(hist.iloc[0]["created_at"])
+    jst = (created + dt.timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    assert shown.iloc[0]["日時（日本時間）"] == jst
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", v) for v in shown["日時（日本時間）"])
+    assert shown.iloc[0]["操作"] == "取り込み" and shown.iloc[0]["表"] == "道職員の派遣"
+    assert shown.iloc[0]["取り消した版"] == "" and _no_missing_markers(shown)
+    en = dataui.history_table(hist, "en")
+    assert en.iloc[0]["Time (JST)"] == jst and en.iloc[0]["Table"] == "staff dispatch"
+    assert _no_missing_markers(en)
 
 
 def test_commit_then_undo_through_the_page_functions(db_copy):
@@ -791,6 +859,7 @@ def test_data_page_default_render_offers_templates_history_and_export(db_copy):
     assert len(downloads) == 7  # 3 tables x (CSV, Excel) + the export
     history = table_with(at, "版")
     assert len(history) == len(database.history(db_copy))
+    assert "日時（日本時間）" in history.columns and _no_missing_markers(history)
     assert at.button(key="rm.data.undo").disabled  # nothing imported yet: nothing to undo
     assert "20 MB" in texts(at)  # the importer's cap is stated
     assert at.selectbox(key="rm.data.table").value == ""

@@ -9,9 +9,11 @@ page shows, in small functions tested directly (``tests/test_pages.py``):
 - :func:`check_upload` — validate an uploaded file (a dry run: never writes)
   and describe it: :func:`issues_frame` (file, row, column, reason),
   :func:`plan_counts` (rows to add / replace / leave / sample rows removed) and
-  the preview of the normalised rows with their ``change``;
+  the preview of the normalised rows with their ``change`` (:func:`preview_table`:
+  labels and values in the interface language, empty cells, never None);
 - :func:`commit_upload` — write it as a new database version (all or nothing);
-- :func:`history_frame`, :func:`undo_latest` — the versions and the undo;
+- :func:`history_frame`, :func:`history_table` (labelled, times in JST),
+  :func:`undo_latest` — the versions and the undo;
 - :func:`templates` — the import templates (CSV and Excel) per table;
 - :func:`export_sources`, :func:`export_frame`, :func:`export_bytes` — any
   table, or the list of the dashboard's current filters, as CSV or Excel
@@ -47,15 +49,26 @@ _HIDDEN_TABLES = {"meta"}
 # --- checking an upload -------------------------------------------------------------------
 
 
+#: What the problems table shows for a problem of the whole file (no row, no column).
+NO_CELL = "—"
+
+
 def issues_frame(result: importer.ImportResult, lang: str = "ja") -> pd.DataFrame:
-    """The problems of a checked file, one row each: file, row, column, reason (in ``lang``)."""
+    """The problems of a checked file, one row each: file, row, column, reason (in ``lang``).
+
+    Row and column are text as the user reads them; a problem of the whole file (binary
+    bytes, no header …) shows :data:`NO_CELL` there, never "None".
+    """
     rows = [
-        {"file": i.file, "row": i.row, "column": i.column, "reason": _issue_text(i, lang)}
+        {
+            "file": i.file,
+            "row": NO_CELL if i.row is None else str(i.row),
+            "column": i.column or NO_CELL,
+            "reason": _issue_text(i, lang),
+        }
         for i in result.errors
     ]
-    df = pd.DataFrame(rows, columns=["file", "row", "column", "reason"])
-    df["row"] = df["row"].astype("Int64")
-    return df
+    return pd.DataFrame(rows, columns=["file", "row", "column", "reason"])
 
 
 def _issue_text(issue: importer.Issue, lang: str) -> str:
@@ -82,6 +95,83 @@ def preview_frame(result: importer.ImportResult, limit: int = PREVIEW_ROWS) -> p
     first = [c for c in ("row", "change") if c in cols]  # what happens to each row, up front
     cols = first + [c for c in cols if c not in first]
     return df[cols].head(limit).reset_index(drop=True)
+
+
+#: Columns of the import preview per table, after ``row`` and ``change`` (i18n ``data.col.*``).
+_PREVIEW_COLUMNS = {
+    "dispatch": ("fiscal_year", "municipality_code", "municipality", "kind", "persons", "status",
+                 "source"),
+    "sites": ("site_id", "name", "municipality_code", "municipality", "kind", "lon", "lat",
+              "start_fy", "operator", "source"),
+    "evacuees": ("month", "municipality_code", "municipality", "prefecture", "persons", "source"),
+}  # fmt: skip
+
+
+def preview_table(
+    result: importer.ImportResult, lang: str = "ja", limit: int = PREVIEW_ROWS
+) -> pd.DataFrame:
+    """The preview as the page shows it: labelled columns and values in ``lang``.
+
+    Spreadsheet row, what happens to it (追加/置換/変更なし), then the table's fields
+    (municipality name beside its code; kind, status, source, prefecture in ``lang``);
+    an empty cell where the file gave nothing, never None/NaN.
+    """
+    df = preview_frame(result, limit)
+    if df.empty or result.table not in _PREVIEW_COLUMNS:
+        return df
+    from regionmap import reference
+
+    en = lang == "en"
+    munis = reference.municipalities()
+    names = dict(zip(munis["code"], munis["name_ja"], strict=True))
+
+    def pick(ja: str, en_col: str) -> pd.Series:
+        col = df.get(en_col) if en else None
+        base = df.get(ja, pd.Series([None] * len(df), index=df.index))
+        return base if col is None else col.where(col.notna() & (col != ""), base)
+
+    values = {
+        "fiscal_year": df.get("fiscal_year"),
+        "start_fy": df.get("start_fy"),
+        "month": df.get("month", pd.Series(dtype=object)).map(lambda m: _month_text(m, lang)),
+        "municipality_code": df.get("municipality_code"),
+        "municipality": df.get("municipality_code", pd.Series(dtype=object)).map(names),
+        "kind": pick("kind_ja", "kind_en"),
+        "persons": df.get("persons"),
+        "status": df.get("status", pd.Series(dtype=object)).map(
+            lambda v: t("data.status." + v, lang) if f"data.status.{v}" in CATALOG else v
+        ),
+        "source": pick("source_ja", "source_en"),
+        "site_id": df.get("site_id"),
+        "name": pick("name_ja", "name_en"),
+        "lon": df.get("lon"),
+        "lat": df.get("lat"),
+        "operator": pick("operator_ja", "operator_en"),
+        "prefecture": pick("prefecture_ja", "prefecture_en"),
+    }
+    out = pd.DataFrame(
+        {
+            t("data.col.row", lang): df["row"].map(importer.cell_text),
+            t("data.col.change", lang): [t("data.change." + c, lang) for c in df["change"]],
+        }
+    )
+    for name in _PREVIEW_COLUMNS[result.table]:
+        col = values[name]
+        if name in ("persons", "lon", "lat") and col is not None and col.notna().all():
+            out[t("data.col." + name, lang)] = col.to_numpy()
+        else:
+            cells = col if col is not None else [None] * len(df)
+            out[t("data.col." + name, lang)] = [importer.cell_text(v) for v in cells]
+    return out
+
+
+def _month_text(value: Any, lang: str) -> str:
+    """A month as people write it: 2015年3月 / 2015-03."""
+    if not hasattr(value, "month"):
+        return importer.cell_text(value)
+    return (
+        f"{value.year}年{value.month}月" if lang == "ja" else f"{value.year:04d}-{value.month:02d}"
+    )
 
 
 def check_upload(
@@ -149,6 +239,46 @@ def history_frame(db_path: str | os.PathLike | None = None) -> pd.DataFrame:
             "rows_removed", "user_name", "created_at", "undone_by", "undoes", "undoable"]  # fmt: skip
     df = database.history(db_path)
     return df[[c for c in cols if c in df.columns]].reset_index(drop=True)
+
+
+def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
+    """The versions as the page shows them: labelled columns, action and table in ``lang``,
+    times in Japan's time (``2026-11-28 23:32``), empty cells for missing values."""
+    out = pd.DataFrame(index=history.index)
+    for col, key in (
+        ("version", "data.col.version"),
+        ("action", "data.col.action"),
+        ("table_name", "data.col.table"),
+        ("file_name", "data.col.file"),
+        ("rows_added", "data.count.added"),
+        ("rows_replaced", "data.count.replaced"),
+        ("rows_removed", "data.count.removed"),
+        ("user_name", "data.col.user"),
+        ("created_at", "data.col.time_local"),
+        ("undone_by", "data.col.undone_by"),
+        ("undoes", "data.col.undoes"),
+    ):
+        if col not in history:
+            continue
+        values = history[col]
+        if col == "action":
+            cells = [
+                t("data.action." + a, lang)
+                if f"data.action.{a}" in CATALOG
+                else importer.cell_text(a)
+                for a in values
+            ]
+        elif col == "table_name":
+            cells = [
+                _table_label(v, lang) if v in importer.TABLE_LABELS else importer.cell_text(v)
+                for v in values
+            ]
+        elif col == "created_at":
+            cells = [importer.local_time(v) for v in values]
+        else:
+            cells = [importer.cell_text(v) for v in values]
+        out[t(key, lang)] = cells
+    return out.reset_index(drop=True)
 
 
 def undo_target(history: pd.DataFrame) -> dict | None:
@@ -341,12 +471,7 @@ def import_section(ctx: ui.Context) -> importer.ImportResult | None:
             total=len(result.preview()),
         )
     )
-    preview = preview_frame(result)
-    if "change" in preview:
-        preview["change"] = [t("data.change." + c, lang) for c in preview["change"]]
-        preview = preview.rename(
-            columns={"change": t("data.col.change", lang), "row": t("data.col.row", lang)}
-        )
+    preview = preview_table(result, lang)
     st.dataframe(preview, hide_index=True, width="stretch", key="rm.data.preview")
 
     def do_commit() -> None:
@@ -369,28 +494,7 @@ def history_section(ctx: ui.Context) -> pd.DataFrame:
     st.subheader(t("data.history", lang))
     hist = history_frame(_db_path())
     target = undo_target(hist)
-    shown = hist.drop(columns=["undoable"], errors="ignore")
-    shown["action"] = [
-        t("data.action." + a, lang) if f"data.action.{a}" in CATALOG else a for a in shown["action"]
-    ]
-    shown["table_name"] = [
-        _table_label(v, lang) if v in importer.TABLE_LABELS else v for v in shown["table_name"]
-    ]
-    shown = shown.rename(
-        columns={
-            "version": t("data.col.version", lang),
-            "action": t("data.col.action", lang),
-            "table_name": t("data.col.table", lang),
-            "file_name": t("data.col.file", lang),
-            "rows_added": t("data.count.added", lang),
-            "rows_replaced": t("data.count.replaced", lang),
-            "rows_removed": t("data.count.removed", lang),
-            "user_name": t("data.col.user", lang),
-            "created_at": t("data.col.time", lang),
-            "undone_by": t("data.col.undone_by", lang),
-            "undoes": t("data.col.undoes", lang),
-        }
-    )
+    shown = history_table(hist, lang)
     st.caption(t("data.history.caption", lang, n=len(hist), keep=settings.get("history_keep")))
     st.dataframe(shown, hide_index=True, width="stretch", key="rm.data.history")
     if target is None:

@@ -612,7 +612,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.col.persons": {"ja": "人数（人）", "en": "Persons"},
     "data.col.status": {"ja": "継続・新規", "en": "Continuing / new"},
     "data.col.source": {"ja": "出典", "en": "Source"},
-    "data.col.site_id": {"ja": "ID", "en": "ID"},
+    "data.col.site_id": {"ja": "取組ID", "en": "Site ID"},
     "data.col.name": {"ja": "名称", "en": "Name"},
     "data.col.lon": {"ja": "経度", "en": "Longitude"},
     "data.col.lat": {"ja": "緯度", "en": "Latitude"},

@@ -33,6 +33,7 @@ import io
 import os
 import re
 import sys
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1006,12 +1007,81 @@ _PREVIEW_HIDDEN = {
 }
 
 
+#: Times are recorded in UTC and shown in Japan's time (no daylight saving: a fixed offset).
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+
+def local_time(value: Any) -> str:
+    """A recorded UTC time (ISO 8601) as Japan's local time ``2026-11-28 23:32``; "" if empty."""
+    text = cell_text(value)
+    if not text:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def cell_text(value: Any) -> str:
+    """A value for a table people read: "" for None/NaN/<NA>, whole floats without ``.0``."""
+    if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, pd.Timestamp)) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (East Asian wide and full-width characters take 2)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def text_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """An aligned plain-text table (numbers right-aligned), empty cells for missing values."""
+    cells = [[cell_text(v) for v in r] for r in rows]
+    numeric = [
+        all(re.fullmatch(r"-?[\d,.]+", r[j]) or not r[j] for r in cells)
+        and any(r[j] for r in cells)
+        for j in range(len(headers))
+    ]
+    widths = [max([_width(h)] + [_width(r[j]) for r in cells]) for j, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for j, v in enumerate(values):
+            pad = " " * (widths[j] - _width(v))
+            parts.append(pad + v if numeric[j] else v + pad)
+        return "  ".join(parts).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([line(list(headers)), sep, *(line(r) for r in cells)])
+
+
+_HISTORY_COLUMNS = [
+    ("version", "version"), ("action", "action"), ("table_name", "table"), ("file_name", "file"),
+    ("rows_added", "added"), ("rows_replaced", "replaced"), ("rows_removed", "sample removed"),
+    ("user_name", "user"), ("created_at", "time (JST)"), ("undone_by", "undone by"),
+    ("undoes", "undoes"),
+]  # fmt: skip
+
+
+def history_text(hist: pd.DataFrame) -> str:
+    """The database versions (:func:`regionmap.database.history`) as an aligned text table."""
+    rows = [
+        [local_time(r[c]) if c == "created_at" else r[c] for c, _ in _HISTORY_COLUMNS]
+        for r in hist.to_dict("records")
+    ]
+    return text_table(rows, [h for _, h in _HISTORY_COLUMNS])
+
+
 def _print_frame(df: pd.DataFrame, out=None) -> None:
     out = out if out is not None else sys.stdout
-    with pd.option_context(
-        "display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40
-    ):
-        print(df.to_string(index=False), file=out)
+    print(text_table(df.astype(object).to_numpy().tolist(), list(df.columns)), file=out)
 
 
 def cli(args) -> int:
@@ -1065,9 +1135,7 @@ def cli(args) -> int:
             if hist.empty:
                 print("no history")
                 return 0
-            cols = ["version", "action", "table_name", "file_name", "rows_added", "rows_replaced",
-                    "rows_removed", "user_name", "created_at", "undone_by", "undoes"]  # fmt: skip
-            _print_frame(hist[cols])
+            print(history_text(hist))
             return 0
         if action == "undo":
             rec = database.undo(db_path, user=getattr(args, "user", None))
