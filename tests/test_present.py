@@ -332,3 +332,20 @@ def test_keyboard_moves_through_the_slides_offline(app_url):
         finally:
             browser.close()
     assert outside == []
+
+
+def test_english_headline_figures_use_the_singular_for_one(db_path):
+    from regionmap import database, report
+
+    con = database.connect(db_path)
+    checked = 0
+    for code in [f"{i:02d}" for i in range(1, 15)]:
+        area = report.resolve_area("bureau", code)
+        fig = present._headline_figure("proposals", area, "en", None, (), con)
+        n = database.headline("proposals", con=con, bureau_code=code)["value"]
+        if n == 1:
+            assert fig.value == "1 proposal"
+            checked += 1
+        else:
+            assert fig.value == f"{n:,} proposals"
+    assert checked  # at least one bureau has exactly one proposal

@@ -125,9 +125,7 @@ def _headline_figure(
         delta = format_delta(h["value"] - h["previous"], h["unit_ja"], lang)
     return Figure(
         label=label or t(f"metric.{metric}", lang),
-        value=format_number(h["value"], h["unit_ja"], lang)
-        if lang == "ja"
-        else f"{h['value']:,} {unit}",
+        value=format_number(h["value"], h["unit_ja"] if lang == "ja" else unit, lang),
         fiscal_year=t("fig.fy", lang, fy=h["fiscal_year"]) if h.get("fiscal_year") else "",
         source=h["source_en" if lang == "en" else "source_ja"],
         is_sample=bool(h["is_sample"]),

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, reference
-from regionmap.charts import NO_DATA, SEQUENTIAL
+from regionmap.charts import NO_DATA, SEQUENTIAL, format_number
 
 __all__ = [
     "METRICS",
@@ -1356,7 +1356,10 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         pdf.cell(vw + 2, 20, value)
         pdf.set_font(FONT, "", 9)
         pdf.set_xy(cx + 8 + vw, cy + 21)
-        pdf.cell(40, 12, _lang_col(h, "unit", data.lang))
+        unit = _lang_col(h, "unit", data.lang)
+        if data.lang == "en" and h.get("value") == 1:  # "1 proposal", not "1 proposals"
+            unit = format_number(1, unit, "en").split(" ", 1)[1]
+        pdf.cell(40, 12, unit)
         # fiscal year, previous year, source
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*_hex(MUTED))
