@@ -766,7 +766,8 @@ def test_commit_then_undo_through_the_page_functions(db_copy):
         fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
     )
     assert rows["is_sample"].all() and len(rows) > 2
-    assert dataui.undo_latest(db_path=db_copy).kind == "info"  # nothing left to undo
+    nothing = dataui.undo_latest(db_path=db_copy)  # nothing left to undo: said in Japanese
+    assert nothing.kind == "info" and nothing.text == "取り消せる取り込みはありません。"
 
 
 def test_export_is_formula_safe_and_respects_the_filters(db_copy):

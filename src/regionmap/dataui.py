@@ -294,6 +294,8 @@ def undo_latest(
     try:
         rec = database.undo(db_path, user=user)
     except LookupError as exc:
+        if str(exc) == "nothing to undo":
+            return Outcome("info", t("data.undo.none", lang))
         return Outcome("info", t("data.undo.nothing", lang, reason=str(exc)))
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
         return Outcome("error", t("data.undo.failed", lang, error=f"{type(exc).__name__}: {exc}"))
@@ -303,7 +305,7 @@ def undo_latest(
             "data.undo.done",
             lang,
             undone=rec.get("undoes"),
-            file=rec.get("file_name") or "init",
+            file=rec.get("file_name") or t("data.action.init", lang),
             version=rec.get("version"),
         ),
         int(rec["version"]),
@@ -505,7 +507,7 @@ def history_section(ctx: ui.Context) -> pd.DataFrame:
                 "data.undo.what",
                 lang,
                 version=target["version"],
-                file=target.get("file_name") or target.get("action"),
+                file=target.get("file_name") or t("data.action.init", lang),
             )
         )
     st.button(
