@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from regionmap import maplayers as ml
@@ -280,3 +281,15 @@ def test_legend_swatches_are_as_translucent_as_the_map_fills():
     r, g, b, a = fill
     assert f"rgba({r}, {g}, {b}, {a / 255:.3f})" in swatches.values()
     assert a == ml.FILL_ALPHA < 255
+
+
+def test_one_figure_has_one_colour_on_every_map():
+    """The bureau view, the overlay pages and the handouts class counts the same way."""
+    from regionmap import overlays, report
+
+    values = [0, 2, 2, 5, 9, 14, 40]
+    assert overlays.scale_for is ml.count_scale
+    scale = ml.count_scale(values)
+    colours, _legend = report.classify(pd.Series(values), "ja")
+    expected = ["#{:02x}{:02x}{:02x}".format(*scale.color_of(v)[:3]) for v in values]
+    assert [c.lower() for c in colours] == expected

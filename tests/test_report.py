@@ -424,11 +424,11 @@ def test_missing_font_names_the_package_to_install(tmp_path):
 
 
 def test_map_classes_match_the_dashboard():
-    from regionmap.maplayers import color_scale
+    from regionmap.maplayers import count_scale
 
     values = pd.Series([0.0, 3.0, 12.0, 7.0])
     colours, legend = report.classify(values, "ja")
-    scale = color_scale(values.tolist())
+    scale = count_scale(values.tolist())
     assert [text for _c, text in legend] == [text for _c, text in scale.legend("", "ja")]
     assert colours[2] == legend[-1][0]  # the largest value takes the darkest class
     assert colours[0] == legend[0][0]

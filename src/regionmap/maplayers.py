@@ -365,6 +365,40 @@ def color_scale(values: Iterable[float], classes: int = 5) -> ColorScale:
 # --- accessors, labels, tooltip ---------------------------------------------------
 
 
+#: the quiet colour of a count of 0
+ZERO_FILL = (238, 238, 230)
+
+
+def count_scale(values: Iterable[float]) -> ColorScale:
+    """The colour scale of every choropleth of counts (overview, bureau view, overlay
+    pages, handouts), so one figure has one colour wherever it is shown: 0 in its own quiet class, then classes
+    of the palette; a skewed distribution (the largest far above the median, as Sapporo's
+    evacuees) gets powers of ten as breaks so the other areas are not all one colour.
+
+    Examples
+    --------
+    >>> count_scale([0, 3, 1454, 5, 40, 2]).edges
+    (0, 1, 10, 100, 1000, 1454)
+    """
+    vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    pos = sorted(v for v in vals if v > 0)
+    if not all(v.is_integer() for v in vals):
+        return color_scale(vals)
+    if not pos:  # every figure is 0 (e.g. a theme that excludes the overlay)
+        return ColorScale(edges=(0, 0), colors=(ZERO_FILL,), integer=True)
+    top = int(pos[-1])
+    if len(pos) >= 5 and top >= 100 and top >= 20 * pos[len(pos) // 2]:
+        breaks = [b for b in (10, 100, 1000, 10000) if b < top]
+    else:
+        base = color_scale(pos)
+        breaks = [int(e) for e in base.edges[1:-1] if 1 < e < top]
+    edges = (0, 1, *breaks, top)
+    k = len(edges) - 2  # classes above zero
+    seq = SEQUENTIAL
+    picks = [round(j * (len(seq) - 1) / max(1, k - 1)) for j in range(k)]
+    return ColorScale(edges=edges, colors=(ZERO_FILL, *(seq[p] for p in picks)), integer=True)
+
+
 def indexed_accessor(values: Sequence[object]) -> str:
     """A deck.gl JSON expression picking ``values[properties.i]`` for each feature.
 

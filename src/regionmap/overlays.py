@@ -39,7 +39,6 @@ from regionmap import maplayers, reference, ui
 from regionmap.charts import (
     _UNITS_EN,
     FONT_FAMILY,
-    SEQUENTIAL,
     format_number,
     ranked_bar,
     trend_line,
@@ -61,7 +60,7 @@ CATEGORY_COLOURS: tuple[tuple[int, int, int], ...] = (
 LAND = (228, 228, 218, 255)
 OUTSIDE = (245, 245, 245, 160)
 #: Colour of areas whose figure is 0 (quieter than the palette's lightest step).
-ZERO = (238, 238, 230)
+ZERO = maplayers.ZERO_FILL
 
 
 def _db():
@@ -352,33 +351,8 @@ def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
 # --- maps -------------------------------------------------------------------------------
 
 
-def scale_for(values: Iterable[float]) -> maplayers.ColorScale:
-    """The colour scale of a choropleth of counts: 0 in its own quiet class, then classes
-    of the palette; a skewed distribution (the largest far above the median, as Sapporo's
-    evacuees) gets powers of ten as breaks so the other areas are not all one colour.
-
-    Examples
-    --------
-    >>> scale_for([0, 3, 1454, 5, 40, 2]).edges
-    (0, 1, 10, 100, 1000, 1454)
-    """
-    vals = [float(v) for v in values if v is not None and not pd.isna(v)]
-    pos = sorted(v for v in vals if v > 0)
-    if not all(v.is_integer() for v in vals):
-        return maplayers.color_scale(vals)
-    if not pos:  # every figure is 0 (e.g. a theme that excludes the overlay)
-        return maplayers.ColorScale(edges=(0, 0), colors=(ZERO,), integer=True)
-    top = int(pos[-1])
-    if len(pos) >= 5 and top >= 100 and top >= 20 * pos[len(pos) // 2]:
-        breaks = [b for b in (10, 100, 1000, 10000) if b < top]
-    else:
-        base = maplayers.color_scale(pos)
-        breaks = [int(e) for e in base.edges[1:-1] if 1 < e < top]
-    edges = (0, 1, *breaks, top)
-    k = len(edges) - 2  # classes above zero
-    seq = SEQUENTIAL
-    picks = [round(j * (len(seq) - 1) / max(1, k - 1)) for j in range(k)]
-    return maplayers.ColorScale(edges=edges, colors=(ZERO, *(seq[p] for p in picks)), integer=True)
+#: the one colour scale of counts on every map (see :func:`maplayers.count_scale`)
+scale_for = maplayers.count_scale
 
 
 def _view(s: FilterState) -> pdk.ViewState:

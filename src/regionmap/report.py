@@ -553,12 +553,12 @@ def _is_dark(colour: str) -> bool:
 def classify(values: pd.Series, lang: str = "ja") -> tuple[list[str], list[tuple[str, str]]]:
     """Fill colours (hex) and legend rows of ``values``, as the dashboard's map classes them.
 
-    Uses :func:`regionmap.maplayers.color_scale` (equal intervals from 0 to a
-    round number, cividis), so a PNG or a handout matches the map on screen.
+    Uses :func:`regionmap.maplayers.count_scale`, the scale of every map on screen, so a
+    PNG or a handout matches the map the user saw.
     """
-    from regionmap.maplayers import color_scale
+    from regionmap.maplayers import count_scale
 
-    scale = color_scale(values.tolist())
+    scale = count_scale(values.tolist())
     colours = [_css_to_hex("rgb({}, {}, {})".format(*scale.color_of(float(v))[:3])) for v in values]
     legend = [(_css_to_hex(c), text) for c, text in scale.legend("", lang)]
     return colours, legend

@@ -819,7 +819,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         # the Northern Territories villages carry no figures: drawn in the 'no data' grey
         no_figures = _northern_territories()
         values = [figs.values.get(c) if figs and c not in no_figures else None for c in munis.codes]
-        scale = maplayers.color_scale([v for v in values if v is not None])
+        scale = maplayers.count_scale([v for v in values if v is not None])
         fills = [scale.color_of(v) if figs else [240, 240, 240, 200] for v in values]
         line_colours = [list(maplayers.MUNI_LINE)] * len(munis.codes)
         if s.muni:
@@ -882,7 +882,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         fill_layer = bureaus if level == "bureau" else regions
         figs = figures(ctx, metric, level)
         if figs is not None:
-            scale = maplayers.color_scale(figs.values.values())
+            scale = maplayers.count_scale(figs.values.values())
             fills = [scale.color_of(figs.values.get(c)) for c in fill_layer.codes]
         else:
             fills = [[235, 235, 228, 255]] * len(fill_layer.codes)
