@@ -13,14 +13,21 @@ import shutil
 
 import duckdb
 import pytest
+from apptest_helpers import (
+    BUREAUS,
+    CREDIT,
+    colours,
+    deck_spec,
+    html_text,
+    layer,
+    texts,
+    tooltip_html,
+)
 from streamlit.testing.v1 import AppTest
 
 from regionmap import database, reference
 from regionmap.charts import ACCENT
 from regionmap.settings import PROJECT_ROOT
-
-CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
-BUREAUS = reference.bureaus().to_dict("records")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -37,39 +44,6 @@ def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def deck_spec(at: AppTest) -> dict:
-    charts = at.get("deck_gl_json_chart")
-    assert len(charts) == 1
-    return json.loads(charts[0].proto.json)
-
-
-def tooltip_html(at: AppTest) -> str:
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
-
-
-def layer(spec: dict, layer_id: str) -> dict:
-    found = [lay for lay in spec["layers"] if lay["id"] == layer_id]
-    assert found, f"no layer {layer_id}: {[lay['id'] for lay in spec['layers']]}"
-    return found[0]
-
-
-def colours(expression: str) -> list:
-    m = re.fullmatch(r"@@=\((\[.*\])\)\[properties\.i\]", expression)
-    assert m, expression
-    return json.loads(m.group(1))
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "caption", "markdown", "subheader", "warning", "info")
-             for e in getattr(at, kind)]  # fmt: skip
-    return "\n".join(str(p) for p in parts)
-
-
-def html_text(at: AppTest) -> str:
-    """Text of the st.html blocks (the legend)."""
-    return "\n".join(e.proto.body for e in at.get("html"))
 
 
 def in_bounds(view: dict, bounds) -> bool:

@@ -18,13 +18,14 @@ import shutil
 
 import pandas as pd
 import pytest
+from apptest_helpers import BUREAUS, CREDIT, colours, layer, layer_ids, texts
+from apptest_helpers import deck_spec as deck
+from apptest_helpers import tooltip_html as tooltip
 from streamlit.testing.v1 import AppTest
 
 from regionmap import database, reference
 from regionmap.settings import PROJECT_ROOT
 
-CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
-BUREAUS = reference.bureaus().to_dict("records")
 SAMPLE = "サンプル"
 
 
@@ -40,38 +41,6 @@ def open_page(page: str, params: dict | None = None) -> AppTest:
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def deck(at: AppTest) -> dict:
-    charts = at.get("deck_gl_json_chart")
-    assert len(charts) == 1
-    return json.loads(charts[0].proto.json)
-
-
-def tooltip(at: AppTest) -> str:
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
-
-
-def layer_ids(spec: dict) -> list[str]:
-    return [lay["id"] for lay in spec["layers"]]
-
-
-def layer(spec: dict, layer_id: str) -> dict:
-    found = [lay for lay in spec["layers"] if lay["id"] == layer_id]
-    assert found, f"no layer {layer_id}: {layer_ids(spec)}"
-    return found[0]
-
-
-def colours(expression: str) -> list:
-    m = re.fullmatch(r"@@=\((\[.*\])\)\[properties\.i\]", expression)
-    assert m, expression
-    return json.loads(m.group(1))
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "caption", "markdown", "subheader", "warning", "info")
-             for e in getattr(at, kind)]  # fmt: skip
-    return "\n".join(str(p) for p in parts)
 
 
 def charts(at: AppTest) -> list[dict]:

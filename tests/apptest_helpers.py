@@ -1,0 +1,56 @@
+"""What the AppTests of the app and its pages read off a run (shared by test_app and test_pages).
+
+AppTest does not render pydeck: the map is read from its spec (layers, colours, view,
+tooltip); text is read from the elements Streamlit would show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from regionmap import reference
+
+CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
+BUREAUS = reference.bureaus().to_dict("records")
+
+
+def deck_spec(at: AppTest) -> dict:
+    """The one map of the page, as the JSON spec pydeck sends to the browser."""
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def tooltip_html(at: AppTest) -> str:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
+
+
+def layer_ids(spec: dict) -> list[str]:
+    return [lay["id"] for lay in spec["layers"]]
+
+
+def layer(spec: dict, layer_id: str) -> dict:
+    found = [lay for lay in spec["layers"] if lay["id"] == layer_id]
+    assert found, f"no layer {layer_id}: {layer_ids(spec)}"
+    return found[0]
+
+
+def colours(expression: str) -> list:
+    """The per-feature colours of a JSON expression accessor ``@@=([...])[properties.i]``."""
+    m = re.fullmatch(r"@@=\((\[.*\])\)\[properties\.i\]", expression)
+    assert m, expression
+    return json.loads(m.group(1))
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "caption", "markdown", "subheader", "warning", "info")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+def html_text(at: AppTest) -> str:
+    """Text of the st.html blocks (the legends)."""
+    return "\n".join(e.proto.body for e in at.get("html"))
