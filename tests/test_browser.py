@@ -212,10 +212,28 @@ def _to_pixel(lon, lat, view, width, height):
     return x, y
 
 
-def _click_until(page, x: float, y: float, url_part: str, timeout: float = 20.0) -> None:
-    """Click the map at (x, y) and wait until the URL holds ``url_part``."""
-    page.mouse.click(x, y)
-    page.wait_for_url(f"**{url_part}**", timeout=timeout * 1000)
+def _click_until(page, x: float, y: float, url_part: str, timeout: float = 45.0) -> None:
+    """Click the map at (x, y) until the URL holds ``url_part``.
+
+    On a loaded 2-core machine with software WebGL, deck.gl sometimes drops a pick made
+    while it is still drawing: a person would click again, and so does this (only when
+    the URL has not changed after a generous wait, so a slow rerun is not clicked twice).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout
+    while True:
+        page.mouse.move(x, y)
+        page.wait_for_timeout(300)
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_url(f"**{url_part}**", timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if url_part in page.url:
+                return
+            if time.monotonic() > deadline:
+                raise
 
 
 def _metrics(page) -> list[str]:
