@@ -623,6 +623,20 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.col.time_local": {"ja": "日時（日本時間）", "en": "Time (JST)"},
     "data.status.continuing": {"ja": "継続", "en": "continuing"},
     "data.status.new": {"ja": "新規", "en": "new"},
+    # downloads (ui.downloads)
+    "download.title": {"ja": "ダウンロード", "en": "Downloads"},
+    "download.map_png": {"ja": "地図（PNG）", "en": "Map (PNG)"},
+    "download.chart_png": {"ja": "{name}のグラフ（PNG）", "en": "{name} chart (PNG)"},
+    "download.csv": {"ja": "{name}（CSV形式）", "en": "{name} (CSV)"},
+    "download.xlsx": {"ja": "{name}（Excel形式）", "en": "{name} (Excel)"},
+    "download.pdf": {"ja": "配布資料（PDF）", "en": "Handout (PDF)"},
+    "download.chart.ranked": {"ja": "振興局別順位", "en": "Bureau ranking"},
+    "download.chart.evacuees": {"ja": "避難者数の推移", "en": "Evacuees over time"},
+    "download.table.priority_projects": {"ja": "重点プロジェクト", "en": "Priority projects"},
+    "download.table.bureau_projects": {"ja": "振興局事業", "en": "Bureau projects"},
+    "download.table.dispatches": {"ja": "職員派遣", "en": "Staff dispatch"},
+    "download.table.sites": {"ja": "取組箇所", "en": "Sites"},
+    "download.table.evacuees": {"ja": "避難者数（月別）", "en": "Evacuees by month"},
 }
 
 

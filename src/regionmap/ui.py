@@ -43,7 +43,7 @@ import streamlit as st
 from regionmap import maplayers, reference, settings
 from regionmap import state as state_mod
 from regionmap.charts import FONT_FAMILY, format_delta, format_number, ranked_bar
-from regionmap.i18n import t
+from regionmap.i18n import CATALOG, t
 from regionmap.state import FilterState
 
 _CTX_KEY = "rm.ctx"
@@ -1132,21 +1132,21 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
     return shown
 
 
-def ranked_chart(ctx: Context, metric: str | None = None) -> None:
+def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     """Ranked bar chart of the metric by bureau; the selected bureau (or the selected
-    region's bureaus) highlighted."""
+    region's bureaus) highlighted. Returns the figure (None when nothing is drawn)."""
     if not ctx.ready.database:
-        return
+        return None
     s, lang = ctx.state, ctx.lang
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
-        return  # the map above says why there are no figures
+        return None  # the map above says why there are no figures
     df = metric_frame(
         metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
     )
     if df.empty:
         st.info(t("chart.no_data", lang))
-        return
+        return None
     b = reference.bureaus().set_index("bureau_code")
     names = b["name_en" if lang == "en" else "short_ja"]
     frame = df.assign(name=df["area_code"].map(names))
@@ -1173,13 +1173,15 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> None:
     st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
     source = str(df["source_en" if lang == "en" else "source_ja"].iloc[0])
     st.caption(t("fig.source", lang, source=source))
+    return fig
 
 
-def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> None:
-    """A table with the given columns (column -> header), numbers formatted."""
+def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> pd.DataFrame:
+    """A table with the given columns (column -> header), numbers formatted; returns it."""
     cols = [c for c in columns if c in frame.columns]
     shown = frame[cols].rename(columns=columns)
     st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    return shown
 
 
 # --- bureau page -----------------------------------------------------------------------
@@ -1257,11 +1259,16 @@ def _col(lang: str, ja: str, en: str) -> str:
     return en if lang == "en" else ja
 
 
-def area_items(ctx: Context) -> None:
-    """The selected area's policy items and figures as tabs of tables and charts."""
+def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
+    """The selected area's policy items and figures as tabs of tables and charts.
+
+    Returns ``{"tables": {id: frame}, "charts": {id: figure}}`` as shown, for
+    :func:`downloads`.
+    """
     s, lang = ctx.state, ctx.lang
+    shown: dict[str, dict[str, Any]] = {"tables": {}, "charts": {}}
     if not ctx.ready.database or not (s.bureau or s.region):
-        return
+        return shown
     v = _db_version()
     L = "en" if lang == "en" else "ja"
     tabs = st.tabs(
@@ -1278,7 +1285,7 @@ def area_items(ctx: Context) -> None:
     with tabs[0]:
         df = table("priority_projects", _filters(ctx), v)
         st.caption(t("bureau.rows", lang, n=len(df)))
-        data_table(
+        shown["tables"]["priority_projects"] = data_table(
             df,
             {
                 f"title_{L}": _col(lang, "プロジェクト", "Project"),
@@ -1309,7 +1316,7 @@ def area_items(ctx: Context) -> None:
     with tabs[2]:
         df = table("bureau_projects", _filters(ctx), v)
         st.caption(t("bureau.rows", lang, n=len(df)))
-        data_table(
+        shown["tables"]["bureau_projects"] = data_table(
             df,
             {
                 f"bureau_name_{L}": _col(lang, "振興局", "Bureau"),
@@ -1323,7 +1330,7 @@ def area_items(ctx: Context) -> None:
         )
         any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
         st.caption(t("bureau.rows", lang, n=len(df)))
-        data_table(
+        shown["tables"]["dispatches"] = data_table(
             df,
             {
                 "fiscal_year": _col(lang, "年度", "FY"),
@@ -1337,7 +1344,7 @@ def area_items(ctx: Context) -> None:
         df = table("sites", _filters(ctx, fiscal_year=s.fiscal_year), v)
         any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
         st.caption(t("bureau.rows", lang, n=len(df)))
-        data_table(
+        shown["tables"]["sites"] = data_table(
             df,
             {
                 f"name_{L}": _col(lang, "取組", "Site"),
@@ -1366,10 +1373,175 @@ def area_items(ctx: Context) -> None:
                 where=where_text(ctx),
                 when=f"{monthly['month'].iloc[0]}–{monthly['month'].iloc[-1]}",
             )
-            st.plotly_chart(
-                trend_line(monthly, x="month", y="persons", title=title, unit=unit, lang=lang),
-                key="rm.chart.evacuees",
-                config={"displayModeBar": False},
-            )
+            fig = trend_line(monthly, x="month", y="persons", title=title, unit=unit, lang=lang)
+            st.plotly_chart(fig, key="rm.chart.evacuees", config={"displayModeBar": False})
+            shown["charts"]["evacuees"] = fig
+            shown["tables"]["evacuees"] = monthly
     if any_sample:
         sample_notice(lang)
+    return shown
+
+
+# --- downloads -------------------------------------------------------------------------
+
+
+def map_area(s: FilterState) -> tuple[str, str | None, str]:
+    """``(area_kind, code, slug)`` of the state's area for :func:`regionmap.report.map_png`:
+    the bureau, the region or all of Hokkaido."""
+    if s.bureau:
+        return "bureau", s.bureau, s.bureau
+    if s.region:
+        return "region", s.region, s.region
+    return "hokkaido", None, "hokkaido"
+
+
+def download_name(
+    what: str, slug: str, item: str, fiscal_year: int | None, lang: str, ext: str
+) -> str:
+    """``map-tokachi-dispatch-2015-ja.png``: what, area, metric/table, fiscal year, language."""
+    fy = str(fiscal_year) if fiscal_year else "latest"
+    return f"{what}-{slug}-{item}-{fy}-{lang}.{ext}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_png_bytes(
+    area_kind: str,
+    code: str | None,
+    metric: str,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    lang: str,
+    db_version: str,
+    width: int = 1600,
+    height: int = 1000,
+) -> bytes:
+    """PNG of a map view (:func:`regionmap.report.map_png`), cached on every input."""
+    from regionmap import report
+
+    return report.map_png(
+        area_kind,
+        code,
+        metric,
+        level=level,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids),
+        lang=lang,
+        width=width,
+        height=height,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def chart_png_bytes(figure_json: str, db_version: str, _figure: Any) -> bytes:
+    """PNG of a plotly figure (:func:`regionmap.report.chart_png`), cached on its JSON."""
+    from regionmap import report
+
+    return report.chart_png(_figure)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def table_bytes(frame: pd.DataFrame, fmt: str, sheet: str, db_version: str) -> bytes:
+    """CSV or xlsx of a shown table, formula-safe (:func:`regionmap.export.frame_bytes`)."""
+    from regionmap import export
+
+    return export.frame_bytes(frame, fmt, sheet_name=sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def handout_bytes(
+    area_kind: str,
+    code: str,
+    lang: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    db_version: str,
+) -> bytes:
+    """The PDF handout of a bureau or region (:func:`regionmap.report.build_handout`)."""
+    from regionmap import report
+
+    return report.build_handout(
+        area_kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+    )
+
+
+def _item_label(kind: str, item: str, lang: str) -> str:
+    key = f"download.{kind}.{item}"
+    return t(key, lang) if key in CATALOG else item
+
+
+def downloads(
+    ctx: Context,
+    *,
+    page: str,
+    charts: dict[str, Any] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """A "ダウンロード / Downloads" expander: the map view as PNG, each chart as PNG,
+    each table as CSV and Excel and (bureau page, an area selected) the PDF handout.
+
+    Files are made only when their button is clicked (``data`` is a callable) and
+    cached on every input, the database version included.
+    """
+    if not ctx.ready.database:
+        return
+    s, lang, v = ctx.state, ctx.lang, _db_version()
+    kind, code, slug = map_area(s)
+    metric = s.metric if kind == "hokkaido" else municipal_metric(s.metric)
+    level = s.level if s.level in ("bureau", "region") else "bureau"
+    fy = effective_year(ctx, metric)
+    themes = tuple(s.theme_ids)
+    with st.expander(t("download.title", lang), icon=":material/download:"):
+        cols = st.columns(3)
+        with cols[0]:
+            st.download_button(
+                t("download.map_png", lang),
+                data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang, v),
+                file_name=download_name("map", slug, metric, fy, lang, "png"),
+                mime="image/png",
+                key=f"rm.dl.{page}.map",
+                icon=":material/map:",
+            )
+            if page == "bureau" and code is not None:
+                from regionmap import report
+
+                area = report.resolve_area(kind, code)
+                st.download_button(
+                    t("download.pdf", lang),
+                    data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes, v),
+                    file_name=area.filename(lang),
+                    mime="application/pdf",
+                    key=f"rm.dl.{page}.pdf",
+                    icon=":material/picture_as_pdf:",
+                )
+        with cols[1]:
+            for item, fig in (charts or {}).items():
+                if fig is None:
+                    continue
+                st.download_button(
+                    t("download.chart_png", lang, name=_item_label("chart", item, lang)),
+                    data=lambda fig=fig: chart_png_bytes(fig.to_json(), v, fig),
+                    file_name=download_name("chart", slug, item, fy, lang, "png"),
+                    mime="image/png",
+                    key=f"rm.dl.{page}.chart.{item}",
+                    icon=":material/bar_chart:",
+                )
+        with cols[2]:
+            for item, frame in (tables or {}).items():
+                if frame is None:
+                    continue
+                name = _item_label("table", item, lang)
+                for fmt, mime in (
+                    ("csv", "text/csv"),
+                    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ):
+                    st.download_button(
+                        t(f"download.{fmt}", lang, name=name),
+                        data=lambda frame=frame, fmt=fmt, item=item: table_bytes(
+                            frame, fmt, item, v
+                        ),
+                        file_name=download_name("table", slug, item, s.fiscal_year, lang, fmt),
+                        mime=mime,
+                        key=f"rm.dl.{page}.table.{item}.{fmt}",
+                        icon=":material/table:",
+                    )

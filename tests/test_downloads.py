@@ -1,0 +1,143 @@
+"""Downloads of the dashboard pages: the expander's buttons (AppTest) and the bytes they give.
+
+AppTest does not click a download button; the producers behind the buttons are
+called directly and their files opened (Pillow for PNG, the csv module for CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from regionmap import ui
+from regionmap.charts import ranked_bar
+from regionmap.settings import PROJECT_ROOT
+from regionmap.state import FilterState
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ready(geo_dir, db_path):
+    """Layers and database exist before the app runs."""
+
+
+def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def download_labels(at: AppTest) -> list[str]:
+    return [el.proto.label for el in at.get("download_button")]
+
+
+def expander_labels(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander]
+
+
+# --- the expander on the pages ---------------------------------------------------------
+
+
+def test_overview_offers_the_map_and_the_ranking_chart():
+    at = run_app()
+    assert "ダウンロード" in expander_labels(at)
+    labels = download_labels(at)
+    assert labels == ["地図（PNG）", "振興局別順位のグラフ（PNG）"]
+
+
+def test_overview_in_english_labels_the_buttons_in_english():
+    at = run_app({"lang": "en"})
+    assert "Downloads" in expander_labels(at)
+    assert download_labels(at) == ["Map (PNG)", "Bureau ranking chart (PNG)"]
+
+
+def test_bureau_page_with_a_bureau_offers_handout_map_and_tables():
+    at = run_app({"bureau": "tokachi"}, page="pages/bureau.py")
+    labels = download_labels(at)
+    assert labels[:2] == ["地図（PNG）", "配布資料（PDF）"]
+    for name in ("重点プロジェクト", "振興局事業", "職員派遣", "取組箇所"):
+        assert f"{name}（CSV形式）" in labels and f"{name}（Excel形式）" in labels
+
+
+def test_bureau_page_without_an_area_has_no_handout():
+    at = run_app(page="pages/bureau.py")
+    labels = download_labels(at)
+    assert "地図（PNG）" in labels
+    assert "配布資料（PDF）" not in labels
+
+
+# --- the producers ---------------------------------------------------------------------
+
+
+def _not_blank(png: bytes, size: tuple[int, int]) -> Image.Image:
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG"
+    assert img.size == size
+    colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 20  # a drawing, not a blank canvas
+    return img
+
+
+def test_map_png_of_a_bureau_has_the_asked_size_and_is_drawn():
+    png = ui.map_png_bytes(
+        "bureau", "tokachi", "dispatch", "bureau", None, (), "ja", ui.db_version(), 800, 500
+    )
+    _not_blank(png, (800, 500))
+
+
+def test_map_png_of_hokkaido_by_region():
+    png = ui.map_png_bytes(
+        "hokkaido", None, "dispatch", "region", None, (), "en", ui.db_version(), 640, 400
+    )
+    _not_blank(png, (640, 400))
+
+
+def test_chart_png_of_a_plotly_figure_is_drawn():
+    frame = pd.DataFrame({"name": ["十勝", "上川", "空知"], "value": [12, 7, 3]})
+    fig = ranked_bar(frame, label="name", value="value", title="派遣", unit="人", lang="ja")
+    png = ui.chart_png_bytes(fig.to_json(), ui.db_version(), fig)
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG" and img.size[0] > 100 and img.size[1] > 100
+    assert len(img.convert("RGB").getcolors(maxcolors=1_000_000)) > 20
+
+
+def test_table_csv_neutralises_formulas_and_excel_opens():
+    frame = pd.DataFrame({"市町村": ["=1+1", "帯広市"], "人数": [3, -2]})
+    data = ui.table_bytes(frame, "csv", "dispatches", ui.db_version())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["市町村", "人数"]
+    assert rows[1][0] == "'=1+1"
+    assert rows[2] == ["帯広市", "-2"]  # numbers stay numbers
+    xlsx = ui.table_bytes(frame, "xlsx", "dispatches", ui.db_version())
+    back = pd.read_excel(io.BytesIO(xlsx))
+    assert back["市町村"].tolist() == ["'=1+1", "帯広市"]
+
+
+def test_handout_is_a_pdf_named_after_the_bureau():
+    from regionmap import report
+
+    pdf = ui.handout_bytes("bureau", "tokachi", "ja", None, (), ui.db_version())
+    assert pdf.startswith(b"%PDF")
+    assert "tokachi" in report.resolve_area("bureau", "tokachi").filename("ja")
+
+
+def test_file_names_carry_area_metric_year_and_language():
+    s = FilterState(bureau="tokachi")
+    kind, code, slug = ui.map_area(s)
+    assert (kind, code) == ("bureau", "tokachi")
+    assert ui.download_name("map", slug, "dispatch", 2015, "ja", "png") == (
+        "map-tokachi-dispatch-2015-ja.png"
+    )
+    assert ui.map_area(FilterState())[0] == "hokkaido"
+    assert ui.download_name("map", "hokkaido", "sites", None, "en", "png").endswith(
+        "-latest-en.png"
+    )
