@@ -141,3 +141,27 @@ def test_file_names_carry_area_metric_year_and_language():
     assert ui.download_name("map", "hokkaido", "sites", None, "en", "png").endswith(
         "-latest-en.png"
     )
+
+
+def test_overlay_page_offers_its_map_trend_chart_and_table():
+    at = run_app({"lang": "en"}, page="pages/dispatch.py")
+    labels = download_labels(at)
+    assert labels[0] == "Map (PNG)"
+    assert "Staff dispatch over time chart (PNG)" in labels
+    assert {"Staff dispatch (CSV)", "Staff dispatch (Excel)"} <= set(labels)
+    assert "Handout (PDF)" not in labels
+
+
+def test_every_overlay_page_has_the_downloads_expander():
+    for page in ("projects", "settlement", "evacuees", "proposals"):
+        at = run_app({"bureau": "tokachi"}, page=f"pages/{page}.py")
+        assert "ダウンロード" in expander_labels(at), page
+        assert download_labels(at)[0] == "地図（PNG）", page
+        assert any(label.endswith("（CSV形式）") for label in download_labels(at)), page
+
+
+def test_map_png_of_an_area_without_municipal_figures_is_drawn():
+    png = ui.map_png_bytes(
+        "bureau", "tokachi", None, "bureau", None, (), "ja", ui.db_version(), 600, 400
+    )
+    _not_blank(png, (600, 400))

@@ -637,6 +637,16 @@ CATALOG: dict[str, dict[str, str]] = {
     "download.table.dispatches": {"ja": "職員派遣", "en": "Staff dispatch"},
     "download.table.sites": {"ja": "取組箇所", "en": "Sites"},
     "download.table.evacuees": {"ja": "避難者数（月別）", "en": "Evacuees by month"},
+    "download.chart.dispatch_trend": {"ja": "職員派遣の推移", "en": "Staff dispatch over time"},
+    "download.chart.coverage": {"ja": "取組の広がり", "en": "Coverage of sites"},
+    "download.chart.evacuees_trend": {"ja": "避難者数の推移", "en": "Evacuees over time"},
+    "download.chart.evacuees_pref": {"ja": "避難元の都道府県", "en": "Evacuees by prefecture"},
+    "download.chart.proposals_pillar": {"ja": "施策の柱別提案", "en": "Proposals by pillar"},
+    "download.table.projects": {"ja": "重点プロジェクト", "en": "Priority projects"},
+    "download.table.dispatch": {"ja": "職員派遣", "en": "Staff dispatch"},
+    "download.table.coverage": {"ja": "取組の広がり", "en": "Coverage of sites"},
+    "download.table.proposals": {"ja": "政策提案", "en": "Proposals"},
+    "download.table.measures": {"ja": "対応する施策", "en": "Measures"},
 }
 
 

@@ -652,13 +652,28 @@ def stacked_bar(
     return fig
 
 
+_SHOWN = "downloads.shown"  # this run's charts and tables (in the context's per-run flags)
+
+
+def _shown(kind: str) -> dict[str, Any]:
+    shown = ui.context().flags.setdefault(_SHOWN, {"charts": {}, "tables": {}})
+    return shown[kind]
+
+
 def _chart(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+    _shown("charts")[key.removeprefix("rm.chart.")] = fig
 
 
 def _table(df: pd.DataFrame, columns: Mapping[str, str], key: str, caption: str) -> None:
     st.caption(caption)
-    ui.data_table(df, dict(columns), key=key)
+    _shown("tables")[key.removeprefix("rm.table.")] = ui.data_table(df, dict(columns), key=key)
+
+
+def _downloads(ctx: ui.Context, page: str, metric: str) -> None:
+    """The downloads expander with the map of ``metric`` and this run's charts and tables."""
+    shown = ctx.flags.pop(_SHOWN, {"charts": {}, "tables": {}})
+    ui.downloads(ctx, page=page, map_metric=metric, **shown)
 
 
 def _area_name(code: str, level: str, lang: str) -> str:
@@ -792,6 +807,7 @@ def projects_page(ctx: ui.Context) -> dict:
         "rm.table.projects",
         t("ov.rows", lang, n=len(shown), when=when, source=source_of(df, lang)),
     )
+    _downloads(ctx, "projects", "priority_projects")
     return {"rows": len(df), "deck": deck, "figures": figs}
 
 
@@ -945,6 +961,7 @@ def dispatch_page(ctx: ui.Context) -> dict:
     )
     if _is_sample(all_years):
         ui.sample_notice(lang)
+    _downloads(ctx, "dispatch", "dispatch")
     return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}
 
 
@@ -1176,6 +1193,7 @@ def settlement_page(ctx: ui.Context) -> dict:
     )
     if _is_sample(df) or _is_sample(everywhere):
         ui.sample_notice(lang)
+    _downloads(ctx, "settlement", "sites")
     return {"rows": len(df), "deck": deck, "coverage": cov, "fiscal_year": fy}
 
 
@@ -1390,6 +1408,7 @@ def evacuees_page(ctx: ui.Context) -> dict:
     )
     if _is_sample(df):
         ui.sample_notice(lang)
+    _downloads(ctx, "evacuees", "evacuees")
     return {"rows": len(shown), "deck": deck, "months": (lo, hi), "figures": figs}
 
 
@@ -1520,4 +1539,5 @@ def proposals_page(ctx: ui.Context) -> dict:
                 st.caption(t("ov.proposals.no_measure", lang))
             for m in ms:
                 st.markdown(f"- **{m.get(f'department_{L}')}**：{m.get(f'text_{L}')}")
+    _downloads(ctx, "proposals", "proposals")
     return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}

@@ -1407,7 +1407,7 @@ def download_name(
 def map_png_bytes(
     area_kind: str,
     code: str | None,
-    metric: str,
+    metric: str | None,
     level: str,
     fiscal_year: int | None,
     theme_ids: tuple[str, ...],
@@ -1474,11 +1474,13 @@ def downloads(
     ctx: Context,
     *,
     page: str,
+    map_metric: str | None = None,
     charts: dict[str, Any] | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
 ) -> None:
     """A "ダウンロード / Downloads" expander: the map view as PNG, each chart as PNG,
     each table as CSV and Excel and (bureau page, an area selected) the PDF handout.
+    ``map_metric`` is the map's figure (default: the state's metric).
 
     Files are made only when their button is clicked (``data`` is a callable) and
     cached on every input, the database version included.
@@ -1487,9 +1489,13 @@ def downloads(
         return
     s, lang, v = ctx.state, ctx.lang, _db_version()
     kind, code, slug = map_area(s)
-    metric = s.metric if kind == "hokkaido" else municipal_metric(s.metric)
+    metric: str | None = map_metric or s.metric
+    if kind != "hokkaido" and map_metric is None:
+        metric = municipal_metric(s.metric)  # what the bureau page's map shows
+    elif kind != "hokkaido" and metric not in MUNICIPAL_METRICS:
+        metric = None  # no figures per municipality: the area's map without figures
     level = s.level if s.level in ("bureau", "region") else "bureau"
-    fy = effective_year(ctx, metric)
+    fy = effective_year(ctx, metric) if metric else s.fiscal_year
     themes = tuple(s.theme_ids)
     with st.expander(t("download.title", lang), icon=":material/download:"):
         cols = st.columns(3)
@@ -1497,7 +1503,7 @@ def downloads(
             st.download_button(
                 t("download.map_png", lang),
                 data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang, v),
-                file_name=download_name("map", slug, metric, fy, lang, "png"),
+                file_name=download_name("map", slug, metric or "areas", fy, lang, "png"),
                 mime="image/png",
                 key=f"rm.dl.{page}.map",
                 icon=":material/map:",
