@@ -127,7 +127,9 @@ def test_handout_is_a_pdf_named_after_the_bureau():
 
     pdf = ui.handout_bytes("bureau", "tokachi", "ja", None, (), ui.db_version())
     assert pdf.startswith(b"%PDF")
-    assert "tokachi" in report.resolve_area("bureau", "tokachi").filename("ja")
+    area_file = report.resolve_area("bureau", "tokachi").filename("ja")
+    assert ui.handout_name(area_file, 2015, "ja") == "bureau-12-tokachi-2015-ja.pdf"
+    assert ui.handout_name(area_file, None, "ja") == "bureau-12-tokachi-latest-ja.pdf"
 
 
 def test_file_names_carry_area_metric_year_and_language():

@@ -1403,6 +1403,12 @@ def download_name(
     return f"{what}-{slug}-{item}-{fy}-{lang}.{ext}"
 
 
+def handout_name(area_file: str, fiscal_year: int | None, lang: str) -> str:
+    """``bureau-12-tokachi-2015-ja.pdf``: the area's handout name with the fiscal year."""
+    fy = str(fiscal_year) if fiscal_year else "latest"
+    return area_file.removesuffix(f"-{lang}.pdf") + f"-{fy}-{lang}.pdf"
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_png_bytes(
     area_kind: str,
@@ -1515,7 +1521,7 @@ def downloads(
                 st.download_button(
                     t("download.pdf", lang),
                     data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes, v),
-                    file_name=area.filename(lang),
+                    file_name=handout_name(area.filename(lang), s.fiscal_year, lang),
                     mime="application/pdf",
                     key=f"rm.dl.{page}.pdf",
                     icon=":material/picture_as_pdf:",
