@@ -293,3 +293,8 @@ def test_one_figure_has_one_colour_on_every_map():
     colours, _legend = report.classify(pd.Series(values), "ja")
     expected = ["#{:02x}{:02x}{:02x}".format(*scale.color_of(v)[:3]) for v in values]
     assert [c.lower() for c in colours] == expected
+
+
+def test_english_legend_says_one_person():
+    labels = [text for _c, text in ml.count_scale([0, 1, 3]).legend("persons", "en")]
+    assert labels[:2] == ["0 persons", "1 person"]

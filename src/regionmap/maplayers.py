@@ -332,7 +332,9 @@ class ColorScale:
                 hi_text = format_number(hi, "", lang)
             lo_text = format_number(lo, "", lang)
             text = lo_text if lo_text == hi_text else f"{lo_text}–{hi_text}"
-            if unit:
+            if unit and lo_text == hi_text:
+                text = format_number(lo, unit, lang)  # "1 person", not "1 persons"
+            elif unit:
                 text = format_number(0, unit, lang).replace("0", text, 1)
             if alpha is None:
                 items.append(("rgb({}, {}, {})".format(*colour), text))
