@@ -400,7 +400,7 @@ def test_clicking_a_municipality_shows_its_figures(server, browser):
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     x, y = _to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
     _click_until(page, box["x"] + x, box["y"] + y + 12, "muni=01210")  # below the label
-    page.get_by_text("岩見沢市の数値").wait_for(timeout=20_000)
+    page.get_by_text("岩見沢市の数値", exact=True).wait_for(timeout=20_000)
     _wait_drawn(page)
     page.screenshot(path=str(ARTIFACTS / "bureau-click-iwamizawa.png"), full_page=True)
     assert "bureau=sorachi" in page.url  # the bureau stays selected
@@ -452,7 +452,7 @@ def test_a_bookmark_as_the_first_request_of_a_fresh_server_shows_the_whole_app(
         page.goto(url + "/dispatch?bureau=kamikawa")
         page.locator("h1", has_text="職員派遣").wait_for(timeout=60_000)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("絞り込み").wait_for(timeout=30_000)
+        sidebar.get_by_text("絞り込み", exact=True).wait_for(timeout=30_000)
         links = sidebar.get_by_role("link")
         sidebar.get_by_role("link", name="全道概要").wait_for(timeout=30_000)
         names = [links.nth(i).inner_text() for i in range(links.count())]
