@@ -58,13 +58,16 @@ def test_default_overview_shows_the_first_map_with_credit_labels_and_figures():
     at = run_app()
     assert at.title[0].value == "全道概要"
     spec = deck_spec(at)
-    assert [lay["id"] for lay in spec["layers"]] == ["bureaus", "regions", "labels-bureaus"]
+    ids = [lay["id"] for lay in spec["layers"]]
+    assert ids == ["bureaus", "bureaus-lines", "regions", "labels-bureaus"]
     bureaus, regions = layer(spec, "bureaus"), layer(spec, "regions")
     assert bureaus["data"].startswith("app/static/layers/bureaus-overview-")
     assert regions["data"].startswith("app/static/layers/regions-overview-")
     assert "coordinates" not in at.get("deck_gl_json_chart")[0].proto.json  # no geometry
     # region outlines heavier than bureau outlines
-    assert regions["getLineWidth"] > bureaus["getLineWidth"]
+    assert regions["getLineWidth"] > layer(spec, "bureaus-lines")["getLineWidth"]
+    # the bureaus are clicked by their fill; the outlines stay out of deck.gl's picking
+    assert bureaus["pickable"] and not layer(spec, "bureaus-lines")["pickable"]
     fills = colours(bureaus["getFillColor"])
     assert len(fills) == 14 and len({tuple(c) for c in fills}) > 1  # a real choropleth
     assert not regions.get("filled")
@@ -149,6 +152,36 @@ def test_fiscal_year_filter():
     assert sum("2015年度" in c.value for c in at.caption) >= 4
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert "2015年度" in title and "全道" in title
+
+
+def _map_marker(at) -> dict[str, str]:
+    """The data attributes of the hidden marker after the map (read by map_ready.js)."""
+    bodies = [e.proto.body for e in at.get("html") if "rm-map-meta" in e.proto.body]
+    assert len(bodies) == 1, bodies
+    return dict(re.findall(r"data-([a-z]+)='([^']*)'", bodies[0]))
+
+
+def test_the_map_marker_names_the_layer_files_the_browser_waits_for():
+    """The browser marks a map ready to click once it has drawn the files the marker
+    lists: they must be exactly the spec's static layer files, on the map's element."""
+    at = run_app({"bureau": "sorachi"}, page="pages/bureau.py")
+    spec = deck_spec(at)
+    files = {lay["data"] for lay in spec["layers"] if isinstance(lay.get("data"), str)}
+    marker = _map_marker(at)
+    assert set(marker["layers"].split()) == files
+    assert any(f.startswith("app/static/layers/municipalities-") for f in files)
+    assert marker["map"] == "rm-map-bureau-sorachi"  # Streamlit's st-key-… class of the map
+    # the script that sets the attribute is on the page, and survives Streamlit's sanitiser
+    # (DOMPurify drops a script whose text holds "<" before a letter, "/" or "!")
+    # (on the first run: AppTest loses the sidebar after switching pages)
+    first = run_app()
+    scripts = [e.proto for e in first.sidebar.get("html") if "__rmMaps" in e.proto.body]
+    assert len(scripts) == 1 and scripts[0].unsafe_allow_javascript
+    code = scripts[0].body.removeprefix("<script>").removesuffix("</script>")
+    assert "data-rm-ready" in code and not re.search(r"<[/\w!]", code)
+    # a new spec (another figure) is a new marker: the browser waits for it to be drawn
+    at.selectbox(key="rm.w.metric").select("evacuees").run()
+    assert _map_marker(at)["spec"] != marker["spec"]
 
 
 def test_area_filter_selects_a_bureau_and_zooms_to_it():

@@ -5,9 +5,10 @@ layers and database (its static folder is the project's ``static/``, which
 Streamlit serves at ``app/static``; ``static/layers/`` is git-ignored). No
 request may leave 127.0.0.1. Screenshots go to ``test-artifacts/`` (git-ignored).
 
-Waits use ``page.wait_for_timeout``, never ``time.sleep``: Playwright's sync API
-processes browser events (URL changes, responses, websocket frames) only inside
-its own calls, so after a sleep ``page.url`` and the traffic counters are stale.
+Tests wait for signals, never for time: the map's ``data-rm-ready``/``data-rm-spec``
+attributes (set by ``src/regionmap/assets/map_ready.js`` once deck.gl has drawn the
+map's current layers, see :func:`_wait_map`), URLs, texts and the map's tooltip. A map
+click is made once (:func:`_click`); one that is not acted on fails the test.
 """
 
 from __future__ import annotations
@@ -184,10 +185,24 @@ def _iou(a: set[int], b: set[int]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
-def _wait_map(page, settle: float = 3.0):
-    page.wait_for_selector(f"{MAP} canvas", timeout=60_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(settle * 1000)  # swiftshader draws slowly
+def _wait_map(page, *, changed_from: str | None = None, timeout: float = 60_000) -> str:
+    """Wait for the app's signal that the map has drawn its current layers.
+
+    ``assets/map_ready.js`` sets ``data-rm-ready="true"`` on the map once deck.gl has read
+    every layer file of the map's spec and drawn frames after it, and ``data-rm-spec`` to
+    the drawn spec's hash. With ``changed_from`` (a hash this returned before), wait for
+    another spec: the one a filter change or a click produced. Returns the drawn hash.
+    """
+    page.wait_for_function(
+        """([sel, old]) => {
+            const map = document.querySelector(sel);
+            return !!map && map.dataset.rmReady === "true" && !!map.dataset.rmSpec
+                && map.dataset.rmSpec !== old;
+        }""",
+        arg=[MAP, changed_from or ""],
+        timeout=timeout,
+    )
+    return page.locator(MAP).get_attribute("data-rm-spec")
 
 
 def _drawn(png: bytes) -> float:
@@ -195,14 +210,20 @@ def _drawn(png: bytes) -> float:
     return sum(1 for r, g, b in px if r + g + b < NOT_WHITE) / len(px)
 
 
-def _wait_drawn(page, minimum: float = 0.10, timeout: float = 30.0) -> bytes:
-    """Screenshot of the map once its polygons are drawn (the layer files load async)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        shot = page.locator(MAP).screenshot()
-        if _drawn(shot) >= minimum or time.monotonic() > deadline:
-            return shot
-        page.wait_for_timeout(500)
+def _frames(page, n: int = 3) -> None:
+    """Let the page draw ``n`` animation frames."""
+    page.evaluate(
+        """n => new Promise(done => {
+            const step = k => (k <= 0 ? done() : requestAnimationFrame(() => step(k - 1)));
+            step(n);
+        })""",
+        n,
+    )
+
+
+def _map_shot(page, path: Path | None = None) -> bytes:
+    """Screenshot of the map (call after :func:`_wait_map`: it is drawn by then)."""
+    return page.locator(MAP).screenshot(path=str(path) if path else None)
 
 
 def _to_pixel(lon, lat, view, width, height):
@@ -217,28 +238,17 @@ def _to_pixel(lon, lat, view, width, height):
     return x, y
 
 
-def _click_until(page, x: float, y: float, url_part: str, timeout: float = 45.0) -> None:
-    """Click the map at (x, y) until the URL holds ``url_part``.
+def _click(page, x: float, y: float, name: str, url_part: str) -> None:
+    """Click the map once at (x, y), as a person does, and expect ``url_part`` in the URL.
 
-    On a loaded 2-core machine with software WebGL, deck.gl sometimes drops a pick made
-    while it is still drawing: a person would click again, and so does this (only when
-    the URL has not changed after a generous wait, so a slow rerun is not clicked twice).
+    The pointer first rests on the area until deck.gl's tooltip names it (the area is
+    drawn and picked there); then one click. A click that is not acted on fails here:
+    no second click.
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    deadline = time.monotonic() + timeout
-    while True:
-        page.mouse.move(x, y)
-        page.wait_for_timeout(300)
-        page.mouse.click(x, y)
-        try:
-            page.wait_for_url(f"**{url_part}**", timeout=10_000)
-            return
-        except PlaywrightTimeout:
-            if url_part in page.url:
-                return
-            if time.monotonic() > deadline:
-                raise
+    page.mouse.move(x, y)
+    page.locator(".deck-tooltip", has_text=name).wait_for(state="visible", timeout=20_000)
+    page.mouse.click(x, y)
+    page.wait_for_url(f"**{url_part}**", timeout=30_000)
 
 
 def _metrics(page) -> list[str]:
@@ -253,8 +263,7 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
     page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="ja-JP")
     traffic = Traffic(page)
     page.goto(server + "/")
-    _wait_map(page)
-    _wait_drawn(page)
+    first_spec = _wait_map(page)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
 
     # the map is drawn: the canvas is far from blank and shows the choropleth's colours
@@ -301,7 +310,7 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
     page.locator('[class*="st-key-rm-w-metric"]').click()
     page.get_by_role("option", name="避難者").click()
     page.wait_for_url("**metric=evacuees**", timeout=20_000)
-    _wait_map(page, settle=2.0)
+    spec = _wait_map(page, changed_from=first_spec)
     change_bytes = traffic.ws_bytes
     assert len(traffic.static) == n_static  # no geometry resent
     assert change_bytes < 80_000
@@ -313,10 +322,10 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
     )
 
     # clicking 十勝 on the map selects it: URL, figures and view change
-    shot_before = page.locator(MAP).screenshot()
-    _click_until(page, box["x"] + x, box["y"] + y, "bureau=tokachi")
-    _wait_map(page)
-    after = _wait_drawn(page, minimum=0.5)
+    shot_before = _map_shot(page)
+    _click(page, box["x"] + x, box["y"] + y, "十勝総合振興局", "bureau=tokachi")
+    _wait_map(page, changed_from=spec)
+    after = _map_shot(page)
     page.screenshot(path=str(ARTIFACTS / "overview-tokachi.png"), full_page=True)
     assert "十勝総合振興局" in page.inner_text("body")
     assert _metrics(page) != before
@@ -330,11 +339,10 @@ def test_map_keeps_the_users_pan_when_a_filter_changes(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     traffic = Traffic(page)
     page.goto(server + "/?metric=dispatch")
-    _wait_map(page)
-    _wait_drawn(page)
+    spec = _wait_map(page)
     canvas = page.locator(f"{MAP} canvas").first
     box = canvas.bounding_box()
-    original = _land_mask(page.locator(MAP).screenshot())
+    original = _land_mask(_map_shot(page))
     # drag the map 150 px to the left
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx, cy)
@@ -342,14 +350,14 @@ def test_map_keeps_the_users_pan_when_a_filter_changes(server, browser):
     for step in range(1, 11):
         page.mouse.move(cx - 15 * step, cy, steps=2)
     page.mouse.up()
-    page.wait_for_timeout(2000)
-    panned = _land_mask(page.locator(MAP).screenshot())
+    _frames(page)  # deck.gl draws the moved view on its next frame (no inertia)
+    panned = _land_mask(_map_shot(page))
     assert _iou(original, panned) < 0.8
     # change the colouring level: the map is recoloured, the view stays where the user put it
     page.locator('[class*="st-key-rm-w-level"]').get_by_text("連携地域").click()
     page.wait_for_url("**level=region**", timeout=20_000)
-    _wait_map(page, settle=3.0)
-    after = _land_mask(page.locator(MAP).screenshot(path=str(ARTIFACTS / "kept-view.png")))
+    _wait_map(page, changed_from=spec)
+    after = _land_mask(_map_shot(page, ARTIFACTS / "kept-view.png"))
     assert _iou(panned, after) > 0.9
     assert _iou(original, after) < 0.8
     assert traffic.outside == []
@@ -373,12 +381,11 @@ def test_pages_render_in_the_browser(server, browser, path, name, expect):
     traffic = Traffic(page)
     page.goto(server + path)
     _wait_map(page)
-    _wait_drawn(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     body = page.inner_text("body")
     for text in expect:
         assert text in body
-    shot = page.locator(MAP).screenshot()
+    shot = _map_shot(page)
     _, px = _pixels(shot)
     assert sum(1 for r, g, b in px if r + g + b < NOT_WHITE) / len(px) > 0.10
     assert traffic.outside == []
@@ -392,16 +399,16 @@ def test_clicking_a_municipality_shows_its_figures(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     traffic = Traffic(page)
     page.goto(server + "/bureau?bureau=sorachi")
-    _wait_map(page)
-    _wait_drawn(page)
+    spec = _wait_map(page)
     bureaus, munis = published("bureaus"), published("municipalities")
     view = maplayers.view_for_bounds(bureaus.bounds_of(["01"]))
     lon, lat = munis.label_points[munis.codes.index("01210")]  # 岩見沢市
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     x, y = _to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
-    _click_until(page, box["x"] + x, box["y"] + y + 12, "muni=01210")  # below the label
+    # one click, the first after the map is ready (below the label, on the town's fill)
+    _click(page, box["x"] + x, box["y"] + y + 12, "岩見沢市", "muni=01210")
     page.get_by_text("岩見沢市の数値", exact=True).wait_for(timeout=20_000)
-    _wait_drawn(page)
+    _wait_map(page, changed_from=spec)  # the town outlined on the map
     page.screenshot(path=str(ARTIFACTS / "bureau-click-iwamizawa.png"), full_page=True)
     assert "bureau=sorachi" in page.url  # the bureau stays selected
     assert traffic.outside == []
@@ -413,7 +420,7 @@ def test_gsi_background_is_fetched_only_when_switched_on(server, browser):
     traffic = Traffic(page)
     page.goto(server + "/?layers=labels,tiles")
     _wait_map(page)
-    shot = _wait_drawn(page)
+    shot = _map_shot(page)
     assert _drawn(shot) > 0.10  # the map is drawn although the tiles cannot load offline
     assert traffic.outside, "no tile was requested"
     assert all(u.startswith("https://cyberjapandata.gsi.go.jp/xyz/pale/") for u in traffic.outside)
@@ -425,7 +432,7 @@ def test_page_links_carry_the_filters_to_the_other_page(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     traffic = Traffic(page)
     page.goto(server + "/?bureau=sorachi&metric=evacuees&lang=en")
-    _wait_map(page, settle=1.0)
+    _wait_map(page)
     page.get_by_role("link", name="Bureau view").click()
     page.wait_for_url("**/bureau?**", timeout=20_000)
     page.locator("h1", has_text="Sorachi").wait_for(timeout=20_000)
@@ -474,7 +481,7 @@ def test_year_player_steps_the_fiscal_year_and_stops_at_the_latest(server, brows
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     traffic = Traffic(page)
     page.goto(server + "/?metric=dispatch")
-    _wait_map(page, settle=1.0)
+    _wait_map(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("年度を順に再生").click()
     seen: list[int] = []

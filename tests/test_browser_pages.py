@@ -25,7 +25,7 @@ def _open_root_once(url: str, browser_) -> None:
     """Open "/" once, as the first user of a fresh server does (app.py registers the pages)."""
     page = browser_.new_page()
     page.goto(url + "/")
-    _wait_map(page, settle=0.5)
+    _wait_map(page)
     page.close()
 
 
@@ -55,7 +55,7 @@ def _scroll_main(page, dy: int) -> None:
         }""",
         dy,
     )
-    page.wait_for_timeout(1500)
+    tb._frames(page)
 
 
 def _has_colour(png: bytes, rgb: tuple[int, int, int], tol: int = 12, min_pixels: int = 8) -> bool:
@@ -139,13 +139,13 @@ def test_dispatch_kind_filter_changes_figures_without_resending_boundaries(app_u
     page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
     traffic = Traffic(page)
     page.goto(app_url + "/dispatch")
-    _wait_map(page)
+    spec = _wait_map(page)
     before = _metrics(page)
     n_static = len(traffic.static)
     page.locator('[class*="st-key-rm-w-kind"]').click()
     page.get_by_role("option", name="徴収対策連携派遣").click()
     page.wait_for_url("**kind=collection**", timeout=20_000)
-    _wait_map(page, settle=2.0)
+    _wait_map(page, changed_from=spec)
     page.screenshot(path=str(ARTIFACTS / "page-dispatch-collection.png"), full_page=True)
     after = _metrics(page)
     assert after != before
@@ -162,25 +162,15 @@ def test_clicking_a_municipality_on_the_dispatch_map_filters_to_it(app_url, brow
     page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
     traffic = Traffic(page)
     page.goto(app_url + "/dispatch?fy=2015")
-    _wait_map(page)
+    spec = _wait_map(page)
     munis = published("municipalities")
     code = "01208"  # 北見市: large, well inside the map
     lon, lat = munis.label_points[munis.codes.index(code)]
     view = maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     x, y = tb._to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
-    canvas = page.locator(f"{MAP} canvas").first
-    # swiftshader under load sometimes drops a pick: click again (a selection is idempotent)
-    for attempt in range(4):
-        page.mouse.move(box["x"] + x + 10, box["y"] + y + 10)
-        canvas.click(position={"x": x, "y": y})
-        try:
-            page.wait_for_function(f"() => location.search.includes('muni={code}')", timeout=15_000)
-            break
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try once more
-            if attempt == 3:
-                raise
-    _wait_map(page, settle=2.0)
+    tb._click(page, box["x"] + x, box["y"] + y, "北見市", f"muni={code}")
+    _wait_map(page, changed_from=spec)
     page.screenshot(path=str(ARTIFACTS / "page-dispatch-muni.png"), full_page=True)
     body = page.inner_text("body")
     assert "北見市の数値に絞り込んでいます" in body
@@ -230,7 +220,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     # a bad file: the problems as a table with file, row, column, reason
     uploader.set_input_files(str(bad))
     page.wait_for_selector("text=取り込みませんでした", timeout=30_000)
-    page.wait_for_timeout(1000)
+    tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-errors.png"), full_page=True)
     body = page.inner_text("body")
     assert "bad.csv: 1件の問題があるため取り込みませんでした" in body
@@ -241,7 +231,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     versions = len(database.history(db))
     uploader.set_input_files(str(good))
     page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
-    page.wait_for_timeout(1000)
+    tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
     assert "まだ書き込んでいません" in page.inner_text("body")
     assert len(database.history(db)) == versions
@@ -254,7 +244,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     page.get_by_role("tab", name="履歴と取り消し").click()
     page.get_by_role("button", name="直近の取り込みを取り消す").click()
     page.wait_for_selector("text=取り消しました", timeout=30_000)
-    page.wait_for_timeout(1000)
+    tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
     hist = database.history(db)
     assert hist.iloc[0]["action"] == "undo"

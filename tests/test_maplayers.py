@@ -114,27 +114,46 @@ def test_colour_scale_is_classed_cividis_from_light_to_dark():
     assert ml.color_scale([0, 0]).colors == (SEQUENTIAL[0],)
 
 
-def test_area_layer_colours_each_feature_by_index_and_has_a_fixed_id(layers):
+def test_area_layers_colour_each_feature_by_index_and_have_fixed_ids(layers):
     b = layers["bureaus"]
     colours = [[i, 0, 255 - i, 200] for i in range(14)]
-    layer = ml.area_layer("bureaus", b, fill_colors=colours)
-    spec = json.loads(ml.make_deck([layer], ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)).to_json())
-    (lay,) = spec["layers"]
-    assert lay["id"] == "bureaus" and lay["@@type"] == "GeoJsonLayer"
-    assert lay["data"] == b.url
+    built = ml.area_layers("bureaus", b, fill_colors=colours)
+    spec = json.loads(ml.make_deck(built, ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)).to_json())
+    fill, lines = spec["layers"]
+    assert fill["id"] == "bureaus" and fill["@@type"] == "GeoJsonLayer"
+    assert fill["data"] == b.url
     for i in (0, 7, 13):
-        assert _colour_at(lay["getFillColor"], i) == colours[i]
-    assert lay["lineWidthUnits"] == "pixels"
-    trig = lay["updateTriggers"]["getFillColor"]
-    other = ml.area_layer("bureaus", b, fill_colors=[[0, 0, 0, 200]] * 14)
+        assert _colour_at(fill["getFillColor"], i) == colours[i]
+    trig = fill["updateTriggers"]["getFillColor"]
+    other = ml.area_layers("bureaus", b, fill_colors=[[0, 0, 0, 200]] * 14)[0]
     assert other.update_triggers["getFillColor"] != trig
+    # the outlines of the same file, drawn above the fill
+    assert lines["id"] == "bureaus-lines" and lines["data"] == b.url
+    assert lines["lineWidthUnits"] == "pixels" and not lines["filled"]
+
+
+def test_a_clickable_area_is_picked_by_its_fill_alone(layers):
+    """deck.gl picks synchronously on pointer-down and drops the click if that takes more
+    than 250 ms: the outlines (the costly PathLayer) stay out of the picking pass."""
+    fill, lines = ml.area_layers(
+        "municipalities", layers["municipalities"], fill_colors=[[1, 2, 3, 4]] * 185
+    )
+    assert fill.pickable and fill.filled and not fill.stroked
+    assert not lines.pickable and lines.stroked and not lines.filled
+    # outlines-only or not clickable: one layer, as before
+    (outline,) = ml.area_layers("regions", layers["regions"], line_width=3, pickable=False)
+    assert outline.stroked and not outline.pickable
+    (not_clickable,) = ml.area_layers(
+        "bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14, pickable=False
+    )
+    assert not_clickable.filled and not_clickable.stroked and not not_clickable.pickable
 
 
 def test_deck_spec_is_compact_offline_and_carries_no_geometry(layers):
     deck = ml.make_deck(
         [
-            ml.area_layer("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
-            ml.area_layer("regions", layers["regions"], line_width=3),
+            *ml.area_layers("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
+            *ml.area_layers("regions", layers["regions"], line_width=3),
             ml.label_layer("labels-bureaus", ml.labels_of(layers["bureaus"], "ja")),
         ],
         ml.view_for_bounds(ml.HOKKAIDO_BOUNDS),
@@ -145,13 +164,14 @@ def test_deck_spec_is_compact_offline_and_carries_no_geometry(layers):
     assert "cartocdn" not in text and "mapbox" not in text
     spec = json.loads(text)
     assert spec["mapStyle"] == "__MAP_STYLE__"  # Streamlit's "no basemap" sentinel
-    assert [lay["id"] for lay in spec["layers"]] == ["bureaus", "regions", "labels-bureaus"]
+    ids = [lay["id"] for lay in spec["layers"]]
+    assert ids == ["bureaus", "bureaus-lines", "regions", "labels-bureaus"]
     assert len(text.encode()) < 20_000
     # the same deck built twice is the same spec (no random ids)
     again = ml.make_deck(
         [
-            ml.area_layer("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
-            ml.area_layer("regions", layers["regions"], line_width=3),
+            *ml.area_layers("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
+            *ml.area_layers("regions", layers["regions"], line_width=3),
             ml.label_layer("labels-bureaus", ml.labels_of(layers["bureaus"], "ja")),
         ],
         ml.view_for_bounds(ml.HOKKAIDO_BOUNDS),

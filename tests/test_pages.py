@@ -170,7 +170,7 @@ def test_projects_by_bureau_and_deep_link_to_a_bureau():
     idx = [b["bureau_code"] for b in BUREAUS].index(code)
     assert fills[idx][:3] != [245, 245, 245]
     assert sum(1 for f in fills if f[:3] == [245, 245, 245]) == 13
-    line_colours = colours(layer(spec, "bureaus")["getLineColor"])
+    line_colours = colours(layer(spec, "bureaus-lines")["getLineColor"])
     assert line_colours[idx] == [213, 94, 0, 255]
     assert in_bounds(spec["initialViewState"], code)
     assert "振興局別の数には" in texts(at)
@@ -198,7 +198,13 @@ def test_dispatch_default_latest_year_by_municipality_with_trend_and_sample_noti
     assert set(listed["継続・新規"]) <= {"継続", "新規", ""}
     # map: municipalities coloured (185 incl. Northern Territories), bureau and region outlines
     spec = deck(at)
-    assert layer_ids(spec) == ["municipalities", "bureaus", "regions", "labels-bureaus"]
+    assert layer_ids(spec) == [
+        "municipalities",
+        "municipalities-lines",
+        "bureaus",
+        "regions",
+        "labels-bureaus",
+    ]
     fills = colours(layer(spec, "municipalities")["getFillColor"])
     assert len(fills) == 185 and len({tuple(c) for c in fills}) > 2
     assert layer(spec, "municipalities")["data"].startswith("app/static/layers/municipalities-")
@@ -260,7 +266,7 @@ def test_dispatch_theme_that_includes_dispatch_shows_everything():
 def test_dispatch_by_bureau_colours_the_14_bureaus():
     at = open_page("dispatch", {"by": "bureau"})
     spec = deck(at)
-    assert layer_ids(spec) == ["bureaus", "regions", "labels-bureaus"]
+    assert layer_ids(spec) == ["bureaus", "bureaus-lines", "regions", "labels-bureaus"]
     fills = colours(layer(spec, "bureaus")["getFillColor"])
     assert len(fills) == 14 and len({tuple(c) for c in fills}) > 1
     assert "派遣職員（人）— 振興局別" in texts(at)
@@ -323,7 +329,7 @@ def test_dispatch_municipality_deep_link_filters_to_it():
     listed = table_with(at, "人数（人）")
     assert len(listed) == len(rows) and set(listed["市町村"]) <= {"札幌市"}
     assert any("札幌市" in i.value for i in at.info)
-    munis = layer(deck(at), "municipalities")
+    munis = layer(deck(at), "municipalities-lines")
     lines = colours(munis["getLineColor"])
     assert lines.count([213, 94, 0, 255]) == 1  # Sapporo outlined
     at.button(key="rm.w.muni_clear").click().run()
@@ -379,7 +385,7 @@ def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
     sites = database.sites(fiscal_year=fy)
     assert metric(at, "集落対策箇所") == f"{len(sites)}箇所"
     spec = deck(at)
-    assert layer_ids(spec) == ["bureaus", "regions", "sites", "labels-bureaus"]
+    assert layer_ids(spec) == ["bureaus", "bureaus-lines", "regions", "sites", "labels-bureaus"]
     pts = layer(spec, "sites")
     assert pts["@@type"] == "ScatterplotLayer" and pts["radiusUnits"] == "pixels"
     assert len(pts["data"]) == len(sites)

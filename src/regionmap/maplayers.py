@@ -496,7 +496,7 @@ def _short_bureau(name: str) -> str:
     return name
 
 
-def area_layer(
+def area_layers(
     layer_id: str,
     layer: PublishedLayer,
     *,
@@ -506,46 +506,107 @@ def area_layer(
     line_colors: Sequence[Sequence[int]] | None = None,
     line_widths: Sequence[float] | None = None,
     pickable: bool = True,
-) -> pdk.Layer:
-    """A GeoJsonLayer drawing a published layer from its static file.
+) -> list[pdk.Layer]:
+    """GeoJsonLayers drawing a published layer from its static file.
 
     ``fill_colors``/``line_colors``/``line_widths`` are per feature (index
     ``i``) and go into the spec as expressions; without ``fill_colors`` the
     layer is outlines only.
+
+    A pickable filled layer comes as two layers: the fill, pickable, with id
+    ``layer_id``, and its outlines, not pickable, as ``layer_id + "-lines"``
+    (see :data:`LINES_SUFFIX`). deck.gl picks a click synchronously when the
+    pointer goes down, and a click counts only if the pointer comes up within
+    250 ms of that; drawing the outlines (deck.gl's PathLayer) into the picking
+    pass took most of that time in software WebGL (150-430 ms under load, against
+    10-15 ms for the fill alone), so clicks were lost. The fill covers the outlines'
+    pixels, so a click on an outline still picks its area.
     """
-    props: dict[str, object] = {"line_width_units": "pixels"}
+    filled = fill_colors is not None
+    if not (pickable and filled):
+        return [
+            _geojson_layer(
+                layer_id,
+                layer,
+                fill_colors=fill_colors,
+                line_color=line_color,
+                line_width=line_width,
+                line_colors=line_colors,
+                line_widths=line_widths,
+                pickable=pickable,
+            )
+        ]
+    fill = _geojson_layer(layer_id, layer, fill_colors=fill_colors, stroked=False, pickable=True)
+    if line_widths is None and line_width <= 0:
+        return [fill]
+    lines = _geojson_layer(
+        layer_id + LINES_SUFFIX,
+        layer,
+        line_color=line_color,
+        line_width=line_width,
+        line_colors=line_colors,
+        line_widths=line_widths,
+        pickable=False,
+    )
+    return [fill, lines]
+
+
+#: Id suffix of the outlines of a pickable filled layer (see :func:`area_layers`).
+LINES_SUFFIX = "-lines"
+
+
+def _geojson_layer(
+    layer_id: str,
+    layer: PublishedLayer,
+    *,
+    fill_colors: Sequence[Sequence[int]] | None = None,
+    line_color: Sequence[int] = BUREAU_LINE,
+    line_width: float = 1.0,
+    line_colors: Sequence[Sequence[int]] | None = None,
+    line_widths: Sequence[float] | None = None,
+    stroked: bool = True,
+    pickable: bool,
+) -> pdk.Layer:
+    """One GeoJsonLayer of a published file.
+
+    No ``auto_highlight``: it redraws the whole map whenever the hovered area changes,
+    and deck.gl's pick at the next pointer-down waits for that frame (150-250 ms in
+    software WebGL), enough to lose the click. The tooltip names the area under the
+    pointer, and the pointer turns into a hand over a clickable one.
+    """
+    props: dict[str, object] = {}
     triggers: dict[str, str] = {}
     if fill_colors is not None:
         colours = [list(map(int, c)) for c in fill_colors]
         props["get_fill_color"] = indexed_accessor(colours)
         triggers["getFillColor"] = trigger(colours)
-    if line_colors is not None:
-        lc = [list(map(int, c)) for c in line_colors]
-        props["get_line_color"] = indexed_accessor(lc)
-        triggers["getLineColor"] = trigger(lc)
-    else:
-        props["get_line_color"] = list(line_color)
-    if line_widths is not None:
-        lw = [round(float(w), 2) for w in line_widths]
-        props["get_line_width"] = indexed_accessor(lw)
-        triggers["getLineWidth"] = trigger(lw)
-    else:
-        props["get_line_width"] = float(line_width)
+    if stroked:
+        props["line_width_units"] = "pixels"
+        if line_colors is not None:
+            lc = [list(map(int, c)) for c in line_colors]
+            props["get_line_color"] = indexed_accessor(lc)
+            triggers["getLineColor"] = trigger(lc)
+        else:
+            props["get_line_color"] = list(line_color)
+        if line_widths is not None:
+            lw = [round(float(w), 2) for w in line_widths]
+            props["get_line_width"] = indexed_accessor(lw)
+            triggers["getLineWidth"] = trigger(lw)
+        else:
+            props["get_line_width"] = float(line_width)
     if triggers:
         props["update_triggers"] = triggers
-    layer = pdk.Layer(
+    extra: dict[str, object] = {"line_width_min_pixels": 0, "line_joint_rounded": True}
+    pdk_layer = pdk.Layer(
         "GeoJsonLayer",
         id=layer_id,
         data=layer.url,
         filled=fill_colors is not None,
-        stroked=True,
-        line_width_min_pixels=0,
-        line_joint_rounded=True,
+        stroked=stroked,
         pickable=pickable,
-        auto_highlight=pickable,
-        highlight_color=[255, 255, 255, 90],
+        **(extra if stroked else {}),
     )
-    return _literal(layer, **props)
+    return _literal(pdk_layer, **props)
 
 
 def selection_layer(
@@ -556,7 +617,7 @@ def selection_layer(
     The other features get a transparent zero-width line, so only the selection shows.
     """
     wanted = set(codes)
-    return area_layer(
+    return _geojson_layer(
         layer_id,
         layer,
         line_colors=[list(SELECTED_LINE) if c in wanted else [0, 0, 0, 0] for c in layer.codes],

@@ -413,8 +413,8 @@ def area_deck(
     sel_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()
     layers: list[pdk.Layer] = []
     if level == "municipality":
-        layers.append(
-            maplayers.area_layer(
+        layers.extend(
+            maplayers.area_layers(
                 "municipalities",
                 src,
                 fill_colors=fills,
@@ -435,8 +435,8 @@ def area_deck(
         )
     b_widths, b_colours = _outline_style(bureaus, sel_b, 1.2, 4)
     r_widths, r_colours = _outline_style(regions, sel_r, 3, 5)
-    layers.append(
-        maplayers.area_layer(
+    layers.extend(
+        maplayers.area_layers(
             "bureaus",
             bureaus,
             fill_colors=fills if level == "bureau" else None,
@@ -448,17 +448,14 @@ def area_deck(
         )
     )
     if level == "region":
-        layers.insert(
-            0,
-            maplayers.area_layer(
-                "regions", regions, fill_colors=fills, line_width=0, pickable=True
-            ),
+        layers[0:0] = maplayers.area_layers(
+            "regions", regions, fill_colors=fills, line_width=0, pickable=True
         )
         region_id = "regions-outline"
     else:
         region_id = "regions"
-    layers.append(
-        maplayers.area_layer(
+    layers.extend(
+        maplayers.area_layers(
             region_id,
             regions,
             line_color=maplayers.REGION_LINE,
@@ -546,14 +543,7 @@ def show_map(
     st.markdown(f"**{title}**")
     col_map, col_side = st.columns([4, 1])
     with col_map:
-        st.pydeck_chart(
-            deck,
-            height=520,
-            key=key,
-            on_select=lambda: ui.on_map_select(key),
-            selection_mode="single-object",
-            alt=t("map.alt", lang),
-        )
+        ui.deck_chart(deck, key=key, height=520, lang=lang)
         if figs is not None and figs.source(lang):
             st.caption(t("fig.source", lang, source=figs.source(lang)))
         ui.map_credit(lang, tiles=s.has_layer("tiles"))
@@ -1020,8 +1010,7 @@ def sites_layer(df: pd.DataFrame, lang: str, kinds: Mapping[str, tuple[str, str]
         line_width_min_pixels=1,
         radius_min_pixels=4,
         radius_max_pixels=12,
-        pickable=True,
-        auto_highlight=True,
+        pickable=True,  # no auto_highlight: see maplayers._geojson_layer
     )
     layer.radius_units = "pixels"  # literal (pydeck would turn a keyword string into an expression)
     return layer

@@ -30,10 +30,13 @@ run's :class:`Context`).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +225,7 @@ def start() -> Context:
     _write_url(state)
     ctx = Context(state, tuple(notices), ready, tuple(years), themes)
     st.session_state[_CTX_KEY] = ctx
+    map_ready_script()
     filter_bar(ctx)
     for notice in notices:
         st.toast(notice, icon=":material/info:")
@@ -829,25 +833,19 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             ]
         # neighbours in a light fill for context, the area's municipalities above them,
         # region outlines and the selection outline on top
-        layers.append(
-            maplayers.area_layer(
-                "bureaus",
-                bureaus,
-                fill_colors=[list(maplayers.CONTEXT_FILL)] * len(bureaus.codes),
-                line_color=maplayers.BUREAU_LINE,
-                line_width=1.5,
-                pickable=True,
-            )
+        layers += maplayers.area_layers(
+            "bureaus",
+            bureaus,
+            fill_colors=[list(maplayers.CONTEXT_FILL)] * len(bureaus.codes),
+            line_color=maplayers.BUREAU_LINE,
+            line_width=1.5,
+            pickable=True,
         )
-        layers.append(
-            maplayers.area_layer(
-                "municipalities", munis, fill_colors=fills, line_colors=line_colours, line_width=1
-            )
+        layers += maplayers.area_layers(
+            "municipalities", munis, fill_colors=fills, line_colors=line_colours, line_width=1
         )
-        layers.append(
-            maplayers.area_layer(
-                "regions", regions, line_color=maplayers.REGION_LINE, line_width=3, pickable=False
-            )
+        layers += maplayers.area_layers(
+            "regions", regions, line_color=maplayers.REGION_LINE, line_width=3, pickable=False
         )
         if s.bureau_code:
             layers.append(maplayers.selection_layer("selected-bureau", bureaus, [s.bureau_code]))
@@ -886,7 +884,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             fills = [scale.color_of(figs.values.get(c)) for c in fill_layer.codes]
         else:
             fills = [[235, 235, 228, 255]] * len(fill_layer.codes)
-        bureau_layer = maplayers.area_layer(
+        bureau_layers = maplayers.area_layers(
             "bureaus",
             bureaus,
             fill_colors=fills if level == "bureau" else None,
@@ -894,7 +892,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             line_width=1.2,
             pickable=level == "bureau",
         )
-        region_layer = maplayers.area_layer(
+        region_layers = maplayers.area_layers(
             "regions",
             regions,
             fill_colors=fills if level == "region" else None,
@@ -904,16 +902,16 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         )
         # the filled layer goes first; region outlines always above bureau outlines
         if level == "region":
-            outline = maplayers.area_layer(
+            outline = maplayers.area_layers(
                 "regions-outline",
                 regions,
                 line_color=maplayers.REGION_LINE,
                 line_width=3,
                 pickable=False,
             )
-            layers += [region_layer, bureau_layer, outline]
+            layers += region_layers + bureau_layers + outline
         else:
-            layers += [bureau_layer, region_layer]
+            layers += bureau_layers + region_layers
         # the selected area outlined on top of everything
         if s.bureau_code:
             layers.append(maplayers.selection_layer("selected-bureau", bureaus, [s.bureau_code]))
@@ -921,15 +919,14 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             layers.append(maplayers.selection_layer("selected-region", regions, [s.region_code]))
         if s.has_layer("municipalities"):
             munis = published("municipalities")
-            layers.insert(
-                1,
-                maplayers.area_layer(
-                    "municipalities",
-                    munis,
-                    line_color=(110, 110, 110, 140),
-                    line_width=0.6,
-                    pickable=False,
-                ),
+            # municipal boundaries just above the filled layer (and its outlines)
+            at = 2 if len(layers) > 1 and layers[1].id.endswith(maplayers.LINES_SUFFIX) else 1
+            layers[at:at] = maplayers.area_layers(
+                "municipalities",
+                munis,
+                line_color=(110, 110, 110, 140),
+                line_width=0.6,
+                pickable=False,
             )
         if s.has_layer("labels"):
             label_src = regions if level == "region" else bureaus
@@ -990,14 +987,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         )
     col_map, col_side = st.columns([4, 1])
     with col_map:
-        st.pydeck_chart(
-            deck,
-            height=540,
-            key=key,
-            on_select=lambda: on_map_select(key),
-            selection_mode="single-object",
-            alt=t("map.alt", lang),
-        )
+        deck_chart(deck, key=key, height=540, lang=lang)
         if figs is not None:
             st.caption(t("fig.source", lang, source=figs.source))
         map_credit(lang, tiles=s.has_layer("tiles"))
@@ -1015,6 +1005,52 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     if figs is not None and figs.is_sample:
         sample_notice(lang)
     return figs
+
+
+_MAP_READY_JS = (Path(__file__).parent / "assets" / "map_ready.js").read_text(encoding="utf-8")
+
+
+def deck_chart(deck: maplayers.Deck, *, key: str, height: int, lang: str) -> None:
+    """Show a page's map: clicks go to :func:`on_map_select`, and the browser marks the
+    map ``data-rm-ready="true"`` once deck.gl has its layer files and has drawn them.
+
+    A hidden marker after the chart names its static layer files and a hash of its
+    spec; ``assets/map_ready.js`` (put on every page by :func:`start`) watches deck.gl
+    fetch the files and sets the attribute three frames after the last was read and
+    after the spec last changed. Until then the map shows a "progress" cursor. Browser
+    tests wait for the attribute instead of sleeping (``tests/test_browser.py``).
+    """
+    spec = deck.to_json()
+    urls = sorted(
+        {
+            layer.data
+            for layer in deck.layers
+            if isinstance(layer.data, str) and layer.data.startswith(maplayers.STATIC_URL)
+        }
+    )
+    st.pydeck_chart(
+        deck,
+        height=height,
+        key=key,
+        on_select=lambda: on_map_select(key),
+        selection_mode="single-object",
+        alt=t("map.alt", lang),
+    )
+    st.html(
+        f"<div class='rm-map-meta' hidden data-map='{escape(map_key_class(key), quote=True)}' "
+        f"data-spec='{hashlib.sha1(spec.encode()).hexdigest()[:12]}' "
+        f"data-layers='{escape(' '.join(urls), quote=True)}'></div>"
+    )
+
+
+def map_ready_script() -> None:
+    """Put ``assets/map_ready.js`` on the page (once: the element is the same every run)."""
+    st.sidebar.html(f"<script>{_MAP_READY_JS}</script>", unsafe_allow_javascript=True)
+
+
+def map_key_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of widget ``key`` (without ``st-key-``)."""
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 def on_map_select(key: str) -> None:

@@ -1,0 +1,131 @@
+// regionmap: tells when a map is ready to be clicked.
+//
+// Streamlit's pydeck chart gives no signal when deck.gl has loaded the layer files
+// of its spec and drawn them, and a click before that lands on nothing. This script
+// (loaded once per page by regionmap.ui.start) sets, on every map element
+// ([data-testid="stDeckGlJsonChart"]) that has a marker after it (a hidden div of
+// class rm-map-meta with data-map="KEY" data-spec="HASH" data-layers="URL URL ..."):
+//   data-rm-ready="true"  once every layer file of the marker was fetched for the
+//                         map's current canvas and three frames were drawn after it
+//                         and after the marker's spec changed;
+//   data-rm-ready="false" before that (the map shows a "progress" cursor);
+//   data-rm-spec          the marker's spec hash once it is drawn (empty before).
+// Browser tests wait for data-rm-ready="true" instead of sleeping.
+//
+// Streamlit sanitises st.html with DOMPurify, which drops a script whose text holds a
+// "<" followed by a letter, "/" or "!": keep this file free of them.
+(() => {
+  if (window.__rmMaps) return;
+  const LAYERS = "/app/static/layers/";
+  const FRAMES = 3;
+  const state = (window.__rmMaps = { fetches: [], charts: new Map() });
+
+  const pathOf = (url) => {
+    try {
+      return new URL(url, document.baseURI).pathname;
+    } catch (e) {
+      return String(url);
+    }
+  };
+
+  const afterFrames = (n, fn) => {
+    if (n <= 0) fn();
+    else requestAnimationFrame(() => afterFrames(n - 1, fn));
+  };
+
+  // Layer files are fetched by deck.gl (loaders.gl) with window.fetch: note when each
+  // one's body has been read (deck.gl parses it and draws it on the next frame).
+  const originalFetch = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === "string" ? input : (input && input.url) || String(input);
+    const promise = originalFetch.apply(this, arguments);
+    const path = pathOf(url);
+    if (!path.includes(LAYERS)) return promise;
+    const record = { path, end: null };
+    state.fetches.push(record);
+    const done = () =>
+      afterFrames(FRAMES, () => {
+        record.end = performance.now();
+        schedule();
+      });
+    return promise.then(
+      (response) => {
+        for (const reader of ["arrayBuffer", "json", "text", "blob"]) {
+          const read = response[reader] && response[reader].bind(response);
+          if (read) response[reader] = () => read().finally(done);
+        }
+        return response;
+      },
+      (error) => {
+        done();
+        throw error;
+      },
+    );
+  };
+
+  const update = () => {
+    for (const meta of document.querySelectorAll(".rm-map-meta")) {
+      const key = meta.dataset.map || "";
+      const chart = document.querySelector(
+        `.st-key-${key} [data-testid="stDeckGlJsonChart"]`,
+      );
+      if (!chart) continue;
+      const canvas = chart.querySelector("canvas");
+      let seen = state.charts.get(chart);
+      if (!seen || seen.canvas !== canvas) {
+        // a new deck.gl instance loads its layer files itself
+        seen = { canvas, since: performance.now() };
+        state.charts.set(chart, seen);
+      }
+      const spec = meta.dataset.spec || "";
+      if (seen.spec !== spec) {
+        // the marker comes after the chart: the chart has its new spec; deck.gl draws
+        // it on the next frame
+        seen.spec = spec;
+        seen.drawn = null;
+        afterFrames(FRAMES, () => {
+          if (seen.spec === spec) seen.drawn = spec;
+          schedule();
+        });
+      }
+      const wanted = (meta.dataset.layers || "").split(" ").filter(Boolean).map(pathOf);
+      const ready =
+        !!canvas &&
+        seen.drawn === spec &&
+        wanted.every((path) =>
+          state.fetches.some((f) => f.path === path && f.end !== null && f.end >= seen.since),
+        );
+      const value = ready ? "true" : "false";
+      if (chart.dataset.rmReady !== value) chart.dataset.rmReady = value;
+      // the spec that is drawn (empty while not ready): a test waits for a new one
+      const drawn = ready ? spec : "";
+      if (chart.dataset.rmSpec !== drawn) chart.dataset.rmSpec = drawn;
+      if (chart.dataset.rmLayers !== wanted.join(" ")) chart.dataset.rmLayers = wanted.join(" ");
+    }
+  };
+
+  let pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      update();
+    });
+  }
+
+  const style = document.createElement("style");
+  style.textContent =
+    '[data-testid="stDeckGlJsonChart"][data-rm-ready="false"] canvas{cursor:progress!important}' +
+    // the markers and this script take no room on the page
+    '.stElementContainer:has(> .stHtml > .rm-map-meta),' +
+    '.stElementContainer:has(> .stHtml > script){display:none}';
+  document.head.appendChild(style);
+  new MutationObserver(schedule).observe(document.body, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["data-layers", "data-map", "data-spec"],
+  });
+  schedule();
+})();
