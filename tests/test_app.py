@@ -25,7 +25,7 @@ from apptest_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
-from regionmap import database, reference
+from regionmap import database, figures, reference
 from regionmap.charts import ACCENT
 from regionmap.settings import PROJECT_ROOT
 
@@ -321,7 +321,30 @@ def test_bureau_page_for_a_region_and_a_municipality_click_through():
     assert "胆振" in neighbours and not {"渡島", "檜山"} & neighbours
     assert "渡島総合振興局" in texts(at) and "檜山振興局" in texts(at)
     assert any("函館市" in s.value for s in at.subheader)
-    assert any(df.value.shape[0] == 5 for df in at.dataframe)  # one row per metric
+    town = next(df.value for df in at.dataframe if "数値" in df.value.columns)
+    # the town's own figures only (one row each); the document's per-bureau counts are
+    # not passed off as the town's: a caption says they are the bureau's
+    assert list(town["指標"]) == [
+        figures.get(f).label_ja for f in figures.ids(level="municipality")
+    ]
+    assert not town.columns.str.fullmatch("").any()  # every column has a header
+    assert any("振興局単位の数値" in c.value and "渡島総合振興局" in c.value for c in at.caption)
+
+
+def test_a_theme_that_does_not_cover_a_figure_shows_no_zeros_on_the_bureau_page():
+    """経済・活力 covers no municipal figure: the map draws no classes, the legend is gone,
+    the page says why, and the clicked town's table says '—' and 対象外, never 0."""
+    at = run_app(
+        {"bureau": "tokachi", "theme": "pillar_economy", "muni": "01644"}, page="pages/bureau.py"
+    )
+    assert not figures.covers("dispatch", ["pillar_economy"])
+    spec = deck_spec(at)
+    fills = {tuple(c) for c in colours(layer(spec, "municipalities")["getFillColor"])}
+    assert len(fills) == 1  # one plain fill: no classes of 0
+    assert "凡例" not in html_text(at)
+    assert any("派遣職員" in i.value and "テーマ" in i.value for i in at.info)
+    town = next(df.value for df in at.dataframe if "数値" in df.value.columns)
+    assert all(v.startswith("—") and "対象外" in v for v in town["数値"])
 
 
 def test_selection_on_the_map_becomes_the_state():

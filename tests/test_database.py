@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from regionmap import database as db
-from regionmap import sample
+from regionmap import figures, sample
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +137,7 @@ def test_metric_by_area_lists_every_area_with_units_and_source(dbp, metric, leve
     df = db.metric_by_area(metric, level, con=db.connect(dbp))
     assert len(df) == n and df["area_code"].is_unique
     assert (df["value"] >= 0).all()
-    assert df["unit_ja"].iloc[0] == db.METRICS[metric]["unit_ja"]
+    assert df["unit_ja"].iloc[0] == figures.get(metric).unit.ja
     assert df["source_ja"].iloc[0] and df["fiscal_year"].notna().all()
     assert df["is_sample"].iloc[0] == (metric in db.OVERLAY_METRICS)
 

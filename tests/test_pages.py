@@ -247,7 +247,7 @@ def test_dispatch_fiscal_year_deep_link_shows_that_year():
 def test_dispatch_theme_that_excludes_dispatch_leaves_no_rows_and_says_so():
     at = open_page("dispatch", {"theme": "pillar_economy"})
     assert database.dispatches(theme_ids=["pillar_economy"]).empty
-    assert metric(at, "派遣職員") == "0人"
+    assert metric(at, "派遣職員") == "—"  # not covered by the theme: never 0
     assert len(table_with(at, "人数（人）")) == 0
     assert any("派遣職員が含まれない" in i.value and "地域・自律" in i.value for i in at.info)
     fills = colours(layer(deck(at), "municipalities")["getFillColor"])
@@ -441,7 +441,7 @@ def test_settlement_dispatch_kind_in_the_url_is_ignored_with_a_notice():
 def test_settlement_theme_that_excludes_sites_shows_no_points_and_says_so():
     at = open_page("settlement", {"theme": "dir_tourism"})
     assert layer(deck(at), "sites")["data"] == []
-    assert metric(at, "集落対策箇所") == "0箇所"
+    assert metric(at, "集落対策箇所") == "—"  # not covered by the theme: never 0
     assert any("集落対策箇所が含まれない" in i.value for i in at.info)
 
 
@@ -522,7 +522,7 @@ def test_evacuees_at_keeps_the_rows_of_one_month_whatever_the_date_type():
 
 def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
     at = open_page("evacuees", {"theme": "pillar_economy"})
-    assert metric(at, "避難者") == "0人"
+    assert metric(at, "避難者") == "—"  # not covered by the theme: never 0
     assert any("避難者が含まれない" in i.value for i in at.info)
     at = open_page("evacuees", {"bureau": "ishikari"})
     rows = database.evacuees(bureau_code="02")

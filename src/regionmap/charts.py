@@ -20,6 +20,8 @@ from collections.abc import Collection
 import pandas as pd
 import plotly.graph_objects as go
 
+from regionmap import figures
+
 #: Font list for charts and map labels: Japanese faces first (installed by the OS).
 FONT_FAMILY = '"Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif'
 
@@ -37,25 +39,13 @@ ACCENT = "rgb(0, 34, 78)"
 #: Colour of areas without a figure and of the Northern Territories.
 NO_DATA = (220, 220, 220)
 
-#: Units whose English form is a word, not a symbol.
-_UNITS_EN = {
-    "人": "persons",
-    "件": "items",
-    "箇所": "sites",
-    "市町村": "municipalities",
-    "団体": "bodies",
-}
-
-
-_SINGULAR = {
-    "persons": "person",
-    "items": "item",
-    "sites": "site",
-    "municipalities": "municipality",
-    "bodies": "body",
-    "projects": "project",
-    "proposals": "proposal",
-}
+#: Units whose English form is a word, not a symbol: Japanese counter -> English plural,
+#: and English plural -> singular (the registry's counters, :mod:`regionmap.figures`).
+_UNITS_EN: dict[str, str] = {}
+_SINGULAR: dict[str, str] = {}
+for _unit in list(figures.OTHER_UNITS) + [f.unit for f in figures.FIGURES]:
+    _UNITS_EN.setdefault(_unit.ja, _unit.en_many)
+    _SINGULAR.setdefault(_unit.en_many, _unit.en_one)
 
 
 def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -> str:

@@ -87,8 +87,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from regionmap import sample as _sample
-from regionmap import settings
+from regionmap import figures, settings
 
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
@@ -107,31 +106,19 @@ POLICY_DIR = settings.DATA_DIR / "policy"
 # Vocabulary
 # --------------------------------------------------------------------------------------
 
-#: Dispatch kinds and site kinds: id -> (Japanese, English); one vocabulary with the sample.
-DISPATCH_KINDS: dict[str, tuple[str, str]] = dict(_sample.DISPATCH_KINDS)
-SITE_KINDS: dict[str, tuple[str, str]] = dict(_sample.SITE_KINDS)
+#: Dispatch kinds and site kinds: id -> (Japanese, English), from the figure registry.
+DISPATCH_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.DISPATCH_KINDS}
+SITE_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.SITE_KINDS}
 
 DISPATCH_STATUS: dict[str, tuple[str, str]] = {
     "continuing": ("継続", "continuing"),
     "new": ("新規", "new"),
 }
 
-#: Metrics the map can show: unit and where they come from.
-METRICS: dict[str, dict[str, str]] = {
-    "priority_projects": {"unit_ja": "件", "unit_en": "projects", "label_ja": "地域重点プロジェクト", "label_en": "Regional priority projects"},
-    "proposals": {"unit_ja": "件", "unit_en": "proposals", "label_ja": "振興局からの政策提案", "label_en": "Bureau policy proposals"},
-    "dispatch": {"unit_ja": "人", "unit_en": "persons", "label_ja": "道職員の派遣", "label_en": "Staff dispatched to municipalities"},
-    "sites": {"unit_ja": "箇所", "unit_en": "sites", "label_ja": "集落対策の取組箇所", "label_en": "Settlement-support sites"},
-    "evacuees": {"unit_ja": "人", "unit_en": "persons", "label_ja": "東日本大震災による避難者", "label_en": "Evacuees from the 2011 earthquake"},
-}  # fmt: skip
-OVERLAY_METRICS = ("dispatch", "sites", "evacuees")
-DOCUMENT_METRICS = ("priority_projects", "proposals")
-#: Theme tags of the overlay figures (one theme filter works across the dashboard).
-OVERLAY_THEMES: dict[str, tuple[str, ...]] = {
-    "dispatch": ("pillar_region",),
-    "sites": ("pillar_safety", "dir_community"),
-    "evacuees": ("pillar_safety", "dir_community"),
-}
+#: The figures (``figures.FIGURES``) by origin: the document's items, per-municipality ones.
+METRICS: tuple[str, ...] = figures.ids()
+OVERLAY_METRICS: tuple[str, ...] = figures.ids(origin="municipal")
+DOCUMENT_METRICS: tuple[str, ...] = figures.ids(origin="document")
 AREA_LEVELS = ("region", "bureau", "municipality")
 
 # --------------------------------------------------------------------------------------
@@ -723,9 +710,7 @@ def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
     _insert_frame(
         con,
         "overlay_themes",
-        pd.DataFrame(
-            [{"metric": m, "theme_id": t} for m, ts in OVERLAY_THEMES.items() for t in ts]
-        ),
+        pd.DataFrame([{"metric": f.id, "theme_id": t} for f in figures.FIGURES for t in f.themes]),
     )
     if progress:
         progress(0.5, "sample")
@@ -1091,6 +1076,35 @@ def themes(kind: str | None = None, con=None) -> pd.DataFrame:
     )
 
 
+def _info(metric: str) -> dict[str, str]:
+    """Unit (English plural) and label of a figure, as the frames carry them."""
+    fig = figures.get(metric)
+    return {
+        "unit_ja": fig.unit.ja,
+        "unit_en": fig.unit.en_many,
+        "label_ja": fig.label_ja,
+        "label_en": fig.label_en,
+    }
+
+
+def theme_covers(metric: str, theme_ids: Any, con=None) -> bool:
+    """Whether the theme filter leaves anything of ``metric`` to show (the one answer every
+    page, slide and handout uses; :func:`regionmap.figures.covers`). A document figure is
+    covered by the themes its items carry."""
+    _check_metric(metric)
+    ids = _as_list(theme_ids)
+    if not ids:
+        return True
+    fig = figures.get(metric)
+    carried: list[str] = []
+    if fig.item_type is not None:
+        rows = _con(con).execute(
+            "SELECT DISTINCT theme_id FROM item_themes WHERE item_type = ?", [fig.item_type]
+        )
+        carried = [r[0] for r in rows.fetchall()]
+    return figures.covers(metric, ids, carried)
+
+
 def _check_metric(metric: str) -> str:
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
@@ -1295,7 +1309,7 @@ def metric_by_area(
         )
     order = "r.sort_order" if level == "region" else "a.area_code"
     src_sql, src_params = _sources_sql(metric, fy)
-    info = METRICS[metric]
+    info = _info(metric)
     sql = (
         f"WITH v AS (SELECT area_code, {agg} AS value FROM ({joined}) j GROUP BY area_code), "  # noqa: S608
         f"a AS ({areas}), s AS ({src_sql}) "
@@ -1359,7 +1373,7 @@ def headline(
     c = _con(con)
     years = fiscal_years(metric, con=c)
     fy = int(fiscal_year) if fiscal_year is not None else (years[-1] if years else None)
-    info = METRICS[metric]
+    info = _info(metric)
     # one statement: this year's total, last year's, and the sources
     cur_sql, cur_params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
     has_prev = fy is not None and (fy - 1) in years
@@ -1376,13 +1390,7 @@ def headline(
     value = int(row[0] or 0)
     previous = int(row[1]) if has_prev and row[1] is not None else None
     src_ja, src_en, is_sample = row[2] or "", row[3] or "", bool(row[4])
-    ids = _as_list(theme_ids)
-    if not ids:
-        theme_match = True
-    elif metric in OVERLAY_METRICS:
-        theme_match = bool(set(ids) & set(OVERLAY_THEMES[metric]))
-    else:
-        theme_match = value > 0
+    theme_match = theme_covers(metric, theme_ids, con=c)
     return {
         "metric": metric,
         "value": value,
@@ -1407,11 +1415,12 @@ def _doc_columns(df: pd.DataFrame, unit_ja: str, unit_en: str) -> pd.DataFrame:
     return df
 
 
-def _theme_list_sql(item_type: str, id_expr: str) -> str:
-    # item_type is a fixed literal from this module
+def _theme_list_sql(id_expr: str) -> str:
+    """The ``;``-joined themes of the item ``id_expr``; its item type is a bound parameter
+    (the caller puts it in its parameters where this expression stands)."""
     return (
         "(SELECT string_agg(it.theme_id, ';' ORDER BY it.theme_id) FROM item_themes it "  # noqa: S608
-        f"WHERE it.item_type = '{item_type}' AND it.item_id = {id_expr})"
+        f"WHERE it.item_type = ? AND it.item_id = {id_expr})"
     )
 
 
@@ -1444,18 +1453,21 @@ def priority_projects(
         "SELECT p.project_id, p.title_ja, p.title_en, p.region_code, r.name_ja AS region_name_ja, "  # noqa: S608
         "r.name_en AS region_name_en, p.bureau_code, b.name_ja AS bureau_name_ja, "
         "b.name_en AS bureau_name_en, p.direction_theme_id, t.name_ja AS direction_name_ja, "
-        f"t.name_en AS direction_name_en, {_theme_list_sql('priority_project', 'p.project_id')} "
+        f"t.name_en AS direction_name_en, {_theme_list_sql('p.project_id')} "
         "AS theme_ids, p.note, p.source_ref FROM priority_projects p "
         "LEFT JOIN regions r ON r.region_code = p.region_code "
         "LEFT JOIN bureaus b ON b.bureau_code = p.bureau_code "
         "LEFT JOIN themes t ON t.theme_id = p.direction_theme_id "
         f"WHERE {where} ORDER BY p.project_id"
     )
-    return _doc_columns(_select(con, sql, params), *_unit("priority_projects"))
+    return _doc_columns(
+        _select(con, sql, ["priority_project", *params]), *_unit("priority_projects")
+    )
 
 
 def _unit(metric: str) -> tuple[str, str]:
-    return METRICS[metric]["unit_ja"], METRICS[metric]["unit_en"]
+    info = _info(metric)
+    return info["unit_ja"], info["unit_en"]
 
 
 def measures(proposal_id: Any = None, theme_ids: Any = None, con=None) -> pd.DataFrame:
@@ -1543,11 +1555,11 @@ def bureau_projects(
     sql = (
         "SELECT bp.item_id, bp.text_ja, bp.text_en, bp.bureau_code, b.name_ja AS bureau_name_ja, "  # noqa: S608
         "b.name_en AS bureau_name_en, b.region_code, bp.attribution, bp.attribution_note, "
-        f"{_theme_list_sql('bureau_project', 'bp.item_id')} AS theme_ids, bp.source_ref "
+        f"{_theme_list_sql('bp.item_id')} AS theme_ids, bp.source_ref "
         "FROM bureau_projects bp LEFT JOIN bureaus b ON b.bureau_code = bp.bureau_code "
         f"WHERE {where} ORDER BY bp.bureau_code, bp.item_id"
     )
-    return _doc_columns(_select(con, sql, params), "件", "items")
+    return _doc_columns(_select(con, sql, ["bureau_project", *params]), "件", "items")
 
 
 def document_totals(con=None) -> pd.DataFrame:
@@ -1689,7 +1701,7 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
     out = []
     for metric in METRICS:
         fy = _default_year(metric, fiscal_year, c)
-        info = METRICS[metric]
+        info = _info(metric)
         if metric in OVERLAY_METRICS:
             facts_sql, params = _facts(metric, fy, None)
             value_sql = (

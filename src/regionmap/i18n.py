@@ -217,6 +217,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "ja": "地図の市町村をクリックすると、その市町村の数値を表示します。",
         "en": "Click a municipality on the map to see its figures.",
     },
+    "bureau.municipality.value": {"ja": "数値", "en": "Value"},
+    "bureau.municipality.per_bureau": {
+        "ja": "{figures}は振興局単位の数値です（市町村別の数値は資料にありません）。"
+        "上の表とタブで{bureau}全体の数を示しています。",
+        "en": "{figures}: the document counts these per bureau, not per municipality; "
+        "the tabs above show {bureau} as a whole.",
+    },
     "bureau.rows": {"ja": "{n}件", "en": "{n} rows"},
     # overlay pages and data page (app engineer 2) -----------------------------
     "page.projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},

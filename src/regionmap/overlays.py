@@ -35,7 +35,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from regionmap import maplayers, reference, ui
+from regionmap import figures, maplayers, reference, ui
 from regionmap.charts import (
     _UNITS_EN,
     FONT_FAMILY,
@@ -47,15 +47,8 @@ from regionmap.i18n import t
 from regionmap.state import FilterState, month_range, query_filters, shown_year
 
 #: Okabe-Ito colours (colour-blind safe) for categories: site kinds, dispatch kinds.
-CATEGORY_COLOURS: tuple[tuple[int, int, int], ...] = (
-    (230, 159, 0),  # orange
-    (0, 114, 178),  # blue
-    (204, 121, 167),  # reddish purple
-    (0, 158, 115),  # bluish green
-    (86, 180, 233),  # sky blue
-    (240, 228, 66),  # yellow
-    (213, 94, 0),  # vermillion
-)
+#: The category colours of kinds (the registry's, by a kind's place in its vocabulary).
+CATEGORY_COLOURS = figures.CATEGORY_COLOURS
 #: Fill of land without a figure on the maps with points, and of areas outside the selection.
 LAND = (228, 228, 218, 255)
 OUTSIDE = (245, 245, 245, 160)
@@ -79,8 +72,13 @@ def site_kinds() -> dict[str, tuple[str, str]]:
     return dict(_db().SITE_KINDS)
 
 
-def kind_colour(kind: str, kinds: Sequence[str]) -> tuple[int, int, int]:
-    """The category colour of ``kind`` (by its position in ``kinds``)."""
+def kind_colour(kind: str, kinds: Sequence[str] = ()) -> tuple[int, int, int]:
+    """The category colour of ``kind``: the registry's (:meth:`figures.Figure.kind_colour`),
+    the same on every page and handout; a kind the registry does not know goes by its
+    position in ``kinds``."""
+    for fig in figures.FIGURES:
+        if fig.kind(kind) is not None:
+            return fig.kind_colour(kind)
     i = list(kinds).index(kind) if kind in kinds else len(CATEGORY_COLOURS) - 1
     return CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
 
@@ -121,11 +119,9 @@ def page_filters(s: FilterState, view: str) -> dict[str, Any]:
 
 
 def theme_excludes(theme_ids: Iterable[str], metric: str) -> bool:
-    """True when a theme filter is set and none of the overlay ``metric``'s themes is in it."""
-    ids = set(theme_ids or ())
-    if not ids:
-        return False
-    return not (ids & set(_db().OVERLAY_THEMES.get(metric, ())))
+    """True when a theme filter is set and covers nothing of ``metric`` (the one answer:
+    ``ui.theme_covers``)."""
+    return not ui.theme_covers(metric, tuple(theme_ids or ()))
 
 
 def theme_names(ctx: ui.Context, ids: Iterable[str]) -> str:
@@ -144,7 +140,7 @@ def theme_excluded_notice(ctx: ui.Context, metric: str) -> None:
             "ov.theme_excludes",
             ctx.lang,
             metric=t("metric." + metric, ctx.lang),
-            themes=theme_names(ctx, _db().OVERLAY_THEMES.get(metric, ())),
+            themes=theme_names(ctx, figures.get(metric).themes),
         ),
         icon=":material/filter_alt_off:",
     )
@@ -287,8 +283,10 @@ def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> A
 def metric_figures(
     ctx: ui.Context, metric: str, level: str, fiscal_year: int | None, kind: str | None = None
 ) -> AreaFigures | None:
-    """The overlay or document ``metric`` by area under the state's filters."""
-    if not ctx.ready.database:
+    """The overlay or document ``metric`` by area under the state's filters; None without
+    database or when the theme filter covers nothing of ``metric`` (the map then shows no
+    figure, and the page says why: never zeros)."""
+    if not ctx.ready.database or theme_excludes(ctx.state.theme_ids, metric):
         return None
     s = ctx.state
     f = query_filters(s)
@@ -302,10 +300,7 @@ def metric_figures(
         ui.db_version(),
         kind=kind,
     )
-    figs = figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
-    if figs is not None and theme_excludes(s.theme_ids, metric):
-        figs = replace(figs, is_sample=False)  # nothing is shown (all 0): no sample figure either
-    return figs
+    return figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
 
 
 def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:
@@ -854,11 +849,14 @@ def dispatch_page(ctx: ui.Context) -> dict:
     fy = _fy_for(ctx, "dispatch")
     if s.fiscal_year is not None and s.fiscal_year != fy:
         st.caption(t("ov.fy_not_available", lang, fy=s.fiscal_year, shown=fy_text(fy, lang)))
-    if theme_excludes(s.theme_ids, "dispatch"):
+    excluded = theme_excludes(s.theme_ids, "dispatch")
+    if excluded:
         theme_excluded_notice(ctx, "dispatch")
     all_years = frame("dispatches", page_filters(s, "dispatches"))
     when = fy_text(fy, lang)
-    summary = dispatch_summary(all_years, fy) if fy else {}
+    # a theme that covers nothing of the figure: "—" on every card, never 0
+    summary = dispatch_summary(all_years, fy) if fy and not excluded else {}
+    zero = None if excluded else 0
     c1, c2, c3 = st.columns(3)
     with c1:
         delta = None
@@ -868,7 +866,7 @@ def dispatch_page(ctx: ui.Context) -> dict:
             delta = format_delta(summary["persons"] - summary["previous"], "人", lang)
         st.metric(
             t("metric.dispatch", lang),
-            format_number(summary.get("persons", 0), "人", lang),
+            format_number(summary.get("persons", zero), "人", lang),
             delta=delta if delta and not delta.startswith("±") else None,
             delta_color="off",
             border=True,
@@ -879,13 +877,13 @@ def dispatch_page(ctx: ui.Context) -> dict:
             + (t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang))
         )
     headline(
-        c2, t("ov.dispatch.municipalities", lang), summary.get("municipalities", 0), "市町村", lang,
-        when=when,
+        c2, t("ov.dispatch.municipalities", lang), summary.get("municipalities", zero), "市町村",
+        lang, when=when,
     )  # fmt: skip
     with c3:
         st.metric(
             t("ov.dispatch.continuing_new", lang),
-            f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
+            "—" if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
             border=True,
             help=t(
                 "ov.dispatch.continuing_new.value",
@@ -1075,7 +1073,8 @@ def settlement_page(ctx: ui.Context) -> dict:
     kind_filter(ctx, kinds, "ov.settlement.kind")
     fy = _fy_for(ctx, "sites")
     when = t("ov.as_of_fy", lang, fy=fy) if fy else ""
-    if theme_excludes(s.theme_ids, "sites"):
+    excluded = theme_excludes(s.theme_ids, "sites")
+    if excluded:
         theme_excluded_notice(ctx, "sites")
     df = frame("sites", page_filters(s, "sites"))
     everywhere = frame(
@@ -1085,13 +1084,17 @@ def settlement_page(ctx: ui.Context) -> dict:
     inside = area_codes_in("bureau", s.region_code, s.bureau_code)
     cov_in = cov[cov["bureau_code"].isin(inside)]
     c1, c2, c3 = st.columns(3)
-    headline(c1, t("metric.sites", lang), len(df), "箇所", lang, when=when)
+    # a theme that covers nothing of the figure: "—" on every card, never 0
+    headline(c1, t("metric.sites", lang), None if excluded else len(df), "箇所", lang, when=when)
     headline(
-        c2, t("ov.settlement.covered", lang), int(cov_in["covered"].sum()), "市町村", lang,
+        c2, t("ov.settlement.covered", lang), None if excluded else int(cov_in["covered"].sum()), "市町村", lang,
         when=t("ov.settlement.of_total", lang, n=format_number(int(cov_in["total"].sum()), "市町村", lang)),
     )  # fmt: skip
     share = cov_in["covered"].sum() / max(1, cov_in["total"].sum())
-    headline(c3, t("ov.settlement.coverage", lang), round(100 * share, 1), "%", lang, when=when)
+    headline(
+        c3, t("ov.settlement.coverage", lang), None if excluded else round(100 * share, 1), "%",
+        lang, when=when,
+    )  # fmt: skip
     source_caption(df, lang)
     muni_notice(ctx)
     placed = site_positions(df)
@@ -1284,7 +1287,8 @@ def evacuees_page(ctx: ui.Context) -> dict:
     with c_by:
         level = map_by_control(ctx, ("municipality", "bureau"))
     lo, hi = rng
-    if theme_excludes(s.theme_ids, "evacuees"):
+    excluded = theme_excludes(s.theme_ids, "evacuees")
+    if excluded:
         theme_excluded_notice(ctx, "evacuees")
     filters = tuple(sorted(page_filters(s, "evacuees").items()))
     df = ui.table("evacuees", filters, ui.db_version())
@@ -1301,7 +1305,7 @@ def evacuees_page(ctx: ui.Context) -> dict:
         )
         st.metric(
             t("metric.evacuees", lang),
-            format_number(value, "人", lang),
+            format_number(None if excluded else value, "人", lang),
             delta=delta if delta and not delta.startswith("±") else None,
             delta_color="off",
             border=True,
@@ -1316,8 +1320,8 @@ def evacuees_page(ctx: ui.Context) -> dict:
         )
     by_muni = evacuees_by_municipality(at_end)
     headline(
-        c2, t("ov.evacuees.municipalities", lang), int((by_muni["persons"] > 0).sum()), "市町村",
-        lang, when=when,
+        c2, t("ov.evacuees.municipalities", lang),
+        None if excluded else int((by_muni["persons"] > 0).sum()), "市町村", lang, when=when,
     )  # fmt: skip
     by_pref = evacuees_by_prefecture(at_end, lang)
     top = by_pref.iloc[0] if len(by_pref) else None
@@ -1325,7 +1329,7 @@ def evacuees_page(ctx: ui.Context) -> dict:
         st.metric(
             t("ov.evacuees.top_prefecture", lang),
             f"{top['prefecture']} {format_number(top['persons'], '人', lang)}"
-            if top is not None
+            if top is not None and not excluded
             else "—",
             border=True,
         )
@@ -1350,7 +1354,9 @@ def evacuees_page(ctx: ui.Context) -> dict:
         if (s.bureau or s.region)
         else None,
     )
-    deck, _ = choropleth_section(ctx, page="evacuees", metric="evacuees", figs=figs, level=level)
+    deck, _ = choropleth_section(
+        ctx, page="evacuees", metric="evacuees", figs=None if excluded else figs, level=level
+    )
 
     monthly = evacuees_monthly(df)
     col_trend, col_pref = st.columns([3, 2])

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, reference
+from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, figures, reference
 from regionmap.charts import NO_DATA, SEQUENTIAL, format_number
 
 __all__ = [
@@ -48,8 +48,8 @@ __all__ = [
     "resolve_area",
 ]
 
-#: The headline metrics of a handout, in the order they are shown.
-METRICS = ("priority_projects", "proposals", "dispatch", "sites", "evacuees")
+#: The headline figures of a handout, in the order they are shown (the registry's).
+METRICS: tuple[str, ...] = figures.ids()
 #: The metric that colours the municipalities on the handout's map.
 MAP_METRIC = "dispatch"
 
@@ -422,12 +422,16 @@ def _collect(
     disp = db.dispatches(theme_ids=themes, con=con, **f)
     if not disp.empty:
         value_col = _first_col(disp, ("persons", "value", "count"))
-        kind_col = _first_col(disp, (f"kind_{lang}", "kind_ja", "kind"))
-        data.dispatch_trend = (
-            disp.pivot_table(index="fiscal_year", columns=kind_col, values=value_col, aggfunc="sum")
+        trend = (
+            disp.pivot_table(index="fiscal_year", columns="kind", values=value_col, aggfunc="sum")
             .fillna(0)
             .sort_index()
         )
+        # kinds in the registry's order (their colours follow it), by kind id
+        order = [k.id for k in figures.get("dispatch").kinds]
+        data.dispatch_trend = trend[
+            [k for k in order if k in trend.columns] + [k for k in trend.columns if k not in order]
+        ]
         if disp["is_sample"].any():
             data.sample_charts.add("dispatch")
     ev = db.evacuees(theme_ids=themes, con=con, **f)
@@ -1094,9 +1098,22 @@ def _dispatch_figure(trend: pd.DataFrame, lang: str):
     import plotly.graph_objects as go
 
     t = TEXT[lang]
+    fig_def = figures.get("dispatch")
     x = [_fy_text(fy, lang) for fy in trend.index]
-    fig = go.Figure([go.Bar(x=x, y=trend[c].tolist(), name=str(c)) for c in trend.columns])
-    fig.update_layout(barmode="stack", title=t["chart_dispatch"], colorway=list(CHART_COLOURS))
+    bars = []
+    for kind_id in trend.columns:
+        kind = fig_def.kind(str(kind_id))
+        bars.append(
+            go.Bar(
+                x=x,
+                y=trend[kind_id].tolist(),
+                name=kind.label(lang) if kind else str(kind_id),
+                # the kind's colour on the web page too (figures.Figure.kind_colour)
+                marker_color="rgb({}, {}, {})".format(*fig_def.kind_colour(str(kind_id))),
+            )
+        )
+    fig = go.Figure(bars)
+    fig.update_layout(barmode="stack", title=t["chart_dispatch"])
     return fig
 
 

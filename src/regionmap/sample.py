@@ -32,7 +32,7 @@ from functools import cache
 
 import pandas as pd
 
-from regionmap import reference
+from regionmap import figures, reference
 from regionmap.settings import DATA_DIR
 
 #: The committed totals transcribed from the planning document.
@@ -44,24 +44,9 @@ DISPATCH_YEARS = (2012, 2013, 2014, 2015, 2016)
 EVACUEE_FIRST_MONTH = _dt.date(2012, 4, 1)
 EVACUEE_LAST_MONTH = _dt.date(2016, 3, 1)
 
-#: Dispatch kinds: id -> (Japanese, English, unit of the document's count).
-DISPATCH_KINDS: dict[str, tuple[str, str]] = {
-    "regional": ("地域振興派遣", "Regional development dispatch"),
-    "wide_area": ("広域連携派遣", "Wide-area cooperation dispatch"),
-    "collection": ("徴収対策連携派遣", "Tax collection cooperation dispatch"),
-    "local_autonomy_act": ("自治法派遣", "Dispatch under the Local Autonomy Act"),
-    "exchange": ("相互交流", "Staff exchange"),
-}
-
-#: Settlement-support site kinds: id -> (Japanese, English).
-SITE_KINDS: dict[str, tuple[str, str]] = {
-    "shopping": ("買い物支援", "Shopping support"),
-    "safety_check": ("安否確認", "Safety checks"),
-    "salon": ("サロン", "Community salon"),
-    "inter_settlement": ("集落間交流", "Exchange between settlements"),
-    "startup": ("起業支援", "Support for resident-led businesses"),
-    "consolidation": ("集住化", "Consolidation of dwellings"),
-}
+#: Dispatch and site kinds: id -> (Japanese, English), the registry's vocabulary.
+DISPATCH_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.DISPATCH_KINDS}
+SITE_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.SITE_KINDS}
 
 #: Prefectures of origin of evacuees: id -> (Japanese, English).
 PREFECTURES: dict[str, tuple[str, str]] = {

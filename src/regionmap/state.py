@@ -43,10 +43,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from regionmap import reference
+from regionmap import figures, reference
 from regionmap.i18n import LANGS, t
 
-METRICS: tuple[str, ...] = ("priority_projects", "dispatch", "sites", "evacuees", "proposals")
+#: The figures, in screen order (the registry, :mod:`regionmap.figures`).
+METRICS: tuple[str, ...] = figures.ids()
 LEVELS: tuple[str, ...] = ("bureau", "region")
 LAYERS: tuple[str, ...] = ("labels", "municipalities", "tiles")
 DEFAULT_LAYERS: frozenset[str] = frozenset({"labels"})

@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import maplayers, reference, settings
+from regionmap import figures, maplayers, reference, settings
 from regionmap import state as state_mod
 from regionmap.charts import FONT_FAMILY, format_delta, format_number, ranked_bar
 from regionmap.i18n import CATALOG, t
@@ -614,7 +614,7 @@ def _player_tick() -> None:
 
 #: figures that exist per municipality (the document's projects and proposals are per
 #: bureau or region: a municipality map of them would paint the bureau's count on each)
-MUNICIPAL_METRICS: tuple[str, ...] = ("dispatch", "sites", "evacuees")
+MUNICIPAL_METRICS: tuple[str, ...] = figures.ids(level="municipality")
 
 
 def municipal_metric(metric: str) -> str:
@@ -755,13 +755,15 @@ class MapFigures:
         return self.unit_en if lang == "en" else self.unit_ja
 
 
-def figures(ctx: Context, metric: str, level: str) -> MapFigures | None:
+def map_figures(ctx: Context, metric: str, level: str) -> MapFigures | None:
     """The metric per area of ``level`` under the state's filters, or None without database.
 
     The area filter is not applied here: every area keeps its figure (the map
-    colours all of Hokkaido; the selection is outlined).
+    colours all of Hokkaido; the selection is outlined). None also when the theme
+    filter covers nothing of ``metric``: the map then shows no figure at all (the page
+    says why), never zeros.
     """
-    if not ctx.ready.database:
+    if not ctx.ready.database or theme_excludes(ctx, metric):
         return None
     s = ctx.state
     df = metric_frame(
@@ -818,7 +820,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
             ("bureau_code", [s.bureau_code]) if s.bureau_code else ("region_code", [s.region_code])
         )
         munis = published("municipalities", where=where)
-        figs = figures(ctx, metric, "municipality")
+        figs = map_figures(ctx, metric, "municipality")
         inside = set(munis.codes)
         # the Northern Territories villages carry no figures: drawn in the 'no data' grey
         no_figures = _northern_territories()
@@ -878,7 +880,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         }
     else:
         fill_layer = bureaus if level == "bureau" else regions
-        figs = figures(ctx, metric, level)
+        figs = map_figures(ctx, metric, level)
         if figs is not None:
             scale = maplayers.count_scale(figs.values.values())
             fills = [scale.color_of(figs.values.get(c)) for c in fill_layer.codes]
@@ -1111,10 +1113,25 @@ def theme_excludes(ctx: Context, metric: str) -> bool:
     would all be 0 because of the filter, not because there are none)."""
     if not ctx.state.theme_ids or not ctx.ready.database:
         return False
-    h = headline_figure(
-        metric, effective_year(ctx, metric), ctx.state.theme_ids, None, None, _db_version()
-    )
-    return h.get("theme_match") is False
+    return not theme_covers(metric, ctx.state.theme_ids)
+
+
+def theme_covers(metric: str, theme_ids: Sequence[str]) -> bool:
+    """Whether the themes leave anything of ``metric`` to show: the one answer of every page
+    (:func:`regionmap.figures.covers`; a document figure asks its items' themes)."""
+    ids = tuple(theme_ids or ())
+    if not ids:
+        return True
+    if figures.get(metric).item_type is None:
+        return figures.covers(metric, ids)
+    return _document_theme_covers(metric, ids, _db_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], db_version: str) -> bool:
+    from regionmap import database
+
+    return database.theme_covers(metric, list(theme_ids))
 
 
 def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> list[dict]:
@@ -1273,21 +1290,44 @@ def municipality_figures(ctx: Context) -> None:
         "municipality_summary", (("code", s.muni), ("fiscal_year", s.fiscal_year)), _db_version()
     )
     st.subheader(t("bureau.municipality", lang, name=name))
-    rows = [
-        {
-            t("filter.metric", lang): r["label_en" if lang == "en" else "label_ja"],
-            "": format_number(r["value"], r["unit_en" if lang == "en" else "unit_ja"], lang),
-            t("filter.fy", lang): t("fig.fy", lang, fy=int(r["fiscal_year"]))
-            if pd.notna(r["fiscal_year"])
-            else "",
-            t("fig.source", lang, source="").rstrip("：: "): r[
-                "source_en" if lang == "en" else "source_ja"
-            ],
-        }
-        for _, r in df.iterrows()
-    ]
+    # only the figures that exist per municipality are the town's own; a theme that does
+    # not cover one shows "—" and says so (never 0)
+    own = df[df["metric"].isin(figures.ids(level="municipality"))]
+    rows = []
+    for _, r in own.iterrows():
+        covered = theme_covers(str(r["metric"]), s.theme_ids)
+        rows.append(
+            {
+                t("filter.metric", lang): r["label_en" if lang == "en" else "label_ja"],
+                t("bureau.municipality.value", lang): format_number(
+                    r["value"] if covered else None,
+                    r["unit_en" if lang == "en" else "unit_ja"],
+                    lang,
+                )
+                + ("" if covered else f"（{t('fig.not_in_theme', lang)}）"),
+                t("filter.fy", lang): t("fig.fy", lang, fy=int(r["fiscal_year"]))
+                if pd.notna(r["fiscal_year"])
+                else "",
+                t("fig.source", lang, source="").rstrip("：: "): r[
+                    "source_en" if lang == "en" else "source_ja"
+                ],
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rm.table.muni")
-    if df["is_sample"].any():
+    per_bureau = [figures.get(f).label(lang) for f in figures.ids(origin="document")]
+    b = reference.bureaus().set_index("bureau_code")
+    code = str(m.loc[s.muni, "bureau_code"]) if s.muni in m.index else ""
+    st.caption(
+        t(
+            "bureau.municipality.per_bureau",
+            lang,
+            figures=("、" if lang == "ja" else ", ").join(per_bureau),
+            bureau=str(b.loc[code, "name_en" if lang == "en" else "name_ja"])
+            if code in b.index
+            else "",
+        )
+    )
+    if own["is_sample"].any():
         sample_notice(lang)
 
 

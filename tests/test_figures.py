@@ -1,0 +1,162 @@
+"""The figure registry (regionmap.figures): one definition every module reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from regionmap import database, figures, i18n, overlays, report, state, ui
+from regionmap.settings import DATA_DIR
+
+
+def test_every_module_lists_the_figures_of_the_registry_in_its_order():
+    order = figures.ids()
+    assert order == ("priority_projects", "dispatch", "sites", "evacuees", "proposals")
+    assert state.METRICS == order and report.METRICS == order and database.METRICS == order
+    assert database.OVERLAY_METRICS + database.DOCUMENT_METRICS == tuple(
+        sorted(order, key=lambda f: (figures.get(f).origin != "municipal", order.index(f)))
+    )
+    # a map of municipalities only for the figures that exist per municipality
+    assert ui.MUNICIPAL_METRICS == ("dispatch", "sites", "evacuees")
+    assert all(figures.get(f).origin == "municipal" for f in ui.MUNICIPAL_METRICS)
+
+
+def test_each_figure_has_its_table_label_unit_and_themes():
+    themes = set(pd.read_csv(DATA_DIR / "policy" / "themes.csv")["theme_id"])
+    for fig in figures.FIGURES:
+        assert fig.table in database.TABLES, fig.id
+        for lang in ("ja", "en"):  # the short label of selectors and titles, both languages
+            assert i18n.CATALOG[f"metric.{fig.id}"][lang]
+        assert set(fig.levels) <= set(figures.LEVELS) and fig.origin in figures.ORIGINS
+        assert set(fig.themes) <= themes, fig.id
+        # a document figure's coverage comes from its items, a municipal one's from its themes
+        assert (fig.item_type is None) == (fig.origin == "municipal") == bool(fig.themes)
+        assert fig.unit.text(1, "en") != fig.unit.text(2, "en")
+
+
+def test_english_units_take_the_singular_for_one():
+    assert figures.get("sites").unit.text(1, "en") == "site"
+    assert figures.get("proposals").unit.text(3, "en") == "proposals"
+    assert figures.get("evacuees").unit.text(3, "ja") == "人"
+    assert figures.unit_of("市町村").text(42, "en") == "municipalities"
+    with pytest.raises(KeyError, match="one of priority_projects"):
+        figures.get("nope")
+
+
+def test_kinds_have_one_colour_on_the_web_page_and_in_both_handouts(db_path):
+    """The dispatch chart's category colours: the page (overlays.kind_colour) and the
+    Japanese and English PDFs (report) give each kind the same colour."""
+    fig = figures.get("dispatch")
+    colours = {k.id: fig.kind_colour(k.id) for k in fig.kinds}
+    assert len(set(colours.values())) == len(colours)  # distinct
+    for kind, rgb in colours.items():
+        assert overlays.kind_colour(kind, list(reversed(colours))) == rgb  # order-independent
+    trend = pd.DataFrame(
+        {"collection": [1, 2], "regional": [3, 4]}, index=pd.Index([2014, 2015], name="fy")
+    )
+    for lang in ("ja", "en"):
+        bars = report._dispatch_figure(trend, lang).data
+        got = {b.name: b.marker.color for b in bars}
+        for kind in ("collection", "regional"):
+            name = fig.kind(kind).label(lang)
+            assert got[name] == "rgb({}, {}, {})".format(*colours[kind])
+
+
+def test_theme_coverage_has_one_answer(db_path):
+    con = database.connect(db_path)
+    # no theme covers everything
+    assert all(database.theme_covers(f, [], con=con) for f in figures.ids())
+    # a municipal figure: its own themes
+    assert database.theme_covers("dispatch", ["pillar_region"], con=con)
+    assert not database.theme_covers("dispatch", ["pillar_economy"], con=con)
+    # a document figure: the themes its items carry
+    carried = set(
+        con.execute(
+            "SELECT DISTINCT theme_id FROM item_themes WHERE item_type = 'proposal'"
+        ).fetchdf()["theme_id"]
+    )
+    all_themes = set(database.themes(con=con)["theme_id"])
+    assert carried and all(database.theme_covers("proposals", [t], con=con) for t in carried)
+    assert all(not database.theme_covers("proposals", [t], con=con) for t in all_themes - carried)
+    # the headline's flag is the same answer
+    for theme in sorted(all_themes)[:6]:
+        for f in figures.ids():
+            h = database.headline(f, theme_ids=[theme], con=con)
+            assert h["theme_match"] == database.theme_covers(f, [theme], con=con), (f, theme)
+
+
+# --- every figure x every page x a theme that does not cover it ---------------------------
+
+#: The page that shows each figure on its own (the overview and bureau page show them all).
+OWN_PAGE = {
+    "priority_projects": "pages/projects.py",
+    "dispatch": "pages/dispatch.py",
+    "sites": "pages/settlement.py",
+    "evacuees": "pages/evacuees.py",
+    "proposals": "pages/proposals.py",
+}
+_NOT_COVERING = {"dispatch": "pillar_economy", "sites": "pillar_region", "evacuees": "dir_tourism"}
+
+
+def _cases():
+    for fid in figures.ids(origin="municipal"):
+        for page in ("overview", "bureau", "own"):
+            yield pytest.param(fid, page, id=f"{fid}-{page}")
+
+
+def test_no_theme_excludes_a_document_figure(db_path):
+    """Every theme is carried by some project and some proposal: the walk below covers the
+    municipal figures, which themes can exclude."""
+    con = database.connect(db_path)
+    for fid in figures.ids(origin="document"):
+        assert all(
+            database.theme_covers(fid, [t], con=con) for t in database.themes(con=con)["theme_id"]
+        )
+
+
+@pytest.mark.parametrize(("fid", "page"), list(_cases()))
+def test_a_theme_that_does_not_cover_a_figure_shows_a_dash_and_the_notice_never_0(
+    db_path, fid, page
+):
+    import json
+
+    from apptest_helpers import colours, html_text
+    from streamlit.testing.v1 import AppTest
+
+    from regionmap.settings import PROJECT_ROOT
+
+    theme = _NOT_COVERING[fid]
+    assert not figures.covers(fid, [theme])
+    params = {"theme": theme, "metric": fid}
+    if page == "bureau":
+        params["bureau"] = "tokachi"
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page("pages/bureau.py" if page == "bureau" else OWN_PAGE[fid]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    label = i18n.t("metric." + fid, "ja")
+    # the page says the themes leave nothing of the figure
+    assert any(label in i.value and "テーマ" in i.value for i in at.info), [
+        i.value for i in at.info
+    ]
+    # the map draws no classes of 0 and no legend of them
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    filled = [
+        lay
+        for lay in spec["layers"]
+        if lay["@@type"] == "GeoJsonLayer" and lay.get("filled") and "getFillColor" in lay
+    ]
+    for lay in filled:
+        fills = lay["getFillColor"]
+        if isinstance(fills, str) and fills.startswith("@@="):
+            assert len({tuple(c) for c in colours(fills)}) <= 1, lay["id"]
+    assert "凡例" not in html_text(at) or "凡例：取組の区分" in html_text(at)
+    # no card or figure of it reads 0
+    unit = figures.get(fid).unit.ja
+    for m in at.metric:
+        if m.label.startswith(label):
+            assert m.value in ("—", "–"), (m.label, m.value)
+    assert f"0{unit}" not in " ".join(str(m.value) for m in at.metric)
