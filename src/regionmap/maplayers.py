@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pydeck as pdk
 import streamlit as st
@@ -501,17 +502,15 @@ def area_layers(
     layer: PublishedLayer,
     *,
     fill_colors: Sequence[Sequence[int]] | None = None,
-    line_color: Sequence[int] = BUREAU_LINE,
-    line_width: float = 1.0,
-    line_colors: Sequence[Sequence[int]] | None = None,
-    line_widths: Sequence[float] | None = None,
     pickable: bool = True,
+    **outline: Any,
 ) -> list[pdk.Layer]:
     """GeoJsonLayers drawing a published layer from its static file.
 
-    ``fill_colors``/``line_colors``/``line_widths`` are per feature (index
-    ``i``) and go into the spec as expressions; without ``fill_colors`` the
-    layer is outlines only.
+    ``fill_colors`` and the ``outline`` options (``line_color``, ``line_width``,
+    ``line_colors``, ``line_widths`` of :func:`_geojson_layer`; the ``…s`` ones per
+    feature) go into the spec, per feature as expressions indexed by ``i``; without
+    ``fill_colors`` the layer is outlines only.
 
     A pickable filled layer comes as two layers: the fill, pickable, with id
     ``layer_id``, and its outlines, not pickable, as ``layer_id + "-lines"``
@@ -522,33 +521,14 @@ def area_layers(
     10-15 ms for the fill alone), so clicks were lost. The fill covers the outlines'
     pixels, so a click on an outline still picks its area.
     """
-    filled = fill_colors is not None
-    if not (pickable and filled):
+    if not (pickable and fill_colors is not None):
         return [
-            _geojson_layer(
-                layer_id,
-                layer,
-                fill_colors=fill_colors,
-                line_color=line_color,
-                line_width=line_width,
-                line_colors=line_colors,
-                line_widths=line_widths,
-                pickable=pickable,
-            )
+            _geojson_layer(layer_id, layer, fill_colors=fill_colors, pickable=pickable, **outline)
         ]
     fill = _geojson_layer(layer_id, layer, fill_colors=fill_colors, stroked=False, pickable=True)
-    if line_widths is None and line_width <= 0:
+    if outline.get("line_widths") is None and outline.get("line_width", 1.0) <= 0:
         return [fill]
-    lines = _geojson_layer(
-        layer_id + LINES_SUFFIX,
-        layer,
-        line_color=line_color,
-        line_width=line_width,
-        line_colors=line_colors,
-        line_widths=line_widths,
-        pickable=False,
-    )
-    return [fill, lines]
+    return [fill, _geojson_layer(layer_id + LINES_SUFFIX, layer, pickable=False, **outline)]
 
 
 #: Id suffix of the outlines of a pickable filled layer (see :func:`area_layers`).
