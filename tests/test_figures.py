@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from regionmap import database, figures, i18n, overlays, report, state, ui
+from regionmap.charts import NO_DATA
+from regionmap.maplayers import FILL_ALPHA
 from regionmap.settings import DATA_DIR
 
 
@@ -152,7 +154,9 @@ def test_a_theme_that_does_not_cover_a_figure_shows_a_dash_and_the_notice_never_
     for lay in filled:
         fills = lay["getFillColor"]
         if isinstance(fills, str) and fills.startswith("@@="):
-            assert len({tuple(c) for c in colours(fills)}) <= 1, lay["id"]
+            # one plain fill (the Northern Territories villages in the no-data grey)
+            plain = {tuple(c) for c in colours(fills)} - {(*NO_DATA, FILL_ALPHA)}
+            assert len(plain) <= 1, lay["id"]
     assert "凡例" not in html_text(at) or "凡例：取組の区分" in html_text(at)
     # no card or figure of it reads 0
     unit = figures.get(fid).unit.ja
@@ -160,3 +164,70 @@ def test_a_theme_that_does_not_cover_a_figure_shows_a_dash_and_the_notice_never_
         if m.label.startswith(label):
             assert m.value in ("—", "–"), (m.label, m.value)
     assert f"0{unit}" not in " ".join(str(m.value) for m in at.metric)
+
+
+# --- one map: the page, the slide and the handout of a view agree -------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "theme"),
+    [
+        ({"bureau": "tokachi", "metric": "dispatch"}, None),
+        ({"bureau": "oshima", "metric": "evacuees"}, None),
+        ({"bureau": "nemuro", "metric": "sites"}, None),  # the Northern Territories villages
+        ({"bureau": "tokachi", "metric": "dispatch", "theme": "pillar_economy"}, "pillar_economy"),
+    ],
+    ids=["tokachi-dispatch", "oshima-evacuees", "nemuro-sites", "tokachi-not-covered"],
+)
+def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colours(
+    db_path, params, theme
+):
+    """The bureau page's deck.gl map and the map the slides and PDF handouts draw
+    (report._map_spec, used by report.map_png) give every municipality the same colour
+    and have the same legend classes."""
+    from apptest_helpers import colours, html_text, layer
+    from streamlit.testing.v1 import AppTest
+
+    from regionmap import ui as ui_mod
+    from regionmap.settings import PROJECT_ROOT
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/bureau.py").run()
+    assert not at.exception
+    import json
+
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    area = report.resolve_area("bureau", params["bureau"])
+    munis = ui_mod.published("municipalities", where=("bureau_code", [area.code]))
+    web = {
+        code: tuple(c[:3])
+        for code, c in zip(
+            munis.codes, colours(layer(spec, "municipalities")["getFillColor"]), strict=True
+        )
+    }
+    # the handout's map of the same view (same figure, year and themes)
+    fy = int(at.query_params.get("fy", [0])[0] or 0) or None
+    values = database.metric_by_area(
+        params["metric"],
+        level="municipality",
+        fiscal_year=fy,
+        theme_ids=[theme] if theme else None,
+        **area.filters(),
+    )
+    covered = database.theme_covers(params["metric"], [theme] if theme else [])
+    paper = report._map_spec(area, params["metric"], values, "ja", covered=covered)
+    printed = {
+        str(code): tuple(int(h[i : i + 2], 16) for i in (1, 3, 5))
+        for code, h in zip(paper.shapes["code"], paper.colours, strict=True)
+    }
+    assert printed == web
+    # the same classes in both legends (the page's legend is HTML beside the map)
+    legend = html_text(at)
+    for _, text in paper.legend:
+        if text != "北方領土（数値なし）" and not text.startswith("北方"):
+            assert text in legend, (text, legend[:300])
+    if not covered:
+        assert not [t for _, t in paper.legend if not t.startswith("北方")]

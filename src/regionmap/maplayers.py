@@ -402,6 +402,87 @@ def count_scale(values: Iterable[float]) -> ColorScale:
     return ColorScale(edges=edges, colors=(ZERO_FILL, *(seq[p] for p in picks)), integer=True)
 
 
+#: Fill of areas drawn without a figure (no database, or a theme that covers nothing of
+#: the figure): the same quiet land colour on the pages, the slides and the handouts.
+PLAIN_FILL = (228, 228, 218, 255)
+#: Fill of the areas outside the selected bureau/region on a map of all Hokkaido.
+OUTSIDE_FILL = (245, 245, 245, 160)
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    """What a map of one figure shows, whoever draws it (deck.gl on a page, matplotlib on a
+    slide or a handout): each area's figure, the classes and the fills.
+
+    Build it with :func:`choropleth`. ``scale`` is None when there is nothing to class: no
+    figures, or a theme filter that covers nothing of the figure (then every area gets
+    :data:`PLAIN_FILL` and there is no legend: never a class of zeros).
+    """
+
+    codes: tuple[str, ...]
+    values: Mapping[str, float | None]
+    scale: ColorScale | None
+    no_figure: frozenset[str] = frozenset()
+    outside: frozenset[str] = frozenset()
+
+    def fill(self, code: str, alpha: int = FILL_ALPHA) -> list[int]:
+        """RGBA fill of area ``code``."""
+        if code in self.outside:
+            return list(OUTSIDE_FILL)
+        if code in self.no_figure:
+            return [*NO_DATA, alpha]
+        if self.scale is None:
+            return list(PLAIN_FILL)
+        return self.scale.color_of(self.values.get(code), alpha)
+
+    def fills(self, alpha: int = FILL_ALPHA) -> list[list[int]]:
+        """Fills of :attr:`codes`, in their order (a layer's features)."""
+        return [self.fill(c, alpha) for c in self.codes]
+
+
+def choropleth(
+    codes: Iterable[str],
+    values: Mapping[str, float] | None,
+    *,
+    covered: bool = True,
+    no_figure: Iterable[str] = (),
+    outside: Iterable[str] = (),
+) -> Choropleth:
+    """The one way a figure becomes classes and fills (pages, slides, handouts).
+
+    Parameters
+    ----------
+    codes : iterable of str
+        The areas drawn, in the order of their layer's features.
+    values : mapping of code to figure, or None
+        None when there are no figures (no database).
+    covered : bool
+        False when the theme filter covers nothing of the figure.
+    no_figure : iterable of str
+        Areas that carry no figure (the Northern Territories villages): drawn in the
+        no-data grey and left out of the classes.
+    outside : iterable of str
+        Areas outside the selection on a map of all Hokkaido: dimmed, out of the classes.
+
+    Examples
+    --------
+    >>> c = choropleth(["a", "b"], {"a": 0, "b": 4})
+    >>> c.fill("a")[:3], c.scale.edges
+    ([238, 238, 230], (0, 1, 2, 3, 4))
+    >>> choropleth(["a"], {"a": 0}, covered=False).fill("a") == list(PLAIN_FILL)
+    True
+    """
+    codes = tuple(codes)
+    no_fig, out = frozenset(no_figure), frozenset(outside)
+    shown = {c: values.get(c) for c in codes} if values is not None else {}
+    scale = None
+    if values is not None and covered:
+        scale = count_scale(
+            v for c, v in shown.items() if c not in no_fig and c not in out and v is not None
+        )
+    return Choropleth(codes, shown, scale, no_fig, out)
+
+
 def indexed_accessor(values: Sequence[object]) -> str:
     """A deck.gl JSON expression picking ``values[properties.i]`` for each feature.
 

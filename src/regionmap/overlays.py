@@ -50,8 +50,8 @@ from regionmap.state import FilterState, month_range, query_filters, shown_year
 #: The category colours of kinds (the registry's, by a kind's place in its vocabulary).
 CATEGORY_COLOURS = figures.CATEGORY_COLOURS
 #: Fill of land without a figure on the maps with points, and of areas outside the selection.
-LAND = (228, 228, 218, 255)
-OUTSIDE = (245, 245, 245, 160)
+LAND = maplayers.PLAIN_FILL
+OUTSIDE = maplayers.OUTSIDE_FILL
 #: Colour of areas whose figure is 0 (quieter than the palette's lightest step).
 ZERO = maplayers.ZERO_FILL
 
@@ -394,15 +394,16 @@ def area_deck(
         "region": lambda: regions,
     }[level]()
     inside = figs.selected if figs is not None else None
-    scale = None
-    if fill and figs is not None:
-        scale = scale_for(figs.shown().values())
-        fills = [
-            scale.color_of(figs.values.get(c)) if inside is None or c in inside else list(OUTSIDE)
-            for c in src.codes
-        ]
-    else:
-        fills = [list(LAND)] * len(src.codes)
+    # the one choropleth of pages, slides and handouts (maplayers.choropleth): areas
+    # outside the selection dimmed, the Northern Territories villages without figures
+    classes = maplayers.choropleth(
+        src.codes,
+        figs.values if fill and figs is not None else None,
+        no_figure=ui.northern_territories() if level == "municipality" else (),
+        outside=[c for c in src.codes if inside is not None and c not in inside],
+    )
+    scale = classes.scale
+    fills = classes.fills()
 
     sel_b = {s.bureau_code} if s.bureau_code else set()
     sel_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()

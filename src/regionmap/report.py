@@ -55,8 +55,6 @@ MAP_METRIC = "dispatch"
 
 #: Map colours are the dashboard's (regionmap.charts / regionmap.maplayers): cividis classes.
 NO_DATA_COLOUR = "#{:02x}{:02x}{:02x}".format(*NO_DATA)
-#: The default fill of areas drawn without figures (a light step of the shared palette).
-PLAIN_COLOUR = "#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[1])
 CONTEXT_COLOUR = "#ececec"
 SEA_COLOUR = "#f3f8fc"
 INK = "#222222"
@@ -555,16 +553,15 @@ def _is_dark(colour: str) -> bool:
 
 
 def classify(values: pd.Series, lang: str = "ja") -> tuple[list[str], list[tuple[str, str]]]:
-    """Fill colours (hex) and legend rows of ``values``, as the dashboard's map classes them.
+    """Fill colours (hex) and legend rows of ``values``, as the dashboard's map classes them
+    (:func:`regionmap.maplayers.choropleth`, the one choropleth of every map), so a PNG or a
+    handout matches the map the user saw."""
+    from regionmap.maplayers import choropleth
 
-    Uses :func:`regionmap.maplayers.count_scale`, the scale of every map on screen, so a
-    PNG or a handout matches the map the user saw.
-    """
-    from regionmap.maplayers import count_scale
-
-    scale = count_scale(values.tolist())
-    colours = [_css_to_hex("rgb({}, {}, {})".format(*scale.color_of(float(v))[:3])) for v in values]
-    legend = [(_css_to_hex(c), text) for c, text in scale.legend("", lang)]
+    codes = [str(i) for i in range(len(values))]
+    classes = choropleth(codes, dict(zip(codes, map(float, values), strict=True)))
+    colours = [_css_to_hex("rgb({}, {}, {})".format(*classes.fill(c)[:3])) for c in codes]
+    legend = [(_css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
     return colours, legend
 
 
@@ -575,8 +572,12 @@ def _map_spec(
     lang: str,
     level: str = "bureau",
     fiscal_year: Any = None,
+    covered: bool = True,
 ) -> MapSpec:
-    """Gather and project the polygons of one area (or all Hokkaido when ``area`` is None)."""
+    """Gather and project the polygons of one area (or all Hokkaido when ``area`` is None).
+
+    ``covered`` False: the theme filter covers nothing of ``metric``; the areas are drawn
+    plain, with no classes (as on the page)."""
     from regionmap.geo import load_layer
 
     t = TEXT[lang]
@@ -607,27 +608,41 @@ def _map_spec(
     outlines = _project(outlines, kx)
     context = _project(context, kx)
 
-    # values -> colours
+    # values -> colours: the one choropleth of pages, slides and handouts
+    # (maplayers.choropleth), drawn opaque on paper
+    from regionmap.maplayers import choropleth
+
     unit, fy, sample = "", fiscal_year, False
     northern = False
-    if metric and values is not None and not values.empty:
-        vals = values.set_index("area_code")["value"]
-        v = shapes[key].map(vals).astype(float).fillna(0)
-        if "is_northern_territory" in shapes.columns:  # no figures there: not in the scale
-            v = v[~shapes["is_northern_territory"].to_numpy(bool)]
-        scaled, legend = classify(v, lang)
-        colour_of = dict(zip(v.index, scaled, strict=True))
-        colours = [colour_of.get(i, NO_DATA_COLOUR) for i in shapes.index]
+    codes = [str(c) for c in shapes[key]]
+    nt_codes = (
+        [c for c, flag in zip(codes, shapes["is_northern_territory"], strict=True) if flag]
+        if "is_northern_territory" in shapes.columns
+        else []
+    )
+    has_values = bool(metric) and values is not None and not values.empty
+    classes = choropleth(
+        codes,
+        (
+            {str(k): float(v) for k, v in values.set_index("area_code")["value"].items()}
+            if has_values
+            else None
+        ),
+        covered=covered,
+        no_figure=nt_codes,
+    )
+    colours = [_css_to_hex("rgb({}, {}, {})".format(*classes.fill(c)[:3])) for c in codes]
+    legend = (
+        [(_css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
+        if classes.scale is not None
+        else []
+    )
+    if has_values:
         unit = _lang_col(values.iloc[0], "unit", lang)
         fy = values["fiscal_year"].dropna().max() if "fiscal_year" in values else fiscal_year
-        sample = bool(values.get("is_sample", pd.Series([False])).any())
-    else:
-        colours = [PLAIN_COLOUR] * len(shapes)
-        legend = []
-    if "is_northern_territory" in shapes.columns and shapes["is_northern_territory"].any():
+        sample = covered and bool(values.get("is_sample", pd.Series([False])).any())
+    if nt_codes:
         northern = True
-        nt = shapes["is_northern_territory"].to_numpy(bool)
-        colours = [NO_DATA_COLOUR if flag else c for c, flag in zip(colours, nt, strict=True)]
         legend.append((NO_DATA_COLOUR, t["northern"]))
 
     weight = shapes["area_km2"] if "area_km2" in shapes.columns else pd.Series(1.0, shapes.index)
@@ -807,7 +822,14 @@ def map_png(
             con=con,
             **filters,
         )
-    spec = _map_spec(area, metric, values, lang, level=level, fiscal_year=fiscal_year)
+    covered = True
+    if metric and theme_ids:
+        from regionmap import database as db
+
+        covered = db.theme_covers(metric, theme_ids, con=con)
+    spec = _map_spec(
+        area, metric, values, lang, level=level, fiscal_year=fiscal_year, covered=covered
+    )
 
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)

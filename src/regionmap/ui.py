@@ -824,9 +824,11 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         inside = set(munis.codes)
         # the Northern Territories villages carry no figures: drawn in the 'no data' grey
         no_figures = _northern_territories()
-        values = [figs.values.get(c) if figs and c not in no_figures else None for c in munis.codes]
-        scale = maplayers.count_scale([v for v in values if v is not None])
-        fills = [scale.color_of(v) if figs else [240, 240, 240, 200] for v in values]
+        classes = maplayers.choropleth(
+            munis.codes, figs.values if figs else None, no_figure=no_figures
+        )
+        scale = classes.scale
+        fills = classes.fills()
         line_colours = [list(maplayers.MUNI_LINE)] * len(munis.codes)
         if s.muni:
             line_colours = [
@@ -881,11 +883,9 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     else:
         fill_layer = bureaus if level == "bureau" else regions
         figs = map_figures(ctx, metric, level)
-        if figs is not None:
-            scale = maplayers.count_scale(figs.values.values())
-            fills = [scale.color_of(figs.values.get(c)) for c in fill_layer.codes]
-        else:
-            fills = [[235, 235, 228, 255]] * len(fill_layer.codes)
+        classes = maplayers.choropleth(fill_layer.codes, figs.values if figs else None)
+        scale = classes.scale
+        fills = classes.fills()
         bureau_layers = maplayers.area_layers(
             "bureaus",
             bureaus,
@@ -951,6 +951,11 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         basemap_url=basemap,
     )
     return deck, scale, figs
+
+
+def northern_territories() -> frozenset[str]:
+    """Codes of the six Northern Territories villages (drawn, with no figures)."""
+    return _northern_territories()
 
 
 def _northern_territories() -> frozenset[str]:
