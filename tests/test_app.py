@@ -194,7 +194,8 @@ def test_area_filter_selects_a_bureau_and_zooms_to_it():
     assert spec["initialViewState"]["zoom"] > whole["zoom"]
     # 釧路 (feature 12) outlined on top; the others' selection lines are invisible
     selected = layer(spec, "selected-bureau")
-    assert spec["layers"][-2]["id"] == "selected-bureau"  # under the labels only
+    ids = [lay["id"] for lay in spec["layers"]]
+    assert ids.index("selected-bureau") == len(ids) - 2 and ids[-1].startswith("labels-")
     lines = colours(selected["getLineColor"])
     assert [i for i, c in enumerate(lines) if c[3] > 0] == [12]
     assert not selected.get("filled") and not selected["pickable"]
