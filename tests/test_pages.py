@@ -865,7 +865,7 @@ def test_undo_from_the_data_page(db_copy):
 
 def test_pages_in_english():
     at = open_page("dispatch", {"lang": "en", "kind": "regional"})
-    assert at.title[0].value == "Staff dispatch — All Hokkaido"
+    assert at.title[0].value == "Staff dispatch — Hokkaido"
     assert re.fullmatch(r"[\d,]+ persons", metric(at, "Dispatched staff"))
     assert "Source:" in texts(at)
     at = open_page("data", {"lang": "en"})
