@@ -270,7 +270,7 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
             ]
         elif col == "table_name":
             cells = [
-                _table_label(v, lang) if v in importer.TABLE_LABELS else importer.cell_text(v)
+                _table_label(v, lang) if v in importer.IMPORT_TABLES else importer.cell_text(v)
                 for v in values
             ]
         elif col == "created_at":
@@ -410,8 +410,7 @@ def _show_outcome() -> None:
 def _table_label(table: str, lang: str) -> str:
     if not table:
         return t("data.table.auto", lang)
-    ja, en = importer.TABLE_LABELS[table]
-    return en if lang == "en" else ja
+    return importer.table_label(table, lang)
 
 
 def import_section(ctx: ui.Context) -> importer.ImportResult | None:

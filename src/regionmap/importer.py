@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import database, settings
+from regionmap import database, i18n, settings
 from regionmap.parsing import (
     ParseError,
     is_blank,
@@ -127,14 +127,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }  # fmt: skip
 
+
 #: Labels of the fields in messages when the file has no such column.
-TABLE_LABELS = {
-    "dispatch": ("道職員の派遣", "staff dispatch"),
-    "sites": ("集落対策の取組箇所", "settlement-support sites"),
-    "evacuees": ("避難者", "evacuees"),
-}
-
-
 def _norm_header(value: Any) -> str:
     text = nfkc(value).lower()
     text = re.sub(r"[(\[].*?[)\]]", "", text)  # 人数(人), 経度[度]
@@ -292,7 +286,8 @@ class ImportResult:
                 if lang == "ja"
                 else f"{self.file_name}: no change (all {n} rows are already in the database)."
             )
-        table_ja, table_en = TABLE_LABELS.get(self.table or "", (self.table, self.table))
+        table_ja = table_label(self.table or "", "ja")
+        table_en = table_label(self.table or "", "en")
         periods = _periods_text(p.get("periods", []), lang)
         removed = _removed_text(p, lang)
         version = (self.record or {}).get("version") if self.committed else None
@@ -317,6 +312,12 @@ class ImportResult:
         if version:
             text += f" Now at version {version}."
         return text
+
+
+def table_label(table: str, lang: str) -> str:
+    """An import table's name for people (``i18n`` key ``import.table.<table>``)."""
+    key = f"import.table.{table}"
+    return i18n.t(key, lang) if key in i18n.CATALOG else str(table)
 
 
 def _periods_text(periods: Sequence[str], lang: str) -> str:

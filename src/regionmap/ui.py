@@ -1331,10 +1331,6 @@ def municipality_figures(ctx: Context) -> None:
         sample_notice(lang)
 
 
-def _col(lang: str, ja: str, en: str) -> str:
-    return en if lang == "en" else ja
-
-
 def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     """The selected area's policy items and figures as tabs of tables and charts.
 
@@ -1364,9 +1360,9 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["priority_projects"] = data_table(
             df,
             {
-                f"title_{L}": _col(lang, "プロジェクト", "Project"),
-                f"region_name_{L}": _col(lang, "連携地域", "Region"),
-                f"direction_name_{L}": _col(lang, "政策展開の方向", "Direction"),
+                f"title_{L}": t("col.project", lang),
+                f"region_name_{L}": t("col.region", lang),
+                f"direction_name_{L}": t("col.direction", lang),
             },
             key="rm.table.pp",
         )
@@ -1382,8 +1378,8 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                     st.dataframe(
                         pd.DataFrame(measures)[[f"department_{L}", f"text_{L}"]].rename(
                             columns={
-                                f"department_{L}": _col(lang, "部", "Department"),
-                                f"text_{L}": _col(lang, "対応する施策", "Measure"),
+                                f"department_{L}": t("col.department", lang),
+                                f"text_{L}": t("col.measure", lang),
                             }
                         ),
                         hide_index=True,
@@ -1395,8 +1391,8 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["bureau_projects"] = data_table(
             df,
             {
-                f"bureau_name_{L}": _col(lang, "振興局", "Bureau"),
-                f"text_{L}": _col(lang, "事業", "Project"),
+                f"bureau_name_{L}": t("col.bureau", lang),
+                f"text_{L}": t("col.bureau_project", lang),
             },
             key="rm.table.bp",
         )
@@ -1409,10 +1405,10 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["dispatches"] = data_table(
             df,
             {
-                "fiscal_year": _col(lang, "年度", "FY"),
-                "municipality_name_ja": _col(lang, "市町村", "Municipality"),
-                f"kind_{L}": _col(lang, "区分", "Kind"),
-                "persons": _col(lang, "人数（人）", "Persons"),
+                "fiscal_year": t("col.fiscal_year", lang),
+                "municipality_name_ja": t("col.municipality", lang),
+                f"kind_{L}": t("col.kind", lang),
+                "persons": t("col.persons", lang),
             },
             key="rm.table.dispatch",
         )
@@ -1423,10 +1419,10 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["sites"] = data_table(
             df,
             {
-                f"name_{L}": _col(lang, "取組", "Site"),
-                "municipality_name_ja": _col(lang, "市町村", "Municipality"),
-                f"kind_{L}": _col(lang, "区分", "Kind"),
-                "start_fy": _col(lang, "開始年度", "Since FY"),
+                f"name_{L}": t("col.site", lang),
+                "municipality_name_ja": t("col.municipality", lang),
+                f"kind_{L}": t("col.kind", lang),
+                "start_fy": t("col.start_fy", lang),
             },
             key="rm.table.sites",
         )
