@@ -563,7 +563,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "present.sample": {"ja": "サンプル", "en": "sample"},
     "present.more": {"ja": "ほか{n}件", "en": "and {n} more"},
     "present.seat": {"ja": "所在地：{seat}", "en": "Seat: {seat}"},
-    "present.month": {"ja": "{year}年{month}月", "en": "{year}-{month:02d}"},
     "present.bureau_project": {"ja": "振興局独自事業", "en": "Bureau-specific project"},
     "present.no_response": {
         "ja": "各部の対応の記載なし",
@@ -693,7 +692,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Sample: figures marked 'sample' are estimates made to agree with the document's totals, not actual municipal figures. Importing the real files replaces them.",
     },
     "report.sample": {"ja": "サンプル", "en": "sample"},
-    "report.fy": {"ja": "{fy}年度", "en": "FY{fy}"},
     "report.previous": {"ja": "前年度 {value}", "en": "previous year {value}"},
     "report.source": {"ja": "出典：{source}", "en": "Source: {source}"},
     "report.map_title": {
@@ -783,3 +781,38 @@ def page_number(page: int, lang: str) -> str:
     ('2 / {nb}', 'page 2 of {nb}')
     """
     return f"page {page} of {{nb}}" if lang == "en" else f"{page} / {{nb}}"
+
+
+def fy_text(fy: object, lang: str) -> str:
+    """A fiscal year: ``2015年度`` / ``FY2015``; ``""`` for no year (None, NaN, NA).
+
+    >>> fy_text(2015, "ja"), fy_text(2015.0, "en"), fy_text(None, "en")
+    ('2015年度', 'FY2015', '')
+    """
+    try:
+        year = int(fy)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""
+    return t("fig.fy", lang, fy=year)
+
+
+def month_text(value: object, lang: str, *, numeric: bool = False) -> str:
+    """A month: ``2015年3月``; in English ``Mar 2015``, or ``2015-03`` where ``numeric``
+    (tables and figures, where months line up).
+
+    ``value`` is a ``"2015-03"`` string, a date, a datetime or a timestamp.
+
+    >>> month_text("2015-03", "ja"), month_text("2015-03", "en")
+    ('2015年3月', 'Mar 2015')
+    >>> import datetime
+    >>> month_text(datetime.date(2015, 3, 1), "en", numeric=True)
+    '2015-03'
+    """
+    import pandas as pd
+
+    if isinstance(value, str) and len(value) == 7:
+        value = value + "-01"
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    if lang != "en":
+        return f"{ts.year}年{ts.month}月"
+    return f"{ts.year:04d}-{ts.month:02d}" if numeric else ts.strftime("%b %Y")

@@ -324,11 +324,10 @@ def _periods_text(periods: Sequence[str], lang: str) -> str:
     """The periods of a plan for people: 2016年度 / FY2016; 2015年3月 / 2015-03."""
     out = []
     for key in periods:
-        m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
-        if m:
-            out.append(f"{m.group(1)}年{int(m.group(2))}月" if lang == "ja" else str(key))
+        if re.fullmatch(r"\d{4}-\d{2}", str(key)):
+            out.append(i18n.month_text(str(key), lang, numeric=True))
         else:
-            out.append(f"{key}年度" if lang == "ja" else f"FY{key}")
+            out.append(i18n.fy_text(key, lang))
     return ("、" if lang == "ja" else ", ").join(out)
 
 

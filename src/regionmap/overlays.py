@@ -43,7 +43,7 @@ from regionmap.charts import (
     ranked_bar,
     trend_line,
 )
-from regionmap.i18n import CATALOG, t
+from regionmap.i18n import CATALOG, fy_text, month_text, t
 from regionmap.state import FilterState, month_range, query_filters, shown_year
 
 #: Okabe-Ito colours (colour-blind safe) for categories: site kinds, dispatch kinds.
@@ -154,16 +154,6 @@ def valid_kind(s: FilterState, kinds: Mapping[str, Any]) -> str | None:
 def map_by(s: FilterState, options: Sequence[str]) -> str:
     """What the page's map colours: the state's ``map_by`` if the page offers it, else its first."""
     return s.map_by if s.map_by in options else options[0]
-
-
-def fy_text(fy: int | None, lang: str) -> str:
-    return t("fig.fy", lang, fy=int(fy)) if fy is not None and not pd.isna(fy) else ""
-
-
-def month_text(month: str, lang: str) -> str:
-    """``"2015-03"`` -> ``2015年3月`` / ``Mar 2015``."""
-    ts = pd.Timestamp(month + "-01") if len(month) == 7 else pd.Timestamp(month)
-    return f"{ts.year}年{ts.month}月" if lang == "ja" else ts.strftime("%b %Y")
 
 
 def source_of(df: pd.DataFrame, lang: str) -> str:

@@ -196,12 +196,6 @@ def format_value(value: Any) -> str:
     return f"{v:,.1f}"
 
 
-def _fy_text(fy: Any, lang: str) -> str:
-    if fy is None or (isinstance(fy, float) and math.isnan(fy)):
-        return ""
-    return i18n.t("report.fy", lang, fy=int(fy))
-
-
 def _lang_col(frame_or_row, base: str, lang: str, default: str = "") -> str:
     """Value of ``base_en``/``base_ja`` for the language, falling back to the other one."""
     for col in (f"{base}_{lang}", f"{base}_ja", f"{base}_en", base):
@@ -330,9 +324,9 @@ def _data_as_of(data: HandoutData, lang: str) -> str:
     groups: dict[str, list[str]] = {}
     for metric, h in data.headlines.items():
         if metric == "evacuees" and data.evacuee_trend is not None and len(data.evacuee_trend):
-            when = _month_text(data.evacuee_trend.index[-1], lang)
+            when = i18n.month_text(data.evacuee_trend.index[-1], lang)
         else:
-            when = _fy_text(h.get("fiscal_year"), lang)
+            when = i18n.fy_text(h.get("fiscal_year"), lang)
         if when:
             groups.setdefault(when, []).append(i18n.t(f"report.short.{metric}", lang))
     sep, join = ("、", "・") if lang == "ja" else ("; ", ", ")
@@ -359,11 +353,6 @@ def _updated_on(con) -> str:
         return str(hist["created_at"].dropna().max())[:10]
     except Exception:  # an older or foreign database: say nothing rather than fail
         return ""
-
-
-def _month_text(value: Any, lang: str) -> str:
-    ts = pd.Timestamp(value)
-    return f"{ts.year}年{ts.month}月" if lang == "ja" else ts.strftime("%b %Y")
 
 
 # ---------------------------------------------------------------------------
@@ -515,7 +504,7 @@ def _map_spec(
             lang,
             metric=metric_name,
             by=i18n.t(f"report.by.{'municipality' if area is not None else level}", lang),
-            fy=_fy_text(fy, lang),
+            fy=i18n.fy_text(fy, lang),
             unit=unit,
         )
         if metric
@@ -967,7 +956,7 @@ def _dispatch_figure(trend: pd.DataFrame, lang: str):
     import plotly.graph_objects as go
 
     fig_def = figures.get("dispatch")
-    x = [_fy_text(fy, lang) for fy in trend.index]
+    x = [i18n.fy_text(fy, lang) for fy in trend.index]
     bars = []
     for kind_id in trend.columns:
         kind = fig_def.kind(str(kind_id))
@@ -1246,7 +1235,7 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         # fiscal year, previous year, source
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*_hex(MUTED))
-        line = _fy_text(h.get("fiscal_year"), data.lang)
+        line = i18n.fy_text(h.get("fiscal_year"), data.lang)
         if h.get("previous") is not None and not (
             isinstance(h.get("previous"), float) and math.isnan(h["previous"])
         ):

@@ -46,7 +46,7 @@ import streamlit as st
 from regionmap import figures, maplayers, reference, settings
 from regionmap import state as state_mod
 from regionmap.charts import FONT_FAMILY, format_delta, format_number, ranked_bar
-from regionmap.i18n import CATALOG, t
+from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.state import FilterState
 
 _CTX_KEY = "rm.ctx"
@@ -518,9 +518,7 @@ def filter_bar(ctx: Context) -> None:
                 "fy_to",
                 t("filter.fy", lang),
                 options=[0, *ctx.years],
-                format_func=lambda v: (
-                    t("filter.fy.latest", lang) if not v else t("fig.fy", lang, fy=v)
-                ),
+                format_func=lambda v: t("filter.fy.latest", lang) if not v else fy_text(v, lang),
                 to_widget=lambda s: s.fy_to or 0,
                 from_widget=lambda s, v: replace(s, fy_from=v or None, fy_to=v or None),
             )
@@ -975,7 +973,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     if theme_excludes(ctx, metric):
         st.info(t("notice.theme_excludes", lang, metric=t("metric." + metric, lang)))
     elif figs is not None:
-        when = t("fig.fy", lang, fy=figs.fiscal_year) if figs.fiscal_year else ""
+        when = fy_text(figs.fiscal_year, lang)
         st.markdown(
             "##### "
             + t(
@@ -1158,7 +1156,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
         if previous is not None:
             delta = format_delta(h["value"] - previous, unit, lang)
         fy = h.get("fiscal_year")
-        when = t("fig.fy", lang, fy=fy) if fy else ""
+        when = fy_text(fy, lang)
         change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
         source = t("fig.source", lang, source=h["source_en" if lang == "en" else "source_ja"])
         with col:
@@ -1205,7 +1203,7 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     frame = df.assign(name=df["area_code"].map(names))
     unit = str(df["unit_en" if lang == "en" else "unit_ja"].iloc[0])
     fy = df["fiscal_year"].iloc[0]
-    when = t("fig.fy", lang, fy=int(fy)) if pd.notna(fy) else ""
+    when = fy_text(fy, lang)
     title = t(
         "chart.ranked",
         lang,
@@ -1305,7 +1303,7 @@ def municipality_figures(ctx: Context) -> None:
                     lang,
                 )
                 + ("" if covered else f"（{t('fig.not_in_theme', lang)}）"),
-                t("filter.fy", lang): t("fig.fy", lang, fy=int(r["fiscal_year"]))
+                t("filter.fy", lang): fy_text(r["fiscal_year"], lang)
                 if pd.notna(r["fiscal_year"])
                 else "",
                 t("fig.source", lang, source="").rstrip("：: "): r[
