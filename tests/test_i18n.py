@@ -72,3 +72,59 @@ def test_every_key_used_in_the_code_exists():
         used |= set(re.findall(r"""ctx\.t\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']""", text))
     missing = sorted(k for k in used if k not in CATALOG)
     assert used and missing == []
+
+
+_KEY_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
+def _code_files():
+    from regionmap.settings import PROJECT_ROOT
+
+    files = sorted((PROJECT_ROOT / "src" / "regionmap").rglob("*.py"))
+    files += sorted((PROJECT_ROOT / "pages").glob("*.py"))
+    files += [PROJECT_ROOT / "app.py"]
+    return [f for f in files if f.exists()]
+
+
+def test_every_literal_key_anywhere_in_the_code_has_both_languages():
+    # t("..."), i18n.t("...") and ctx.t("...") with a literal key, in every module and page
+    used: dict[str, str] = {}
+    for path in _code_files():
+        for key in _KEY_USE.findall(path.read_text(encoding="utf-8")):
+            used.setdefault(key, path.name)
+    assert len(used) > 200, "the scan found too few keys: is the pattern still right?"
+    missing = sorted(f"{k} ({f})" for k, f in used.items() if k not in CATALOG)
+    assert missing == []
+    empty = sorted(k for k in used for lang in LANGS if not CATALOG[k][lang].strip())
+    assert empty == []
+
+
+#: English texts that carry Japanese on purpose, each with its reason.
+JAPANESE_IN_ENGLISH = {
+    "filter.lang": "the language switch names both languages (Language / 言語)",
+    "map.credit": "the MLIT licence requires the credit in its Japanese wording",
+    "report.credit": "the MLIT licence requires the credit in its Japanese wording",
+    "map.tiles_credit": "GSI's terms ask for the attribution 出典：国土地理院 as written",
+}
+
+
+def test_english_texts_have_no_japanese_except_the_listed_ones():
+    with_japanese = {k for k, e in CATALOG.items() if _KANA_KANJI.search(e["en"])}
+    assert sorted(with_japanese - set(JAPANESE_IN_ENGLISH)) == []
+    assert sorted(set(JAPANESE_IN_ENGLISH) - with_japanese) == []  # no stale exceptions
+
+
+def test_year_and_month_formats():
+    import datetime
+
+    import pandas as pd
+
+    from regionmap.i18n import fy_text, month_text
+
+    assert [fy_text(2015, "ja"), fy_text(2015.0, "en")] == ["2015年度", "FY2015"]
+    assert [fy_text(None, "ja"), fy_text(float("nan"), "en"), fy_text(pd.NA, "en")] == ["", "", ""]
+    for value in ("2016-03", datetime.date(2016, 3, 1), pd.Timestamp("2016-03-01")):
+        assert month_text(value, "ja") == "2016年3月"
+        assert month_text(value, "en") == "Mar 2016"
+        assert month_text(value, "en", numeric=True) == "2016-03"
+        assert month_text(value, "ja", numeric=True) == "2016年3月"

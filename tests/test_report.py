@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from regionmap import MLIT_CREDIT_JA, reference, report
+from regionmap import MLIT_CREDIT_JA, i18n, reference, report
 from regionmap.charts import SEQUENTIAL
 from regionmap.fonts import FontNotFoundError, find_japanese_font
 
@@ -36,7 +36,7 @@ needs_poppler = pytest.mark.skipif(
 BUREAUS = list(reference.bureaus().itertuples())
 REGIONS = list(reference.regions().itertuples())
 #: The Japanese label of each headline card, as the handout prints it.
-CARD_LABELS = report.TEXT["ja"]["metric"]
+CARD_LABELS = {m: i18n.t(f"report.metric.{m}", "ja") for m in report.METRICS}
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -110,11 +110,6 @@ POLICY_DIR = settings.DATA_DIR / "policy"
 DISPATCH_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.DISPATCH_KINDS}
 SITE_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.SITE_KINDS}
 
-DISPATCH_STATUS: dict[str, tuple[str, str]] = {
-    "continuing": ("継続", "continuing"),
-    "new": ("新規", "new"),
-}
-
 #: The figures (``figures.FIGURES``) by origin: the document's items, per-municipality ones.
 METRICS: tuple[str, ...] = figures.ids()
 OVERLAY_METRICS: tuple[str, ...] = figures.ids(origin="municipal")

@@ -36,7 +36,7 @@ import streamlit as st
 
 from regionmap import database, export, importer, settings, ui
 from regionmap import state as state_mod
-from regionmap.i18n import CATALOG, t
+from regionmap.i18n import CATALOG, month_text, t
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
 PREVIEW_ROWS = 200
@@ -133,7 +133,7 @@ def preview_table(
     values = {
         "fiscal_year": df.get("fiscal_year"),
         "start_fy": df.get("start_fy"),
-        "month": df.get("month", pd.Series(dtype=object)).map(lambda m: _month_text(m, lang)),
+        "month": df.get("month", pd.Series(dtype=object)).map(lambda m: _month_cell(m, lang)),
         "municipality_code": df.get("municipality_code"),
         "municipality": df.get("municipality_code", pd.Series(dtype=object)).map(names),
         "kind": pick("kind_ja", "kind_en"),
@@ -165,13 +165,11 @@ def preview_table(
     return out
 
 
-def _month_text(value: Any, lang: str) -> str:
+def _month_cell(value: Any, lang: str) -> str:
     """A month as people write it: 2015年3月 / 2015-03."""
     if not hasattr(value, "month"):
         return importer.cell_text(value)
-    return (
-        f"{value.year}年{value.month}月" if lang == "ja" else f"{value.year:04d}-{value.month:02d}"
-    )
+    return month_text(value, lang, numeric=True)
 
 
 def check_upload(
@@ -270,7 +268,7 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
             ]
         elif col == "table_name":
             cells = [
-                _table_label(v, lang) if v in importer.TABLE_LABELS else importer.cell_text(v)
+                _table_label(v, lang) if v in importer.IMPORT_TABLES else importer.cell_text(v)
                 for v in values
             ]
         elif col == "created_at":
@@ -410,8 +408,7 @@ def _show_outcome() -> None:
 def _table_label(table: str, lang: str) -> str:
     if not table:
         return t("data.table.auto", lang)
-    ja, en = importer.TABLE_LABELS[table]
-    return en if lang == "en" else ja
+    return importer.table_label(table, lang)
 
 
 def import_section(ctx: ui.Context) -> importer.ImportResult | None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA
+
 LANGS: tuple[str, ...] = ("ja", "en")
 
 #: key -> {"ja": ..., "en": ...}; ``{name}`` placeholders are filled by :func:`t`.
@@ -272,20 +274,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "ov.change_since": {"ja": "{month}から {delta}", "en": "{delta} since {month}"},
     "ov.by_kind": {"ja": "（区分別）", "en": " by kind"},
     "ov.of_six_regions": {"ja": "6連携地域のうち", "en": "of the 6 regions"},
-    "ov.col.project": {"ja": "プロジェクト", "en": "Project"},
     "ov.col.direction": {"ja": "政策展開の方向", "en": "Policy direction"},
-    "ov.col.kind": {"ja": "区分", "en": "Kind"},
-    "ov.col.persons": {"ja": "人数（人）", "en": "Persons"},
     "ov.col.status": {"ja": "継続・新規", "en": "Continuing / new"},
-    "ov.col.site": {"ja": "取組", "en": "Site"},
-    "ov.col.start_fy": {"ja": "開始年度", "en": "Since FY"},
     "ov.col.operator": {"ja": "運営主体", "en": "Operator"},
     "ov.col.proposal": {"ja": "政策提案", "en": "Proposal"},
     "ov.col.joint": {"ja": "共同提案", "en": "Joint"},
     "ov.col.pillar": {"ja": "総合計画の柱", "en": "Pillar"},
     "ov.col.policy_area": {"ja": "政策分野", "en": "Policy area"},
     "ov.col.measures": {"ja": "反映した施策（件）", "en": "Measures"},
-    "ov.col.department": {"ja": "部", "en": "Department"},
     "ov.col.measure": {"ja": "施策", "en": "Measure"},
     "ov.projects.intro": {
         "ja": "連携地域ごとの地域重点プロジェクト（政策展開の方向別）。タイトルが振興局を"
@@ -567,7 +563,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "present.sample": {"ja": "サンプル", "en": "sample"},
     "present.more": {"ja": "ほか{n}件", "en": "and {n} more"},
     "present.seat": {"ja": "所在地：{seat}", "en": "Seat: {seat}"},
-    "present.month": {"ja": "{year}年{month}月", "en": "{year}-{month:02d}"},
     "present.bureau_project": {"ja": "振興局独自事業", "en": "Bureau-specific project"},
     "present.no_response": {
         "ja": "各部の対応の記載なし",
@@ -654,6 +649,102 @@ CATALOG: dict[str, dict[str, str]] = {
     "download.table.coverage": {"ja": "取組の広がり", "en": "Coverage of sites"},
     "download.table.proposals": {"ja": "政策提案", "en": "Proposals"},
     "download.table.measures": {"ja": "対応する施策", "en": "Measures"},
+    # table column headers (shared) --------------------------------------------
+    "col.project": {"ja": "プロジェクト", "en": "Project"},
+    "col.region": {"ja": "連携地域", "en": "Region"},
+    "col.direction": {"ja": "政策展開の方向", "en": "Direction"},
+    "col.department": {"ja": "部", "en": "Department"},
+    "col.measure": {"ja": "対応する施策", "en": "Measure"},
+    "col.bureau": {"ja": "振興局", "en": "Bureau"},
+    "col.bureau_project": {"ja": "事業", "en": "Project"},
+    "col.fiscal_year": {"ja": "年度", "en": "FY"},
+    "col.municipality": {"ja": "市町村", "en": "Municipality"},
+    "col.kind": {"ja": "区分", "en": "Kind"},
+    "col.persons": {"ja": "人数（人）", "en": "Persons"},
+    "col.site": {"ja": "取組", "en": "Site"},
+    "col.start_fy": {"ja": "開始年度", "en": "Since FY"},
+    # import tables (regionmap.importer) -------------------------------------------
+    "import.table.dispatch": {"ja": "道職員の派遣", "en": "staff dispatch"},
+    "import.table.sites": {"ja": "集落対策の取組箇所", "en": "settlement-support sites"},
+    "import.table.evacuees": {"ja": "避難者", "en": "evacuees"},
+    # printed handout (regionmap.report) ---------------------------------------
+    "report.handout": {"ja": "地域資料", "en": "regional briefing"},
+    "report.region_of": {"ja": "{name}連携地域", "en": "{name} region"},
+    "report.municipalities": {"ja": "市町村数 {n}", "en": "{n} municipalities"},
+    "report.seat": {"ja": "所在地 {seat}", "en": "seat: {seat}"},
+    "report.bureaus_in": {"ja": "振興局: {names}", "en": "Bureaus: {names}"},
+    "report.data_as_of": {"ja": "データ時点: {when}", "en": "Data as of: {when}"},
+    "report.made_on": {"ja": "作成日: {day}", "en": "Made on: {day}"},
+    "report.updated_on": {"ja": "データ更新日: {day}", "en": "Data updated: {day}"},
+    "report.short.priority_projects": {"ja": "重点プロジェクト", "en": "priority projects"},
+    "report.short.proposals": {"ja": "政策提案", "en": "proposals"},
+    "report.short.dispatch": {"ja": "派遣", "en": "dispatch"},
+    "report.short.sites": {"ja": "集落対策", "en": "settlement sites"},
+    "report.short.evacuees": {"ja": "避難者", "en": "evacuees"},
+    "report.sources_title": {"ja": "出典・注記", "en": "Sources and notes"},
+    "report.themes": {"ja": "政策テーマ：{names}", "en": "Policy themes: {names}"},
+    "report.boundaries": {
+        "ja": "行政区域：国土数値情報（行政区域データ）N03、{vintage}時点",
+        "en": "Boundaries: MLIT National Land Numerical Information N03, as of {vintage}",
+    },
+    "report.sample_notice": {
+        "ja": "サンプル: 「サンプル」と記した数値は、文書の合計値に合わせて作成した試算値です（市町村別の実数ではありません）。実数は取込で置き換えられます。",
+        "en": "Sample: figures marked 'sample' are estimates made to agree with the document's totals, not actual municipal figures. Importing the real files replaces them.",
+    },
+    "report.sample": {"ja": "サンプル", "en": "sample"},
+    "report.previous": {"ja": "前年度 {value}", "en": "previous year {value}"},
+    "report.source": {"ja": "出典：{source}", "en": "Source: {source}"},
+    "report.map_title": {
+        "ja": "{metric}（{by}・{fy}・{unit}）",
+        "en": "{metric} by {by}, {fy} ({unit})",
+    },
+    "report.by.municipality": {"ja": "市町村別", "en": "municipality"},
+    "report.by.bureau": {"ja": "振興局別", "en": "bureau"},
+    "report.by.region": {"ja": "連携地域別", "en": "region"},
+    "report.northern": {"ja": "北方領土（数値なし）", "en": "Northern Territories (no figures)"},
+    "report.credit": {"ja": MLIT_CREDIT_JA, "en": MLIT_CREDIT_EN},
+    "report.data_source": {"ja": "データ: {sources}", "en": "Data: {sources}"},
+    "report.priority_projects": {"ja": "地域重点プロジェクト", "en": "Regional priority projects"},
+    "report.proposals": {
+        "ja": "振興局からの政策提案と各部の対応",
+        "en": "Bureau policy proposals and departments' responses",
+    },
+    "report.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
+    "report.none": {"ja": "該当なし", "en": "none"},
+    "report.col_project": {"ja": "プロジェクト", "en": "Project"},
+    "report.col_direction": {"ja": "施策の方向", "en": "Policy direction"},
+    "report.col_region": {"ja": "地域", "en": "Area"},
+    "report.col_proposal": {"ja": "政策提案", "en": "Proposal"},
+    "report.col_bureau": {"ja": "振興局", "en": "Bureau"},
+    "report.col_pillar": {"ja": "柱", "en": "Pillar"},
+    "report.col_response": {"ja": "各部の施策への反映", "en": "Reflected in departments' measures"},
+    "report.col_item": {"ja": "事業", "en": "Project"},
+    "report.col_confidence": {"ja": "帰属", "en": "Attribution"},
+    "report.no_measures": {
+        "ja": "（各部の対応の記載なし）",
+        "en": "(no departmental response recorded)",
+    },
+    "report.attribution.named": {"ja": "本文に明記", "en": "named in the text"},
+    "report.attribution.inferred": {"ja": "地名から推定", "en": "inferred from place names"},
+    "report.attribution.layout": {"ja": "配置から推定", "en": "inferred from the layout"},
+    "report.chart_dispatch": {
+        "ja": "道職員の市町村派遣（年度別・区分別, 人）",
+        "en": "Staff dispatched to municipalities (by FY and kind, persons)",
+    },
+    "report.chart_evacuees": {
+        "ja": "避難者数の推移（月別, 人）",
+        "en": "Evacuees (monthly, persons)",
+    },
+    "report.chart_sites": {
+        "ja": "集落対策の拠点（区分別, 箇所）",
+        "en": "Settlement-support sites (by kind, sites)",
+    },
+    "report.continued": {"ja": "（続き）", "en": " (continued)"},
+    "report.metric.priority_projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
+    "report.metric.proposals": {"ja": "政策提案", "en": "Policy proposals"},
+    "report.metric.dispatch": {"ja": "派遣職員", "en": "Dispatched staff"},
+    "report.metric.sites": {"ja": "集落対策の拠点", "en": "Settlement sites"},
+    "report.metric.evacuees": {"ja": "避難者", "en": "Evacuees"},
 }
 
 
@@ -676,3 +767,52 @@ def area_name(row: Mapping[str, object], lang: str) -> str:
     if lang == "en" and row.get("name_en"):
         return str(row["name_en"])
     return str(row["name_ja"])
+
+
+# ---------------------------------------------------------------------------
+# Numbers, years, months, pages: formats rather than words, so not in CATALOG
+# ---------------------------------------------------------------------------
+
+
+def page_number(page: int, lang: str) -> str:
+    """A handout's page number; ``{nb}`` is left for fpdf to fill with the page count.
+
+    >>> page_number(2, "ja"), page_number(2, "en")
+    ('2 / {nb}', 'page 2 of {nb}')
+    """
+    return f"page {page} of {{nb}}" if lang == "en" else f"{page} / {{nb}}"
+
+
+def fy_text(fy: object, lang: str) -> str:
+    """A fiscal year: ``2015年度`` / ``FY2015``; ``""`` for no year (None, NaN, NA).
+
+    >>> fy_text(2015, "ja"), fy_text(2015.0, "en"), fy_text(None, "en")
+    ('2015年度', 'FY2015', '')
+    """
+    try:
+        year = int(fy)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""
+    return t("fig.fy", lang, fy=year)
+
+
+def month_text(value: object, lang: str, *, numeric: bool = False) -> str:
+    """A month: ``2015年3月``; in English ``Mar 2015``, or ``2015-03`` where ``numeric``
+    (tables and figures, where months line up).
+
+    ``value`` is a ``"2015-03"`` string, a date, a datetime or a timestamp.
+
+    >>> month_text("2015-03", "ja"), month_text("2015-03", "en")
+    ('2015年3月', 'Mar 2015')
+    >>> import datetime
+    >>> month_text(datetime.date(2015, 3, 1), "en", numeric=True)
+    '2015-03'
+    """
+    import pandas as pd
+
+    if isinstance(value, str) and len(value) == 7:
+        value = value + "-01"
+    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    if lang != "en":
+        return f"{ts.year}年{ts.month}月"
+    return f"{ts.year:04d}-{ts.month:02d}" if numeric else ts.strftime("%b %Y")

@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import database, settings
+from regionmap import database, i18n, settings
 from regionmap.parsing import (
     ParseError,
     is_blank,
@@ -127,14 +127,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }  # fmt: skip
 
+
 #: Labels of the fields in messages when the file has no such column.
-TABLE_LABELS = {
-    "dispatch": ("道職員の派遣", "staff dispatch"),
-    "sites": ("集落対策の取組箇所", "settlement-support sites"),
-    "evacuees": ("避難者", "evacuees"),
-}
-
-
 def _norm_header(value: Any) -> str:
     text = nfkc(value).lower()
     text = re.sub(r"[(\[].*?[)\]]", "", text)  # 人数(人), 経度[度]
@@ -292,7 +286,8 @@ class ImportResult:
                 if lang == "ja"
                 else f"{self.file_name}: no change (all {n} rows are already in the database)."
             )
-        table_ja, table_en = TABLE_LABELS.get(self.table or "", (self.table, self.table))
+        table_ja = table_label(self.table or "", "ja")
+        table_en = table_label(self.table or "", "en")
         periods = _periods_text(p.get("periods", []), lang)
         removed = _removed_text(p, lang)
         version = (self.record or {}).get("version") if self.committed else None
@@ -319,15 +314,20 @@ class ImportResult:
         return text
 
 
+def table_label(table: str, lang: str) -> str:
+    """An import table's name for people (``i18n`` key ``import.table.<table>``)."""
+    key = f"import.table.{table}"
+    return i18n.t(key, lang) if key in i18n.CATALOG else str(table)
+
+
 def _periods_text(periods: Sequence[str], lang: str) -> str:
     """The periods of a plan for people: 2016年度 / FY2016; 2015年3月 / 2015-03."""
     out = []
     for key in periods:
-        m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
-        if m:
-            out.append(f"{m.group(1)}年{int(m.group(2))}月" if lang == "ja" else str(key))
+        if re.fullmatch(r"\d{4}-\d{2}", str(key)):
+            out.append(i18n.month_text(str(key), lang, numeric=True))
         else:
-            out.append(f"{key}年度" if lang == "ja" else f"FY{key}")
+            out.append(i18n.fy_text(key, lang))
     return ("、" if lang == "ja" else ", ").join(out)
 
 

@@ -43,7 +43,7 @@ from regionmap.charts import (
     ranked_bar,
     trend_line,
 )
-from regionmap.i18n import t
+from regionmap.i18n import CATALOG, fy_text, month_text, t
 from regionmap.state import FilterState, month_range, query_filters, shown_year
 
 #: Okabe-Ito colours (colour-blind safe) for categories: site kinds, dispatch kinds.
@@ -154,16 +154,6 @@ def valid_kind(s: FilterState, kinds: Mapping[str, Any]) -> str | None:
 def map_by(s: FilterState, options: Sequence[str]) -> str:
     """What the page's map colours: the state's ``map_by`` if the page offers it, else its first."""
     return s.map_by if s.map_by in options else options[0]
-
-
-def fy_text(fy: int | None, lang: str) -> str:
-    return t("fig.fy", lang, fy=int(fy)) if fy is not None and not pd.isna(fy) else ""
-
-
-def month_text(month: str, lang: str) -> str:
-    """``"2015-03"`` -> ``2015年3月`` / ``Mar 2015``."""
-    ts = pd.Timestamp(month + "-01") if len(month) == 7 else pd.Timestamp(month)
-    return f"{ts.year}年{ts.month}月" if lang == "ja" else ts.strftime("%b %Y")
 
 
 def source_of(df: pd.DataFrame, lang: str) -> str:
@@ -784,7 +774,7 @@ def projects_page(ctx: ui.Context) -> dict:
     _table(
         shown,
         {
-            f"title_{L}": t("ov.col.project", lang),
+            f"title_{L}": t("col.project", lang),
             f"region_name_{L}": t("level.region", lang),
             "bureau_shown": t("level.bureau", lang),
             f"direction_name_{L}": t("ov.col.direction", lang),
@@ -927,10 +917,11 @@ def dispatch_page(ctx: ui.Context) -> dict:
         source_caption(all_years, lang)
 
     rows = all_years[all_years["fiscal_year"] == fy] if fy else all_years.iloc[0:0]
-    statuses = _db().DISPATCH_STATUS
     rows = rows.assign(
         status_shown=[
-            statuses.get(v, (v, v))[lang == "en"] if isinstance(v, str) else ""
+            (t(f"data.status.{v}", lang) if f"data.status.{v}" in CATALOG else v)
+            if isinstance(v, str)
+            else ""
             for v in rows["status"]
         ]
     )
@@ -941,8 +932,8 @@ def dispatch_page(ctx: ui.Context) -> dict:
             "fiscal_year": t("filter.fy", lang),
             "municipality_name_ja": t("level.municipality", lang),
             f"bureau_name_{L}": t("level.bureau", lang),
-            f"kind_{L}": t("ov.col.kind", lang),
-            "persons": t("ov.col.persons", lang),
+            f"kind_{L}": t("col.kind", lang),
+            "persons": t("col.persons", lang),
             "status_shown": t("ov.col.status", lang),
         },
         "rm.table.dispatch",
@@ -1174,11 +1165,11 @@ def settlement_page(ctx: ui.Context) -> dict:
     _table(
         df,
         {
-            f"name_{L}": t("ov.col.site", lang),
+            f"name_{L}": t("col.site", lang),
             "municipality_name_ja": t("level.municipality", lang),
             f"bureau_name_{L}": t("level.bureau", lang),
-            f"kind_{L}": t("ov.col.kind", lang),
-            "start_fy": t("ov.col.start_fy", lang),
+            f"kind_{L}": t("col.kind", lang),
+            "start_fy": t("col.start_fy", lang),
             f"operator_{L}": t("ov.col.operator", lang),
         },
         "rm.table.sites",
@@ -1397,7 +1388,7 @@ def evacuees_page(ctx: ui.Context) -> dict:
         {
             "name": t("level.municipality", lang),
             "bureau": t("level.bureau", lang),
-            "persons": t("ov.col.persons", lang),
+            "persons": t("col.persons", lang),
         },
         "rm.table.evacuees",
         t("ov.rows", lang, n=len(shown), when=when, source=source_of(at_end, lang)),
@@ -1519,7 +1510,7 @@ def proposals_page(ctx: ui.Context) -> dict:
     _table(
         mt,
         {
-            "department": t("ov.col.department", lang),
+            "department": t("col.department", lang),
             "measure": t("ov.col.measure", lang),
             "proposal": t("ov.col.proposal", lang),
             "bureaus": t("level.bureau", lang),

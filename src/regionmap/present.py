@@ -30,7 +30,7 @@ import streamlit as st
 
 from regionmap import reference
 from regionmap.charts import ACCENT, format_delta, format_number
-from regionmap.i18n import t
+from regionmap.i18n import fy_text, month_text, t
 
 #: The slides, in order.
 SLIDES: tuple[str, ...] = (
@@ -126,7 +126,7 @@ def _headline_figure(
     return Figure(
         label=label or t(f"metric.{metric}", lang),
         value=format_number(h["value"], h["unit_ja"] if lang == "ja" else unit, lang),
-        fiscal_year=t("fig.fy", lang, fy=h["fiscal_year"]) if h.get("fiscal_year") else "",
+        fiscal_year=fy_text(h.get("fiscal_year"), lang),
         source=h["source_en" if lang == "en" else "source_ja"],
         is_sample=bool(h["is_sample"]),
         delta=delta,
@@ -231,7 +231,7 @@ def build_slide(
                 t("present.fig.bureau_projects", lang),
                 format_number(len(bp), "件", lang),
                 doc_source,
-                t("fig.fy", lang, fy=database.DOCUMENT_FISCAL_YEAR),
+                fy_text(database.DOCUMENT_FISCAL_YEAR, lang),
             )
         )
         directions = (
@@ -242,7 +242,7 @@ def build_slide(
                 t("present.fig.directions", lang),
                 format_number(directions, "", lang),
                 doc_source,
-                t("fig.fy", lang, fy=database.DOCUMENT_FISCAL_YEAR),
+                fy_text(database.DOCUMENT_FISCAL_YEAR, lang),
             )
         )
         for r in pp.to_dict("records"):
@@ -269,7 +269,7 @@ def build_slide(
                 Figure(
                     t("present.fig.dispatch_munis", lang),
                     format_number(this["municipality_code"].nunique(), "市町村", lang),
-                    t("fig.fy", lang, fy=fy),
+                    fy_text(fy, lang),
                     src,
                     smp,
                 )
@@ -279,7 +279,7 @@ def build_slide(
                 Figure(
                     t("present.fig.dispatch_regional", lang),
                     format_number(int(regional["persons"].sum()), "人", lang),
-                    t("fig.fy", lang, fy=fy),
+                    fy_text(fy, lang),
                     src,
                     smp,
                 )
@@ -299,12 +299,12 @@ def build_slide(
         if not s.empty:
             src = str(s["source_en" if lang == "en" else "source_ja"].iloc[0])
             smp = bool(s["is_sample"].any())
-            fy_text = figures[0].fiscal_year
+            site_fy = figures[0].fiscal_year
             figures.append(
                 Figure(
                     t("present.fig.site_munis", lang),
                     format_number(s["municipality_code"].nunique(), "市町村", lang),
-                    fy_text,
+                    site_fy,
                     src,
                     smp,
                 )
@@ -313,7 +313,7 @@ def build_slide(
                 Figure(
                     t("present.fig.site_kinds", lang),
                     format_number(s["kind"].nunique(), "", lang),
-                    fy_text,
+                    site_fy,
                     src,
                     smp,
                 )
@@ -335,14 +335,14 @@ def build_slide(
             last = pd.Timestamp(monthly.index[-1])
             src = str(e["source_en" if lang == "en" else "source_ja"].iloc[0])
             smp = bool(e["is_sample"].any())
-            month_text = t("present.month", lang, year=last.year, month=last.month)
+            last_month = month_text(last, lang, numeric=True)
             year_before = last - pd.DateOffset(years=1)
             if year_before in monthly.index:
                 figures.append(
                     Figure(
                         t("present.fig.evacuees_year_before", lang),
                         format_number(int(monthly[year_before]), "人", lang),
-                        t("present.month", lang, year=year_before.year, month=year_before.month),
+                        month_text(year_before, lang, numeric=True),
                         src,
                         smp,
                     )
@@ -356,7 +356,7 @@ def build_slide(
                     Figure(
                         t("present.fig.evacuees_top", lang, name=top.index[0]),
                         format_number(int(top.iloc[0]), "人", lang),
-                        month_text,
+                        last_month,
                         src,
                         smp,
                     )
@@ -378,7 +378,7 @@ def build_slide(
             for ms in (p["measures"] if len(p) else [])
             for m in ms
         }
-        fy = t("fig.fy", lang, fy=database.DOCUMENT_FISCAL_YEAR)
+        fy = fy_text(database.DOCUMENT_FISCAL_YEAR, lang)
         figures.append(
             _plain_figure(
                 t("present.fig.measures", lang),

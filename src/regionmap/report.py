@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, figures, reference
+from regionmap import figures, i18n, reference
 from regionmap.charts import NO_DATA, SEQUENTIAL, format_number
 
 __all__ = [
@@ -65,144 +65,6 @@ CHART_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[i]) for i in (5, 
 ACCENT_COLOUR = "#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[-1])
 
 A4_LANDSCAPE = (841.89, 595.28)  # points
-
-TEXT = {
-    "ja": {
-        "handout": "地域資料",
-        "region_suffix": "連携地域",
-        "region_of": "{name}連携地域",
-        "municipalities": "市町村数 {n}",
-        "seat": "所在地 {seat}",
-        "bureaus_in": "振興局: {names}",
-        "data_as_of": "データ時点: {when}",
-        "made_on": "作成日: {day}",
-        "updated_on": "データ更新日: {day}",
-        "short": {
-            "priority_projects": "重点プロジェクト",
-            "proposals": "政策提案",
-            "dispatch": "派遣",
-            "sites": "集落対策",
-            "evacuees": "避難者",
-        },
-        "sources_title": "出典・注記",
-        "themes": "政策テーマ：{names}",
-        "boundaries": "行政区域：国土数値情報（行政区域データ）N03、{vintage}時点",
-        "sample_notice": (
-            "サンプル: 「サンプル」と記した数値は、文書の合計値に合わせて作成した試算値です"
-            "（市町村別の実数ではありません）。実数は取込で置き換えられます。"
-        ),
-        "sample": "サンプル",
-        "fy": "{fy}年度",
-        "previous": "前年度 {value}",
-        "source": "出典：{source}",
-        "map_title": "{metric}（{by}・{fy}・{unit}）",
-        "by": {"municipality": "市町村別", "bureau": "振興局別", "region": "連携地域別"},
-        "northern": "北方領土（数値なし）",
-        "credit": MLIT_CREDIT_JA,
-        "data_source": "データ: {sources}",
-        "page": "{page} / {{nb}}",
-        "priority_projects": "地域重点プロジェクト",
-        "proposals": "振興局からの政策提案と各部の対応",
-        "bureau_projects": "振興局独自事業",
-        "none": "該当なし",
-        "col_project": "プロジェクト",
-        "col_direction": "施策の方向",
-        "col_region": "地域",
-        "col_proposal": "政策提案",
-        "col_bureau": "振興局",
-        "col_pillar": "柱",
-        "col_response": "各部の施策への反映",
-        "col_item": "事業",
-        "col_confidence": "帰属",
-        "no_measures": "（各部の対応の記載なし）",
-        "attribution": {
-            "named": "本文に明記",
-            "inferred": "地名から推定",
-            "layout": "配置から推定",
-        },
-        "chart_dispatch": "道職員の市町村派遣（年度別・区分別, 人）",
-        "chart_evacuees": "避難者数の推移（月別, 人）",
-        "chart_sites": "集落対策の拠点（区分別, 箇所）",
-        "continued": "（続き）",
-        "fiscal_year_axis": "年度",
-        "month_axis": "月",
-        "metric": {
-            "priority_projects": "地域重点プロジェクト",
-            "proposals": "政策提案",
-            "dispatch": "派遣職員",
-            "sites": "集落対策の拠点",
-            "evacuees": "避難者",
-        },
-    },
-    "en": {
-        "handout": "regional briefing",
-        "region_suffix": "region",
-        "region_of": "{name} region",
-        "municipalities": "{n} municipalities",
-        "seat": "seat: {seat}",
-        "bureaus_in": "Bureaus: {names}",
-        "data_as_of": "Data as of: {when}",
-        "made_on": "Made on: {day}",
-        "updated_on": "Data updated: {day}",
-        "short": {
-            "priority_projects": "priority projects",
-            "proposals": "proposals",
-            "dispatch": "dispatch",
-            "sites": "settlement sites",
-            "evacuees": "evacuees",
-        },
-        "sources_title": "Sources and notes",
-        "themes": "Policy themes: {names}",
-        "boundaries": "Boundaries: MLIT National Land Numerical Information N03, as of {vintage}",
-        "sample_notice": (
-            "Sample: figures marked 'sample' are estimates made to agree with the document's "
-            "totals, not actual municipal figures. Importing the real files replaces them."
-        ),
-        "sample": "sample",
-        "fy": "FY{fy}",
-        "previous": "previous year {value}",
-        "source": "Source: {source}",
-        "map_title": "{metric} by {by}, {fy} ({unit})",
-        "by": {"municipality": "municipality", "bureau": "bureau", "region": "region"},
-        "northern": "Northern Territories (no figures)",
-        "credit": MLIT_CREDIT_EN,
-        "data_source": "Data: {sources}",
-        "page": "page {page} of {{nb}}",
-        "priority_projects": "Regional priority projects",
-        "proposals": "Bureau policy proposals and departments' responses",
-        "bureau_projects": "Bureau-specific projects",
-        "none": "none",
-        "col_project": "Project",
-        "col_direction": "Policy direction",
-        "col_region": "Area",
-        "col_proposal": "Proposal",
-        "col_bureau": "Bureau",
-        "col_pillar": "Pillar",
-        "col_response": "Reflected in departments' measures",
-        "col_item": "Project",
-        "col_confidence": "Attribution",
-        "no_measures": "(no departmental response recorded)",
-        "attribution": {
-            "named": "named in the text",
-            "inferred": "inferred from place names",
-            "layout": "inferred from the layout",
-        },
-        "chart_dispatch": "Staff dispatched to municipalities (by FY and kind, persons)",
-        "chart_evacuees": "Evacuees (monthly, persons)",
-        "chart_sites": "Settlement-support sites (by kind, sites)",
-        "continued": " (continued)",
-        "fiscal_year_axis": "fiscal year",
-        "month_axis": "month",
-        "metric": {
-            "priority_projects": "Priority projects",
-            "proposals": "Policy proposals",
-            "dispatch": "Dispatched staff",
-            "sites": "Settlement sites",
-            "evacuees": "Evacuees",
-        },
-    },
-}
-
 
 # ---------------------------------------------------------------------------
 # Areas
@@ -332,12 +194,6 @@ def format_value(value: Any) -> str:
     return f"{v:,.1f}"
 
 
-def _fy_text(fy: Any, lang: str) -> str:
-    if fy is None or (isinstance(fy, float) and math.isnan(fy)):
-        return ""
-    return TEXT[lang]["fy"].format(fy=int(fy))
-
-
 def _lang_col(frame_or_row, base: str, lang: str, default: str = "") -> str:
     """Value of ``base_en``/``base_ja`` for the language, falling back to the other one."""
     for col in (f"{base}_{lang}", f"{base}_ja", f"{base}_en", base):
@@ -463,15 +319,14 @@ def _first_col(df: pd.DataFrame, names: tuple[str, ...]) -> str:
 
 def _data_as_of(data: HandoutData, lang: str) -> str:
     """Which period each figure is of: "2015年度（重点プロジェクト・政策提案）、2016年3月（避難者）"."""
-    t = TEXT[lang]
     groups: dict[str, list[str]] = {}
     for metric, h in data.headlines.items():
         if metric == "evacuees" and data.evacuee_trend is not None and len(data.evacuee_trend):
-            when = _month_text(data.evacuee_trend.index[-1], lang)
+            when = i18n.month_text(data.evacuee_trend.index[-1], lang)
         else:
-            when = _fy_text(h.get("fiscal_year"), lang)
+            when = i18n.fy_text(h.get("fiscal_year"), lang)
         if when:
-            groups.setdefault(when, []).append(t["short"][metric])
+            groups.setdefault(when, []).append(i18n.t(f"report.short.{metric}", lang))
     sep, join = ("、", "・") if lang == "ja" else ("; ", ", ")
     fmt = "{when}（{what}）" if lang == "ja" else "{when} ({what})"
     return sep.join(fmt.format(when=w, what=join.join(m)) for w, m in groups.items())
@@ -496,11 +351,6 @@ def _updated_on(con) -> str:
         return str(hist["created_at"].dropna().max())[:10]
     except Exception:  # an older or foreign database: say nothing rather than fail
         return ""
-
-
-def _month_text(value: Any, lang: str) -> str:
-    ts = pd.Timestamp(value)
-    return f"{ts.year}年{ts.month}月" if lang == "ja" else ts.strftime("%b %Y")
 
 
 # ---------------------------------------------------------------------------
@@ -580,7 +430,6 @@ def _map_spec(
     plain, with no classes (as on the page)."""
     from regionmap.geo import load_layer
 
-    t = TEXT[lang]
     bureaus = load_layer("bureaus", "detail")
     if area is None:
         shapes = load_layer("regions" if level == "region" else "bureaus", "detail")
@@ -643,7 +492,7 @@ def _map_spec(
         sample = covered and bool(values.get("is_sample", pd.Series([False])).any())
     if nt_codes:
         northern = True
-        legend.append((NO_DATA_COLOUR, t["northern"]))
+        legend.append((NO_DATA_COLOUR, i18n.t("report.northern", lang)))
 
     weight = shapes["area_km2"] if "area_km2" in shapes.columns else pd.Series(1.0, shapes.index)
     labels = [
@@ -663,12 +512,14 @@ def _map_spec(
                 context["label_lon"], context["label_lat"], context[short], strict=True
             )
         ]
-    metric_name = t["metric"].get(metric or "", "")
+    metric_name = i18n.t(f"report.metric.{metric}", lang) if metric in METRICS else ""
     title = (
-        t["map_title"].format(
+        i18n.t(
+            "report.map_title",
+            lang,
             metric=metric_name,
-            by=t["by"]["municipality" if area is not None else level],
-            fy=_fy_text(fy, lang),
+            by=i18n.t(f"report.by.{'municipality' if area is not None else level}", lang),
+            fy=i18n.fy_text(fy, lang),
             unit=unit,
         )
         if metric
@@ -807,7 +658,6 @@ def map_png(
     from regionmap.fonts import matplotlib_family
 
     family = matplotlib_family()
-    t = TEXT[lang]
     area = None if area_kind == "hokkaido" else resolve_area(area_kind, code)
     values = None
     if metric:
@@ -884,7 +734,7 @@ def map_png(
         fig.text(
             0.985,
             1 - head / 2,
-            t["sample"],
+            i18n.t("report.sample", lang),
             fontsize=16 * k,
             fontfamily=family,
             va="center",
@@ -905,7 +755,15 @@ def map_png(
             edgecolor="#cccccc",
             fancybox=False,
         )
-    fig.text(0.015, 0.02, t["credit"], fontsize=11 * k, fontfamily=family, va="center", color=MUTED)
+    fig.text(
+        0.015,
+        0.02,
+        i18n.t("report.credit", lang),
+        fontsize=11 * k,
+        fontfamily=family,
+        va="center",
+        color=MUTED,
+    )
     return _png(fig)
 
 
@@ -1119,9 +977,8 @@ def chart_png(figure, width: int = 1200, height: int = 700, scale: float = 1.0) 
 def _dispatch_figure(trend: pd.DataFrame, lang: str):
     import plotly.graph_objects as go
 
-    t = TEXT[lang]
     fig_def = figures.get("dispatch")
-    x = [_fy_text(fy, lang) for fy in trend.index]
+    x = [i18n.fy_text(fy, lang) for fy in trend.index]
     bars = []
     for kind_id in trend.columns:
         kind = fig_def.kind(str(kind_id))
@@ -1135,18 +992,19 @@ def _dispatch_figure(trend: pd.DataFrame, lang: str):
             )
         )
     fig = go.Figure(bars)
-    fig.update_layout(barmode="stack", title=t["chart_dispatch"])
+    fig.update_layout(barmode="stack", title=i18n.t("report.chart_dispatch", lang))
     return fig
 
 
 def _evacuee_figure(trend: pd.Series, lang: str):
     import plotly.graph_objects as go
 
-    t = TEXT[lang]
     x = [pd.Timestamp(m).strftime("%Y-%m") for m in trend.index]
     fig = go.Figure([go.Scatter(x=x, y=trend.tolist(), mode="lines+markers", name="")])
     fig.update_layout(
-        title=t["chart_evacuees"], colorway=[ACCENT_COLOUR], yaxis={"rangemode": "tozero"}
+        title=i18n.t("report.chart_evacuees", lang),
+        colorway=[ACCENT_COLOUR],
+        yaxis={"rangemode": "tozero"},
     )
     return fig
 
@@ -1154,11 +1012,10 @@ def _evacuee_figure(trend: pd.Series, lang: str):
 def _sites_figure(by_kind: pd.Series, lang: str):
     import plotly.graph_objects as go
 
-    t = TEXT[lang]
     fig = go.Figure(
         [go.Bar(y=[str(k) for k in by_kind.index], x=by_kind.tolist(), orientation="h", name="")]
     )
-    fig.update_layout(title=t["chart_sites"], colorway=[ACCENT_COLOUR])
+    fig.update_layout(title=i18n.t("report.chart_sites", lang), colorway=[ACCENT_COLOUR])
     return fig
 
 
@@ -1184,7 +1041,7 @@ def _chart_image(
 FONT = "jp"
 
 
-def _new_pdf(lang: str, footer_lines: list[str], page_text: str):
+def _new_pdf(lang: str, footer_lines: list[str]):
     from fpdf import FPDF
 
     from regionmap.fonts import find_japanese_font
@@ -1198,7 +1055,7 @@ def _new_pdf(lang: str, footer_lines: list[str], page_text: str):
                 self.set_x(28)
                 self.cell(700, 8.5, line, new_x="LEFT", new_y="NEXT")
             self.set_xy(-128, -34)
-            self.cell(100, 8.5, page_text.format(page=self.page_no()), align="R")
+            self.cell(100, 8.5, i18n.page_number(self.page_no(), lang), align="R")
 
     pdf = Handout(orientation="L", unit="pt", format="A4")
     regular = find_japanese_font(False)
@@ -1218,20 +1075,19 @@ def _hex(colour: str) -> tuple[int, int, int]:
 
 
 def _header(pdf, data: HandoutData, continued: bool = False) -> None:
-    t = TEXT[data.lang]
     area = data.area
     pdf.set_fill_color(37, 52, 148)
     pdf.rect(0, 0, A4_LANDSCAPE[0], 6, style="F")
     pdf.set_xy(28, 16)
     pdf.set_text_color(*_hex(INK))
     title = area.title(data.lang)
-    title += ("　" if data.lang == "ja" else " — ") + t["handout"]
+    title += ("　" if data.lang == "ja" else " — ") + i18n.t("report.handout", data.lang)
     if continued:
-        title += t["continued"]
-    as_of = t["data_as_of"].format(when=data.data_as_of or "–")
-    days = t["made_on"].format(day=date.today().isoformat())
+        title += i18n.t("report.continued", data.lang)
+    as_of = i18n.t("report.data_as_of", data.lang, when=data.data_as_of or "–")
+    days = i18n.t("report.made_on", data.lang, day=date.today().isoformat())
     if data.updated_on:
-        days = t["updated_on"].format(day=data.updated_on) + "　" + days
+        days = i18n.t("report.updated_on", data.lang, day=data.updated_on) + "　" + days
     # right: data date and the day it was made; the title takes what is left
     pdf.set_font(FONT, "", 7.5)
     right_w = max(pdf.get_string_width(as_of), pdf.get_string_width(days)) + 4
@@ -1263,21 +1119,23 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
     if area.kind == "bureau":
         reg = reference.regions().set_index("region_code").loc[area.region_code]
         reg_name = reg["name_ja"] if data.lang == "ja" else reg["name_en"]
-        parts.append(t["region_of"].format(name=reg_name))
-        parts.append(t["municipalities"].format(n=n))
-        parts.append(t["seat"].format(seat=area.seat_ja))
+        parts.append(i18n.t("report.region_of", data.lang, name=reg_name))
+        parts.append(i18n.t("report.municipalities", data.lang, n=n))
+        parts.append(i18n.t("report.seat", data.lang, seat=area.seat_ja))
     else:
         b = reference.bureaus().set_index("bureau_code")
         names = [b.loc[c, "name_ja" if data.lang == "ja" else "name_en"] for c in area.bureau_codes]
-        parts.append(t["municipalities"].format(n=n))
+        parts.append(i18n.t("report.municipalities", data.lang, n=n))
         parts.append(
-            t["bureaus_in"].format(
-                names="、".join(names) if data.lang == "ja" else ", ".join(names)
+            i18n.t(
+                "report.bureaus_in",
+                data.lang,
+                names="、".join(names) if data.lang == "ja" else ", ".join(names),
             )
         )
     if data.theme_names:
         sep = "、" if data.lang == "ja" else ", "
-        parts.append(t["themes"].format(names=sep.join(data.theme_names)))
+        parts.append(i18n.t("report.themes", data.lang, names=sep.join(data.theme_names)))
     pdf.cell(780, 12, "　・　".join(parts) if data.lang == "ja" else "  ·  ".join(parts))
     y = 58
     if data.any_sample:
@@ -1287,13 +1145,12 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
         pdf.set_xy(32, y + 2)
         pdf.set_font(FONT, "B", 7.5)
         pdf.set_text_color(*_hex(SAMPLE_COLOUR))
-        pdf.cell(778, 12, t["sample_notice"])
+        pdf.cell(778, 12, i18n.t("report.sample_notice", data.lang))
         y += 20
     pdf.set_y(y)
 
 
 def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) -> None:
-    t = TEXT[data.lang]
     spec = _map_spec(data.area, MAP_METRIC, data.municipal_values, data.lang)
     title_h = 14
     pdf.set_xy(x, y)
@@ -1353,23 +1210,21 @@ def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) ->
     pdf.set_font(FONT, "", 6)
     pdf.set_text_color(*_hex(MUTED))
     pdf.set_xy(x, my + mh + 1)
-    pdf.cell(w, 8, t["credit"])
+    pdf.cell(w, 8, i18n.t("report.credit", data.lang))
 
 
 def _sample_tag(pdf, x: float, y: float, lang: str) -> None:
-    t = TEXT[lang]
     pdf.set_font(FONT, "B", 6.5)
-    w = pdf.get_string_width(t["sample"]) + 8
+    w = pdf.get_string_width(i18n.t("report.sample", lang)) + 8
     pdf.set_fill_color(*_hex(SAMPLE_COLOUR))
     pdf.rect(x, y, w, 10, style="F")
     pdf.set_text_color(255, 255, 255)
     pdf.set_xy(x, y)
-    pdf.cell(w, 10, t["sample"], align="C")
+    pdf.cell(w, 10, i18n.t("report.sample", lang), align="C")
 
 
 def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> float:
     """Cards of the headline figures; returns the y below them."""
-    t = TEXT[data.lang]
     cols, gap = 2, 8
     cw = (w - gap * (cols - 1)) / cols
     ch = 64
@@ -1383,7 +1238,7 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         pdf.set_text_color(*_hex(MUTED))
         pdf.set_font(FONT, "B", 7.5)
         pdf.set_xy(cx + 6, cy + 4)
-        pdf.cell(cw - 60, 10, t["metric"][metric])
+        pdf.cell(cw - 60, 10, i18n.t(f"report.metric.{metric}", data.lang))
         if h.get("is_sample"):
             _sample_tag(pdf, cx + cw - 44, cy + 4, data.lang)
         # value + unit
@@ -1402,16 +1257,16 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         # fiscal year, previous year, source
         pdf.set_font(FONT, "", 6.5)
         pdf.set_text_color(*_hex(MUTED))
-        line = _fy_text(h.get("fiscal_year"), data.lang)
+        line = i18n.fy_text(h.get("fiscal_year"), data.lang)
         if h.get("previous") is not None and not (
             isinstance(h.get("previous"), float) and math.isnan(h["previous"])
         ):
-            line += ("　" if data.lang == "ja" else "  ") + t["previous"].format(
-                value=format_value(h["previous"])
+            line += ("　" if data.lang == "ja" else "  ") + i18n.t(
+                "report.previous", data.lang, value=format_value(h["previous"])
             )
         pdf.set_xy(cx + 6, cy + 36)
         pdf.cell(cw - 12, 8, line)
-        src = t["source"].format(source=_lang_col(h, "source", data.lang, "–"))
+        src = i18n.t("report.source", data.lang, source=_lang_col(h, "source", data.lang, "–"))
         for k, line in enumerate(_wrap(pdf, src, cw - 12, 2)):
             pdf.set_xy(cx + 6, cy + 45 + k * 8)
             pdf.cell(cw - 12, 8, line)
@@ -1467,10 +1322,9 @@ def _table(
 ) -> None:
     from fpdf.fonts import FontFace
 
-    t = TEXT[lang]
     if not rows:
         pdf.set_font(FONT, "", 8)
-        pdf.cell(0, 12, t["none"], new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 12, i18n.t("report.none", lang), new_x="LMARGIN", new_y="NEXT")
         return
     pdf.set_font(FONT, "", 7.5)
     pdf.set_text_color(*_hex(INK))
@@ -1523,7 +1377,7 @@ def _project_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
 
 def _measures_text(measures: Any, lang: str) -> str:
     if measures is None or len(measures) == 0:
-        return TEXT[lang]["no_measures"]
+        return i18n.t("report.no_measures", lang)
     lines = []
     for m in measures:
         dept = m.get(f"department_{lang}") or m.get("department_ja") or ""
@@ -1546,29 +1400,35 @@ def _proposal_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
     ]
 
 
+def _attribution_text(attribution: str, lang: str) -> str:
+    """How a bureau project was attributed, in words (an unknown value as it is)."""
+    key = f"report.attribution.{attribution}"
+    return i18n.t(key, lang) if key in i18n.CATALOG else attribution
+
+
 def _bureau_project_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
     if df is None or df.empty:
         return []
-    t = TEXT[lang]
     return [
         [
             _s(r, f"text_{lang}", "text_ja"),
             _s(r, f"bureau_name_{lang}", "bureau_name_ja", "bureau_code"),
-            t["attribution"].get(_s(r, "attribution"), _s(r, "attribution")),
+            _attribution_text(_s(r, "attribution"), lang),
         ]
         for r in df.to_dict("records")
     ]
 
 
 def _render(data: HandoutData) -> bytes:
-    t = TEXT[data.lang]
-    credit = t["credit"]
+    credit = i18n.t("report.credit", data.lang)
     footer = [
         credit,
-        _fit_len(t["data_source"].format(sources=" / ".join(data.sources) or "–"), 150),
+        _fit_len(
+            i18n.t("report.data_source", data.lang, sources=" / ".join(data.sources) or "–"), 150
+        ),
     ]
-    pdf = _new_pdf(data.lang, footer, t["page"])
-    pdf.set_title(f"{data.area.title(data.lang)} {t['handout']}")
+    pdf = _new_pdf(data.lang, footer)
+    pdf.set_title(f"{data.area.title(data.lang)} {i18n.t('report.handout', data.lang)}")
     pdf.set_author("regionmap")
     pdf.set_creator("regionmap")
     pdf.set_subject(credit)
@@ -1625,38 +1485,51 @@ def _render(data: HandoutData) -> bytes:
         data.sites_by_kind is not None and len(data.sites_by_kind)
     ):
         pdf.set_y(y + ch + 4)
-    _section(pdf, t["priority_projects"])
+    _section(pdf, i18n.t("report.priority_projects", data.lang))
     _table(
         pdf,
-        [t["col_project"], t["col_direction"], t["col_region"]],
+        [
+            i18n.t("report.col_project", data.lang),
+            i18n.t("report.col_direction", data.lang),
+            i18n.t("report.col_region", data.lang),
+        ],
         _project_rows(data.priority_projects, data.lang),
         (60, 28, 12),
         data.lang,
     )
-    _section(pdf, t["proposals"])
+    _section(pdf, i18n.t("report.proposals", data.lang))
     _table(
         pdf,
-        [t["col_proposal"], t["col_bureau"], t["col_pillar"], t["col_response"]],
+        [
+            i18n.t("report.col_proposal", data.lang),
+            i18n.t("report.col_bureau", data.lang),
+            i18n.t("report.col_pillar", data.lang),
+            i18n.t("report.col_response", data.lang),
+        ],
         _proposal_rows(data.proposals, data.lang),
         (34, 12, 10, 44),
         data.lang,
     )
-    _section(pdf, t["bureau_projects"])
+    _section(pdf, i18n.t("report.bureau_projects", data.lang))
     _table(
         pdf,
-        [t["col_item"], t["col_bureau"], t["col_confidence"]],
+        [
+            i18n.t("report.col_item", data.lang),
+            i18n.t("report.col_bureau", data.lang),
+            i18n.t("report.col_confidence", data.lang),
+        ],
         _bureau_project_rows(data.bureau_projects, data.lang),
         (66, 18, 16),
         data.lang,
     )
-    _section(pdf, t["sources_title"])
+    _section(pdf, i18n.t("report.sources_title", data.lang))
     pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*_hex(MUTED))
     notes = [credit, *data.sources]
     if data.boundary_vintage:
-        notes.insert(1, t["boundaries"].format(vintage=data.boundary_vintage))
+        notes.insert(1, i18n.t("report.boundaries", data.lang, vintage=data.boundary_vintage))
     if data.any_sample:
-        notes.append(t["sample_notice"])
+        notes.append(i18n.t("report.sample_notice", data.lang))
     for line in notes:
         pdf.multi_cell(
             0, 9, "・" + line if data.lang == "ja" else "• " + line, new_x="LMARGIN", new_y="NEXT"
@@ -1704,7 +1577,7 @@ def build_handout(
     UnknownAreaError
         For an unknown code; the message lists the valid codes.
     """
-    if lang not in TEXT:
+    if lang not in i18n.LANGS:
         raise ValueError(f"lang must be 'ja' or 'en', got {lang!r}")
     area = resolve_area(area_kind, code)
     return _render(_collect(area, lang, con, fiscal_year=fiscal_year, theme_ids=theme_ids))

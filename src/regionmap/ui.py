@@ -46,7 +46,7 @@ import streamlit as st
 from regionmap import figures, maplayers, reference, settings
 from regionmap import state as state_mod
 from regionmap.charts import FONT_FAMILY, format_delta, format_number, ranked_bar
-from regionmap.i18n import CATALOG, t
+from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.state import FilterState
 
 _CTX_KEY = "rm.ctx"
@@ -518,9 +518,7 @@ def filter_bar(ctx: Context) -> None:
                 "fy_to",
                 t("filter.fy", lang),
                 options=[0, *ctx.years],
-                format_func=lambda v: (
-                    t("filter.fy.latest", lang) if not v else t("fig.fy", lang, fy=v)
-                ),
+                format_func=lambda v: t("filter.fy.latest", lang) if not v else fy_text(v, lang),
                 to_widget=lambda s: s.fy_to or 0,
                 from_widget=lambda s, v: replace(s, fy_from=v or None, fy_to=v or None),
             )
@@ -980,7 +978,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     if theme_excludes(ctx, metric):
         st.info(t("notice.theme_excludes", lang, metric=t("metric." + metric, lang)))
     elif figs is not None:
-        when = t("fig.fy", lang, fy=figs.fiscal_year) if figs.fiscal_year else ""
+        when = fy_text(figs.fiscal_year, lang)
         st.markdown(
             "##### "
             + t(
@@ -1163,7 +1161,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
         if previous is not None:
             delta = format_delta(h["value"] - previous, unit, lang)
         fy = h.get("fiscal_year")
-        when = t("fig.fy", lang, fy=fy) if fy else ""
+        when = fy_text(fy, lang)
         change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
         source = t("fig.source", lang, source=h["source_en" if lang == "en" else "source_ja"])
         with col:
@@ -1210,7 +1208,7 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     frame = df.assign(name=df["area_code"].map(names))
     unit = str(df["unit_en" if lang == "en" else "unit_ja"].iloc[0])
     fy = df["fiscal_year"].iloc[0]
-    when = t("fig.fy", lang, fy=int(fy)) if pd.notna(fy) else ""
+    when = fy_text(fy, lang)
     title = t(
         "chart.ranked",
         lang,
@@ -1310,7 +1308,7 @@ def municipality_figures(ctx: Context) -> None:
                     lang,
                 )
                 + ("" if covered else f"（{t('fig.not_in_theme', lang)}）"),
-                t("filter.fy", lang): t("fig.fy", lang, fy=int(r["fiscal_year"]))
+                t("filter.fy", lang): fy_text(r["fiscal_year"], lang)
                 if pd.notna(r["fiscal_year"])
                 else "",
                 t("fig.source", lang, source="").rstrip("：: "): r[
@@ -1334,10 +1332,6 @@ def municipality_figures(ctx: Context) -> None:
     )
     if own["is_sample"].any():
         sample_notice(lang)
-
-
-def _col(lang: str, ja: str, en: str) -> str:
-    return en if lang == "en" else ja
 
 
 def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
@@ -1369,9 +1363,9 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["priority_projects"] = data_table(
             df,
             {
-                f"title_{L}": _col(lang, "プロジェクト", "Project"),
-                f"region_name_{L}": _col(lang, "連携地域", "Region"),
-                f"direction_name_{L}": _col(lang, "政策展開の方向", "Direction"),
+                f"title_{L}": t("col.project", lang),
+                f"region_name_{L}": t("col.region", lang),
+                f"direction_name_{L}": t("col.direction", lang),
             },
             key="rm.table.pp",
         )
@@ -1387,8 +1381,8 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                     st.dataframe(
                         pd.DataFrame(measures)[[f"department_{L}", f"text_{L}"]].rename(
                             columns={
-                                f"department_{L}": _col(lang, "部", "Department"),
-                                f"text_{L}": _col(lang, "対応する施策", "Measure"),
+                                f"department_{L}": t("col.department", lang),
+                                f"text_{L}": t("col.measure", lang),
                             }
                         ),
                         hide_index=True,
@@ -1400,8 +1394,8 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["bureau_projects"] = data_table(
             df,
             {
-                f"bureau_name_{L}": _col(lang, "振興局", "Bureau"),
-                f"text_{L}": _col(lang, "事業", "Project"),
+                f"bureau_name_{L}": t("col.bureau", lang),
+                f"text_{L}": t("col.bureau_project", lang),
             },
             key="rm.table.bp",
         )
@@ -1414,10 +1408,10 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["dispatches"] = data_table(
             df,
             {
-                "fiscal_year": _col(lang, "年度", "FY"),
-                "municipality_name_ja": _col(lang, "市町村", "Municipality"),
-                f"kind_{L}": _col(lang, "区分", "Kind"),
-                "persons": _col(lang, "人数（人）", "Persons"),
+                "fiscal_year": t("col.fiscal_year", lang),
+                "municipality_name_ja": t("col.municipality", lang),
+                f"kind_{L}": t("col.kind", lang),
+                "persons": t("col.persons", lang),
             },
             key="rm.table.dispatch",
         )
@@ -1428,10 +1422,10 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["sites"] = data_table(
             df,
             {
-                f"name_{L}": _col(lang, "取組", "Site"),
-                "municipality_name_ja": _col(lang, "市町村", "Municipality"),
-                f"kind_{L}": _col(lang, "区分", "Kind"),
-                "start_fy": _col(lang, "開始年度", "Since FY"),
+                f"name_{L}": t("col.site", lang),
+                "municipality_name_ja": t("col.municipality", lang),
+                f"kind_{L}": t("col.kind", lang),
+                "start_fy": t("col.start_fy", lang),
             },
             key="rm.table.sites",
         )
