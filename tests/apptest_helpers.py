@@ -12,9 +12,23 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from regionmap import reference
+from regionmap.settings import PROJECT_ROOT
 
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
 BUREAUS = reference.bureaus().to_dict("records")
+
+
+def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
+    """``app.py`` run with ``params`` in the URL, then switched to ``page`` (a script path
+    relative to the project); fails on any exception the run showed."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def deck_spec(at: AppTest) -> dict:

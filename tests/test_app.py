@@ -20,30 +20,18 @@ from apptest_helpers import (
     deck_spec,
     html_text,
     layer,
+    run_app,
     texts,
     tooltip_html,
 )
-from streamlit.testing.v1 import AppTest
 
 from regionmap import database, figures, reference
 from regionmap.charts import ACCENT
-from regionmap.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _ready(geo_dir, db_path):
     """Layers and database exist before the app runs (their first-run build is tested below)."""
-
-
-def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def in_bounds(view: dict, bounds) -> bool:

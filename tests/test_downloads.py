@@ -11,29 +11,18 @@ import io
 
 import pandas as pd
 import pytest
+from apptest_helpers import run_app
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from regionmap import ui
 from regionmap.charts import ranked_bar
-from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _ready(geo_dir, db_path):
     """Layers and database exist before the app runs."""
-
-
-def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def download_labels(at: AppTest) -> list[str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
+from apptest_helpers import colours, html_text, layer, run_app
 
 from regionmap import database, figures, i18n, overlays, report, state, ui
 from regionmap.charts import NO_DATA
@@ -120,25 +123,15 @@ def test_no_theme_excludes_a_document_figure(db_path):
 def test_a_theme_that_does_not_cover_a_figure_shows_a_dash_and_the_notice_never_0(
     db_path, fid, page
 ):
-    import json
-
-    from apptest_helpers import colours, html_text
-    from streamlit.testing.v1 import AppTest
-
-    from regionmap.settings import PROJECT_ROOT
-
     theme = _NOT_COVERING[fid]
     assert not figures.covers(fid, [theme])
     params = {"theme": theme, "metric": fid}
     if page == "bureau":
         params["bureau"] = "tokachi"
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page("pages/bureau.py" if page == "bureau" else OWN_PAGE[fid]).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_app(
+        params,
+        None if page == "overview" else ("pages/bureau.py" if page == "bureau" else OWN_PAGE[fid]),
+    )
     label = i18n.t("metric." + fid, "ja")
     # the page says the themes leave nothing of the figure
     assert any(label in i.value and "テーマ" in i.value for i in at.info), [
@@ -185,23 +178,10 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
     """The bureau page's deck.gl map and the map the slides and PDF handouts draw
     (report._map_spec, used by report.map_png) give every municipality the same colour
     and have the same legend classes."""
-    from apptest_helpers import colours, html_text, layer
-    from streamlit.testing.v1 import AppTest
-
-    from regionmap import ui as ui_mod
-    from regionmap.settings import PROJECT_ROOT
-
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/bureau.py").run()
-    assert not at.exception
-    import json
-
+    at = run_app(params, "pages/bureau.py")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     area = report.resolve_area("bureau", params["bureau"])
-    munis = ui_mod.published("municipalities", where=("bureau_code", [area.code]))
+    munis = ui.published("municipalities", where=("bureau_code", [area.code]))
     web = {
         code: tuple(c[:3])
         for code, c in zip(
