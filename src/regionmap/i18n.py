@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA
 
@@ -767,6 +767,56 @@ def area_name(row: Mapping[str, object], lang: str) -> str:
     if lang == "en" and row.get("name_en"):
         return str(row["name_en"])
     return str(row["name_ja"])
+
+
+def col(base: str, lang: str) -> str:
+    """The name of the ``base`` data column in ``lang``: ``{base}_en`` for English,
+    ``{base}_ja`` otherwise (the reference and figure tables carry both).
+
+    >>> col("name", "en"), col("name", "ja"), col("source", "xx")
+    ('name_en', 'name_ja', 'source_ja')
+    """
+    return f"{base}_en" if lang == "en" else f"{base}_ja"
+
+
+#: Punctuation between and around texts, per language. Kept out of
+#: :data:`CATALOG` because its Japanese values are punctuation, not words
+#: (``tests/test_i18n.py`` checks that every catalogue text in Japanese has
+#: Japanese script). ``{placeholders}`` are filled by :func:`punct`.
+PUNCTUATION: dict[str, dict[str, str]] = {
+    "list": {"ja": "、", "en": ", "},  # items of a list: 空知、石狩 / Sorachi, Ishikari
+    "dot": {"ja": " ・ ", "en": " · "},  # parts of a line on screen
+    "report.dot": {"ja": "　・　", "en": "  ·  "},  # parts of a line in a handout
+    "report.title": {"ja": "　", "en": " — "},  # handout title and its subtitle
+    "report.gap": {"ja": "　", "en": "  "},  # a figure and its note in a handout
+    "report.bullet": {"ja": "・{text}", "en": "• {text}"},
+    "report.dept": {"ja": "【{dept}】{text}", "en": "[{dept}] {text}"},
+    "report.when_what": {"ja": "{when}（{what}）", "en": "{when} ({what})"},
+    "report.events": {"ja": "、", "en": "; "},  # dated events in a handout line
+    "report.event_items": {"ja": "・", "en": ", "},  # items of one dated event
+}
+
+
+def punct(key: str, lang: str, /, **values: object) -> str:
+    """The punctuation ``key`` in ``lang`` (unknown language: Japanese), filled from ``values``.
+
+    >>> punct("list", "ja"), punct("report.bullet", "en", text="x")
+    ('、', '• x')
+    """
+    entry = PUNCTUATION[key]
+    text = entry.get(lang) or entry["ja"]
+    return text.format(**values) if values else text
+
+
+def join(items: Iterable[object], lang: str, sep: str = "list") -> str:
+    """``items`` as one text, separated by the :data:`PUNCTUATION` ``sep`` of ``lang``.
+
+    >>> join(["空知", "石狩"], "ja"), join(["Sorachi", "Ishikari"], "en")
+    ('空知、石狩', 'Sorachi, Ishikari')
+    >>> join(["a", "b"], "en", sep="dot")
+    'a · b'
+    """
+    return punct(sep, lang).join(str(i) for i in items)
 
 
 # ---------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import figures, maplayers, reference, settings
+from regionmap import figures, i18n, maplayers, reference, settings
 from regionmap import state as state_mod
 from regionmap.charts import FONT_FAMILY, format_delta, format_number, ranked_bar
 from regionmap.i18n import CATALOG, fy_text, t
@@ -174,7 +174,8 @@ def _progress_to(bar, lang: str) -> Callable[..., None]:
 
     def progress(fraction: float, message: str = "") -> None:
         share = min(max(float(fraction), 0.0), 1.0)
-        detail = message if lang == "en" else ""  # the build's steps are worded in English
+        # a branch on purpose (logic, not text): the build's steps are worded in English only
+        detail = message if lang == "en" else ""
         bar.progress(share, text=t("prep.progress", lang, pct=round(share * 100), message=detail))
 
     return progress
@@ -451,9 +452,9 @@ def area_label(option: str, lang: str) -> str:
     kind, ident = option.split(":", 1)
     if kind == "r":
         r = reference.regions().set_index("region_id").loc[ident]
-        return t("filter.area.region", lang, name=r["name_en"] if lang == "en" else r["name_ja"])
+        return t("filter.area.region", lang, name=r[i18n.col("name", lang)])
     b = reference.bureaus().set_index("bureau_id").loc[ident]
-    return "\u3000" + str(b["name_en"] if lang == "en" else b["name_ja"])
+    return "\u3000" + str(b[i18n.col("name", lang)])
 
 
 def _area_value(s: FilterState) -> str:
@@ -498,7 +499,7 @@ def filter_bar(ctx: Context) -> None:
             )
         st.subheader(t("filter.header", lang))
         if ctx.themes is not None:
-            names = ctx.themes.set_index("theme_id")["name_en" if lang == "en" else "name_ja"]
+            names = ctx.themes.set_index("theme_id")[i18n.col("name", lang)]
             bound_widget(
                 st.multiselect,
                 "theme_ids",
@@ -750,7 +751,7 @@ class MapFigures:
     is_sample: bool
 
     def unit(self, lang: str) -> str:
-        return self.unit_en if lang == "en" else self.unit_ja
+        return getattr(self, i18n.col("unit", lang))
 
 
 def map_figures(ctx: Context, metric: str, level: str) -> MapFigures | None:
@@ -775,7 +776,7 @@ def map_figures(ctx: Context, metric: str, level: str) -> MapFigures | None:
         unit_ja=str(first["unit_ja"]),
         unit_en=str(first["unit_en"]),
         fiscal_year=None if pd.isna(first["fiscal_year"]) else int(first["fiscal_year"]),
-        source=str(first["source_en" if ctx.lang == "en" else "source_ja"]),
+        source=str(first[i18n.col("source", ctx.lang)]),
         is_sample=bool(df["is_sample"].any()),
     )
 
@@ -987,7 +988,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
                 metric=t("metric." + metric, lang),
                 unit=figs.unit(lang),
                 level=t("level." + ("municipality" if by_municipality else level), lang),
-                when=where_text(ctx) + ("、" if lang == "ja" else ", ") + when,
+                when=i18n.join([where_text(ctx), when], lang),
             )
         )
     col_map, col_side = st.columns([4, 1])
@@ -1107,7 +1108,7 @@ def where_text(ctx: Context) -> str:
         return area_label("b:" + s.bureau, lang).strip("\u3000")
     if s.region:
         r = reference.regions().set_index("region_id").loc[s.region]
-        return str(r["name_en"] if lang == "en" else r["name_ja"])
+        return str(r[i18n.col("name", lang)])
     return t("fig.where.all", lang)
 
 
@@ -1155,7 +1156,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
             area["bureau_code"],
             _db_version(),
         )
-        unit = h["unit_en"] if lang == "en" else h["unit_ja"]
+        unit = h[i18n.col("unit", lang)]
         previous = h.get("previous")
         delta = None
         if previous is not None:
@@ -1163,7 +1164,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
         fy = h.get("fiscal_year")
         when = fy_text(fy, lang)
         change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
-        source = t("fig.source", lang, source=h["source_en" if lang == "en" else "source_ja"])
+        source = t("fig.source", lang, source=h[i18n.col("source", lang)])
         with col:
             if h.get("theme_match") is False:
                 st.metric(t("metric." + metric, lang), "—", border=True, help=source)
@@ -1171,6 +1172,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = state_mod.METRICS) -> 
                 shown.append(h)
                 continue
             # English units are words: they go under the card so the label and value fit
+            # (a layout branch on purpose, here and in ``parts`` below; not a choice of text)
             st.metric(
                 t("metric." + metric, lang),
                 format_number(h["value"], "" if lang == "en" else unit, lang),
@@ -1204,9 +1206,10 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         st.info(t("chart.no_data", lang))
         return None
     b = reference.bureaus().set_index("bureau_code")
+    # a branch on purpose: Japanese uses the short names (空知), which have no English column
     names = b["name_en" if lang == "en" else "short_ja"]
     frame = df.assign(name=df["area_code"].map(names))
-    unit = str(df["unit_en" if lang == "en" else "unit_ja"].iloc[0])
+    unit = str(df[i18n.col("unit", lang)].iloc[0])
     fy = df["fiscal_year"].iloc[0]
     when = fy_text(fy, lang)
     title = t(
@@ -1227,7 +1230,7 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
     )
     st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
-    source = str(df["source_en" if lang == "en" else "source_ja"].iloc[0])
+    source = str(df[i18n.col("source", lang)].iloc[0])
     st.caption(t("fig.source", lang, source=source))
     return fig
 
@@ -1250,24 +1253,24 @@ def area_summary(ctx: Context) -> None:
         b = reference.bureaus().set_index("bureau_id").loc[s.bureau]
         r = reference.regions().set_index("region_code").loc[b["region_code"]]
         parts = [
-            str(b["kind_en"] if lang == "en" else b["kind_ja"]),
+            str(b[i18n.col("kind", lang)]),
             t("bureau.seat", lang, seat=b["seat_ja"]),
             t("bureau.municipalities", lang, n=int(b["municipality_count"])),
-            t("bureau.region_of", lang, region=r["name_en"] if lang == "en" else r["name_ja"]),
+            t("bureau.region_of", lang, region=r[i18n.col("name", lang)]),
         ]
-        st.markdown(" ・ ".join(parts) if lang == "ja" else " · ".join(parts))
+        st.markdown(i18n.join(parts, lang, sep="dot"))
     elif s.region:
         b = reference.bureaus()
         members = b.loc[b["region_code"] == s.region_code]
-        names = members["name_en" if lang == "en" else "name_ja"]
+        names = members[i18n.col("name", lang)]
         n = int(members["municipality_count"].sum())
         st.markdown(
             t(
                 "bureau.bureaus_of",
                 lang,
-                bureaus="、".join(names) if lang == "ja" else ", ".join(names),
+                bureaus=i18n.join(names, lang),
             )
-            + (" ・ " if lang == "ja" else " · ")
+            + i18n.punct("dot", lang)
             + t("bureau.municipalities", lang, n=n)
         )
 
@@ -1301,19 +1304,17 @@ def municipality_figures(ctx: Context) -> None:
         covered = theme_covers(str(r["metric"]), s.theme_ids)
         rows.append(
             {
-                t("filter.metric", lang): r["label_en" if lang == "en" else "label_ja"],
+                t("filter.metric", lang): r[i18n.col("label", lang)],
                 t("bureau.municipality.value", lang): format_number(
                     r["value"] if covered else None,
-                    r["unit_en" if lang == "en" else "unit_ja"],
+                    r[i18n.col("unit", lang)],
                     lang,
                 )
                 + ("" if covered else f"（{t('fig.not_in_theme', lang)}）"),
                 t("filter.fy", lang): fy_text(r["fiscal_year"], lang)
                 if pd.notna(r["fiscal_year"])
                 else "",
-                t("fig.source", lang, source="").rstrip("：: "): r[
-                    "source_en" if lang == "en" else "source_ja"
-                ],
+                t("fig.source", lang, source="").rstrip("：: "): r[i18n.col("source", lang)],
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rm.table.muni")
@@ -1324,10 +1325,8 @@ def municipality_figures(ctx: Context) -> None:
         t(
             "bureau.municipality.per_bureau",
             lang,
-            figures=("、" if lang == "ja" else ", ").join(per_bureau),
-            bureau=str(b.loc[code, "name_en" if lang == "en" else "name_ja"])
-            if code in b.index
-            else "",
+            figures=i18n.join(per_bureau, lang),
+            bureau=str(b.loc[code, i18n.col("name", lang)]) if code in b.index else "",
         )
     )
     if own["is_sample"].any():
@@ -1345,7 +1344,6 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     if not ctx.ready.database or not (s.bureau or s.region):
         return shown
     v = _db_version()
-    L = "en" if lang == "en" else "ja"
     tabs = st.tabs(
         [
             t("bureau.priority_projects", lang),
@@ -1363,9 +1361,9 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["priority_projects"] = data_table(
             df,
             {
-                f"title_{L}": t("col.project", lang),
-                f"region_name_{L}": t("col.region", lang),
-                f"direction_name_{L}": t("col.direction", lang),
+                i18n.col("title", lang): t("col.project", lang),
+                i18n.col("region_name", lang): t("col.region", lang),
+                i18n.col("direction_name", lang): t("col.direction", lang),
             },
             key="rm.table.pp",
         )
@@ -1373,16 +1371,18 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         df = table("proposals", _filters(ctx), v)
         st.caption(t("bureau.rows", lang, n=len(df)))
         for _, row in df.iterrows():
-            title = f"{row[f'title_{L}']}（{row[f'bureau_names_{L}']}）"
+            title = f"{row[i18n.col('title', lang)]}（{row[i18n.col('bureau_names', lang)]}）"
             with st.expander(title):
-                st.caption(str(row.get(f"pillar_name_{L}", "")))
+                st.caption(str(row.get(i18n.col("pillar_name", lang), "")))
                 measures = row.get("measures")
                 if isinstance(measures, list) and measures:
                     st.dataframe(
-                        pd.DataFrame(measures)[[f"department_{L}", f"text_{L}"]].rename(
+                        pd.DataFrame(measures)[
+                            [i18n.col("department", lang), i18n.col("text", lang)]
+                        ].rename(
                             columns={
-                                f"department_{L}": t("col.department", lang),
-                                f"text_{L}": t("col.measure", lang),
+                                i18n.col("department", lang): t("col.department", lang),
+                                i18n.col("text", lang): t("col.measure", lang),
                             }
                         ),
                         hide_index=True,
@@ -1394,8 +1394,8 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["bureau_projects"] = data_table(
             df,
             {
-                f"bureau_name_{L}": t("col.bureau", lang),
-                f"text_{L}": t("col.bureau_project", lang),
+                i18n.col("bureau_name", lang): t("col.bureau", lang),
+                i18n.col("text", lang): t("col.bureau_project", lang),
             },
             key="rm.table.bp",
         )
@@ -1410,7 +1410,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
             {
                 "fiscal_year": t("col.fiscal_year", lang),
                 "municipality_name_ja": t("col.municipality", lang),
-                f"kind_{L}": t("col.kind", lang),
+                i18n.col("kind", lang): t("col.kind", lang),
                 "persons": t("col.persons", lang),
             },
             key="rm.table.dispatch",
@@ -1422,9 +1422,9 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         shown["tables"]["sites"] = data_table(
             df,
             {
-                f"name_{L}": t("col.site", lang),
+                i18n.col("name", lang): t("col.site", lang),
                 "municipality_name_ja": t("col.municipality", lang),
-                f"kind_{L}": t("col.kind", lang),
+                i18n.col("kind", lang): t("col.kind", lang),
                 "start_fy": t("col.start_fy", lang),
             },
             key="rm.table.sites",
@@ -1439,7 +1439,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
 
             monthly = df.groupby("month", as_index=False)["persons"].sum()
             monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
-            unit = str(df[f"unit_{L}"].iloc[0])
+            unit = str(df[i18n.col("unit", lang)].iloc[0])
             title = t(
                 "chart.trend",
                 lang,
