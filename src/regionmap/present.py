@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import reference
+from regionmap import i18n, reference
 from regionmap.charts import ACCENT, format_delta, format_number
 from regionmap.i18n import fy_text, month_text, t
 
@@ -119,15 +119,15 @@ def _headline_figure(
         con=con,
         **area.filters(),
     )
-    unit = h["unit_en" if lang == "en" else "unit_ja"]
+    unit = h[i18n.col("unit", lang)]
     delta = None
     if h.get("previous") is not None:
         delta = format_delta(h["value"] - h["previous"], h["unit_ja"], lang)
     return Figure(
         label=label or t(f"metric.{metric}", lang),
-        value=format_number(h["value"], h["unit_ja"] if lang == "ja" else unit, lang),
+        value=format_number(h["value"], unit, lang),
         fiscal_year=fy_text(h.get("fiscal_year"), lang),
-        source=h["source_en" if lang == "en" else "source_ja"],
+        source=h[i18n.col("source", lang)],
         is_sample=bool(h["is_sample"]),
         delta=delta,
     )
@@ -202,13 +202,13 @@ def build_slide(
         if area.kind == "region":
             b = reference.bureaus()
             members = [
-                f"{row.name_en if lang == 'en' else row.name_ja}（{row.seat_ja}）"
+                f"{getattr(row, i18n.col('name', lang))}（{row.seat_ja}）"
                 for row in b[b["region_code"] == area.code].itertuples()
             ]
             items.append(
                 (
                     t("present.bureaus", lang),
-                    "、".join(members) if lang == "ja" else ", ".join(members),
+                    i18n.join(members, lang),
                 )
             )
 
@@ -216,7 +216,7 @@ def build_slide(
             b = reference.bureaus().set_index("bureau_code").loc[area.code]
             items.append(
                 (
-                    str(b["kind_en" if lang == "en" else "kind_ja"]),
+                    str(b[i18n.col("kind", lang)]),
                     t("present.seat", lang, seat=b["seat_ja"]),
                 )
             )
@@ -234,9 +234,7 @@ def build_slide(
                 fy_text(database.DOCUMENT_FISCAL_YEAR, lang),
             )
         )
-        directions = (
-            pp["direction_name_en" if lang == "en" else "direction_name_ja"].dropna().nunique()
-        )
+        directions = pp[i18n.col("direction_name", lang)].dropna().nunique()
         figures.append(
             _plain_figure(
                 t("present.fig.directions", lang),
@@ -261,9 +259,7 @@ def build_slide(
                 else fiscal_year
             )
             this = d[d["fiscal_year"] == fy]
-            src = (
-                str(this["source_en" if lang == "en" else "source_ja"].iloc[0]) if len(this) else ""
-            )
+            src = str(this[i18n.col("source", lang)].iloc[0]) if len(this) else ""
             smp = bool(this["is_sample"].any())
             figures.append(
                 Figure(
@@ -284,7 +280,7 @@ def build_slide(
                     smp,
                 )
             )
-            kind_col = "kind_en" if lang == "en" else "kind_ja"
+            kind_col = i18n.col("kind", lang)
             trend = d.pivot_table(
                 index="fiscal_year", columns=kind_col, values="persons", aggfunc="sum"
             ).fillna(0)
@@ -297,7 +293,7 @@ def build_slide(
             fiscal_year=_year_or_latest("sites", fiscal_year, con), theme_ids=themes, con=con, **f
         )
         if not s.empty:
-            src = str(s["source_en" if lang == "en" else "source_ja"].iloc[0])
+            src = str(s[i18n.col("source", lang)].iloc[0])
             smp = bool(s["is_sample"].any())
             site_fy = figures[0].fiscal_year
             figures.append(
@@ -318,7 +314,7 @@ def build_slide(
                     smp,
                 )
             )
-            kind_col = "kind_en" if lang == "en" else "kind_ja"
+            kind_col = i18n.col("kind", lang)
             by_kind = s.groupby(kind_col).size().sort_values(ascending=True)
             chart = go.Figure(
                 go.Bar(
@@ -333,7 +329,7 @@ def build_slide(
         if not e.empty:
             monthly = e.groupby("month")["persons"].sum().sort_index()
             last = pd.Timestamp(monthly.index[-1])
-            src = str(e["source_en" if lang == "en" else "source_ja"].iloc[0])
+            src = str(e[i18n.col("source", lang)].iloc[0])
             smp = bool(e["is_sample"].any())
             last_month = month_text(last, lang, numeric=True)
             year_before = last - pd.DateOffset(years=1)
@@ -374,7 +370,7 @@ def build_slide(
         figures.append(_headline_figure("proposals", area, lang, fiscal_year, theme_ids, con))
         n_measures = int(p["measure_count"].sum()) if len(p) else 0
         depts = {
-            m.get("department_en" if lang == "en" else "department_ja")
+            m.get(i18n.col("department", lang))
             for ms in (p["measures"] if len(p) else [])
             for m in ms
         }
@@ -397,8 +393,8 @@ def build_slide(
         )
         for r in p.to_dict("records"):
             responses = "／".join(
-                f"{m.get('department_en' if lang == 'en' else 'department_ja')}: "
-                f"{m.get('text_en' if lang == 'en' else 'text_ja') or m.get('text_ja')}"
+                f"{m.get(i18n.col('department', lang))}: "
+                f"{m.get(i18n.col('text', lang)) or m.get('text_ja')}"
                 for m in r["measures"]
             )
             items.append(
@@ -712,7 +708,7 @@ def _area_links(lang: str) -> None:
                 label=t(
                     "filter.area.region",
                     lang,
-                    name=region.name_en if lang == "en" else region.name_ja,
+                    name=getattr(region, i18n.col("name", lang)),
                 ),
                 query_params={"present": "1", "region": region.region_id, "lang": lang},
             )
@@ -720,6 +716,6 @@ def _area_links(lang: str) -> None:
             with cols[i]:
                 st.page_link(
                     _present_page(),
-                    label=row.name_en if lang == "en" else row.name_ja,
+                    label=getattr(row, i18n.col("name", lang)),
                     query_params={"present": "1", "bureau": row.bureau_id, "lang": lang},
                 )
