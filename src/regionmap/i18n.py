@@ -740,6 +740,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Settlement-support sites (by kind, sites)",
     },
     "report.continued": {"ja": "（続き）", "en": " (continued)"},
+    "report.hokkaido": {"ja": "北海道", "en": "Hokkaido"},
     "report.metric.priority_projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
     "report.metric.proposals": {"ja": "政策提案", "en": "Policy proposals"},
     "report.metric.dispatch": {"ja": "派遣職員", "en": "Dispatched staff"},

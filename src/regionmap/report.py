@@ -89,6 +89,8 @@ class Area:
     seat_ja: str = ""
 
     def title(self, lang: str) -> str:
+        # branches on purpose (layout, not a choice of text): English titles add the
+        # Japanese name, which the catalogue's English texts may not carry
         if self.kind == "region":
             if lang == "en":
                 return f"{self.name_en} region ({self.name_ja}連携地域)"
@@ -251,7 +253,7 @@ def _collect(
 
     data = HandoutData(area, lang)
     if themes:
-        names = db.themes(con=con).set_index("theme_id")["name_en" if lang == "en" else "name_ja"]
+        names = db.themes(con=con).set_index("theme_id")[i18n.col("name", lang)]
         data.theme_names = [str(names.get(th, th)) for th in themes]
     sources: list[str] = []
     for metric in METRICS:
@@ -327,9 +329,16 @@ def _data_as_of(data: HandoutData, lang: str) -> str:
             when = i18n.fy_text(h.get("fiscal_year"), lang)
         if when:
             groups.setdefault(when, []).append(i18n.t(f"report.short.{metric}", lang))
-    sep, join = ("、", "・") if lang == "ja" else ("; ", ", ")
-    fmt = "{when}（{what}）" if lang == "ja" else "{when} ({what})"
-    return sep.join(fmt.format(when=w, what=join.join(m)) for w, m in groups.items())
+    return i18n.join(
+        (
+            i18n.punct(
+                "report.when_what", lang, when=w, what=i18n.join(m, lang, "report.event_items")
+            )
+            for w, m in groups.items()
+        ),
+        lang,
+        "report.events",
+    )
 
 
 def _boundary_vintage() -> str:
@@ -436,7 +445,8 @@ def _map_spec(
         key = "region_code" if level == "region" else "bureau_code"
         outlines = load_layer("regions", "detail")
         context = shapes.iloc[0:0]
-        name_col = "name_en" if lang == "en" else "name_ja"
+        name_col = i18n.col("name", lang)
+        # a branch on purpose: Japanese uses the short names (空知), with no English column
         if level == "bureau" and lang == "ja" and "short_ja" in shapes.columns:
             name_col = "short_ja"
     else:
@@ -503,6 +513,7 @@ def _map_spec(
     ]
     context_labels = []
     if area is not None:
+        # branches on purpose: Japanese uses the short names (空知) where the layer has them
         short = "short_ja" if lang == "ja" and "short_ja" in context.columns else "name_en"
         if lang == "ja" and short not in context.columns:
             short = "name_ja"
@@ -726,7 +737,7 @@ def map_png(
                 color="#8a8a8a",
             )
 
-    title = area.title(lang) if area else ("北海道" if lang == "ja" else "Hokkaido")
+    title = area.title(lang) if area else i18n.t("report.hokkaido", lang)
     if spec.title:
         title += "　" + spec.title
     fig.text(0.015, 1 - head / 2, title, fontsize=22 * k, fontfamily=family, va="center", color=INK)
@@ -1064,7 +1075,7 @@ def _new_pdf(lang: str, footer_lines: list[str]):
     pdf.add_font(FONT, "B", bold.path, collection_font_number=bold.index)
     pdf.set_margins(28, 24, 28)
     pdf.set_auto_page_break(True, margin=44)
-    pdf.set_lang("ja" if lang == "ja" else "en")
+    pdf.set_lang("ja" if lang == "ja" else "en")  # a language code, not text: left as is
     pdf.alias_nb_pages()
     return pdf
 
@@ -1081,7 +1092,7 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
     pdf.set_xy(28, 16)
     pdf.set_text_color(*_hex(INK))
     title = area.title(data.lang)
-    title += ("　" if data.lang == "ja" else " — ") + i18n.t("report.handout", data.lang)
+    title += i18n.punct("report.title", data.lang) + i18n.t("report.handout", data.lang)
     if continued:
         title += i18n.t("report.continued", data.lang)
     as_of = i18n.t("report.data_as_of", data.lang, when=data.data_as_of or "–")
@@ -1118,25 +1129,25 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
     parts = []
     if area.kind == "bureau":
         reg = reference.regions().set_index("region_code").loc[area.region_code]
-        reg_name = reg["name_ja"] if data.lang == "ja" else reg["name_en"]
+        reg_name = reg[i18n.col("name", data.lang)]
         parts.append(i18n.t("report.region_of", data.lang, name=reg_name))
         parts.append(i18n.t("report.municipalities", data.lang, n=n))
         parts.append(i18n.t("report.seat", data.lang, seat=area.seat_ja))
     else:
         b = reference.bureaus().set_index("bureau_code")
-        names = [b.loc[c, "name_ja" if data.lang == "ja" else "name_en"] for c in area.bureau_codes]
+        names = [b.loc[c, i18n.col("name", data.lang)] for c in area.bureau_codes]
         parts.append(i18n.t("report.municipalities", data.lang, n=n))
         parts.append(
             i18n.t(
                 "report.bureaus_in",
                 data.lang,
-                names="、".join(names) if data.lang == "ja" else ", ".join(names),
+                names=i18n.join(names, data.lang),
             )
         )
     if data.theme_names:
-        sep = "、" if data.lang == "ja" else ", "
-        parts.append(i18n.t("report.themes", data.lang, names=sep.join(data.theme_names)))
-    pdf.cell(780, 12, "　・　".join(parts) if data.lang == "ja" else "  ·  ".join(parts))
+        themes = i18n.join(data.theme_names, data.lang)
+        parts.append(i18n.t("report.themes", data.lang, names=themes))
+    pdf.cell(780, 12, i18n.join(parts, data.lang, "report.dot"))
     y = 58
     if data.any_sample:
         pdf.set_fill_color(254, 240, 217)
@@ -1251,7 +1262,8 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         pdf.set_font(FONT, "", 9)
         pdf.set_xy(cx + 8 + vw, cy + 21)
         unit = _lang_col(h, "unit", data.lang)
-        if data.lang == "en" and h.get("value") == 1:  # "1 proposal", not "1 proposals"
+        # a branch on purpose (grammar, not a choice of text): "1 proposal", not "1 proposals"
+        if data.lang == "en" and h.get("value") == 1:
             unit = format_number(1, unit, "en").split(" ", 1)[1]
         pdf.cell(40, 12, unit)
         # fiscal year, previous year, source
@@ -1261,7 +1273,7 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         if h.get("previous") is not None and not (
             isinstance(h.get("previous"), float) and math.isnan(h["previous"])
         ):
-            line += ("　" if data.lang == "ja" else "  ") + i18n.t(
+            line += i18n.punct("report.gap", data.lang) + i18n.t(
                 "report.previous", data.lang, value=format_value(h["previous"])
             )
         pdf.set_xy(cx + 6, cy + 36)
@@ -1382,7 +1394,7 @@ def _measures_text(measures: Any, lang: str) -> str:
     for m in measures:
         dept = m.get(f"department_{lang}") or m.get("department_ja") or ""
         text = m.get(f"text_{lang}") or m.get("text_ja") or ""
-        lines.append(f"【{dept}】{text}" if lang == "ja" else f"[{dept}] {text}")
+        lines.append(i18n.punct("report.dept", lang, dept=dept, text=text))
     return "\n".join(lines)
 
 
@@ -1532,7 +1544,11 @@ def _render(data: HandoutData) -> bytes:
         notes.append(i18n.t("report.sample_notice", data.lang))
     for line in notes:
         pdf.multi_cell(
-            0, 9, "・" + line if data.lang == "ja" else "• " + line, new_x="LMARGIN", new_y="NEXT"
+            0,
+            9,
+            i18n.punct("report.bullet", data.lang, text=line),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
     return bytes(pdf.output())
 
