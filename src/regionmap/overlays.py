@@ -35,7 +35,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from regionmap import figures, maplayers, reference, ui
+from regionmap import figures, i18n, maplayers, reference, ui
 from regionmap.charts import (
     _UNITS_EN,
     FONT_FAMILY,
@@ -63,12 +63,13 @@ def _db():
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
-    """Dispatch kind id -> (Japanese, English)."""
+    """Dispatch kind id -> (Japanese, English); a label is ``kinds[k][lang == "en"]``
+    (an index into the data's pair, not a choice of text)."""
     return dict(_db().DISPATCH_KINDS)
 
 
 def site_kinds() -> dict[str, tuple[str, str]]:
-    """Site kind id -> (Japanese, English)."""
+    """Site kind id -> (Japanese, English); a label is ``kinds[k][lang == "en"]``."""
     return dict(_db().SITE_KINDS)
 
 
@@ -83,12 +84,10 @@ def kind_colour(kind: str, kinds: Sequence[str] = ()) -> tuple[int, int, int]:
     return CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
 
 
-def _L(lang: str) -> str:
-    return "en" if lang == "en" else "ja"
-
-
 def unit_text(unit_ja: str, lang: str) -> str:
     """The unit as written in titles (``人`` / ``persons``)."""
+    # a branch on purpose: the units' two languages live in ``figures`` (via charts), not in
+    # the catalogue; Japanese is the data's own unit
     return _UNITS_EN.get(unit_ja, unit_ja) if lang == "en" else unit_ja
 
 
@@ -128,9 +127,9 @@ def theme_names(ctx: ui.Context, ids: Iterable[str]) -> str:
     """Names of theme ids in the state's language, joined."""
     if ctx.themes is None:
         return ", ".join(ids)
-    names = ctx.themes.set_index("theme_id")["name_en" if ctx.lang == "en" else "name_ja"]
+    names = ctx.themes.set_index("theme_id")[i18n.col("name", ctx.lang)]
     out = [str(names.get(i, i)) for i in ids]
-    return "、".join(out) if ctx.lang == "ja" else ", ".join(out)
+    return i18n.join(out, ctx.lang)
 
 
 def theme_excluded_notice(ctx: ui.Context, metric: str) -> None:
@@ -158,7 +157,7 @@ def map_by(s: FilterState, options: Sequence[str]) -> str:
 
 def source_of(df: pd.DataFrame, lang: str) -> str:
     """The distinct sources of a frame's rows, joined."""
-    col = "source_en" if lang == "en" else "source_ja"
+    col = i18n.col("source", lang)
     if df.empty or col not in df:
         return ""
     return " / ".join(sorted({str(v) for v in df[col].dropna()}))
@@ -233,13 +232,13 @@ class AreaFigures:
     selected: frozenset[str] | None = None
 
     def unit(self, lang: str) -> str:
-        return self.unit_en if lang == "en" else self.unit_ja
+        return getattr(self, i18n.col("unit", lang))
 
     def when(self, lang: str) -> str:
-        return self.when_en if lang == "en" else self.when_ja
+        return getattr(self, i18n.col("when", lang))
 
     def source(self, lang: str) -> str:
-        return self.source_en if lang == "en" else self.source_ja
+        return getattr(self, i18n.col("source", lang))
 
     def shown(self) -> dict[str, float]:
         """Values of the areas inside the selection."""
@@ -553,7 +552,7 @@ def map_title(ctx: ui.Context, metric_label: str, figs: AreaFigures | None, leve
         metric=metric_label,
         unit=unit,
         level=t("level." + level, lang),
-        when=(ui.where_text(ctx) + ("、" if lang == "ja" else ", ") + when) if when else "",
+        when=i18n.join([ui.where_text(ctx), when], lang) if when else "",
     )
 
 
@@ -656,13 +655,12 @@ def _area_name(code: str, level: str, lang: str) -> str:
     if level == "bureau":
         b = reference.bureaus().set_index("bureau_code")
         return (
+            # a branch on purpose: Japanese uses the short names (空知), with no English column
             str(b.loc[code, "name_en" if lang == "en" else "short_ja"]) if code in b.index else code
         )
     if level == "region":
         r = reference.regions().set_index("region_code")
-        return (
-            str(r.loc[code, "name_en" if lang == "en" else "name_ja"]) if code in r.index else code
-        )
+        return str(r.loc[code, i18n.col("name", lang)]) if code in r.index else code
     m = reference.municipalities().set_index("code")
     return str(m.loc[code, "name_ja"]) if code in m.index else code
 
@@ -714,12 +712,11 @@ def headline(
 
 def projects_by_region_direction(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Counts of projects: one row per region, one column per direction, and a total."""
-    L = _L(lang)
     if df.empty:
         return pd.DataFrame()
     regions = reference.regions().sort_values("sort_order")
-    names = regions.set_index("region_code")["name_en" if lang == "en" else "name_ja"]
-    table = pd.crosstab(df["region_code"], df[f"direction_name_{L}"])
+    names = regions.set_index("region_code")[i18n.col("name", lang)]
+    table = pd.crosstab(df["region_code"], df[i18n.col("direction_name", lang)])
     table = table.reindex([c for c in regions["region_code"] if c in table.index])
     table[t("ov.total", lang)] = table.sum(axis=1)
     table.index = [str(names.get(c, c)) for c in table.index]
@@ -733,7 +730,6 @@ def projects_page(ctx: ui.Context) -> dict:
     page_header(ctx, "page.projects", "ov.projects.intro")
     if no_database(ctx):
         return {}
-    L = _L(lang)
     df = frame("priority_projects", query_filters(ctx.state))
     fy = int(df["fiscal_year"].iloc[0]) if len(df) else _db().DOCUMENT_FISCAL_YEAR
     when = fy_text(fy, lang)
@@ -766,7 +762,9 @@ def projects_page(ctx: ui.Context) -> dict:
     st.subheader(t("ov.projects.list", lang))
     shown = df.copy()
     if len(shown):
-        shown["bureau_shown"] = shown[f"bureau_name_{L}"].fillna(t("ov.projects.region_wide", lang))
+        shown["bureau_shown"] = shown[i18n.col("bureau_name", lang)].fillna(
+            t("ov.projects.region_wide", lang)
+        )
         shown["themes_shown"] = [
             theme_names(ctx, str(v).split(";")) if isinstance(v, str) else ""
             for v in shown["theme_ids"]
@@ -774,10 +772,10 @@ def projects_page(ctx: ui.Context) -> dict:
     _table(
         shown,
         {
-            f"title_{L}": t("col.project", lang),
-            f"region_name_{L}": t("level.region", lang),
+            i18n.col("title", lang): t("col.project", lang),
+            i18n.col("region_name", lang): t("level.region", lang),
             "bureau_shown": t("level.bureau", lang),
-            f"direction_name_{L}": t("ov.col.direction", lang),
+            i18n.col("direction_name", lang): t("ov.col.direction", lang),
             "themes_shown": t("filter.themes", lang),
         },
         "rm.table.projects",
@@ -831,7 +829,6 @@ def dispatch_page(ctx: ui.Context) -> dict:
     if no_database(ctx):
         return {}
     kinds = dispatch_kinds()
-    L = _L(lang)
     c_kind, c_by = st.columns([3, 2])
     with c_kind:
         kind = kind_filter(ctx, kinds, "ov.dispatch.kind")
@@ -931,8 +928,8 @@ def dispatch_page(ctx: ui.Context) -> dict:
         {
             "fiscal_year": t("filter.fy", lang),
             "municipality_name_ja": t("level.municipality", lang),
-            f"bureau_name_{L}": t("level.bureau", lang),
-            f"kind_{L}": t("col.kind", lang),
+            i18n.col("bureau_name", lang): t("level.bureau", lang),
+            i18n.col("kind", lang): t("col.kind", lang),
             "persons": t("col.persons", lang),
             "status_shown": t("ov.col.status", lang),
         },
@@ -976,13 +973,12 @@ def site_positions(df: pd.DataFrame) -> pd.DataFrame:
 def sites_layer(df: pd.DataFrame, lang: str, kinds: Mapping[str, tuple[str, str]]) -> pdk.Layer:
     """The settlement sites as points coloured by kind (layer id ``sites``)."""
     order = list(kinds)
-    L = _L(lang)
     data = [
         {
             "position": [round(float(r["lon"]), 4), round(float(r["lat"]), 4)],
             "color": [*kind_colour(r["kind"], order), 235],
             "k": "s" + str(r["site_id"]),
-            ("name_en" if lang == "en" else "name_ja"): str(r[f"name_{L}"]),
+            i18n.col("name", lang): str(r[i18n.col("name", lang)]),
         }
         for _, r in df.iterrows()
         if pd.notna(r["lon"]) and pd.notna(r["lat"])
@@ -1010,13 +1006,12 @@ def site_tips(df: pd.DataFrame, lang: str) -> dict[str, str]:
     """Tooltip lines of the sites (kind, municipality, since FY, operator, sample)."""
     from html import escape
 
-    L = _L(lang)
     out = {}
     for _, r in df.iterrows():
-        parts = [str(r[f"kind_{L}"]), str(r["municipality_name_ja"])]
+        parts = [str(r[i18n.col("kind", lang)]), str(r["municipality_name_ja"])]
         if pd.notna(r.get("start_fy")):
             parts.append(t("ov.since_fy", lang, fy=int(r["start_fy"])))
-        op = r.get(f"operator_{L}")
+        op = r.get(i18n.col("operator", lang))
         if isinstance(op, str) and op:
             parts.append(op)
         line = escape(" · ".join(parts))
@@ -1061,7 +1056,6 @@ def settlement_page(ctx: ui.Context) -> dict:
     if no_database(ctx):
         return {}
     kinds = site_kinds()
-    L = _L(lang)
     kind_filter(ctx, kinds, "ov.settlement.kind")
     fy = _fy_for(ctx, "sites")
     when = t("ov.as_of_fy", lang, fy=fy) if fy else ""
@@ -1165,12 +1159,12 @@ def settlement_page(ctx: ui.Context) -> dict:
     _table(
         df,
         {
-            f"name_{L}": t("col.site", lang),
+            i18n.col("name", lang): t("col.site", lang),
             "municipality_name_ja": t("level.municipality", lang),
-            f"bureau_name_{L}": t("level.bureau", lang),
-            f"kind_{L}": t("col.kind", lang),
+            i18n.col("bureau_name", lang): t("level.bureau", lang),
+            i18n.col("kind", lang): t("col.kind", lang),
             "start_fy": t("col.start_fy", lang),
-            f"operator_{L}": t("ov.col.operator", lang),
+            i18n.col("operator", lang): t("ov.col.operator", lang),
         },
         "rm.table.sites",
         t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
@@ -1227,7 +1221,7 @@ def evacuees_monthly(df: pd.DataFrame) -> pd.DataFrame:
 
 def evacuees_by_prefecture(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Persons by prefecture of origin (one month's rows), largest first."""
-    col = "prefecture_en" if lang == "en" else "prefecture_ja"
+    col = i18n.col("prefecture", lang)
     if df.empty:
         return pd.DataFrame(columns=["prefecture", "persons"])
     out = df.groupby(col, as_index=False)["persons"].sum().rename(columns={col: "prefecture"})
@@ -1406,16 +1400,15 @@ def evacuees_page(ctx: ui.Context) -> dict:
 
 def measures_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per (proposal, measure): department, measure, proposal, bureaus."""
-    L = _L(lang)
     rows = []
     for _, r in df.iterrows():
         for m in r["measures"] if isinstance(r["measures"], list) else []:
             rows.append(
                 {
-                    "department": m.get(f"department_{L}"),
-                    "measure": m.get(f"text_{L}"),
-                    "proposal": r[f"title_{L}"],
-                    "bureaus": r[f"bureau_names_{L}"],
+                    "department": m.get(i18n.col("department", lang)),
+                    "measure": m.get(i18n.col("text", lang)),
+                    "proposal": r[i18n.col("title", lang)],
+                    "bureaus": r[i18n.col("bureau_names", lang)],
                 }
             )
     return pd.DataFrame(rows, columns=["department", "measure", "proposal", "bureaus"])
@@ -1423,12 +1416,13 @@ def measures_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Proposals and how many are reflected in measures, per pillar."""
-    L = _L(lang)
     if df.empty:
         return pd.DataFrame(columns=["pillar", "proposals", "reflected"])
-    g = df.assign(reflected=df["measure_count"] > 0).groupby(f"pillar_name_{L}", dropna=False)
+    g = df.assign(reflected=df["measure_count"] > 0).groupby(
+        i18n.col("pillar_name", lang), dropna=False
+    )
     out = g.agg(proposals=("proposal_id", "count"), reflected=("reflected", "sum")).reset_index()
-    out = out.rename(columns={f"pillar_name_{L}": "pillar"})
+    out = out.rename(columns={i18n.col("pillar_name", lang): "pillar"})
     out["reflected"] = out["reflected"].astype("int64")
     return out.sort_values("proposals", ascending=False, ignore_index=True)
 
@@ -1439,7 +1433,6 @@ def proposals_page(ctx: ui.Context) -> dict:
     page_header(ctx, "page.proposals", "ov.proposals.intro")
     if no_database(ctx):
         return {}
-    L = _L(lang)
     df = frame("proposals", query_filters(ctx.state))
     fy = int(df["fiscal_year"].iloc[0]) if len(df) else _db().DOCUMENT_FISCAL_YEAR
     when = fy_text(fy, lang)
@@ -1496,11 +1489,11 @@ def proposals_page(ctx: ui.Context) -> dict:
     _table(
         shown,
         {
-            f"title_{L}": t("ov.col.proposal", lang),
-            f"bureau_names_{L}": t("level.bureau", lang),
+            i18n.col("title", lang): t("ov.col.proposal", lang),
+            i18n.col("bureau_names", lang): t("level.bureau", lang),
             "joint": t("ov.col.joint", lang),
-            f"pillar_name_{L}": t("ov.col.pillar", lang),
-            f"policy_area_{L}": t("ov.col.policy_area", lang),
+            i18n.col("pillar_name", lang): t("ov.col.pillar", lang),
+            i18n.col("policy_area", lang): t("ov.col.policy_area", lang),
             "measure_count": t("ov.col.measures", lang),
         },
         "rm.table.proposals",
@@ -1519,12 +1512,16 @@ def proposals_page(ctx: ui.Context) -> dict:
         t("ov.rows", lang, n=len(mt), when=when, source=source_of(df, lang)),
     )
     for _, r in df.iterrows():
-        with st.expander(f"{r[f'title_{L}']}（{r[f'bureau_names_{L}']}）"):
-            st.caption(f"{r.get(f'pillar_name_{L}', '')} · {r.get(f'policy_area_{L}', '') or ''}")
+        with st.expander(f"{r[i18n.col('title', lang)]}（{r[i18n.col('bureau_names', lang)]}）"):
+            st.caption(
+                f"{r.get(i18n.col('pillar_name', lang), '')} · {r.get(i18n.col('policy_area', lang), '') or ''}"
+            )
             ms = r["measures"] if isinstance(r["measures"], list) else []
             if not ms:
                 st.caption(t("ov.proposals.no_measure", lang))
             for m in ms:
-                st.markdown(f"- **{m.get(f'department_{L}')}**：{m.get(f'text_{L}')}")
+                st.markdown(
+                    f"- **{m.get(i18n.col('department', lang))}**：{m.get(i18n.col('text', lang))}"
+                )
     _downloads(ctx, "proposals", "proposals")
     return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}
