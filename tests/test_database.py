@@ -107,8 +107,10 @@ def test_filters_are_sql_with_bound_parameters():
     sql, params = db.area_filter(region_code="1", municipality_code="01100")
     assert sql == "(m.region_code IN (?)) AND ((m.code IN (?) OR m.parent_code IN (?)))"
     assert params == ["1", "01100", "01100"]
-    sql, params = db.overlay_theme_filter("sites", ["pillar_safety"])
-    assert "?" in sql and params == ["sites", "pillar_safety"]
+    # a per-municipality figure's theme filter is the registry's answer: no condition when
+    # the themes cover it, none kept when they don't (no value of the user's in the SQL)
+    assert db.overlay_theme_filter("sites", ["pillar_safety"]) == ("", [])
+    assert db.overlay_theme_filter("sites", ["pillar_economy' OR 1=1 --"]) == ("FALSE", [])
     evil = "01' OR '1'='1"
     sql, params = db.in_filter("m.bureau_code", evil)
     assert evil not in sql and params == [evil]

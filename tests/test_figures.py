@@ -30,8 +30,9 @@ def test_each_figure_has_its_table_label_unit_and_themes():
     themes = set(pd.read_csv(DATA_DIR / "policy" / "themes.csv")["theme_id"])
     for fig in figures.FIGURES:
         assert fig.table in database.TABLES, fig.id
-        for lang in ("ja", "en"):  # the short label of selectors and titles, both languages
-            assert i18n.CATALOG[f"metric.{fig.id}"][lang]
+        for lang in ("ja", "en"):  # its labels on screen and in the handouts, both languages
+            for key in (f"metric.{fig.id}", f"report.metric.{fig.id}", f"report.short.{fig.id}"):
+                assert i18n.CATALOG[key][lang], key
         assert set(fig.levels) <= set(figures.LEVELS) and fig.origin in figures.ORIGINS
         assert set(fig.themes) <= themes, fig.id
         # a document figure's coverage comes from its items, a municipal one's from its themes
@@ -211,3 +212,49 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
             assert text in legend, (text, legend[:300])
     if not covered:
         assert not [t for _, t in paper.legend if not t.startswith("北方")]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_dispatch_slide_gives_each_kind_its_colour(db_path, lang):
+    """The slide's stacked bars: one bar series per kind, each in the registry's colour
+    and named in the slide's language (they were all one colour when the slide passed
+    kind labels where ids were expected)."""
+    from regionmap import present
+
+    con = database.connect(db_path)
+    slide = present.build_slide("bureau", "tokachi", "dispatch", lang=lang, con=con)
+    fig = figures.get("dispatch")
+    bars = slide.chart.data
+    assert len(bars) >= 2
+    by_name = {k.label(lang): k for k in fig.kinds}
+    for bar in bars:
+        kind = by_name[bar.name]
+        assert bar.marker.color == "rgb({}, {}, {})".format(*fig.kind_colour(kind.id))
+    assert len({bar.marker.color for bar in bars}) == len(bars)
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("pdftotext") is None, reason="pdftotext (poppler-utils)"
+)
+def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db_path, tmp_path):
+    """The PDF's dispatch card and its map follow the pages: '–' and no classes of 0."""
+    import subprocess
+
+    con = database.connect(db_path)
+    pdf = report.build_handout("bureau", "tokachi", "ja", con, theme_ids=["pillar_economy"])
+    path = tmp_path / "h.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    import re
+
+    # dispatch, sites and evacuees are not covered by 経済・活力: no card or legend says 0
+    assert not re.search(r"(?<![\d,])0\s*(人|箇所)", text), text[:2000]
+    assert text.count("–") >= 3
+    # the map beside it: no legend of zeros (one plain fill, no classes)
+    area = report.resolve_area("bureau", "tokachi")
+    data = report._collect(area, "ja", con, theme_ids=["pillar_economy"])
+    assert data.headlines["dispatch"]["theme_match"] is False
+    spec = report._map_spec(area, report.MAP_METRIC, data.municipal_values, "ja", covered=False)
+    assert spec.legend == [] and len(set(spec.colours)) == 1

@@ -1026,15 +1026,13 @@ def area_filter(
 
 
 def overlay_theme_filter(metric: str, theme_ids: Any) -> tuple[str, list]:
-    """For an overlay metric: true when no theme filter, or one of its themes is selected."""
+    """For a per-municipality figure: no condition when no theme is selected or the themes
+    cover it, else one that keeps nothing. The answer is the registry's
+    (:func:`regionmap.figures.covers`), the same the pages use for their notices."""
     ids = _as_list(theme_ids)
-    if not ids:
+    if not ids or figures.covers(metric, ids):
         return "", []
-    ph = ", ".join("?" for _ in ids)
-    return (
-        f"EXISTS (SELECT 1 FROM overlay_themes ot WHERE ot.metric = ? AND ot.theme_id IN ({ph}))",  # noqa: S608
-        [metric, *ids],
-    )
+    return "FALSE", []
 
 
 def item_theme_filter(item_type: str, id_expr: str, theme_ids: Any) -> tuple[str, list]:
@@ -1207,8 +1205,12 @@ def _facts(
 
 
 def _default_year(metric: str, fiscal_year: int | None, con) -> int | None:
+    """``fiscal_year``, or the figure's default (:attr:`figures.Figure.default_year`): the
+    document's year, or the latest year with figures."""
     if fiscal_year is not None:
         return int(fiscal_year)
+    if figures.get(metric).default_year == "document":
+        return DOCUMENT_FISCAL_YEAR
     years = fiscal_years(metric, con=con)
     return years[-1] if years else None
 

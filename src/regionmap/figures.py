@@ -15,8 +15,9 @@ figure's facts stays in the data layer (``database._facts``), keyed by the id he
 Adding a figure
 ---------------
 1. One :class:`Figure` in :data:`FIGURES` (its position is its order on screen).
-2. Its table in ``database.SCHEMA`` and its facts query in ``database._facts``.
-3. Its short label ``metric.<id>`` in :mod:`regionmap.i18n` (both languages).
+2. Its table in ``database.TABLES`` and its facts query in ``database._facts``.
+3. Its labels in :mod:`regionmap.i18n`, both languages: ``metric.<id>`` (selectors, titles)
+   and ``report.metric.<id>`` / ``report.short.<id>`` (the handouts' cards and lines).
 
 Examples
 --------
@@ -137,10 +138,6 @@ class Figure:
         order = [k.id for k in self.kinds]
         i = order.index(kind_id) if kind_id in order else len(CATEGORY_COLOURS) - 1
         return CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
-
-    @property
-    def by_municipality(self) -> bool:
-        return "municipality" in self.levels
 
 
 DISPATCH_KINDS: tuple[Kind, ...] = (

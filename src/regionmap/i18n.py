@@ -221,10 +221,14 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "bureau.municipality.value": {"ja": "数値", "en": "Value"},
     "bureau.municipality.per_bureau": {
-        "ja": "{figures}は振興局単位の数値です（市町村別の数値は資料にありません）。"
-        "上の表とタブで{bureau}全体の数を示しています。",
+        "ja": "{figures}は資料では振興局単位の数で、市町村別の数はありません。"
+        "下のタブに{area}全体の数を示しています。",
         "en": "{figures}: the document counts these per bureau, not per municipality; "
-        "the tabs above show {bureau} as a whole.",
+        "the tabs below show {area} as a whole.",
+    },
+    "bureau.municipality.northern": {
+        "ja": "北方領土の村：数値はありません",
+        "en": "Northern Territories village: no figures",
     },
     "bureau.rows": {"ja": "{n}件", "en": "{n} rows"},
     # overlay pages and data page (app engineer 2) -----------------------------

@@ -128,7 +128,6 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 }  # fmt: skip
 
 
-#: Labels of the fields in messages when the file has no such column.
 def _norm_header(value: Any) -> str:
     text = nfkc(value).lower()
     text = re.sub(r"[(\[].*?[)\]]", "", text)  # 人数(人), 経度[度]

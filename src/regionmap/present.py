@@ -120,15 +120,16 @@ def _headline_figure(
         **area.filters(),
     )
     unit = h[i18n.col("unit", lang)]
+    covered = bool(h.get("theme_match", True))  # else "—", never 0 (as on the pages)
     delta = None
-    if h.get("previous") is not None:
+    if covered and h.get("previous") is not None:
         delta = format_delta(h["value"] - h["previous"], h["unit_ja"], lang)
     return Figure(
         label=label or t(f"metric.{metric}", lang),
-        value=format_number(h["value"], unit, lang),
+        value=format_number(h["value"] if covered else None, unit, lang),
         fiscal_year=fy_text(h.get("fiscal_year"), lang),
         source=h[i18n.col("source", lang)],
-        is_sample=bool(h["is_sample"]),
+        is_sample=covered and bool(h["is_sample"]),
         delta=delta,
     )
 
@@ -280,11 +281,11 @@ def build_slide(
                     smp,
                 )
             )
-            kind_col = i18n.col("kind", lang)
+            # by kind id: the chart names each kind and gives it its one colour
             trend = d.pivot_table(
-                index="fiscal_year", columns=kind_col, values="persons", aggfunc="sum"
+                index="fiscal_year", columns="kind", values="persons", aggfunc="sum"
             ).fillna(0)
-            chart = report._dispatch_figure(trend, lang)
+            chart = report._dispatch_figure(report.kinds_in_order(trend, "dispatch"), lang)
             chart.update_layout(barmode="stack", title=t("present.chart.dispatch", lang))
             sample |= bool(d["is_sample"].any())
     elif key == "settlement":

@@ -283,11 +283,7 @@ def _collect(
             .fillna(0)
             .sort_index()
         )
-        # kinds in the registry's order (their colours follow it), by kind id
-        order = [k.id for k in figures.get("dispatch").kinds]
-        data.dispatch_trend = trend[
-            [k for k in order if k in trend.columns] + [k for k in trend.columns if k not in order]
-        ]
+        data.dispatch_trend = kinds_in_order(trend, "dispatch")
         if disp["is_sample"].any():
             data.sample_charts.add("dispatch")
     ev = db.evacuees(theme_ids=themes, con=con, **f)
@@ -985,7 +981,17 @@ def chart_png(figure, width: int = 1200, height: int = 700, scale: float = 1.0) 
 # ---------------------------------------------------------------------------
 
 
+def kinds_in_order(trend: pd.DataFrame, figure_id: str) -> pd.DataFrame:
+    """``trend``'s kind-id columns in the registry's order of the figure's kinds (their
+    colours follow it); kinds the registry does not know last."""
+    order = [k.id for k in figures.get(figure_id).kinds]
+    known = [k for k in order if k in trend.columns]
+    return trend[known + [k for k in trend.columns if k not in order]]
+
+
 def _dispatch_figure(trend: pd.DataFrame, lang: str):
+    """The stacked bars of dispatch by fiscal year and kind; ``trend``'s columns are kind
+    ids (each drawn in its registry colour, named in ``lang``)."""
     import plotly.graph_objects as go
 
     fig_def = figures.get("dispatch")
@@ -1162,7 +1168,8 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
 
 
 def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) -> None:
-    spec = _map_spec(data.area, MAP_METRIC, data.municipal_values, data.lang)
+    covered = data.headlines.get(MAP_METRIC, {}).get("theme_match", True)
+    spec = _map_spec(data.area, MAP_METRIC, data.municipal_values, data.lang, covered=covered)
     title_h = 14
     pdf.set_xy(x, y)
     pdf.set_font(FONT, "B", 9)
@@ -1250,18 +1257,19 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         pdf.set_font(FONT, "B", 7.5)
         pdf.set_xy(cx + 6, cy + 4)
         pdf.cell(cw - 60, 10, i18n.t(f"report.metric.{metric}", data.lang))
-        if h.get("is_sample"):
+        if h.get("is_sample") and h.get("theme_match", True):
             _sample_tag(pdf, cx + cw - 44, cy + 4, data.lang)
         # value + unit
         pdf.set_text_color(*_hex(INK))
         pdf.set_font(FONT, "B", 17)
-        value = format_value(h.get("value"))
+        # a theme that covers nothing of the figure: "—", never 0 (as on the pages)
+        value = format_value(h.get("value") if h.get("theme_match", True) else None)
         pdf.set_xy(cx + 6, cy + 15)
         vw = pdf.get_string_width(value)
         pdf.cell(vw + 2, 20, value)
         pdf.set_font(FONT, "", 9)
         pdf.set_xy(cx + 8 + vw, cy + 21)
-        unit = _lang_col(h, "unit", data.lang)
+        unit = _lang_col(h, "unit", data.lang) if h.get("theme_match", True) else ""
         # a branch on purpose (grammar, not a choice of text): "1 proposal", not "1 proposals"
         if data.lang == "en" and h.get("value") == 1:
             unit = format_number(1, unit, "en").split(" ", 1)[1]

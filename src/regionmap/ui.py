@@ -1299,18 +1299,26 @@ def municipality_figures(ctx: Context) -> None:
     # only the figures that exist per municipality are the town's own; a theme that does
     # not cover one shows "—" and says so (never 0)
     own = df[df["metric"].isin(figures.ids(level="municipality"))]
+    # the Northern Territories villages carry no figures (the map draws them grey)
+    northern = s.muni in _northern_territories()
     rows = []
     for _, r in own.iterrows():
         covered = theme_covers(str(r["metric"]), s.theme_ids)
+        value = format_number(
+            r["value"] if covered and not northern else None, r[i18n.col("unit", lang)], lang
+        )
+        if northern:
+            value = i18n.punct(
+                "report.when_what", lang, when=value, what=t("bureau.municipality.northern", lang)
+            )
+        elif not covered:
+            value = i18n.punct(
+                "report.when_what", lang, when=value, what=t("fig.not_in_theme", lang)
+            )
         rows.append(
             {
                 t("filter.metric", lang): r[i18n.col("label", lang)],
-                t("bureau.municipality.value", lang): format_number(
-                    r["value"] if covered else None,
-                    r[i18n.col("unit", lang)],
-                    lang,
-                )
-                + ("" if covered else f"（{t('fig.not_in_theme', lang)}）"),
+                t("bureau.municipality.value", lang): value,
                 t("filter.fy", lang): fy_text(r["fiscal_year"], lang)
                 if pd.notna(r["fiscal_year"])
                 else "",
@@ -1319,17 +1327,16 @@ def municipality_figures(ctx: Context) -> None:
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rm.table.muni")
     per_bureau = [figures.get(f).label(lang) for f in figures.ids(origin="document")]
-    b = reference.bureaus().set_index("bureau_code")
-    code = str(m.loc[s.muni, "bureau_code"]) if s.muni in m.index else ""
+    # the area of the tabs below: the selected bureau, or the selected region
     st.caption(
         t(
             "bureau.municipality.per_bureau",
             lang,
             figures=i18n.join(per_bureau, lang),
-            bureau=str(b.loc[code, i18n.col("name", lang)]) if code in b.index else "",
+            area=area_label(_area_value(s), lang).strip("\u3000 "),
         )
     )
-    if own["is_sample"].any():
+    if own["is_sample"].any() and not northern:
         sample_notice(lang)
 
 

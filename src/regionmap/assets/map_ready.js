@@ -18,7 +18,9 @@
   if (window.__rmMaps) return;
   const LAYERS = "/app/static/layers/";
   const FRAMES = 3;
-  const state = (window.__rmMaps = { fetches: [], charts: new Map() });
+  // charts: map element -> what was seen of it (a WeakMap: removed maps are forgotten)
+  const state = (window.__rmMaps = { fetches: [], charts: new WeakMap() });
+  const KEEP = 300; // fetch records kept (the newest)
 
   const pathOf = (url) => {
     try {
@@ -41,23 +43,37 @@
     const promise = originalFetch.apply(this, arguments);
     const path = pathOf(url);
     if (!path.includes(LAYERS)) return promise;
-    const record = { path, end: null };
+    const record = { path, start: performance.now(), end: null, ok: false };
     state.fetches.push(record);
-    const done = () =>
+    if (state.fetches.length > KEEP) state.fetches.splice(0, state.fetches.length - KEEP);
+    const done = (ok) =>
       afterFrames(FRAMES, () => {
         record.end = performance.now();
+        record.ok = ok;
         schedule();
       });
     return promise.then(
       (response) => {
         for (const reader of ["arrayBuffer", "json", "text", "blob"]) {
           const read = response[reader] && response[reader].bind(response);
-          if (read) response[reader] = () => read().finally(done);
+          if (read) {
+            response[reader] = () =>
+              read().then(
+                (body) => {
+                  done(response.ok);
+                  return body;
+                },
+                (error) => {
+                  done(false);
+                  throw error;
+                },
+              );
+          }
         }
         return response;
       },
       (error) => {
-        done();
+        done(false);
         throw error;
       },
     );
@@ -70,11 +86,15 @@
         `.st-key-${key} [data-testid="stDeckGlJsonChart"]`,
       );
       if (!chart) continue;
-      const canvas = chart.querySelector("canvas");
+      // deck.gl's canvas (and MapLibre's, with the background map): new canvases are a
+      // new deck.gl instance, which loads its layer files itself
+      const canvases = [...chart.querySelectorAll("canvas")];
+      const canvas = canvases[canvases.length - 1] || null;
       let seen = state.charts.get(chart);
-      if (!seen || seen.canvas !== canvas) {
-        // a new deck.gl instance loads its layer files itself
-        seen = { canvas, since: performance.now() };
+      const same = seen && seen.canvases.length === canvases.length &&
+        seen.canvases.every((c, i) => c === canvases[i]);
+      if (!same) {
+        seen = { canvases, since: performance.now() };
         state.charts.set(chart, seen);
       }
       const spec = meta.dataset.spec || "";
@@ -89,12 +109,17 @@
         });
       }
       const wanted = (meta.dataset.layers || "").split(" ").filter(Boolean).map(pathOf);
+      // every file read by this deck.gl (each layer of a file fetches it: the fill, its
+      // outlines, the selection): none still loading, none failed
       const ready =
         !!canvas &&
         seen.drawn === spec &&
-        wanted.every((path) =>
-          state.fetches.some((f) => f.path === path && f.end !== null && f.end >= seen.since),
-        );
+        wanted.every((path) => {
+          const mine = state.fetches.filter(
+            (f) => f.path === path && (f.end === null ? f.start >= seen.since : f.end >= seen.since),
+          );
+          return mine.length > 0 && mine.every((f) => f.end !== null && f.ok);
+        });
       const value = ready ? "true" : "false";
       if (chart.dataset.rmReady !== value) chart.dataset.rmReady = value;
       // the spec that is drawn (empty while not ready): a test waits for a new one
