@@ -335,6 +335,8 @@ def test_a_theme_that_does_not_cover_a_figure_shows_no_zeros_on_the_bureau_page(
     assert any("派遣職員" in i.value and "テーマ" in i.value for i in at.info)
     town = next(df.value for df in at.dataframe if "数値" in df.value.columns)
     assert all(v.startswith("—") and "対象外" in v for v in town["数値"])
+    # no sample figure is shown, so no sample notice
+    assert not any("サンプルデータ" in w.value for w in at.warning)
 
 
 def test_selection_on_the_map_becomes_the_state():

@@ -1336,7 +1336,9 @@ def municipality_figures(ctx: Context) -> None:
             area=area_label(_area_value(s), lang).strip("\u3000 "),
         )
     )
-    if own["is_sample"].any() and not northern:
+    # the sample notice only where a sample figure is shown (not under "—")
+    shown = own[[theme_covers(str(m), s.theme_ids) for m in own["metric"]]]
+    if shown["is_sample"].any() and not northern:
         sample_notice(lang)
 
 
