@@ -107,8 +107,8 @@ POLICY_DIR = settings.DATA_DIR / "policy"
 # --------------------------------------------------------------------------------------
 
 #: Dispatch kinds and site kinds: id -> (Japanese, English), from the figure registry.
-DISPATCH_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.DISPATCH_KINDS}
-SITE_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.SITE_KINDS}
+DISPATCH_KINDS: dict[str, tuple[str, str]] = figures.get("dispatch").kind_labels()
+SITE_KINDS: dict[str, tuple[str, str]] = figures.get("sites").kind_labels()
 
 #: The figures (``figures.FIGURES``) by origin: the document's items, per-municipality ones.
 METRICS: tuple[str, ...] = figures.ids()

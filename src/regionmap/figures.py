@@ -132,6 +132,10 @@ class Figure:
     def kind(self, kind_id: str) -> Kind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
 
+    def kind_labels(self) -> dict[str, tuple[str, str]]:
+        """Its kinds as ``{id: (Japanese, English)}`` (the shape the tables and the importer use)."""
+        return {k.id: (k.ja, k.en) for k in self.kinds}
+
     def kind_colour(self, kind_id: str) -> tuple[int, int, int]:
         """The colour of a kind: by its position in :attr:`kinds`; unknown kinds get the
         last colour of the palette."""

@@ -46,12 +46,6 @@ from regionmap.charts import (
 from regionmap.i18n import CATALOG, fy_text, month_text, t
 from regionmap.state import FilterState, month_range, query_filters, shown_year
 
-#: Okabe-Ito colours (colour-blind safe) for categories: site kinds, dispatch kinds.
-#: The category colours of kinds (the registry's, by a kind's place in its vocabulary).
-CATEGORY_COLOURS = figures.CATEGORY_COLOURS
-#: Fill of land without a figure on the maps with points, and of areas outside the selection.
-LAND = maplayers.PLAIN_FILL
-OUTSIDE = maplayers.OUTSIDE_FILL
 #: Colour of areas whose figure is 0 (quieter than the palette's lightest step).
 ZERO = maplayers.ZERO_FILL
 
@@ -80,8 +74,9 @@ def kind_colour(kind: str, kinds: Sequence[str] = ()) -> tuple[int, int, int]:
     for fig in figures.FIGURES:
         if fig.kind(kind) is not None:
             return fig.kind_colour(kind)
-    i = list(kinds).index(kind) if kind in kinds else len(CATEGORY_COLOURS) - 1
-    return CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
+    palette = figures.CATEGORY_COLOURS
+    i = list(kinds).index(kind) if kind in kinds else len(palette) - 1
+    return palette[i % len(palette)]
 
 
 def unit_text(unit_ja: str, lang: str) -> str:

@@ -45,8 +45,8 @@ EVACUEE_FIRST_MONTH = _dt.date(2012, 4, 1)
 EVACUEE_LAST_MONTH = _dt.date(2016, 3, 1)
 
 #: Dispatch and site kinds: id -> (Japanese, English), the registry's vocabulary.
-DISPATCH_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.DISPATCH_KINDS}
-SITE_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.SITE_KINDS}
+DISPATCH_KINDS: dict[str, tuple[str, str]] = figures.get("dispatch").kind_labels()
+SITE_KINDS: dict[str, tuple[str, str]] = figures.get("sites").kind_labels()
 
 #: Prefectures of origin of evacuees: id -> (Japanese, English).
 PREFECTURES: dict[str, tuple[str, str]] = {

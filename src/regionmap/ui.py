@@ -822,7 +822,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
         figs = map_figures(ctx, metric, "municipality")
         inside = set(munis.codes)
         # the Northern Territories villages carry no figures: drawn in the 'no data' grey
-        no_figures = _northern_territories()
+        no_figures = northern_territories()
         classes = maplayers.choropleth(
             munis.codes, figs.values if figs else None, no_figure=no_figures
         )
@@ -954,10 +954,6 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
 
 def northern_territories() -> frozenset[str]:
     """Codes of the six Northern Territories villages (drawn, with no figures)."""
-    return _northern_territories()
-
-
-def _northern_territories() -> frozenset[str]:
     m = reference.municipalities()
     return frozenset(m.loc[m["kind"] == "northern_territory", "code"])
 
@@ -1300,7 +1296,7 @@ def municipality_figures(ctx: Context) -> None:
     # not cover one shows "—" and says so (never 0)
     own = df[df["metric"].isin(figures.ids(level="municipality"))]
     # the Northern Territories villages carry no figures (the map draws them grey)
-    northern = s.muni in _northern_territories()
+    northern = s.muni in northern_territories()
     rows = []
     for _, r in own.iterrows():
         covered = theme_covers(str(r["metric"]), s.theme_ids)
