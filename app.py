@@ -2,15 +2,15 @@
 
 Run with ``streamlit run app.py``. On first start the app builds what is missing
 (boundary layers, database) with a visible progress status. Pages live in
-``pages/`` and are listed in ``regionmap.ui.PAGES``; the shared filter bar is
+``pages/`` and are listed in ``regionmap.ui.session.PAGES``; the shared filter bar is
 drawn here, once, for every page. ``?present=1`` on any page opens the
 presentation mode (``pages/present.py``).
 """
 
-from regionmap import present, ui
+from regionmap.ui import frame, present, session
 
-ui.setup_page()
-page = ui.navigation()
-ctx = ui.start()
+session.setup_page()
+page = session.navigation()
+ctx = frame.start()
 present.route(ctx, page)
 page.run()

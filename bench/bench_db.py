@@ -5,7 +5,7 @@ baseline measured in the same run:
 
 - ``db init`` into a fresh file (reference, document facts, sample) against
   generating the sample frames alone (what init adds on top of the sample);
-- every query function of :mod:`regionmap.database` the app calls, on the
+- every query function of :mod:`regionmap.db` the app calls, on the
   initialised database through ``connect()`` as the app does (stat + cursor
   per call), against ``SELECT 1`` through the same path; typical = median of the
   per-query medians (target < 10 ms), worst = the slowest query;
@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import metric, quick_mode, summarize, timeit, write_result
+from regionmap import db
+from regionmap.db import importer, sample
 
 NAME = "db"
 
@@ -98,8 +100,7 @@ def measure(
 ) -> tuple[list[dict], dict[str, Any]]:
     import pandas as pd
 
-    from regionmap import database as db
-    from regionmap import importer, sample, settings
+    from regionmap import settings
 
     metrics: list[dict] = []
     extra: dict[str, Any] = {}

@@ -62,8 +62,9 @@ def measure(source: Path, repeats: int) -> tuple[list[dict], dict[str, Any]]:
     import geopandas as gpd
     import shapely
 
-    from regionmap.geo import load_layer, shapes, to_geojson_bytes
+    from regionmap.geo import shapes
     from regionmap.geo.build import LEVEL_SPECS, build
+    from regionmap.geo.layers import load_layer, to_geojson_bytes
 
     metrics: list[dict] = []
     extra: dict[str, Any] = {"source": str(source), "levels": LEVEL_SPECS}

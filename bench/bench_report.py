@@ -4,7 +4,7 @@ Measured against boundary layers built from the shared N03 GeoJSON and a fresh
 database (sample figures), both in a temporary folder:
 
 - ``all_bureaus_s``: the 14 bureau handouts built one after the other in one
-  process (``regionmap.report.build_handout``), median of repeated rounds; the
+  process (``regionmap.render.handout.build_handout``), median of repeated rounds; the
   first, cold round (imports, font parsing, layer loading) is reported apart;
 - ``all_bureaus_cpu_s``: the same rounds in CPU seconds of the process, which other
   work on a shared machine disturbs less than wall time;
@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 from bench.common import metric, not_available, quick_mode, shared_n03, summarize, write_result
+from regionmap import db
+from regionmap.render import handout
 
 NAME = "handouts"
 TARGET_ALL_S = 60.0
@@ -40,7 +42,7 @@ def _floor_pdf(name: str) -> bytes:
     """The engine's floor: fpdf2, the same embedded font, one line of text."""
     from fpdf import FPDF
 
-    from regionmap.fonts import find_japanese_font
+    from regionmap.render.fonts import find_japanese_font
 
     font = find_japanese_font()
     pdf = FPDF(orientation="L", unit="pt", format="A4")
@@ -71,12 +73,12 @@ def measure(work: Path, repeats: int, quick: bool = False) -> tuple[list[dict], 
     os.environ["REGIONMAP_DB_PATH"] = str(work / "regionmap.duckdb")
     os.environ["REGIONMAP_STATIC_DIR"] = str(work / "static")
 
-    from regionmap import database, reference, report
+    from regionmap import reference
     from regionmap.geo.build import build
 
     build(str(shared_n03()), work / "geo")
-    database.ensure_database(work / "regionmap.duckdb")
-    con = database.connect(work / "regionmap.duckdb")
+    db.ensure_database(work / "regionmap.duckdb")
+    con = db.connect(work / "regionmap.duckdb")
     all_codes = list(reference.bureaus()["bureau_code"])
     # quick: 4 handouts (a small, a large, a region-heavy and the Nemuro one), scaled to 14
     codes = ["05", "08", "01", "14"] if quick else all_codes
@@ -93,7 +95,7 @@ def measure(work: Path, repeats: int, quick: bool = False) -> tuple[list[dict], 
         t_round, c_round = time.perf_counter(), time.process_time()
         for code in codes:
             t0 = time.perf_counter()
-            pdf = report.build_handout("bureau", code, con=con)
+            pdf = handout.build_handout("bureau", code, con=con)
             if record:
                 per_handout[code].append(time.perf_counter() - t0)
             sizes[code] = len(pdf)
@@ -103,7 +105,7 @@ def measure(work: Path, repeats: int, quick: bool = False) -> tuple[list[dict], 
 
     if quick:  # warm up on one handout only (reported as the first handout, cold)
         t0 = time.perf_counter()
-        report.build_handout("bureau", "02", con=con)
+        handout.build_handout("bureau", "02", con=con)
         cold = time.perf_counter() - t0
     else:
         cold = one_round(record=False)

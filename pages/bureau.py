@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from regionmap import ui
+from regionmap.ui import bureauview, cards, downloads, frame, mapview, widgets
 
-ctx = ui.context()
-st.title(ctx.t("page.bureau") + " — " + ui.where_text(ctx))
+ctx = frame.context()
+st.title(ctx.t("page.bureau") + " — " + cards.where_text(ctx))
 if not (ctx.state.bureau or ctx.state.region):
     st.info(ctx.t("bureau.pick_prompt"))
-ui.area_summary(ctx)
-ui.metric_controls(ctx, level=False)
-ui.area_map(ctx, page="bureau")
-ui.municipality_figures(ctx)
-items = ui.area_items(ctx)
-ui.downloads(ctx, page="bureau", **items)
+bureauview.area_summary(ctx)
+widgets.metric_controls(ctx, level=False)
+mapview.area_map(ctx, page="bureau")
+bureauview.municipality_figures(ctx)
+items = bureauview.area_items(ctx)
+downloads.downloads(ctx, page="bureau", **items)

@@ -1,5 +1,5 @@
 """データ Data: import (upload, validate, dry run, commit), history and undo, templates, export."""
 
-from regionmap import dataui, ui
+from regionmap.ui import dataview, frame
 
-dataui.data_page(ui.context())
+dataview.data_page(frame.context())

@@ -1,5 +1,5 @@
 """職員派遣 Staff dispatch: by municipality, kind and fiscal year; trend; choropleth."""
 
-from regionmap import overlays, ui
+from regionmap.ui import dispatch, frame
 
-overlays.dispatch_page(ui.context())
+dispatch.dispatch_page(frame.context())

@@ -1,5 +1,5 @@
 """避難者 Evacuees: by municipality, monthly trend, prefecture of origin."""
 
-from regionmap import overlays, ui
+from regionmap.ui import evacuees, frame
 
-overlays.evacuees_page(ui.context())
+evacuees.evacuees_page(frame.context())

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from regionmap import ui
+from regionmap.ui import cards, downloads, frame, mapview, widgets
 
-ctx = ui.context()
+ctx = frame.context()
 st.title(ctx.t("page.overview"))
-st.caption(ctx.t("app.caption") + " — " + ui.where_text(ctx))
-ui.headline_cards(ctx)
-ui.metric_controls(ctx)
-ui.area_map(ctx, page="overview")
-ranked = ui.ranked_chart(ctx)
-ui.downloads(ctx, page="overview", charts={"ranked": ranked})
+st.caption(ctx.t("app.caption") + " — " + cards.where_text(ctx))
+cards.headline_cards(ctx)
+widgets.metric_controls(ctx)
+mapview.area_map(ctx, page="overview")
+ranked = cards.ranked_chart(ctx)
+downloads.downloads(ctx, page="overview", charts={"ranked": ranked})

@@ -1,5 +1,5 @@
 """プレゼンテーション Presentation mode: a bureau or region as full-screen slides."""
 
-from regionmap import present, ui
+from regionmap.ui import frame, present
 
-present.run(ui.context())
+present.run(frame.context())

@@ -1,5 +1,5 @@
 """地域重点プロジェクト Priority projects: by region and direction, filtered by theme."""
 
-from regionmap import overlays, ui
+from regionmap.ui import frame, projects
 
-overlays.projects_page(ui.context())
+projects.projects_page(frame.context())

@@ -1,5 +1,5 @@
 """政策提案 Proposals and how they were reflected in the departments' measures."""
 
-from regionmap import overlays, ui
+from regionmap.ui import frame, proposals
 
-overlays.proposals_page(ui.context())
+proposals.proposals_page(frame.context())

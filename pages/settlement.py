@@ -1,5 +1,5 @@
 """集落対策 Settlement support: sites as points by kind; coverage by bureau."""
 
-from regionmap import overlays, ui
+from regionmap.ui import frame, settlement
 
-overlays.settlement_page(ui.context())
+settlement.settlement_page(frame.context())

@@ -71,7 +71,7 @@ def geo_dir(n03_geojson: Path) -> Path:
 @pytest.fixture(scope="session")
 def db_path(geo_dir: Path) -> Path:
     """The session's database, created once with the reference, document facts and sample."""
-    from regionmap.database import ensure_database
+    from regionmap.db.load import ensure_database
 
     path = Path(os.environ["REGIONMAP_DB_PATH"])
     ensure_database(path)

@@ -25,8 +25,8 @@ from apptest_helpers import (
     tooltip_html,
 )
 
-from regionmap import database, figures, reference
-from regionmap.charts import ACCENT
+from regionmap import db, figures, reference
+from regionmap.render.charts import ACCENT
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -226,7 +226,7 @@ def test_language_switch_gives_english_titles_and_labels():
 
 @pytest.mark.parametrize("row", BUREAUS, ids=lambda r: r["bureau_id"])
 def test_deep_link_to_every_bureau(row, geo_dir):
-    from regionmap.geo import load_layer
+    from regionmap.geo.layers import load_layer
 
     at = run_app({"bureau": row["bureau_id"]})
     assert row["name_ja"] in texts(at)
@@ -266,7 +266,7 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
     )
     fills = colours(munis["getFillColor"])
     assert len(fills) == 24 and all(c[3] > 0 for c in fills)
-    from regionmap.ui import published
+    from regionmap.ui.mapview import published
 
     sorachi = set(reference.municipalities().query("bureau_code == '01'")["code"])
     assert set(published("municipalities", where=("bureau_code", ["01"])).codes) == sorachi
@@ -290,8 +290,8 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
 def test_northern_territories_carry_no_figures_on_the_nemuro_map():
     at = run_app({"bureau": "nemuro"}, page="pages/bureau.py")
     spec = deck_spec(at)
-    from regionmap.charts import NO_DATA
-    from regionmap.ui import published
+    from regionmap.render.charts import NO_DATA
+    from regionmap.ui.mapview import published
 
     codes = published("municipalities", where=("bureau_code", ["14"])).codes
     fills = colours(layer(spec, "municipalities")["getFillColor"])
@@ -341,7 +341,7 @@ def test_a_theme_that_does_not_cover_a_figure_shows_no_zeros_on_the_bureau_page(
 
 def test_selection_on_the_map_becomes_the_state():
     from regionmap.state import FilterState
-    from regionmap.ui import selection_to_state
+    from regionmap.ui.mapview import selection_to_state
 
     s = FilterState(lang="ja")
     clicked = {"bureaus": [{"properties": {"code": "13", "k": "b13", "i": 12}}]}
@@ -385,8 +385,8 @@ def test_an_old_schema_database_is_upgraded_and_the_figures_shown(monkeypatch, t
     at = run_app()
     labels_shown = [m.label for m in at.metric]
     assert labels_shown == ["重点プロジェクト", "派遣職員", "集落対策箇所", "避難者", "政策提案"]
-    assert database.schema_version(old) == database.SCHEMA_VERSION
-    assert list(database.history_dir(old).glob("*.duckdb"))  # the old file kept for undo
+    assert db.schema_version(old) == db.SCHEMA_VERSION
+    assert list(db.history_dir(old).glob("*.duckdb"))  # the old file kept for undo
     at = run_app({"lang": "en"}, page="pages/proposals.py")
     assert "Policy area" in {c for df in (e.value for e in at.dataframe) for c in df.columns}
 
@@ -439,7 +439,7 @@ def test_no_network_and_no_boundary_file_says_what_to_do(monkeypatch, tmp_path):
 
 
 def test_next_year_of_the_year_player():
-    from regionmap.ui import next_year
+    from regionmap.ui.widgets import next_year
 
     years = (2014, 2012, 2013)
     assert next_year(years, None) == 2012  # from "latest" it starts at the first year

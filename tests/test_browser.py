@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from regionmap import db
+from regionmap.maps import deckgl, static
 from regionmap.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
@@ -256,8 +258,7 @@ def _metrics(page) -> list[str]:
 
 
 def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, browser):
-    from regionmap import maplayers
-    from regionmap.ui import published
+    from regionmap.ui.mapview import published
 
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="ja-JP")
@@ -290,7 +291,7 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
 
     # tooltip on hover: name, figure with unit and fiscal year (the CSS-selected line)
     bureaus = published("bureaus")
-    view = maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
+    view = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     i = bureaus.codes.index("12")  # 十勝: large, its label point well inside
     lon, lat = bureaus.label_points[i]
@@ -393,15 +394,14 @@ def test_pages_render_in_the_browser(server, browser, path, name, expect):
 
 
 def test_clicking_a_municipality_shows_its_figures(server, browser):
-    from regionmap import maplayers
-    from regionmap.ui import published
+    from regionmap.ui.mapview import published
 
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     traffic = Traffic(page)
     page.goto(server + "/bureau?bureau=sorachi")
     spec = _wait_map(page)
     bureaus, munis = published("bureaus"), published("municipalities")
-    view = maplayers.view_for_bounds(bureaus.bounds_of(["01"]))
+    view = deckgl.view_for_bounds(bureaus.bounds_of(["01"]))
     lon, lat = munis.label_points[munis.codes.index("01210")]  # 岩見沢市
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     x, y = _to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
@@ -475,9 +475,8 @@ def test_a_bookmark_as_the_first_request_of_a_fresh_server_shows_the_whole_app(
 def test_year_player_steps_the_fiscal_year_and_stops_at_the_latest(server, browser):
     """A presenter ticks ▶ and the map and figures step through the figure's fiscal years,
     one by one, to the latest, where the player stops by itself."""
-    from regionmap import database
 
-    years = sorted(database.fiscal_years("dispatch"))
+    years = sorted(db.fiscal_years("dispatch"))
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     traffic = Traffic(page)
     page.goto(server + "/?metric=dispatch")

@@ -13,6 +13,9 @@ import shutil
 import pytest
 import test_browser as tb
 
+from regionmap import db
+from regionmap.maps import deckgl, static
+
 pytestmark = pytest.mark.browser
 
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
@@ -115,15 +118,14 @@ def test_overlay_pages_draw_their_maps_offline(app_url, browser, path, name, exp
 
 
 def test_settlement_points_are_drawn_in_their_kind_colours(app_url, browser):
-    from regionmap import database
-    from regionmap.overlays import kind_colour
+    from regionmap.ui.overlay import kind_colour
 
     page = browser.new_page(viewport={"width": 1400, "height": 1300})
     traffic = Traffic(page)
     page.goto(app_url + "/settlement?kind=shopping")
     _wait_map(page)
     shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / "page-settlement-shopping-map.png"))
-    kinds = list(database.SITE_KINDS)
+    kinds = list(db.SITE_KINDS)
     assert _has_colour(shot, kind_colour("shopping", kinds))
     assert not _has_colour(shot, kind_colour("safety_check", kinds))
     # all kinds again: the other colours appear
@@ -156,8 +158,7 @@ def test_dispatch_kind_filter_changes_figures_without_resending_boundaries(app_u
 
 
 def test_clicking_a_municipality_on_the_dispatch_map_filters_to_it(app_url, browser):
-    from regionmap import maplayers
-    from regionmap.ui import published
+    from regionmap.ui.mapview import published
 
     page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
     traffic = Traffic(page)
@@ -166,7 +167,7 @@ def test_clicking_a_municipality_on_the_dispatch_map_filters_to_it(app_url, brow
     munis = published("municipalities")
     code = "01208"  # 北見市: large, well inside the map
     lon, lat = munis.label_points[munis.codes.index(code)]
-    view = maplayers.view_for_bounds(maplayers.HOKKAIDO_BOUNDS)
+    view = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     x, y = tb._to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
     tb._click(page, box["x"] + x, box["y"] + y, "北見市", f"muni={code}")
@@ -197,7 +198,6 @@ def data_server(geo_dir, db_path, tmp_path_factory):
 
 
 def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path):
-    from regionmap import database
 
     url, db = data_server
     good = tmp_path / "派遣_2016.csv"
@@ -228,25 +228,25 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
 
     # a good file: the dry run says what would change; nothing written yet
-    versions = len(database.history(db))
+    versions = len(db.history(db))
     uploader.set_input_files(str(good))
     page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
     tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
     assert "まだ書き込んでいません" in page.inner_text("body")
-    assert len(database.history(db)) == versions
+    assert len(db.history(db)) == versions
 
     # commit, then undo: each is a new recorded version
     page.get_by_role("button", name="取り込む").click()
     page.wait_for_selector("text=取り込みました", timeout=30_000)
-    assert len(database.history(db)) == versions + 1
-    assert database.history(db).iloc[0]["file_name"] == good.name
+    assert len(db.history(db)) == versions + 1
+    assert db.history(db).iloc[0]["file_name"] == good.name
     page.get_by_role("tab", name="履歴と取り消し").click()
     page.get_by_role("button", name="直近の取り込みを取り消す").click()
     page.wait_for_selector("text=取り消しました", timeout=30_000)
     tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
-    hist = database.history(db)
+    hist = db.history(db)
     assert hist.iloc[0]["action"] == "undo"
     assert traffic.outside == []
     page.close()

@@ -17,8 +17,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from regionmap import database as db
-from regionmap import figures, sample
+from regionmap import db, figures
+from regionmap.db import sample
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +134,7 @@ def test_hostile_filter_values_match_nothing(dbp):
 
 
 @pytest.mark.parametrize(("level", "n"), [("region", 6), ("bureau", 14), ("municipality", 185)])
-@pytest.mark.parametrize("metric", list(db.METRICS))
+@pytest.mark.parametrize("metric", list(figures.ids()))
 def test_metric_by_area_lists_every_area_with_units_and_source(dbp, metric, level, n):
     df = db.metric_by_area(metric, level, con=db.connect(dbp))
     assert len(df) == n and df["area_code"].is_unique
@@ -423,7 +423,7 @@ def test_connect_upgrades_an_old_schema_once_keeping_the_old_file(dbp):
 
 def test_two_processes_racing_to_upgrade_rebuild_once(dbp):
     _make_old_schema(dbp)
-    code = f"from regionmap import database as db; db.connect({str(dbp)!r})"
+    code = f"from regionmap import db; db.connect({str(dbp)!r})"
     procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
     assert [pr.wait(timeout=120) for pr in procs] == [0, 0]
     assert list(db.history(dbp)["action"]) == ["init", "init"]
@@ -452,7 +452,7 @@ def _script(body: str) -> str:
 
 def test_two_processes_racing_to_create_make_one_database(tmp_path):
     p = tmp_path / "race.duckdb"
-    code = f"from regionmap import database as db; db.ensure_database({str(p)!r})"
+    code = f"from regionmap import db; db.ensure_database({str(p)!r})"
     procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
     assert [pr.wait(timeout=120) for pr in procs] == [0, 0]
     hist = db.history(p)
@@ -502,7 +502,7 @@ def test_a_reader_process_keeps_working_while_an_import_swaps_the_file(dbp, tmp_
             _script(
                 f"""
                 import time
-                from regionmap import database as db
+                from regionmap import db
                 held = db.connect({str(dbp)!r})  # held open read-only the whole time
                 with open({str(out)!r}, "w") as f:
                     end = time.monotonic() + 6
@@ -550,7 +550,7 @@ def test_several_processes_read_at_once(dbp):
     """An auto-reloading dev server opens the file twice: read-only opens never conflict."""
     held = db.connect(dbp)
     code = (
-        "import sys; from regionmap import database as db; "
+        "import sys; from regionmap import db; "
         f"c = db.connect({str(dbp)!r}); "
         "print(db.headline('dispatch', fiscal_year=2015, con=c)['value'])"
     )

@@ -15,9 +15,10 @@ from apptest_helpers import run_app
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from regionmap import ui
-from regionmap.charts import ranked_bar
+from regionmap.render import common
+from regionmap.render.charts import ranked_bar
 from regionmap.state import FilterState
+from regionmap.ui import cached, downloads
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -77,15 +78,15 @@ def _not_blank(png: bytes, size: tuple[int, int]) -> Image.Image:
 
 
 def test_map_png_of_a_bureau_has_the_asked_size_and_is_drawn():
-    png = ui.map_png_bytes(
-        "bureau", "tokachi", "dispatch", "bureau", None, (), "ja", ui.db_version(), 800, 500
+    png = downloads.map_png_bytes(
+        "bureau", "tokachi", "dispatch", "bureau", None, (), "ja", cached.db_version(), 800, 500
     )
     _not_blank(png, (800, 500))
 
 
 def test_map_png_of_hokkaido_by_region():
-    png = ui.map_png_bytes(
-        "hokkaido", None, "dispatch", "region", None, (), "en", ui.db_version(), 640, 400
+    png = downloads.map_png_bytes(
+        "hokkaido", None, "dispatch", "region", None, (), "en", cached.db_version(), 640, 400
     )
     _not_blank(png, (640, 400))
 
@@ -93,7 +94,7 @@ def test_map_png_of_hokkaido_by_region():
 def test_chart_png_of_a_plotly_figure_is_drawn():
     frame = pd.DataFrame({"name": ["十勝", "上川", "空知"], "value": [12, 7, 3]})
     fig = ranked_bar(frame, label="name", value="value", title="派遣", unit="人", lang="ja")
-    png = ui.chart_png_bytes(fig.to_json(), ui.db_version(), fig)
+    png = downloads.chart_png_bytes(fig.to_json(), cached.db_version(), fig)
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size[0] > 100 and img.size[1] > 100
     assert len(img.convert("RGB").getcolors(maxcolors=1_000_000)) > 20
@@ -101,35 +102,34 @@ def test_chart_png_of_a_plotly_figure_is_drawn():
 
 def test_table_csv_neutralises_formulas_and_excel_opens():
     frame = pd.DataFrame({"市町村": ["=1+1", "帯広市"], "人数": [3, -2]})
-    data = ui.table_bytes(frame, "csv", "dispatches", ui.db_version())
+    data = downloads.table_bytes(frame, "csv", "dispatches", cached.db_version())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["市町村", "人数"]
     assert rows[1][0] == "'=1+1"
     assert rows[2] == ["帯広市", "-2"]  # numbers stay numbers
-    xlsx = ui.table_bytes(frame, "xlsx", "dispatches", ui.db_version())
+    xlsx = downloads.table_bytes(frame, "xlsx", "dispatches", cached.db_version())
     back = pd.read_excel(io.BytesIO(xlsx))
     assert back["市町村"].tolist() == ["'=1+1", "帯広市"]
 
 
 def test_handout_is_a_pdf_named_after_the_bureau():
-    from regionmap import report
 
-    pdf = ui.handout_bytes("bureau", "tokachi", "ja", None, (), ui.db_version())
+    pdf = downloads.handout_bytes("bureau", "tokachi", "ja", None, (), cached.db_version())
     assert pdf.startswith(b"%PDF")
-    area_file = report.resolve_area("bureau", "tokachi").filename("ja")
-    assert ui.handout_name(area_file, 2015, "ja") == "bureau-12-tokachi-2015-ja.pdf"
-    assert ui.handout_name(area_file, None, "ja") == "bureau-12-tokachi-latest-ja.pdf"
+    area_file = common.resolve_area("bureau", "tokachi").filename("ja")
+    assert downloads.handout_name(area_file, 2015, "ja") == "bureau-12-tokachi-2015-ja.pdf"
+    assert downloads.handout_name(area_file, None, "ja") == "bureau-12-tokachi-latest-ja.pdf"
 
 
 def test_file_names_carry_area_metric_year_and_language():
     s = FilterState(bureau="tokachi")
-    kind, code, slug = ui.map_area(s)
+    kind, code, slug = downloads.map_area(s)
     assert (kind, code) == ("bureau", "tokachi")
-    assert ui.download_name("map", slug, "dispatch", 2015, "ja", "png") == (
+    assert downloads.download_name("map", slug, "dispatch", 2015, "ja", "png") == (
         "map-tokachi-dispatch-2015-ja.png"
     )
-    assert ui.map_area(FilterState())[0] == "hokkaido"
-    assert ui.download_name("map", "hokkaido", "sites", None, "en", "png").endswith(
+    assert downloads.map_area(FilterState())[0] == "hokkaido"
+    assert downloads.download_name("map", "hokkaido", "sites", None, "en", "png").endswith(
         "-latest-en.png"
     )
 
@@ -152,7 +152,7 @@ def test_every_overlay_page_has_the_downloads_expander():
 
 
 def test_map_png_of_an_area_without_municipal_figures_is_drawn():
-    png = ui.map_png_bytes(
-        "bureau", "tokachi", None, "bureau", None, (), "ja", ui.db_version(), 600, 400
+    png = downloads.map_png_bytes(
+        "bureau", "tokachi", None, "bureau", None, (), "ja", cached.db_version(), 600, 400
     )
     _not_blank(png, (600, 400))

@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from regionmap import database as db
-from regionmap import export, importer
+from regionmap import db
+from regionmap.db import export, importer
 
 HOSTILE = pd.DataFrame(
     {

@@ -8,28 +8,29 @@ import pandas as pd
 import pytest
 from apptest_helpers import colours, html_text, layer, run_app
 
-from regionmap import database, figures, i18n, overlays, report, state, ui
-from regionmap.charts import NO_DATA
-from regionmap.maplayers import FILL_ALPHA
+from regionmap import db, figures, i18n
+from regionmap.maps.scales import FILL_ALPHA
+from regionmap.render import chartimage, common, handout, mapimage, slides
+from regionmap.render.charts import NO_DATA
 from regionmap.settings import DATA_DIR
+from regionmap.ui import mapview, overlay, widgets
 
 
 def test_every_module_lists_the_figures_of_the_registry_in_its_order():
     order = figures.ids()
     assert order == ("priority_projects", "dispatch", "sites", "evacuees", "proposals")
-    assert state.METRICS == order and report.METRICS == order and database.METRICS == order
-    assert database.OVERLAY_METRICS + database.DOCUMENT_METRICS == tuple(
+    assert db.OVERLAY_METRICS + db.DOCUMENT_METRICS == tuple(
         sorted(order, key=lambda f: (figures.get(f).origin != "municipal", order.index(f)))
     )
     # a map of municipalities only for the figures that exist per municipality
-    assert ui.MUNICIPAL_METRICS == ("dispatch", "sites", "evacuees")
-    assert all(figures.get(f).origin == "municipal" for f in ui.MUNICIPAL_METRICS)
+    assert widgets.MUNICIPAL_METRICS == ("dispatch", "sites", "evacuees")
+    assert all(figures.get(f).origin == "municipal" for f in widgets.MUNICIPAL_METRICS)
 
 
 def test_each_figure_has_its_table_label_unit_and_themes():
     themes = set(pd.read_csv(DATA_DIR / "policy" / "themes.csv")["theme_id"])
     for fig in figures.FIGURES:
-        assert fig.table in database.TABLES, fig.id
+        assert fig.table in db.TABLES, fig.id
         for lang in ("ja", "en"):  # its labels on screen and in the handouts, both languages
             for key in (f"metric.{fig.id}", f"report.metric.{fig.id}", f"report.short.{fig.id}"):
                 assert i18n.CATALOG[key][lang], key
@@ -50,18 +51,18 @@ def test_english_units_take_the_singular_for_one():
 
 
 def test_kinds_have_one_colour_on_the_web_page_and_in_both_handouts(db_path):
-    """The dispatch chart's category colours: the page (overlays.kind_colour) and the
+    """The dispatch chart's category colours: the page (overlay.kind_colour) and the
     Japanese and English PDFs (report) give each kind the same colour."""
     fig = figures.get("dispatch")
     colours = {k.id: fig.kind_colour(k.id) for k in fig.kinds}
     assert len(set(colours.values())) == len(colours)  # distinct
     for kind, rgb in colours.items():
-        assert overlays.kind_colour(kind, list(reversed(colours))) == rgb  # order-independent
+        assert overlay.kind_colour(kind, list(reversed(colours))) == rgb  # order-independent
     trend = pd.DataFrame(
         {"collection": [1, 2], "regional": [3, 4]}, index=pd.Index([2014, 2015], name="fy")
     )
     for lang in ("ja", "en"):
-        bars = report._dispatch_figure(trend, lang).data
+        bars = chartimage._dispatch_figure(trend, lang).data
         got = {b.name: b.marker.color for b in bars}
         for kind in ("collection", "regional"):
             name = fig.kind(kind).label(lang)
@@ -69,26 +70,26 @@ def test_kinds_have_one_colour_on_the_web_page_and_in_both_handouts(db_path):
 
 
 def test_theme_coverage_has_one_answer(db_path):
-    con = database.connect(db_path)
+    con = db.connect(db_path)
     # no theme covers everything
-    assert all(database.theme_covers(f, [], con=con) for f in figures.ids())
+    assert all(db.theme_covers(f, [], con=con) for f in figures.ids())
     # a municipal figure: its own themes
-    assert database.theme_covers("dispatch", ["pillar_region"], con=con)
-    assert not database.theme_covers("dispatch", ["pillar_economy"], con=con)
+    assert db.theme_covers("dispatch", ["pillar_region"], con=con)
+    assert not db.theme_covers("dispatch", ["pillar_economy"], con=con)
     # a document figure: the themes its items carry
     carried = set(
         con.execute(
             "SELECT DISTINCT theme_id FROM item_themes WHERE item_type = 'proposal'"
         ).fetchdf()["theme_id"]
     )
-    all_themes = set(database.themes(con=con)["theme_id"])
-    assert carried and all(database.theme_covers("proposals", [t], con=con) for t in carried)
-    assert all(not database.theme_covers("proposals", [t], con=con) for t in all_themes - carried)
+    all_themes = set(db.themes(con=con)["theme_id"])
+    assert carried and all(db.theme_covers("proposals", [t], con=con) for t in carried)
+    assert all(not db.theme_covers("proposals", [t], con=con) for t in all_themes - carried)
     # the headline's flag is the same answer
     for theme in sorted(all_themes)[:6]:
         for f in figures.ids():
-            h = database.headline(f, theme_ids=[theme], con=con)
-            assert h["theme_match"] == database.theme_covers(f, [theme], con=con), (f, theme)
+            h = db.headline(f, theme_ids=[theme], con=con)
+            assert h["theme_match"] == db.theme_covers(f, [theme], con=con), (f, theme)
 
 
 # --- every figure x every page x a theme that does not cover it ---------------------------
@@ -113,11 +114,9 @@ def _cases():
 def test_no_theme_excludes_a_document_figure(db_path):
     """Every theme is carried by some project and some proposal: the walk below covers the
     municipal figures, which themes can exclude."""
-    con = database.connect(db_path)
+    con = db.connect(db_path)
     for fid in figures.ids(origin="document"):
-        assert all(
-            database.theme_covers(fid, [t], con=con) for t in database.themes(con=con)["theme_id"]
-        )
+        assert all(db.theme_covers(fid, [t], con=con) for t in db.themes(con=con)["theme_id"])
 
 
 @pytest.mark.parametrize(("fid", "page"), list(_cases()))
@@ -177,12 +176,12 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
     db_path, params, theme
 ):
     """The bureau page's deck.gl map and the map the slides and PDF handouts draw
-    (report._map_spec, used by report.map_png) give every municipality the same colour
+    (mapimage._map_spec, used by mapimage.map_png) give every municipality the same colour
     and have the same legend classes."""
     at = run_app(params, "pages/bureau.py")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    area = report.resolve_area("bureau", params["bureau"])
-    munis = ui.published("municipalities", where=("bureau_code", [area.code]))
+    area = common.resolve_area("bureau", params["bureau"])
+    munis = mapview.published("municipalities", where=("bureau_code", [area.code]))
     web = {
         code: tuple(c[:3])
         for code, c in zip(
@@ -191,15 +190,15 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
     }
     # the handout's map of the same view (same figure, year and themes)
     fy = int(at.query_params.get("fy", [0])[0] or 0) or None
-    values = database.metric_by_area(
+    values = db.metric_by_area(
         params["metric"],
         level="municipality",
         fiscal_year=fy,
         theme_ids=[theme] if theme else None,
         **area.filters(),
     )
-    covered = database.theme_covers(params["metric"], [theme] if theme else [])
-    paper = report._map_spec(area, params["metric"], values, "ja", covered=covered)
+    covered = db.theme_covers(params["metric"], [theme] if theme else [])
+    paper = mapimage._map_spec(area, params["metric"], values, "ja", covered=covered)
     printed = {
         str(code): tuple(int(h[i : i + 2], 16) for i in (1, 3, 5))
         for code, h in zip(paper.shapes["code"], paper.colours, strict=True)
@@ -219,10 +218,9 @@ def test_the_dispatch_slide_gives_each_kind_its_colour(db_path, lang):
     """The slide's stacked bars: one bar series per kind, each in the registry's colour
     and named in the slide's language (they were all one colour when the slide passed
     kind labels where ids were expected)."""
-    from regionmap import present
 
-    con = database.connect(db_path)
-    slide = present.build_slide("bureau", "tokachi", "dispatch", lang=lang, con=con)
+    con = db.connect(db_path)
+    slide = slides.build_slide("bureau", "tokachi", "dispatch", lang=lang, con=con)
     fig = figures.get("dispatch")
     bars = slide.chart.data
     assert len(bars) >= 2
@@ -240,8 +238,8 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
     """The PDF's dispatch card and its map follow the pages: '–' and no classes of 0."""
     import subprocess
 
-    con = database.connect(db_path)
-    pdf = report.build_handout("bureau", "tokachi", "ja", con, theme_ids=["pillar_economy"])
+    con = db.connect(db_path)
+    pdf = handout.build_handout("bureau", "tokachi", "ja", con, theme_ids=["pillar_economy"])
     path = tmp_path / "h.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(
@@ -253,8 +251,8 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
     assert not re.search(r"(?<![\d,])0\s*(人|箇所)", text), text[:2000]
     assert text.count("–") >= 3
     # the map beside it: no legend of zeros (one plain fill, no classes)
-    area = report.resolve_area("bureau", "tokachi")
-    data = report._collect(area, "ja", con, theme_ids=["pillar_economy"])
+    area = common.resolve_area("bureau", "tokachi")
+    data = handout._collect(area, "ja", con, theme_ids=["pillar_economy"])
     assert data.headlines["dispatch"]["theme_match"] is False
-    spec = report._map_spec(area, report.MAP_METRIC, data.municipal_values, "ja", covered=False)
+    spec = mapimage._map_spec(area, handout.MAP_METRIC, data.municipal_values, "ja", covered=False)
     assert spec.legend == [] and len(set(spec.colours)) == 1

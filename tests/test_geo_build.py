@@ -19,16 +19,10 @@ import pytest
 import shapely
 
 from regionmap import reference
-from regionmap.geo import (
-    COLUMNS,
-    BoundaryError,
-    layers_available,
-    load_layer,
-    manifest,
-    shapes,
-    to_geojson_bytes,
-)
+from regionmap.geo import shapes
 from regionmap.geo.build import build
+from regionmap.geo.errors import BoundaryError
+from regionmap.geo.layers import COLUMNS, layers_available, load_layer, manifest, to_geojson_bytes
 from regionmap.settings import PROJECT_ROOT
 
 LEVELS = ("overview", "detail")

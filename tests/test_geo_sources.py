@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 import shapely
 
-from regionmap.geo import BoundaryError, load_layer, manifest, shapes
+from regionmap.geo import shapes
 from regionmap.geo.build import build, vintage_of
+from regionmap.geo.errors import BoundaryError
+from regionmap.geo.layers import load_layer, manifest
 from regionmap.geo.sources import local_copy, read_source
 
 STEM = "N03-21_01_210101"

@@ -60,10 +60,7 @@ def test_every_key_used_in_the_code_exists():
 
     from regionmap.settings import PROJECT_ROOT
 
-    sources = [
-        PROJECT_ROOT / "src" / "regionmap" / name
-        for name in ("ui.py", "state.py", "maplayers.py", "charts.py")
-    ]
+    sources = sorted((PROJECT_ROOT / "src" / "regionmap").rglob("*.py"))
     sources += sorted(Path(PROJECT_ROOT / "pages").glob("*.py"))
     used = set()
     for path in sources:

@@ -14,9 +14,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from regionmap import database as db
-from regionmap import importer
+from regionmap import db
 from regionmap.__main__ import main
+from regionmap.db import importer
 
 GOOD_ROWS = [
     ["平成27年度", "古宇郡泊村", "地域振興派遣", "2", "継続"],

@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from regionmap import maplayers as ml
-from regionmap.charts import SEQUENTIAL
+from regionmap.maps import deckgl, scales, static
+from regionmap.render import mapimage
+from regionmap.render.charts import SEQUENTIAL
+from regionmap.ui import overlay
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def static_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def layers(geo_dir, static_dir):
     return {
-        name: ml.publish_layer(name, "overview", static_dir=static_dir, geo_dir=geo_dir)
+        name: static.publish_layer(name, "overview", static_dir=static_dir, geo_dir=geo_dir)
         for name in ("bureaus", "regions", "municipalities")
     }
 
@@ -66,11 +68,11 @@ def test_payload_targets_for_the_first_load(layers):
 
 
 def test_publishing_again_reuses_the_file(layers, static_dir, geo_dir):
-    again = ml.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    again = static.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
     assert again == layers["bureaus"]
     mtime = again.path.stat().st_mtime_ns
-    ml._publish_cached.clear()
-    rebuilt = ml.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    static._publish_cached.clear()
+    rebuilt = static.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
     assert rebuilt.path == again.path and rebuilt.path.stat().st_mtime_ns == mtime
 
 
@@ -83,11 +85,15 @@ def test_hiding_the_northern_territories_publishes_a_layer_without_them(
     shown = layers["municipalities"]
     assert set(shown.codes) >= NORTHERN_TERRITORIES
     monkeypatch.setenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES", "true")
-    hidden = ml.publish_layer("municipalities", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    hidden = static.publish_layer(
+        "municipalities", "overview", static_dir=static_dir, geo_dir=geo_dir
+    )
     assert not set(hidden.codes) & NORTHERN_TERRITORIES
     assert len(hidden.codes) == len(shown.codes) - 6 and hidden.url != shown.url
     monkeypatch.delenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES")
-    again = ml.publish_layer("municipalities", "overview", static_dir=static_dir, geo_dir=geo_dir)
+    again = static.publish_layer(
+        "municipalities", "overview", static_dir=static_dir, geo_dir=geo_dir
+    )
     assert again == shown
 
 
@@ -100,7 +106,7 @@ def test_label_points_lie_inside_their_bounds(layers):
 
 
 def test_colour_scale_is_classed_cividis_from_light_to_dark():
-    scale = ml.color_scale([0, 3, 7, 12, 15])
+    scale = scales.color_scale([0, 3, 7, 12, 15])
     assert scale.edges[0] == 0 and scale.edges[-1] >= 15
     assert scale.colors[0] == SEQUENTIAL[0] and scale.colors[-1] == SEQUENTIAL[-1]
     assert scale.color_of(0)[:3] == list(SEQUENTIAL[0])
@@ -110,22 +116,24 @@ def test_colour_scale_is_classed_cividis_from_light_to_dark():
     assert len(legend) == len(scale.colors)
     assert legend[0][1].startswith("0") and legend[0][1].endswith("人")
     assert legend[-1][1].endswith("人") and "," not in legend[-1][1]
-    assert ml.color_scale([1200, 2500]).legend("人", "en")[-1][1].endswith("persons")
-    assert ml.color_scale([0, 0]).colors == (SEQUENTIAL[0],)
+    assert scales.color_scale([1200, 2500]).legend("人", "en")[-1][1].endswith("persons")
+    assert scales.color_scale([0, 0]).colors == (SEQUENTIAL[0],)
 
 
 def test_area_layers_colour_each_feature_by_index_and_have_fixed_ids(layers):
     b = layers["bureaus"]
     colours = [[i, 0, 255 - i, 200] for i in range(14)]
-    built = ml.area_layers("bureaus", b, fill_colors=colours)
-    spec = json.loads(ml.make_deck(built, ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)).to_json())
+    built = deckgl.area_layers("bureaus", b, fill_colors=colours)
+    spec = json.loads(
+        deckgl.make_deck(built, deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)).to_json()
+    )
     fill, lines = spec["layers"]
     assert fill["id"] == "bureaus" and fill["@@type"] == "GeoJsonLayer"
     assert fill["data"] == b.url
     for i in (0, 7, 13):
         assert _colour_at(fill["getFillColor"], i) == colours[i]
     trig = fill["updateTriggers"]["getFillColor"]
-    other = ml.area_layers("bureaus", b, fill_colors=[[0, 0, 0, 200]] * 14)[0]
+    other = deckgl.area_layers("bureaus", b, fill_colors=[[0, 0, 0, 200]] * 14)[0]
     assert other.update_triggers["getFillColor"] != trig
     # the outlines of the same file, drawn above the fill
     assert lines["id"] == "bureaus-lines" and lines["data"] == b.url
@@ -135,28 +143,28 @@ def test_area_layers_colour_each_feature_by_index_and_have_fixed_ids(layers):
 def test_a_clickable_area_is_picked_by_its_fill_alone(layers):
     """deck.gl picks synchronously on pointer-down and drops the click if that takes more
     than 250 ms: the outlines (the costly PathLayer) stay out of the picking pass."""
-    fill, lines = ml.area_layers(
+    fill, lines = deckgl.area_layers(
         "municipalities", layers["municipalities"], fill_colors=[[1, 2, 3, 4]] * 185
     )
     assert fill.pickable and fill.filled and not fill.stroked
     assert not lines.pickable and lines.stroked and not lines.filled
     # outlines-only or not clickable: one layer, as before
-    (outline,) = ml.area_layers("regions", layers["regions"], line_width=3, pickable=False)
+    (outline,) = deckgl.area_layers("regions", layers["regions"], line_width=3, pickable=False)
     assert outline.stroked and not outline.pickable
-    (not_clickable,) = ml.area_layers(
+    (not_clickable,) = deckgl.area_layers(
         "bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14, pickable=False
     )
     assert not_clickable.filled and not_clickable.stroked and not not_clickable.pickable
 
 
 def test_deck_spec_is_compact_offline_and_carries_no_geometry(layers):
-    deck = ml.make_deck(
+    deck = deckgl.make_deck(
         [
-            *ml.area_layers("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
-            *ml.area_layers("regions", layers["regions"], line_width=3),
-            ml.label_layer("labels-bureaus", ml.labels_of(layers["bureaus"], "ja")),
+            *deckgl.area_layers("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
+            *deckgl.area_layers("regions", layers["regions"], line_width=3),
+            deckgl.label_layer("labels-bureaus", deckgl.labels_of(layers["bureaus"], "ja")),
         ],
-        ml.view_for_bounds(ml.HOKKAIDO_BOUNDS),
+        deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS),
     )
     text = deck.to_json()
     assert "\n" not in text
@@ -168,80 +176,82 @@ def test_deck_spec_is_compact_offline_and_carries_no_geometry(layers):
     assert ids == ["bureaus", "bureaus-lines", "regions", "labels-bureaus"]
     assert len(text.encode()) < 20_000
     # the same deck built twice is the same spec (no random ids)
-    again = ml.make_deck(
+    again = deckgl.make_deck(
         [
-            *ml.area_layers("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
-            *ml.area_layers("regions", layers["regions"], line_width=3),
-            ml.label_layer("labels-bureaus", ml.labels_of(layers["bureaus"], "ja")),
+            *deckgl.area_layers("bureaus", layers["bureaus"], fill_colors=[[1, 2, 3, 4]] * 14),
+            *deckgl.area_layers("regions", layers["regions"], line_width=3),
+            deckgl.label_layer("labels-bureaus", deckgl.labels_of(layers["bureaus"], "ja")),
         ],
-        ml.view_for_bounds(ml.HOKKAIDO_BOUNDS),
+        deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS),
     )
     assert again.to_json() == text
 
 
 def test_japanese_labels_carry_their_character_set_and_font(layers):
-    rows = ml.labels_of(layers["bureaus"], "ja")
+    rows = deckgl.labels_of(layers["bureaus"], "ja")
     assert sorted(r["text"] for r in rows) == sorted(
         ["空知", "石狩", "後志", "胆振", "日高", "渡島", "檜山", "上川", "留萌", "宗谷",
          "オホーツク", "十勝", "釧路", "根室"]
     )  # fmt: skip
-    spec = json.loads(ml.Deck(layers=[ml.label_layer("labels", rows)]).to_json())
+    spec = json.loads(deckgl.Deck(layers=[deckgl.label_layer("labels", rows)]).to_json())
     lay = spec["layers"][0]
     assert lay["@@type"] == "TextLayer"
     assert set("".join(r["text"] for r in rows)) <= set(lay["characterSet"])
     assert lay["fontFamily"].startswith('"Noto Sans CJK JP"')  # a literal, not an expression
     assert lay["getTextAnchor"] == "middle"
-    assert ml.labels_of(layers["bureaus"], "en")[0]["text"] == "Sorachi"
+    assert deckgl.labels_of(layers["bureaus"], "en")[0]["text"] == "Sorachi"
 
 
 def test_tooltip_shows_the_hovered_areas_line_only(layers):
     b = layers["bureaus"]
     lines = {b.key_of(c): f"{n}人 · 2015年度" for n, c in enumerate(b.codes)}
-    tip = ml.tooltip(lines, lang="ja", footer=ml.source_footer("資料", "ja"))
+    tip = deckgl.tooltip(lines, lang="ja", footer=deckgl.source_footer("資料", "ja"))
     html = tip["html"]
     assert "{name_ja}" in html and "{k}" in html
     assert "[data-k]{display:none}" in html and "[data-k='{k}']{display:block}" in html
     assert '<div data-k="b01">0人 · 2015年度</div>' in html
     assert html.count('data-k="b') == 14
     assert "出典：資料" in html
-    assert "{name_en}" in ml.tooltip(lines, lang="en")["html"]
+    assert "{name_en}" in deckgl.tooltip(lines, lang="en")["html"]
 
 
 def test_figure_line_has_figure_unit_year_and_sample_mark():
-    line = ml.figure_line(2500, unit_ja="人", fiscal_year=2014, is_sample=True, lang="ja")
+    line = deckgl.figure_line(2500, unit_ja="人", fiscal_year=2014, is_sample=True, lang="ja")
     assert line == "2,500人 · 2014年度（サンプル）"
-    line_en = ml.figure_line(3, unit_ja="projects", fiscal_year=2015, is_sample=False, lang="en")
+    line_en = deckgl.figure_line(
+        3, unit_ja="projects", fiscal_year=2015, is_sample=False, lang="en"
+    )
     assert line_en == "3 projects · FY2015"
 
 
 def test_figure_line_of_a_month_figure_says_its_month_not_a_fiscal_year():
     # evacuees are counted at a month: the overlay maps write "as of <month>"
-    line = ml.figure_line(
+    line = deckgl.figure_line(
         12, unit_ja="人", fiscal_year=None, when="2016年3月時点", is_sample=True, lang="ja"
     )
     assert line == "12人 · 2016年3月時点（サンプル）"
-    line_en = ml.figure_line(
+    line_en = deckgl.figure_line(
         1, unit_ja="人", fiscal_year=2015, when="as of Mar 2016", is_sample=False, lang="en"
     )
     assert line_en == "1 person · as of Mar 2016"
 
 
 def test_view_fits_the_bounds(layers):
-    hokkaido = ml.view_for_bounds(ml.HOKKAIDO_BOUNDS)
+    hokkaido = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
     assert 141 < hokkaido.longitude < 146 and 42 < hokkaido.latitude < 45
     b = layers["bureaus"]
     for code in b.codes:
         minx, miny, maxx, maxy = b.bounds_of([code])
-        v = ml.view_for_bounds((minx, miny, maxx, maxy))
+        v = deckgl.view_for_bounds((minx, miny, maxx, maxy))
         assert minx <= v.longitude <= maxx and miny <= v.latitude <= maxy
         assert v.zoom > hokkaido.zoom
         # the same bounds give exactly the same view (Streamlit keeps the user's pan/zoom)
-        assert ml.view_for_bounds((minx, miny, maxx, maxy)).__dict__ == v.__dict__
+        assert deckgl.view_for_bounds((minx, miny, maxx, maxy)).__dict__ == v.__dict__
 
 
 def test_selection_layer_outlines_only_the_selected_area(layers):
     r = layers["regions"]
-    spec = json.loads(ml.Deck(layers=[ml.selection_layer("sel", r, ["2"])]).to_json())
+    spec = json.loads(deckgl.Deck(layers=[deckgl.selection_layer("sel", r, ["2"])]).to_json())
     lay = spec["layers"][0]
     assert lay["data"] == r.url and not lay["filled"] and not lay["pickable"]
     visible = [i for i in range(6) if _colour_at(lay["getLineColor"], i)[3] > 0]
@@ -250,15 +260,15 @@ def test_selection_layer_outlines_only_the_selected_area(layers):
 
 
 def test_gsi_background_is_a_style_file_with_its_attribution(static_dir):
-    url = ml.publish_gsi_style(static_dir)
+    url = static.publish_gsi_style(static_dir)
     assert url == "app/static/layers/gsi-pale-style.json"
     style = json.loads((static_dir / "layers" / "gsi-pale-style.json").read_text("utf-8"))
     src = style["sources"]["gsi"]
-    assert src["tiles"] == [ml.GSI_TILES] and src["attribution"] == "出典：国土地理院"
+    assert src["tiles"] == [static.GSI_TILES] and src["attribution"] == "出典：国土地理院"
 
 
 def test_number_format_shared_by_maps_and_charts():
-    from regionmap.charts import format_delta, format_number
+    from regionmap.render.charts import format_delta, format_number
 
     assert format_number(2500, "人") == "2,500人"
     assert format_number(42, "市町村") == "42市町村"
@@ -277,7 +287,7 @@ def test_number_format_shared_by_maps_and_charts():
 def test_ranked_bar_chart_title_order_and_highlight():
     import pandas as pd
 
-    from regionmap.charts import ACCENT, FONT_FAMILY, ranked_bar
+    from regionmap.render.charts import ACCENT, FONT_FAMILY, ranked_bar
 
     frame = pd.DataFrame({"name": ["空知", "石狩", "後志"], "value": [5, 12, 1]})
     fig = ranked_bar(
@@ -293,28 +303,27 @@ def test_ranked_bar_chart_title_order_and_highlight():
 
 
 def test_legend_swatches_are_as_translucent_as_the_map_fills():
-    scale = ml.color_scale([3, 9, 14])
+    scale = scales.color_scale([3, 9, 14])
     fill = scale.color_of(13)
     swatches = dict(
-        (text, colour) for colour, text in scale.legend("人", "ja", alpha=ml.FILL_ALPHA)
+        (text, colour) for colour, text in scale.legend("人", "ja", alpha=scales.FILL_ALPHA)
     )
     r, g, b, a = fill
     assert f"rgba({r}, {g}, {b}, {a / 255:.3f})" in swatches.values()
-    assert a == ml.FILL_ALPHA < 255
+    assert a == scales.FILL_ALPHA < 255
 
 
 def test_one_figure_has_one_colour_on_every_map():
     """The bureau view, the overlay pages and the handouts class counts the same way."""
-    from regionmap import overlays, report
 
     values = [0, 2, 2, 5, 9, 14, 40]
-    assert overlays.scale_for is ml.count_scale
-    scale = ml.count_scale(values)
-    colours, _legend = report.classify(pd.Series(values), "ja")
+    assert overlay.scale_for is scales.count_scale
+    scale = scales.count_scale(values)
+    colours, _legend = mapimage.classify(pd.Series(values), "ja")
     expected = ["#{:02x}{:02x}{:02x}".format(*scale.color_of(v)[:3]) for v in values]
     assert [c.lower() for c in colours] == expected
 
 
 def test_english_legend_says_one_person():
-    labels = [text for _c, text in ml.count_scale([0, 1, 3]).legend("persons", "en")]
+    labels = [text for _c, text in scales.count_scale([0, 1, 3]).legend("persons", "en")]
     assert labels[:2] == ["0 persons", "1 person"]

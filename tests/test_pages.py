@@ -4,7 +4,7 @@ Each page is opened the way a link opens it: URL parameters first, then the
 page (``switch_page`` before the first run, so ``app.py`` runs with its filter
 bar). Figures, table row counts and map layers are compared with the
 database's own queries. AppTest does not render pydeck or plotly: their specs
-are asserted on. The Data page's import is tested through :mod:`regionmap.dataui`
+are asserted on. The Data page's import is tested through :mod:`regionmap.ui.dataview`
 directly (AppTest cannot upload a file) on a copy of the database, plus the
 page's own render and its undo button.
 """
@@ -23,9 +23,12 @@ from apptest_helpers import deck_spec as deck
 from apptest_helpers import tooltip_html as tooltip
 from streamlit.testing.v1 import AppTest
 
-from regionmap import database, maplayers, reference
-from regionmap.charts import NO_DATA
+from regionmap import db, reference
+from regionmap.db import export, importer
+from regionmap.maps import scales, static
+from regionmap.render.charts import NO_DATA
 from regionmap.settings import PROJECT_ROOT
+from regionmap.ui import dataview, evacuees, overlay
 
 SAMPLE = "サンプル"
 
@@ -95,14 +98,13 @@ def n(value: str) -> int:
 
 
 def in_bounds(view: dict, code: str) -> bool:
-    from regionmap import maplayers
 
-    minx, miny, maxx, maxy = maplayers.publish_layer("bureaus").bounds_of([code])
+    minx, miny, maxx, maxy = static.publish_layer("bureaus").bounds_of([code])
     return minx <= view["longitude"] <= maxx and miny <= view["latitude"] <= maxy
 
 
 def test_colour_scale_of_counts_gives_zero_its_own_class_and_handles_skew():
-    from regionmap.overlays import ZERO, scale_for
+    from regionmap.ui.overlay import ZERO, scale_for
 
     skewed = scale_for([0, 3, 1454, 5, 40, 2])  # Sapporo's evacuees against the rest
     assert skewed.edges == (0, 1, 10, 100, 1000, 1454)
@@ -124,7 +126,7 @@ def test_colour_scale_of_counts_gives_zero_its_own_class_and_handles_skew():
 def test_projects_default_shows_all_projects_by_region_with_map_and_document_year():
     at = open_page("projects")
     assert at.title[0].value == "地域重点プロジェクト — 全道"
-    expected = database.priority_projects()
+    expected = db.priority_projects()
     assert metric(at, "重点プロジェクト") == f"{len(expected)}件"
     assert n(metric(at, "振興局を名指すもの")) == int(expected["bureau_code"].notna().sum())
     listed = table_with(at, "プロジェクト")
@@ -149,7 +151,7 @@ def test_projects_default_shows_all_projects_by_region_with_map_and_document_yea
 
 def test_projects_theme_filter_keeps_only_projects_of_that_direction():
     at = open_page("projects", {"theme": "dir_tourism"})
-    expected = database.priority_projects(theme_ids=["dir_tourism"])
+    expected = db.priority_projects(theme_ids=["dir_tourism"])
     assert 0 < len(expected) < 16
     listed = table_with(at, "プロジェクト")
     assert len(listed) == len(expected)
@@ -161,7 +163,7 @@ def test_projects_by_bureau_and_deep_link_to_a_bureau():
     code = "12"
     at = open_page("projects", {"bureau": "tokachi", "by": "bureau"})
     assert at.title[0].value == "地域重点プロジェクト — 十勝総合振興局"
-    expected = database.priority_projects(bureau_code=code)
+    expected = db.priority_projects(bureau_code=code)
     assert len(table_with(at, "プロジェクト")) == len(expected) > 0
     spec = deck(at)
     assert layer_ids(spec)[0] == "bureaus"
@@ -184,13 +186,13 @@ def test_projects_by_bureau_and_deep_link_to_a_bureau():
 
 
 def _latest(metric_name: str) -> int:
-    return database.fiscal_years(metric_name)[-1]
+    return db.fiscal_years(metric_name)[-1]
 
 
 def test_dispatch_default_latest_year_by_municipality_with_trend_and_sample_notice():
     at = open_page("dispatch")
     fy = _latest("dispatch")
-    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
+    rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
     assert metric(at, "派遣職員") == f"{int(rows['persons'].sum()):,}人"
     assert metric(at, "派遣先の市町村") == f"{rows['municipality_code'].nunique()}市町村"
     listed = table_with(at, "人数（人）")
@@ -213,11 +215,11 @@ def test_dispatch_default_latest_year_by_municipality_with_trend_and_sample_noti
     text = texts(at)
     assert f"派遣職員（人）— 市町村別、全道、{fy}年度" in text
     trend = chart_titled(at, "の推移")
-    years = database.fiscal_years("dispatch")
+    years = db.fiscal_years("dispatch")
     assert f"{years[0]}〜{years[-1]}年度" in trend["layout"]["title"]["text"]
     assert "（人）" in trend["layout"]["title"]["text"]
     total = sum(sum(arr(bar["y"])) for bar in trend["data"])
-    assert total == int(database.dispatches()["persons"].sum())
+    assert total == int(db.dispatches()["persons"].sum())
     assert_common(at, sample=True)
 
 
@@ -227,7 +229,7 @@ def test_dispatch_kind_filter_from_the_widget_goes_to_the_url_and_the_figures():
     assert not at.exception
     assert at.query_params["kind"] == "collection"
     fy = _latest("dispatch")
-    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, kind="collection")
+    rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, kind="collection")
     assert metric(at, "派遣職員") == f"{int(rows['persons'].sum())}人"
     listed = table_with(at, "人数（人）")
     assert len(listed) == len(rows) and set(listed["区分"]) == {"徴収対策連携派遣"}
@@ -237,7 +239,7 @@ def test_dispatch_kind_filter_from_the_widget_goes_to_the_url_and_the_figures():
 
 def test_dispatch_fiscal_year_deep_link_shows_that_year():
     at = open_page("dispatch", {"fy": "2015"})
-    rows = database.dispatches(fiscal_year_from=2015, fiscal_year_to=2015)
+    rows = db.dispatches(fiscal_year_from=2015, fiscal_year_to=2015)
     assert metric(at, "派遣職員") == f"{int(rows['persons'].sum())}人"
     assert len(table_with(at, "人数（人）")) == len(rows)
     regional = rows[rows["kind"] == "regional"]
@@ -247,20 +249,20 @@ def test_dispatch_fiscal_year_deep_link_shows_that_year():
 
 def test_dispatch_theme_that_excludes_dispatch_leaves_no_rows_and_says_so():
     at = open_page("dispatch", {"theme": "pillar_economy"})
-    assert database.dispatches(theme_ids=["pillar_economy"]).empty
+    assert db.dispatches(theme_ids=["pillar_economy"]).empty
     assert metric(at, "派遣職員") == "—"  # not covered by the theme: never 0
     assert len(table_with(at, "人数（人）")) == 0
     assert any("派遣職員が含まれない" in i.value and "地域・自律" in i.value for i in at.info)
     fills = colours(layer(deck(at), "municipalities")["getFillColor"])
     # no classes: one plain fill (the Northern Territories villages in the no-data grey)
-    assert {tuple(c) for c in fills} == {maplayers.PLAIN_FILL, (*NO_DATA, maplayers.FILL_ALPHA)}
+    assert {tuple(c) for c in fills} == {scales.PLAIN_FILL, (*NO_DATA, scales.FILL_ALPHA)}
     assert not any(SAMPLE in w.value for w in at.warning)  # nothing shown, nothing sample
 
 
 def test_dispatch_theme_that_includes_dispatch_shows_everything():
     at = open_page("dispatch", {"theme": "pillar_region"})
     fy = _latest("dispatch")
-    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
+    rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
     assert len(table_with(at, "人数（人）")) == len(rows)
     assert not any("含まれない" in i.value for i in at.info)
 
@@ -279,9 +281,7 @@ def test_dispatch_deep_link_for_every_bureau(bureau):
     at = open_page("dispatch", {"bureau": bureau["bureau_id"]})
     assert at.title[0].value == f"職員派遣 — {bureau['name_ja']}"
     fy = _latest("dispatch")
-    rows = database.dispatches(
-        fiscal_year_from=fy, fiscal_year_to=fy, bureau_code=bureau["bureau_code"]
-    )
+    rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, bureau_code=bureau["bureau_code"])
     listed = table_with(at, "人数（人）")
     assert len(listed) == len(rows)
     assert set(listed["振興局"]) <= {bureau["name_ja"]}
@@ -298,7 +298,7 @@ def test_dispatch_deep_link_to_a_region():
     at = open_page("dispatch", {"region": "donan", "by": "bureau"})
     assert at.title[0].value == "職員派遣 — 道南"
     fy = _latest("dispatch")
-    rows = database.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, region_code="2")
+    rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, region_code="2")
     assert len(table_with(at, "人数（人）")) == len(rows)
     assert set(table_with(at, "人数（人）")["振興局"]) <= {"渡島総合振興局", "檜山振興局"}
     fills = colours(layer(deck(at), "bureaus")["getFillColor"])
@@ -312,8 +312,8 @@ def test_every_text_key_of_the_overlay_and_data_pages_exists():
     from regionmap.i18n import CATALOG
 
     used = set()
-    for name in ("overlays.py", "dataui.py"):
-        text = (PROJECT_ROOT / "src" / "regionmap" / name).read_text(encoding="utf-8")
+    for path in sorted((PROJECT_ROOT / "src" / "regionmap" / "ui").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
         used |= set(
             re.findall(
                 r"""["']((?:ov|data|page|metric|level|fig|chart)\.[a-z_.]+[a-z_])["']""", text
@@ -325,9 +325,7 @@ def test_every_text_key_of_the_overlay_and_data_pages_exists():
 
 def test_dispatch_municipality_deep_link_filters_to_it():
     at = open_page("dispatch", {"muni": "01100", "fy": "2015"})
-    rows = database.dispatches(
-        fiscal_year_from=2015, fiscal_year_to=2015, municipality_code="01100"
-    )
+    rows = db.dispatches(fiscal_year_from=2015, fiscal_year_to=2015, municipality_code="01100")
     listed = table_with(at, "人数（人）")
     assert len(listed) == len(rows) and set(listed["市町村"]) <= {"札幌市"}
     assert any("札幌市" in i.value for i in at.info)
@@ -337,7 +335,7 @@ def test_dispatch_municipality_deep_link_filters_to_it():
     at.button(key="rm.w.muni_clear").click().run()
     assert "muni" not in at.query_params
     assert len(table_with(at, "人数（人）")) == len(
-        database.dispatches(fiscal_year_from=2015, fiscal_year_to=2015)
+        db.dispatches(fiscal_year_from=2015, fiscal_year_to=2015)
     )
 
 
@@ -376,15 +374,15 @@ def test_malformed_parameters_fall_back_to_defaults_without_error(page, params):
 
 
 def _site_colour(kind: str) -> list[int]:
-    from regionmap.overlays import kind_colour
+    from regionmap.ui.overlay import kind_colour
 
-    return list(kind_colour(kind, list(database.SITE_KINDS)))
+    return list(kind_colour(kind, list(db.SITE_KINDS)))
 
 
 def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
     at = open_page("settlement")
-    fy = database.fiscal_years("sites")[-1]
-    sites = database.sites(fiscal_year=fy)
+    fy = db.fiscal_years("sites")[-1]
+    sites = db.sites(fiscal_year=fy)
     assert metric(at, "集落対策箇所") == f"{len(sites)}箇所"
     spec = deck(at)
     assert layer_ids(spec) == ["bureaus", "bureaus-lines", "regions", "sites", "labels-bureaus"]
@@ -400,7 +398,7 @@ def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
     # legend of the kinds shown, with their colours
     legend = "\n".join(e.proto.body for e in at.get("html"))
     for kind in set(sites["kind"]):
-        ja = database.SITE_KINDS[kind][0]
+        ja = db.SITE_KINDS[kind][0]
         r, g, b = _site_colour(kind)
         assert ja in legend and f"rgb({r}, {g}, {b})" in legend
     # tooltip lines for the sites (kind, municipality, since FY)
@@ -425,8 +423,8 @@ def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
 
 def test_settlement_kind_filter_shows_only_that_kind():
     at = open_page("settlement", {"kind": "shopping"})
-    fy = database.fiscal_years("sites")[-1]
-    sites = database.sites(fiscal_year=fy, kind="shopping")
+    fy = db.fiscal_years("sites")[-1]
+    sites = db.sites(fiscal_year=fy, kind="shopping")
     pts = layer(deck(at), "sites")["data"]
     assert len(pts) == len(sites) > 0
     assert {tuple(p["color"][:3]) for p in pts} == {tuple(_site_colour("shopping"))}
@@ -435,8 +433,8 @@ def test_settlement_kind_filter_shows_only_that_kind():
 
 def test_settlement_dispatch_kind_in_the_url_is_ignored_with_a_notice():
     at = open_page("settlement", {"kind": "regional"})
-    fy = database.fiscal_years("sites")[-1]
-    assert len(layer(deck(at), "sites")["data"]) == len(database.sites(fiscal_year=fy))
+    fy = db.fiscal_years("sites")[-1]
+    assert len(layer(deck(at), "sites")["data"]) == len(db.sites(fiscal_year=fy))
     assert "kind=regional" in texts(at)
 
 
@@ -449,7 +447,7 @@ def test_settlement_theme_that_excludes_sites_shows_no_points_and_says_so():
 
 def test_settlement_deep_link_to_a_bureau_and_an_earlier_year():
     at = open_page("settlement", {"bureau": "oshima", "fy": "2014"})
-    sites = database.sites(fiscal_year=2014, bureau_code="06")
+    sites = db.sites(fiscal_year=2014, bureau_code="06")
     assert len(layer(deck(at), "sites")["data"]) == len(sites)
     assert len(table_with(at, "開始年度")) == len(sites)
     assert (table_with(at, "開始年度")["開始年度"] <= 2014).all()
@@ -470,7 +468,7 @@ def _month(v) -> str:
 
 def test_evacuees_default_counts_at_the_last_month_with_trend_and_origin():
     at = open_page("evacuees")
-    all_rows = database.evacuees()
+    all_rows = db.evacuees()
     months = sorted({_month(v) for v in all_rows["month"]})
     last = all_rows[all_rows["month"].map(_month) == months[-1]]
     assert metric(at, "避難者") == f"{int(last['persons'].sum()):,}人"
@@ -492,7 +490,7 @@ def test_evacuees_default_counts_at_the_last_month_with_trend_and_origin():
 
 def test_evacuees_month_range_deep_link_and_fiscal_year():
     at = open_page("evacuees", {"mfrom": "2013-04", "mto": "2014-03"})
-    rows = database.evacuees(month_from="2013-04", month_to="2014-03")
+    rows = db.evacuees(month_from="2013-04", month_to="2014-03")
     at_end = rows[rows["month"].map(_month) == "2014-03"]
     assert metric(at, "避難者") == f"{int(at_end['persons'].sum()):,}人"
     trend = chart_titled(at, "の推移")
@@ -505,21 +503,20 @@ def test_evacuees_month_range_deep_link_and_fiscal_year():
 
 
 def test_evacuees_at_keeps_the_rows_of_one_month_whatever_the_date_type():
-    from regionmap import overlays
 
-    rows = database.evacuees()
-    months = overlays.months_of(rows)
+    rows = db.evacuees()
+    months = overlay.months_of(rows)
     assert list(months) == sorted({_month(v) for v in rows["month"]})
     for month in (months[0], months[-1]):
         expected = rows[rows["month"].map(_month) == month]
-        got = overlays.evacuees_at(rows, month)
+        got = evacuees.evacuees_at(rows, month)
         assert len(got) == len(expected) > 0 and got.index.equals(expected.index)
     # dates as strings or timestamps (an imported frame) give the same rows
     as_text = rows.assign(month=rows["month"].map(lambda v: pd.Timestamp(v).isoformat()))
-    assert len(overlays.evacuees_at(as_text, months[-1])) == len(
-        overlays.evacuees_at(rows, months[-1])
+    assert len(evacuees.evacuees_at(as_text, months[-1])) == len(
+        evacuees.evacuees_at(rows, months[-1])
     )
-    assert overlays.evacuees_at(rows, "1999-01").empty
+    assert evacuees.evacuees_at(rows, "1999-01").empty
 
 
 def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
@@ -527,7 +524,7 @@ def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
     assert metric(at, "避難者") == "—"  # not covered by the theme: never 0
     assert any("避難者が含まれない" in i.value for i in at.info)
     at = open_page("evacuees", {"bureau": "ishikari"})
-    rows = database.evacuees(bureau_code="02")
+    rows = db.evacuees(bureau_code="02")
     last = rows[rows["month"].map(_month) == _month(rows["month"].max())]
     listed = table_with(at, "人数（人）")
     assert int(listed["人数（人）"].sum()) == int(last["persons"].sum())
@@ -542,7 +539,7 @@ def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
 
 def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
     at = open_page("proposals")
-    expected = database.proposals()
+    expected = db.proposals()
     assert metric(at, "政策提案") == f"{len(expected)}件" == "15件"
     listed = table_with(at, "共同提案")
     assert len(listed) == 15
@@ -551,7 +548,7 @@ def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
     )
     measures = table_with(at, "施策")
     assert len(measures) == int(expected["measure_count"].sum())
-    assert set(measures["部"]) <= set(database.measures()["department_ja"])
+    assert set(measures["部"]) <= set(db.measures()["department_ja"])
     assert n(metric(at, "施策に反映された提案")) == int((expected["measure_count"] > 0).sum())
     spec = deck(at)
     fills = colours(layer(spec, "bureaus")["getFillColor"])
@@ -565,10 +562,10 @@ def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
 
 def test_proposals_theme_and_bureau_filters():
     at = open_page("proposals", {"theme": "pillar_safety"})
-    expected = database.proposals(theme_ids=["pillar_safety"])
+    expected = db.proposals(theme_ids=["pillar_safety"])
     assert len(table_with(at, "共同提案")) == len(expected) < 15
     at = open_page("proposals", {"bureau": "kushiro"})
-    expected = database.proposals(bureau_code="13")
+    expected = db.proposals(bureau_code="13")
     listed = table_with(at, "共同提案")
     assert len(listed) == len(expected) > 0
     assert all("釧路" in b for b in listed["振興局"])
@@ -576,7 +573,7 @@ def test_proposals_theme_and_bureau_filters():
 
 def test_proposals_in_english_show_the_english_policy_areas():
     at = open_page("proposals", {"lang": "en"})
-    expected = database.proposals()
+    expected = db.proposals()
     listed = table_with(at, "Policy area")
     assert set(listed["Policy area"]) == set(expected["policy_area_en"])
     assert not set(listed["Policy area"]) & set(expected["policy_area_ja"])
@@ -607,33 +604,29 @@ def db_copy(db_path, tmp_path, monkeypatch):
 
 
 def test_check_upload_of_a_valid_file_is_a_dry_run_with_counts_and_preview(db_copy):
-    from regionmap import dataui
 
-    before = database.history(db_copy)
-    res = dataui.check_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    before = db.history(db_copy)
+    res = dataview.check_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
     assert res.ok and res.table == "dispatch"
-    counts = dataui.plan_counts(res)
-    sample_2016 = database.dispatches(
-        fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
-    )
+    counts = dataview.plan_counts(res)
+    sample_2016 = db.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=db.connect(db_copy))
     # 札幌市 (石狩 02) and 函館市 (渡島 06): only those bureaus' FY2016 sample rows go
     ours = sample_2016[sample_2016["bureau_code"].isin(["02", "06"])]
     assert counts["added"] == 2 and counts["removed"] == len(ours) < len(sample_2016)
     assert f"削除するサンプル {len(ours)}行（石狩・渡島）" in res.summary("ja")
     assert counts["periods"] == ["2016"]
-    preview = dataui.preview_frame(res)
+    preview = dataview.preview_frame(res)
     assert list(preview["change"]) == ["add", "add"] and list(preview["row"]) == [2, 3]
     assert list(preview.columns[:2]) == ["row", "change"]
-    assert dataui.issues_frame(res).empty
-    assert len(database.history(db_copy)) == len(before)  # nothing written
+    assert dataview.issues_frame(res).empty
+    assert len(db.history(db_copy)) == len(before)  # nothing written
 
 
 def test_check_upload_of_bad_rows_lists_file_row_column_and_reason(db_copy):
-    from regionmap import dataui
 
-    res = dataui.check_upload(BAD_CSV.encode("cp932"), "bad.csv", db_path=db_copy)
+    res = dataview.check_upload(BAD_CSV.encode("cp932"), "bad.csv", db_path=db_copy)
     assert not res.ok
-    issues = dataui.issues_frame(res)
+    issues = dataview.issues_frame(res)
     assert list(issues.columns) == ["file", "row", "column", "reason"]
     assert set(issues["file"]) == {"bad.csv"}
     assert set(issues["row"]) == {"2", "3", "4"}
@@ -642,7 +635,7 @@ def test_check_upload_of_bad_rows_lists_file_row_column_and_reason(db_copy):
     assert by_row[4]["column"] == "年度"
     # Japanese staff read the reasons in Japanese; English on the English page
     assert all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", r) for r in issues["reason"])
-    english = dataui.issues_frame(res, "en")
+    english = dataview.issues_frame(res, "en")
     assert "negative" in english.set_index("row").loc["3", "reason"]
 
 
@@ -657,24 +650,22 @@ def _no_missing_markers(df: pd.DataFrame) -> bool:
 
 @pytest.mark.parametrize("data", [bytes(range(256)) * 8, PNG])
 def test_binary_bytes_named_csv_are_refused_not_read(db_copy, data):
-    from regionmap import dataui
 
-    res = dataui.check_upload(data, "photo.csv", db_path=db_copy)
-    assert not res.ok and len(dataui.issues_frame(res)) == 1
+    res = dataview.check_upload(data, "photo.csv", db_path=db_copy)
+    assert not res.ok and len(dataview.issues_frame(res)) == 1
     # a problem of the whole file: no row, no column -- a dash, not the word None
-    issues = dataui.issues_frame(res)
+    issues = dataview.issues_frame(res)
     assert list(issues.iloc[0][["file", "row", "column"]]) == ["photo.csv", "—", "—"]
     assert "バイナリデータ" in issues.iloc[0]["reason"]
     assert _no_missing_markers(issues)
 
 
 def test_import_preview_has_labels_and_values_in_the_interface_language(db_copy):
-    from regionmap import dataui
 
     data = "年度,市町村名,派遣区分,人数,継続・新規\n2016,帯広市,地域振興派遣,1,継続\n2016,音更町,交流,2,\n"
-    res = dataui.check_upload(data.encode("utf-8"), "tokachi.csv", db_path=db_copy)
+    res = dataview.check_upload(data.encode("utf-8"), "tokachi.csv", db_path=db_copy)
     assert res.ok
-    ja = dataui.preview_table(res, "ja")
+    ja = dataview.preview_table(res, "ja")
     assert list(ja.columns) == [
         "行", "変更", "年度", "市町村コード", "市町村", "区分", "人数（人）", "継続・新規", "出典",
     ]  # fmt: skip
@@ -683,7 +674,7 @@ def test_import_preview_has_labels_and_values_in_the_interface_language(db_copy)
     ]  # fmt: skip
     assert ja.iloc[1]["継続・新規"] == "" and ja.iloc[1]["区分"] == "相互交流"
     assert _no_missing_markers(ja)
-    en = dataui.preview_table(res, "en")
+    en = dataview.preview_table(res, "en")
     assert list(en.columns[:4]) == ["Row", "Change", "Fiscal year", "Municipality code"]
     assert en.iloc[0]["Kind"] == "Regional development dispatch"
     assert en.iloc[0]["Continuing / new"] == "continuing" and en.iloc[0]["Change"] == "add"
@@ -692,24 +683,22 @@ def test_import_preview_has_labels_and_values_in_the_interface_language(db_copy)
     assert not internal & (set(ja.columns) | set(en.columns))
     # evacuees: months as people write them
     ev = "年月,市町村名,避難元,避難者数\n2015年3月,函館市,,20\n"
-    res = dataui.check_upload(ev.encode("utf-8"), "ev.csv", db_path=db_copy)
-    row = dataui.preview_table(res, "ja").iloc[0]
+    res = dataview.check_upload(ev.encode("utf-8"), "ev.csv", db_path=db_copy)
+    row = dataview.preview_table(res, "ja").iloc[0]
     assert (row["年月"], row["避難元"], row["人数（人）"]) == ("2015年3月", "", 20)
-    assert dataui.preview_table(res, "en").iloc[0]["Month"] == "2015-03"
+    assert dataview.preview_table(res, "en").iloc[0]["Month"] == "2015-03"
 
 
 def test_success_message_and_history_in_the_interface_language(db_copy):
     import datetime as dt
 
-    from regionmap import dataui
-
-    out = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    out = dataview.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
     assert out.kind == "success"
     assert out.text.endswith(f"取り込みました（版 {out.version}）。")
     assert "version" not in out.text and "dispatch →" not in out.text
     assert "道職員の派遣（2016年度）" in out.text
-    hist = database.history(db_copy)
-    shown = dataui.history_table(hist, "ja")
+    hist = db.history(db_copy)
+    shown = dataview.history_table(hist, "ja")
     assert "日時（日本時間）" in shown.columns and "日時（UTC）" not in shown.columns
     created = dt.datetime.fromisoformat(hist.iloc[0]["created_at"])
     jst = (created + dt.timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
@@ -717,60 +706,58 @@ def test_success_message_and_history_in_the_interface_language(db_copy):
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", v) for v in shown["日時（日本時間）"])
     assert shown.iloc[0]["操作"] == "取り込み" and shown.iloc[0]["表"] == "道職員の派遣"
     assert shown.iloc[0]["取り消した版"] == "" and _no_missing_markers(shown)
-    en = dataui.history_table(hist, "en")
+    en = dataview.history_table(hist, "en")
     assert en.iloc[0]["Time (JST)"] == jst and en.iloc[0]["Table"] == "staff dispatch"
     assert _no_missing_markers(en)
 
 
 def test_commit_then_undo_through_the_page_functions(db_copy):
-    from regionmap import dataui
 
-    out = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    out = dataview.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
     assert out.kind == "success" and out.version is not None
-    con = database.connect(db_copy)
-    rows = database.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=con)
+    con = db.connect(db_copy)
+    rows = db.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=con)
     ours = rows["bureau_code"].isin(["02", "06"])
     assert ours.sum() == 2 and not rows[ours]["is_sample"].any() and rows[~ours]["is_sample"].all()
-    hist = dataui.history_frame(db_copy)
+    hist = dataview.history_frame(db_copy)
     assert hist.iloc[0]["action"] == "import" and hist.iloc[0]["file_name"] == "dispatch.csv"
-    assert dataui.undo_target(hist)["version"] == out.version
+    assert dataview.undo_target(hist)["version"] == out.version
     # the same file again changes nothing
-    again = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    again = dataview.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
     assert again.kind == "info" and "変更なし" in again.text
-    undone = dataui.undo_latest(db_path=db_copy)
+    undone = dataview.undo_latest(db_path=db_copy)
     assert undone.kind == "success" and f"版 {out.version}" in undone.text
-    rows = database.dispatches(
-        fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
-    )
+    rows = db.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=db.connect(db_copy))
     assert rows["is_sample"].all() and len(rows) > 2
-    nothing = dataui.undo_latest(db_path=db_copy)  # nothing left to undo: said in Japanese
+    nothing = dataview.undo_latest(db_path=db_copy)  # nothing left to undo: said in Japanese
     assert nothing.kind == "info" and nothing.text == "取り消せる取り込みはありません。"
 
 
 def test_export_is_formula_safe_and_respects_the_filters(db_copy):
-    from regionmap import dataui
     from regionmap.state import FilterState
 
     assert (
-        dataui.commit_upload(VALID_CSV.encode("utf-8"), "d.csv", db_path=db_copy).kind == "success"
+        dataview.commit_upload(VALID_CSV.encode("utf-8"), "d.csv", db_path=db_copy).kind
+        == "success"
     )
-    name, data, rows = dataui.export_bytes("table:dispatch", "csv", db_path=db_copy)
+    name, data, rows = dataview.export_bytes("table:dispatch", "csv", db_path=db_copy)
     assert name == "regionmap_dispatch.csv"
     text = data.decode("utf-8-sig")
     assert "'=SUM(A1)" in text and ",=SUM" not in text
     df = pd.read_csv(io.StringIO(text))
     assert len(df) == rows
-    name, data, rows = dataui.export_bytes("table:dispatch", "xlsx", db_path=db_copy)
+    name, data, rows = dataview.export_bytes("table:dispatch", "xlsx", db_path=db_copy)
     assert data[:2] == b"PK" and name.endswith(".xlsx")
     xl = pd.read_excel(io.BytesIO(data))
     assert "'=SUM(A1)" in set(xl["source_ja"])
     # a filtered view: only the bureau of the filter bar
     state = FilterState(bureau="ishikari", region="doo")
-    _, data, rows = dataui.export_bytes("view:dispatches", "csv", state, db_path=db_copy)
+    _, data, rows = dataview.export_bytes("view:dispatches", "csv", state, db_path=db_copy)
     view = pd.read_csv(io.StringIO(data.decode("utf-8-sig")), dtype=str)
     assert rows == len(view) > 0 and set(view["bureau_code"]) == {"02"}
     assert (
-        "view:evacuees" in dataui.export_sources() and "table:meta" not in dataui.export_sources()
+        "view:evacuees" in dataview.export_sources()
+        and "table:meta" not in dataview.export_sources()
     )
 
 
@@ -785,13 +772,12 @@ def test_export_is_formula_safe_and_respects_the_filters(db_copy):
     ],
 )
 def test_export_of_a_filtered_view_has_the_rows_of_the_page_table(page, params, view, column):
-    from regionmap import dataui
     from regionmap.state import from_query_params
 
     at = open_page(page, params)
     listed = table_with(at, column)
     state, _ = from_query_params(params)
-    exported = dataui.export_frame(f"view:{view}", state)
+    exported = dataview.export_frame(f"view:{view}", state)
     assert len(exported) == len(listed) > 0
     assert sorted(exported["municipality_name_ja"]) == sorted(listed["市町村"])
     if "区分" in listed and "kind" in params:
@@ -799,12 +785,11 @@ def test_export_of_a_filtered_view_has_the_rows_of_the_page_table(page, params, 
 
 
 def test_export_of_evacuees_has_the_months_the_page_shows():
-    from regionmap import dataui
     from regionmap.state import from_query_params
 
     at = open_page("evacuees", {"fy": "2014"})  # the fiscal year picks April to March
     state, _ = from_query_params({"fy": "2014"})
-    exported = dataui.export_frame("view:evacuees", state)
+    exported = dataview.export_frame("view:evacuees", state)
     months = sorted({_month(v) for v in exported["month"]})
     assert months == arr(chart_titled(at, "の推移")["data"][0]["x"])
     assert months[0] == "2014-04" and months[-1] == "2015-03"
@@ -813,9 +798,8 @@ def test_export_of_evacuees_has_the_months_the_page_shows():
 
 
 def test_templates_are_offered_as_csv_and_excel_with_the_importer_headers():
-    from regionmap import dataui, export, importer
 
-    items = dataui.templates()
+    items = dataview.templates()
     assert {(i["table"], i["format"]) for i in items} == {
         (tb, f) for tb in importer.IMPORT_TABLES for f in ("csv", "xlsx")
     }
@@ -836,7 +820,7 @@ def test_data_page_default_render_offers_templates_history_and_export(db_copy):
     downloads = at.get("download_button")
     assert len(downloads) == 7  # 3 tables x (CSV, Excel) + the export
     history = table_with(at, "版")
-    assert len(history) == len(database.history(db_copy))
+    assert len(history) == len(db.history(db_copy))
     assert "日時（日本時間）" in history.columns and _no_missing_markers(history)
     assert at.button(key="rm.data.undo").disabled  # nothing imported yet: nothing to undo
     assert "20 MB" in texts(at)  # the importer's cap is stated
@@ -844,9 +828,8 @@ def test_data_page_default_render_offers_templates_history_and_export(db_copy):
 
 
 def test_undo_from_the_data_page(db_copy):
-    from regionmap import dataui
 
-    out = dataui.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
+    out = dataview.commit_upload(VALID_CSV.encode("utf-8"), "dispatch.csv", db_path=db_copy)
     assert out.kind == "success"
     at = open_page("data")
     assert not at.button(key="rm.data.undo").disabled
@@ -854,11 +837,9 @@ def test_undo_from_the_data_page(db_copy):
     at.button(key="rm.data.undo").click().run()
     assert not at.exception
     assert any("取り消しました" in s.value for s in at.success)
-    hist = database.history(db_copy)
+    hist = db.history(db_copy)
     assert hist.iloc[0]["action"] == "undo" and int(hist.iloc[0]["undoes"]) == out.version
-    rows = database.dispatches(
-        fiscal_year_from=2016, fiscal_year_to=2016, con=database.connect(db_copy)
-    )
+    rows = db.dispatches(fiscal_year_from=2016, fiscal_year_to=2016, con=db.connect(db_copy))
     assert rows["is_sample"].all()
     assert at.button(key="rm.data.undo").disabled
 

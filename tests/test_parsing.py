@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from regionmap import reference
 from regionmap.codes import normalize_code, to_code6
-from regionmap.parsing import (
+from regionmap.db.parsing import (
     MunicipalityResolver,
     ParseError,
     fiscal_year_of,

@@ -18,30 +18,30 @@ import pytest
 import test_browser as tb
 from streamlit.testing.v1 import AppTest
 
-from regionmap import present, report
+from regionmap import db
+from regionmap.render import common, mapimage, slides
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState, from_query_params, to_query_params
+from regionmap.ui import present
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def con(geo_dir, db_path):
-    from regionmap import database
 
-    return database.connect(db_path)
+    return db.connect(db_path)
 
 
 # --- slide content -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", present.SLIDES)
+@pytest.mark.parametrize("key", slides.SLIDES)
 def test_each_slide_of_a_bureau(con, key):
-    from regionmap import database
 
-    slide = present.build_slide("bureau", "oshima", key, con=con)
+    slide = slides.build_slide("bureau", "oshima", key, con=con)
     assert slide.area_title == "渡島総合振興局"
-    assert slide.number == present.SLIDES.index(key) + 1
+    assert slide.number == slides.SLIDES.index(key) + 1
     assert 3 <= len(slide.figures) <= 5
     for fig in slide.figures:
         assert fig.value and fig.source  # every figure says what and where it comes from
@@ -55,7 +55,7 @@ def test_each_slide_of_a_bureau(con, key):
         "proposals": "proposals",
     }[key]
     if metric:
-        h = database.headline(metric, bureau_code="06", con=con)
+        h = db.headline(metric, bureau_code="06", con=con)
         first = slide.figures[0]
         assert first.value == f"{h['value']:,}{h['unit_ja']}"
         assert first.fiscal_year == f"{h['fiscal_year']}年度"
@@ -65,18 +65,17 @@ def test_each_slide_of_a_bureau(con, key):
     assert slide.sample == (any(f.is_sample for f in slide.figures) or slide.sample)
     if key in ("dispatch", "settlement", "evacuees"):
         assert slide.sample  # the session database holds the generated sample
-    assert slide.map_metric == present.MAP_METRIC[key]
+    assert slide.map_metric == slides.MAP_METRIC[key]
 
 
 def test_projects_and_proposals_slides_list_the_areas_items(con):
-    from regionmap import database
 
-    projects = present.build_slide("region", "donan", "projects", con=con)
+    projects = slides.build_slide("region", "donan", "projects", con=con)
     titles = [head for head, _ in projects.items]
-    for title in database.priority_projects(region_code="2", con=con)["title_ja"]:
+    for title in db.priority_projects(region_code="2", con=con)["title_ja"]:
         assert title in titles
-    proposals = present.build_slide("bureau", "06", "proposals", con=con)
-    expected = database.proposals(bureau_code="06", con=con)
+    proposals = slides.build_slide("bureau", "06", "proposals", con=con)
+    expected = db.proposals(bureau_code="06", con=con)
     assert [head for head, _ in proposals.items] == list(expected["title_ja"])
     # the departments' responses are what is shown under each proposal
     for (_head, detail), measures in zip(proposals.items, expected["measures"], strict=True):
@@ -85,7 +84,7 @@ def test_projects_and_proposals_slides_list_the_areas_items(con):
 
 
 def test_english_slide(con):
-    slide = present.build_slide("bureau", "01", "evacuees", lang="en", con=con)
+    slide = slides.build_slide("bureau", "01", "evacuees", lang="en", con=con)
     assert slide.title == "Evacuees from the 2011 earthquake"
     assert slide.area_title.startswith("Sorachi")
     assert slide.figures[0].fiscal_year.startswith("FY")
@@ -93,9 +92,9 @@ def test_english_slide(con):
 
 def test_unknown_slide_and_area_are_refused(con):
     with pytest.raises(ValueError, match="unknown slide"):
-        present.build_slide("bureau", "01", "weather", con=con)
-    with pytest.raises(report.UnknownAreaError):
-        present.build_slide("bureau", "99", "overview", con=con)
+        slides.build_slide("bureau", "01", "weather", con=con)
+    with pytest.raises(common.UnknownAreaError):
+        slides.build_slide("bureau", "99", "overview", con=con)
 
 
 def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
@@ -107,7 +106,7 @@ def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
         drawn.append(os.environ.get("REGIONMAP_HIDE_NORTHERN_TERRITORIES"))
         return f"png{len(drawn)}".encode()
 
-    monkeypatch.setattr(report, "map_png", fake_map_png)
+    monkeypatch.setattr(mapimage, "map_png", fake_map_png)
     present._cached_map.clear()
     args = ("bureau", "nemuro", "dispatch", "ja", 2015, (), "db-v1")
     first = present._cached_map(*args, present.layers_key())
@@ -130,9 +129,9 @@ def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
 
 
 def test_slide_numbers_are_clamped():
-    assert present.clamp_slide(None) == 1
-    assert present.clamp_slide(0) == 1
-    assert present.clamp_slide(99) == len(present.SLIDES)
+    assert slides.clamp_slide(None) == 1
+    assert slides.clamp_slide(0) == 1
+    assert slides.clamp_slide(99) == len(slides.SLIDES)
 
 
 # --- URL state ---------------------------------------------------------------------------
@@ -277,14 +276,13 @@ def test_keyboard_moves_through_the_slides_offline(app_url):
 
 
 def test_english_headline_figures_use_the_singular_for_one(db_path):
-    from regionmap import database, report
 
-    con = database.connect(db_path)
+    con = db.connect(db_path)
     checked = 0
     for code in [f"{i:02d}" for i in range(1, 15)]:
-        area = report.resolve_area("bureau", code)
-        fig = present._headline_figure("proposals", area, "en", None, (), con)
-        n = database.headline("proposals", con=con, bureau_code=code)["value"]
+        area = common.resolve_area("bureau", code)
+        fig = slides._headline_figure("proposals", area, "en", None, (), con)
+        n = db.headline("proposals", con=con, bureau_code=code)["value"]
         if n == 1:
             assert fig.value == "1 proposal"
             checked += 1

@@ -23,9 +23,10 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from regionmap import MLIT_CREDIT_JA, i18n, reference, report
-from regionmap.charts import SEQUENTIAL
-from regionmap.fonts import FontNotFoundError, find_japanese_font
+from regionmap import MLIT_CREDIT_JA, db, figures, i18n, reference
+from regionmap.render import chartimage, charts, common, handout, mapimage
+from regionmap.render.charts import SEQUENTIAL
+from regionmap.render.fonts import FontNotFoundError, find_japanese_font
 
 PDFTOTEXT = shutil.which("pdftotext")
 PDFFONTS = shutil.which("pdffonts")
@@ -36,7 +37,7 @@ needs_poppler = pytest.mark.skipif(
 BUREAUS = list(reference.bureaus().itertuples())
 REGIONS = list(reference.regions().itertuples())
 #: The Japanese label of each headline card, as the handout prints it.
-CARD_LABELS = {m: i18n.t(f"report.metric.{m}", "ja") for m in report.METRICS}
+CARD_LABELS = {m: i18n.t(f"report.metric.{m}", "ja") for m in figures.ids()}
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -60,13 +61,12 @@ def handouts(tmp_path_factory, geo_dir, db_path) -> Path:
 
 @pytest.fixture(scope="session")
 def con(db_path):
-    from regionmap import database
 
-    return database.connect(db_path)
+    return db.connect(db_path)
 
 
 def _pdf_of(folder: Path, kind: str, code: str) -> Path:
-    area = report.resolve_area(kind, code)
+    area = common.resolve_area(kind, code)
     return folder / area.filename("ja")
 
 
@@ -166,45 +166,43 @@ def test_japanese_fonts_are_embedded(handouts):
 @needs_poppler
 @pytest.mark.parametrize("bureau", BUREAUS, ids=[b.bureau_id for b in BUREAUS])
 def test_bureau_handout_shows_its_name_and_figures(handouts, con, bureau):
-    from regionmap import database
 
     pdf = _pdf_of(handouts, "bureau", bureau.bureau_code)
     text = _squash(_text(pdf))
     assert bureau.name_ja in text
     assert _squash(MLIT_CREDIT_JA) in text
     words = _words(pdf, 1)
-    for metric in report.METRICS:
-        h = database.headline(metric, bureau_code=bureau.bureau_code, con=con)
+    for metric in figures.ids():
+        h = db.headline(metric, bureau_code=bureau.bureau_code, con=con)
         card = _card(words, CARD_LABELS[metric])
-        assert report.format_value(h["value"]) in card, (metric, card)
+        assert common.format_value(h["value"]) in card, (metric, card)
         assert h["unit_ja"] in card, (metric, card)
         assert f"{h['fiscal_year']}年度" in card, (metric, card)
         assert ("サンプル" in card) == bool(h["is_sample"]), (metric, card)
         assert any(w.startswith("出典") for w in card), (metric, card)
     # the area's priority projects, proposals and bureau projects are listed
-    for title in database.priority_projects(bureau_code=bureau.bureau_code, con=con)["title_ja"]:
+    for title in db.priority_projects(bureau_code=bureau.bureau_code, con=con)["title_ja"]:
         assert _squash(title) in text
-    for title in database.proposals(bureau_code=bureau.bureau_code, con=con)["title_ja"]:
+    for title in db.proposals(bureau_code=bureau.bureau_code, con=con)["title_ja"]:
         assert _squash(title) in text
-    for item in database.bureau_projects(bureau_code=bureau.bureau_code, con=con)["text_ja"]:
+    for item in db.bureau_projects(bureau_code=bureau.bureau_code, con=con)["text_ja"]:
         assert _squash(item) in text
 
 
 @needs_poppler
 @pytest.mark.parametrize("region", REGIONS, ids=[r.region_id for r in REGIONS])
 def test_region_handout_shows_its_name_and_figures(handouts, con, region):
-    from regionmap import database
 
     pdf = _pdf_of(handouts, "region", region.region_code)
     text = _squash(_text(pdf))
     assert f"{region.name_ja}連携地域" in text
     words = _words(pdf, 1)
-    for metric in report.METRICS:
-        h = database.headline(metric, region_code=region.region_code, con=con)
+    for metric in figures.ids():
+        h = db.headline(metric, region_code=region.region_code, con=con)
         card = _card(words, CARD_LABELS[metric])
-        assert report.format_value(h["value"]) in card, (metric, card)
+        assert common.format_value(h["value"]) in card, (metric, card)
         assert h["unit_ja"] in card
-    for title in database.priority_projects(region_code=region.region_code, con=con)["title_ja"]:
+    for title in db.priority_projects(region_code=region.region_code, con=con)["title_ja"]:
         assert _squash(title) in text
     # every member bureau is named
     for b in BUREAUS:
@@ -231,7 +229,7 @@ def test_municipality_names_are_text_on_the_map(handouts):
 @needs_poppler
 def test_english_handout(tmp_path, geo_dir, db_path, con):
     pdf = tmp_path / "iburi-en.pdf"
-    pdf.write_bytes(report.build_handout("bureau", "iburi", lang="en", con=con))
+    pdf.write_bytes(handout.build_handout("bureau", "iburi", lang="en", con=con))
     text = _squash(_text(pdf))
     assert "Iburi" in text and "胆振総合振興局" in text
     assert _squash("Dispatched staff") in text and _squash("Sources and notes") in text
@@ -239,19 +237,18 @@ def test_english_handout(tmp_path, geo_dir, db_path, con):
 
 @needs_poppler
 def test_handout_follows_the_theme_filter_and_year(tmp_path, geo_dir, db_path, con):
-    from regionmap import database
 
     themes = ["pillar_economy"]
     pdf = tmp_path / "tokachi-economy.pdf"
     pdf.write_bytes(
-        report.build_handout("bureau", "12", con=con, theme_ids=themes, fiscal_year=2015)
+        handout.build_handout("bureau", "12", con=con, theme_ids=themes, fiscal_year=2015)
     )
     text = _squash(_text(pdf))
     assert "政策テーマ：経済・活力" in text
     words = _words(pdf, 1)
-    for metric in report.METRICS:
-        years = database.fiscal_years(metric, con=con)
-        h = database.headline(
+    for metric in figures.ids():
+        years = db.fiscal_years(metric, con=con)
+        h = db.headline(
             metric,
             fiscal_year=2015 if 2015 in years else None,
             theme_ids=themes,
@@ -259,10 +256,10 @@ def test_handout_follows_the_theme_filter_and_year(tmp_path, geo_dir, db_path, c
             con=con,
         )
         card = _card(words, CARD_LABELS[metric])
-        assert report.format_value(h["value"]) in card, (metric, card)
+        assert common.format_value(h["value"]) in card, (metric, card)
         assert f"{h['fiscal_year']}年度" in card, (metric, card)
-    listed = database.priority_projects(theme_ids=themes, bureau_code="12", con=con)["title_ja"]
-    everything = database.priority_projects(bureau_code="12", con=con)["title_ja"]
+    listed = db.priority_projects(theme_ids=themes, bureau_code="12", con=con)["title_ja"]
+    everything = db.priority_projects(bureau_code="12", con=con)["title_ja"]
     for title in everything:
         assert (_squash(title) in text) == (title in set(listed))
 
@@ -324,11 +321,11 @@ def test_cli_one_region_by_id(tmp_path, geo_dir, db_path):
 
 
 def test_resolve_area_accepts_codes_and_ids():
-    assert report.resolve_area("bureau", "sorachi").code == "01"
-    assert report.resolve_area("bureau", "1").code == "01"
-    assert report.resolve_area("region", "kushiro_nemuro").bureau_codes == ("13", "14")
-    with pytest.raises(report.UnknownAreaError, match="valid region codes"):
-        report.resolve_area("region", "7")
+    assert common.resolve_area("bureau", "sorachi").code == "01"
+    assert common.resolve_area("bureau", "1").code == "01"
+    assert common.resolve_area("region", "kushiro_nemuro").bureau_codes == ("13", "14")
+    with pytest.raises(common.UnknownAreaError, match="valid region codes"):
+        common.resolve_area("region", "7")
 
 
 # ---------------------------------------------------------------------------
@@ -351,7 +348,7 @@ def _hex(colour: str) -> tuple[int, int, int]:
 
 
 def test_map_png_of_a_bureau(geo_dir, db_path, con):
-    img = _image(report.map_png("bureau", "02", "evacuees", con=con))
+    img = _image(mapimage.map_png("bureau", "02", "evacuees", con=con))
     assert img.size == (1600, 1000)
     colours = _colours(img)
     assert len(colours) > 200, "image looks blank"
@@ -363,7 +360,7 @@ def test_map_png_of_a_bureau(geo_dir, db_path, con):
 
 def test_map_png_of_hokkaido_by_region(geo_dir, db_path, con):
     img = _image(
-        report.map_png(
+        mapimage.map_png(
             "hokkaido", metric="dispatch", level="region", width=800, height=500, con=con
         )
     )
@@ -383,7 +380,7 @@ def test_chart_png_redraws_a_plotly_figure():
         ]
     )
     fig.update_layout(barmode="stack", title="派遣職員（年度別・人）")
-    img = _image(report.chart_png(fig, width=1000, height=600))
+    img = _image(chartimage.chart_png(fig, width=1000, height=600))
     assert img.size == (1000, 600)
     colours = _colours(img)
     red, blue = colours.get((0xD7, 0x19, 0x1C), 0), colours.get((0x2C, 0x7F, 0xB8), 0)
@@ -395,7 +392,7 @@ def test_chart_png_redraws_a_plotly_figure():
 
 def test_chart_png_refuses_trace_types_it_cannot_draw():
     with pytest.raises(ValueError, match="pie"):
-        report.chart_png(go.Figure(go.Pie(labels=["a"], values=[1])))
+        chartimage.chart_png(go.Figure(go.Pie(labels=["a"], values=[1])))
 
 
 # ---------------------------------------------------------------------------
@@ -424,26 +421,25 @@ def test_missing_font_names_the_package_to_install(tmp_path):
 
 
 def test_map_classes_match_the_dashboard():
-    from regionmap.maplayers import count_scale
+    from regionmap.maps.scales import count_scale
 
     values = pd.Series([0.0, 3.0, 12.0, 7.0])
-    colours, legend = report.classify(values, "ja")
+    colours, legend = mapimage.classify(values, "ja")
     scale = count_scale(values.tolist())
     assert [text for _c, text in legend] == [text for _c, text in scale.legend("", "ja")]
     assert colours[2] == legend[-1][0]  # the largest value takes the darkest class
     assert colours[0] == legend[0][0]
-    assert report.format_value(2512) == "2,512"
-    assert report.format_value(3.0) == "3"
+    assert common.format_value(2512) == "2,512"
+    assert common.format_value(3.0) == "3"
 
 
 def test_chart_png_draws_the_dashboards_own_charts():
-    from regionmap import charts
 
     frame = pd.DataFrame({"name": ["空知", "石狩", "後志"], "v": [120, 1800, 40]})
     fig = charts.ranked_bar(
         frame, label="name", value="v", title="避難者数", unit="人", highlight="石狩"
     )
-    img = _image(report.chart_png(fig, width=900, height=500))
+    img = _image(chartimage.chart_png(fig, width=900, height=500))
     colours = _colours(img)
     accent = tuple(int(x) for x in charts.ACCENT[4:-1].split(","))  # "rgb(0, 34, 78)"
     light = charts.SEQUENTIAL[2]

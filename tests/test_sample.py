@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from regionmap import reference, sample
+from regionmap import reference
+from regionmap.db import sample
 from regionmap.themes import policy_table
 
 
@@ -248,7 +249,7 @@ def test_two_calls_give_equal_frames():
 
 def _digest_in_subprocess(hash_seed: str) -> str:
     code = (
-        "import hashlib; from regionmap import sample;"
+        "import hashlib; from regionmap.db import sample;"
         "parts = [sample.dispatch(), sample.evacuees(), sample.sites()];"
         "print(hashlib.sha256(''.join(p.to_csv(index=False) for p in parts).encode()).hexdigest())"
     )

@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from regionmap import reference
+from regionmap import figures, reference
 from regionmap.state import (
     LAYERS,
-    METRICS,
     FilterState,
     from_query_params,
     month_range,
@@ -179,7 +178,7 @@ def states(draw):
     s = FilterState(
         lang=draw(st.sampled_from(["ja", "en"])),
         theme_ids=tuple(t for t in THEMES if draw(st.booleans())),
-        metric=draw(st.sampled_from(METRICS)),
+        metric=draw(st.sampled_from(figures.ids())),
         level=draw(st.sampled_from(["bureau", "region"])),
         layers=frozenset(name for name in LAYERS if draw(st.booleans())),
         muni=draw(st.none() | st.sampled_from(_munis)),

@@ -2,7 +2,7 @@
 
 pydeck fed the unsimplified municipal polygons read straight from the N03 GeoJSON
 with geopandas on every rerun, no caching, layers without fixed ids. Same data
-(the same N03 file, the same DuckDB figures through ``regionmap.database``), same
+(the same N03 file, the same DuckDB figures through ``regionmap.db``), same
 two views (all of Hokkaido, one bureau) and the same filter (the metric), so the
 harness can compare it with regionmap view for view. It is a yardstick for the
 benchmark, not part of the product.
@@ -19,6 +19,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from regionmap import db, figures
 from regionmap.settings import PROJECT_ROOT
 
 N03 = Path(
@@ -28,7 +29,7 @@ N03 = Path(
 METRICS = ["dispatch", "priority_projects", "sites", "evacuees", "proposals"]
 
 st.set_page_config(page_title="peer", layout="wide")
-metric = st.sidebar.selectbox("指標", METRICS, key="metric")
+metric = st.sidebar.selectbox("指標", figures.ids(), key="metric")
 bureaus = pd.read_csv(PROJECT_ROOT / "data" / "reference" / "bureaus.csv", dtype=str)
 choice = st.sidebar.selectbox("振興局", ["全道"] + bureaus["name_ja"].tolist(), key="bureau")
 
@@ -37,9 +38,7 @@ munis = pd.read_csv(PROJECT_ROOT / "data" / "reference" / "municipalities.csv", 
 gdf = gdf.merge(munis[["code", "bureau_code"]], left_on="N03_007", right_on="code", how="left")
 
 try:
-    from regionmap import database
-
-    figures = database.metric_by_area(metric, level="bureau")[["area_code", "value"]]
+    figures = db.metric_by_area(metric, level="bureau")[["area_code", "value"]]
 except Exception as exc:  # the database is not there: the map still draws, figures are 0
     st.caption(f"no figures: {exc}")
     figures = pd.DataFrame({"area_code": bureaus["bureau_code"], "value": 0})

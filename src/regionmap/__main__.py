@@ -10,6 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from regionmap import db, geo, settings
+from regionmap.db import importer
+from regionmap.db.store import DatabaseError
+from regionmap.geo.build import cli_build
+from regionmap.render import handout
+
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -75,8 +81,6 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _setup(args: argparse.Namespace) -> int:
     """Build what is missing, where the settings say (``REGIONMAP_GEO_DIR``, ``REGIONMAP_DB_PATH``)."""
-    from regionmap import database, geo, settings
-    from regionmap.geo.build import cli_build
 
     if geo.layers_available():
         print(f"boundary layers: present in {settings.get('geo_dir')}")
@@ -85,14 +89,13 @@ def _setup(args: argparse.Namespace) -> int:
         code = cli_build(build_args)
         if code:
             return code
-    path = database.ensure_database()
+    path = db.ensure_database()
     print(f"database: ready at {path}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    from regionmap.database import DatabaseError
 
     try:
         return _dispatch(args)
@@ -103,22 +106,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "geo":
-        from regionmap.geo.build import cli_build
-
         return cli_build(args)
     if args.command == "db":
-        from regionmap.importer import cli
-
-        return cli(args)
+        return importer.cli(args)
     if args.command == "report":
-        from regionmap.report import cli
-
-        return cli(args)
+        return handout.cli(args)
     if args.command == "setup":
         return _setup(args)
     if args.command == "settings":
-        from regionmap import settings
-
         for s in settings.describe():
             print(f"{s['env']}={s['value']}\n    {s['help']} (default: {s['default']})")
         return 0

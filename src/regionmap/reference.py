@@ -10,6 +10,7 @@ from functools import cache
 
 import pandas as pd
 
+from regionmap.codes import to_code6
 from regionmap.settings import REFERENCE_DIR
 
 _STR = {"dtype": str, "keep_default_na": False}
@@ -49,7 +50,6 @@ def municipalities() -> pd.DataFrame:
     ``kind`` (``municipality``, ``ward`` or ``northern_territory``),
     ``parent_code`` (01100 for wards).
     """
-    from regionmap.codes import to_code6
 
     df = pd.read_csv(REFERENCE_DIR / "municipalities.csv", **_STR)
     df.insert(1, "code6", df["code"].map(to_code6))

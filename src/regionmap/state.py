@@ -27,7 +27,7 @@ URL parameters
 ``kind``      a kind filter for the overlay pages (dispatch kind, site kind)
 ``mfrom``, ``mto``  a month range ``YYYY-MM`` (evacuees page)
 ``by``        areas an overlay page's map colours: ``municipality``, ``bureau``, ``region``
-``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.present`)
+``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.ui.present`)
 ``slide``     the slide shown in presentation mode, 1-based
 
 Adding a page-specific parameter: add a field with its default to
@@ -43,18 +43,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from regionmap import figures, reference
+from regionmap import figures, reference, settings
+from regionmap.codes import normalize_code
 from regionmap.i18n import LANGS, t
+from regionmap.settings import DATA_DIR
 
 #: The figures, in screen order (the registry, :mod:`regionmap.figures`).
-METRICS: tuple[str, ...] = figures.ids()
 LEVELS: tuple[str, ...] = ("bureau", "region")
 LAYERS: tuple[str, ...] = ("labels", "municipalities", "tiles")
 DEFAULT_LAYERS: frozenset[str] = frozenset({"labels"})
 #: Areas an overlay page's map may colour (``by``); each page offers some of them.
 MAP_BY: tuple[str, ...] = ("municipality", "bureau", "region")
 FY_MIN, FY_MAX = 1989, 2100
-#: Highest slide number of the presentation mode (regionmap.present.SLIDES).
+#: Highest slide number of the presentation mode (regionmap.render.slides.SLIDES).
 MAX_SLIDE = 6
 
 #: Parameters Streamlit itself uses; left alone without a notice.
@@ -65,7 +66,6 @@ _FY_RANGE = re.compile(r"^(\d{4})\s*[-–〜~:]\s*(\d{4})$")
 
 
 def _default_lang() -> str:
-    from regionmap import settings
 
     try:
         return settings.get("language")
@@ -90,7 +90,7 @@ class FilterState:
     bureau : str or None
         Bureau id (``"sorachi"``).
     metric : str
-        Figure shown on the overview map, one of :data:`METRICS`.
+        Figure shown on the overview map, one of :func:`regionmap.figures.ids`.
     level : str
         ``"bureau"`` or ``"region"``: the areas the choropleth colours.
     layers : frozenset of str
@@ -194,8 +194,6 @@ def _name(kind: str, ident: str, lang: str) -> str:
 def _catalogue_themes() -> tuple[str, ...]:
     """Theme ids of the committed catalogue (``data/policy/themes.csv``), in its order."""
     import csv
-
-    from regionmap.settings import DATA_DIR
 
     path = DATA_DIR / "policy" / "themes.csv"
     if not path.is_file():
@@ -327,7 +325,7 @@ def from_query_params(
 
     if "metric" in raw and _one(raw["metric"]):
         text = _one(raw["metric"])
-        if text in METRICS:
+        if text in figures.ids():
             values["metric"] = text
         else:
             bad("metric", text)
@@ -403,7 +401,6 @@ def from_query_params(
 
 
 def _normalize_muni(text: str) -> str | None:
-    from regionmap.codes import normalize_code
 
     try:
         code = normalize_code(text)

@@ -2,7 +2,7 @@
 //
 // Streamlit's pydeck chart gives no signal when deck.gl has loaded the layer files
 // of its spec and drawn them, and a click before that lands on nothing. This script
-// (loaded once per page by regionmap.ui.start) sets, on every map element
+// (loaded once per page by regionmap.ui.frame.start) sets, on every map element
 // ([data-testid="stDeckGlJsonChart"]) that has a marker after it (a hidden div of
 // class rm-map-meta with data-map="KEY" data-spec="HASH" data-layers="URL URL ..."):
 //   data-rm-ready="true"  once every layer file of the marker was fetched for the

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from regionmap import reference
 from regionmap.codes import normalize_code
 
 
@@ -257,8 +258,6 @@ class MunicipalityResolver:
 
     def __init__(self, municipalities: pd.DataFrame | None = None):
         if municipalities is None:
-            from regionmap import reference
-
             municipalities = reference.municipalities()
         self._df = municipalities.fillna("")
         self._by_code = {r["code"]: r for r in self._df.to_dict("records")}
@@ -421,7 +420,6 @@ def _key(value: Any) -> str:
 
 @cache
 def _bureau_codes() -> dict[str, str]:
-    from regionmap import reference
 
     return dict(
         zip(reference.bureaus()["short_ja"], reference.bureaus()["bureau_code"], strict=True)

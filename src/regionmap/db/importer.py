@@ -11,7 +11,7 @@ imported all or nothing. :func:`validate` shows what would change (rows to
 add, replace, unchanged, and the sample rows that real rows replace: those of
 the same period and bureau, named in :meth:`ImportResult.summary`);
 :func:`commit` writes a new database version through
-:func:`regionmap.database.commit_import` (atomic swap, history, undo).
+:func:`regionmap.db.commit_import` (atomic swap, history, undo).
 Importing the same file twice changes nothing and says so.
 
 Municipalities may be given as a 5- or 6-digit code or a name (see
@@ -42,8 +42,9 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import database, i18n, settings
-from regionmap.parsing import (
+from regionmap import db, i18n, settings
+from regionmap.db import export
+from regionmap.db.parsing import (
     ParseError,
     is_blank,
     nfkc,
@@ -154,13 +155,13 @@ def _kind_map(kinds: dict[str, tuple[str, str]], extra: dict[str, str]) -> dict[
 
 
 DISPATCH_KIND_MAP = _kind_map(
-    database.DISPATCH_KINDS,
+    db.DISPATCH_KINDS,
     {"地域振興": "regional", "広域連携": "wide_area", "広域連携派遣": "wide_area",
      "徴収対策": "collection", "徴収対策連携": "collection", "自治法": "local_autonomy_act",
      "地方自治法派遣": "local_autonomy_act", "交流": "exchange", "人事交流": "exchange"},
 )  # fmt: skip
 SITE_KIND_MAP = _kind_map(
-    database.SITE_KINDS,
+    db.SITE_KINDS,
     {"買物支援": "shopping", "買い物": "shopping", "見守り": "safety_check", "安否確認・見守り": "safety_check",
      "サロン活動": "salon", "交流サロン": "salon", "集落間の交流": "inter_settlement",
      "起業": "startup", "住民起業": "startup", "集住": "consolidation"},
@@ -709,10 +710,10 @@ def _rows(
                     row_issues.append(
                         Issue(file_name, row_no, label["fiscal_year"], str(exc), exc.ja)
                     )
-            kind = check("kind", required(_kind), DISPATCH_KIND_MAP, database.DISPATCH_KINDS)
+            kind = check("kind", required(_kind), DISPATCH_KIND_MAP, db.DISPATCH_KINDS)
             if kind:
                 rec["kind"] = kind
-                rec["kind_ja"], rec["kind_en"] = database.DISPATCH_KINDS[kind]
+                rec["kind_ja"], rec["kind_en"] = db.DISPATCH_KINDS[kind]
             rec["persons"] = check("persons", required(_count))
             status = cell(cells, "status")
             if not is_blank(status):
@@ -736,10 +737,10 @@ def _rows(
         elif table == "sites":
             rec["name_ja"] = check("name_ja", required(nfkc))
             rec["name_en"] = nfkc(cell(cells, "name_en")) or None
-            kind = check("kind", required(_kind), SITE_KIND_MAP, database.SITE_KINDS)
+            kind = check("kind", required(_kind), SITE_KIND_MAP, db.SITE_KINDS)
             if kind:
                 rec["kind"] = kind
-                rec["kind_ja"], rec["kind_en"] = database.SITE_KINDS[kind]
+                rec["kind_ja"], rec["kind_en"] = db.SITE_KINDS[kind]
             rec["lon"] = check("lon", required(_coordinate), "longitude", LON_RANGE)
             rec["lat"] = check("lat", required(_coordinate), "latitude", LAT_RANGE)
             fy = check("start_fy", required(parse_fiscal_year))
@@ -892,7 +893,7 @@ def _parse(
 
 
 def _already(path: Path, sha: str, table: str | None) -> dict | None:
-    hist = database.history(path)
+    hist = db.history(path)
     hit = hist[(hist["sha256"] == sha) & (hist["action"] == "import") & hist["undone_by"].isna()]
     if table is not None:
         hit = hit[hit["table_name"] == table]
@@ -913,9 +914,9 @@ def validate(
     """
     result = _parse(file_bytes, filename, table, allowed_bureaus)
     if result.ok and result.rows is not None:
-        p = database.default_path(db_path)
+        p = db.default_path(db_path)
         rows = result.rows.drop(columns="_row")
-        result.plan = database.read_plan(p, result.table, rows)
+        result.plan = db.read_plan(p, result.table, rows)
         result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())
         result.already_imported = _already(p, result.sha256, result.table)
         if not result.changed:
@@ -946,7 +947,7 @@ def commit(
     if not result.ok or result.rows is None:
         return result
     rows = result.rows.drop(columns="_row")
-    rec = database.commit_import(
+    rec = db.commit_import(
         db_path,
         result.table,
         rows,
@@ -1070,7 +1071,7 @@ _HISTORY_COLUMNS = [
 
 
 def history_text(hist: pd.DataFrame) -> str:
-    """The database versions (:func:`regionmap.database.history`) as an aligned text table."""
+    """The database versions (:func:`regionmap.db.history`) as an aligned text table."""
     rows = [
         [local_time(r[c]) if c == "created_at" else r[c] for c, _ in _HISTORY_COLUMNS]
         for r in hist.to_dict("records")
@@ -1085,11 +1086,11 @@ def _print_frame(df: pd.DataFrame, out=None) -> None:
 
 def cli(args) -> int:
     """``python -m regionmap db init|import|export|history|undo`` (see ``__main__``)."""
-    db_path = database.default_path(getattr(args, "db", None))
+    db_path = db.default_path(getattr(args, "db", None))
     action = args.action
     try:
         if action == "init":
-            rec = database.init_database(db_path, force=getattr(args, "force", False))
+            rec = db.init_database(db_path, force=getattr(args, "force", False))
             if rec["action"] == "exists":
                 print(
                     f"{db_path} exists (use --force to rebuild it; the current file is kept for undo)"
@@ -1123,21 +1124,19 @@ def cli(args) -> int:
                 )
             return 0
         if action == "export":
-            from regionmap import export
-
             out = Path(args.out)
             n = export.export_table(args.table, out, db_path=db_path)
             print(f"wrote {n} rows of {args.table} to {out}")
             return 0
         if action == "history":
-            hist = database.history(db_path)
+            hist = db.history(db_path)
             if hist.empty:
                 print("no history")
                 return 0
             print(history_text(hist))
             return 0
         if action == "undo":
-            rec = database.undo(db_path, user=getattr(args, "user", None))
+            rec = db.undo(db_path, user=getattr(args, "user", None))
             print(
                 f"undid version {rec['undoes']} ({rec['file_name'] or 'init'}); "
                 f"now at version {rec['version']}"

@@ -13,7 +13,7 @@ versions), so two calls, two processes or two machines give equal frames.
 
 Examples
 --------
->>> from regionmap import sample
+>>> from regionmap.db import sample
 >>> d = sample.dispatch()
 >>> fy15 = d[(d.fiscal_year == 2015) & (d.kind == "regional")]
 >>> fy15.municipality_code.nunique()

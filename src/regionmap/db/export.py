@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import database
+from regionmap import db
 from regionmap.settings import DATA_DIR
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -98,9 +98,9 @@ def export_table(
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in {"csv", "xlsx"}:
         raise ValueError(f"{out}: write to a .csv or .xlsx file")
-    if table not in database.TABLES:
-        raise KeyError(f"unknown table {table!r}; one of {', '.join(database.TABLES)}")
-    df = database.read_table(table, con=database.connect(db_path))
+    if table not in db.TABLES:
+        raise KeyError(f"unknown table {table!r}; one of {', '.join(db.TABLES)}")
+    df = db.read_table(table, con=db.connect(db_path))
     data = frame_bytes(df, fmt, sheet_name=table)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -131,13 +131,13 @@ def template_notes(table: str) -> list[str]:
         "取り込んだ実データは、同じ表・同じ年度（避難者は年月）・同じ振興局のサンプル値を置き換えます（取組箇所はその振興局のサンプル全体）。他の振興局のサンプルは残ります。 / Real rows replace the sample rows of the same table, period and bureau (for sites: all sample sites of the bureaus in the file); other bureaus keep their sample rows.",
     ]
     if table == "dispatch":
-        kinds = "、".join(ja for ja, _ in database.DISPATCH_KINDS.values())
+        kinds = "、".join(ja for ja, _ in db.DISPATCH_KINDS.values())
         return common + [
             f"派遣区分: {kinds}",
             "継続・新規: 継続 または 新規（空欄可） / continuing or new (may be empty)",
         ]
     if table == "sites":
-        kinds = "、".join(ja for ja, _ in database.SITE_KINDS.values())
+        kinds = "、".join(ja for ja, _ in db.SITE_KINDS.values())
         return common + [f"種別: {kinds}", "経度・緯度: 世界測地系の十進数（例 141.35, 43.06） / WGS84 decimal degrees", "ID は空欄可（市町村と名称から作ります） / ID may be empty"]  # fmt: skip
     return common + ["年月: 2015-03、2015年3月、H27.3 など / month as 2015-03, 2015年3月 or H27.3", "避難元: 都道府県名（空欄可） / prefecture of origin (may be empty)"]  # fmt: skip
 

@@ -1,8 +1,8 @@
 """The Data page (データ): import, history and undo, templates, export.
 
 The page script (``pages/data.py``) calls :func:`data_page`. The work is done by
-the importer (:mod:`regionmap.importer`), the database's versioned store
-(:func:`regionmap.database.history`, :func:`regionmap.database.undo`) and
+the importer (:mod:`regionmap.db.importer`), the database's versioned store
+(:func:`regionmap.db.history`, :func:`regionmap.db.undo`) and
 :mod:`regionmap.export`; this module only turns their results into what the
 page shows, in small functions tested directly (``tests/test_pages.py``):
 
@@ -34,9 +34,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import database, export, importer, settings, ui
+from regionmap import db, reference, settings
 from regionmap import state as state_mod
+from regionmap.db import export, importer
 from regionmap.i18n import CATALOG, month_text, t
+from regionmap.ui import cached, cards, overlay, session
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
 PREVIEW_ROWS = 200
@@ -119,7 +121,6 @@ def preview_table(
     df = preview_frame(result, limit)
     if df.empty or result.table not in _PREVIEW_COLUMNS:
         return df
-    from regionmap import reference
 
     en = lang == "en"
     munis = reference.municipalities()
@@ -232,10 +233,10 @@ def commit_upload(
 
 
 def history_frame(db_path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The database versions, newest first (:func:`regionmap.database.history`)."""
+    """The database versions, newest first (:func:`regionmap.db.history`)."""
     cols = ["version", "action", "table_name", "file_name", "rows_added", "rows_replaced",
             "rows_removed", "user_name", "created_at", "undone_by", "undoes", "undoable"]  # fmt: skip
-    df = database.history(db_path)
+    df = db.history(db_path)
     return df[[c for c in cols if c in df.columns]].reset_index(drop=True)
 
 
@@ -290,7 +291,7 @@ def undo_latest(
 ) -> Outcome:
     """Undo the latest import not yet undone, as a new recorded version."""
     try:
-        rec = database.undo(db_path, user=user)
+        rec = db.undo(db_path, user=user)
     except LookupError as exc:
         if str(exc) == "nothing to undo":
             return Outcome("info", t("data.undo.none", lang))
@@ -336,7 +337,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_sources() -> list[str]:
     """What can be exported: ``view:<list>`` (with the filter bar's filters) and ``table:<name>``."""
     return [f"view:{v}" for v in VIEWS] + [
-        f"table:{name}" for name in database.TABLES if name not in _HIDDEN_TABLES
+        f"table:{name}" for name in db.TABLES if name not in _HIDDEN_TABLES
     ]
 
 
@@ -344,33 +345,32 @@ def view_filters(name: str, state, con) -> dict[str, Any]:
     """The filters of list ``name`` as its page shows it for ``state``.
 
     The same :func:`regionmap.state.query_filters` with the same years, months
-    and kinds as the pages (:func:`regionmap.overlays.page_filters`); the
+    and kinds as the pages (:func:`regionmap.ui.overlay.page_filters`); the
     dispatch page's table shows the year shown, so its export does too.
     """
-    from regionmap import overlays
 
     years = months = kinds = None
     if name == "dispatches":
-        years, kinds = database.fiscal_years("dispatch", con=con), database.DISPATCH_KINDS
+        years, kinds = db.fiscal_years("dispatch", con=con), db.DISPATCH_KINDS
     elif name == "sites":
-        years, kinds = database.fiscal_years("sites", con=con), database.SITE_KINDS
+        years, kinds = db.fiscal_years("sites", con=con), db.SITE_KINDS
     elif name == "evacuees":
-        months = overlays.months_of(database.evacuees(con=con))
+        months = overlay.months_of(db.evacuees(con=con))
     return state_mod.query_filters(state, name, years=years, months=months, kinds=kinds)
 
 
 def export_frame(source: str, state=None, *, db_path: str | os.PathLike | None = None):
     """The frame of an export source; ``view:`` sources what their page shows for ``state``."""
     kind, name = source.split(":", 1)
-    con = database.connect(db_path)
+    con = db.connect(db_path)
     if kind == "table":
-        if name not in database.TABLES or name in _HIDDEN_TABLES:
+        if name not in db.TABLES or name in _HIDDEN_TABLES:
             raise KeyError(f"unknown table {name!r}")
-        return database.read_table(name, con=con)
+        return db.read_table(name, con=con)
     if name not in VIEWS:
         raise KeyError(f"unknown view {name!r}")
     kwargs = view_filters(name, state, con) if state is not None else {}
-    return getattr(database, name)(con=con, **kwargs)
+    return getattr(db, name)(con=con, **kwargs)
 
 
 def export_bytes(
@@ -411,7 +411,7 @@ def _table_label(table: str, lang: str) -> str:
     return importer.table_label(table, lang)
 
 
-def import_section(ctx: ui.Context) -> importer.ImportResult | None:
+def import_section(ctx: session.Context) -> importer.ImportResult | None:
     """Upload, check (errors or dry-run summary and preview), commit."""
     lang = ctx.lang
     st.subheader(t("data.import", lang))
@@ -434,7 +434,7 @@ def import_section(ctx: ui.Context) -> importer.ImportResult | None:
         st.caption(t("data.upload.none", lang))
         return None
     data = upload.getvalue()
-    result = _check_cached(data, upload.name, table or "", ui.db_version(), _db_path())
+    result = _check_cached(data, upload.name, table or "", cached.db_version(), _db_path())
     notes = result.note_texts(lang) if hasattr(result, "note_texts") else result.notes
     for note in notes:
         st.caption(t("data.note", lang, note=note))
@@ -487,7 +487,7 @@ def import_section(ctx: ui.Context) -> importer.ImportResult | None:
     return result
 
 
-def history_section(ctx: ui.Context) -> pd.DataFrame:
+def history_section(ctx: session.Context) -> pd.DataFrame:
     """The versions of the database and the undo button."""
     lang = ctx.lang
     st.subheader(t("data.history", lang))
@@ -516,7 +516,7 @@ def history_section(ctx: ui.Context) -> pd.DataFrame:
     return hist
 
 
-def templates_section(ctx: ui.Context) -> list[dict]:
+def templates_section(ctx: session.Context) -> list[dict]:
     """Download buttons of the templates (CSV and Excel) per table."""
     lang = ctx.lang
     st.subheader(t("data.templates", lang))
@@ -549,11 +549,11 @@ def _source_label(source: str, lang: str) -> str:
     return t("data.export.table", lang, name=name)
 
 
-def export_section(ctx: ui.Context) -> None:
+def export_section(ctx: session.Context) -> None:
     """Export any table, or a list with the filter bar's filters, as CSV or Excel."""
     lang = ctx.lang
     st.subheader(t("data.export", lang))
-    st.caption(t("data.export.help", lang, where=ui.where_text(ctx)))
+    st.caption(t("data.export.help", lang, where=cards.where_text(ctx)))
     c1, c2 = st.columns([3, 1])
     source = c1.selectbox(
         t("data.export.source", lang),
@@ -574,7 +574,7 @@ def export_section(ctx: ui.Context) -> None:
             source,
             fmt,
             ctx.state if source.startswith("view:") else None,
-            ui.db_version(),
+            cached.db_version(),
             _db_path(),
         )
     except Exception as exc:  # noqa: BLE001
@@ -590,7 +590,7 @@ def export_section(ctx: ui.Context) -> None:
     )
 
 
-def data_page(ctx: ui.Context) -> None:
+def data_page(ctx: session.Context) -> None:
     """データ: import, history and undo, templates, export."""
     lang = ctx.lang
     st.title(t("page.data", lang))

@@ -667,11 +667,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "col.persons": {"ja": "人数（人）", "en": "Persons"},
     "col.site": {"ja": "取組", "en": "Site"},
     "col.start_fy": {"ja": "開始年度", "en": "Since FY"},
-    # import tables (regionmap.importer) -------------------------------------------
+    # import tables (regionmap.db.importer) -------------------------------------------
     "import.table.dispatch": {"ja": "道職員の派遣", "en": "staff dispatch"},
     "import.table.sites": {"ja": "集落対策の取組箇所", "en": "settlement-support sites"},
     "import.table.evacuees": {"ja": "避難者", "en": "evacuees"},
-    # printed handout (regionmap.report) ---------------------------------------
+    # printed handout (regionmap.render.handout) ---------------------------------------
     "report.handout": {"ja": "地域資料", "en": "regional briefing"},
     "report.region_of": {"ja": "{name}連携地域", "en": "{name} region"},
     "report.municipalities": {"ja": "市町村数 {n}", "en": "{n} municipalities"},

@@ -1,0 +1,211 @@
+"""The schema: tables and columns (the whitelist of names SQL may use), vocabulary, the
+document's and the sample's source lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from regionmap import figures, settings
+
+#: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
+#: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
+#: proposals.bureau_label_ja, measures.note.
+SCHEMA_VERSION = 2
+BLOCK_SIZE = 16384
+#: Fiscal year of the planning document (平成27年度).
+DOCUMENT_FISCAL_YEAR = 2015
+DOCUMENT_SOURCE_JA = "北海道の地域政策に関する資料（平成27年度）"
+DOCUMENT_SOURCE_EN = "Hokkaido regional policy document (FY2015)"
+SAMPLE_SOURCE_JA = "サンプル（資料の合計に合わせて作成した架空の内訳）"
+SAMPLE_SOURCE_EN = "Sample (invented breakdown that agrees with the document's totals)"
+POLICY_DIR = settings.DATA_DIR / "policy"
+
+# --------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------
+
+#: Dispatch kinds and site kinds: id -> (Japanese, English), from the figure registry.
+DISPATCH_KINDS: dict[str, tuple[str, str]] = figures.get("dispatch").kind_labels()
+SITE_KINDS: dict[str, tuple[str, str]] = figures.get("sites").kind_labels()
+
+#: The figures (``figures.FIGURES``) by origin: the document's items, per-municipality ones.
+OVERLAY_METRICS: tuple[str, ...] = figures.ids(origin="municipal")
+DOCUMENT_METRICS: tuple[str, ...] = figures.ids(origin="document")
+AREA_LEVELS = ("region", "bureau", "municipality")
+
+# --------------------------------------------------------------------------------------
+# Schema (the whitelist of table and column names)
+# --------------------------------------------------------------------------------------
+
+#: table -> (columns with types, primary key)
+TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
+    "regions": (
+        [("region_code", "VARCHAR"), ("region_id", "VARCHAR"), ("name_ja", "VARCHAR"),
+         ("name_en", "VARCHAR"), ("seat_bureau_code", "VARCHAR"), ("sort_order", "INTEGER")],
+        ("region_code",),
+    ),
+    "bureaus": (
+        [("bureau_code", "VARCHAR"), ("bureau_id", "VARCHAR"), ("name_ja", "VARCHAR"),
+         ("short_ja", "VARCHAR"), ("name_en", "VARCHAR"), ("kind_ja", "VARCHAR"),
+         ("kind_en", "VARCHAR"), ("seat_ja", "VARCHAR"), ("seat_code", "VARCHAR"),
+         ("region_code", "VARCHAR"), ("municipality_count", "INTEGER")],
+        ("bureau_code",),
+    ),
+    "municipalities": (
+        [("code", "VARCHAR"), ("code6", "VARCHAR"), ("name_ja", "VARCHAR"),
+         ("district_ja", "VARCHAR"), ("bureau_code", "VARCHAR"), ("region_code", "VARCHAR"),
+         ("kind", "VARCHAR"), ("parent_code", "VARCHAR")],
+        ("code",),
+    ),
+    "themes": (
+        [("theme_id", "VARCHAR"), ("kind", "VARCHAR"), ("name_ja", "VARCHAR"),
+         ("name_en", "VARCHAR"), ("group_id", "VARCHAR"), ("sort_order", "INTEGER"),
+         ("description_ja", "VARCHAR"), ("description_en", "VARCHAR"), ("source_ref", "VARCHAR")],
+        ("theme_id",),
+    ),
+    "priority_projects": (
+        [("project_id", "VARCHAR"), ("title_ja", "VARCHAR"), ("title_en", "VARCHAR"),
+         ("region_code", "VARCHAR"), ("bureau_code", "VARCHAR"),
+         ("direction_theme_id", "VARCHAR"), ("note", "VARCHAR"), ("source_ref", "VARCHAR")],
+        ("project_id",),
+    ),
+    "proposals": (
+        [("proposal_id", "VARCHAR"), ("title_ja", "VARCHAR"), ("title_en", "VARCHAR"),
+         ("bureau_label_ja", "VARCHAR"), ("is_joint", "BOOLEAN"), ("pillar_theme_id", "VARCHAR"),
+         ("policy_area_ja", "VARCHAR"), ("policy_area_en", "VARCHAR"),
+         ("note", "VARCHAR"), ("source_ref", "VARCHAR")],
+        ("proposal_id",),
+    ),
+    "proposal_bureaus": ([("proposal_id", "VARCHAR"), ("bureau_code", "VARCHAR")], ("proposal_id", "bureau_code")),
+    "measures": (
+        [("measure_id", "VARCHAR"), ("text_ja", "VARCHAR"), ("text_en", "VARCHAR"),
+         ("department_ja", "VARCHAR"), ("department_en", "VARCHAR"),
+         ("pillar_theme_id", "VARCHAR"), ("note", "VARCHAR"), ("source_ref", "VARCHAR")],
+        ("measure_id",),
+    ),
+    "measure_proposals": ([("measure_id", "VARCHAR"), ("proposal_id", "VARCHAR")], ("measure_id", "proposal_id")),
+    "bureau_projects": (
+        [("item_id", "VARCHAR"), ("text_ja", "VARCHAR"), ("text_en", "VARCHAR"),
+         ("bureau_code", "VARCHAR"), ("attribution", "VARCHAR"), ("attribution_note", "VARCHAR"),
+         ("source_ref", "VARCHAR")],
+        ("item_id",),
+    ),
+    "item_themes": ([("item_type", "VARCHAR"), ("item_id", "VARCHAR"), ("theme_id", "VARCHAR")], ("item_type", "item_id", "theme_id")),
+    "document_totals": (
+        [("key", "VARCHAR"), ("fiscal_year", "INTEGER"), ("as_of", "VARCHAR"), ("value", "DOUBLE"),
+         ("unit_ja", "VARCHAR"), ("unit_en", "VARCHAR"), ("label_ja", "VARCHAR"),
+         ("label_en", "VARCHAR"), ("is_approximate", "BOOLEAN"), ("note", "VARCHAR"),
+         ("source_ref", "VARCHAR")],
+        ("key",),
+    ),
+    "dispatch": (
+        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"), ("kind", "VARCHAR"),
+         ("kind_ja", "VARCHAR"), ("kind_en", "VARCHAR"), ("persons", "INTEGER"),
+         ("status", "VARCHAR"),
+         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
+         ("import_id", "INTEGER")],
+        ("fiscal_year", "municipality_code", "kind"),
+    ),
+    "sites": (
+        [("site_id", "VARCHAR"), ("name_ja", "VARCHAR"), ("name_en", "VARCHAR"),
+         ("municipality_code", "VARCHAR"), ("kind", "VARCHAR"), ("kind_ja", "VARCHAR"),
+         ("kind_en", "VARCHAR"), ("lon", "DOUBLE"), ("lat", "DOUBLE"), ("start_fy", "INTEGER"),
+         ("is_model_project", "BOOLEAN"), ("operator_ja", "VARCHAR"), ("operator_en", "VARCHAR"),
+         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
+         ("import_id", "INTEGER")],
+        ("site_id",),
+    ),
+    "evacuees": (
+        [("month", "DATE"), ("municipality_code", "VARCHAR"), ("prefecture_ja", "VARCHAR"),
+         ("prefecture_en", "VARCHAR"), ("persons", "INTEGER"), ("is_sample", "BOOLEAN"),
+         ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
+        ("month", "municipality_code", "prefecture_ja"),
+    ),
+    "overlay_themes": ([("metric", "VARCHAR"), ("theme_id", "VARCHAR")], ("metric", "theme_id")),
+    "import_history": (
+        [("version", "INTEGER"), ("action", "VARCHAR"), ("table_name", "VARCHAR"),
+         ("file_name", "VARCHAR"), ("sha256", "VARCHAR"), ("rows_added", "INTEGER"),
+         ("rows_replaced", "INTEGER"), ("rows_removed", "INTEGER"), ("rows_unchanged", "INTEGER"),
+         ("user_name", "VARCHAR"), ("bureau_scope", "VARCHAR"), ("created_at", "VARCHAR"),
+         ("note", "VARCHAR"), ("snapshot", "VARCHAR"), ("undone_by", "INTEGER"),
+         ("undoes", "INTEGER")],
+        ("version",),
+    ),
+    "meta": ([("key", "VARCHAR"), ("value", "VARCHAR")], ("key",)),
+}  # fmt: skip
+
+#: Overlay tables: key columns, the period column, and which sample rows a real import
+#: replaces: those of the file's (period, bureau) pairs, or all of the file's bureaus (sites:
+#: an inventory of points, a map mixing invented and real sites of a bureau would mislead).
+OVERLAY_TABLES: dict[str, dict[str, Any]] = {
+    "dispatch": {"key": ("fiscal_year", "municipality_code", "kind"), "period": "fiscal_year", "replaces": "period"},
+    "sites": {"key": ("site_id",), "period": "start_fy", "replaces": "all"},
+    "evacuees": {"key": ("month", "municipality_code", "prefecture_ja"), "period": "month", "replaces": "period"},
+}  # fmt: skip
+
+
+def _sample_scope_sql(table: str) -> str:
+    """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``).
+
+    Sample rows of a bureau the file covers (its municipalities' bureaus) and, unless the
+    table replaces all of a bureau's sample, of a period the file has for that bureau.
+    """
+    spec = OVERLAY_TABLES[table]
+    same_period = ""
+    if spec["replaces"] != "all":
+        period = spec["period"]
+        ptype = dict(TABLES[table][0])[period]
+        same_period = f" AND CAST(i.{period} AS {ptype}) = {table}.{period}"
+    return (
+        f"{table}.is_sample AND EXISTS (SELECT 1 FROM _incoming i "  # noqa: S608
+        "JOIN municipalities mi ON mi.code = CAST(i.municipality_code AS VARCHAR) "
+        f"JOIN municipalities mt ON mt.code = {table}.municipality_code "
+        f"WHERE mi.bureau_code = mt.bureau_code{same_period})"
+    )
+
+
+HISTORY_FIELDS = [c for c, _ in TABLES["import_history"][0]]
+
+
+def columns(table: str) -> list[str]:
+    """Column names of a table (raises KeyError for a table not in the whitelist)."""
+    return [c for c, _ in TABLES[table][0]]
+
+
+def _ident(table: str, cols: Iterable[str] | None = None) -> str:
+    """Check a table (and columns) against the whitelist and return the table name."""
+    if table not in TABLES:
+        raise KeyError(f"unknown table {table!r}")
+    if cols is not None:
+        allowed = set(columns(table))
+        bad = [c for c in cols if c not in allowed]
+        if bad:
+            raise KeyError(f"unknown column(s) {bad} of table {table!r}")
+    return table
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for table, (cols, key) in TABLES.items():
+        body = ", ".join(f"{c} {t}" for c, t in cols)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body}, PRIMARY KEY ({', '.join(key)}))")
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+    """Insert the whitelisted columns of ``df`` into ``table`` (missing columns as NULL)."""
+    cols = columns(_ident(table))
+    if df.empty:
+        return 0
+    frame = df.reindex(columns=cols).astype(object).where(df.reindex(columns=cols).notna(), None)
+    con.register("_frame", frame)
+    try:
+        names = ", ".join(cols)
+        casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in TABLES[table][0])
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {casts} FROM _frame")  # noqa: S608
+    finally:
+        con.unregister("_frame")
+    return len(frame)

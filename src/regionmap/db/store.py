@@ -1,0 +1,419 @@
+"""The versioned store: one DuckDB file per version, swapped atomically; the writer lock,
+history, pruning; read-only connections, reopened when a new version appears.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from regionmap import settings
+from regionmap.db.schema import (
+    BLOCK_SIZE,
+    HISTORY_FIELDS,
+    SCHEMA_VERSION,
+    _create_schema,
+    _insert_frame,
+)
+
+# --------------------------------------------------------------------------------------
+# Paths, history records, the writer lock
+# --------------------------------------------------------------------------------------
+
+
+def default_path(path: str | os.PathLike | None = None) -> Path:
+    """The database file: ``path`` if given, else ``settings.get("db_path")``."""
+    return Path(path if path is not None else settings.get("db_path")).expanduser().absolute()
+
+
+def history_dir(path: str | os.PathLike | None = None) -> Path:
+    """Folder of the previous versions and ``history.json``: ``<db>.history``."""
+    p = default_path(path)
+    return p.with_name(p.name + ".history")
+
+
+def _tmp_prefix(path: Path) -> str:
+    return f".{path.name}.tmp-"
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path, timeout: float = 120.0):
+    """Advisory lock on ``<db>.lock`` so writers queue; readers never take it."""
+    lock_path = path.with_name(path.name + ".lock")
+    fh = open(lock_path, "a+b")
+    deadline = time.monotonic() + timeout
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            while True:
+                try:
+                    fh.seek(0)
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"another import is running on {path}") from None
+                    time.sleep(0.2)
+        else:
+            import fcntl
+
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"another import is running on {path}") from None
+                    time.sleep(0.1)
+        yield
+    finally:
+        if os.name != "nt":
+            import fcntl
+
+            with contextlib.suppress(OSError):
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.close()
+
+
+def _clean_stray(path: Path) -> list[Path]:
+    """Remove temp files left by killed writers (call with the writer lock held)."""
+    removed = []
+    for p in path.parent.glob(_tmp_prefix(path) + "*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _read_history_file(path: Path) -> list[dict] | None:
+    f = history_dir(path) / "history.json"
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def _write_history_file(path: Path, entries: list[dict]) -> None:
+    f = history_dir(path) / "history.json"
+    f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f".history.json.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, f)
+
+
+def _history_from_db(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    try:
+        con = _open_read_only(path)
+    except duckdb.Error:  # a damaged file has no readable history (init --force replaces it)
+        return []
+    try:
+        if not con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_history'"
+        ).fetchone()[0]:
+            return []
+        df = con.execute("SELECT * FROM import_history ORDER BY version").df()
+    finally:
+        con.close()
+    return [_clean_record(r) for r in df.to_dict("records")]
+
+
+def _clean_record(rec: dict) -> dict:
+    out = {}
+    for k in HISTORY_FIELDS:
+        v = rec.get(k)
+        if v is not None and not isinstance(v, str) and pd.isna(v):
+            v = None
+        if k in {"version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
+                 "undone_by", "undoes"} and v is not None:  # fmt: skip
+            v = int(v)
+        out[k] = v
+    return out
+
+
+def _history_entries(path: Path) -> list[dict]:
+    """History records: from ``history.json``; from the live DB if the file is missing."""
+    entries = _read_history_file(path)
+    if entries is None:
+        entries = _history_from_db(path)
+    return [_clean_record(e) for e in entries]
+
+
+def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every version of the database, newest first, without opening the live DB for writing.
+
+    Columns: version, action (init|import|undo), table_name, file_name, sha256,
+    rows_added, rows_replaced, rows_removed, rows_unchanged, user_name,
+    bureau_scope, created_at (UTC ISO), note, snapshot, undone_by, undoes,
+    plus ``undoable`` (bool).
+    """
+    p = default_path(path)
+    entries = _history_entries(p)
+    df = pd.DataFrame(entries, columns=HISTORY_FIELDS)
+    for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
+                "undone_by", "undoes"):  # fmt: skip
+        df[col] = df[col].astype("Int64")
+    target = _undo_target(entries, p)
+    df["undoable"] = df["version"] == (target["version"] if target else -1)
+    return df.sort_values("version", ascending=False, ignore_index=True)
+
+
+def _undo_target(entries: list[dict], path: Path) -> dict | None:
+    for e in sorted(entries, key=lambda e: e["version"], reverse=True):
+        if e["action"] in {"import", "init"} and e.get("undone_by") is None and e.get("snapshot"):
+            return e
+    return None
+
+
+def _snapshot(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        dest.unlink()
+    try:
+        os.link(src, dest)  # the live file is never modified in place: a link is a snapshot
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    if os.name != "nt":
+        os.replace(tmp, path)
+        return
+    close_all(path)  # pragma: no cover - Windows: our own readers hold the file
+    for attempt in range(25):  # pragma: no cover
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            if attempt == 24:
+                raise PermissionError(
+                    f"{path} is held open by another program (the app?); close it and retry"
+                ) from None
+            time.sleep(0.2)
+
+
+def _prune(path: Path, keep: int) -> None:
+    snaps = sorted(history_dir(path).glob("[0-9][0-9][0-9][0-9]*.duckdb"))
+    for old in snaps[: max(0, len(snaps) - keep)]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def _pause_hook() -> None:
+    """Test hook: ``REGIONMAP_TEST_IMPORT_PAUSE=<seconds>`` sleeps after the temp file is written."""
+    raw = os.environ.get("REGIONMAP_TEST_IMPORT_PAUSE")
+    if raw:
+        marker = os.environ.get("REGIONMAP_TEST_IMPORT_MARKER")
+        if marker:
+            Path(marker).write_text(str(os.getpid()))
+        time.sleep(float(raw))
+
+
+def _write_version(
+    path: Path,
+    apply: Callable[[duckdb.DuckDBPyConnection, int], dict | None],
+    record: dict,
+    *,
+    fresh: bool = False,
+    base: Path | Callable[[list[dict]], Path] | None = None,
+    mark: Callable[[list[dict], int], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    only_if_missing: bool = False,
+    skip_if: Callable[[], bool] | None = None,
+    keep_previous: bool = True,
+) -> dict:
+    """Build the next version in a temp file and swap it in; return its history record.
+
+    ``apply(con, version)`` changes the copy and may return fields for the record
+    (or raise to abandon, leaving everything as it was). ``fresh`` starts from an
+    empty file, ``base`` from a given file instead of the live one; ``mark`` may
+    edit the earlier records (undo marks the undone one). ``only_if_missing`` and
+    ``skip_if`` are checked under the writer lock and raise ``FileExistsError``
+    (another process did the work meanwhile).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(path):
+        if (only_if_missing and path.exists()) or (skip_if is not None and skip_if()):
+            raise FileExistsError(path)
+        _clean_stray(path)
+        entries = _history_entries(path)
+        version = max((e["version"] for e in entries), default=0) + 1
+        tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}-{version}")
+        if callable(base):  # chosen under the lock (undo picks its target here)
+            base = base(entries)
+        src = base if base is not None else (None if fresh or not path.exists() else path)
+        try:
+            if src is not None:
+                shutil.copyfile(src, tmp)
+            # 16 KB blocks: the default 256 KB block per column segment makes a 10 MB file
+            con = duckdb.connect(str(tmp), config={"default_block_size": str(BLOCK_SIZE)})
+            try:
+                _create_schema(con)
+                extra = apply(con, version) or {}
+                rec = {k: None for k in HISTORY_FIELDS}
+                rec.update(record)
+                rec.update(extra)
+                rec.update(
+                    version=version,
+                    created_at=_now(),
+                    snapshot=f"{version:04d}.duckdb" if keep_previous and path.exists() else None,
+                )
+                if mark is not None:
+                    mark(entries, version)
+                all_entries = [*entries, _clean_record(rec)]
+                con.execute("DELETE FROM import_history")
+                _insert_frame(
+                    con, "import_history", pd.DataFrame(all_entries, columns=HISTORY_FIELDS)
+                )
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            if progress:
+                progress(0.9, "swap")
+            _pause_hook()
+            if rec["snapshot"]:
+                _snapshot(path, history_dir(path) / rec["snapshot"])
+            _replace(tmp, path)
+        except BaseException:
+            for p in (tmp, tmp.with_name(tmp.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            raise
+        _write_history_file(path, all_entries)
+        _prune(path, settings.get("history_keep"))
+    if progress:
+        progress(1.0, "done")
+    return _clean_record(rec)
+
+
+class DatabaseError(RuntimeError):
+    """The database file cannot be used; the message names the file and what to do."""
+
+
+def _unusable(path: Path, exc: BaseException) -> DatabaseError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DatabaseError(
+        f"データベースファイル {path} を開けません（壊れているか DuckDB のファイルではありません）。"
+        f"`python -m regionmap db init --force` で作り直してください（元のファイルは {path.name}.history/"
+        f" に残ります）。/ The database file {path} cannot be opened (damaged, or not a DuckDB "
+        f"file: {detail}). Rebuild it with `python -m regionmap db init --force` (the old file "
+        f"is kept in {path.name}.history/), or move it away, then reload the app."
+    )
+
+
+def _file_schema(path: Path) -> int | None:
+    """Schema version of an existing file; None for a DuckDB file that is not ours.
+
+    Raises :class:`DatabaseError` when DuckDB cannot open the file at all.
+    """
+    try:
+        con = _open_read_only(path)
+    except duckdb.Error as exc:
+        raise _unusable(path, exc) from exc
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (duckdb.Error, ValueError):
+        return None
+    finally:
+        con.close()
+
+
+def check(path: str | os.PathLike | None = None) -> bool:
+    """Whether the database file exists with the current schema (cached per file version).
+
+    False for a missing, older, foreign or damaged file (:func:`ensure_database`
+    then rebuilds it, or raises :class:`DatabaseError` saying what to do). Cheap on
+    repeat calls (one ``stat``): the app calls it every run.
+    """
+    p = default_path(path)
+    try:
+        st = os.stat(p)
+    except OSError:  # missing (or a parent is not a folder: ensure_database says so)
+        return False
+    key = (str(p), st.st_mtime_ns, st.st_ino, st.st_size)
+    with _CACHE_LOCK:
+        if key in _CHECKED:
+            return True
+    try:
+        if _file_schema(p) != SCHEMA_VERSION:
+            return False
+    except DatabaseError:
+        return False
+    with _CACHE_LOCK:
+        _CHECKED.add(key)
+    return True
+
+
+def schema_version(path: str | os.PathLike | None = None) -> int | None:
+    """Schema version of a database file (None when it is not one of ours)."""
+    try:
+        con = _open_read_only(default_path(path))
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (duckdb.Error, ValueError):
+        return None
+    finally:
+        con.close()
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no login name (containers)
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# Reading: the cached read-only connection
+# --------------------------------------------------------------------------------------
+
+_CACHE: dict[str, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
+
+
+# --- the cache of read-only connections (connection.connect) ----------------------
+
+_CACHE_LOCK = threading.Lock()
+#: (path, st_mtime_ns, st_ino, st_size) of files found to have the current schema
+_CHECKED: set[tuple[str, int, int, int]] = set()
+_CATALOG = "regionmap"
+
+
+def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    # a private in-memory instance with the file attached: DuckDB's instance cache
+    # (keyed by path) would otherwise keep serving the replaced file
+    con = duckdb.connect(":memory:", config={"python_enable_replacements": False})
+    con.execute(f"ATTACH ? AS {_CATALOG} (READ_ONLY)", [str(path)])
+    con.execute(f"USE {_CATALOG}")
+    return con
+
+
+def close_all(path: str | os.PathLike | None = None) -> None:
+    """Close cached connections (of one path, or all when ``path`` is None)."""
+    with _CACHE_LOCK:
+        keys = [str(default_path(path))] if path is not None else list(_CACHE)
+        for k in keys:
+            entry = _CACHE.pop(k, None)
+            if entry is not None:
+                with contextlib.suppress(Exception):
+                    entry[1].close()

@@ -1,0 +1,377 @@
+"""deck.gl layers, labels, tooltip, view and the compact deck.
+
+Figures travel in the spec as deck.gl JSON expressions indexed by the feature's ``i``
+(:func:`indexed_accessor`) with an update trigger; the tooltip shows the figure of the
+hovered feature by a CSS rule keyed on ``k`` (:func:`tooltip`). Layers have fixed ids and
+the spec is sent as compact JSON (:class:`Deck`). Plain Python, tested directly in
+``tests/test_maplayers.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import Any
+
+import pydeck as pdk
+
+from regionmap.i18n import t
+from regionmap.maps.scales import BUREAU_LINE, SELECTED_LINE
+from regionmap.maps.static import PublishedLayer
+from regionmap.render.charts import FONT_FAMILY, format_number
+
+
+def indexed_accessor(values: Sequence[object]) -> str:
+    """A deck.gl JSON expression picking ``values[properties.i]`` for each feature.
+
+    The array is parenthesised: deck.gl's expression parser (jsep 0.3) reads no
+    member access after a bare array literal, only after a group.
+
+    >>> indexed_accessor([[1, 2, 3, 4], [5, 6, 7, 8]])
+    '@@=([[1,2,3,4],[5,6,7,8]])[properties.i]'
+    """
+    return "@@=(" + json.dumps(list(values), separators=(",", ":")) + ")[properties.i]"
+
+
+def trigger(value: object) -> str:
+    """A short hash of ``value`` for ``update_triggers`` (deck.gl recomputes when it changes)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def character_set(texts: Iterable[str]) -> str:
+    """The characters of the labels, sorted (deck.gl's TextLayer needs them for kanji)."""
+    return "".join(sorted(set("".join(texts)) | set(" 0123456789")))
+
+
+def label_layer(
+    layer_id: str,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    size: int = 14,
+    color: Sequence[int] = (20, 20, 20, 255),
+    declutter: bool = False,
+) -> pdk.Layer:
+    """A TextLayer of Japanese labels; rows hold ``position`` ([lon, lat]) and ``text``.
+
+    ``declutter`` hides labels that would overlap others (deck.gl's
+    CollisionFilterExtension); zooming in brings them back.
+    """
+    data = [{"position": list(r["position"]), "text": str(r["text"])} for r in rows]
+    layer = pdk.Layer(
+        "TextLayer",
+        id=layer_id,
+        data=data,
+        get_position="position",
+        get_text="text",
+        get_size=size,
+        get_color=list(color),
+        font_weight=600,
+        font_settings={"sdf": True, "fontSize": 48, "buffer": 6},
+        outline_width=3,
+        outline_color=[255, 255, 255, 235],
+        billboard=True,
+        pickable=False,
+    )
+    if declutter:
+        layer.extensions = [{"@@type": "CollisionFilterExtension"}]
+        layer.collision_enabled = True
+        layer.collision_test_props = {"sizeScale": 1.1}
+    return _literal(
+        layer,
+        size_units="pixels",
+        get_text_anchor="middle",
+        get_alignment_baseline="center",
+        font_family=FONT_FAMILY,
+        character_set=character_set(r["text"] for r in data),
+    )
+
+
+def _literal(layer: pdk.Layer, **props: object) -> pdk.Layer:
+    """Set props as they are: pydeck turns every string keyword into a ``@@=`` expression
+    (and strips quotes), which would break literal strings such as a font list."""
+    for name, value in props.items():
+        setattr(layer, name, value)
+    return layer
+
+
+def labels_of(layer: PublishedLayer, lang: str, codes: Iterable[str] | None = None) -> list[dict]:
+    """Label rows (position, text) of a published layer's features, optionally some codes."""
+    wanted = None if codes is None else set(codes)
+    names = layer.names_en if lang == "en" else layer.names_ja
+    if layer.name == "bureaus" and lang == "ja":
+        names = tuple(_short_bureau(n) for n in names)
+    return [
+        {"position": list(layer.label_points[i]), "text": names[i]}
+        for i, code in enumerate(layer.codes)
+        if wanted is None or code in wanted
+    ]
+
+
+def _short_bureau(name: str) -> str:
+    """空知総合振興局 -> 空知 (labels stay short on the map)."""
+    for suffix in ("総合振興局", "振興局"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def area_layers(
+    layer_id: str,
+    layer: PublishedLayer,
+    *,
+    fill_colors: Sequence[Sequence[int]] | None = None,
+    pickable: bool = True,
+    **outline: Any,
+) -> list[pdk.Layer]:
+    """GeoJsonLayers drawing a published layer from its static file.
+
+    ``fill_colors`` and the ``outline`` options (``line_color``, ``line_width``,
+    ``line_colors``, ``line_widths`` of :func:`_geojson_layer`; the ``…s`` ones per
+    feature) go into the spec, per feature as expressions indexed by ``i``; without
+    ``fill_colors`` the layer is outlines only.
+
+    A pickable filled layer comes as two layers: the fill, pickable, with id
+    ``layer_id``, and its outlines, not pickable, as ``layer_id + "-lines"``
+    (see :data:`LINES_SUFFIX`). deck.gl picks a click synchronously when the
+    pointer goes down, and a click counts only if the pointer comes up within
+    250 ms of that; drawing the outlines (deck.gl's PathLayer) into the picking
+    pass took most of that time in software WebGL (150-430 ms under load, against
+    10-15 ms for the fill alone), so clicks were lost. The fill covers the outlines'
+    pixels, so a click on an outline still picks its area.
+    """
+    if not (pickable and fill_colors is not None):
+        return [
+            _geojson_layer(layer_id, layer, fill_colors=fill_colors, pickable=pickable, **outline)
+        ]
+    fill = _geojson_layer(layer_id, layer, fill_colors=fill_colors, stroked=False, pickable=True)
+    if outline.get("line_widths") is None and outline.get("line_width", 1.0) <= 0:
+        return [fill]
+    return [fill, _geojson_layer(layer_id + LINES_SUFFIX, layer, pickable=False, **outline)]
+
+
+#: Id suffix of the outlines of a pickable filled layer (see :func:`area_layers`).
+LINES_SUFFIX = "-lines"
+
+
+def _geojson_layer(
+    layer_id: str,
+    layer: PublishedLayer,
+    *,
+    fill_colors: Sequence[Sequence[int]] | None = None,
+    line_color: Sequence[int] = BUREAU_LINE,
+    line_width: float = 1.0,
+    line_colors: Sequence[Sequence[int]] | None = None,
+    line_widths: Sequence[float] | None = None,
+    stroked: bool = True,
+    pickable: bool,
+) -> pdk.Layer:
+    """One GeoJsonLayer of a published file.
+
+    No ``auto_highlight``: it redraws the whole map whenever the hovered area changes,
+    and deck.gl's pick at the next pointer-down waits for that frame (150-250 ms in
+    software WebGL), enough to lose the click. The tooltip names the area under the
+    pointer, and the pointer turns into a hand over a clickable one.
+    """
+    props: dict[str, object] = {}
+    triggers: dict[str, str] = {}
+    if fill_colors is not None:
+        colours = [list(map(int, c)) for c in fill_colors]
+        props["get_fill_color"] = indexed_accessor(colours)
+        triggers["getFillColor"] = trigger(colours)
+    if stroked:
+        props["line_width_units"] = "pixels"
+        if line_colors is not None:
+            lc = [list(map(int, c)) for c in line_colors]
+            props["get_line_color"] = indexed_accessor(lc)
+            triggers["getLineColor"] = trigger(lc)
+        else:
+            props["get_line_color"] = list(line_color)
+        if line_widths is not None:
+            lw = [round(float(w), 2) for w in line_widths]
+            props["get_line_width"] = indexed_accessor(lw)
+            triggers["getLineWidth"] = trigger(lw)
+        else:
+            props["get_line_width"] = float(line_width)
+    if triggers:
+        props["update_triggers"] = triggers
+    extra: dict[str, object] = {"line_width_min_pixels": 0, "line_joint_rounded": True}
+    pdk_layer = pdk.Layer(
+        "GeoJsonLayer",
+        id=layer_id,
+        data=layer.url,
+        filled=fill_colors is not None,
+        stroked=stroked,
+        pickable=pickable,
+        **(extra if stroked else {}),
+    )
+    return _literal(pdk_layer, **props)
+
+
+def selection_layer(
+    layer_id: str, layer: PublishedLayer, codes: Iterable[str], *, width: float = 4.0
+) -> pdk.Layer:
+    """The outline of the selected area(s), drawn on top (same static file, no fill).
+
+    The other features get a transparent zero-width line, so only the selection shows.
+    """
+    wanted = set(codes)
+    return _geojson_layer(
+        layer_id,
+        layer,
+        line_colors=[list(SELECTED_LINE) if c in wanted else [0, 0, 0, 0] for c in layer.codes],
+        line_widths=[width if c in wanted else 0.0 for c in layer.codes],
+        pickable=False,
+    )
+
+
+def tooltip(
+    layer_keys: Mapping[str, str],
+    *,
+    lang: str,
+    name_field: str | None = None,
+    footer: str = "",
+    style: Mapping[str, str] | None = None,
+) -> dict:
+    """A pydeck tooltip: the hovered area's name and, below it, its figure line.
+
+    Streamlit fills ``{field}`` from the hovered feature's properties only, and
+    the figures are not in the static files. So the tooltip HTML carries one
+    line per area (``layer_keys``: feature key ``k`` -> already formatted
+    figure line) and a CSS rule shows only the line whose ``data-k`` equals the
+    hovered feature's ``{k}``. The spec grows by one short line per area;
+    what all areas share (the source) is written once as ``footer`` (HTML).
+    """
+    field = name_field or ("name_en" if lang == "en" else "name_ja")
+    lines = "".join(
+        f'<div data-k="{escape(k, quote=True)}">{line}</div>' for k, line in layer_keys.items()
+    )
+    html = (
+        "<div class='rm-tt'><style>.rm-tt [data-k]{display:none}"
+        ".rm-tt [data-k='{k}']{display:block}</style>"
+        f"<b>{{{field}}}</b>{lines}{footer}</div>"
+    )
+    return {
+        "html": html,
+        "style": dict(
+            style
+            or {
+                "fontFamily": FONT_FAMILY,
+                "fontSize": "13px",
+                "backgroundColor": "rgba(255,255,255,0.96)",
+                "color": "#222",
+                "border": "1px solid #999",
+                "padding": "6px 8px",
+                "maxWidth": "320px",
+            }
+        ),
+    }
+
+
+def figure_line(
+    value: float | None,
+    *,
+    unit_ja: str,
+    unit_en: str = "",
+    fiscal_year: int | None,
+    is_sample: bool,
+    lang: str,
+    source: str = "",
+    when: str = "",
+) -> str:
+    """One tooltip line: figure and unit, fiscal year, (sample) and, if given, the source.
+
+    ``when`` (e.g. ``2016年3月時点``) is written instead of the fiscal year when given.
+    """
+
+    parts = [escape(format_number(value, unit_ja, lang))]
+    if when:
+        parts.append(escape(when))
+    elif fiscal_year is not None:
+        parts.append(escape(t("tooltip.fy", lang, fy=fiscal_year)))
+    line = " · ".join(parts)
+    if is_sample:
+        line += escape(t("tooltip.sample", lang))
+    if source:
+        line += source_footer(source, lang)
+    return line
+
+
+def source_footer(source: str, lang: str) -> str:
+    """The tooltip's source line (HTML)."""
+
+    if not source:
+        return ""
+    return "<div><small>" + escape(t("tooltip.source", lang, source=source)) + "</small></div>"
+
+
+# --- view and deck ----------------------------------------------------------------
+
+
+def _merc_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def view_for_bounds(
+    bounds: Sequence[float], *, width: int = 760, height: int = 540, padding: float = 0.08
+) -> pdk.ViewState:
+    """The view that fits ``bounds`` (min lon, min lat, max lon, max lat) in the map.
+
+    The centre is the middle of the bounds (in Web Mercator); the zoom the
+    largest that shows all of them in a ``width`` x ``height`` pixel map with
+    ``padding`` (fraction) on each side. Rounded, so the same bounds give
+    exactly the same view state (Streamlit then keeps the user's pan/zoom).
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    y0, y1 = _merc_y(miny), _merc_y(maxy)
+    lat_c = math.degrees(2 * math.atan(math.exp((y0 + y1) / 2)) - math.pi / 2)
+    usable_w, usable_h = width * (1 - 2 * padding), height * (1 - 2 * padding)
+    span_x = max(maxx - minx, 1e-6) / 360
+    span_y = max(y1 - y0, 1e-6) / (2 * math.pi)
+    zoom = min(math.log2(usable_w / 512 / span_x), math.log2(usable_h / 512 / span_y))
+    return pdk.ViewState(
+        longitude=round((minx + maxx) / 2, 4),
+        latitude=round(lat_c, 4),
+        zoom=round(max(3.0, min(zoom, 12.0)), 2),
+        min_zoom=4,
+        max_zoom=13,
+        pitch=0,
+        bearing=0,
+    )
+
+
+class Deck(pdk.Deck):
+    """A pydeck Deck that serialises as compact JSON (no indentation, UTF-8 text)."""
+
+    def to_json(self) -> str:  # noqa: D102 - same contract as pydeck's
+        return json.dumps(
+            json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+        )
+
+
+def make_deck(
+    layers: Sequence[pdk.Layer],
+    view: pdk.ViewState,
+    *,
+    tooltip_spec: dict | None = None,
+    basemap_url: str | None = None,
+    height: int = 540,
+) -> Deck:
+    """The deck: no basemap (offline) unless ``basemap_url`` (a MapLibre style) is given.
+
+    ``map_provider=None`` keeps pydeck's ``__MAP_STYLE__`` sentinel, which makes
+    Streamlit draw no basemap at all (``map_style=None`` would fetch Carto's).
+    """
+    deck = Deck(
+        layers=list(layers),
+        initial_view_state=view,
+        map_provider=None,
+        tooltip=tooltip_spec or False,
+        height=height,
+    )
+    if basemap_url:
+        deck.map_style = basemap_url
+    return deck

@@ -1,0 +1,246 @@
+"""Boundary layers published once as static GeoJSON files the browser fetches (and the GSI basemap style).
+
+pydeck serialises a deck, data included, as indented JSON (about six times the compact
+GeoJSON) and Streamlit resends it on every rerun. So boundary layers are written once as
+compact GeoJSON files (only the properties the map needs, coordinates rounded) into
+Streamlit's static folder (``settings.get("static_dir")/layers/<layer>-<level>-<hash>.json``,
+served at ``app/static/layers/...``). A layer gets the file's URL as ``data``: the browser
+fetches it once. Every feature carries an index ``i`` (its row) and a key ``k`` (``b01``
+bureau, ``r1`` region, ``m01100`` municipality); figures never go into the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from regionmap import settings
+from regionmap.geo.layers import load_layer, manifest, to_geojson_bytes
+
+#: URL prefix under which Streamlit serves ``<app folder>/static`` (relative to the page).
+STATIC_URL = "app/static"
+#: Hokkaido with the Northern Territories, (min lon, min lat, max lon, max lat).
+HOKKAIDO_BOUNDS = (139.33, 41.35, 148.90, 45.56)
+GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+GSI_ATTRIBUTION = "出典：国土地理院"
+
+#: Properties written to each layer's file (besides ``i`` and ``k``), and the key prefix.
+_FILE_PROPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # layer: (key prefix, code column, other columns)
+    "bureaus": ("b", "bureau_code", ("bureau_id", "name_ja", "name_en", "region_code")),
+    "regions": ("r", "region_code", ("region_id", "name_ja", "name_en")),
+    "municipalities": ("m", "code", ("name_ja", "bureau_code", "region_code")),
+    "wards": ("w", "code", ("name_ja", "bureau_code", "region_code")),
+}
+#: Decimal places of coordinates per level (3 is about 100 m, 4 about 10 m).
+_PRECISION = {"overview": 3, "detail": 4}
+
+
+# --- static layer files ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedLayer:
+    """A boundary layer written as a static file, with what the map needs to know of it.
+
+    Attributes
+    ----------
+    name, level : str
+        Layer name and level, as for :func:`regionmap.geo.load_layer`.
+    url : str
+        URL of the file relative to the page (``app/static/layers/...``).
+    path : Path
+        The file on disk.
+    nbytes : int
+        Size of the file (bytes the browser fetches once).
+    codes : tuple of str
+        Area code of feature ``i`` (``codes[i]``).
+    names_ja, names_en : tuple of str
+        Name of feature ``i``.
+    label_points : tuple of (float, float)
+        Label point (lon, lat) of feature ``i``, inside its polygon.
+    bounds : tuple of (float, float, float, float)
+        Bounds of feature ``i``.
+    groups : tuple of str
+        Bureau code of feature ``i`` (municipalities), region code (bureaus), ``""`` (regions).
+    """
+
+    name: str
+    level: str
+    url: str
+    path: Path
+    nbytes: int
+    codes: tuple[str, ...]
+    names_ja: tuple[str, ...]
+    names_en: tuple[str, ...]
+    label_points: tuple[tuple[float, float], ...]
+    bounds: tuple[tuple[float, float, float, float], ...]
+    groups: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        return _FILE_PROPS[self.name][0]
+
+    def index_of(self, code: str) -> int:
+        return self.codes.index(code)
+
+    def key_of(self, code: str) -> str:
+        return self.prefix + code
+
+    def bounds_of(self, codes: Iterable[str]) -> tuple[float, float, float, float]:
+        """Bounds of the features with these codes together."""
+        boxes = [self.bounds[self.index_of(c)] for c in codes]
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+
+def layer_file_bytes(
+    name: str,
+    level: str = "overview",
+    geo_dir: Path | None = None,
+    where: tuple[str, tuple[str, ...]] | None = None,
+):
+    """The compact GeoJSON of a layer and its feature table (no file written).
+
+    ``where`` = (column, values) keeps only the features whose column is one of
+    the values (e.g. the municipalities of one bureau).
+
+    Returns
+    -------
+    data : bytes
+    table : DataFrame
+        One row per feature in file order: ``i``, ``k``, ``code``, names,
+        label point, bounds, group.
+    """
+
+    prefix, code_col, others = _FILE_PROPS[name]
+    gdf = load_layer(name, level=level, geo_dir=geo_dir)
+    if where is not None:
+        column, values = where
+        gdf = gdf[gdf[column].astype(str).isin(set(values))]
+    gdf = gdf.reset_index(drop=True).copy()
+    gdf["i"] = range(len(gdf))
+    gdf["k"] = prefix + gdf[code_col].astype(str)
+    gdf["code"] = gdf[code_col].astype(str)
+    if "name_en" not in gdf.columns:
+        gdf["name_en"] = gdf["name_ja"]
+    props = ["i", "k", "code", *[c for c in others if c != "code" and c in gdf.columns]]
+    data = to_geojson_bytes(gdf, props, _PRECISION.get(level, 4))
+    bounds = gdf.geometry.bounds
+    table = gdf.drop(columns="geometry").assign(
+        minx=bounds["minx"], miny=bounds["miny"], maxx=bounds["maxx"], maxy=bounds["maxy"]
+    )
+    return data, table
+
+
+def publish_layer(
+    name: str,
+    level: str = "overview",
+    *,
+    static_dir: Path | None = None,
+    geo_dir: Path | None = None,
+    where: tuple[str, Sequence[str]] | None = None,
+) -> PublishedLayer:
+    """Write a boundary layer as a compact static file once and describe it.
+
+    ``where`` = (column, values) publishes a subset as its own file, e.g.
+    ``("bureau_code", ["01"])`` for the municipalities of 空知 (the bureau page
+    fetches only those; picking a small layer is also quicker in the browser).
+
+    The file name carries a hash of its content, so a rebuilt layer gets a new
+    URL (no stale browser cache) and an unchanged one keeps its URL (the browser
+    fetches it once). Cached per (layer, level, folders, build) for the server's
+    life; never recomputed on a rerun.
+    """
+
+    static = Path(static_dir) if static_dir else Path(settings.get("static_dir"))
+    geo = Path(geo_dir) if geo_dir else Path(settings.get("geo_dir"))
+    try:
+        build_id = str(manifest(geo).get("checksum", "")) + str(manifest(geo).get("built_at", ""))
+    except Exception:  # noqa: BLE001 - a missing manifest only weakens the cache key
+        build_id = ""
+    subset = (where[0], tuple(sorted(map(str, where[1])))) if where else None
+    # load_layer reads this setting: it is part of the key
+    hide_nt = bool(settings.get("hide_northern_territories"))
+    return _publish_cached(name, level, str(static), str(geo), build_id, subset, hide_nt)
+
+
+@st.cache_resource(show_spinner=False, max_entries=96)
+def _publish_cached(
+    name: str,
+    level: str,
+    static_dir: str,
+    geo_dir: str,
+    build_id: str,
+    where: tuple[str, tuple[str, ...]] | None = None,
+    hide_northern_territories: bool = False,
+) -> PublishedLayer:
+    # hide_northern_territories: only a cache key (load_layer reads the setting itself)
+    data, table = layer_file_bytes(name, level, Path(geo_dir), where)
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    tag = f"{where[0].split('_')[0]}{'+'.join(where[1])}-" if where else ""
+    filename = f"{name}-{level}-{tag}{digest}.json"
+    folder = Path(static_dir) / "layers"
+    path = folder / filename
+    if not path.is_file() or path.stat().st_size != len(data):
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    _, code_col, _ = _FILE_PROPS[name]
+    group_col = {"bureaus": "region_code", "municipalities": "bureau_code", "wards": "bureau_code"}
+    groups = tuple(table[group_col[name]].astype(str)) if name in group_col else ("",) * len(table)
+    return PublishedLayer(
+        name=name,
+        level=level,
+        url=f"{STATIC_URL}/layers/{filename}",
+        path=path,
+        nbytes=len(data),
+        codes=tuple(table["code"]),
+        names_ja=tuple(table["name_ja"].astype(str)),
+        names_en=tuple(table["name_en"].astype(str)),
+        label_points=tuple(
+            (round(float(x), 4), round(float(y), 4))
+            for x, y in zip(table["label_lon"], table["label_lat"], strict=True)
+        ),
+        bounds=tuple(
+            tuple(round(float(v), 4) for v in row)
+            for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
+        ),
+        groups=groups,
+    )
+
+
+def publish_gsi_style(static_dir: Path | None = None) -> str:
+    """Write the MapLibre style of the GSI pale tiles into the static folder; its URL."""
+    static = Path(static_dir) if static_dir else Path(settings.get("static_dir"))
+    style = {
+        "version": 8,
+        "sources": {
+            "gsi": {
+                "type": "raster",
+                "tiles": [GSI_TILES],
+                "tileSize": 256,
+                "minzoom": 2,
+                "maxzoom": 18,
+                "attribution": GSI_ATTRIBUTION,
+            }
+        },
+        "layers": [{"id": "gsi-pale", "type": "raster", "source": "gsi"}],
+    }
+    data = json.dumps(style, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    path = static / "layers" / "gsi-pale-style.json"
+    if not path.is_file() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return f"{STATIC_URL}/layers/gsi-pale-style.json"

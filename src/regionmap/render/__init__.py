@@ -1,0 +1,1 @@
+"""Rendering on the server, with no Streamlit: charts, map images, slides, the PDF handout."""

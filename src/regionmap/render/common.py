@@ -1,0 +1,201 @@
+"""The areas a handout, slide or PNG is about (Hokkaido, a region, a bureau) and value
+formatting shared by the renderers.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from regionmap import reference
+from regionmap.render.charts import NO_DATA, SEQUENTIAL
+
+# ---------------------------------------------------------------------------
+# Areas
+# ---------------------------------------------------------------------------
+
+
+class UnknownAreaError(ValueError):
+    """An unknown bureau or region code; the message lists the valid ones."""
+
+
+@dataclass(frozen=True)
+class Area:
+    """A bureau or a region, with what a handout says about it."""
+
+    kind: str  # "bureau" | "region"
+    code: str
+    slug: str
+    name_ja: str
+    name_en: str
+    region_code: str
+    bureau_codes: tuple[str, ...]
+    seat_ja: str = ""
+
+    def title(self, lang: str) -> str:
+        # branches on purpose (layout, not a choice of text): English titles add the
+        # Japanese name, which the catalogue's English texts may not carry
+        if self.kind == "region":
+            if lang == "en":
+                return f"{self.name_en} region ({self.name_ja}連携地域)"
+            return f"{self.name_ja}連携地域"
+        if lang == "en":
+            return f"{self.name_en} ({self.name_ja})"
+        return self.name_ja
+
+    def filters(self) -> dict[str, str]:
+        """Keyword filters for the database's query functions."""
+        return {"bureau_code" if self.kind == "bureau" else "region_code": self.code}
+
+    def filename(self, lang: str = "ja") -> str:
+        """``bureau-12-tokachi-ja.pdf``: one file per area and language."""
+        prefix = "bureau" if self.kind == "bureau" else "region"
+        return f"{prefix}-{self.code}-{self.slug}-{lang}.pdf"
+
+
+def _valid_codes(kind: str) -> str:
+    if kind == "bureau":
+        df = reference.bureaus()
+        return ", ".join(f"{r.bureau_code} {r.bureau_id}" for r in df.itertuples())
+    df = reference.regions()
+    return ", ".join(f"{r.region_code} {r.region_id}" for r in df.itertuples())
+
+
+def resolve_area(kind: str, key: str) -> Area:
+    """Return the bureau or region named by its code or id (``"01"``, ``"1"``, ``"sorachi"``).
+
+    Raises
+    ------
+    UnknownAreaError
+        If ``key`` names no bureau/region; the message lists the valid codes.
+    """
+    if kind not in ("bureau", "region"):
+        raise UnknownAreaError(f"area kind must be 'bureau' or 'region', got {kind!r}")
+    key_s = str(key).strip().lower()
+    if kind == "bureau":
+        df = reference.bureaus()
+        if key_s.isdigit():
+            key_s = key_s.zfill(2)
+        hit = df[(df["bureau_code"] == key_s) | (df["bureau_id"] == key_s)]
+        if hit.empty:
+            raise UnknownAreaError(
+                f"unknown bureau {key!r}; valid bureau codes: {_valid_codes('bureau')}"
+            )
+        r = hit.iloc[0]
+        return Area(
+            "bureau",
+            r["bureau_code"],
+            r["bureau_id"],
+            r["name_ja"],
+            r["name_en"],
+            r["region_code"],
+            (r["bureau_code"],),
+            r["seat_ja"],
+        )
+    df = reference.regions()
+    if key_s.isdigit():
+        key_s = str(int(key_s))
+    hit = df[(df["region_code"] == key_s) | (df["region_id"] == key_s)]
+    if hit.empty:
+        raise UnknownAreaError(
+            f"unknown region {key!r}; valid region codes: {_valid_codes('region')}"
+        )
+    r = hit.iloc[0]
+    b = reference.bureaus()
+    members = tuple(b.loc[b["region_code"] == r["region_code"], "bureau_code"])
+    return Area(
+        "region",
+        r["region_code"],
+        r["region_id"],
+        r["name_ja"],
+        r["name_en"],
+        r["region_code"],
+        members,
+    )
+
+
+def all_areas() -> list[Area]:
+    """The 14 bureaus, then the 6 regions."""
+    return [resolve_area("bureau", c) for c in reference.bureaus()["bureau_code"]] + [
+        resolve_area("region", c) for c in reference.regions()["region_code"]
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Numbers and text
+# ---------------------------------------------------------------------------
+
+
+def format_value(value: Any) -> str:
+    """A figure as the handout prints it: thousands separators, no needless decimals.
+
+    >>> format_value(2512), format_value(3.0), format_value(12.345), format_value(None)
+    ('2,512', '3', '12.3', '–')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    v = float(value)
+    if v.is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.1f}"
+
+
+def _lang_col(frame_or_row, base: str, lang: str, default: str = "") -> str:
+    """Value of ``base_en``/``base_ja`` for the language, falling back to the other one."""
+    for col in (f"{base}_{lang}", f"{base}_ja", f"{base}_en", base):
+        try:
+            v = frame_or_row[col]
+        except (KeyError, IndexError):
+            continue
+        if v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v) != "":
+            return str(v)
+    return default
+
+
+#: Map colours are the dashboard's (regionmap.render.charts / regionmap.maps.scales): cividis classes.
+NO_DATA_COLOUR = "#{:02x}{:02x}{:02x}".format(*NO_DATA)
+
+
+CONTEXT_COLOUR = "#ececec"
+
+
+SEA_COLOUR = "#f3f8fc"
+
+
+INK = "#222222"
+
+
+MUTED = "#666666"
+
+
+SAMPLE_COLOUR = "#b35806"
+
+
+#: Series colours of multi-series charts: steps of the dashboard's palette, alternating dark/light.
+CHART_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[i]) for i in (5, 1, 3, 0, 4, 2))
+
+
+ACCENT_COLOUR = "#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[-1])
+
+
+def _css_to_hex(colour: str) -> str:
+    """``rgb(r, g, b)`` / ``rgba(...)`` / ``#rrggbb`` / a named colour -> ``#rrggbb``."""
+    from matplotlib.colors import to_hex
+
+    c = str(colour).strip()
+    if c.startswith("rgb"):
+        nums = [float(x) for x in c[c.index("(") + 1 : c.index(")")].split(",")]
+        r, g, b = (int(round(v)) for v in nums[:3])
+        return f"#{r:02x}{g:02x}{b:02x}"
+    return to_hex(c)
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+#: The headline figures of a handout, in the order they are shown (the registry's).

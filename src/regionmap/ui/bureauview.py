@@ -1,0 +1,239 @@
+"""The bureau page: an area's summary, its municipalities' figures and its policy items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import figures, i18n, reference
+from regionmap import state as state_mod
+from regionmap.i18n import fy_text, t
+from regionmap.render.charts import format_number, trend_line
+from regionmap.ui.cached import _db_version, table
+from regionmap.ui.cards import data_table, theme_covers, where_text
+from regionmap.ui.mapview import northern_territories
+from regionmap.ui.notices import sample_notice
+from regionmap.ui.session import Context
+from regionmap.ui.widgets import _area_value, area_label
+
+# --- bureau page -----------------------------------------------------------------------
+
+
+def area_summary(ctx: Context) -> None:
+    """Facts of the selected bureau (kind, seat, municipalities, region) or region (bureaus)."""
+    s, lang = ctx.state, ctx.lang
+    if s.bureau:
+        b = reference.bureaus().set_index("bureau_id").loc[s.bureau]
+        r = reference.regions().set_index("region_code").loc[b["region_code"]]
+        parts = [
+            str(b[i18n.col("kind", lang)]),
+            t("bureau.seat", lang, seat=b["seat_ja"]),
+            t("bureau.municipalities", lang, n=int(b["municipality_count"])),
+            t("bureau.region_of", lang, region=r[i18n.col("name", lang)]),
+        ]
+        st.markdown(i18n.join(parts, lang, sep="dot"))
+    elif s.region:
+        b = reference.bureaus()
+        members = b.loc[b["region_code"] == s.region_code]
+        names = members[i18n.col("name", lang)]
+        n = int(members["municipality_count"].sum())
+        st.markdown(
+            t(
+                "bureau.bureaus_of",
+                lang,
+                bureaus=i18n.join(names, lang),
+            )
+            + i18n.punct("dot", lang)
+            + t("bureau.municipalities", lang, n=n)
+        )
+
+
+def _filters(ctx: Context, **extra: Any) -> tuple[tuple[str, Any], ...]:
+    """The state's filters (:func:`regionmap.state.query_filters`) and ``extra``, as
+    sorted items for :func:`table`."""
+    out = {**state_mod.query_filters(ctx.state), **extra}
+    return tuple(sorted(out.items()))
+
+
+def municipality_figures(ctx: Context) -> None:
+    """Figures of the municipality clicked on the map (``muni`` in the state)."""
+    s, lang = ctx.state, ctx.lang
+    if not ctx.ready.database or not (s.bureau or s.region):
+        return
+    if not s.muni:
+        st.caption(t("bureau.municipality.none", lang))
+        return
+    m = reference.municipalities().set_index("code")
+    name = str(m.loc[s.muni, "name_ja"]) if s.muni in m.index else s.muni
+    df = table(
+        "municipality_summary", (("code", s.muni), ("fiscal_year", s.fiscal_year)), _db_version()
+    )
+    st.subheader(t("bureau.municipality", lang, name=name))
+    # only the figures that exist per municipality are the town's own; a theme that does
+    # not cover one shows "—" and says so (never 0)
+    own = df[df["metric"].isin(figures.ids(level="municipality"))]
+    # the Northern Territories villages carry no figures (the map draws them grey)
+    northern = s.muni in northern_territories()
+    rows = []
+    for _, r in own.iterrows():
+        covered = theme_covers(str(r["metric"]), s.theme_ids)
+        value = format_number(
+            r["value"] if covered and not northern else None, r[i18n.col("unit", lang)], lang
+        )
+        if northern:
+            value = i18n.punct(
+                "report.when_what", lang, when=value, what=t("bureau.municipality.northern", lang)
+            )
+        elif not covered:
+            value = i18n.punct(
+                "report.when_what", lang, when=value, what=t("fig.not_in_theme", lang)
+            )
+        rows.append(
+            {
+                t("filter.metric", lang): r[i18n.col("label", lang)],
+                t("bureau.municipality.value", lang): value,
+                t("filter.fy", lang): fy_text(r["fiscal_year"], lang)
+                if pd.notna(r["fiscal_year"])
+                else "",
+                t("fig.source", lang, source="").rstrip("：: "): r[i18n.col("source", lang)],
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rm.table.muni")
+    per_bureau = [figures.get(f).label(lang) for f in figures.ids(origin="document")]
+    # the area of the tabs below: the selected bureau, or the selected region
+    st.caption(
+        t(
+            "bureau.municipality.per_bureau",
+            lang,
+            figures=i18n.join(per_bureau, lang),
+            area=area_label(_area_value(s), lang).strip("\u3000 "),
+        )
+    )
+    # the sample notice only where a sample figure is shown (not under "—")
+    shown = own[[theme_covers(str(m), s.theme_ids) for m in own["metric"]]]
+    if shown["is_sample"].any() and not northern:
+        sample_notice(lang)
+
+
+def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
+    """The selected area's policy items and figures as tabs of tables and charts.
+
+    Returns ``{"tables": {id: frame}, "charts": {id: figure}}`` as shown, for
+    :func:`downloads`.
+    """
+    s, lang = ctx.state, ctx.lang
+    shown: dict[str, dict[str, Any]] = {"tables": {}, "charts": {}}
+    if not ctx.ready.database or not (s.bureau or s.region):
+        return shown
+    v = _db_version()
+    tabs = st.tabs(
+        [
+            t("bureau.priority_projects", lang),
+            t("bureau.proposals", lang),
+            t("bureau.bureau_projects", lang),
+            t("bureau.dispatches", lang),
+            t("bureau.sites", lang),
+            t("bureau.evacuees", lang),
+        ]
+    )
+    any_sample = False
+    with tabs[0]:
+        df = table("priority_projects", _filters(ctx), v)
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        shown["tables"]["priority_projects"] = data_table(
+            df,
+            {
+                i18n.col("title", lang): t("col.project", lang),
+                i18n.col("region_name", lang): t("col.region", lang),
+                i18n.col("direction_name", lang): t("col.direction", lang),
+            },
+            key="rm.table.pp",
+        )
+    with tabs[1]:
+        df = table("proposals", _filters(ctx), v)
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        for _, row in df.iterrows():
+            title = f"{row[i18n.col('title', lang)]}（{row[i18n.col('bureau_names', lang)]}）"
+            with st.expander(title):
+                st.caption(str(row.get(i18n.col("pillar_name", lang), "")))
+                measures = row.get("measures")
+                if isinstance(measures, list) and measures:
+                    st.dataframe(
+                        pd.DataFrame(measures)[
+                            [i18n.col("department", lang), i18n.col("text", lang)]
+                        ].rename(
+                            columns={
+                                i18n.col("department", lang): t("col.department", lang),
+                                i18n.col("text", lang): t("col.measure", lang),
+                            }
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+    with tabs[2]:
+        df = table("bureau_projects", _filters(ctx), v)
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        shown["tables"]["bureau_projects"] = data_table(
+            df,
+            {
+                i18n.col("bureau_name", lang): t("col.bureau", lang),
+                i18n.col("text", lang): t("col.bureau_project", lang),
+            },
+            key="rm.table.bp",
+        )
+    with tabs[3]:
+        df = table(
+            "dispatches", _filters(ctx, fiscal_year_from=s.fy_from, fiscal_year_to=s.fy_to), v
+        )
+        any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        shown["tables"]["dispatches"] = data_table(
+            df,
+            {
+                "fiscal_year": t("col.fiscal_year", lang),
+                "municipality_name_ja": t("col.municipality", lang),
+                i18n.col("kind", lang): t("col.kind", lang),
+                "persons": t("col.persons", lang),
+            },
+            key="rm.table.dispatch",
+        )
+    with tabs[4]:
+        df = table("sites", _filters(ctx, fiscal_year=s.fiscal_year), v)
+        any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+        st.caption(t("bureau.rows", lang, n=len(df)))
+        shown["tables"]["sites"] = data_table(
+            df,
+            {
+                i18n.col("name", lang): t("col.site", lang),
+                "municipality_name_ja": t("col.municipality", lang),
+                i18n.col("kind", lang): t("col.kind", lang),
+                "start_fy": t("col.start_fy", lang),
+            },
+            key="rm.table.sites",
+        )
+    with tabs[5]:
+        df = table("evacuees", _filters(ctx), v)
+        any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+        if df.empty:
+            st.info(t("chart.no_data", lang))
+        else:
+            monthly = df.groupby("month", as_index=False)["persons"].sum()
+            monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
+            unit = str(df[i18n.col("unit", lang)].iloc[0])
+            title = t(
+                "chart.trend",
+                lang,
+                metric=t("metric.evacuees", lang),
+                unit=unit,
+                where=where_text(ctx),
+                when=f"{monthly['month'].iloc[0]}–{monthly['month'].iloc[-1]}",
+            )
+            fig = trend_line(monthly, x="month", y="persons", title=title, unit=unit, lang=lang)
+            st.plotly_chart(fig, key="rm.chart.evacuees", config={"displayModeBar": False})
+            shown["charts"]["evacuees"] = fig
+            shown["tables"]["evacuees"] = monthly
+    if any_sample:
+        sample_notice(lang)
+    return shown

@@ -1,0 +1,124 @@
+"""The data a page shows, through Streamlit's caches: every input is an argument
+(the database version included), so a new import is seen at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import db, figures, settings
+from regionmap.ui.session import Context
+
+# --- cached data -------------------------------------------------------------------
+
+
+def _db_version() -> str:
+    """Changes when the database file is replaced (an import): part of every cache key."""
+    path = Path(settings.get("db_path"))
+    try:
+        s = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _themes(db_version: str) -> pd.DataFrame:
+
+    return db.themes()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _all_years(db_version: str) -> tuple[int, ...]:
+
+    years: set[int] = set()
+    for metric in figures.ids():
+        years.update(db.fiscal_years(metric))
+    return tuple(sorted(years))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def metric_years(metric: str, db_version: str) -> tuple[int, ...]:
+
+    return tuple(db.fiscal_years(metric))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def metric_frame(
+    metric: str,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    region_code: str | None,
+    bureau_code: str | None,
+    db_version: str,
+    kind: str | None = None,
+) -> pd.DataFrame:
+    """``db.metric_by_area`` cached with every input (and the database version)."""
+
+    return db.metric_by_area(
+        metric,
+        level=level,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids) or None,
+        region_code=region_code,
+        bureau_code=bureau_code,
+        kind=kind,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def headline_figure(
+    metric: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    region_code: str | None,
+    bureau_code: str | None,
+    db_version: str,
+) -> dict:
+
+    return db.headline(
+        metric,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids) or None,
+        region_code=region_code,
+        bureau_code=bureau_code,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def table(name: str, filters: tuple[tuple[str, Any], ...], db_version: str) -> pd.DataFrame:
+    """A cached call of one of the database's list functions (``priority_projects``,
+    ``proposals``, ``bureau_projects``, ``dispatches``, ``sites``, ``evacuees``,
+    ``municipality_summary``) with keyword ``filters``."""
+
+    allowed = {
+        "priority_projects",
+        "proposals",
+        "bureau_projects",
+        "dispatches",
+        "sites",
+        "evacuees",
+        "municipality_summary",
+    }
+    if name not in allowed:
+        raise ValueError(f"not a list function of the database: {name}")
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
+    return getattr(db, name)(**kwargs)
+
+
+def effective_year(ctx: Context, metric: str) -> int | None:
+    """The state's fiscal year if ``metric`` has figures for it, else ``None`` (latest)."""
+    fy = ctx.state.fiscal_year
+    if fy is None or not ctx.ready.database:
+        return None
+    return fy if fy in metric_years(metric, _db_version()) else None
+
+
+def db_version() -> str:
+    return _db_version()

@@ -1,0 +1,161 @@
+"""Figures on pages: headline cards, the ranking chart, tables, theme-coverage notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import db, figures, i18n, reference
+from regionmap import state as state_mod
+from regionmap.i18n import fy_text, t
+from regionmap.render.charts import format_delta, format_number, ranked_bar
+from regionmap.ui.cached import _db_version, effective_year, headline_figure, metric_frame
+from regionmap.ui.notices import sample_notice
+from regionmap.ui.session import Context
+from regionmap.ui.widgets import area_label
+
+# --- figures on pages -------------------------------------------------------------------
+
+
+def where_text(ctx: Context) -> str:
+    """The selected area's name (or 全道)."""
+    s, lang = ctx.state, ctx.lang
+    if s.bureau:
+        return area_label("b:" + s.bureau, lang).strip("\u3000")
+    if s.region:
+        r = reference.regions().set_index("region_id").loc[s.region]
+        return str(r[i18n.col("name", lang)])
+    return t("fig.where.all", lang)
+
+
+def theme_excludes(ctx: Context, metric: str) -> bool:
+    """True when theme filters are set and none of them covers ``metric`` (its figures
+    would all be 0 because of the filter, not because there are none)."""
+    if not ctx.state.theme_ids or not ctx.ready.database:
+        return False
+    return not theme_covers(metric, ctx.state.theme_ids)
+
+
+def theme_covers(metric: str, theme_ids: Sequence[str]) -> bool:
+    """Whether the themes leave anything of ``metric`` to show: the one answer of every page
+    (:func:`regionmap.figures.covers`; a document figure asks its items' themes)."""
+    ids = tuple(theme_ids or ())
+    if not ids:
+        return True
+    if figures.get(metric).item_type is None:
+        return figures.covers(metric, ids)
+    return _document_theme_covers(metric, ids, _db_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], db_version: str) -> bool:
+
+    return db.theme_covers(metric, list(theme_ids))
+
+
+def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list[dict]:
+    """One ``st.metric`` per figure: value with unit, fiscal year, change from the year before."""
+    if not ctx.ready.database:
+        st.info(t("notice.no_database", ctx.lang))
+        return []
+    s, lang = ctx.state, ctx.lang
+    area = state_mod.query_filters(s)
+    cols = st.columns(len(metrics))
+    shown = []
+    for col, metric in zip(cols, metrics, strict=True):
+        h = headline_figure(
+            metric,
+            effective_year(ctx, metric),
+            s.theme_ids,
+            area["region_code"],
+            area["bureau_code"],
+            _db_version(),
+        )
+        unit = h[i18n.col("unit", lang)]
+        previous = h.get("previous")
+        delta = None
+        if previous is not None:
+            delta = format_delta(h["value"] - previous, unit, lang)
+        fy = h.get("fiscal_year")
+        when = fy_text(fy, lang)
+        change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
+        source = t("fig.source", lang, source=h[i18n.col("source", lang)])
+        with col:
+            if h.get("theme_match") is False:
+                st.metric(t("metric." + metric, lang), "—", border=True, help=source)
+                st.caption(t("fig.not_in_theme", lang))
+                shown.append(h)
+                continue
+            # English units are words: they go under the card so the label and value fit
+            # (a layout branch on purpose, here and in ``parts`` below; not a choice of text)
+            st.metric(
+                t("metric." + metric, lang),
+                format_number(h["value"], "" if lang == "en" else unit, lang),
+                delta=delta,
+                delta_color="off",
+                delta_arrow="off" if previous is not None and h["value"] == previous else "auto",
+                help=source + (t("tooltip.sample", lang) if h.get("is_sample") else ""),
+                border=True,
+            )
+            parts = ([unit] if lang == "en" else []) + ([when] if when else []) + [change]
+            st.caption(" · ".join(parts))
+        shown.append(h)
+    if any(h.get("is_sample") for h in shown):
+        sample_notice(lang)
+    return shown
+
+
+def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
+    """Ranked bar chart of the metric by bureau; the selected bureau (or the selected
+    region's bureaus) highlighted. Returns the figure (None when nothing is drawn)."""
+    if not ctx.ready.database:
+        return None
+    s, lang = ctx.state, ctx.lang
+    metric = metric or s.metric
+    if theme_excludes(ctx, metric):
+        return None  # the map above says why there are no figures
+    df = metric_frame(
+        metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
+    )
+    if df.empty:
+        st.info(t("chart.no_data", lang))
+        return None
+    b = reference.bureaus().set_index("bureau_code")
+    # a branch on purpose: Japanese uses the short names (空知), which have no English column
+    names = b["name_en" if lang == "en" else "short_ja"]
+    frame = df.assign(name=df["area_code"].map(names))
+    unit = str(df[i18n.col("unit", lang)].iloc[0])
+    fy = df["fiscal_year"].iloc[0]
+    when = fy_text(fy, lang)
+    title = t(
+        "chart.ranked",
+        lang,
+        metric=t("metric." + metric, lang),
+        unit=unit,
+        where=t("fig.where.all", lang),
+        when=when,
+    )
+    if s.bureau_code:
+        highlight = [str(names[s.bureau_code])]
+    elif s.region_code:
+        highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
+    else:
+        highlight = None
+    fig = ranked_bar(
+        frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
+    )
+    st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
+    source = str(df[i18n.col("source", lang)].iloc[0])
+    st.caption(t("fig.source", lang, source=source))
+    return fig
+
+
+def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> pd.DataFrame:
+    """A table with the given columns (column -> header), numbers formatted; returns it."""
+    cols = [c for c in columns if c in frame.columns]
+    shown = frame[cols].rename(columns=columns)
+    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    return shown

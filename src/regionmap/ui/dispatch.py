@@ -1,0 +1,180 @@
+"""The staff-dispatch page (職員派遣): by municipality, kind and fiscal year; trend; map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import i18n
+from regionmap.i18n import CATALOG, fy_text, t
+from regionmap.render.charts import format_delta, format_number
+from regionmap.ui import cards, mapview, session
+from regionmap.ui.overlay import (
+    _chart,
+    _downloads,
+    _fy_for,
+    _is_sample,
+    _table,
+    choropleth_section,
+    dispatch_kinds,
+    frame,
+    headline,
+    kind_filter,
+    map_by_control,
+    metric_figures,
+    muni_notice,
+    no_database,
+    page_filters,
+    page_header,
+    source_caption,
+    source_of,
+    stacked_bar,
+    theme_excluded_notice,
+    theme_excludes,
+    unit_text,
+)
+
+# ===========================================================================================
+# 4. Staff dispatch
+# ===========================================================================================
+
+
+def dispatch_trend(df: pd.DataFrame) -> pd.DataFrame:
+    """Persons by fiscal year and kind (every year of the frame)."""
+    if df.empty:
+        return pd.DataFrame(columns=["fiscal_year", "kind", "persons"])
+    return df.groupby(["fiscal_year", "kind"], as_index=False)["persons"].sum()
+
+
+def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
+    """Persons, municipalities (new/continuing) of one fiscal year, and the year before."""
+    cur = df[df["fiscal_year"] == fiscal_year]
+    prev = df[df["fiscal_year"] == fiscal_year - 1]
+    status = cur.drop_duplicates("municipality_code")["status"] if len(cur) else pd.Series()
+    return {
+        "persons": int(cur["persons"].sum()),
+        "previous": int(prev["persons"].sum()) if len(prev) else None,
+        "municipalities": int(cur["municipality_code"].nunique()),
+        "continuing": int((cur["status"] == "continuing").sum()),
+        "new": int((cur["status"] == "new").sum()),
+        "rows": len(cur),
+        "has_status": bool(len(status)),
+    }
+
+
+def dispatch_page(ctx: session.Context) -> dict:
+    """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
+    lang, s = ctx.lang, ctx.state
+    page_header(ctx, "page.dispatch", "ov.dispatch.intro")
+    if no_database(ctx):
+        return {}
+    kinds = dispatch_kinds()
+    c_kind, c_by = st.columns([3, 2])
+    with c_kind:
+        kind = kind_filter(ctx, kinds, "ov.dispatch.kind")
+    with c_by:
+        level = map_by_control(ctx, ("municipality", "bureau"))
+    fy = _fy_for(ctx, "dispatch")
+    if s.fiscal_year is not None and s.fiscal_year != fy:
+        st.caption(t("ov.fy_not_available", lang, fy=s.fiscal_year, shown=fy_text(fy, lang)))
+    excluded = theme_excludes(s.theme_ids, "dispatch")
+    if excluded:
+        theme_excluded_notice(ctx, "dispatch")
+    all_years = frame("dispatches", page_filters(s, "dispatches"))
+    when = fy_text(fy, lang)
+    # a theme that covers nothing of the figure: "—" on every card, never 0
+    summary = dispatch_summary(all_years, fy) if fy and not excluded else {}
+    zero = None if excluded else 0
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        delta = None
+        if summary.get("previous") is not None:
+            delta = format_delta(summary["persons"] - summary["previous"], "人", lang)
+        st.metric(
+            t("metric.dispatch", lang),
+            format_number(summary.get("persons", zero), "人", lang),
+            delta=delta if delta and not delta.startswith("±") else None,
+            delta_color="off",
+            border=True,
+        )
+        st.caption(
+            when
+            + " · "
+            + (t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang))
+        )
+    headline(
+        c2, t("ov.dispatch.municipalities", lang), summary.get("municipalities", zero), "市町村",
+        lang, when=when,
+    )  # fmt: skip
+    with c3:
+        st.metric(
+            t("ov.dispatch.continuing_new", lang),
+            "—" if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
+            border=True,
+            help=t(
+                "ov.dispatch.continuing_new.value",
+                lang,
+                cont=summary.get("continuing", 0),
+                new=summary.get("new", 0),
+            ),
+        )
+        st.caption(when + " · " + t("ov.dispatch.rows_unit", lang))
+    source_caption(all_years, lang)
+    muni_notice(ctx)
+    figs = metric_figures(ctx, "dispatch", level, fy, kind)
+    deck, _ = choropleth_section(ctx, page="dispatch", metric="dispatch", figs=figs, level=level)
+
+    trend = dispatch_trend(all_years)
+    if trend.empty:
+        st.info(t("chart.no_data", lang))
+    else:
+        years = trend["fiscal_year"]
+        title = t(
+            "chart.trend",
+            lang,
+            metric=t("metric.dispatch", lang) + t("ov.by_kind", lang),
+            unit=unit_text("人", lang),
+            where=cards.where_text(ctx),
+            when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
+        )
+        fig = stacked_bar(
+            trend,
+            x="fiscal_year",
+            y="persons",
+            category="kind",
+            labels={k: v[lang == "en"] for k, v in kinds.items()},
+            order=list(kinds),
+            title=title,
+            unit="人",
+            lang=lang,
+        )
+        _chart(fig, "rm.chart.dispatch_trend")
+        source_caption(all_years, lang)
+
+    rows = all_years[all_years["fiscal_year"] == fy] if fy else all_years.iloc[0:0]
+    rows = rows.assign(
+        status_shown=[
+            (t(f"data.status.{v}", lang) if f"data.status.{v}" in CATALOG else v)
+            if isinstance(v, str)
+            else ""
+            for v in rows["status"]
+        ]
+    )
+    st.subheader(t("ov.dispatch.table", lang, when=when))
+    _table(
+        rows,
+        {
+            "fiscal_year": t("filter.fy", lang),
+            "municipality_name_ja": t("level.municipality", lang),
+            i18n.col("bureau_name", lang): t("level.bureau", lang),
+            i18n.col("kind", lang): t("col.kind", lang),
+            "persons": t("col.persons", lang),
+            "status_shown": t("ov.col.status", lang),
+        },
+        "rm.table.dispatch",
+        t("ov.rows", lang, n=len(rows), when=when, source=source_of(rows, lang)),
+    )
+    if _is_sample(all_years):
+        mapview.sample_notice(lang)
+    _downloads(ctx, "dispatch", "dispatch")
+    return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}

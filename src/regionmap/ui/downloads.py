@@ -1,0 +1,186 @@
+"""Downloads of a page: map and chart PNG, table CSV/XLSX, the PDF handout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap.db import export
+from regionmap.i18n import CATALOG, t
+from regionmap.render import chartimage, common, handout, mapimage
+from regionmap.state import FilterState
+from regionmap.ui.cached import _db_version, effective_year
+from regionmap.ui.session import Context
+from regionmap.ui.widgets import MUNICIPAL_METRICS, municipal_metric
+
+# --- downloads -------------------------------------------------------------------------
+
+
+def map_area(s: FilterState) -> tuple[str, str | None, str]:
+    """``(area_kind, code, slug)`` of the state's area for :func:`regionmap.render.mapimage.map_png`:
+    the bureau, the region or all of Hokkaido."""
+    if s.bureau:
+        return "bureau", s.bureau, s.bureau
+    if s.region:
+        return "region", s.region, s.region
+    return "hokkaido", None, "hokkaido"
+
+
+def download_name(
+    what: str, slug: str, item: str, fiscal_year: int | None, lang: str, ext: str
+) -> str:
+    """``map-tokachi-dispatch-2015-ja.png``: what, area, metric/table, fiscal year, language."""
+    fy = str(fiscal_year) if fiscal_year else "latest"
+    return f"{what}-{slug}-{item}-{fy}-{lang}.{ext}"
+
+
+def handout_name(area_file: str, fiscal_year: int | None, lang: str) -> str:
+    """``bureau-12-tokachi-2015-ja.pdf``: the area's handout name with the fiscal year."""
+    fy = str(fiscal_year) if fiscal_year else "latest"
+    return area_file.removesuffix(f"-{lang}.pdf") + f"-{fy}-{lang}.pdf"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_png_bytes(
+    area_kind: str,
+    code: str | None,
+    metric: str | None,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    lang: str,
+    db_version: str,
+    width: int = 1600,
+    height: int = 1000,
+) -> bytes:
+    """PNG of a map view (:func:`regionmap.render.mapimage.map_png`), cached on every input."""
+
+    return mapimage.map_png(
+        area_kind,
+        code,
+        metric,
+        level=level,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids),
+        lang=lang,
+        width=width,
+        height=height,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def chart_png_bytes(figure_json: str, db_version: str, _figure: Any) -> bytes:
+    """PNG of a plotly figure (:func:`regionmap.render.chartimage.chart_png`), cached on its JSON."""
+
+    return chartimage.chart_png(_figure)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def table_bytes(frame: pd.DataFrame, fmt: str, sheet: str, db_version: str) -> bytes:
+    """CSV or xlsx of a shown table, formula-safe (:func:`regionmap.export.frame_bytes`)."""
+
+    return export.frame_bytes(frame, fmt, sheet_name=sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def handout_bytes(
+    area_kind: str,
+    code: str,
+    lang: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    db_version: str,
+) -> bytes:
+    """The PDF handout of a bureau or region (:func:`regionmap.render.handout.build_handout`)."""
+
+    return handout.build_handout(
+        area_kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+    )
+
+
+def _item_label(kind: str, item: str, lang: str) -> str:
+    key = f"download.{kind}.{item}"
+    return t(key, lang) if key in CATALOG else item
+
+
+def downloads(
+    ctx: Context,
+    *,
+    page: str,
+    map_metric: str | None = None,
+    charts: dict[str, Any] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """A "ダウンロード / Downloads" expander: the map view as PNG, each chart as PNG,
+    each table as CSV and Excel and (bureau page, an area selected) the PDF handout.
+    ``map_metric`` is the map's figure (default: the state's metric).
+
+    Files are made only when their button is clicked (``data`` is a callable) and
+    cached on every input, the database version included.
+    """
+    if not ctx.ready.database:
+        return
+    s, lang, v = ctx.state, ctx.lang, _db_version()
+    kind, code, slug = map_area(s)
+    metric: str | None = map_metric or s.metric
+    if kind != "hokkaido" and map_metric is None:
+        metric = municipal_metric(s.metric)  # what the bureau page's map shows
+    elif kind != "hokkaido" and metric not in MUNICIPAL_METRICS:
+        metric = None  # no figures per municipality: the area's map without figures
+    level = s.level if s.level in ("bureau", "region") else "bureau"
+    fy = effective_year(ctx, metric) if metric else s.fiscal_year
+    themes = tuple(s.theme_ids)
+    with st.expander(t("download.title", lang), icon=":material/download:"):
+        cols = st.columns(3)
+        with cols[0]:
+            st.download_button(
+                t("download.map_png", lang),
+                data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang, v),
+                file_name=download_name("map", slug, metric or "areas", fy, lang, "png"),
+                mime="image/png",
+                key=f"rm.dl.{page}.map",
+                icon=":material/map:",
+            )
+            if page == "bureau" and code is not None:
+                area = common.resolve_area(kind, code)
+                st.download_button(
+                    t("download.pdf", lang),
+                    data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes, v),
+                    file_name=handout_name(area.filename(lang), s.fiscal_year, lang),
+                    mime="application/pdf",
+                    key=f"rm.dl.{page}.pdf",
+                    icon=":material/picture_as_pdf:",
+                )
+        with cols[1]:
+            for item, fig in (charts or {}).items():
+                if fig is None:
+                    continue
+                st.download_button(
+                    t("download.chart_png", lang, name=_item_label("chart", item, lang)),
+                    data=lambda fig=fig: chart_png_bytes(fig.to_json(), v, fig),
+                    file_name=download_name("chart", slug, item, fy, lang, "png"),
+                    mime="image/png",
+                    key=f"rm.dl.{page}.chart.{item}",
+                    icon=":material/bar_chart:",
+                )
+        with cols[2]:
+            for item, frame in (tables or {}).items():
+                if frame is None:
+                    continue
+                name = _item_label("table", item, lang)
+                for fmt, mime in (
+                    ("csv", "text/csv"),
+                    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ):
+                    st.download_button(
+                        t(f"download.{fmt}", lang, name=name),
+                        data=lambda frame=frame, fmt=fmt, item=item: table_bytes(
+                            frame, fmt, item, v
+                        ),
+                        file_name=download_name("table", slug, item, s.fiscal_year, lang, fmt),
+                        mime=mime,
+                        key=f"rm.dl.{page}.table.{item}.{fmt}",
+                        icon=":material/table:",
+                    )

@@ -1,0 +1,67 @@
+"""What every page shares, drawn once per run: preparation, the state from the URL, its
+notices, the filter bar in the sidebar and the map-ready script.
+
+``app.py`` calls :func:`regionmap.ui.session.setup_page`, :func:`~regionmap.ui.session.navigation`
+and :func:`start`; a page script starts with ``ctx = frame.context()`` and lays out widgets
+with the views of :mod:`regionmap.ui`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from regionmap import state as state_mod
+from regionmap.ui.cached import _all_years, _db_version, _themes
+from regionmap.ui.mapview import map_ready_script
+from regionmap.ui.session import (
+    _CTX_KEY,
+    Context,
+    _lang_from_url,
+    _query_params,
+    _write_url,
+    navigation,
+    prepare,
+    setup_page,
+)
+from regionmap.ui.widgets import filter_bar
+
+
+def start() -> Context:
+    """Prepare, read the state from the URL, show its notices and draw the filter bar.
+
+    Called once per run from ``app.py`` (pages get the result from :func:`context`).
+    """
+    lang = _lang_from_url()
+    ready = prepare(lang)
+    themes = _themes(_db_version()) if ready.database else None
+    known = list(themes["theme_id"]) if themes is not None else None
+    years = _all_years(_db_version()) if ready.database else ()
+    state, notices = state_mod.from_query_params(
+        _query_params(), known_themes=known, known_years=years or None
+    )
+    # write back the cleaned state, so the URL shows what is shown
+    _write_url(state)
+    ctx = Context(state, tuple(notices), ready, tuple(years), themes)
+    st.session_state[_CTX_KEY] = ctx
+    map_ready_script()
+    filter_bar(ctx)
+    for notice in notices:
+        st.toast(notice, icon=":material/info:")
+    return ctx
+
+
+def context() -> Context:
+    """The :class:`Context` of this run (made by ``app.py``; made here when a page runs alone).
+
+    A page runs alone when a freshly started server's first request is a page URL (a
+    bookmark such as ``/dispatch?bureau=kamikawa``): Streamlit then runs the script from
+    ``pages/`` itself, in its old multipage mode, and ``app.py`` never runs. The page then
+    does what ``app.py`` does (page config, navigation, filter bar); the ``st.navigation``
+    call also switches Streamlit to ``app.py`` for every later run.
+    """
+    ctx = st.session_state.get(_CTX_KEY)
+    if not isinstance(ctx, Context):
+        setup_page()
+        navigation()
+        ctx = start()
+    return ctx

@@ -1,0 +1,75 @@
+"""Notices around maps and figures: the MLIT credit, the sample notice, the legend of a
+colour scale.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from regionmap import geo
+from regionmap.geo.layers import MANIFEST, geo_dir_path
+from regionmap.i18n import t
+from regionmap.maps import scales
+from regionmap.render.charts import FONT_FAMILY
+from regionmap.ui.session import _CTX_KEY, Context
+
+
+def map_credit(lang: str, *, tiles: bool = False) -> None:
+    """The MLIT credit with the boundaries' vintage (and the GSI credit when its tiles are
+    shown), under every map."""
+    vintage = _boundary_vintage(_layers_version())
+    st.caption(
+        t("map.credit", lang) + (t("map.credit.vintage", lang, vintage=vintage) if vintage else "")
+    )
+    if tiles:
+        st.caption(t("map.tiles_credit", lang))
+
+
+def _layers_version() -> str:
+    """Changes when the boundary layers are rebuilt (the manifest's time and size)."""
+
+    try:
+        st_ = (geo_dir_path(None) / MANIFEST).stat()
+    except OSError:
+        return ""
+    return f"{st_.st_mtime_ns}-{st_.st_size}"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _boundary_vintage(layers_version: str) -> str | None:
+
+    if not layers_version:
+        return None
+    try:
+        return geo.manifest().get("vintage")
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def sample_notice(lang: str) -> None:
+    """The 'sample data' notice; call wherever sample figures are shown.
+
+    The full notice is shown the first time in a run, a short mark after that.
+    """
+    ctx = st.session_state.get(_CTX_KEY)
+    if isinstance(ctx, Context) and ctx.flags.get("sample_shown"):
+        st.caption(t("notice.sample.short", lang))
+        return
+    if isinstance(ctx, Context):
+        ctx.flags["sample_shown"] = True
+    st.warning(t("notice.sample", lang), icon=":material/science:")
+
+
+def legend(scale: scales.ColorScale, *, title: str, unit: str, lang: str) -> None:
+    """A legend of a colour scale, beside the map."""
+    rows = "".join(
+        f"<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+        f"<span style='display:inline-block;width:18px;height:14px;background:{colour};"
+        f"border:1px solid #888'></span><span>{label}</span></div>"
+        for colour, label in scale.legend(unit, lang, alpha=scales.FILL_ALPHA)
+    )
+    st.html(
+        f"<div class='rm-legend' style='font-family:{FONT_FAMILY};font-size:13px'>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{t('map.legend', lang, title=title)}</div>"
+        f"{rows}<div style='margin-top:6px;color:#555'>{t('map.legend.outlines', lang)}</div></div>"
+    )

@@ -1,0 +1,693 @@
+"""What the overlay pages share: state to filters, kind filters, figures per area, the
+choropleth section, charts, page header and notices.
+
+Every figure says its unit, fiscal year (or month) and source; sample rows are marked with
+:func:`regionmap.ui.mapview.sample_notice`; a theme filter that excludes an overlay says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+import streamlit as st
+
+from regionmap import db, figures, i18n, reference
+from regionmap.i18n import fy_text, t
+from regionmap.maps import deckgl, scales, static
+from regionmap.render.charts import _UNITS_EN, FONT_FAMILY, format_number
+from regionmap.state import FilterState, query_filters, shown_year
+from regionmap.ui import cached, cards, downloads, mapview, session, widgets
+
+#: Colour of areas whose figure is 0 (quieter than the palette's lightest step).
+ZERO = scales.ZERO_FILL
+
+
+def dispatch_kinds() -> dict[str, tuple[str, str]]:
+    """Dispatch kind id -> (Japanese, English); a label is ``kinds[k][lang == "en"]``
+    (an index into the data's pair, not a choice of text)."""
+    return dict(db.DISPATCH_KINDS)
+
+
+def site_kinds() -> dict[str, tuple[str, str]]:
+    """Site kind id -> (Japanese, English); a label is ``kinds[k][lang == "en"]``."""
+    return dict(db.SITE_KINDS)
+
+
+def kind_colour(kind: str, kinds: Sequence[str] = ()) -> tuple[int, int, int]:
+    """The category colour of ``kind``: the registry's (:meth:`figures.Figure.kind_colour`),
+    the same on every page and handout; a kind the registry does not know goes by its
+    position in ``kinds``."""
+    for fig in figures.FIGURES:
+        if fig.kind(kind) is not None:
+            return fig.kind_colour(kind)
+    palette = figures.CATEGORY_COLOURS
+    i = list(kinds).index(kind) if kind in kinds else len(palette) - 1
+    return palette[i % len(palette)]
+
+
+def unit_text(unit_ja: str, lang: str) -> str:
+    """The unit as written in titles (``人`` / ``persons``)."""
+    # a branch on purpose: the units' two languages live in ``figures`` (via charts), not in
+    # the catalogue; Japanese is the data's own unit
+    return _UNITS_EN.get(unit_ja, unit_ja) if lang == "en" else unit_ja
+
+
+# --- state -> filters -------------------------------------------------------------------
+
+
+def frame(name: str, filters: Mapping[str, Any]) -> pd.DataFrame:
+    """A database list (``dispatches``, ``sites`` …) with ``filters`` (from
+    :func:`regionmap.state.query_filters`), cached."""
+    return cached.table(name, tuple(sorted(filters.items())), cached.db_version())
+
+
+def page_filters(s: FilterState, view: str) -> dict[str, Any]:
+    """The filters of an overlay page's list ``view`` (``dispatches``: every year, for the
+    trend; ``sites``: the year shown; ``evacuees``: the months shown) for state ``s``.
+
+    The Data page's export uses :func:`regionmap.state.query_filters` with the same
+    years, months and kinds, so it exports what the page shows.
+    """
+    v = cached.db_version()
+    if view == "dispatches":
+        return query_filters(s, view, kinds=dispatch_kinds())
+    if view == "sites":
+        return query_filters(s, view, years=_years("sites"), kinds=site_kinds())
+    if view == "evacuees":
+        return query_filters(s, view, months=evacuee_months(v))
+    return query_filters(s, view)
+
+
+def theme_excludes(theme_ids: Iterable[str], metric: str) -> bool:
+    """True when a theme filter is set and covers nothing of ``metric`` (the one answer:
+    ``cards.theme_covers``)."""
+    return not cards.theme_covers(metric, tuple(theme_ids or ()))
+
+
+def theme_names(ctx: session.Context, ids: Iterable[str]) -> str:
+    """Names of theme ids in the state's language, joined."""
+    if ctx.themes is None:
+        return ", ".join(ids)
+    names = ctx.themes.set_index("theme_id")[i18n.col("name", ctx.lang)]
+    out = [str(names.get(i, i)) for i in ids]
+    return i18n.join(out, ctx.lang)
+
+
+def theme_excluded_notice(ctx: session.Context, metric: str) -> None:
+    """Say that the theme filter excludes ``metric`` and which themes would show it."""
+    st.info(
+        t(
+            "ov.theme_excludes",
+            ctx.lang,
+            metric=t("metric." + metric, ctx.lang),
+            themes=theme_names(ctx, figures.get(metric).themes),
+        ),
+        icon=":material/filter_alt_off:",
+    )
+
+
+def valid_kind(s: FilterState, kinds: Mapping[str, Any]) -> str | None:
+    """The state's kind if it is one of ``kinds``, else None."""
+    return s.kind if s.kind in kinds else None
+
+
+def map_by(s: FilterState, options: Sequence[str]) -> str:
+    """What the page's map colours: the state's ``map_by`` if the page offers it, else its first."""
+    return s.map_by if s.map_by in options else options[0]
+
+
+def source_of(df: pd.DataFrame, lang: str) -> str:
+    """The distinct sources of a frame's rows, joined."""
+    col = i18n.col("source", lang)
+    if df.empty or col not in df:
+        return ""
+    return " / ".join(sorted({str(v) for v in df[col].dropna()}))
+
+
+def source_caption(df: pd.DataFrame, lang: str) -> None:
+    text = source_of(df, lang)
+    if text:
+        st.caption(t("fig.source", lang, source=text))
+
+
+def _is_sample(df: pd.DataFrame) -> bool:
+    return bool(len(df)) and "is_sample" in df and bool(df["is_sample"].astype(bool).any())
+
+
+# --- widgets bound to the state -----------------------------------------------------------
+
+
+def kind_filter(ctx: session.Context, kinds: Mapping[str, tuple[str, str]], label_key: str):
+    """A select box of ``kinds`` ('' = all) bound to the state's ``kind``; returns the kind.
+
+    A kind in the URL that the page does not know (e.g. a dispatch kind on the
+    settlement page) is ignored with a quiet notice.
+    """
+    lang = ctx.lang
+    if ctx.state.kind and ctx.state.kind not in kinds:
+        st.caption(t("ov.kind_ignored", lang, kind=ctx.state.kind))
+    widgets.bound_widget(
+        st.selectbox,
+        "kind",
+        t(label_key, lang),
+        options=["", *kinds],
+        format_func=lambda v: t("ov.kind.all", lang) if not v else kinds[v][lang == "en"],
+        to_widget=lambda s: valid_kind(s, kinds) or "",
+        from_widget=lambda s, v: replace(s, kind=v or None),
+    )
+    return valid_kind(ctx.state, kinds)
+
+
+def map_by_control(ctx: session.Context, options: Sequence[str]) -> str:
+    """The 'colour the map by' switch (bound to ``map_by``); returns the choice."""
+    lang = ctx.lang
+    widgets.bound_widget(
+        st.segmented_control,
+        "map_by",
+        t("filter.level", lang),
+        options=list(options),
+        format_func=lambda v: t("level." + v, lang),
+        to_widget=lambda s: map_by(s, options),
+        from_widget=lambda s, v: replace(s, map_by=None if (v or options[0]) == options[0] else v),
+    )
+    return map_by(ctx.state, options)
+
+
+# --- figures per area ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """Figures by area code of one level, with what every figure must say."""
+
+    level: str
+    values: dict[str, float]
+    unit_ja: str
+    unit_en: str
+    when_ja: str
+    when_en: str
+    source_ja: str
+    source_en: str
+    is_sample: bool
+    #: area codes inside the region/bureau filter (None: no area filter)
+    selected: frozenset[str] | None = None
+
+    def unit(self, lang: str) -> str:
+        return getattr(self, i18n.col("unit", lang))
+
+    def when(self, lang: str) -> str:
+        return getattr(self, i18n.col("when", lang))
+
+    def source(self, lang: str) -> str:
+        return getattr(self, i18n.col("source", lang))
+
+    def shown(self) -> dict[str, float]:
+        """Values of the areas inside the selection."""
+        if self.selected is None:
+            return dict(self.values)
+        return {c: v for c, v in self.values.items() if c in self.selected}
+
+
+def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> AreaFigures | None:
+    """:class:`AreaFigures` of a ``metric_by_area`` frame (None when empty)."""
+    if df.empty:
+        return None
+    first = df.iloc[0]
+    fy = None if pd.isna(first["fiscal_year"]) else int(first["fiscal_year"])
+    return AreaFigures(
+        level=level,
+        values=dict(zip(df["area_code"].astype(str), df["value"].astype(float), strict=True)),
+        unit_ja=str(first["unit_ja"]),
+        unit_en=str(first["unit_en"]),
+        when_ja=fy_text(fy, "ja"),
+        when_en=fy_text(fy, "en"),
+        source_ja=str(first["source_ja"]),
+        source_en=str(first["source_en"]),
+        is_sample=bool(df["is_sample"].any()),
+        selected=frozenset(df.loc[df["selected"], "area_code"].astype(str))
+        if area_filter and "selected" in df
+        else None,
+    )
+
+
+def metric_figures(
+    ctx: session.Context, metric: str, level: str, fiscal_year: int | None, kind: str | None = None
+) -> AreaFigures | None:
+    """The overlay or document ``metric`` by area under the state's filters; None without
+    database or when the theme filter covers nothing of ``metric`` (the map then shows no
+    figure, and the page says why: never zeros)."""
+    if not ctx.ready.database or theme_excludes(ctx.state.theme_ids, metric):
+        return None
+    s = ctx.state
+    f = query_filters(s)
+    df = cached.metric_frame(
+        metric,
+        level,
+        fiscal_year,
+        s.theme_ids,
+        f["region_code"],
+        f["bureau_code"],
+        cached.db_version(),
+        kind=kind,
+    )
+    return figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
+
+
+def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:
+    """Codes of the areas of ``level`` inside a region/bureau (municipalities without wards)."""
+    if level == "municipality":
+        m = reference.municipalities()
+        m = m[m["kind"] != "ward"]
+    elif level == "bureau":
+        m = reference.bureaus().rename(columns={"bureau_code": "code"})
+        m = m.assign(bureau_code=m["code"])
+    else:
+        m = reference.regions().rename(columns={"region_code": "code"})
+        m = m.assign(region_code=m["code"], bureau_code="")
+    if bureau_code:
+        if level == "region":
+            b = reference.bureaus().set_index("bureau_code")
+            return frozenset({str(b.loc[bureau_code, "region_code"])})
+        m = m[m["bureau_code"] == bureau_code]
+    elif region_code:
+        m = m[m["region_code"] == region_code]
+    return frozenset(m["code"].astype(str))
+
+
+def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
+    """Sum ``value`` of rows with ``municipality_code`` by area of ``level``.
+
+    Sapporo's wards count as Sapporo (01100) at municipality level.
+    """
+    if df.empty:
+        return {}
+    m = reference.municipalities().set_index("code")
+    codes = df["municipality_code"].astype(str)
+    if level == "municipality":
+        parent = m["parent_code"].where(m["parent_code"].astype(str) != "", m.index.to_series())
+        key = codes.map(parent).fillna(codes)
+    elif level == "bureau":
+        key = codes.map(m["bureau_code"])
+    else:
+        key = codes.map(m["region_code"])
+    return {str(k): float(v) for k, v in df.groupby(key.to_numpy())[value].sum().items()}
+
+
+# --- maps -------------------------------------------------------------------------------
+
+
+#: the one colour scale of counts on every map (see :func:`scales.count_scale`)
+scale_for = scales.count_scale
+
+
+def _view(s: FilterState) -> pdk.ViewState:
+    """Hokkaido, or the selected bureau/region (changes only when the area changes)."""
+    if s.bureau:
+        return deckgl.view_for_bounds(mapview.published("bureaus").bounds_of([s.bureau_code]))
+    if s.region:
+        return deckgl.view_for_bounds(mapview.published("regions").bounds_of([s.region_code]))
+    return deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
+
+
+def _outline_style(layer: static.PublishedLayer, selected: set[str], base: float, wide: float):
+    if not selected or not any(c in selected for c in layer.codes):
+        return None, None
+    widths = [wide if c in selected else base for c in layer.codes]
+    line = scales.REGION_LINE if layer.name == "regions" else scales.BUREAU_LINE
+    colours = [list(scales.SELECTED_LINE) if c in selected else list(line) for c in layer.codes]
+    return widths, colours
+
+
+def area_deck(
+    s: FilterState,
+    lang: str,
+    figs: AreaFigures | None,
+    *,
+    level: str,
+    extra_layers: Sequence[pdk.Layer] = (),
+    extra_tips: Mapping[str, str] | None = None,
+    fill: bool = True,
+) -> tuple[deckgl.Deck, scales.ColorScale | None]:
+    """The deck of an overlay page: ``figs`` as a choropleth of ``level`` areas.
+
+    Layers (fixed ids): the filled areas (``municipalities``, ``bureaus`` or
+    ``regions``), bureau and region outlines (regions heavier; the selected
+    area in vermillion), ``extra_layers`` (e.g. ``sites``) and name labels.
+    Areas outside the selected region/bureau are drawn pale. With ``fill``
+    False (or no figures) the areas are plain land, for maps of points.
+    Returns the deck and its colour scale (None when not filled).
+    """
+    bureaus, regions = mapview.published("bureaus"), mapview.published("regions")
+    src = {
+        "municipality": lambda: mapview.published("municipalities"),
+        "bureau": lambda: bureaus,
+        "region": lambda: regions,
+    }[level]()
+    inside = figs.selected if figs is not None else None
+    # the one choropleth of pages, slides and handouts (scales.choropleth): areas
+    # outside the selection dimmed, the Northern Territories villages without figures
+    classes = scales.choropleth(
+        src.codes,
+        figs.values if fill and figs is not None else None,
+        no_figure=mapview.northern_territories() if level == "municipality" else (),
+        outside=[c for c in src.codes if inside is not None and c not in inside],
+    )
+    scale = classes.scale
+    fills = classes.fills()
+
+    sel_b = {s.bureau_code} if s.bureau_code else set()
+    sel_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()
+    layers: list[pdk.Layer] = []
+    if level == "municipality":
+        layers.extend(
+            deckgl.area_layers(
+                "municipalities",
+                src,
+                fill_colors=fills,
+                line_color=scales.MUNI_LINE,
+                line_width=0.6,
+                # the municipality chosen on the map, outlined in vermillion
+                line_colors=[
+                    list(scales.SELECTED_LINE) if c == s.muni else list(scales.MUNI_LINE)
+                    for c in src.codes
+                ]
+                if s.muni in src.codes
+                else None,
+                line_widths=[3.0 if c == s.muni else 0.6 for c in src.codes]
+                if s.muni in src.codes
+                else None,
+                pickable=True,
+            )
+        )
+    b_widths, b_colours = _outline_style(bureaus, sel_b, 1.2, 4)
+    r_widths, r_colours = _outline_style(regions, sel_r, 3, 5)
+    layers.extend(
+        deckgl.area_layers(
+            "bureaus",
+            bureaus,
+            fill_colors=fills if level == "bureau" else None,
+            line_color=scales.BUREAU_LINE,
+            line_width=1.2,
+            line_widths=b_widths,
+            line_colors=b_colours,
+            pickable=level == "bureau",
+        )
+    )
+    if level == "region":
+        layers[0:0] = deckgl.area_layers(
+            "regions", regions, fill_colors=fills, line_width=0, pickable=True
+        )
+        region_id = "regions-outline"
+    else:
+        region_id = "regions"
+    layers.extend(
+        deckgl.area_layers(
+            region_id,
+            regions,
+            line_color=scales.REGION_LINE,
+            line_width=3,
+            line_widths=r_widths,
+            line_colors=r_colours,
+            pickable=False,
+        )
+    )
+    layers.extend(extra_layers)
+    if s.has_layer("labels"):
+        if level == "municipality" and (s.bureau or s.region):
+            munis = mapview.published("municipalities")
+            codes = (
+                inside
+                if inside is not None
+                else area_codes_in("municipality", s.region_code, s.bureau_code)
+            )
+            layers.append(
+                deckgl.label_layer(
+                    "labels-municipalities", deckgl.labels_of(munis, lang, codes), size=12
+                )
+            )
+        else:
+            label_src = regions if level == "region" else bureaus
+            layers.append(
+                deckgl.label_layer(
+                    "labels-" + label_src.name, deckgl.labels_of(label_src, lang), size=14
+                )
+            )
+    tips: dict[str, str] = {}
+    if figs is not None and fill:
+        for code in src.codes:
+            if code in figs.values and (inside is None or code in inside):
+                tips[src.key_of(code)] = deckgl.figure_line(
+                    figs.values[code],
+                    unit_ja=figs.unit_ja,
+                    fiscal_year=None,
+                    when=figs.when(lang),
+                    is_sample=figs.is_sample,
+                    lang=lang,
+                )
+    tips.update(extra_tips or {})
+    footer = deckgl.source_footer(figs.source(lang), lang) if figs is not None and tips else ""
+    basemap = static.publish_gsi_style() if s.has_layer("tiles") else None
+    deck = deckgl.make_deck(
+        layers,
+        _view(s),
+        tooltip_spec=deckgl.tooltip(tips, lang=lang, footer=footer),
+        basemap_url=basemap,
+    )
+    return deck, scale
+
+
+def category_legend(items: Sequence[tuple[tuple[int, int, int], str]], title: str) -> None:
+    """A legend of categorical colours (points by kind)."""
+    rows = "".join(
+        "<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+        "<span style='display:inline-block;width:13px;height:13px;border-radius:50%;"
+        f"background:rgb{tuple(colour)};border:1px solid #333'></span><span>{label}</span></div>"
+        for colour, label in items
+    )
+    st.html(
+        f"<div class='rm-legend rm-legend-kinds' style='font-family:{FONT_FAMILY};font-size:13px'>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{title}</div>{rows}</div>"
+    )
+
+
+def show_map(
+    ctx: session.Context,
+    deck: deckgl.Deck,
+    *,
+    page: str,
+    level: str,
+    title: str,
+    scale: scales.ColorScale | None,
+    figs: AreaFigures | None,
+    legend_title: str,
+    categories: Sequence[tuple[tuple[int, int, int], str]] | None = None,
+    categories_title: str = "",
+) -> None:
+    """Draw a page's map: title (what, unit, when), deck, source, MLIT credit, legend(s)."""
+    s, lang = ctx.state, ctx.lang
+    key = f"rm.map.{page}.{s.bureau or s.region or 'all'}.{level}"
+    st.markdown(f"**{title}**")
+    col_map, col_side = st.columns([4, 1])
+    with col_map:
+        mapview.deck_chart(deck, key=key, height=520, lang=lang)
+        if figs is not None and figs.source(lang):
+            st.caption(t("fig.source", lang, source=figs.source(lang)))
+        mapview.map_credit(lang, tiles=s.has_layer("tiles"))
+    with col_side:
+        if categories:
+            category_legend(categories, categories_title)
+        if scale is not None and figs is not None:
+            mapview.legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
+        st.caption(t("ov.map.click_hint", lang))
+    if figs is not None and figs.is_sample:
+        mapview.sample_notice(lang)
+
+
+def map_title(ctx: session.Context, metric_label: str, figs: AreaFigures | None, level: str) -> str:
+    lang = ctx.lang
+    unit = unit_text(figs.unit_ja, lang) if figs else ""
+    when = figs.when(lang) if figs else ""
+    return t(
+        "overview.map_title",
+        lang,
+        metric=metric_label,
+        unit=unit,
+        level=t("level." + level, lang),
+        when=i18n.join([cards.where_text(ctx), when], lang) if when else "",
+    )
+
+
+def choropleth_section(
+    ctx: session.Context,
+    *,
+    page: str,
+    metric: str,
+    figs: AreaFigures | None,
+    level: str,
+) -> tuple[deckgl.Deck, AreaFigures | None]:
+    """A choropleth of ``figs`` with everything around it; returns the deck (for tests)."""
+    label = t("metric." + metric, ctx.lang)
+    deck, scale = area_deck(ctx.state, ctx.lang, figs, level=level)
+    show_map(
+        ctx,
+        deck,
+        page=page,
+        level=level,
+        title=map_title(ctx, label, figs, level),
+        scale=scale,
+        figs=figs,
+        legend_title=label,
+    )
+    return deck, figs
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def stacked_bar(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    category: str,
+    labels: Mapping[str, str],
+    order: Sequence[str],
+    title: str,
+    unit: str,
+    lang: str,
+) -> go.Figure:
+    """Bars of ``y`` by ``x`` stacked by ``category`` (Okabe-Ito colours in ``order``)."""
+    fig = go.Figure()
+    xs = sorted(frame[x].unique()) if len(frame) else []
+    for cat in order:
+        part = frame[frame[category] == cat].set_index(x)[y].reindex(xs, fill_value=0)
+        if not part.any():
+            continue
+        fig.add_bar(
+            x=[str(v) for v in xs],
+            y=part.to_list(),
+            name=labels.get(cat, cat),
+            marker_color="rgb({}, {}, {})".format(*kind_colour(cat, order)),
+            text=[format_number(v, unit, lang) if v else "" for v in part],
+            hovertemplate="%{x}: %{text}<extra>" + labels.get(cat, cat) + "</extra>",
+        )
+    unit_label = unit_text(unit, lang)
+    fig.update_layout(
+        barmode="stack",
+        title={"text": title, "font": {"size": 15}},
+        font={"family": FONT_FAMILY, "size": 13},
+        separators=".,",
+        height=360,
+        margin={"l": 10, "r": 20, "t": 60, "b": 30},
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.15},
+        uniformtext={"minsize": 10, "mode": "hide"},  # no unreadable labels in thin segments
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+_SHOWN = "downloads.shown"  # this run's charts and tables (in the context's per-run flags)
+
+
+def _shown(kind: str) -> dict[str, Any]:
+    shown = session.current().flags.setdefault(_SHOWN, {"charts": {}, "tables": {}})
+    return shown[kind]
+
+
+def _chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+    _shown("charts")[key.removeprefix("rm.chart.")] = fig
+
+
+def _table(df: pd.DataFrame, columns: Mapping[str, str], key: str, caption: str) -> None:
+    st.caption(caption)
+    _shown("tables")[key.removeprefix("rm.table.")] = cards.data_table(df, dict(columns), key=key)
+
+
+def _downloads(ctx: session.Context, page: str, metric: str) -> None:
+    """The downloads expander with the map of ``metric`` and this run's charts and tables."""
+    shown = ctx.flags.pop(_SHOWN, {"charts": {}, "tables": {}})
+    downloads.downloads(ctx, page=page, map_metric=metric, **shown)
+
+
+def _area_name(code: str, level: str, lang: str) -> str:
+    if level == "bureau":
+        b = reference.bureaus().set_index("bureau_code")
+        return (
+            # a branch on purpose: Japanese uses the short names (空知), with no English column
+            str(b.loc[code, "name_en" if lang == "en" else "short_ja"]) if code in b.index else code
+        )
+    if level == "region":
+        r = reference.regions().set_index("region_code")
+        return str(r.loc[code, i18n.col("name", lang)]) if code in r.index else code
+    m = reference.municipalities().set_index("code")
+    return str(m.loc[code, "name_ja"]) if code in m.index else code
+
+
+# --- page header and notices ---------------------------------------------------------------
+
+
+def page_header(ctx: session.Context, title_key: str, intro_key: str) -> None:
+    """Title (with the selected area), one line on what the page shows, the URL notices."""
+    st.title(t(title_key, ctx.lang) + " — " + cards.where_text(ctx))
+    st.caption(t(intro_key, ctx.lang))
+
+
+def no_database(ctx: session.Context) -> bool:
+    if ctx.ready.database:
+        return False
+    st.info(t("notice.no_database", ctx.lang))
+    return True
+
+
+def muni_notice(ctx: session.Context) -> None:
+    """Says the page is filtered to the municipality chosen on the map, with a button to clear it."""
+    s, lang = ctx.state, ctx.lang
+    if not s.muni:
+        return
+    m = reference.municipalities().set_index("code")
+    name = m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni
+    st.info(t("ov.muni_filter", lang, name=name))
+    st.button(
+        t("ov.muni_clear", lang),
+        key="rm.w.muni_clear",
+        on_click=lambda: session.set_state(replace(session.current().state, muni=None)),
+    )
+
+
+def headline(
+    col, label: str, value: float | None, unit: str, lang: str, *, when: str, help_text: str = ""
+) -> None:
+    with col:
+        st.metric(label, format_number(value, unit, lang), border=True, help=help_text or None)
+        if when:
+            st.caption(when)
+
+
+def _years(metric: str) -> tuple[int, ...]:
+    return cached.metric_years(metric, cached.db_version())
+
+
+def _fy_for(ctx: session.Context, metric: str) -> int | None:
+    """The fiscal year a page shows: the filter bar's if ``metric`` has it, else the latest."""
+    return shown_year(ctx.state, _years(metric))
+
+
+def months_of(df: pd.DataFrame) -> tuple[str, ...]:
+    """The distinct months (``YYYY-MM``, ascending) of an evacuee frame."""
+    if df.empty:
+        return ()
+    return tuple(sorted(pd.to_datetime(df["month"]).dt.strftime("%Y-%m").unique()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def evacuee_months(db_version: str) -> tuple[str, ...]:
+    """Months with evacuee figures (``YYYY-MM``), ascending."""
+    return months_of(db.evacuees())

@@ -1,0 +1,160 @@
+"""The proposals page (政策提案) and the departments' measures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from regionmap import db, i18n
+from regionmap.i18n import fy_text, t
+from regionmap.render.charts import FONT_FAMILY, format_number
+from regionmap.state import query_filters
+from regionmap.ui import cards, session
+from regionmap.ui.overlay import (
+    _chart,
+    _downloads,
+    _table,
+    choropleth_section,
+    frame,
+    headline,
+    metric_figures,
+    no_database,
+    page_header,
+    source_caption,
+    source_of,
+    unit_text,
+)
+
+# ===========================================================================================
+# 7. Proposals
+# ===========================================================================================
+
+
+def measures_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per (proposal, measure): department, measure, proposal, bureaus."""
+    rows = []
+    for _, r in df.iterrows():
+        for m in r["measures"] if isinstance(r["measures"], list) else []:
+            rows.append(
+                {
+                    "department": m.get(i18n.col("department", lang)),
+                    "measure": m.get(i18n.col("text", lang)),
+                    "proposal": r[i18n.col("title", lang)],
+                    "bureaus": r[i18n.col("bureau_names", lang)],
+                }
+            )
+    return pd.DataFrame(rows, columns=["department", "measure", "proposal", "bureaus"])
+
+
+def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Proposals and how many are reflected in measures, per pillar."""
+    if df.empty:
+        return pd.DataFrame(columns=["pillar", "proposals", "reflected"])
+    g = df.assign(reflected=df["measure_count"] > 0).groupby(
+        i18n.col("pillar_name", lang), dropna=False
+    )
+    out = g.agg(proposals=("proposal_id", "count"), reflected=("reflected", "sum")).reset_index()
+    out = out.rename(columns={i18n.col("pillar_name", lang): "pillar"})
+    out["reflected"] = out["reflected"].astype("int64")
+    return out.sort_values("proposals", ascending=False, ignore_index=True)
+
+
+def proposals_page(ctx: session.Context) -> dict:
+    """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
+    lang = ctx.lang
+    page_header(ctx, "page.proposals", "ov.proposals.intro")
+    if no_database(ctx):
+        return {}
+    df = frame("proposals", query_filters(ctx.state))
+    fy = int(df["fiscal_year"].iloc[0]) if len(df) else db.DOCUMENT_FISCAL_YEAR
+    when = fy_text(fy, lang)
+    mt = measures_table(df, lang)
+    reflected = int((df["measure_count"] > 0).sum()) if len(df) else 0
+    c1, c2, c3 = st.columns(3)
+    headline(c1, t("metric.proposals", lang), len(df), "件", lang, when=when)
+    headline(
+        c2, t("ov.proposals.reflected", lang), reflected, "件", lang,
+        when=t("ov.proposals.of", lang, n=format_number(len(df), "件", lang)) + " · " + when,
+    )  # fmt: skip
+    headline(
+        c3, t("ov.proposals.measures", lang), mt["measure"].nunique() if len(mt) else 0, "件", lang,
+        when=t("ov.proposals.departments", lang, n=mt["department"].nunique() if len(mt) else 0),
+    )  # fmt: skip
+    source_caption(df, lang)
+    if df.empty:
+        st.info(t("ov.no_match", lang, what=t("metric.proposals", lang)))
+    figs = metric_figures(ctx, "proposals", "bureau", None)
+    deck, _ = choropleth_section(
+        ctx, page="proposals", metric="proposals", figs=figs, level="bureau"
+    )
+    st.caption(t("ov.proposals.joint_note", lang))
+
+    pillars = proposals_by_pillar(df, lang)
+    if not pillars.empty:
+        title = t("ov.proposals.by_pillar", lang, where=cards.where_text(ctx), when=when)
+        fig = go.Figure()
+        fig.add_bar(
+            y=pillars["pillar"], x=pillars["proposals"], orientation="h",
+            name=t("metric.proposals", lang), marker_color="rgb(150, 142, 119)",
+        )  # fmt: skip
+        fig.add_bar(
+            y=pillars["pillar"], x=pillars["reflected"], orientation="h",
+            name=t("ov.proposals.reflected", lang), marker_color="rgb(0, 34, 78)",
+        )  # fmt: skip
+        fig.update_layout(
+            barmode="group",
+            title={"text": title, "font": {"size": 15}},
+            font={"family": FONT_FAMILY, "size": 13},
+            height=max(240, 60 * len(pillars) + 110),
+            margin={"l": 10, "r": 20, "t": 60, "b": 30},
+            xaxis={"title": {"text": unit_text("件", lang)}, "tickformat": ",d", "dtick": 1},
+            legend={"orientation": "h", "y": -0.2},
+            plot_bgcolor="white",
+        )
+        _chart(fig, "rm.chart.proposals_pillar")
+        source_caption(df, lang)
+
+    st.subheader(t("ov.proposals.list", lang, when=when))
+    shown = df.assign(
+        joint=[t("ov.yes", lang) if j else "" for j in df["is_joint"]] if len(df) else [],
+    )
+    _table(
+        shown,
+        {
+            i18n.col("title", lang): t("ov.col.proposal", lang),
+            i18n.col("bureau_names", lang): t("level.bureau", lang),
+            "joint": t("ov.col.joint", lang),
+            i18n.col("pillar_name", lang): t("ov.col.pillar", lang),
+            i18n.col("policy_area", lang): t("ov.col.policy_area", lang),
+            "measure_count": t("ov.col.measures", lang),
+        },
+        "rm.table.proposals",
+        t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
+    )
+    st.subheader(t("ov.proposals.measures_title", lang, when=when))
+    _table(
+        mt,
+        {
+            "department": t("col.department", lang),
+            "measure": t("ov.col.measure", lang),
+            "proposal": t("ov.col.proposal", lang),
+            "bureaus": t("level.bureau", lang),
+        },
+        "rm.table.measures",
+        t("ov.rows", lang, n=len(mt), when=when, source=source_of(df, lang)),
+    )
+    for _, r in df.iterrows():
+        with st.expander(f"{r[i18n.col('title', lang)]}（{r[i18n.col('bureau_names', lang)]}）"):
+            st.caption(
+                f"{r.get(i18n.col('pillar_name', lang), '')} · {r.get(i18n.col('policy_area', lang), '') or ''}"
+            )
+            ms = r["measures"] if isinstance(r["measures"], list) else []
+            if not ms:
+                st.caption(t("ov.proposals.no_measure", lang))
+            for m in ms:
+                st.markdown(
+                    f"- **{m.get(i18n.col('department', lang))}**：{m.get(i18n.col('text', lang))}"
+                )
+    _downloads(ctx, "proposals", "proposals")
+    return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}

@@ -1,0 +1,216 @@
+"""The run of a page: the page list, first-run preparation, the run's :class:`Context` and
+the URL.
+
+``app.py`` calls :func:`setup_page`, :func:`start` (prepares what is missing, reads the
+state from the URL, draws the filter bar in the sidebar once) and runs the page chosen in
+``st.navigation``. The state lives in the URL (``st.query_params``); widgets are drawn from
+it on every run and their ``on_change`` callbacks write the URL before the rerun, so a
+bookmark, the back button, a map click and the widgets agree. Session state is used under
+the ``rm.`` prefix only (widget keys and the run's :class:`Context`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import db, geo, settings
+from regionmap import state as state_mod
+from regionmap.geo.build import build
+from regionmap.i18n import t
+from regionmap.state import FilterState
+
+_CTX_KEY = "rm.ctx"
+_W = "rm.w."  # prefix of the filter widgets' keys
+
+# --- pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the dashboard: its script (relative to the project), title key, URL path."""
+
+    script: str
+    title_key: str
+    url_path: str
+    icon: str = ""
+    default: bool = False
+
+
+#: The pages, in navigation order. Add new pages here (and their title to the i18n catalog).
+PAGES: list[PageSpec] = [
+    PageSpec("pages/overview.py", "page.overview", "overview", default=True),
+    PageSpec("pages/bureau.py", "page.bureau", "bureau"),
+    PageSpec("pages/projects.py", "page.projects", "projects"),
+    PageSpec("pages/dispatch.py", "page.dispatch", "dispatch"),
+    PageSpec("pages/settlement.py", "page.settlement", "settlement"),
+    PageSpec("pages/evacuees.py", "page.evacuees", "evacuees"),
+    PageSpec("pages/proposals.py", "page.proposals", "proposals"),
+    PageSpec("pages/data.py", "page.data", "data"),
+    PageSpec("pages/present.py", "page.present", "present"),
+]
+
+
+def navigation(lang: str | None = None) -> Any:
+    """``st.navigation`` of :data:`PAGES` with titles in ``lang`` (hidden: the sidebar
+    links of the filter bar carry the filter state to the other pages). Returns the page
+    to run."""
+    lang = lang or _lang_from_url()
+    pages = [
+        st.Page(
+            str(settings.PROJECT_ROOT / p.script),
+            title=t(p.title_key, lang),
+            url_path=p.url_path,
+            icon=p.icon or None,
+            default=p.default,
+        )
+        for p in PAGES
+    ]
+    return st.navigation(pages, position="hidden")
+
+
+# --- set-up -------------------------------------------------------------------------
+
+
+def setup_page() -> None:
+    """Page config: wide layout, title. (The page icon is an emoji: a Material icon
+    would make the browser fetch the favicon from Google's font server.)"""
+    st.set_page_config(
+        page_title="北海道 地域政策マップ | regionmap",
+        page_icon="🗾",
+        layout="wide",
+    )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What is available this run: boundary layers (always, else the app stops) and figures."""
+
+    layers: bool
+    database: bool
+    database_error: str | None = None
+
+
+def prepare(lang: str) -> Readiness:
+    """Build the boundary layers and the database when missing, with visible progress.
+
+    Without layers the map cannot be drawn: the app shows what to do and stops.
+    Without a database the map is still drawn (no figures) with a notice.
+    """
+
+    if not geo.layers_available():
+        with st.status(t("prep.layers", lang), expanded=True) as status:
+            bar = st.progress(0.0)
+            try:
+                man = build(settings.get("boundary_source"), progress=_progress_to(bar, lang))
+            except Exception as exc:  # noqa: BLE001 - every failure gets the same advice
+                status.update(label=t("prep.failed", lang), state="error", expanded=True)
+                st.error(t("prep.layers.help", lang, error=_short(exc)))
+                st.stop()
+            status.update(label=t("prep.layers.done", lang), state="complete", expanded=False)
+        if man.get("fallback_from"):
+            st.warning(
+                t(
+                    "prep.layers.fallback",
+                    lang,
+                    path=man.get("source_file") or man.get("source"),
+                    vintage=man.get("vintage") or "?",
+                )
+            )
+    path = Path(settings.get("db_path"))
+    if db.check(path):  # present with the current schema (else rebuilt or refused below)
+        return Readiness(True, True)
+    with st.status(t("prep.database", lang), expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            db.ensure_database(path, progress=_progress_to(bar, lang))
+        except Exception as exc:  # noqa: BLE001
+            status.update(label=t("prep.failed", lang), state="error", expanded=True)
+            st.warning(t("prep.database.help", lang, error=_short(exc)))
+            return Readiness(True, False, _short(exc))
+        status.update(label=t("prep.database.done", lang), state="complete", expanded=False)
+    return Readiness(True, True)
+
+
+def _progress_to(bar, lang: str) -> Callable[..., None]:
+    """A progress callback for ``bar`` (the build's step messages are English: in Japanese
+    the bar says 作成中… with the percentage)."""
+
+    def progress(fraction: float, message: str = "") -> None:
+        share = min(max(float(fraction), 0.0), 1.0)
+        # a branch on purpose (logic, not text): the build's steps are worded in English only
+        detail = message if lang == "en" else ""
+        bar.progress(share, text=t("prep.progress", lang, pct=round(share * 100), message=detail))
+
+    return progress
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 600 else text[:600] + "…"
+
+
+# --- the run's context -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a page needs this run: the state, its notices and what is available."""
+
+    state: FilterState
+    notices: tuple[str, ...]
+    ready: Readiness
+    years: tuple[int, ...]
+    themes: pd.DataFrame | None
+    #: per-run flags (e.g. whether the full sample notice was shown)
+    flags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def lang(self) -> str:
+        return self.state.lang
+
+    def t(self, key: str, **values: object) -> str:
+        return t(key, self.state.lang, **values)
+
+
+def _lang_from_url() -> str:
+    value = st.query_params.get("lang", "")
+    if value in ("ja", "en"):
+        return value
+    try:
+        return settings.get("language")
+    except ValueError:
+        return "ja"
+
+
+def _query_params() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp.keys()}  # noqa: SIM118 - QueryParams is not a dict
+
+
+def _write_url(state: FilterState) -> None:
+    wanted = state_mod.to_query_params(state)
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}  # noqa: SIM118
+    current.pop("embed", None)
+    current.pop("embed_options", None)
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def set_state(new: FilterState) -> None:
+    """Make ``new`` the state: write it to the URL (use in callbacks; the rerun shows it)."""
+    _write_url(new)
+    ctx = st.session_state.get(_CTX_KEY)
+    if isinstance(ctx, Context):
+        st.session_state[_CTX_KEY] = replace(ctx, state=new)
+
+
+def current() -> Context:
+    """The :class:`Context` of this run, for widget and map callbacks (which run after
+    :func:`regionmap.ui.frame.start` made it)."""
+    return st.session_state[_CTX_KEY]
