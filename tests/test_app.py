@@ -26,6 +26,7 @@ from apptest_helpers import (
 )
 
 from regionmap import db, figures, reference
+from regionmap.maps import static
 from regionmap.render.charts import ACCENT
 
 
@@ -266,10 +267,11 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
     )
     fills = colours(munis["getFillColor"])
     assert len(fills) == 24 and all(c[3] > 0 for c in fills)
-    from regionmap.ui.mapview import published
 
     sorachi = set(reference.municipalities().query("bureau_code == '01'")["code"])
-    assert set(published("municipalities", where=("bureau_code", ["01"])).codes) == sorachi
+    assert (
+        set(static.publish_layer("municipalities", where=("bureau_code", ["01"])).codes) == sorachi
+    )
     muni_labels = layer(spec, "labels-municipalities")
     assert muni_labels["extensions"] == [{"@@type": "CollisionFilterExtension"}]  # decluttered
     labels = {d["text"] for d in muni_labels["data"]}
@@ -291,9 +293,8 @@ def test_northern_territories_carry_no_figures_on_the_nemuro_map():
     at = run_app({"bureau": "nemuro"}, page="pages/bureau.py")
     spec = deck_spec(at)
     from regionmap.render.charts import NO_DATA
-    from regionmap.ui.mapview import published
 
-    codes = published("municipalities", where=("bureau_code", ["14"])).codes
+    codes = static.publish_layer("municipalities", where=("bureau_code", ["14"])).codes
     fills = colours(layer(spec, "municipalities")["getFillColor"])
     nt = {"01695", "01696", "01697", "01698", "01699", "01700"}
     assert nt <= set(codes)

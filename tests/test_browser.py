@@ -258,7 +258,6 @@ def _metrics(page) -> list[str]:
 
 
 def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, browser):
-    from regionmap.ui.mapview import published
 
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="ja-JP")
@@ -290,7 +289,7 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
     before = _metrics(page)
 
     # tooltip on hover: name, figure with unit and fiscal year (the CSS-selected line)
-    bureaus = published("bureaus")
+    bureaus = static.publish_layer("bureaus")
     view = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
     box = page.locator(f"{MAP} canvas").first.bounding_box()
     i = bureaus.codes.index("12")  # 十勝: large, its label point well inside
@@ -394,13 +393,12 @@ def test_pages_render_in_the_browser(server, browser, path, name, expect):
 
 
 def test_clicking_a_municipality_shows_its_figures(server, browser):
-    from regionmap.ui.mapview import published
 
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     traffic = Traffic(page)
     page.goto(server + "/bureau?bureau=sorachi")
     spec = _wait_map(page)
-    bureaus, munis = published("bureaus"), published("municipalities")
+    bureaus, munis = static.publish_layer("bureaus"), static.publish_layer("municipalities")
     view = deckgl.view_for_bounds(bureaus.bounds_of(["01"]))
     lon, lat = munis.label_points[munis.codes.index("01210")]  # 岩見沢市
     box = page.locator(f"{MAP} canvas").first.bounding_box()

@@ -158,13 +158,12 @@ def test_dispatch_kind_filter_changes_figures_without_resending_boundaries(app_u
 
 
 def test_clicking_a_municipality_on_the_dispatch_map_filters_to_it(app_url, browser):
-    from regionmap.ui.mapview import published
 
     page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
     traffic = Traffic(page)
     page.goto(app_url + "/dispatch?fy=2015")
     spec = _wait_map(page)
-    munis = published("municipalities")
+    munis = static.publish_layer("municipalities")
     code = "01208"  # 北見市: large, well inside the map
     lon, lat = munis.label_points[munis.codes.index(code)]
     view = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
@@ -199,7 +198,7 @@ def data_server(geo_dir, db_path, tmp_path_factory):
 
 def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path):
 
-    url, db = data_server
+    url, db_file = data_server
     good = tmp_path / "派遣_2016.csv"
     good.write_bytes(
         "年度,市町村名,派遣区分,人数\n平成28年度,札幌市,地域振興派遣,4\n".encode("cp932")
@@ -228,25 +227,25 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
 
     # a good file: the dry run says what would change; nothing written yet
-    versions = len(db.history(db))
+    versions = len(db.history(db_file))
     uploader.set_input_files(str(good))
     page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
     tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
     assert "まだ書き込んでいません" in page.inner_text("body")
-    assert len(db.history(db)) == versions
+    assert len(db.history(db_file)) == versions
 
     # commit, then undo: each is a new recorded version
     page.get_by_role("button", name="取り込む").click()
     page.wait_for_selector("text=取り込みました", timeout=30_000)
-    assert len(db.history(db)) == versions + 1
-    assert db.history(db).iloc[0]["file_name"] == good.name
+    assert len(db.history(db_file)) == versions + 1
+    assert db.history(db_file).iloc[0]["file_name"] == good.name
     page.get_by_role("tab", name="履歴と取り消し").click()
     page.get_by_role("button", name="直近の取り込みを取り消す").click()
     page.wait_for_selector("text=取り消しました", timeout=30_000)
     tb._frames(page)
     page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
-    hist = db.history(db)
+    hist = db.history(db_file)
     assert hist.iloc[0]["action"] == "undo"
     assert traffic.outside == []
     page.close()

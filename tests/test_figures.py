@@ -9,11 +9,12 @@ import pytest
 from apptest_helpers import colours, html_text, layer, run_app
 
 from regionmap import db, figures, i18n
+from regionmap.maps import static
 from regionmap.maps.scales import FILL_ALPHA
 from regionmap.render import chartimage, common, handout, mapimage, slides
 from regionmap.render.charts import NO_DATA
 from regionmap.settings import DATA_DIR
-from regionmap.ui import mapview, overlay, widgets
+from regionmap.ui import overlay, widgets
 
 
 def test_every_module_lists_the_figures_of_the_registry_in_its_order():
@@ -181,7 +182,7 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
     at = run_app(params, "pages/bureau.py")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     area = common.resolve_area("bureau", params["bureau"])
-    munis = mapview.published("municipalities", where=("bureau_code", [area.code]))
+    munis = static.publish_layer("municipalities", where=("bureau_code", [area.code]))
     web = {
         code: tuple(c[:3])
         for code, c in zip(

@@ -12,7 +12,6 @@ import pytest
 from regionmap.maps import deckgl, scales, static
 from regionmap.render import mapimage
 from regionmap.render.charts import SEQUENTIAL
-from regionmap.ui import overlay
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +316,6 @@ def test_one_figure_has_one_colour_on_every_map():
     """The bureau view, the overlay pages and the handouts class counts the same way."""
 
     values = [0, 2, 2, 5, 9, 14, 40]
-    assert overlay.scale_for is scales.count_scale
     scale = scales.count_scale(values)
     colours, _legend = mapimage.classify(pd.Series(values), "ja")
     expected = ["#{:02x}{:02x}{:02x}".format(*scale.color_of(v)[:3]) for v in values]

@@ -104,7 +104,8 @@ def in_bounds(view: dict, code: str) -> bool:
 
 
 def test_colour_scale_of_counts_gives_zero_its_own_class_and_handles_skew():
-    from regionmap.ui.overlay import ZERO, scale_for
+    from regionmap.maps.scales import ZERO_FILL as ZERO
+    from regionmap.maps.scales import count_scale as scale_for
 
     skewed = scale_for([0, 3, 1454, 5, 40, 2])  # Sapporo's evacuees against the rest
     assert skewed.edges == (0, 1, 10, 100, 1000, 1454)
@@ -173,8 +174,8 @@ def test_projects_by_bureau_and_deep_link_to_a_bureau():
     idx = [b["bureau_code"] for b in BUREAUS].index(code)
     assert fills[idx][:3] != [245, 245, 245]
     assert sum(1 for f in fills if f[:3] == [245, 245, 245]) == 13
-    line_colours = colours(layer(spec, "bureaus-lines")["getLineColor"])
-    assert line_colours[idx] == [213, 94, 0, 255]
+    selected = colours(layer(spec, "selected-bureau")["getLineColor"])
+    assert [i for i, c in enumerate(selected) if c == [213, 94, 0, 255]] == [idx]
     assert in_bounds(spec["initialViewState"], code)
     assert "振興局別の数には" in texts(at)
     assert dict(at.query_params) == {"bureau": "tokachi", "by": "bureau"}
@@ -304,7 +305,7 @@ def test_dispatch_deep_link_to_a_region():
     fills = colours(layer(deck(at), "bureaus")["getFillColor"])
     pale = [c[:3] == [245, 245, 245] for c in fills]
     assert pale.count(False) == 2  # 渡島 and 檜山 coloured, the other 12 pale
-    region = layer(deck(at), "regions")
+    region = layer(deck(at), "selected-region")
     assert colours(region["getLineColor"]).count([213, 94, 0, 255]) == 1
 
 

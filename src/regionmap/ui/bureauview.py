@@ -10,10 +10,10 @@ import streamlit as st
 from regionmap import figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
+from regionmap.maps.spec import northern_territories
 from regionmap.render.charts import format_number, trend_line
 from regionmap.ui.cached import _db_version, table
 from regionmap.ui.cards import data_table, theme_covers, where_text
-from regionmap.ui.mapview import northern_territories
 from regionmap.ui.notices import sample_notice
 from regionmap.ui.session import Context
 from regionmap.ui.widgets import _area_value, area_label

@@ -10,17 +10,16 @@ import streamlit as st
 
 from regionmap import i18n, reference
 from regionmap.i18n import month_text, t
+from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
 from regionmap.ui import cached, cards, mapview, session, widgets
 from regionmap.ui.overlay import (
-    AreaFigures,
     _area_name,
     _chart,
     _downloads,
     _is_sample,
     _table,
-    area_codes_in,
     choropleth_section,
     evacuee_months,
     headline,

@@ -8,23 +8,20 @@ Every figure says its unit, fiscal year (or month) and source; sample rows are m
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-import pydeck as pdk
 import streamlit as st
 
 from regionmap import db, figures, i18n, reference
-from regionmap.i18n import fy_text, t
-from regionmap.maps import deckgl, scales, static
+from regionmap.i18n import t
+from regionmap.maps import deckgl, scales, spec
+from regionmap.maps.spec import AreaFigures, figures_from_metric
 from regionmap.render.charts import _UNITS_EN, FONT_FAMILY, format_number
 from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.ui import cached, cards, downloads, mapview, session, widgets
-
-#: Colour of areas whose figure is 0 (quieter than the palette's lightest step).
-ZERO = scales.ZERO_FILL
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
@@ -181,60 +178,6 @@ def map_by_control(ctx: session.Context, options: Sequence[str]) -> str:
 # --- figures per area ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AreaFigures:
-    """Figures by area code of one level, with what every figure must say."""
-
-    level: str
-    values: dict[str, float]
-    unit_ja: str
-    unit_en: str
-    when_ja: str
-    when_en: str
-    source_ja: str
-    source_en: str
-    is_sample: bool
-    #: area codes inside the region/bureau filter (None: no area filter)
-    selected: frozenset[str] | None = None
-
-    def unit(self, lang: str) -> str:
-        return getattr(self, i18n.col("unit", lang))
-
-    def when(self, lang: str) -> str:
-        return getattr(self, i18n.col("when", lang))
-
-    def source(self, lang: str) -> str:
-        return getattr(self, i18n.col("source", lang))
-
-    def shown(self) -> dict[str, float]:
-        """Values of the areas inside the selection."""
-        if self.selected is None:
-            return dict(self.values)
-        return {c: v for c, v in self.values.items() if c in self.selected}
-
-
-def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> AreaFigures | None:
-    """:class:`AreaFigures` of a ``metric_by_area`` frame (None when empty)."""
-    if df.empty:
-        return None
-    first = df.iloc[0]
-    fy = None if pd.isna(first["fiscal_year"]) else int(first["fiscal_year"])
-    return AreaFigures(
-        level=level,
-        values=dict(zip(df["area_code"].astype(str), df["value"].astype(float), strict=True)),
-        unit_ja=str(first["unit_ja"]),
-        unit_en=str(first["unit_en"]),
-        when_ja=fy_text(fy, "ja"),
-        when_en=fy_text(fy, "en"),
-        source_ja=str(first["source_ja"]),
-        source_en=str(first["source_en"]),
-        is_sample=bool(df["is_sample"].any()),
-        selected=frozenset(df.loc[df["selected"], "area_code"].astype(str))
-        if area_filter and "selected" in df
-        else None,
-    )
-
-
 def metric_figures(
     ctx: session.Context, metric: str, level: str, fiscal_year: int | None, kind: str | None = None
 ) -> AreaFigures | None:
@@ -258,27 +201,6 @@ def metric_figures(
     return figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
 
 
-def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:
-    """Codes of the areas of ``level`` inside a region/bureau (municipalities without wards)."""
-    if level == "municipality":
-        m = reference.municipalities()
-        m = m[m["kind"] != "ward"]
-    elif level == "bureau":
-        m = reference.bureaus().rename(columns={"bureau_code": "code"})
-        m = m.assign(bureau_code=m["code"])
-    else:
-        m = reference.regions().rename(columns={"region_code": "code"})
-        m = m.assign(region_code=m["code"], bureau_code="")
-    if bureau_code:
-        if level == "region":
-            b = reference.bureaus().set_index("bureau_code")
-            return frozenset({str(b.loc[bureau_code, "region_code"])})
-        m = m[m["bureau_code"] == bureau_code]
-    elif region_code:
-        m = m[m["region_code"] == region_code]
-    return frozenset(m["code"].astype(str))
-
-
 def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
     """Sum ``value`` of rows with ``municipality_code`` by area of ``level``.
 
@@ -299,166 +221,6 @@ def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
 
 
 # --- maps -------------------------------------------------------------------------------
-
-
-#: the one colour scale of counts on every map (see :func:`scales.count_scale`)
-scale_for = scales.count_scale
-
-
-def _view(s: FilterState) -> pdk.ViewState:
-    """Hokkaido, or the selected bureau/region (changes only when the area changes)."""
-    if s.bureau:
-        return deckgl.view_for_bounds(mapview.published("bureaus").bounds_of([s.bureau_code]))
-    if s.region:
-        return deckgl.view_for_bounds(mapview.published("regions").bounds_of([s.region_code]))
-    return deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
-
-
-def _outline_style(layer: static.PublishedLayer, selected: set[str], base: float, wide: float):
-    if not selected or not any(c in selected for c in layer.codes):
-        return None, None
-    widths = [wide if c in selected else base for c in layer.codes]
-    line = scales.REGION_LINE if layer.name == "regions" else scales.BUREAU_LINE
-    colours = [list(scales.SELECTED_LINE) if c in selected else list(line) for c in layer.codes]
-    return widths, colours
-
-
-def area_deck(
-    s: FilterState,
-    lang: str,
-    figs: AreaFigures | None,
-    *,
-    level: str,
-    extra_layers: Sequence[pdk.Layer] = (),
-    extra_tips: Mapping[str, str] | None = None,
-    fill: bool = True,
-) -> tuple[deckgl.Deck, scales.ColorScale | None]:
-    """The deck of an overlay page: ``figs`` as a choropleth of ``level`` areas.
-
-    Layers (fixed ids): the filled areas (``municipalities``, ``bureaus`` or
-    ``regions``), bureau and region outlines (regions heavier; the selected
-    area in vermillion), ``extra_layers`` (e.g. ``sites``) and name labels.
-    Areas outside the selected region/bureau are drawn pale. With ``fill``
-    False (or no figures) the areas are plain land, for maps of points.
-    Returns the deck and its colour scale (None when not filled).
-    """
-    bureaus, regions = mapview.published("bureaus"), mapview.published("regions")
-    src = {
-        "municipality": lambda: mapview.published("municipalities"),
-        "bureau": lambda: bureaus,
-        "region": lambda: regions,
-    }[level]()
-    inside = figs.selected if figs is not None else None
-    # the one choropleth of pages, slides and handouts (scales.choropleth): areas
-    # outside the selection dimmed, the Northern Territories villages without figures
-    classes = scales.choropleth(
-        src.codes,
-        figs.values if fill and figs is not None else None,
-        no_figure=mapview.northern_territories() if level == "municipality" else (),
-        outside=[c for c in src.codes if inside is not None and c not in inside],
-    )
-    scale = classes.scale
-    fills = classes.fills()
-
-    sel_b = {s.bureau_code} if s.bureau_code else set()
-    sel_r = {s.region_code} if (s.region_code and not s.bureau_code) else set()
-    layers: list[pdk.Layer] = []
-    if level == "municipality":
-        layers.extend(
-            deckgl.area_layers(
-                "municipalities",
-                src,
-                fill_colors=fills,
-                line_color=scales.MUNI_LINE,
-                line_width=0.6,
-                # the municipality chosen on the map, outlined in vermillion
-                line_colors=[
-                    list(scales.SELECTED_LINE) if c == s.muni else list(scales.MUNI_LINE)
-                    for c in src.codes
-                ]
-                if s.muni in src.codes
-                else None,
-                line_widths=[3.0 if c == s.muni else 0.6 for c in src.codes]
-                if s.muni in src.codes
-                else None,
-                pickable=True,
-            )
-        )
-    b_widths, b_colours = _outline_style(bureaus, sel_b, 1.2, 4)
-    r_widths, r_colours = _outline_style(regions, sel_r, 3, 5)
-    layers.extend(
-        deckgl.area_layers(
-            "bureaus",
-            bureaus,
-            fill_colors=fills if level == "bureau" else None,
-            line_color=scales.BUREAU_LINE,
-            line_width=1.2,
-            line_widths=b_widths,
-            line_colors=b_colours,
-            pickable=level == "bureau",
-        )
-    )
-    if level == "region":
-        layers[0:0] = deckgl.area_layers(
-            "regions", regions, fill_colors=fills, line_width=0, pickable=True
-        )
-        region_id = "regions-outline"
-    else:
-        region_id = "regions"
-    layers.extend(
-        deckgl.area_layers(
-            region_id,
-            regions,
-            line_color=scales.REGION_LINE,
-            line_width=3,
-            line_widths=r_widths,
-            line_colors=r_colours,
-            pickable=False,
-        )
-    )
-    layers.extend(extra_layers)
-    if s.has_layer("labels"):
-        if level == "municipality" and (s.bureau or s.region):
-            munis = mapview.published("municipalities")
-            codes = (
-                inside
-                if inside is not None
-                else area_codes_in("municipality", s.region_code, s.bureau_code)
-            )
-            layers.append(
-                deckgl.label_layer(
-                    "labels-municipalities", deckgl.labels_of(munis, lang, codes), size=12
-                )
-            )
-        else:
-            label_src = regions if level == "region" else bureaus
-            layers.append(
-                deckgl.label_layer(
-                    "labels-" + label_src.name, deckgl.labels_of(label_src, lang), size=14
-                )
-            )
-    tips: dict[str, str] = {}
-    if figs is not None and fill:
-        for code in src.codes:
-            if code in figs.values and (inside is None or code in inside):
-                tips[src.key_of(code)] = deckgl.figure_line(
-                    figs.values[code],
-                    unit_ja=figs.unit_ja,
-                    fiscal_year=None,
-                    when=figs.when(lang),
-                    is_sample=figs.is_sample,
-                    lang=lang,
-                )
-    tips.update(extra_tips or {})
-    footer = deckgl.source_footer(figs.source(lang), lang) if figs is not None and tips else ""
-    basemap = static.publish_gsi_style() if s.has_layer("tiles") else None
-    deck = deckgl.make_deck(
-        layers,
-        _view(s),
-        tooltip_spec=deckgl.tooltip(tips, lang=lang, footer=footer),
-        basemap_url=basemap,
-    )
-    return deck, scale
 
 
 def category_legend(items: Sequence[tuple[tuple[int, int, int], str]], title: str) -> None:
@@ -532,7 +294,8 @@ def choropleth_section(
 ) -> tuple[deckgl.Deck, AreaFigures | None]:
     """A choropleth of ``figs`` with everything around it; returns the deck (for tests)."""
     label = t("metric." + metric, ctx.lang)
-    deck, scale = area_deck(ctx.state, ctx.lang, figs, level=level)
+    drawn = spec.area_deck(ctx.state, ctx.lang, figs, level=level)
+    deck, scale = drawn.deck, drawn.scale
     show_map(
         ctx,
         deck,

@@ -11,18 +11,17 @@ import streamlit as st
 
 from regionmap import i18n, reference
 from regionmap.i18n import t
+from regionmap.maps import spec, static
+from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.render.charts import format_number, ranked_bar
 from regionmap.ui import cards, mapview, session
 from regionmap.ui.overlay import (
-    AreaFigures,
     _area_name,
     _chart,
     _downloads,
     _fy_for,
     _is_sample,
     _table,
-    area_codes_in,
-    area_deck,
     frame,
     headline,
     kind_colour,
@@ -53,7 +52,7 @@ def site_positions(df: pd.DataFrame) -> pd.DataFrame:
     if out.empty:
         out["placed"] = pd.Series(dtype=object)
         return out
-    munis = mapview.published("municipalities")
+    munis = static.publish_layer("municipalities")
     points = dict(zip(munis.codes, munis.label_points, strict=True))
     m = reference.municipalities().set_index("code")
     has = out["lon"].notna() & out["lat"].notna()
@@ -193,7 +192,7 @@ def settlement_page(ctx: session.Context) -> dict:
         source_en=source_of(df, "en"),
         is_sample=_is_sample(df),
     )
-    deck, _ = area_deck(
+    deck = spec.area_deck(
         s,
         lang,
         figs,
@@ -201,7 +200,7 @@ def settlement_page(ctx: session.Context) -> dict:
         extra_layers=[layer],
         extra_tips=site_tips(df, lang),
         fill=False,
-    )
+    ).deck
     present = [k for k in kinds if k in set(df["kind"])] if len(df) else []
     show_map(
         ctx,

@@ -1,0 +1,353 @@
+"""The one map pipeline: (filter state, figures, level) -> the deck every page draws.
+
+The overview, the bureau page and every overlay page build their map with
+:func:`area_deck`; the classes and fills come from :func:`regionmap.maps.scales.choropleth`,
+which the slides and the handouts (:mod:`regionmap.render.mapimage`) use too, so the web
+page, the slide and the PDF of one view show the same classes and colours.
+
+Layers have fixed ids (``bureaus``, ``regions``, ``municipalities``, their ``-lines``,
+``regions-outline``, ``selected-bureau``/``selected-region``, ``labels-…``) so tests and the
+browser find them by id, and deck.gl keeps their data across reruns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+
+from regionmap import i18n, reference
+from regionmap.i18n import fy_text
+from regionmap.maps import deckgl, scales, static
+from regionmap.state import FilterState
+
+#: Levels a map can be coloured by.
+LEVELS = ("municipality", "bureau", "region")
+#: Label sizes (px) of the area names.
+LABEL_SIZE = {"municipality": 12, "bureau": 14, "region": 15}
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """Figures by area code of one level, with what every figure must say: unit, when
+    (fiscal year or month), source, and whether any is sample."""
+
+    level: str
+    values: dict[str, float]
+    unit_ja: str
+    unit_en: str
+    when_ja: str
+    when_en: str
+    source_ja: str
+    source_en: str
+    is_sample: bool
+    #: area codes inside the region/bureau filter (None: no area filter)
+    selected: frozenset[str] | None = None
+    fiscal_year: int | None = None
+
+    def unit(self, lang: str) -> str:
+        return getattr(self, i18n.col("unit", lang))
+
+    def when(self, lang: str) -> str:
+        return getattr(self, i18n.col("when", lang))
+
+    def source(self, lang: str) -> str:
+        return getattr(self, i18n.col("source", lang))
+
+    def shown(self) -> dict[str, float]:
+        """Values of the areas inside the selection."""
+        if self.selected is None:
+            return dict(self.values)
+        return {c: v for c, v in self.values.items() if c in self.selected}
+
+
+def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> AreaFigures | None:
+    """:class:`AreaFigures` of a ``db.metric_by_area`` frame (None when empty).
+
+    ``area_filter``: the frame was filtered by region/bureau, and its ``selected`` column
+    says which areas are inside (the others are drawn dimmed).
+    """
+    if df.empty:
+        return None
+    first = df.iloc[0]
+    fy = None if pd.isna(first["fiscal_year"]) else int(first["fiscal_year"])
+    return AreaFigures(
+        level=level,
+        values=dict(zip(df["area_code"].astype(str), df["value"].astype(float), strict=True)),
+        unit_ja=str(first["unit_ja"]),
+        unit_en=str(first["unit_en"]),
+        when_ja=fy_text(fy, "ja"),
+        when_en=fy_text(fy, "en"),
+        source_ja=str(first["source_ja"]),
+        source_en=str(first["source_en"]),
+        is_sample=bool(df["is_sample"].any()),
+        selected=frozenset(df.loc[df["selected"], "area_code"].astype(str))
+        if area_filter and "selected" in df
+        else None,
+        fiscal_year=fy,
+    )
+
+
+def northern_territories() -> frozenset[str]:
+    """Codes of the six Northern Territories villages (drawn, with no figures)."""
+    m = reference.municipalities()
+    return frozenset(m.loc[m["kind"] == "northern_territory", "code"])
+
+
+def view_for(s: FilterState) -> pdk.ViewState:
+    """Hokkaido, or the selected bureau/region: changes only when the area changes."""
+    if s.bureau:
+        return deckgl.view_for_bounds(static.publish_layer("bureaus").bounds_of([s.bureau_code]))
+    if s.region:
+        return deckgl.view_for_bounds(static.publish_layer("regions").bounds_of([s.region_code]))
+    return deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
+
+
+def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:
+    """Codes of the areas of ``level`` inside a region/bureau (municipalities without wards)."""
+    if level == "municipality":
+        m = reference.municipalities()
+        m = m[m["kind"] != "ward"]
+    elif level == "bureau":
+        m = reference.bureaus().rename(columns={"bureau_code": "code"})
+        m = m.assign(bureau_code=m["code"])
+    else:
+        m = reference.regions().rename(columns={"region_code": "code"})
+        m = m.assign(region_code=m["code"], bureau_code="")
+    if bureau_code:
+        if level == "region":
+            b = reference.bureaus().set_index("bureau_code")
+            return frozenset({str(b.loc[bureau_code, "region_code"])})
+        m = m[m["bureau_code"] == bureau_code]
+    elif region_code:
+        m = m[m["region_code"] == region_code]
+    return frozenset(m["code"].astype(str))
+
+
+def _tips(
+    layer: static.PublishedLayer, figs: AreaFigures | None, codes: frozenset[str] | None, lang: str
+) -> dict[str, str]:
+    """Tooltip lines of the areas with a figure (inside ``codes`` when given)."""
+    if figs is None:
+        return {}
+    return {
+        layer.key_of(code): deckgl.figure_line(
+            figs.values[code],
+            unit_ja=figs.unit(lang),
+            fiscal_year=None,
+            when=figs.when(lang),
+            is_sample=figs.is_sample,
+            lang=lang,
+        )
+        for code in layer.codes
+        if code in figs.values and (codes is None or code in codes)
+    }
+
+
+@dataclass(frozen=True)
+class AreaMap:
+    """What :func:`area_deck` returns: the deck and its classes (``None`` when not filled)."""
+
+    deck: deckgl.Deck
+    classes: scales.Choropleth | None
+
+    @property
+    def scale(self) -> scales.ColorScale | None:
+        return self.classes.scale if self.classes is not None else None
+
+
+def area_deck(
+    s: FilterState,
+    lang: str,
+    figs: AreaFigures | None,
+    *,
+    level: str,
+    focus: bool = False,
+    fill: bool = True,
+    extra_layers: Sequence[pdk.Layer] = (),
+    extra_tips: Mapping[str, str] | None = None,
+) -> AreaMap:
+    """The deck of a map of ``figs`` by ``level`` areas, under the state ``s``.
+
+    Parameters
+    ----------
+    s : FilterState
+        The area (bureau or region: outlined, and the view fitted to it), the clicked
+        municipality (outlined), the layers switched on (labels, municipal boundaries, tiles).
+    lang : str
+        Language of the labels and the tooltip.
+    figs : AreaFigures or None
+        The figure per area; None when there is none to show (no database, or a theme that
+        covers nothing of the figure): the areas are then drawn plain, never as zeros.
+    level : {"municipality", "bureau", "region"}
+        The areas coloured.
+    focus : bool
+        With ``level="municipality"`` and an area selected: draw only that area's
+        municipalities (their own static file), its neighbours as a clickable context (the
+        bureau page). Otherwise all municipalities, those outside the area dimmed.
+    fill : bool
+        False draws the areas plain (maps of points, e.g. settlement sites).
+    extra_layers, extra_tips
+        Layers drawn above the areas (points) and their tooltip lines.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    bureaus, regions = static.publish_layer("bureaus"), static.publish_layer("regions")
+    area_selected = bool(s.bureau or s.region)
+    focus = focus and level == "municipality" and area_selected
+    values = figs.values if fill and figs is not None else None
+    inside = figs.selected if figs is not None else None
+    layers: list[pdk.Layer] = []
+    tips: dict[str, str]
+
+    if level == "municipality":
+        if focus:
+            where = (
+                ("bureau_code", [s.bureau_code])
+                if s.bureau_code
+                else ("region_code", [s.region_code])
+            )
+            munis = static.publish_layer("municipalities", where=where)
+            inside = frozenset(munis.codes)
+            outside: list[str] = []
+        else:
+            munis = static.publish_layer("municipalities")
+            outside = [c for c in munis.codes if inside is not None and c not in inside]
+        no_figures = northern_territories()
+        classes = scales.choropleth(munis.codes, values, no_figure=no_figures, outside=outside)
+        selected_muni = s.muni if s.muni in munis.codes else None
+        if focus:  # the neighbours in a light fill, clickable to go there
+            layers += deckgl.area_layers(
+                "bureaus",
+                bureaus,
+                fill_colors=[list(scales.CONTEXT_FILL)] * len(bureaus.codes),
+                line_color=scales.BUREAU_LINE,
+                line_width=1.5,
+                pickable=True,
+            )
+        layers += deckgl.area_layers(
+            "municipalities",
+            munis,
+            fill_colors=classes.fills(),
+            line_color=scales.MUNI_LINE,
+            line_width=1 if focus else 0.6,
+            line_colors=[
+                list(scales.SELECTED_LINE if c == selected_muni else scales.MUNI_LINE)
+                for c in munis.codes
+            ]
+            if selected_muni
+            else None,
+            line_widths=[3.0 if c == selected_muni else 1.0 for c in munis.codes]
+            if selected_muni
+            else None,
+            pickable=True,
+        )
+        if not focus:
+            layers += deckgl.area_layers(
+                "bureaus", bureaus, line_color=scales.BUREAU_LINE, line_width=1.2, pickable=False
+            )
+        layers += deckgl.area_layers(
+            "regions", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
+        )
+        label_codes = (
+            inside
+            if inside is not None
+            else (
+                area_codes_in("municipality", s.region_code, s.bureau_code)
+                if area_selected
+                else None
+            )
+        )
+        labels = []
+        if s.has_layer("labels") and label_codes is None:  # all Hokkaido: the bureaus' names
+            labels.append(
+                deckgl.label_layer(
+                    "labels-bureaus", deckgl.labels_of(bureaus, lang), size=LABEL_SIZE["bureau"]
+                )
+            )
+        if s.has_layer("labels") and label_codes is not None:
+            labels.append(
+                deckgl.label_layer(
+                    "labels-municipalities",
+                    deckgl.labels_of(munis, lang, label_codes),
+                    size=LABEL_SIZE["municipality"],
+                    declutter=True,
+                )
+            )
+            if focus:  # the neighbours' names: the selected area shows its municipalities
+                own = {s.bureau_code} if s.bureau_code else set(munis.groups)
+                labels.append(
+                    deckgl.label_layer(
+                        "labels-bureaus",
+                        deckgl.labels_of(bureaus, lang, [c for c in bureaus.codes if c not in own]),
+                        size=13,
+                        color=(90, 90, 90, 255),
+                    )
+                )
+        tips = _tips(munis, figs if fill else None, label_codes, lang)
+        tips = {k: v for k, v in tips.items() if k[1:] not in no_figures}
+    else:
+        fill_layer = bureaus if level == "bureau" else regions
+        outside = [c for c in fill_layer.codes if inside is not None and c not in inside]
+        classes = scales.choropleth(fill_layer.codes, values, outside=outside)
+        fills = classes.fills()
+        bureau_layers = deckgl.area_layers(
+            "bureaus",
+            bureaus,
+            fill_colors=fills if level == "bureau" else None,
+            line_color=scales.BUREAU_LINE,
+            line_width=1.2,
+            pickable=level == "bureau",
+        )
+        if level == "region":  # the filled regions first, their outlines above the bureaus'
+            layers += deckgl.area_layers("regions", regions, fill_colors=fills, line_width=0)
+            layers += bureau_layers
+            layers += deckgl.area_layers(
+                "regions-outline",
+                regions,
+                line_color=scales.REGION_LINE,
+                line_width=3,
+                pickable=False,
+            )
+        else:
+            layers += bureau_layers
+            layers += deckgl.area_layers(
+                "regions", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
+            )
+        if s.has_layer("municipalities"):  # municipal boundaries just above the filled layer
+            at = 2 if len(layers) > 1 and layers[1].id.endswith(deckgl.LINES_SUFFIX) else 1
+            layers[at:at] = deckgl.area_layers(
+                "municipalities",
+                static.publish_layer("municipalities"),
+                line_color=(110, 110, 110, 140),
+                line_width=0.6,
+                pickable=False,
+            )
+        labels = []
+        if s.has_layer("labels"):
+            labels.append(
+                deckgl.label_layer(
+                    "labels-" + fill_layer.name,
+                    deckgl.labels_of(fill_layer, lang),
+                    size=LABEL_SIZE[level],
+                )
+            )
+        tips = _tips(fill_layer, figs if fill else None, inside, lang)
+
+    # the selected area outlined above the areas, then points, then names
+    if s.bureau_code:
+        layers.append(deckgl.selection_layer("selected-bureau", bureaus, [s.bureau_code]))
+    elif s.region_code:
+        layers.append(deckgl.selection_layer("selected-region", regions, [s.region_code]))
+    layers += list(extra_layers) + labels
+    tips.update(extra_tips or {})
+    footer = deckgl.source_footer(figs.source(lang), lang) if figs is not None and tips else ""
+    deck = deckgl.make_deck(
+        layers,
+        view_for(s),
+        tooltip_spec=deckgl.tooltip(tips, lang=lang, footer=footer),
+        basemap_url=static.publish_gsi_style() if s.has_layer("tiles") else None,
+    )
+    return AreaMap(deck, classes if values is not None else None)
