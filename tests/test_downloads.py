@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from regionmap.render import common
 from regionmap.render.charts import ranked_bar
 from regionmap.state import FilterState
-from regionmap.ui import cached, downloads
+from regionmap.ui import downloads
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -79,22 +79,20 @@ def _not_blank(png: bytes, size: tuple[int, int]) -> Image.Image:
 
 def test_map_png_of_a_bureau_has_the_asked_size_and_is_drawn():
     png = downloads.map_png_bytes(
-        "bureau", "tokachi", "dispatch", "bureau", None, (), "ja", cached.db_version(), 800, 500
+        "bureau", "tokachi", "dispatch", "bureau", None, (), "ja", 800, 500
     )
     _not_blank(png, (800, 500))
 
 
 def test_map_png_of_hokkaido_by_region():
-    png = downloads.map_png_bytes(
-        "hokkaido", None, "dispatch", "region", None, (), "en", cached.db_version(), 640, 400
-    )
+    png = downloads.map_png_bytes("hokkaido", None, "dispatch", "region", None, (), "en", 640, 400)
     _not_blank(png, (640, 400))
 
 
 def test_chart_png_of_a_plotly_figure_is_drawn():
     frame = pd.DataFrame({"name": ["十勝", "上川", "空知"], "value": [12, 7, 3]})
     fig = ranked_bar(frame, label="name", value="value", title="派遣", unit="人", lang="ja")
-    png = downloads.chart_png_bytes(fig.to_json(), cached.db_version(), fig)
+    png = downloads.chart_png_bytes(fig.to_json(), fig)
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size[0] > 100 and img.size[1] > 100
     assert len(img.convert("RGB").getcolors(maxcolors=1_000_000)) > 20
@@ -102,19 +100,19 @@ def test_chart_png_of_a_plotly_figure_is_drawn():
 
 def test_table_csv_neutralises_formulas_and_excel_opens():
     frame = pd.DataFrame({"市町村": ["=1+1", "帯広市"], "人数": [3, -2]})
-    data = downloads.table_bytes(frame, "csv", "dispatches", cached.db_version())
+    data = downloads.table_bytes(frame, "csv", "dispatches")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["市町村", "人数"]
     assert rows[1][0] == "'=1+1"
     assert rows[2] == ["帯広市", "-2"]  # numbers stay numbers
-    xlsx = downloads.table_bytes(frame, "xlsx", "dispatches", cached.db_version())
+    xlsx = downloads.table_bytes(frame, "xlsx", "dispatches")
     back = pd.read_excel(io.BytesIO(xlsx))
     assert back["市町村"].tolist() == ["'=1+1", "帯広市"]
 
 
 def test_handout_is_a_pdf_named_after_the_bureau():
 
-    pdf = downloads.handout_bytes("bureau", "tokachi", "ja", None, (), cached.db_version())
+    pdf = downloads.handout_bytes("bureau", "tokachi", "ja", None, ())
     assert pdf.startswith(b"%PDF")
     area_file = common.resolve_area("bureau", "tokachi").filename("ja")
     assert downloads.handout_name(area_file, 2015, "ja") == "bureau-12-tokachi-2015-ja.pdf"
@@ -152,7 +150,5 @@ def test_every_overlay_page_has_the_downloads_expander():
 
 
 def test_map_png_of_an_area_without_municipal_figures_is_drawn():
-    png = downloads.map_png_bytes(
-        "bureau", "tokachi", None, "bureau", None, (), "ja", cached.db_version(), 600, 400
-    )
+    png = downloads.map_png_bytes("bureau", "tokachi", None, "bureau", None, (), "ja", 600, 400)
     _not_blank(png, (600, 400))

@@ -108,7 +108,7 @@ def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
 
     monkeypatch.setattr(mapimage, "map_png", fake_map_png)
     present._cached_map.clear()
-    args = ("bureau", "nemuro", "dispatch", "ja", 2015, (), "db-v1")
+    args = ("bureau", "nemuro", "dispatch", "ja", 2015, ())
     first = present._cached_map(*args, present.layers_key())
     assert present._cached_map(*args, present.layers_key()) == first and len(drawn) == 1
     # the setting changes what load_layer draws (the six villages within Nemuro)

@@ -66,7 +66,6 @@ _FY_RANGE = re.compile(r"^(\d{4})\s*[-–〜~:]\s*(\d{4})$")
 
 
 def _default_lang() -> str:
-
     try:
         return settings.get("language")
     except ValueError:
@@ -401,7 +400,6 @@ def from_query_params(
 
 
 def _normalize_muni(text: str) -> str | None:
-
     try:
         code = normalize_code(text)
     except ValueError:

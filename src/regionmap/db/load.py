@@ -153,7 +153,6 @@ def _municipalities_layer():
 
 
 def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
-
     if progress:
         progress(0.1, "reference")
     _insert_frame(con, "regions", reference.regions())

@@ -420,7 +420,6 @@ def _key(value: Any) -> str:
 
 @cache
 def _bureau_codes() -> dict[str, str]:
-
     return dict(
         zip(reference.bureaus()["short_ja"], reference.bureaus()["bureau_code"], strict=True)
     )

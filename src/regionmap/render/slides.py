@@ -81,7 +81,6 @@ def clamp_slide(slide: int | None) -> int:
 
 
 def _year_or_latest(metric: str, fiscal_year: int | None, con) -> int | None:
-
     if fiscal_year is None:
         return None
     return fiscal_year if fiscal_year in db.fiscal_years(metric, con=con) else None

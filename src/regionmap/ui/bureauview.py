@@ -12,7 +12,7 @@ from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps.spec import northern_territories
 from regionmap.render.charts import format_number, trend_line
-from regionmap.ui.cached import _db_version, table
+from regionmap.ui.cached import table
 from regionmap.ui.cards import data_table, theme_covers, where_text
 from regionmap.ui.notices import sample_notice
 from regionmap.ui.session import Context
@@ -67,9 +67,7 @@ def municipality_figures(ctx: Context) -> None:
         return
     m = reference.municipalities().set_index("code")
     name = str(m.loc[s.muni, "name_ja"]) if s.muni in m.index else s.muni
-    df = table(
-        "municipality_summary", (("code", s.muni), ("fiscal_year", s.fiscal_year)), _db_version()
-    )
+    df = table("municipality_summary", (("code", s.muni), ("fiscal_year", s.fiscal_year)))
     st.subheader(t("bureau.municipality", lang, name=name))
     # only the figures that exist per municipality are the town's own; a theme that does
     # not cover one shows "—" and says so (never 0)
@@ -127,7 +125,6 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     shown: dict[str, dict[str, Any]] = {"tables": {}, "charts": {}}
     if not ctx.ready.database or not (s.bureau or s.region):
         return shown
-    v = _db_version()
     tabs = st.tabs(
         [
             t("bureau.priority_projects", lang),
@@ -140,7 +137,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     )
     any_sample = False
     with tabs[0]:
-        df = table("priority_projects", _filters(ctx), v)
+        df = table("priority_projects", _filters(ctx))
         st.caption(t("bureau.rows", lang, n=len(df)))
         shown["tables"]["priority_projects"] = data_table(
             df,
@@ -152,7 +149,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
             key="rm.table.pp",
         )
     with tabs[1]:
-        df = table("proposals", _filters(ctx), v)
+        df = table("proposals", _filters(ctx))
         st.caption(t("bureau.rows", lang, n=len(df)))
         for _, row in df.iterrows():
             title = f"{row[i18n.col('title', lang)]}（{row[i18n.col('bureau_names', lang)]}）"
@@ -173,7 +170,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                         width="stretch",
                     )
     with tabs[2]:
-        df = table("bureau_projects", _filters(ctx), v)
+        df = table("bureau_projects", _filters(ctx))
         st.caption(t("bureau.rows", lang, n=len(df)))
         shown["tables"]["bureau_projects"] = data_table(
             df,
@@ -184,9 +181,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
             key="rm.table.bp",
         )
     with tabs[3]:
-        df = table(
-            "dispatches", _filters(ctx, fiscal_year_from=s.fy_from, fiscal_year_to=s.fy_to), v
-        )
+        df = table("dispatches", _filters(ctx, fiscal_year_from=s.fy_from, fiscal_year_to=s.fy_to))
         any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
         st.caption(t("bureau.rows", lang, n=len(df)))
         shown["tables"]["dispatches"] = data_table(
@@ -200,7 +195,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
             key="rm.table.dispatch",
         )
     with tabs[4]:
-        df = table("sites", _filters(ctx, fiscal_year=s.fiscal_year), v)
+        df = table("sites", _filters(ctx, fiscal_year=s.fiscal_year))
         any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
         st.caption(t("bureau.rows", lang, n=len(df)))
         shown["tables"]["sites"] = data_table(
@@ -214,7 +209,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
             key="rm.table.sites",
         )
     with tabs[5]:
-        df = table("evacuees", _filters(ctx), v)
+        df = table("evacuees", _filters(ctx))
         any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
         if df.empty:
             st.info(t("chart.no_data", lang))

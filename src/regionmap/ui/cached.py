@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -14,7 +16,30 @@ import streamlit as st
 from regionmap import db, figures, settings
 from regionmap.ui.session import Context
 
+T = TypeVar("T")
+
 # --- cached data -------------------------------------------------------------------
+
+
+def by_db_version(max_entries: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache a function of the data on every input and the database version.
+
+    The function takes ``db_version`` as a keyword-only parameter: the cache key that
+    changes with every import (:func:`_db_version`). Callers leave it out; it is added
+    here, so no call site passes a value that is only a cache key.
+    """
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        cached_fn = st.cache_data(show_spinner=False, max_entries=max_entries)(fn)
+
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> T:
+            return cached_fn(*args, db_version=_db_version(), **kwargs)
+
+        call.clear = cached_fn.clear  # type: ignore[attr-defined]
+        return call
+
+    return wrap
 
 
 def _db_version() -> str:
@@ -27,28 +52,25 @@ def _db_version() -> str:
     return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _themes(db_version: str) -> pd.DataFrame:
-
+@by_db_version(max_entries=8)
+def _themes(*, db_version: str) -> pd.DataFrame:
     return db.themes()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _all_years(db_version: str) -> tuple[int, ...]:
-
+@by_db_version(max_entries=8)
+def _all_years(*, db_version: str) -> tuple[int, ...]:
     years: set[int] = set()
     for metric in figures.ids():
         years.update(db.fiscal_years(metric))
     return tuple(sorted(years))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def metric_years(metric: str, db_version: str) -> tuple[int, ...]:
-
+@by_db_version(max_entries=64)
+def metric_years(metric: str, *, db_version: str) -> tuple[int, ...]:
     return tuple(db.fiscal_years(metric))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@by_db_version(max_entries=512)
 def metric_frame(
     metric: str,
     level: str,
@@ -56,8 +78,9 @@ def metric_frame(
     theme_ids: tuple[str, ...],
     region_code: str | None,
     bureau_code: str | None,
-    db_version: str,
     kind: str | None = None,
+    *,
+    db_version: str,
 ) -> pd.DataFrame:
     """``db.metric_by_area`` cached with every input (and the database version)."""
 
@@ -72,13 +95,14 @@ def metric_frame(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@by_db_version(max_entries=512)
 def headline_figure(
     metric: str,
     fiscal_year: int | None,
     theme_ids: tuple[str, ...],
     region_code: str | None,
     bureau_code: str | None,
+    *,
     db_version: str,
 ) -> dict:
 
@@ -91,8 +115,8 @@ def headline_figure(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def table(name: str, filters: tuple[tuple[str, Any], ...], db_version: str) -> pd.DataFrame:
+@by_db_version(max_entries=256)
+def table(name: str, filters: tuple[tuple[str, Any], ...], *, db_version: str) -> pd.DataFrame:
     """A cached call of one of the database's list functions (``priority_projects``,
     ``proposals``, ``bureau_projects``, ``dispatches``, ``sites``, ``evacuees``,
     ``municipality_summary``) with keyword ``filters``."""
@@ -117,8 +141,4 @@ def effective_year(ctx: Context, metric: str) -> int | None:
     fy = ctx.state.fiscal_year
     if fy is None or not ctx.ready.database:
         return None
-    return fy if fy in metric_years(metric, _db_version()) else None
-
-
-def db_version() -> str:
-    return _db_version()
+    return fy if fy in metric_years(metric) else None

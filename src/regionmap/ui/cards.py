@@ -12,7 +12,7 @@ from regionmap import db, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.render.charts import format_delta, format_number, ranked_bar
-from regionmap.ui.cached import _db_version, effective_year, headline_figure, metric_frame
+from regionmap.ui.cached import by_db_version, effective_year, headline_figure, metric_frame
 from regionmap.ui.notices import sample_notice
 from regionmap.ui.session import Context
 from regionmap.ui.widgets import area_label
@@ -47,12 +47,11 @@ def theme_covers(metric: str, theme_ids: Sequence[str]) -> bool:
         return True
     if figures.get(metric).item_type is None:
         return figures.covers(metric, ids)
-    return _document_theme_covers(metric, ids, _db_version())
+    return _document_theme_covers(metric, ids)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], db_version: str) -> bool:
-
+@by_db_version(max_entries=256)
+def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], *, db_version: str) -> bool:
     return db.theme_covers(metric, list(theme_ids))
 
 
@@ -72,7 +71,6 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
             s.theme_ids,
             area["region_code"],
             area["bureau_code"],
-            _db_version(),
         )
         unit = h[i18n.col("unit", lang)]
         previous = h.get("previous")
@@ -117,9 +115,7 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
         return None  # the map above says why there are no figures
-    df = metric_frame(
-        metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
-    )
+    df = metric_frame(metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None)
     if df.empty:
         st.info(t("chart.no_data", lang))
         return None

@@ -38,7 +38,8 @@ from regionmap import db, reference, settings
 from regionmap import state as state_mod
 from regionmap.db import export, importer
 from regionmap.i18n import CATALOG, month_text, t
-from regionmap.ui import cached, cards, overlay, session
+from regionmap.ui import cards, overlay, session
+from regionmap.ui.cached import by_db_version
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
 PREVIEW_ROWS = 200
@@ -194,8 +195,8 @@ def check_upload(
         )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _check_cached(data: bytes, filename: str, table: str, db_version: str, db_path: str):
+@by_db_version(max_entries=4)
+def _check_cached(data: bytes, filename: str, table: str, db_path: str, *, db_version: str):
     return check_upload(data, filename, table or None, db_path=db_path)
 
 
@@ -383,8 +384,8 @@ def export_bytes(
     return f"regionmap_{name}.{fmt}", data, len(df)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _export_cached(source: str, fmt: str, state, db_version: str, db_path: str):
+@by_db_version(max_entries=8)
+def _export_cached(source: str, fmt: str, state, db_path: str, *, db_version: str):
     return export_bytes(source, fmt, state, db_path=db_path)
 
 
@@ -434,7 +435,7 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
         st.caption(t("data.upload.none", lang))
         return None
     data = upload.getvalue()
-    result = _check_cached(data, upload.name, table or "", cached.db_version(), _db_path())
+    result = _check_cached(data, upload.name, table or "", _db_path())
     notes = result.note_texts(lang) if hasattr(result, "note_texts") else result.notes
     for note in notes:
         st.caption(t("data.note", lang, note=note))
@@ -574,7 +575,6 @@ def export_section(ctx: session.Context) -> None:
             source,
             fmt,
             ctx.state if source.startswith("view:") else None,
-            cached.db_version(),
             _db_path(),
         )
     except Exception as exc:  # noqa: BLE001

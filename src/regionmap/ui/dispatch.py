@@ -10,11 +10,9 @@ from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.render.charts import format_delta, format_number
 from regionmap.ui import cards, mapview, session
 from regionmap.ui.overlay import (
-    _chart,
-    _downloads,
+    PageItems,
     _fy_for,
     _is_sample,
-    _table,
     choropleth_section,
     dispatch_kinds,
     frame,
@@ -24,6 +22,7 @@ from regionmap.ui.overlay import (
     metric_figures,
     muni_notice,
     no_database,
+    page_downloads,
     page_filters,
     page_header,
     source_caption,
@@ -64,6 +63,7 @@ def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
 
 def dispatch_page(ctx: session.Context) -> dict:
     """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
+    items = PageItems()
     lang, s = ctx.lang, ctx.state
     page_header(ctx, "page.dispatch", "ov.dispatch.intro")
     if no_database(ctx):
@@ -148,7 +148,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             unit="人",
             lang=lang,
         )
-        _chart(fig, "rm.chart.dispatch_trend")
+        items.chart(fig, "rm.chart.dispatch_trend")
         source_caption(all_years, lang)
 
     rows = all_years[all_years["fiscal_year"] == fy] if fy else all_years.iloc[0:0]
@@ -161,7 +161,7 @@ def dispatch_page(ctx: session.Context) -> dict:
         ]
     )
     st.subheader(t("ov.dispatch.table", lang, when=when))
-    _table(
+    items.table(
         rows,
         {
             "fiscal_year": t("filter.fy", lang),
@@ -176,5 +176,5 @@ def dispatch_page(ctx: session.Context) -> dict:
     )
     if _is_sample(all_years):
         mapview.sample_notice(lang)
-    _downloads(ctx, "dispatch", "dispatch")
+    page_downloads(ctx, "dispatch", "dispatch", items)
     return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}

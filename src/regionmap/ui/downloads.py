@@ -11,7 +11,7 @@ from regionmap.db import export
 from regionmap.i18n import CATALOG, t
 from regionmap.render import chartimage, common, handout, mapimage
 from regionmap.state import FilterState
-from regionmap.ui.cached import _db_version, effective_year
+from regionmap.ui.cached import by_db_version, effective_year
 from regionmap.ui.session import Context
 from regionmap.ui.widgets import MUNICIPAL_METRICS, municipal_metric
 
@@ -42,7 +42,7 @@ def handout_name(area_file: str, fiscal_year: int | None, lang: str) -> str:
     return area_file.removesuffix(f"-{lang}.pdf") + f"-{fy}-{lang}.pdf"
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@by_db_version(max_entries=16)
 def map_png_bytes(
     area_kind: str,
     code: str | None,
@@ -51,9 +51,10 @@ def map_png_bytes(
     fiscal_year: int | None,
     theme_ids: tuple[str, ...],
     lang: str,
-    db_version: str,
     width: int = 1600,
     height: int = 1000,
+    *,
+    db_version: str,
 ) -> bytes:
     """PNG of a map view (:func:`regionmap.render.mapimage.map_png`), cached on every input."""
 
@@ -70,27 +71,28 @@ def map_png_bytes(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def chart_png_bytes(figure_json: str, db_version: str, _figure: Any) -> bytes:
+@by_db_version(max_entries=16)
+def chart_png_bytes(figure_json: str, _figure: Any, *, db_version: str) -> bytes:
     """PNG of a plotly figure (:func:`regionmap.render.chartimage.chart_png`), cached on its JSON."""
 
     return chartimage.chart_png(_figure)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def table_bytes(frame: pd.DataFrame, fmt: str, sheet: str, db_version: str) -> bytes:
+@by_db_version(max_entries=32)
+def table_bytes(frame: pd.DataFrame, fmt: str, sheet: str, *, db_version: str) -> bytes:
     """CSV or xlsx of a shown table, formula-safe (:func:`regionmap.export.frame_bytes`)."""
 
     return export.frame_bytes(frame, fmt, sheet_name=sheet)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@by_db_version(max_entries=8)
 def handout_bytes(
     area_kind: str,
     code: str,
     lang: str,
     fiscal_year: int | None,
     theme_ids: tuple[str, ...],
+    *,
     db_version: str,
 ) -> bytes:
     """The PDF handout of a bureau or region (:func:`regionmap.render.handout.build_handout`)."""
@@ -122,7 +124,7 @@ def downloads(
     """
     if not ctx.ready.database:
         return
-    s, lang, v = ctx.state, ctx.lang, _db_version()
+    s, lang = ctx.state, ctx.lang
     kind, code, slug = map_area(s)
     metric: str | None = map_metric or s.metric
     if kind != "hokkaido" and map_metric is None:
@@ -137,7 +139,7 @@ def downloads(
         with cols[0]:
             st.download_button(
                 t("download.map_png", lang),
-                data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang, v),
+                data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang),
                 file_name=download_name("map", slug, metric or "areas", fy, lang, "png"),
                 mime="image/png",
                 key=f"rm.dl.{page}.map",
@@ -147,7 +149,7 @@ def downloads(
                 area = common.resolve_area(kind, code)
                 st.download_button(
                     t("download.pdf", lang),
-                    data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes, v),
+                    data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes),
                     file_name=handout_name(area.filename(lang), s.fiscal_year, lang),
                     mime="application/pdf",
                     key=f"rm.dl.{page}.pdf",
@@ -159,7 +161,7 @@ def downloads(
                     continue
                 st.download_button(
                     t("download.chart_png", lang, name=_item_label("chart", item, lang)),
-                    data=lambda fig=fig: chart_png_bytes(fig.to_json(), v, fig),
+                    data=lambda fig=fig: chart_png_bytes(fig.to_json(), fig),
                     file_name=download_name("chart", slug, item, fy, lang, "png"),
                     mime="image/png",
                     key=f"rm.dl.{page}.chart.{item}",
@@ -176,9 +178,7 @@ def downloads(
                 ):
                     st.download_button(
                         t(f"download.{fmt}", lang, name=name),
-                        data=lambda frame=frame, fmt=fmt, item=item: table_bytes(
-                            frame, fmt, item, v
-                        ),
+                        data=lambda frame=frame, fmt=fmt, item=item: table_bytes(frame, fmt, item),
                         file_name=download_name("table", slug, item, s.fiscal_year, lang, fmt),
                         mime=mime,
                         key=f"rm.dl.{page}.table.{item}.{fmt}",

@@ -14,18 +14,18 @@ from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
 from regionmap.ui import cached, cards, mapview, session, widgets
+from regionmap.ui.cached import by_db_version
 from regionmap.ui.overlay import (
+    PageItems,
     _area_name,
-    _chart,
-    _downloads,
     _is_sample,
-    _table,
     choropleth_section,
     evacuee_months,
     headline,
     map_by_control,
     muni_notice,
     no_database,
+    page_downloads,
     page_filters,
     page_header,
     rollup,
@@ -50,12 +50,15 @@ def evacuees_at(df: pd.DataFrame, month: str) -> pd.DataFrame:
     return df[(dates >= start) & (dates < start + pd.DateOffset(months=1))]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@by_db_version(max_entries=64)
 def evacuees_at_cached(
-    filters: tuple[tuple[str, Any], ...], month: str, db_version: str
+    filters: tuple[tuple[str, Any], ...],
+    month: str,
+    *,
+    db_version: str,
 ) -> pd.DataFrame:
     """:func:`evacuees_at` of the evacuee list with ``filters``, cached with every input."""
-    return evacuees_at(cached.table("evacuees", filters, db_version), month)
+    return evacuees_at(cached.table("evacuees", filters), month)
 
 
 def evacuees_monthly(df: pd.DataFrame) -> pd.DataFrame:
@@ -93,11 +96,12 @@ def evacuees_by_municipality(df: pd.DataFrame) -> pd.DataFrame:
 
 def evacuees_page(ctx: session.Context) -> dict:
     """避難者: by municipality at a month, monthly trend, prefecture of origin."""
+    items = PageItems()
     lang, s = ctx.lang, ctx.state
     page_header(ctx, "page.evacuees", "ov.evacuees.intro")
     if no_database(ctx):
         return {}
-    months = evacuee_months(cached.db_version())
+    months = evacuee_months()
     rng = month_range(s, months)
     c_months, c_by = st.columns([3, 2])
     if rng is None:
@@ -125,9 +129,9 @@ def evacuees_page(ctx: session.Context) -> dict:
     if excluded:
         theme_excluded_notice(ctx, "evacuees")
     filters = tuple(sorted(page_filters(s, "evacuees").items()))
-    df = cached.table("evacuees", filters, cached.db_version())
-    at_end = evacuees_at_cached(filters, hi, cached.db_version())
-    at_start = evacuees_at_cached(filters, lo, cached.db_version())
+    df = cached.table("evacuees", filters)
+    at_end = evacuees_at_cached(filters, hi)
+    at_start = evacuees_at_cached(filters, lo)
     when = t("ov.as_of_month", lang, month=month_text(hi, lang))
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -204,7 +208,7 @@ def evacuees_page(ctx: session.Context) -> dict:
                 where=cards.where_text(ctx),
                 when=f"{month_text(lo, lang)}–{month_text(hi, lang)}",
             )
-            _chart(
+            items.chart(
                 trend_line(monthly, x="month", y="persons", title=title, unit="人", lang=lang),
                 "rm.chart.evacuees_trend",
             )
@@ -214,7 +218,7 @@ def evacuees_page(ctx: session.Context) -> dict:
                 "ov.evacuees.by_prefecture", lang, unit=unit_text("人", lang),
                 where=cards.where_text(ctx), when=when,
             )  # fmt: skip
-            _chart(
+            items.chart(
                 ranked_bar(
                     by_pref, label="prefecture", value="persons", title=title, unit="人", lang=lang
                 ),
@@ -223,7 +227,7 @@ def evacuees_page(ctx: session.Context) -> dict:
     source_caption(df, lang)
     st.subheader(t("ov.evacuees.table", lang, when=when))
     shown = by_muni.assign(bureau=[_area_name(c, "bureau", lang) for c in by_muni["bureau_code"]])
-    _table(
+    items.table(
         shown,
         {
             "name": t("level.municipality", lang),
@@ -235,5 +239,5 @@ def evacuees_page(ctx: session.Context) -> dict:
     )
     if _is_sample(df):
         mapview.sample_notice(lang)
-    _downloads(ctx, "evacuees", "evacuees")
+    page_downloads(ctx, "evacuees", "evacuees", items)
     return {"rows": len(shown), "deck": deck, "months": (lo, hi), "figures": figs}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from regionmap import state as state_mod
-from regionmap.ui.cached import _all_years, _db_version, _themes
+from regionmap.ui.cached import _all_years, _themes
 from regionmap.ui.mapview import map_ready_script
 from regionmap.ui.session import (
     _CTX_KEY,
@@ -33,9 +33,9 @@ def start() -> Context:
     """
     lang = _lang_from_url()
     ready = prepare(lang)
-    themes = _themes(_db_version()) if ready.database else None
+    themes = _themes() if ready.database else None
     known = list(themes["theme_id"]) if themes is not None else None
-    years = _all_years(_db_version()) if ready.database else ()
+    years = _all_years() if ready.database else ()
     state, notices = state_mod.from_query_params(
         _query_params(), known_themes=known, known_years=years or None
     )

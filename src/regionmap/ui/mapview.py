@@ -17,7 +17,7 @@ from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, spec, static
 from regionmap.state import FilterState
-from regionmap.ui.cached import _db_version, effective_year, metric_frame
+from regionmap.ui.cached import effective_year, metric_frame
 from regionmap.ui.cards import theme_excludes, where_text
 from regionmap.ui.notices import legend, map_credit, sample_notice
 from regionmap.ui.session import Context, current, set_state
@@ -40,9 +40,7 @@ def map_figures(ctx: Context, metric: str, level: str) -> spec.AreaFigures | Non
     if not ctx.ready.database or theme_excludes(ctx, metric):
         return None
     s = ctx.state
-    df = metric_frame(
-        metric, level, effective_year(ctx, metric), s.theme_ids, None, None, _db_version()
-    )
+    df = metric_frame(metric, level, effective_year(ctx, metric), s.theme_ids, None, None)
     return spec.figures_from_metric(df, level, area_filter=False)
 
 

@@ -37,7 +37,6 @@ def _layers_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _boundary_vintage(layers_version: str) -> str | None:
-
     if not layers_version:
         return None
     try:

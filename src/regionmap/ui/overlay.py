@@ -8,7 +8,7 @@ Every figure says its unit, fiscal year (or month) and source; sample rows are m
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from regionmap.maps.spec import AreaFigures, figures_from_metric
 from regionmap.render.charts import _UNITS_EN, FONT_FAMILY, format_number
 from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.ui import cached, cards, downloads, mapview, session, widgets
+from regionmap.ui.cached import by_db_version
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
@@ -60,7 +61,7 @@ def unit_text(unit_ja: str, lang: str) -> str:
 def frame(name: str, filters: Mapping[str, Any]) -> pd.DataFrame:
     """A database list (``dispatches``, ``sites`` …) with ``filters`` (from
     :func:`regionmap.state.query_filters`), cached."""
-    return cached.table(name, tuple(sorted(filters.items())), cached.db_version())
+    return cached.table(name, tuple(sorted(filters.items())))
 
 
 def page_filters(s: FilterState, view: str) -> dict[str, Any]:
@@ -70,13 +71,12 @@ def page_filters(s: FilterState, view: str) -> dict[str, Any]:
     The Data page's export uses :func:`regionmap.state.query_filters` with the same
     years, months and kinds, so it exports what the page shows.
     """
-    v = cached.db_version()
     if view == "dispatches":
         return query_filters(s, view, kinds=dispatch_kinds())
     if view == "sites":
         return query_filters(s, view, years=_years("sites"), kinds=site_kinds())
     if view == "evacuees":
-        return query_filters(s, view, months=evacuee_months(v))
+        return query_filters(s, view, months=evacuee_months())
     return query_filters(s, view)
 
 
@@ -195,7 +195,6 @@ def metric_figures(
         s.theme_ids,
         f["region_code"],
         f["bureau_code"],
-        cached.db_version(),
         kind=kind,
     )
     return figures_from_metric(df, level, area_filter=bool(s.bureau or s.region))
@@ -356,28 +355,27 @@ def stacked_bar(
     return fig
 
 
-_SHOWN = "downloads.shown"  # this run's charts and tables (in the context's per-run flags)
+@dataclass
+class PageItems:
+    """The charts and tables a page shows in this run, handed to its downloads."""
+
+    charts: dict[str, go.Figure] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def chart(self, fig: go.Figure, key: str) -> None:
+        """Show ``fig`` (key ``rm.chart.<id>``) and keep it for the PNG download."""
+        st.plotly_chart(fig, key=key, config={"displayModeBar": False})
+        self.charts[key.removeprefix("rm.chart.")] = fig
+
+    def table(self, df: pd.DataFrame, columns: Mapping[str, str], key: str, caption: str) -> None:
+        """Show ``df`` (key ``rm.table.<id>``) and keep what is shown for CSV/Excel."""
+        st.caption(caption)
+        self.tables[key.removeprefix("rm.table.")] = cards.data_table(df, dict(columns), key=key)
 
 
-def _shown(kind: str) -> dict[str, Any]:
-    shown = session.current().flags.setdefault(_SHOWN, {"charts": {}, "tables": {}})
-    return shown[kind]
-
-
-def _chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, config={"displayModeBar": False})
-    _shown("charts")[key.removeprefix("rm.chart.")] = fig
-
-
-def _table(df: pd.DataFrame, columns: Mapping[str, str], key: str, caption: str) -> None:
-    st.caption(caption)
-    _shown("tables")[key.removeprefix("rm.table.")] = cards.data_table(df, dict(columns), key=key)
-
-
-def _downloads(ctx: session.Context, page: str, metric: str) -> None:
-    """The downloads expander with the map of ``metric`` and this run's charts and tables."""
-    shown = ctx.flags.pop(_SHOWN, {"charts": {}, "tables": {}})
-    downloads.downloads(ctx, page=page, map_metric=metric, **shown)
+def page_downloads(ctx: session.Context, page: str, metric: str, items: PageItems) -> None:
+    """The downloads expander with the map of ``metric`` and the page's charts and tables."""
+    downloads.downloads(ctx, page=page, map_metric=metric, charts=items.charts, tables=items.tables)
 
 
 def _area_name(code: str, level: str, lang: str) -> str:
@@ -435,7 +433,7 @@ def headline(
 
 
 def _years(metric: str) -> tuple[int, ...]:
-    return cached.metric_years(metric, cached.db_version())
+    return cached.metric_years(metric)
 
 
 def _fy_for(ctx: session.Context, metric: str) -> int | None:
@@ -450,7 +448,7 @@ def months_of(df: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(pd.to_datetime(df["month"]).dt.strftime("%Y-%m").unique()))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def evacuee_months(db_version: str) -> tuple[str, ...]:
+@by_db_version(max_entries=8)
+def evacuee_months(*, db_version: str) -> tuple[str, ...]:
     """Months with evacuee figures (``YYYY-MM``), ascending."""
     return months_of(db.evacuees())

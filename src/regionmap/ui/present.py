@@ -25,7 +25,8 @@ from regionmap.render.slides import (
     clamp_slide,
 )
 from regionmap.state import to_query_params
-from regionmap.ui import cached, frame, mapview, session
+from regionmap.ui import frame, mapview, session
+from regionmap.ui.cached import by_db_version
 
 #: Keys of the navigation buttons (Streamlit adds the class ``st-key-rm-present-next`` etc.,
 #: dots as hyphens, to their containers).
@@ -108,8 +109,8 @@ def _items_html(items: tuple[tuple[str, str], ...], lang: str) -> str:
     return f"<ul class='rm-present-items'>{lis}{more}</ul>"
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached_slide(area_kind, code, key, lang, fiscal_year, theme_ids, db_version) -> Slide:
+@by_db_version(max_entries=256)
+def _cached_slide(area_kind, code, key, lang, fiscal_year, theme_ids, *, db_version: str) -> Slide:
     """:func:`build_slide` cached with every input and the database version."""
     return build_slide(area_kind, code, key, lang, fiscal_year=fiscal_year, theme_ids=theme_ids)
 
@@ -126,9 +127,17 @@ def layers_key() -> tuple[str, bool]:
     return build, bool(settings.get("hide_northern_territories"))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@by_db_version(max_entries=128)
 def _cached_map(
-    area_kind, code, metric, lang, fiscal_year, theme_ids, db_version, layers=("", False)
+    area_kind,
+    code,
+    metric,
+    lang,
+    fiscal_year,
+    theme_ids,
+    layers=("", False),
+    *,
+    db_version: str,
 ) -> bytes:
     """The slide's map as PNG (drawn on the server: no tiles, no WebGL, no web fonts).
 
@@ -156,12 +165,10 @@ def route(ctx, page) -> None:
 
 
 def _present_page():
-
     return str(settings.PROJECT_ROOT / "pages" / "present.py")
 
 
 def _go(number: int) -> None:
-
     ctx = frame.context()
     session.set_state(replace(ctx.state, present=True, slide=clamp_slide(number)))
 
@@ -184,9 +191,7 @@ def run(ctx) -> None:
         return
     kind, code = ("bureau", s.bureau) if s.bureau else ("region", s.region)
     number = clamp_slide(s.slide)
-    slide = _cached_slide(
-        kind, code, SLIDES[number - 1], lang, s.fiscal_year, s.theme_ids, cached.db_version()
-    )
+    slide = _cached_slide(kind, code, SLIDES[number - 1], lang, s.fiscal_year, s.theme_ids)
 
     head, prev_col, count_col, next_col, exit_col = st.columns(
         [12, 2, 1, 2, 2], vertical_alignment="center"
@@ -207,7 +212,6 @@ def run(ctx) -> None:
             lang,
             s.fiscal_year,
             s.theme_ids,
-            cached.db_version(),
             layers_key(),
         )
         st.image(png, width="stretch")

@@ -10,14 +10,14 @@ from regionmap.i18n import fy_text, t
 from regionmap.state import query_filters
 from regionmap.ui import session
 from regionmap.ui.overlay import (
-    _downloads,
-    _table,
+    PageItems,
     choropleth_section,
     frame,
     headline,
     map_by_control,
     metric_figures,
     no_database,
+    page_downloads,
     page_header,
     source_caption,
     source_of,
@@ -45,6 +45,7 @@ def projects_by_region_direction(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def projects_page(ctx: session.Context) -> dict:
     """地域重点プロジェクト: projects by region and direction, filtered by theme, with bureaus."""
+    items = PageItems()
     lang = ctx.lang
     page_header(ctx, "page.projects", "ov.projects.intro")
     if no_database(ctx):
@@ -88,7 +89,7 @@ def projects_page(ctx: session.Context) -> dict:
             theme_names(ctx, str(v).split(";")) if isinstance(v, str) else ""
             for v in shown["theme_ids"]
         ]
-    _table(
+    items.table(
         shown,
         {
             i18n.col("title", lang): t("col.project", lang),
@@ -100,5 +101,5 @@ def projects_page(ctx: session.Context) -> dict:
         "rm.table.projects",
         t("ov.rows", lang, n=len(shown), when=when, source=source_of(df, lang)),
     )
-    _downloads(ctx, "projects", "priority_projects")
+    page_downloads(ctx, "projects", "priority_projects", items)
     return {"rows": len(df), "deck": deck, "figures": figs}

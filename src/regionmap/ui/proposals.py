@@ -12,14 +12,13 @@ from regionmap.render.charts import FONT_FAMILY, format_number
 from regionmap.state import query_filters
 from regionmap.ui import cards, session
 from regionmap.ui.overlay import (
-    _chart,
-    _downloads,
-    _table,
+    PageItems,
     choropleth_section,
     frame,
     headline,
     metric_figures,
     no_database,
+    page_downloads,
     page_header,
     source_caption,
     source_of,
@@ -62,6 +61,7 @@ def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def proposals_page(ctx: session.Context) -> dict:
     """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
+    items = PageItems()
     lang = ctx.lang
     page_header(ctx, "page.proposals", "ov.proposals.intro")
     if no_database(ctx):
@@ -112,14 +112,14 @@ def proposals_page(ctx: session.Context) -> dict:
             legend={"orientation": "h", "y": -0.2},
             plot_bgcolor="white",
         )
-        _chart(fig, "rm.chart.proposals_pillar")
+        items.chart(fig, "rm.chart.proposals_pillar")
         source_caption(df, lang)
 
     st.subheader(t("ov.proposals.list", lang, when=when))
     shown = df.assign(
         joint=[t("ov.yes", lang) if j else "" for j in df["is_joint"]] if len(df) else [],
     )
-    _table(
+    items.table(
         shown,
         {
             i18n.col("title", lang): t("ov.col.proposal", lang),
@@ -133,7 +133,7 @@ def proposals_page(ctx: session.Context) -> dict:
         t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
     )
     st.subheader(t("ov.proposals.measures_title", lang, when=when))
-    _table(
+    items.table(
         mt,
         {
             "department": t("col.department", lang),
@@ -156,5 +156,5 @@ def proposals_page(ctx: session.Context) -> dict:
                 st.markdown(
                     f"- **{m.get(i18n.col('department', lang))}**：{m.get(i18n.col('text', lang))}"
                 )
-    _downloads(ctx, "proposals", "proposals")
+    page_downloads(ctx, "proposals", "proposals", items)
     return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}

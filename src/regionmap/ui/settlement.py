@@ -16,18 +16,17 @@ from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.render.charts import format_number, ranked_bar
 from regionmap.ui import cards, mapview, session
 from regionmap.ui.overlay import (
+    PageItems,
     _area_name,
-    _chart,
-    _downloads,
     _fy_for,
     _is_sample,
-    _table,
     frame,
     headline,
     kind_colour,
     kind_filter,
     muni_notice,
     no_database,
+    page_downloads,
     page_filters,
     page_header,
     show_map,
@@ -147,6 +146,7 @@ def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
 
 def settlement_page(ctx: session.Context) -> dict:
     """集落対策: sites as points by kind; coverage by bureau."""
+    items = PageItems()
     lang, s = ctx.lang, ctx.state
     page_header(ctx, "page.settlement", "ov.settlement.intro")
     if no_database(ctx):
@@ -233,14 +233,14 @@ def settlement_page(ctx: session.Context) -> dict:
         cov_show, label="name", value="pct", title=title, unit="%", lang=lang,
         highlight=_area_name(s.bureau_code, "bureau", lang) if s.bureau_code else None,
     )  # fmt: skip
-    _chart(fig, "rm.chart.coverage")
+    items.chart(fig, "rm.chart.coverage")
     cov_table = cov_show.assign(
         ratio=[
             f"{a} / {format_number(b, '市町村', lang)}"
             for a, b in zip(cov_show["covered"], cov_show["total"], strict=True)
         ]
     )
-    _table(
+    items.table(
         cov_table,
         {
             "name": t("level.bureau", lang),
@@ -252,7 +252,7 @@ def settlement_page(ctx: session.Context) -> dict:
         t("ov.settlement.coverage_caption", lang, when=when, source=source_of(everywhere, lang)),
     )
     st.subheader(t("ov.settlement.table", lang, when=when))
-    _table(
+    items.table(
         df,
         {
             i18n.col("name", lang): t("col.site", lang),
@@ -267,5 +267,5 @@ def settlement_page(ctx: session.Context) -> dict:
     )
     if _is_sample(df) or _is_sample(everywhere):
         mapview.sample_notice(lang)
-    _downloads(ctx, "settlement", "sites")
+    page_downloads(ctx, "settlement", "sites", items)
     return {"rows": len(df), "deck": deck, "coverage": cov, "fiscal_year": fy}

@@ -17,7 +17,7 @@ from regionmap import figures, i18n, reference, settings
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.state import FilterState
-from regionmap.ui.cached import _db_version, metric_years
+from regionmap.ui.cached import metric_years
 from regionmap.ui.session import _W, PAGES, Context, current, set_state
 
 # --- widgets bound to the state ------------------------------------------------------
@@ -220,7 +220,7 @@ def _player_tick() -> None:
     ctx = current()
     shown = ctx.state.fy_to if ctx.state.fy_to == ctx.state.fy_from else None
     # the years the shown figure has: no step shows another year's figures instead
-    year = next_year(metric_years(ctx.state.metric, _db_version()) or ctx.years, shown)
+    year = next_year(metric_years(ctx.state.metric) or ctx.years, shown)
     if year is None:
         st.session_state[_PLAY_STOP_KEY] = True
     else:
