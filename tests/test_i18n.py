@@ -6,9 +6,11 @@ import re
 import string
 
 import pytest
+from apptest_helpers import run_app, texts
 
 from regionmap import reference
 from regionmap.i18n import CATALOG, LANGS, area_name, t
+from regionmap.ui.session import PAGES
 
 
 def _fields(text: str) -> set[str]:
@@ -125,3 +127,29 @@ def test_year_and_month_formats():
         assert month_text(value, "en") == "Mar 2016"
         assert month_text(value, "en", numeric=True) == "2016-03"
         assert month_text(value, "ja", numeric=True) == "2016年3月"
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]+")
+
+
+def _allowed_japanese() -> set[str]:
+    """Japanese that English mode shows on purpose: the MLIT credit's required wording and
+    the official names of bureaus and regions, given in brackets after the English name."""
+    allowed = set(_CJK.findall(CATALOG["report.credit"]["ja"]))
+    for df, col in ((reference.bureaus(), "name_ja"), (reference.regions(), "name_ja")):
+        allowed |= set(df[col]) | {f"{n}連携地域" for n in df[col]}
+    return allowed
+
+
+@pytest.mark.parametrize("page", [p.script for p in PAGES])
+def test_no_japanese_on_a_page_in_english_mode(page, db_path):
+    """Every title, caption, notice, text and widget label and option of a page in English
+    is English (municipality names included), but for what :func:`_allowed_japanese` lists."""
+    at = run_app({"lang": "en", "bureau": "tokachi"}, page=page)
+    shown = [texts(at)]
+    for kind in ("selectbox", "multiselect", "radio", "checkbox", "toggle", "button"):
+        for widget in at.get(kind):
+            shown.append(str(widget.proto.label))
+            shown += [str(o) for o in getattr(widget, "options", [])]
+    japanese = set(_CJK.findall("\n".join(shown))) - _allowed_japanese()
+    assert japanese == set(), (page, sorted(japanese))

@@ -269,3 +269,15 @@ def unit_of(counter_ja: str) -> Unit | None:
         if unit.ja == counter_ja:
             return unit
     return None
+
+
+def unit_text(counter_ja: str, lang: str, value: float | int | None = None) -> str:
+    """The counter ``counter_ja`` as written in ``lang``: itself in Japanese; in English the
+    registry's word, singular for exactly 1 (``value``), plural otherwise; a counter the
+    registry doesn't know (a symbol such as ``%``) as it is.
+
+    >>> unit_text("人", "en", 1), unit_text("人", "en"), unit_text("人", "ja")
+    ('person', 'persons', '人')
+    """
+    unit = unit_of(counter_ja)
+    return unit.text(value, lang) if unit is not None else counter_ja

@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA
 
@@ -800,6 +800,20 @@ PUNCTUATION: dict[str, dict[str, str]] = {
     "report.events": {"ja": "、", "en": "; "},  # dated events in a handout line
     "report.event_items": {"ja": "・", "en": ", "},  # items of one dated event
 }
+
+
+def pick(pair: Sequence[str], lang: str) -> str:
+    """The Japanese or the English of a ``(ja, en)`` pair (a vocabulary such as dispatch kinds).
+
+    >>> pick(("継続", "continuing"), "en")
+    'continuing'
+    """
+    return pair[1] if lang == "en" else pair[0]
+
+
+def short_name_col(lang: str) -> str:
+    """The column of an area's short name: ``short_ja`` (空知) in Japanese, ``name_en``."""
+    return "name_en" if lang == "en" else "short_ja"
 
 
 def punct(key: str, lang: str, /, **values: object) -> str:

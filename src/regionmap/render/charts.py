@@ -39,14 +39,6 @@ ACCENT = "rgb(0, 34, 78)"
 #: Colour of areas without a figure and of the Northern Territories.
 NO_DATA = (220, 220, 220)
 
-#: Units whose English form is a word, not a symbol: Japanese counter -> English plural,
-#: and English plural -> singular (the registry's counters, :mod:`regionmap.figures`).
-_UNITS_EN: dict[str, str] = {}
-_SINGULAR: dict[str, str] = {}
-for _unit in list(figures.OTHER_UNITS) + [f.unit for f in figures.FIGURES]:
-    _UNITS_EN.setdefault(_unit.ja, _unit.en_many)
-    _SINGULAR.setdefault(_unit.en_many, _unit.en_one)
-
 
 def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -> str:
     """A figure with thousands separators and its unit.
@@ -72,10 +64,7 @@ def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -
     if not unit:
         return number
     if lang == "en":
-        word = _UNITS_EN.get(unit, unit)
-        if value == 1:
-            word = _SINGULAR.get(word, word)
-        return f"{number} {word}"
+        return f"{number} {figures.unit_text(unit, lang, value)}"
     return f"{number}{unit}"
 
 
@@ -132,7 +121,7 @@ def ranked_bar(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    unit_label = unit if lang == "ja" else _UNITS_EN.get(unit, unit)
+    unit_label = figures.unit_text(unit, lang)
     fig.update_layout(
         title={"text": title, "font": {"size": 15}},
         font={"family": FONT_FAMILY, "size": 13},
@@ -162,7 +151,7 @@ def trend_line(
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
-    unit_label = unit if lang == "ja" else _UNITS_EN.get(unit, unit)
+    unit_label = figures.unit_text(unit, lang)
     fig.update_layout(
         title={"text": title, "font": {"size": 15}},
         font={"family": FONT_FAMILY, "size": 13},

@@ -121,7 +121,7 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         return None
     b = reference.bureaus().set_index("bureau_code")
     # a branch on purpose: Japanese uses the short names (空知), which have no English column
-    names = b["name_en" if lang == "en" else "short_ja"]
+    names = b[i18n.short_name_col(lang)]
     frame = df.assign(name=df["area_code"].map(names))
     unit = str(df[i18n.col("unit", lang)].iloc[0])
     fy = df["fiscal_year"].iloc[0]

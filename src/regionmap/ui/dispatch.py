@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from regionmap import i18n
+from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.render.charts import format_delta, format_number
 from regionmap.ui import cards, mapview, session
@@ -30,7 +30,6 @@ from regionmap.ui.overlay import (
     stacked_bar,
     theme_excluded_notice,
     theme_excludes,
-    unit_text,
 )
 
 # ===========================================================================================
@@ -133,7 +132,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             "chart.trend",
             lang,
             metric=t("metric.dispatch", lang) + t("ov.by_kind", lang),
-            unit=unit_text("人", lang),
+            unit=figures.unit_text("人", lang),
             where=cards.where_text(ctx),
             when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
         )
@@ -142,7 +141,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             x="fiscal_year",
             y="persons",
             category="kind",
-            labels={k: v[lang == "en"] for k, v in kinds.items()},
+            labels={k: i18n.pick(v, lang) for k, v in kinds.items()},
             order=list(kinds),
             title=title,
             unit="人",

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import i18n, reference
+from regionmap import figures, i18n, reference
 from regionmap.i18n import month_text, t
 from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
@@ -33,7 +33,6 @@ from regionmap.ui.overlay import (
     source_of,
     theme_excluded_notice,
     theme_excludes,
-    unit_text,
 )
 
 # ===========================================================================================
@@ -204,7 +203,7 @@ def evacuees_page(ctx: session.Context) -> dict:
                 "chart.trend",
                 lang,
                 metric=t("metric.evacuees", lang),
-                unit=unit_text("人", lang),
+                unit=figures.unit_text("人", lang),
                 where=cards.where_text(ctx),
                 when=f"{month_text(lo, lang)}–{month_text(hi, lang)}",
             )
@@ -215,7 +214,7 @@ def evacuees_page(ctx: session.Context) -> dict:
     with col_pref:
         if not by_pref.empty:
             title = t(
-                "ov.evacuees.by_prefecture", lang, unit=unit_text("人", lang),
+                "ov.evacuees.by_prefecture", lang, unit=figures.unit_text("人", lang),
                 where=cards.where_text(ctx), when=when,
             )  # fmt: skip
             items.chart(

@@ -19,20 +19,20 @@ from regionmap import db, figures, i18n, reference
 from regionmap.i18n import t
 from regionmap.maps import deckgl, scales, spec
 from regionmap.maps.spec import AreaFigures, figures_from_metric
-from regionmap.render.charts import _UNITS_EN, FONT_FAMILY, format_number
+from regionmap.render.charts import FONT_FAMILY, format_number
 from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.ui import cached, cards, downloads, mapview, session, widgets
 from regionmap.ui.cached import by_db_version
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
-    """Dispatch kind id -> (Japanese, English); a label is ``kinds[k][lang == "en"]``
+    """Dispatch kind id -> (Japanese, English); a label is ``i18n.pick(kinds[k], lang)``
     (an index into the data's pair, not a choice of text)."""
     return dict(db.DISPATCH_KINDS)
 
 
 def site_kinds() -> dict[str, tuple[str, str]]:
-    """Site kind id -> (Japanese, English); a label is ``kinds[k][lang == "en"]``."""
+    """Site kind id -> (Japanese, English); a label is ``i18n.pick(kinds[k], lang)``."""
     return dict(db.SITE_KINDS)
 
 
@@ -46,13 +46,6 @@ def kind_colour(kind: str, kinds: Sequence[str] = ()) -> tuple[int, int, int]:
     palette = figures.CATEGORY_COLOURS
     i = list(kinds).index(kind) if kind in kinds else len(palette) - 1
     return palette[i % len(palette)]
-
-
-def unit_text(unit_ja: str, lang: str) -> str:
-    """The unit as written in titles (``人`` / ``persons``)."""
-    # a branch on purpose: the units' two languages live in ``figures`` (via charts), not in
-    # the catalogue; Japanese is the data's own unit
-    return _UNITS_EN.get(unit_ja, unit_ja) if lang == "en" else unit_ja
 
 
 # --- state -> filters -------------------------------------------------------------------
@@ -153,7 +146,7 @@ def kind_filter(ctx: session.Context, kinds: Mapping[str, tuple[str, str]], labe
         "kind",
         t(label_key, lang),
         options=["", *kinds],
-        format_func=lambda v: t("ov.kind.all", lang) if not v else kinds[v][lang == "en"],
+        format_func=lambda v: t("ov.kind.all", lang) if not v else i18n.pick(kinds[v], lang),
         to_widget=lambda s: valid_kind(s, kinds) or "",
         from_widget=lambda s, v: replace(s, kind=v or None),
     )
@@ -271,7 +264,7 @@ def show_map(
 
 def map_title(ctx: session.Context, metric_label: str, figs: AreaFigures | None, level: str) -> str:
     lang = ctx.lang
-    unit = unit_text(figs.unit_ja, lang) if figs else ""
+    unit = figures.unit_text(figs.unit_ja, lang) if figs else ""
     when = figs.when(lang) if figs else ""
     return t(
         "overview.map_title",
@@ -338,7 +331,7 @@ def stacked_bar(
             text=[format_number(v, unit, lang) if v else "" for v in part],
             hovertemplate="%{x}: %{text}<extra>" + labels.get(cat, cat) + "</extra>",
         )
-    unit_label = unit_text(unit, lang)
+    unit_label = figures.unit_text(unit, lang)
     fig.update_layout(
         barmode="stack",
         title={"text": title, "font": {"size": 15}},
@@ -383,7 +376,7 @@ def _area_name(code: str, level: str, lang: str) -> str:
         b = reference.bureaus().set_index("bureau_code")
         return (
             # a branch on purpose: Japanese uses the short names (空知), with no English column
-            str(b.loc[code, "name_en" if lang == "en" else "short_ja"]) if code in b.index else code
+            str(b.loc[code, i18n.short_name_col(lang)]) if code in b.index else code
         )
     if level == "region":
         r = reference.regions().set_index("region_code")

@@ -81,7 +81,8 @@ def _figure_html(fig: Figure, lang: str) -> str:
         else ""
     )
     source = fig.source if len(fig.source) <= SOURCE_CHARS else fig.source[: SOURCE_CHARS - 1] + "…"
-    meta = " ・ ".join(x for x in (fig.fiscal_year, t("fig.source", lang, source=source)) if x)
+    parts = (fig.fiscal_year, t("fig.source", lang, source=source))
+    meta = i18n.join([x for x in parts if x], lang, "dot")
     return (
         f"<div class='rm-present-fig'><div class='l'>{_esc(fig.label)}{sample}</div>"
         f"<div><span class='v'>{_esc(fig.value)}</span>{delta}</div>"

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from regionmap import db, i18n
+from regionmap import db, figures, i18n
 from regionmap.i18n import fy_text, t
 from regionmap.render.charts import FONT_FAMILY, format_number
 from regionmap.state import query_filters
@@ -22,7 +22,6 @@ from regionmap.ui.overlay import (
     page_header,
     source_caption,
     source_of,
-    unit_text,
 )
 
 # ===========================================================================================
@@ -108,7 +107,11 @@ def proposals_page(ctx: session.Context) -> dict:
             font={"family": FONT_FAMILY, "size": 13},
             height=max(240, 60 * len(pillars) + 110),
             margin={"l": 10, "r": 20, "t": 60, "b": 30},
-            xaxis={"title": {"text": unit_text("件", lang)}, "tickformat": ",d", "dtick": 1},
+            xaxis={
+                "title": {"text": figures.unit_text("件", lang)},
+                "tickformat": ",d",
+                "dtick": 1,
+            },
             legend={"orientation": "h", "y": -0.2},
             plot_bgcolor="white",
         )

@@ -217,7 +217,7 @@ def settlement_page(ctx: session.Context) -> dict:
         scale=None,
         figs=figs,
         legend_title="",
-        categories=[(kind_colour(k, list(kinds)), kinds[k][lang == "en"]) for k in present],
+        categories=[(kind_colour(k, list(kinds)), i18n.pick(kinds[k], lang)) for k in present],
         categories_title=t("ov.settlement.legend", lang),
     )
     if (placed["placed"] == "municipality").any():
