@@ -68,3 +68,10 @@ def texts(at: AppTest) -> str:
 def html_text(at: AppTest) -> str:
     """Text of the st.html blocks (the legends)."""
     return "\n".join(e.proto.body for e in at.get("html"))
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value of the ``st.metric`` card labelled ``label`` (cards are found by label)."""
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, [m.label for m in at.metric]
+    return found[0]

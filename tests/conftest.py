@@ -76,3 +76,29 @@ def db_path(geo_dir: Path) -> Path:
     path = Path(os.environ["REGIONMAP_DB_PATH"])
     ensure_database(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def server(geo_dir, db_path):
+    """One app server (``streamlit run app.py``) for every browser test of the session."""
+    import test_browser  # the browser tests' helpers (imported only when a browser test runs)
+
+    with test_browser.running_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium for every browser test of the session."""
+    import test_browser
+
+    if not test_browser.CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(test_browser.CHROMIUM), args=test_browser.CHROMIUM_ARGS
+        )
+        yield b
+        b.close()

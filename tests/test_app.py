@@ -20,6 +20,7 @@ from apptest_helpers import (
     deck_spec,
     html_text,
     layer,
+    metric,
     run_app,
     texts,
     tooltip_html,
@@ -122,7 +123,7 @@ def test_theme_filter_changes_the_figures():
     assert at.query_params["theme"] == "dir_tourism"
     assert [m.value for m in at.metric] != everything
     # staff dispatch is tagged with the 'regions' pillar only: not a 0, but "not in the themes"
-    assert at.metric[1].value == "—"
+    assert metric(at, "派遣職員") == "—"
     assert any(c.value == "選んだテーマの対象外" for c in at.caption)
     # on the map: a notice instead of an all-zero choropleth, and no ranking of zeros
     at.selectbox(key="rm.w.metric").set_value("dispatch").run()
@@ -216,7 +217,7 @@ def test_language_switch_gives_english_titles_and_labels():
     assert at.query_params["lang"] == "en"
     assert at.title[0].value == "Overview"
     assert [m.label for m in at.metric][:2] == ["Priority projects", "Dispatched staff"]
-    assert re.fullmatch(r"[\d,]+", at.metric[1].value)
+    assert re.fullmatch(r"[\d,]+", metric(at, "Dispatched staff"))
     # the unit (a word in English) stands right under each card, with the fiscal year
     assert any(re.match(r"persons · FY\d{4} · ", c.value) for c in at.caption)
     spec = deck_spec(at)

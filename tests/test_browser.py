@@ -107,25 +107,6 @@ def running_app(log_name: str = "streamlit-server.log", **env_extra: str):
             proc.kill()
 
 
-@pytest.fixture(scope="module")
-def server(geo_dir, db_path):
-    """One app server for the tests of this module."""
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Traffic:
     """What the page fetched: requests (all must stay on 127.0.0.1), static files, ws bytes."""
 

@@ -21,7 +21,6 @@ pytestmark = pytest.mark.browser
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
 ARTIFACTS, MAP, Traffic = tb.ARTIFACTS, tb.MAP, tb.Traffic
 _metrics, _pixels, _wait_map = tb._metrics, tb._pixels, tb._wait_map
-server, browser = tb.server, tb.browser  # the fixtures of tests/test_browser.py
 
 
 def _open_root_once(url: str, browser_) -> None:

@@ -18,7 +18,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from apptest_helpers import BUREAUS, CREDIT, colours, layer, layer_ids, texts
+from apptest_helpers import BUREAUS, CREDIT, colours, layer, layer_ids, metric, texts
 from apptest_helpers import deck_spec as deck
 from apptest_helpers import tooltip_html as tooltip
 from streamlit.testing.v1 import AppTest
@@ -65,12 +65,6 @@ def arr(values) -> list:
 def chart_titled(at: AppTest, words: str) -> dict:
     found = [c for c in charts(at) if words in c["layout"]["title"]["text"]]
     assert found, [c["layout"]["title"]["text"] for c in charts(at)]
-    return found[0]
-
-
-def metric(at: AppTest, label: str) -> str:
-    found = [m.value for m in at.metric if m.label == label]
-    assert found, [m.label for m in at.metric]
     return found[0]
 
 

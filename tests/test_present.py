@@ -202,17 +202,9 @@ def test_present_page_without_an_area_offers_the_areas(geo_dir, db_path):
 CHROMIUM, CHROMIUM_ARGS = tb.CHROMIUM, tb.CHROMIUM_ARGS
 
 
-@pytest.fixture(scope="module")
-def app_url(geo_dir, db_path):
-    with tb.running_app("streamlit-present.log") as url:
-        yield url
-
-
 @pytest.mark.browser
-def test_keyboard_moves_through_the_slides_offline(app_url):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
+def test_keyboard_moves_through_the_slides_offline(server, browser):
+    app_url = server
 
     outside: list[str] = []
 
@@ -234,44 +226,42 @@ def test_keyboard_moves_through_the_slides_offline(app_url):
             )
             page.wait_for_timeout(200)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.route("**/*", route)
-            page.goto(app_url + "/?present=1&bureau=oshima")
-            page.wait_for_selector(".rm-present-count", timeout=90_000)
-            assert "/present" in page.url  # ?present=1 on the start page opened the slides
-            assert "渡島総合振興局" in page.inner_text(".rm-present-area")
-            # the map image is drawn (decoded, not a broken image)
-            page.wait_for_function(
-                "() => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
-                " return i && i.complete && i.naturalWidth > 500; }",
-                timeout=60_000,
-            )
-            # controls are hidden: no sidebar, no header
-            assert not page.locator('[data-testid="stSidebar"]').is_visible()
-            page.screenshot(path=str(ARTIFACTS / "present-slide-1.png"))
-            wait_for(page, "1 / 6")
-            page.keyboard.press("ArrowRight")
-            wait_for(page, "2 / 6")
-            assert "地域重点プロジェクト" in page.inner_text(".rm-present-title")
-            page.keyboard.press("PageDown")
-            wait_for(page, "3 / 6")
-            assert "slide=3" in page.url  # the slide is in the URL: a link opens it
-            page.screenshot(path=str(ARTIFACTS / "present-slide-3.png"))
-            page.keyboard.press("PageUp")
-            wait_for(page, "2 / 6")
-            page.keyboard.press("ArrowLeft")
-            wait_for(page, "1 / 6")
-            # the handout is built on the server when its button is clicked
-            with page.expect_download(timeout=90_000) as dl:
-                page.locator(".st-key-rm-present-pdf button").click()
-            pdf = Path(dl.value.path()).read_bytes()
-            assert pdf.startswith(b"%PDF-") and b"/FontFile" in pdf
-            assert dl.value.suggested_filename == "bureau-06-oshima-ja.pdf"
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        page.route("**/*", route)
+        page.goto(app_url + "/?present=1&bureau=oshima")
+        page.wait_for_selector(".rm-present-count", timeout=90_000)
+        assert "/present" in page.url  # ?present=1 on the start page opened the slides
+        assert "渡島総合振興局" in page.inner_text(".rm-present-area")
+        # the map image is drawn (decoded, not a broken image)
+        page.wait_for_function(
+            "() => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
+            " return i && i.complete && i.naturalWidth > 500; }",
+            timeout=60_000,
+        )
+        # controls are hidden: no sidebar, no header
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        page.screenshot(path=str(ARTIFACTS / "present-slide-1.png"))
+        wait_for(page, "1 / 6")
+        page.keyboard.press("ArrowRight")
+        wait_for(page, "2 / 6")
+        assert "地域重点プロジェクト" in page.inner_text(".rm-present-title")
+        page.keyboard.press("PageDown")
+        wait_for(page, "3 / 6")
+        assert "slide=3" in page.url  # the slide is in the URL: a link opens it
+        page.screenshot(path=str(ARTIFACTS / "present-slide-3.png"))
+        page.keyboard.press("PageUp")
+        wait_for(page, "2 / 6")
+        page.keyboard.press("ArrowLeft")
+        wait_for(page, "1 / 6")
+        # the handout is built on the server when its button is clicked
+        with page.expect_download(timeout=90_000) as dl:
+            page.locator(".st-key-rm-present-pdf button").click()
+        pdf = Path(dl.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF-") and b"/FontFile" in pdf
+        assert dl.value.suggested_filename == "bureau-06-oshima-ja.pdf"
+    finally:
+        page.close()
     assert outside == []
 
 

@@ -7,6 +7,7 @@ every value is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -116,6 +117,55 @@ def _fy_of_month_sql(col: str) -> str:
     return f"CAST(year({col}) - CASE WHEN month({col}) < 4 THEN 1 ELSE 0 END AS INTEGER)"
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """How the data layer reads a figure's facts (the figure itself is in the registry).
+
+    ``select`` reads the facts table as ``f``; a per-municipality figure has a condition
+    picking its fiscal year (``year``, one bound value) and may have a ``kind`` column; a
+    document figure is filtered by its items' themes (``item_id``, its item type from the
+    registry).
+    """
+
+    select: str
+    year: str = ""
+    kind: str = ""
+    item_id: str = ""
+
+
+#: The facts of each figure (:data:`regionmap.figures.FIGURES`): one entry per figure.
+_FACTS: dict[str, _Facts] = {
+    "dispatch": _Facts(
+        "SELECT f.municipality_code, f.persons AS value, f.is_sample, f.source_ja, f.source_en "
+        "FROM dispatch f",
+        year="f.fiscal_year = ?",
+        kind="f.kind",
+    ),
+    "sites": _Facts(
+        "SELECT f.municipality_code, 1 AS value, f.is_sample, f.source_ja, f.source_en "
+        "FROM sites f",
+        year="f.start_fy <= ?",
+        kind="f.kind",
+    ),
+    "evacuees": _Facts(
+        "SELECT f.municipality_code, f.persons AS value, f.is_sample, f.source_ja, f.source_en "
+        "FROM evacuees f",
+        year=f"f.month = (SELECT max(month) FROM evacuees WHERE {_fy_of_month_sql('month')} = ?)",  # noqa: S608
+    ),
+    # a project naming a bureau belongs to it; a region-wide one to every bureau of its region
+    "priority_projects": _Facts(
+        "SELECT b.bureau_code, f.project_id AS item_id FROM priority_projects f "
+        "JOIN bureaus b ON (f.bureau_code = b.bureau_code) "
+        "OR (f.bureau_code IS NULL AND f.region_code = b.region_code)",
+        item_id="f.project_id",
+    ),
+    "proposals": _Facts(
+        "SELECT f.bureau_code, f.proposal_id AS item_id FROM proposal_bureaus f",
+        item_id="f.proposal_id",
+    ),
+}
+
+
 def _facts(
     metric: str,
     fiscal_year: int | None,
@@ -127,62 +177,17 @@ def _facts(
     Columns: municipality_code (overlay) / bureau_code (document), value, is_sample,
     source_ja, source_en, item_id (document: for distinct counts).
     """
-    if metric == "dispatch":
+    facts = _FACTS[metric]
+    if facts.item_id:
+        item_type = figures.get(metric).item_type or ""
+        where, params = and_all(item_theme_filter(item_type, facts.item_id, theme_ids))
+    else:
         where, params = and_all(
-            ("d.fiscal_year = ?", [fiscal_year]),
-            in_filter("d.kind", kind),
+            (facts.year, [fiscal_year]),
+            in_filter(facts.kind, kind) if facts.kind else ("", []),
             overlay_theme_filter(metric, theme_ids),
         )
-        return (
-            "SELECT d.municipality_code, d.persons AS value, d.is_sample, d.source_ja, "  # noqa: S608
-            f"d.source_en FROM dispatch d WHERE {where}",
-            params,
-        )
-    if metric == "sites":
-        where, params = and_all(
-            ("s.start_fy <= ?", [fiscal_year]),
-            in_filter("s.kind", kind),
-            overlay_theme_filter(metric, theme_ids),
-        )
-        return (
-            "SELECT s.municipality_code, 1 AS value, s.is_sample, s.source_ja, s.source_en "  # noqa: S608
-            f"FROM sites s WHERE {where}",
-            params,
-        )
-    if metric == "evacuees":
-        fy = _fy_of_month_sql("month")
-        where, params = and_all(
-            (
-                f"e.month = (SELECT max(month) FROM evacuees WHERE {fy} = ?)",  # noqa: S608
-                [fiscal_year],
-            ),
-            overlay_theme_filter(metric, theme_ids),
-        )
-        return (
-            "SELECT e.municipality_code, e.persons AS value, e.is_sample, e.source_ja, "  # noqa: S608
-            f"e.source_en FROM evacuees e WHERE {where}",
-            params,
-        )
-    if metric == "priority_projects":
-        where, params = item_theme_filter("priority_project", "p.project_id", theme_ids)
-        where = where or "TRUE"
-        # a project naming a bureau belongs to it; a region-wide one to every bureau of its region
-        return (
-            "SELECT b.bureau_code, p.project_id AS item_id FROM priority_projects p "  # noqa: S608
-            "JOIN bureaus b ON (p.bureau_code = b.bureau_code) "
-            "OR (p.bureau_code IS NULL AND p.region_code = b.region_code) "
-            f"WHERE {where}",
-            params,
-        )
-    if metric == "proposals":
-        where, params = item_theme_filter("proposal", "pb.proposal_id", theme_ids)
-        where = where or "TRUE"
-        return (
-            "SELECT pb.bureau_code, pb.proposal_id AS item_id FROM proposal_bureaus pb "  # noqa: S608
-            f"WHERE {where}",
-            params,
-        )
-    raise ValueError(metric)  # pragma: no cover
+    return f"{facts.select} WHERE {where}", params  # noqa: S608
 
 
 def _default_year(metric: str, fiscal_year: int | None, con) -> int | None:
