@@ -66,10 +66,10 @@ def test_default_overview_shows_the_first_map_with_credit_labels_and_figures():
     assert spec["mapStyle"] == "__MAP_STYLE__"  # no tile server
     view = spec["initialViewState"]
     assert 141 < view["longitude"] < 146 and 42 < view["latitude"] < 45
-    # tooltip: name, figure with unit, fiscal year, source
+    # tooltip: name, figure with unit and fiscal year; the source is in the caption instead
     html = tooltip_html(at)
     assert "{name_ja}" in html and re.search(r'data-k="b01">\d+人 · \d{4}年度', html)
-    assert "出典：" in html
+    assert "出典" not in html and any(c.value.startswith("出典：") for c in at.caption)
     # credit, sample notice, headline figures with year and change, ranked chart
     assert any(CREDIT in c.value for c in at.caption)
     assert any("サンプルデータ" in w.value for w in at.warning)
@@ -221,7 +221,11 @@ def test_language_switch_gives_english_titles_and_labels():
     # the unit (a word in English) stands right under each card, with the fiscal year
     assert any(re.match(r"persons · FY\d{4} · ", c.value) for c in at.caption)
     spec = deck_spec(at)
-    assert "Sorachi" in {d["text"] for d in layer(spec, "labels-bureaus")["data"]}
+    labels = layer(spec, "labels-bureaus")
+    assert "Sorachi" in {d["text"] for d in labels["data"]}
+    # English names are longer: deck.gl hides a label that would overlap another
+    assert labels["extensions"] == [{"@@type": "CollisionFilterExtension"}]
+    assert labels["collisionEnabled"] is True
     assert "{name_en}" in tooltip_html(at)
     assert any(CREDIT in c.value and "MLIT" in c.value for c in at.caption)
 

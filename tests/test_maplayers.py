@@ -204,13 +204,18 @@ def test_japanese_labels_carry_their_character_set_and_font(layers):
 def test_tooltip_shows_the_hovered_areas_line_only(layers):
     b = layers["bureaus"]
     lines = {b.key_of(c): f"{n}人 · 2015年度" for n, c in enumerate(b.codes)}
-    tip = deckgl.tooltip(lines, lang="ja", footer=deckgl.source_footer("資料", "ja"))
+    tip = deckgl.tooltip(lines, lang="ja")
     html = tip["html"]
     assert "{name_ja}" in html and "{k}" in html
     assert "[data-k]{display:none}" in html and "[data-k='{k}']{display:block}" in html
     assert '<div data-k="b01">0人 · 2015年度</div>' in html
     assert html.count('data-k="b') == 14
-    assert "出典：資料" in html
+    # at most three short lines: the name, then the figure line (with "sample" in it)
+    shown = re.sub(r"<style>.*?</style>", "", html)
+    assert re.fullmatch(
+        r"<div class='rm-tt'><b>\{name_ja\}</b>(<div data-k=\"b\d+\">[^<]*</div>)+</div>", shown
+    )
+    assert max(len(line) for line in lines.values()) <= 40
     assert "{name_en}" in deckgl.tooltip(lines, lang="en")["html"]
 
 

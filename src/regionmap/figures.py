@@ -262,10 +262,14 @@ def covers(figure_id: str, theme_ids: Iterable[str], item_theme_ids: Iterable[st
     return bool(wanted & own)
 
 
+def _all_units() -> list[Unit]:
+    return list(OTHER_UNITS) + [f.unit for f in FIGURES]
+
+
 def unit_of(counter_ja: str) -> Unit | None:
     """The generic :class:`Unit` written ``counter_ja`` in Japanese (``件`` is "items";
     a figure's own :attr:`Figure.unit` may say more, e.g. "projects")."""
-    for unit in list(OTHER_UNITS) + [f.unit for f in FIGURES]:
+    for unit in _all_units():
         if unit.ja == counter_ja:
             return unit
     return None
@@ -278,6 +282,10 @@ def unit_text(counter_ja: str, lang: str, value: float | int | None = None) -> s
 
     >>> unit_text("人", "en", 1), unit_text("人", "en"), unit_text("人", "ja")
     ('person', 'persons', '人')
+    >>> unit_text("persons", "en", 1)  # an English word is put in the number too
+    'person'
     """
-    unit = unit_of(counter_ja)
+    unit = unit_of(counter_ja) or next(
+        (u for u in _all_units() if counter_ja in (u.en_one, u.en_many)), None
+    )
     return unit.text(value, lang) if unit is not None else counter_ja

@@ -233,7 +233,6 @@ def tooltip(
     *,
     lang: str,
     name_field: str | None = None,
-    footer: str = "",
     style: Mapping[str, str] | None = None,
 ) -> dict:
     """A pydeck tooltip: the hovered area's name and, below it, its figure line.
@@ -242,8 +241,11 @@ def tooltip(
     the figures are not in the static files. So the tooltip HTML carries one
     line per area (``layer_keys``: feature key ``k`` -> already formatted
     figure line) and a CSS rule shows only the line whose ``data-k`` equals the
-    hovered feature's ``{k}``. The spec grows by one short line per area;
-    what all areas share (the source) is written once as ``footer`` (HTML).
+    hovered feature's ``{k}``. The spec grows by one short line per area.
+
+    At most three short lines: the name, the figure with unit and year, and "sample"
+    where it applies; the source stays in the caption under the map, so the tooltip never
+    covers the neighbouring areas.
     """
     field = name_field or ("name_en" if lang == "en" else "name_ja")
     lines = "".join(
@@ -252,7 +254,7 @@ def tooltip(
     html = (
         "<div class='rm-tt'><style>.rm-tt [data-k]{display:none}"
         ".rm-tt [data-k='{k}']{display:block}</style>"
-        f"<b>{{{field}}}</b>{lines}{footer}</div>"
+        f"<b>{{{field}}}</b>{lines}</div>"
     )
     return {
         "html": html,
@@ -279,10 +281,9 @@ def figure_line(
     fiscal_year: int | None,
     is_sample: bool,
     lang: str,
-    source: str = "",
     when: str = "",
 ) -> str:
-    """One tooltip line: figure and unit, fiscal year, (sample) and, if given, the source.
+    """One tooltip line: figure and unit, fiscal year and (sample).
 
     ``when`` (e.g. ``2016年3月時点``) is written instead of the fiscal year when given.
     """
@@ -295,17 +296,7 @@ def figure_line(
     line = " · ".join(parts)
     if is_sample:
         line += escape(t("tooltip.sample", lang))
-    if source:
-        line += source_footer(source, lang)
     return line
-
-
-def source_footer(source: str, lang: str) -> str:
-    """The tooltip's source line (HTML)."""
-
-    if not source:
-        return ""
-    return "<div><small>" + escape(t("tooltip.source", lang, source=source)) + "</small></div>"
 
 
 # --- view and deck ----------------------------------------------------------------

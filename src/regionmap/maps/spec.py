@@ -264,7 +264,10 @@ def area_deck(
         if s.has_layer("labels") and label_codes is None:  # all Hokkaido: the bureaus' names
             labels.append(
                 deckgl.label_layer(
-                    "labels-bureaus", deckgl.labels_of(bureaus, lang), size=LABEL_SIZE["bureau"]
+                    "labels-bureaus",
+                    deckgl.labels_of(bureaus, lang),
+                    size=LABEL_SIZE["bureau"],
+                    declutter=True,
                 )
             )
         if s.has_layer("labels") and label_codes is not None:
@@ -327,11 +330,12 @@ def area_deck(
             )
         labels = []
         if s.has_layer("labels"):
-            labels.append(
+            labels.append(  # overlapping names (English ones are longer) are hidden
                 deckgl.label_layer(
                     "labels-" + fill_layer.name,
                     deckgl.labels_of(fill_layer, lang),
                     size=LABEL_SIZE[level],
+                    declutter=True,
                 )
             )
         tips = _tips(fill_layer, figs if fill else None, inside, lang)
@@ -343,11 +347,10 @@ def area_deck(
         layers.append(deckgl.selection_layer("selected-region", regions, [s.region_code]))
     layers += list(extra_layers) + labels
     tips.update(extra_tips or {})
-    footer = deckgl.source_footer(figs.source(lang), lang) if figs is not None and tips else ""
     deck = deckgl.make_deck(
         layers,
         view_for(s),
-        tooltip_spec=deckgl.tooltip(tips, lang=lang, footer=footer),
+        tooltip_spec=deckgl.tooltip(tips, lang=lang),
         basemap_url=static.publish_gsi_style() if s.has_layer("tiles") else None,
     )
     return AreaMap(deck, classes if values is not None else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from html import escape
 
 import pandas as pd
 import pydeck as pdk
@@ -98,17 +99,12 @@ def sites_layer(df: pd.DataFrame, lang: str, kinds: Mapping[str, tuple[str, str]
 
 
 def site_tips(df: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Tooltip lines of the sites (kind, municipality, since FY, operator, sample)."""
-    from html import escape
-
+    """Tooltip lines of the sites (kind, municipality, since FY, sample)."""
     out = {}
     for _, r in df.iterrows():
         parts = [str(r[i18n.col("kind", lang)]), str(r["municipality_name_ja"])]
         if pd.notna(r.get("start_fy")):
             parts.append(t("ov.since_fy", lang, fy=int(r["start_fy"])))
-        op = r.get(i18n.col("operator", lang))
-        if isinstance(op, str) and op:
-            parts.append(op)
         line = escape(" · ".join(parts))
         if bool(r.get("is_sample")):
             line += escape(t("tooltip.sample", lang))
