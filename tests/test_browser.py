@@ -354,6 +354,8 @@ def test_map_keeps_the_users_pan_when_a_filter_changes(server, browser):
             ["空知総合振興局", "岩見沢市の数値"],
         ),
         ("/?lang=en&level=region", "overview-en", ["Overview", "Dispatched staff", "MLIT"]),
+        # the overview by its own name (it is served at "/")
+        ("/overview?lang=en", "overview-by-name", ["Overview", "Dispatched staff"]),
         ("/bureau?region=donan&lang=en", "bureau-donan-en", ["Bureau view", "Southern (Donan)"]),
     ],
 )

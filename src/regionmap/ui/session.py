@@ -65,11 +65,22 @@ def navigation(lang: str | None = None) -> Any:
         st.Page(
             str(settings.PROJECT_ROOT / p.script),
             title=t(p.title_key, lang),
-            url_path=p.url_path,
+            # the default page is served at "/"; its own name opens it too (below)
+            url_path=f"{p.url_path}-home" if p.default else p.url_path,
             icon=p.icon or None,
             default=p.default,
         )
         for p in PAGES
+    ]
+    home = next(page for page, spec in zip(pages, PAGES, strict=True) if spec.default)
+
+    def open_home() -> None:
+        st.switch_page(home, query_params=st.query_params.to_dict())
+
+    pages += [
+        st.Page(open_home, title=t(p.title_key, lang), url_path=p.url_path)
+        for p in PAGES
+        if p.default
     ]
     return st.navigation(pages, position="hidden")
 
