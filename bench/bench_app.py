@@ -30,11 +30,9 @@ from bench.common import (
     PEER_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
-    app_available,
     app_script,
-    ensure_app_data,
+    app_unavailable,
     metric,
-    not_available,
     quick_mode,
     scaled,
     summarize,
@@ -585,12 +583,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
-    ok, why = app_available()
-    if ok:
-        ok, why = ensure_app_data()
-    if not ok:
-        not_available(NAME, why)
-        return {"status": "not available", "reason": why}
+    missing = app_unavailable(NAME)
+    if missing is not None:
+        return missing
     n_first, n_change = (2, 4) if quick else (5, 12)
     t0 = time.perf_counter()
     ours, peer = asyncio.run(_run(n_first, n_change))

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     PEER_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
@@ -36,17 +38,6 @@ from bench.common import (
 )
 
 NAME = "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PEER = PROJECT_ROOT / "bench" / "peer" / "app.py"
 MAP = '[data-testid="stDeckGlJsonChart"]'
 RUNNING = '[data-testid="stStatusWidget"]'

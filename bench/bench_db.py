@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import metric, quick_mode, summarize, timeit, write_result
+from bench.common import baseline, metric, quick_mode, summarize, timeit, write_result
 from regionmap import db
 from regionmap.db import importer, sample
 
@@ -132,11 +132,7 @@ def measure(
                 target_op="<",
                 target=5.0,
                 spread=t_init,
-                baseline={
-                    "label": "generating the sample frames alone",
-                    "value": t_sample["median"],
-                    "ratio": t_init["median"] / t_sample["median"],
-                },
+                baseline=baseline("generating the sample frames alone", t_init, t_sample),
             )  # fmt: skip
         )
         path = work / "live.duckdb"
@@ -241,11 +237,7 @@ def measure(
                 target_op="<",
                 target=2.0,
                 spread=t_val,
-                baseline={
-                    "label": "pandas.read_csv of the same bytes",
-                    "value": t_read["median"],
-                    "ratio": t_val["median"] / t_read["median"],
-                },
+                baseline=baseline("pandas.read_csv of the same bytes", t_val, t_read),
             )  # fmt: skip
         )
         metrics.append(
@@ -257,11 +249,7 @@ def measure(
                 target_op="<",
                 target=3.0,
                 spread=t_commit,
-                baseline={
-                    "label": "validate alone",
-                    "value": t_val["median"],
-                    "ratio": t_commit["median"] / t_val["median"],
-                },
+                baseline=baseline("validate alone", t_commit, t_val),
             )  # fmt: skip
         )
         t_reopen = summarize(reopens)
@@ -302,11 +290,7 @@ def measure(
                 target_op="<",
                 target=30.0,
                 spread=t_big,
-                baseline={
-                    "label": "pandas.read_csv of the same bytes",
-                    "value": t_big_read["median"],
-                    "ratio": t_big["median"] / t_big_read["median"],
-                },
+                baseline=baseline("pandas.read_csv of the same bytes", t_big, t_big_read),
             )  # fmt: skip
         )
         extra["history_versions"] = len(db.history(path))

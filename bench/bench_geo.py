@@ -26,7 +26,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import metric, not_available, quick_mode, shared_n03, summarize, write_result
+from bench.common import (
+    metric,
+    not_available,
+    quick_mode,
+    report,
+    shared_n03,
+    summarize,
+)
 
 NAME = "geo"
 #: The properties a map layer sends (tooltips and labels).
@@ -208,10 +215,7 @@ def main(argv: list[str] | None = None) -> dict:
         return {"status": "not available", "reason": why}
     metrics, extra = measure(source, repeats)
     extra["repeats"] = repeats
-    path = write_result(NAME, metrics, extra)
-    print(_table(metrics))
-    print(f"\nwritten to {path}")
-    return {"status": "ok", "metrics": metrics}
+    return report(NAME, metrics, extra, _table(metrics))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import metric, not_available, quick_mode, shared_n03, summarize, write_result
+from bench.common import (
+    metric,
+    not_available,
+    quick_mode,
+    report,
+    shared_n03,
+    summarize,
+)
 from regionmap import db
 from regionmap.render import handout
 
@@ -221,10 +228,7 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="regionmap-bench-report-") as tmp:
         metrics, extra = measure(Path(tmp), repeats, quick=args.quick or quick_mode())
     extra["repeats"] = repeats
-    path = write_result(NAME, metrics, extra)
-    print(_table(metrics))
-    print(f"\nwritten to {path}")
-    return {"status": "ok", "metrics": metrics}
+    return report(NAME, metrics, extra, _table(metrics))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,21 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+#: Debian's chromium, and its flags for headless WebGL (swiftshader) on a machine with no
+#: network to call home to: the browser benchmark's and the browser tests'.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--enable-unsafe-swiftshader",
+    "--use-angle=swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 def quick_mode() -> bool:
     """True when the harness runs with ``--quick`` (fewer repeats, shorter load steps)."""
     return os.environ.get("REGIONMAP_BENCH_QUICK", "") not in ("", "0")
@@ -162,6 +177,16 @@ def metric(
     if note:
         m["note"] = note
     return m
+
+
+def baseline(label: str, measured: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The ``baseline`` of a metric: what ``measured`` is compared with in the same run
+    (both :func:`timeit`/:func:`summarize` spreads), and the ratio of their medians."""
+    return {
+        "label": label,
+        "value": base["median"],
+        "ratio": measured["median"] / base["median"],
+    }
 
 
 def judge(m: dict[str, Any]) -> dict[str, Any]:
@@ -468,3 +493,23 @@ def ensure_app_data(timeout: float = 300.0) -> tuple[bool, str]:
             tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
             return False, f"`{' '.join(cmd[2:])}` exited {r.returncode}: {' | '.join(tail)}"
     return True, ""
+
+
+def app_unavailable(name: str) -> dict[str, Any] | None:
+    """None when the app and its data are ready; else the part's "not available" result
+    (recorded, with the reason)."""
+    ok, why = app_available()
+    if ok:
+        ok, why = ensure_app_data()
+    if ok:
+        return None
+    not_available(name, why)
+    return {"status": "not available", "reason": why}
+
+
+def report(name: str, metrics: list[dict[str, Any]], extra: dict[str, Any], table: str) -> dict:
+    """Write a part's result, print its table and where it was written; the part's result."""
+    path = write_result(name, metrics, extra)
+    print(table)
+    print(f"\nwritten to {path}")
+    return {"status": "ok", "metrics": metrics}

@@ -31,11 +31,9 @@ from bench.common import (
     GC_OFF_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
-    app_available,
     app_script,
-    ensure_app_data,
+    app_unavailable,
     metric,
-    not_available,
     percentile,
     quick_mode,
     write_result,
@@ -450,12 +448,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--duration", type=float, default=None, help="seconds per step")
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
-    ok, why = app_available()
-    if ok:
-        ok, why = ensure_app_data()
-    if not ok:
-        not_available(NAME, why)
-        return {"status": "not available", "reason": why}
+    missing = app_unavailable(NAME)
+    if missing is not None:
+        return missing
     if args.steps:
         steps = [int(x) for x in args.steps.split(",")]
     else:

@@ -26,24 +26,16 @@ from pathlib import Path
 
 import pytest
 
+from bench import common as bench_common
 from regionmap import db
 from regionmap.maps import deckgl, static
 from regionmap.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(bench_common.CHROMIUM)
+CHROMIUM_ARGS = bench_common.CHROMIUM_ARGS
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MAP = '[data-testid="stDeckGlJsonChart"]'
 
 
