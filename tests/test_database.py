@@ -516,7 +516,9 @@ def test_a_reader_process_keeps_working_while_an_import_swaps_the_file(dbp, tmp_
             ),
         ]
     )
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60  # the reader has read the old data before the import
+    while not (out.exists() and out.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     rec = db.commit_import(dbp, "dispatch", dispatch_rows(), file_name="a.csv")
     assert rec["action"] == "import"
     assert reader.wait(timeout=60) == 0
