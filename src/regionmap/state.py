@@ -39,7 +39,7 @@ checks the round trip of every field.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -243,6 +243,16 @@ def _parse_month(text: str) -> str | None:
     return text
 
 
+def _known_many(value: object, known: Sequence[str], bad: Callable[[str], None]) -> tuple[str, ...]:
+    """The known ones of a comma-separated parameter, in ``known``'s order; ``bad`` is told
+    the unknown ones (comma-separated)."""
+    wanted = _many(value)
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        bad(",".join(unknown))
+    return tuple(k for k in known if k in wanted)
+
+
 def from_query_params(
     params: Mapping[str, str | Sequence[str]],
     *,
@@ -281,11 +291,7 @@ def from_query_params(
 
     themes_order = tuple(known_themes) if known_themes is not None else _catalogue_themes()
     if "theme" in raw:
-        wanted = _many(raw["theme"])
-        unknown = [w for w in wanted if w not in themes_order]
-        if unknown:
-            bad("theme", ",".join(unknown))
-        values["theme_ids"] = tuple(th for th in themes_order if th in wanted)
+        values["theme_ids"] = _known_many(raw["theme"], themes_order, lambda u: bad("theme", u))
 
     if "fy" in raw and _one(raw["fy"]):
         text = _one(raw["fy"])
@@ -337,11 +343,7 @@ def from_query_params(
             bad("level", text)
 
     if "layers" in raw:
-        wanted = _many(raw["layers"])
-        unknown = [w for w in wanted if w not in LAYERS]
-        if unknown:
-            bad("layers", ",".join(unknown))
-        values["layers"] = frozenset(w for w in wanted if w in LAYERS)
+        values["layers"] = frozenset(_known_many(raw["layers"], LAYERS, lambda u: bad("layers", u)))
 
     if "muni" in raw and _one(raw["muni"]):
         text = _one(raw["muni"])

@@ -121,19 +121,15 @@ def ranked_bar(
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
-    unit_label = figures.unit_text(unit, lang)
-    fig.update_layout(
-        title={"text": title, "font": {"size": 15}},
-        font={"family": FONT_FAMILY, "size": 13},
-        separators=".,",
+    return _styled(
+        fig,
+        title,
         height=max(260, 28 * len(df) + 90),
         margin={"l": 10, "r": 40, "t": 60, "b": 30},
-        xaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
+        xaxis={"title": {"text": figures.unit_text(unit, lang)}, **_COUNT_AXIS},
         yaxis={"title": None},
         showlegend=False,
-        plot_bgcolor="white",
     )
-    return fig
 
 
 def trend_line(
@@ -151,14 +147,26 @@ def trend_line(
             hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
-    unit_label = figures.unit_text(unit, lang)
+    return _styled(
+        fig,
+        title,
+        height=320,
+        margin={"l": 10, "r": 20, "t": 60, "b": 30},
+        yaxis={"title": {"text": figures.unit_text(unit, lang)}, **_COUNT_AXIS},
+    )
+
+
+#: An axis of counts: whole numbers with thousands separators, from zero.
+_COUNT_AXIS = {"tickformat": ",d", "rangemode": "tozero"}
+
+
+def _styled(fig: go.Figure, title: str, **layout: object) -> go.Figure:
+    """``fig`` in the shared style: title, font, separators, white plot, and ``layout``."""
     fig.update_layout(
         title={"text": title, "font": {"size": 15}},
         font={"family": FONT_FAMILY, "size": 13},
         separators=".,",
-        height=320,
-        margin={"l": 10, "r": 20, "t": 60, "b": 30},
-        yaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
         plot_bgcolor="white",
+        **layout,
     )
     return fig
