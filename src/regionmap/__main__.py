@@ -48,7 +48,11 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("--force", action="store_true", help="recreate even if it exists")
         if name == "import":
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
-            p.add_argument("--table", help="target table (guessed from the headers if omitted)")
+            p.add_argument(
+                "--table",
+                choices=("dispatch", "sites", "evacuees"),  # = importer.IMPORT_TABLES
+                help="target table (guessed from the headers if omitted)",
+            )
             p.add_argument(
                 "--dry-run", action="store_true", help="show what would change, write nothing"
             )

@@ -1,0 +1,373 @@
+"""Issue #10: nothing wrong gets in. Each case a file the test makes, ending in a clear
+refusal that says what and where, or a correct import with nothing lost."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from regionmap import database as db
+from regionmap import importer
+from regionmap.__main__ import main
+
+HEADER = ["年度", "市町村コード", "市町村名", "派遣区分", "人数"]
+
+
+@pytest.fixture(scope="session")
+def base_db(tmp_path_factory, geo_dir) -> Path:
+    path = tmp_path_factory.mktemp("integrity") / "regionmap.duckdb"
+    db.init_database(path)
+    return path
+
+
+@pytest.fixture
+def dbp(base_db, tmp_path) -> Path:
+    p = tmp_path / "db" / "regionmap.duckdb"
+    p.parent.mkdir()
+    shutil.copyfile(base_db, p)
+    return p
+
+
+def csv_of(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def messages(res) -> list[str]:
+    return [str(i) for i in res.errors]
+
+
+def real_dispatch(dbp) -> list[tuple]:
+    df = db.dispatches(con=db.connect(dbp)).query("not is_sample")
+    return sorted(zip(df["municipality_code"], df["persons"], strict=True))
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Municipality codes that cannot misplace a figure
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "message"),
+    [
+        # Tokyo: not a Hokkaido municipality, not a check-digit complaint
+        ("13101", "", "13101 is not a Hokkaido municipality (prefecture 13, 東京都)"),
+        ("131016", "", "131016 is not a Hokkaido municipality (prefecture 13, 東京都)"),
+        # Chiba's 成田市 alone: never 01221 名寄市
+        ("12211", "", "12211 is not a Hokkaido municipality (prefecture 12, 千葉県)"),
+        (
+            "12211",
+            "成田市",
+            "12211 is not a Hokkaido municipality (prefecture 12, 千葉県), and the name "
+            "'成田市' does not confirm reading it as 012211 名寄市 (leading zero lost)",
+        ),
+        # 千葉市緑区 and さいたま市: never 岩見沢市 or 札幌市
+        ("12106", "", "12106 is not a Hokkaido municipality (prefecture 12, 千葉県)"),
+        ("11100", "さいたま市", "11100 is not a Hokkaido municipality (prefecture 11, 埼玉県)"),
+        ("02201", "", "02201 is not a Hokkaido municipality (prefecture 02, 青森県)"),
+        # a Hokkaido code with another name: both named
+        (
+            "01221",
+            "成田市",
+            "code 01221 is 名寄市 (01221), but the name says '成田市'; correct one of them",
+        ),
+        ("012025", "小樽市", "code 012025 is 函館市 (01202), but the name says '小樽市'"),
+    ],
+)
+def test_a_code_is_refused_unless_it_is_hokkaido_and_agrees_with_the_name(dbp, code, name, message):
+    data = csv_of([",".join(HEADER), f"H27,{code},{name},地域振興派遣,2"])
+    res = importer.commit(data, "codes.csv", db_path=dbp)
+    assert not res.ok and not res.committed
+    assert len(res.errors) == 1
+    assert str(res.errors[0]).startswith("codes.csv:2:市町村コード: " + message), messages(res)
+    assert real_dispatch(dbp) == []
+
+
+def test_tokyo_code_is_named_in_japanese_too(dbp):
+    data = csv_of([",".join(HEADER), "H27,13101,,地域振興派遣,2"])
+    res = importer.validate(data, "tokyo.csv", db_path=dbp)
+    assert (
+        res.errors[0]
+        .format("ja")
+        .startswith(
+            "tokyo.csv:2:市町村コード: 13101は北海道の市町村コードではありません（都道府県コード13、東京都）"
+        )
+    )
+
+
+def test_agreeing_code_and_name_import_with_district_forms_and_variants(dbp):
+    data = csv_of(
+        [
+            ",".join(HEADER),
+            "H27,01403,泊村,地域振興派遣,1",  # the code tells the two 泊村 apart
+            "H27,012025,北海道　函館市,地域振興派遣,2",  # prefix, full-width space
+            "H27,01361,桧山郡江差町,地域振興派遣,3",  # 桧 for 檜
+            "H27,011011,札幌市,地域振興派遣,4",  # a ward's code with its city's name
+            "H27,12211,名寄市,地域振興派遣,5",  # lost zero, confirmed by the name
+        ]
+    )
+    res = importer.commit(data, "agree.csv", db_path=dbp)
+    assert res.ok, messages(res)
+    assert real_dispatch(dbp) == [
+        ("01100", 4),
+        ("01202", 2),
+        ("01221", 5),
+        ("01361", 3),
+        ("01403", 1),
+    ]
+    assert any(
+        "row 6: code 12211 read as 012211 名寄市 (leading zero lost), as the name confirms" in n
+        for n in res.notes
+    ), res.notes
+
+
+# ---------------------------------------------------------------------------------------
+# 2. CSV that cannot swallow rows
+# ---------------------------------------------------------------------------------------
+
+
+def test_an_unterminated_quote_is_refused_naming_its_line(dbp):
+    lines = [
+        "年度,市町村名,派遣区分,人数,備考",
+        'H27,岩見沢市,地域振興派遣,2,"memo',
+        "H27,夕張市,地域振興派遣,1,",
+        "H27,美唄市,地域振興派遣,1,",
+        "H27,芦別市,地域振興派遣,1,",
+        "H27,赤平市,地域振興派遣,1,",
+    ]
+    res = importer.commit(csv_of(lines), "quote.csv", db_path=dbp)
+    assert not res.ok and not res.committed
+    assert messages(res) == [
+        'quote.csv:2: line 2: a quote (") opened in field 5 is never closed, so lines 2–6 '
+        "would be read as one cell; close the quote or remove it"
+    ]
+    assert real_dispatch(dbp) == []
+
+
+def test_a_quote_closed_lines_later_is_refused_as_swallowing_rows(dbp):
+    lines = [
+        "年度,市町村名,派遣区分,人数,備考",
+        'H27,岩見沢市,地域振興派遣,2,"memo',
+        "H27,夕張市,地域振興派遣,1,",
+        'H27,美唄市,地域振興派遣,1,x"',
+    ]
+    res = importer.validate(csv_of(lines), "q2.csv", db_path=dbp)
+    assert messages(res) == [
+        'q2.csv:2: lines 2–4 are read as one row: a quote (") opened on line 2 closes only '
+        "on line 4, and line 3 inside it looks like a row of its own; check the quotes"
+    ]
+    # closed in the middle of a later line: refused naming where it opened
+    lines[3] = 'H27,美唄市,地域振興派遣,1,"x"'
+    res = importer.validate(csv_of(lines), "q3.csv", db_path=dbp)
+    assert messages(res)[0].startswith(
+        'q3.csv:2: line 2: a quote (") opened in field 5 runs to line 4, where it is not '
+        "followed by a separator"
+    ), messages(res)
+
+
+def test_a_legitimate_multi_line_cell_is_kept_and_counted(dbp):
+    lines = [
+        "年度,市町村名,派遣区分,人数,備考",
+        'H27,岩見沢市,地域振興派遣,2,"一行目',
+        '二行目"',
+        "H27,夕張市,地域振興派遣,1,",
+    ]
+    res = importer.validate(csv_of(lines), "multi.csv", db_path=dbp)
+    assert res.ok, messages(res)
+    assert (res.data_lines, res.rows_read) == (3, 2)
+    assert (
+        "3 data lines in the file, 2 rows read: 1 lines are inside cells that span lines"
+        in res.notes
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("H27,岩見沢市,地域振興派遣", "line 3 has 3 fields but the header (line 1) has 4"),
+        ("H27,岩見沢市,地域振興派遣,2,3", "line 3 has 5 fields but the header (line 1) has 4"),
+    ],
+)
+def test_a_row_with_another_field_count_is_refused_with_its_line(dbp, row, message):
+    lines = ["年度,市町村名,派遣区分,人数", "H27,夕張市,地域振興派遣,1", row]
+    res = importer.commit(csv_of(lines), "fields.csv", db_path=dbp)
+    assert not res.ok and not res.committed
+    assert messages(res)[0].startswith("fields.csv:3: " + message), messages(res)
+
+
+def test_trailing_empty_fields_and_counts_in_the_preview(dbp):
+    lines = [
+        "年度,市町村名,派遣区分,人数,,",
+        "H27,夕張市,地域振興派遣,1,,",
+        "",
+        "H27,美唄市,自治法派遣,2",
+    ]
+    res = importer.validate(csv_of(lines), "ok.csv", db_path=dbp)
+    assert res.ok, messages(res)
+    assert "2 data lines in the file, 2 rows read" in res.notes
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Every column accounted for
+# ---------------------------------------------------------------------------------------
+
+
+def test_unknown_columns_are_listed_as_ignored(dbp):
+    lines = ["年度,市町村名,派遣区分,人数,備考,担当者", "H27,夕張市,地域振興派遣,1,メモ,山田"]
+    res = importer.validate(csv_of(lines), "cols.csv", db_path=dbp)
+    assert res.ok and res.ignored_columns == ["備考", "担当者"]
+    assert "column(s) not imported (ignored): 備考, 担当者" in res.notes
+    assert "取り込まない列（無視します）: 備考、担当者" in res.note_texts("ja")
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Bounded cost
+# ---------------------------------------------------------------------------------------
+
+
+def test_a_one_line_csv_is_refused_before_parsing(dbp):
+    data = ("年度," + "x" * 300_000).encode()
+    res = importer.validate(data, "oneline.csv", db_path=dbp)
+    assert messages(res) == [
+        "oneline.csv:1: line 1 has 300,003 characters; the limit is 20,000 "
+        "(REGIONMAP_MAX_LINE_CHARS): is this a CSV table?"
+    ]
+
+
+def _workbook(sheets: int, rows: int) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for k in range(sheets):
+        ws = wb.create_sheet(f"s{k}")
+        ws.append(["年度", "市町村名", "派遣区分", "人数"])
+        for _ in range(rows):
+            ws.append(["H27", "夕張市", "地域振興派遣", 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_too_many_sheets_are_refused_before_reading(dbp, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_SHEETS", "3")
+    res = importer.validate(_workbook(4, 1), "sheets.xlsx", db_path=dbp)
+    assert messages(res) == [
+        "sheets.xlsx: the workbook has 4 sheets; the limit is 3 (REGIONMAP_MAX_SHEETS): "
+        "save the sheet to import on its own"
+    ]
+
+
+def test_too_many_cells_are_refused_while_reading(dbp, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_CELLS", "100")
+    res = importer.validate(_workbook(1, 40), "cells.xlsx", db_path=dbp)
+    assert messages(res)[0].startswith(
+        "cells.xlsx:26: the file has more than 100 cells (at row 26 of sheet 's0'); the limit "
+        "is 100 (REGIONMAP_MAX_CELLS)"
+    ), messages(res)
+
+
+def test_only_the_sheet_with_the_table_is_read_in_full(dbp):
+    wb = openpyxl.Workbook()
+    junk = wb.active
+    junk.title = "メモ"
+    for k in range(200):
+        junk.append([f"note {k}", k])
+    ws = wb.create_sheet("派遣")
+    ws.append(["年度", "市町村名", "派遣区分", "人数"])
+    ws.append(["H27", "夕張市", "地域振興派遣", 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    sheets = importer._grid_xlsx(buf.getvalue(), 1000)
+    assert [(t, len(rows)) for t, rows in sheets] == [("メモ", 30), ("派遣", 2)]
+    res = importer.validate(buf.getvalue(), "two.xlsx", db_path=dbp)
+    assert res.ok and res.sheet == "派遣" and len(res.rows) == 1
+
+
+def test_reading_that_takes_too_long_is_stopped_with_the_row(dbp, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_PARSE_SECONDS", "5")
+    clock = itertools.count(0, 1.0)  # every look at the clock: one more second
+    monkeypatch.setattr(importer.time, "monotonic", lambda: next(clock))
+    lines = ["年度,市町村名,派遣区分,人数"] + ["H27,夕張市,地域振興派遣,1"] * 3000
+    res = importer.validate(csv_of(lines), "slow.csv", db_path=dbp)
+    assert not res.ok
+    assert messages(res)[0].startswith("slow.csv:")
+    assert "reading the file took more than 5 s (stopped at row" in messages(res)[0]
+
+
+# ---------------------------------------------------------------------------------------
+# 8. Messages, never tracebacks
+# ---------------------------------------------------------------------------------------
+
+
+def test_an_out_of_range_count_is_a_row_level_error(dbp):
+    lines = [
+        "年度,市町村名,派遣区分,人数",
+        "H27,夕張市,地域振興派遣,1",
+        "H27,美唄市,地域振興派遣,3000000000",
+    ]
+    res = importer.commit(csv_of(lines), "big.csv", db_path=dbp)
+    assert not res.committed
+    assert messages(res) == [
+        "big.csv:3:人数: 3,000,000,000 is more than 10,000,000, the most one row may hold "
+        "(Hokkaido's population is about 5.1 million): a typo?"
+    ]
+
+
+def test_utf16_text_from_excel_is_read(dbp):
+    text = "年度\t市町村名\t派遣区分\t人数\r\nH27\t夕張市\t地域振興派遣\t2\r\n"
+    res = importer.commit(b"\xff\xfe" + text.encode("utf-16-le"), "unicode.txt", db_path=dbp)
+    assert res.ok and res.committed, messages(res)
+    assert "read as CSV (utf-16, tab-separated)" in res.notes
+    assert real_dispatch(dbp) == [("01209", 2)]
+
+
+def test_missing_file_and_folder_are_messages(dbp, tmp_path, capsys):
+    assert main(["db", "import", str(tmp_path / "nope.csv"), "--db", str(dbp)]) == 1
+    err = capsys.readouterr().err
+    assert f"nope.csv: file not found: {tmp_path / 'nope.csv'}" in err and "Traceback" not in err
+    assert main(["db", "import", str(tmp_path), "--db", str(dbp)]) == 1
+    assert "is a folder, not a file" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------
+# Issue #11: an as-of date in the title supplies the month; --table lists its choices
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "month"),
+    [
+        ("令和元年12月1日現在", "2019-12"),
+        ("平成27年3月末現在", "2015-03"),
+        ("R1.12.1現在", "2019-12"),
+    ],
+)
+def test_an_evacuee_workbook_takes_its_month_from_the_title(dbp, title, month):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["東日本大震災による道内への避難者数"])
+    ws.append([None, None, title])
+    ws.append(["市町村名", "避難者数"])
+    ws.append(["札幌市", 1200])
+    ws.append(["函館市", 30])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = importer.commit(buf.getvalue(), "hinan.xlsx", db_path=dbp)
+    assert res.ok and res.table == "evacuees", messages(res)
+    assert res.plan["periods"] == [month]
+    assert any(f"taken from the title (row 2: {title!r})" in n for n in res.notes), res.notes
+    y, m = month.split("-")
+    got = db.evacuees(month, month, con=db.connect(dbp)).query("not is_sample")
+    assert got["persons"].sum() == 1230
+    assert str(got["month"].iloc[0])[:7] == f"{y}-{m}"
+
+
+def test_import_help_lists_the_tables(capsys):
+    with pytest.raises(SystemExit):
+        main(["db", "import", "--help"])
+    out = capsys.readouterr().out
+    assert "{dispatch,sites,evacuees}" in out
+    assert tuple(importer.IMPORT_TABLES) == ("dispatch", "sites", "evacuees")
