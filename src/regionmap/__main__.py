@@ -30,6 +30,12 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source", help="path or URL of the N03 source (default: MLIT download)")
     build.add_argument("--out", help="output folder (default: geo/)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even if the total area differs from Hokkaido's or the previous build's "
+        "by more than the tolerance",
+    )
 
     # db -------------------------------------------------------------------
     db = sub.add_parser("db", help="the policy database").add_subparsers(
