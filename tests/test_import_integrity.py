@@ -260,13 +260,27 @@ def test_too_many_sheets_are_refused_before_reading(dbp, monkeypatch):
     ]
 
 
-def test_too_many_cells_are_refused_while_reading(dbp, monkeypatch):
+def test_too_many_cells_or_rows_are_refused_before_a_workbook_is_parsed(dbp, monkeypatch):
     monkeypatch.setenv("REGIONMAP_MAX_CELLS", "100")
     res = importer.validate(_workbook(1, 40), "cells.xlsx", db_path=dbp)
-    assert messages(res)[0].startswith(
-        "cells.xlsx:26: the file has more than 100 cells (at row 26 of sheet 's0'); the limit "
-        "is 100 (REGIONMAP_MAX_CELLS)"
-    ), messages(res)
+    assert messages(res) == [
+        "cells.xlsx: the file has more than 100 cells; the limit is 100 (REGIONMAP_MAX_CELLS): "
+        "keep only the table to import"
+    ]
+    monkeypatch.setenv("REGIONMAP_MAX_CELLS", "1000000")
+    monkeypatch.setenv("REGIONMAP_MAX_ROWS", "5")
+    res = importer.validate(_workbook(1, 40), "rows.xlsx", db_path=dbp)
+    assert messages(res) == ["rows.xlsx: the file has more than 5 rows (REGIONMAP_MAX_ROWS)"]
+
+
+def test_too_many_cells_in_a_csv_are_refused_while_reading(dbp, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_CELLS", "100")
+    lines = ["年度,市町村名,派遣区分,人数"] + ["H27,夕張市,地域振興派遣,1"] * 40
+    res = importer.validate(csv_of(lines), "cells.csv", db_path=dbp)
+    assert messages(res) == [
+        "cells.csv:26: the file has more than 100 cells (at row 26); the limit is 100 "
+        "(REGIONMAP_MAX_CELLS): keep only the table to import"
+    ]
 
 
 def test_only_the_sheet_with_the_table_is_read_in_full(dbp):

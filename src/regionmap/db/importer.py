@@ -583,14 +583,14 @@ def _read_csv(data: bytes, cap: int, budget: _Budget | None = None) -> _CsvText:
         for rec in reader:
             end = reader.line_num
             rows.append((start, rec))
+            budget.add(len(rec), start)
+            if len(rows) % 1000 == 0:
+                budget.tick(start)
             if end > start:
                 spans[start] = end
             start = end + 1
             if len(rows) > cap:
                 break
-            if len(rows) % 1000 == 0:
-                budget.tick(start)
-            budget.add(len(rec), start)
     except csv.Error as exc:
         if "unexpected end of data" in str(exc) and start <= len(lines):
             col = _open_quote_column(lines[start - 1], delim)
@@ -705,6 +705,38 @@ def _xlsx_sheet_count(data: bytes) -> int:
         )
 
 
+def _count_xlsx_cells(data: bytes) -> None:
+    """Count rows and cells of every worksheet from its XML, streamed (C-speed byte counts),
+    and refuse more than ``max_rows`` rows in a sheet or ``max_cells`` cells in all before
+    openpyxl parses a single row."""
+    max_rows = settings.get("max_rows") + HEADER_SCAN_ROWS + 1
+    max_cells = settings.get("max_cells")
+    cells = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", name, re.IGNORECASE):
+                continue
+            rows, tail = 0, b""
+            with zf.open(name) as fh:
+                while chunk := fh.read(1 << 20):
+                    block = tail + chunk
+                    rows += block.count(b"<row ") + block.count(b"<row>")
+                    cells += block.count(b"<c ") + block.count(b"<c>")
+                    tail = block[-4:]
+                    # a match wholly inside the carried tail was counted in the last block
+                    rows -= tail.count(b"<row")
+                    cells -= tail.count(b"<c ") + tail.count(b"<c>")
+            if rows > max_rows:
+                raise Refused(*_too_many(settings.get("max_rows")))
+            if cells > max_cells:
+                raise Refused(
+                    f"the file has more than {max_cells:,} cells; the limit is {max_cells:,} "
+                    "(REGIONMAP_MAX_CELLS): keep only the table to import",
+                    f"セル数が上限の{max_cells:,}を超えています（REGIONMAP_MAX_CELLS）。"
+                    "取り込む表だけを残してください",
+                )
+
+
 def _check_xlsx_size(data: bytes) -> None:
     """Refuse a workbook that unpacks to more than ``max_unpacked_mb`` or has more than
     ``max_sheets`` sheets, before openpyxl reads it."""
@@ -713,6 +745,10 @@ def _check_xlsx_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(max(info.file_size, 0) for info in zf.infolist())
         sheets = _xlsx_sheet_count(data)
+        if total <= cap * 1024 * 1024:
+            _count_xlsx_cells(data)
+    except Refused:
+        raise
     except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError (method), …
         raise Refused(
             f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
