@@ -194,7 +194,7 @@ def _raw_xlsx(sheets: list[list[list[str]]]) -> bytes:
 #: Runs one validation in a fresh process: seconds and peak RSS above the baseline after imports.
 _CASE_SCRIPT = """
 import json, resource, sys, time
-from regionmap import importer
+from regionmap.db import importer
 data = open(sys.argv[1], "rb").read()
 name = sys.argv[2]
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from regionmap import database as db
-from regionmap import importer
+from regionmap import db
 from regionmap.__main__ import main
+from regionmap.db import importer
 
 HEADER = ["年度", "市町村コード", "市町村名", "派遣区分", "人数"]
 

@@ -15,7 +15,7 @@ the same period and bureau, named in :meth:`ImportResult.summary`);
 Importing the same file twice changes nothing and says so.
 
 Municipalities may be given as a 5- or 6-digit code or a name (see
-:class:`regionmap.parsing.MunicipalityResolver`): Sapporo's wards are counted
+:class:`regionmap.db.parsing.MunicipalityResolver`): Sapporo's wards are counted
 as 札幌市 (01100) with a note; Northern Territories villages are refused.
 
 ``allowed_bureaus`` (default None = all) limits an import to rows of given
