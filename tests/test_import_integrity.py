@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from regionmap import db
@@ -385,3 +390,184 @@ def test_import_help_lists_the_tables(capsys):
     out = capsys.readouterr().out
     assert "{dispatch,sites,evacuees}" in out
     assert tuple(importer.IMPORT_TABLES) == ("dispatch", "sites", "evacuees")
+
+
+# ---------------------------------------------------------------------------------------
+# 5. History inside the transaction: a crash or a full disk at any step leaves data and
+#    history agreeing; version numbers never reused; settings checked before writing
+# ---------------------------------------------------------------------------------------
+
+STEPS = db.store.WRITE_STEPS
+COMMITTED_AFTER = {"mirror", "prune"}  # the swap is done before these steps
+
+
+def _dispatch_file(tmp_path: Path, fy: int, persons: int = 2) -> Path:
+    f = tmp_path / f"d{fy}.csv"
+    f.write_bytes(csv_of([",".join(HEADER), f"{fy},012106,岩見沢市,地域振興派遣,{persons}"]))
+    return f
+
+
+def _agree(p: Path, tidy: bool = True) -> None:
+    """History and data agree: the history read is the one inside the live file, every live
+    import's rows are there (and only those); ``tidy``: no temp file is left behind (a killed
+    writer's is removed by the next one)."""
+    db.close_all()
+    hist = db.history(p)
+    con = db.connect(p)
+    inside = [
+        v for (v,) in con.execute("SELECT version FROM import_history ORDER BY version").fetchall()
+    ]
+    assert sorted(hist["version"]) == inside
+    assert len(set(inside)) == len(inside)
+    live = hist[(hist["action"] == "import") & hist["undone_by"].isna()]
+    rows = dict(
+        con.execute(
+            "SELECT import_id, count(*) FROM dispatch WHERE import_id IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
+    assert rows == {int(r.version): int(r.rows_added + r.rows_replaced) for r in live.itertuples()}
+    if tidy:
+        assert not list(p.parent.glob(f".{p.name}.tmp-*"))
+
+
+def _run_cli(args: list[str], fault: str, env_extra: dict[str, str]) -> int:
+    env = {**os.environ, "REGIONMAP_TEST_FAULT": fault, **env_extra}
+    return subprocess.run(
+        [sys.executable, "-m", "regionmap", "db", *args], env=env, capture_output=True, timeout=300
+    ).returncode
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_an_import_killed_at_any_step_leaves_data_and_history_agreeing(dbp, tmp_path, step):
+    keep = {"REGIONMAP_HISTORY_KEEP": "1"}  # so the import also prunes
+    first = importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp)
+    assert first.committed and first.record["version"] == 2
+    f = _dispatch_file(tmp_path, 2016)
+    code = _run_cli(["import", str(f), "--db", str(dbp)], f"{step}:kill", keep)
+    assert code == -signal.SIGKILL
+    _agree(dbp, tidy=False)
+    hist = db.history(dbp)
+    committed = step in COMMITTED_AFTER
+    assert bool(hist["version"].max() == 3) == committed
+    if committed:  # recorded with its file and checksum although history.json was not written
+        top = hist.iloc[0]
+        assert top["file_name"] == f.name
+        assert top["sha256"] == importer.validate(f.read_bytes(), f.name, db_path=dbp).sha256
+    # running it again: "no change" exactly when the history shows it
+    again = importer.import_file(f, db_path=dbp)
+    assert again.ok
+    assert (again.record["action"] == "unchanged") == committed
+    assert db.history(dbp)["version"].max() == 3
+    # the next import takes a new number; its kept file is the state before it
+    nxt = importer.import_file(_dispatch_file(tmp_path, 2017), db_path=dbp)
+    assert nxt.record["version"] == 4
+    _agree(dbp)
+    db.undo(dbp)
+    _agree(dbp)
+    assert db.history(dbp).iloc[0]["undoes"] == 4
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_an_undo_killed_at_any_step_leaves_data_and_history_agreeing(dbp, tmp_path, step):
+    for fy in (2015, 2016):
+        assert importer.import_file(_dispatch_file(tmp_path, fy), db_path=dbp).committed
+    code = _run_cli(["undo", "--db", str(dbp)], f"{step}:kill", {"REGIONMAP_HISTORY_KEEP": "1"})
+    assert code == -signal.SIGKILL
+    _agree(dbp, tidy=False)
+    hist = db.history(dbp).set_index("version")
+    committed = step in COMMITTED_AFTER
+    assert bool(hist.index.max() == 4) == committed
+    assert bool(pd.isna(hist.loc[3, "undone_by"])) != committed
+    if not committed:  # the undo can be done again and takes the number the crash did not use
+        rec = db.undo(dbp)
+        assert (rec["version"], rec["undoes"]) == (4, 3)
+        _agree(dbp)
+    # either way the next import is version 5
+    assert importer.import_file(_dispatch_file(tmp_path, 2017), db_path=dbp).record["version"] == 5
+    _agree(dbp)
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.parametrize("action", ["import", "undo"])
+def test_a_full_disk_at_any_step_is_a_message_and_loses_nothing(
+    dbp, tmp_path, monkeypatch, capsys, step, action
+):
+    monkeypatch.setenv("REGIONMAP_HISTORY_KEEP", "1")
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    f = _dispatch_file(tmp_path, 2016)
+    before = db.history(dbp)
+    monkeypatch.setenv("REGIONMAP_TEST_FAULT", f"{step}:full")
+    args = ["import", str(f)] if action == "import" else ["undo"]
+    code = main(["db", *args, "--db", str(dbp)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    committed = step in COMMITTED_AFTER  # after the swap a full disk only skips tidying up
+    assert code == (0 if committed else 1), err
+    if not committed:
+        assert "could not write the database (No space left on device)" in err
+        assert "the new version was not swapped in" in err
+        assert db.history(dbp).equals(before)
+    _agree(dbp)
+    assert not list(db.history_dir(dbp).glob(".history.json.tmp-*"))
+    monkeypatch.delenv("REGIONMAP_TEST_FAULT")
+    # and the next write works and numbers on
+    rec = db.commit_import(dbp, "dispatch", _rows(2018), file_name="x.csv")
+    assert rec["version"] == (4 if committed else 3)
+    _agree(dbp)
+
+
+def _rows(fy: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "fiscal_year": [fy],
+            "municipality_code": ["01210"],
+            "kind": ["regional"],
+            "kind_ja": ["地域振興派遣"],
+            "kind_en": ["Regional development dispatch"],
+            "persons": [3],
+            "status": ["new"],
+            "source_ja": ["テスト"],
+            "source_en": ["test"],
+        }
+    )
+
+
+def test_a_stale_or_missing_history_copy_does_not_decide(dbp, tmp_path):
+    copy = db.history_dir(dbp) / "history.json"
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    stale = copy.read_text(encoding="utf-8")
+    assert importer.import_file(_dispatch_file(tmp_path, 2016), db_path=dbp).committed
+    copy.write_text(stale, encoding="utf-8")  # as after a crash before the copy was written
+    db.close_all()
+    assert list(db.history(dbp)["version"]) == [3, 2, 1]
+    copy.write_text("[{", encoding="utf-8")  # cut short
+    assert list(db.history(dbp)["version"]) == [3, 2, 1]
+    assert db.commit_import(dbp, "dispatch", _rows(2018))["version"] == 4
+
+
+def test_a_damaged_file_rebuilt_keeps_history_and_numbers(dbp, tmp_path):
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    db.close_all()
+    dbp.write_bytes(b"not a database" * 100)
+    assert list(db.history(dbp)["version"]) == [2, 1]  # from the copy
+    rec = db.init_database(dbp, force=True)
+    assert rec["version"] == 3
+    assert list(db.history(dbp)["version"]) == [3, 2, 1]
+
+
+def test_an_invalid_setting_is_refused_before_anything_is_written(
+    dbp, tmp_path, capsys, monkeypatch
+):
+    f = _dispatch_file(tmp_path, 2015)
+    before = db.history(dbp)
+    snaps = sorted(db.history_dir(dbp).glob("*"))
+    monkeypatch.setenv("REGIONMAP_HISTORY_KEEP", "0")
+    assert main(["db", "import", str(f), "--db", str(dbp)]) == 1
+    err = capsys.readouterr().err
+    assert "REGIONMAP_HISTORY_KEEP" in err and "Traceback" not in err
+    assert main(["db", "undo", "--db", str(dbp)]) == 1
+    assert "REGIONMAP_HISTORY_KEEP" in capsys.readouterr().err
+    db.close_all()
+    assert db.history(dbp).equals(before)
+    assert sorted(db.history_dir(dbp).glob("*")) == snaps
+    assert real_dispatch(dbp) == []
