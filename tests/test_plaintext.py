@@ -223,3 +223,48 @@ def test_no_page_shows_a_link_image_or_formula_from_data_or_url(
             for v in df[col]:
                 if isinstance(v, str):
                     assert not v.startswith(("=", "@", "+", "\t", "\r")), (col, v)
+
+
+# --- the Data page's upload (AppTest cannot upload: the uploader returns a file) ----------
+
+
+def _upload_script():
+    import os
+
+    import streamlit as st
+
+    from regionmap.ui import dataview, frame
+
+    class Upload:
+        name = os.environ["RM_TEST_UPLOAD_NAME"]
+
+        def getvalue(self):
+            with open(os.environ["RM_TEST_UPLOAD"], "rb") as fh:
+                return fh.read()
+
+    st.file_uploader = lambda *a, **k: Upload()
+    dataview.data_page(frame.context())
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["preview", "refused"])
+def test_the_upload_preview_and_its_messages_show_file_text_as_text(
+    hostile_db, tmp_path, monkeypatch, bad
+):
+    q = '"' + HOSTILE.replace('"', '""') + '"'
+    lines = [
+        f"年度,市町村名,派遣区分,人数,出典,{q}",
+        f"2017,{q if bad else '夕張市'},地域振興派遣,2,{q},x",
+    ]
+    f = tmp_path / "up.csv"
+    f.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    monkeypatch.setenv("REGIONMAP_DB_PATH", str(hostile_db))
+    monkeypatch.setenv("RM_TEST_UPLOAD", str(f))
+    monkeypatch.setenv("RM_TEST_UPLOAD_NAME", "[f](http://evil) =up.csv")
+    at = AppTest.from_function(_upload_script, default_timeout=90).run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts, frames = _sweep(at)
+    found = [s for s in texts if leaks(s)]
+    assert found == [], found
+    assert any(plain(HOSTILE) in s for s in texts)  # the ignored column (or the bad name)
+    cells = [v for df in frames for col in df.columns for v in df[col] if isinstance(v, str)]
+    assert cells and not [v for v in cells if v.startswith(("=", "@", "+"))]
