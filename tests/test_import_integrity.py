@@ -571,3 +571,21 @@ def test_an_invalid_setting_is_refused_before_anything_is_written(
     assert db.history(dbp).equals(before)
     assert sorted(db.history_dir(dbp).glob("*")) == snaps
     assert real_dispatch(dbp) == []
+
+
+@pytest.mark.parametrize("fault", ["swap:full", "copy:full"])
+def test_a_full_disk_in_the_app_is_a_message_and_loses_nothing(dbp, tmp_path, monkeypatch, fault):
+    from regionmap.ui import dataview
+
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    before = db.history(dbp)
+    monkeypatch.setenv("REGIONMAP_TEST_FAULT", fault)
+    data = _dispatch_file(tmp_path, 2016).read_bytes()
+    out = dataview.commit_upload(data, "d2016.csv", db_path=dbp)
+    assert out.kind == "error"
+    assert "データベースは元のままです" in out.text and "No space left on device" in out.text
+    out = dataview.undo_latest(db_path=dbp)
+    assert out.kind == "error" and "No space left on device" in out.text
+    db.close_all()
+    assert db.history(dbp).equals(before)
+    _agree(dbp)
