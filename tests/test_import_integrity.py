@@ -555,6 +555,19 @@ def test_a_damaged_file_rebuilt_keeps_history_and_numbers(dbp, tmp_path):
     assert list(db.history(dbp)["version"]) == [3, 2, 1]
 
 
+def test_with_no_readable_history_the_kept_files_are_not_overwritten(dbp, tmp_path):
+    for fy in (2015, 2016):
+        assert importer.import_file(_dispatch_file(tmp_path, fy), db_path=dbp).committed
+    kept = {f.name: f.read_bytes() for f in db.history_dir(dbp).glob("*.duckdb")}
+    assert sorted(kept) == ["0002.duckdb", "0003.duckdb"]
+    db.close_all()
+    dbp.write_bytes(b"not a database" * 100)
+    (db.history_dir(dbp) / "history.json").unlink()
+    rec = db.init_database(dbp, force=True)
+    assert rec["version"] == 4
+    assert {n: (db.history_dir(dbp) / n).read_bytes() for n in kept} == kept
+
+
 def test_an_invalid_setting_is_refused_before_anything_is_written(
     dbp, tmp_path, capsys, monkeypatch
 ):

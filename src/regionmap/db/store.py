@@ -246,8 +246,11 @@ def _replace(tmp: Path, path: Path) -> None:
             time.sleep(0.2)
 
 
+_SNAPSHOT_GLOB = "[0-9][0-9][0-9][0-9]*.duckdb"
+
+
 def _prune(path: Path, keep: int) -> None:
-    snaps = sorted(history_dir(path).glob("[0-9][0-9][0-9][0-9]*.duckdb"))
+    snaps = sorted(history_dir(path).glob(_SNAPSHOT_GLOB))
     for old in snaps[: max(0, len(snaps) - keep)]:
         with contextlib.suppress(OSError):
             old.unlink()
@@ -311,7 +314,8 @@ def _write_version(
     together: a crash or a full disk at any step leaves both as they were, or both new.
     After the swap, ``history.json`` (a copy for reading without DuckDB) and pruning are
     housekeeping: their failure loses nothing and is not an error. Version numbers come
-    from the live file's history and the copy's, whichever is higher, so none is reused.
+    from the live file's history and the copy's, whichever is higher (with neither readable,
+    after the kept files' numbers), so none is reused.
     Settings are read before anything is written (an invalid one raises ``ValueError``).
     """
     keep = settings.get("history_keep")
@@ -322,7 +326,11 @@ def _write_version(
         _clean_stray(path)
         entries = _history_entries(path)
         copied = _read_history_file(path) or []
-        version = max((int(e["version"]) for e in [*entries, *copied]), default=0) + 1
+        versions = [int(e["version"]) for e in [*entries, *copied]]
+        if not versions:  # no readable history at all: never overwrite a kept file
+            names = (f.name.split(".")[0] for f in history_dir(path).glob(_SNAPSHOT_GLOB))
+            versions = [int(n) for n in names if n.isdigit()]
+        version = max(versions, default=0) + 1
         tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}-{version}")
         if callable(base):  # chosen under the lock (undo picks its target here)
             base = base(entries)
