@@ -242,8 +242,12 @@ def _upload_script():
             with open(os.environ["RM_TEST_UPLOAD"], "rb") as fh:
                 return fh.read()
 
+    real = st.file_uploader  # AppTest runs in this process: put it back afterwards
     st.file_uploader = lambda *a, **k: Upload()
-    dataview.data_page(frame.context())
+    try:
+        dataview.data_page(frame.context())
+    finally:
+        st.file_uploader = real
 
 
 @pytest.mark.parametrize("bad", [False, True], ids=["preview", "refused"])
