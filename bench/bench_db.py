@@ -14,7 +14,14 @@ baseline measured in the same run:
 - validating and committing a dispatch CSV of 1,000 rows, and validating one of
   ``max_rows`` / 5 rows (worst case kept short), against reading the same CSV
   with ``pandas.read_csv``;
-- the database file size.
+- the database file size;
+- the importer against what a file may cost (issue #10): time and peak memory (each in
+  a fresh process, above that process's baseline after imports) of validating the
+  largest accepted file (``max_rows`` evacuee rows) and of refusing hostile files within
+  the upload cap (a one-line CSV, an unterminated quote, a workbook of many sheets, a
+  sheet of more rows than allowed, a workbook that unpacks to more than allowed), each
+  against the largest accepted file's time; targets: a hostile file refused in < 10 s and
+  memory < 300 MB above the baseline.
 
 Writes ``bench/results/db.json`` and prints a table. ``python -m bench.bench_db [--quick]``.
 """
@@ -93,6 +100,161 @@ def _dispatch_csv(n: int) -> bytes:
                 break
         year += 1
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _evacuee_csv(n: int) -> bytes:
+    """An evacuee CSV of ``n`` valid rows (month x municipality x prefecture of origin)."""
+    from regionmap import reference
+
+    codes = list(reference.municipalities().query("kind == 'municipality'")["code6"])
+    prefs = ["福島県", "宮城県", "岩手県", "茨城県", "千葉県", "東京都"]
+    lines = ["年月,市町村コード,避難元,避難者数"]
+    year, month = 2012, 1
+    while len(lines) <= n:
+        for code in codes:
+            for pref in prefs:
+                lines.append(f"{year}-{month:02d},{code},{pref},{1 + len(lines) % 7}")
+                if len(lines) > n:
+                    break
+            if len(lines) > n:
+                break
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _raw_xlsx(sheets: list[list[list[str]]]) -> bytes:
+    """A minimal .xlsx (inline strings) written directly: fast for hundreds of thousands of rows."""
+    import zipfile
+
+    def col(j: int) -> str:
+        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[j]
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+            '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{k + 1}.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                for k in range(len(sheets))
+            )
+            + "</Types>",
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+            'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.'
+            'org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships"><sheets>'
+            + "".join(
+                f'<sheet name="s{k + 1}" sheetId="{k + 1}" r:id="rId{k + 1}"/>'
+                for k in range(len(sheets))
+            )
+            + "</sheets></workbook>",
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships">'
+            + "".join(
+                f'<Relationship Id="rId{k + 1}" Type="http://schemas.openxmlformats.org/'
+                'officeDocument/2006/relationships/worksheet" '
+                f'Target="worksheets/sheet{k + 1}.xml"/>'
+                for k in range(len(sheets))
+            )
+            + "</Relationships>",
+        )
+        for k, rows in enumerate(sheets):
+            with zf.open(f"xl/worksheets/sheet{k + 1}.xml", "w") as fh:
+                fh.write(
+                    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                    b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                )
+                for i, row in enumerate(rows, start=1):
+                    cells = "".join(
+                        f'<c r="{col(j)}{i}" t="inlineStr"><is><t>{v}</t></is></c>'
+                        for j, v in enumerate(row)
+                    )
+                    fh.write(f'<row r="{i}">{cells}</row>'.encode())
+                fh.write(b"</sheetData></worksheet>")
+    return buf.getvalue()
+
+
+#: Runs one validation in a fresh process: seconds and peak RSS above the baseline after imports.
+_CASE_SCRIPT = """
+import json, resource, sys, time
+from regionmap.db import importer
+data = open(sys.argv[1], "rb").read()
+name = sys.argv[2]
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t0 = time.perf_counter()
+res = importer.validate(data, name, db_path=sys.argv[3])
+took = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": took, "peak_mb": peak - base, "base_mb": base, "ok": res.ok,
+                  "rows": 0 if res.rows is None else len(res.rows),
+                  "message": str(res.errors[0]) if res.errors else ""}))
+"""
+
+
+def _import_case(path: Path, name: str, db_path: Path) -> dict[str, Any]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    run = subprocess.run(
+        [sys.executable, "-c", _CASE_SCRIPT, str(path), name, str(db_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    if run.returncode != 0:
+        return {"seconds": None, "peak_mb": None, "ok": False, "message": run.stderr[-500:]}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def _hostile_files(work: Path, quick: bool) -> dict[str, tuple[Path, str]]:
+    """Hostile files within the 20 MB upload cap, written once into ``work``."""
+    from regionmap import settings
+
+    cap = settings.get("max_upload_mb") * 1024 * 1024
+    out: dict[str, tuple[Path, str]] = {}
+    one_line = work / "one_line.csv"
+    one_line.write_bytes(b"a," * int(cap * 0.95 // 2))  # 19 MB, no line break
+    out["one-line CSV (19 MB)"] = (one_line, "one_line.csv")
+    quote = work / "quote.csv"
+    head, first, rest = _evacuee_csv(50_000).split(b"\n", 2)
+    body = head + b"\n" + first + b',"memo\n' + rest
+    quote.write_bytes(body)
+    out["unterminated quote, 50,000 lines"] = (quote, "quote.csv")
+    n_sheets, per_sheet = (25, 4_000) if quick else (25, 15_000)
+    junk = [[f"memo {i}", str(i), "x", "y"] for i in range(per_sheet)]
+    sheets = work / "sheets.xlsx"
+    sheets.write_bytes(_raw_xlsx([junk] * n_sheets))
+    out[f"xlsx of {n_sheets} sheets x {per_sheet:,} rows without the table"] = (
+        sheets,
+        "sheets.xlsx",
+    )
+    rows = settings.get("max_rows") * (1 if quick else 3)
+    header = [["年月", "市町村名", "避難元", "避難者数"]]
+    long = work / "long.xlsx"
+    long.write_bytes(_raw_xlsx([header + [["2015-03", "札幌市", "福島県", "1"]] * rows]))
+    out[f"xlsx sheet of {rows:,} rows (more than max_rows)"] = (long, "long.xlsx")
+    return out
 
 
 def measure(
@@ -294,6 +456,76 @@ def measure(
             )  # fmt: skip
         )
         extra["history_versions"] = len(db.history(path))
+
+        # the importer against hostile files (issue #10) -------------------------------------
+        largest_rows = settings.get("max_rows") // (5 if quick else 1)
+        largest = work / "largest.csv"
+        largest.write_bytes(_evacuee_csv(largest_rows))
+        base_case = _import_case(largest, "largest.csv", path)
+        extra["import_cases"] = {f"largest accepted: {largest_rows:,} evacuee rows": base_case}
+        metrics.append(
+            metric(
+                "import_largest_s",
+                f"validate the largest accepted file ({largest_rows:,} evacuee rows, "
+                f"{largest.stat().st_size / 1e6:.1f} MB)",
+                base_case["seconds"],
+                "s",
+                target_op="<",
+                target=float(settings.get("max_parse_seconds")),
+                note=f"accepted={base_case['ok']}, rows={base_case.get('rows')}",
+            )  # fmt: skip
+        )
+        metrics.append(
+            metric(
+                "import_largest_peak_mb",
+                "peak memory validating it, above the process baseline",
+                base_case["peak_mb"],
+                "MB",
+                target_op="<",
+                target=300,
+            )  # fmt: skip
+        )
+        worst_s = worst_mb = 0.0
+        worst_s_name = worst_mb_name = ""
+        for label, (file, name) in _hostile_files(work, quick).items():
+            case = _import_case(file, name, path)
+            extra["import_cases"][label] = case
+            if case["seconds"] is not None and case["seconds"] >= worst_s:
+                worst_s, worst_s_name = case["seconds"], label
+            if case["peak_mb"] is not None and case["peak_mb"] >= worst_mb:
+                worst_mb, worst_mb_name = case["peak_mb"], label
+            if case["ok"]:
+                worst_s, worst_s_name = float("inf"), f"{label} was accepted"
+        metrics.append(
+            metric(
+                "import_hostile_worst_s",
+                f"slowest refusal of a hostile file: {worst_s_name}",
+                worst_s,
+                "s",
+                target_op="<",
+                target=10.0,
+                baseline={
+                    "label": "validating the largest accepted file",
+                    "value": base_case["seconds"],
+                    "ratio": worst_s / base_case["seconds"] if base_case["seconds"] else None,
+                },
+            )  # fmt: skip
+        )
+        metrics.append(
+            metric(
+                "import_hostile_peak_mb",
+                f"largest peak memory refusing a hostile file: {worst_mb_name}",
+                worst_mb,
+                "MB",
+                target_op="<",
+                target=300,
+                baseline={
+                    "label": "validating the largest accepted file",
+                    "value": base_case["peak_mb"],
+                    "ratio": worst_mb / base_case["peak_mb"] if base_case["peak_mb"] else None,
+                },
+            )  # fmt: skip
+        )
     finally:
         db.close_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -314,6 +546,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{m['label']:<62} {m['value']:>10.3f} {m['unit']}{ratio}")
     for k, v in extra["queries_ms"].items():
         print(f"    {k:<58} {v['median']:>8.2f} ms")
+    for k, v in extra.get("import_cases", {}).items():
+        secs = "—" if v["seconds"] is None else f"{v['seconds']:.2f} s"
+        mem = "—" if v["peak_mb"] is None else f"{v['peak_mb']:.0f} MB"
+        print(f"    {k:<58} {secs:>8} {mem:>7}  {v['message'][:90]}")
     print(f"wrote {path}")
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from regionmap import reference
-from regionmap.codes import check_digit, normalize_code, to_code6
+from regionmap.codes import CodeReading, check_digit, normalize_code, read_code, to_code6
 
 
 @pytest.mark.parametrize(
@@ -42,11 +42,9 @@ def test_check_digit_needs_five_digits(bad):
         "０１１００",  # full-width digits
         "０１１００２",
         " 011002 ",
-        1100,  # Excel dropped the leading zero
-        11002,  # ... of the 6-digit form
+        1100,  # Excel dropped the leading zero of the 5-digit form (4 digits: nothing else)
         1100.0,
         "1100",
-        "11002",
         "01-100",
     ],
 )
@@ -59,7 +57,16 @@ def test_normalize_code_accepts_what_spreadsheets_hold(written):
     [
         ("011003", "check digit of 011003 is wrong (expected 011002)"),
         ("０１２０２４", "expected 012025"),
-        (11003, "check digit"),
+        # five digits without the zero: another prefecture's code as written (12211 is
+        # Chiba's 成田市), never taken for Hokkaido's 012211 by the code alone
+        (11003, "11003 is not a Hokkaido municipality (prefecture 11, 埼玉県)"),
+        (11002, "11002 is not a Hokkaido municipality (prefecture 11, 埼玉県)"),
+        ("12211", "12211 is not a Hokkaido municipality (prefecture 12, 千葉県)"),
+        ("13101", "13101 is not a Hokkaido municipality (prefecture 13, 東京都)"),
+        ("131016", "131016 is not a Hokkaido municipality (prefecture 13, 東京都)"),
+        ("472018", "prefecture 47, 沖縄県"),
+        ("2201", "02201 is not a Hokkaido municipality (prefecture 02, 青森県)"),
+        ("99999", "prefecture 99, no such prefecture"),
         (None, "empty"),
         ("札幌", "not a code"),
         (1100.5, "not a code"),
@@ -79,7 +86,8 @@ def test_every_reference_code_round_trips():
     for code, code6 in zip(table["code"], table["code6"], strict=True):
         assert code6 == to_code6(code)
         assert normalize_code(code6) == code
-        assert normalize_code(int(code)) == code
+        assert normalize_code(int(code)) == code  # 1100 for 01100
+        assert read_code(int(code6)) == CodeReading(code, code6[1:], lost_zero=True)
         wrong = code6[:5] + str((int(code6[5]) + 1) % 10)
         with pytest.raises(ValueError, match="check digit"):
             normalize_code(wrong)

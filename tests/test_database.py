@@ -308,7 +308,7 @@ def test_history_is_readable_without_opening_the_database(dbp):
         "SELECT file_name, user_name FROM import_history WHERE version = 2"
     )
     assert inside.fetchone() == ("a.csv", "u1")
-    # with the JSON gone, history falls back to the table
+    # the table decides (the JSON is a copy): with it gone, nothing changes
     (db.history_dir(dbp) / "history.json").unlink()
     assert list(db.history(dbp)["version"]) == [2, 1]
 

@@ -116,9 +116,10 @@ def test_xlsx_header_is_found_below_title_rows_and_rows_are_numbered_as_in_the_s
 def test_english_headers_codes_and_numbers_from_excel_cells(dbp):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["fiscal_year", "municipality_code", "kind", "persons", "status"])
-    ws.append([2016, 11002, "exchange", 4.0, "new"])  # a 6-digit code that lost its zero
-    ws.append(["R1", "01210", "wide_area", 1, "continuing"])
+    ws.append(["fiscal_year", "municipality_code", "municipality", "kind", "persons", "status"])
+    # a 6-digit code that lost its zero: read as 011002 because the name confirms it
+    ws.append([2016, 11002, "札幌市", "exchange", 4.0, "new"])
+    ws.append(["R1", "01210", None, "wide_area", 1, "continuing"])
     buf = io.BytesIO()
     wb.save(buf)
     res = importer.commit(buf.getvalue(), "english.xlsx", db_path=dbp)
@@ -305,20 +306,23 @@ def test_an_xlsx_declaring_a_huge_sheet_is_read_only_as_far_as_it_has_cells(dbp)
     assert res.ok and len(res.rows) == len(GOOD_ROWS), messages(res)
 
 
-def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_reading(dbp):
+def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_reading(dbp, monkeypatch):
+    monkeypatch.setenv("REGIONMAP_MAX_UNPACKED_MB", "16")
     out = io.BytesIO(xlsx_bytes(GOOD_ROWS))
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         with zf.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
             chunk = bytes(8 * 1024 * 1024)
-            for _ in range(importer.MAX_XLSX_UNCOMPRESSED // len(chunk) + 1):
+            for _ in range(16 * 1024 * 1024 // len(chunk) + 1):
                 fh.write(chunk)
     data = out.getvalue()
     assert len(data) < 2 * 1024 * 1024  # a small upload
     res = importer.validate(data, "bomb.xlsx", db_path=dbp)
     assert not res.ok and len(res.errors) == 1
     text = str(res.errors[0])
-    assert text.startswith("bomb.xlsx: the workbook unpacks to 208 MB; the limit is 200 MB"), text
-    assert "このブックは展開すると208 MBになります" in res.errors[0].message_ja
+    assert text.startswith(
+        "bomb.xlsx: the workbook unpacks to 24 MB; the limit is 16 MB (REGIONMAP_MAX_UNPACKED_MB)"
+    ), text
+    assert "このブックは展開すると24 MBになります" in res.errors[0].message_ja
 
 
 def test_an_xlsx_needing_an_unknown_zip_version_is_refused_not_raised(dbp):

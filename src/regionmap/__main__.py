@@ -30,6 +30,12 @@ def _build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source", help="path or URL of the N03 source (default: MLIT download)")
     build.add_argument("--out", help="output folder (default: geo/)")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even if the total area differs from Hokkaido's or the previous build's "
+        "by more than the tolerance",
+    )
 
     # db -------------------------------------------------------------------
     db = sub.add_parser("db", help="the policy database").add_subparsers(
@@ -48,7 +54,11 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("--force", action="store_true", help="recreate even if it exists")
         if name == "import":
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
-            p.add_argument("--table", help="target table (guessed from the headers if omitted)")
+            p.add_argument(
+                "--table",
+                choices=("dispatch", "sites", "evacuees"),  # = importer.IMPORT_TABLES
+                help="target table (guessed from the headers if omitted)",
+            )
             p.add_argument(
                 "--dry-run", action="store_true", help="show what would change, write nothing"
             )

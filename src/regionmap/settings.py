@@ -96,6 +96,39 @@ REGISTRY: dict[str, Setting] = {
         Setting("language", "ja", "Default interface language: ja or en.", _language),
         Setting("max_upload_mb", 20, "Largest file the importer accepts, in MB.", _positive_int),
         Setting("max_rows", 100_000, "Most rows one imported file may have.", _positive_int),
+        Setting("max_sheets", 30, "Most worksheets an imported .xlsx may have.", _positive_int),
+        Setting("max_cells", 2_000_000, "Most cells read from one imported file.", _positive_int),
+        Setting(
+            "max_line_chars",
+            20_000,
+            "Longest line of an imported CSV, in characters.",
+            _positive_int,
+        ),
+        Setting(
+            "max_unpacked_mb",
+            100,
+            "Largest size an imported .xlsx may unpack to, in MB (it is a zip).",
+            _positive_int,
+        ),
+        Setting(
+            "max_parse_seconds",
+            60,
+            "Longest time reading and checking one imported file may take, in seconds.",
+            _positive_int,
+        ),
+        Setting(
+            "boundary_max_unpacked_mb",
+            1000,
+            "Largest size the member of a zipped boundary source may unpack to, in MB.",
+            _positive_int,
+        ),
+        Setting(
+            "boundary_area_tolerance_pct",
+            3,
+            "How far (percent) a boundary build's total area may differ from the previous build "
+            "or Hokkaido's known 83,424 km² before it is refused (geo build --force overrides).",
+            _positive_int,
+        ),
         Setting(
             "history_keep",
             20,

@@ -46,6 +46,7 @@ from functools import cache
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
 from regionmap.i18n import LANGS, t
+from regionmap.plaintext import plain
 from regionmap.settings import DATA_DIR
 
 #: The figures, in screen order (the registry, :mod:`regionmap.figures`).
@@ -283,7 +284,8 @@ def from_query_params(
     notices: list[str] = []
 
     def bad(name: str, value: object) -> None:
-        notices.append(t("notice.bad_param", lang, name=name, value=str(value)))
+        # the value is the URL's: shown as text, never a link (plaintext.plain)
+        notices.append(t("notice.bad_param", lang, name=name, value=plain(value)))
 
     values: dict[str, object] = {"lang": lang}
     if lang_text and lang_text not in LANGS:
@@ -397,7 +399,7 @@ def from_query_params(
 
     for name in raw:
         if name not in _PARAMS and name not in _STREAMLIT_PARAMS:
-            notices.append(t("notice.unknown_param", lang, name=name))
+            notices.append(t("notice.unknown_param", lang, name=plain(name)))
     return FilterState(**values), notices
 
 

@@ -24,7 +24,12 @@ never written in place:
    Windows a reader holding the file makes it fail with ``PermissionError``:
    retried for about 5 s, then refused with a message asking to close the app);
 4. ``<db>.history/history.json`` is rewritten (atomically) with every record,
-   so the history can be read without opening the database.
+   a copy for reading without DuckDB. The truth is the ``import_history`` table
+   of the live file, swapped in with the data it describes: a crash or a full disk
+   at any step leaves data and history agreeing (both old or both new); the copy
+   is read only when the live file is missing or unreadable, and version numbers
+   continue from the higher of the two (never reused). A failure after the swap
+   (the copy, pruning) loses nothing and is not reported as a failed import.
 
 An undo is a new version built from the kept snapshot before the undone import
 (the undone state itself is not kept: there is no redo). A database whose

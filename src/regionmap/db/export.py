@@ -18,22 +18,14 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from regionmap import db
+from regionmap.plaintext import neutralise
 from regionmap.settings import DATA_DIR
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TEMPLATE_DIR = DATA_DIR / "templates"
-
-
-def neutralise(value: Any) -> Any:
-    """Prefix a text cell that a spreadsheet would treat as a formula with ``'``."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ the same period and bureau, named in :meth:`ImportResult.summary`);
 Importing the same file twice changes nothing and says so.
 
 Municipalities may be given as a 5- or 6-digit code or a name (see
-:class:`regionmap.parsing.MunicipalityResolver`): Sapporo's wards are counted
+:class:`regionmap.db.parsing.MunicipalityResolver`): Sapporo's wards are counted
 as 札幌市 (01100) with a note; Northern Territories villages are refused.
 
 ``allowed_bureaus`` (default None = all) limits an import to rows of given
@@ -33,6 +33,7 @@ import io
 import os
 import re
 import sys
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -46,6 +47,7 @@ from regionmap import db, i18n, settings
 from regionmap.db import export
 from regionmap.db.parsing import (
     ParseError,
+    _era_year,
     is_blank,
     nfkc,
     parse_count,
@@ -58,9 +60,18 @@ from regionmap.db.parsing import (
 
 IMPORT_TABLES = ("dispatch", "sites", "evacuees")
 HEADER_SCAN_ROWS = 30
-#: An .xlsx is a zip: the sum of its members' uncompressed sizes may not exceed this
-#: (a small upload can unpack to gigabytes), checked before openpyxl reads it.
-MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+#: The limits on what one file may cost (settings, each with its environment variable):
+#: ``max_upload_mb`` (bytes), ``max_unpacked_mb`` (an .xlsx is a zip: the sum of its members'
+#: uncompressed sizes, checked before openpyxl reads it), ``max_sheets``, ``max_rows``,
+#: ``max_cells`` (cells read), ``max_line_chars`` (a CSV line, checked before parsing) and
+#: ``max_parse_seconds`` (reading and checking, checked as rows are read).
+LIMIT_SETTINGS = (
+    "max_upload_mb", "max_unpacked_mb", "max_sheets", "max_rows", "max_cells",
+    "max_line_chars", "max_parse_seconds",
+)  # fmt: skip
+#: Largest count one row may hold: more than Hokkaido's population (about 5.1 million) is a
+#: typo, and the database column is a 32-bit integer.
+MAX_COUNT = 10_000_000
 #: Cells read per row of a worksheet (the import tables have about a dozen columns); a
 #: declared dimension such as A1:XFD1048576 would otherwise pad every row to 16,384 cells.
 MAX_XLSX_COLUMNS = 200
@@ -235,6 +246,13 @@ class ImportResult:
     plan: dict | None = None
     record: dict | None = None
     already_imported: dict | None = None
+    #: header cells not imported (unknown, or a second column for the same field)
+    ignored_columns: list[str] = field(default_factory=list)
+    #: CSV: non-blank lines below the header in the file, and the rows read from them
+    data_lines: int | None = None
+    rows_read: int | None = None
+    #: the month taken from a title row ("令和元年12月1日現在") when the table has none
+    as_of: dt.date | None = None
 
     @property
     def ok(self) -> bool:
@@ -362,12 +380,67 @@ def _too_many(cap: int) -> tuple[str, str]:
     )
 
 
+class _Budget:
+    """What reading one file may still cost: a deadline and a number of cells.
+
+    Checked as rows are read (CSV records, worksheet rows, validated rows), so a
+    hostile file within the size cap is refused in seconds, never after minutes.
+    """
+
+    def __init__(self) -> None:
+        self.seconds = settings.get("max_parse_seconds")
+        self.deadline = time.monotonic() + self.seconds
+        self.max_cells = settings.get("max_cells")
+        self.cells = 0
+
+    def tick(self, row: int | None = None) -> None:
+        if time.monotonic() > self.deadline:
+            at, at_ja = (f" (stopped at row {row})", f"（{row}行目で中止）") if row else ("", "")
+            raise Refused(
+                f"reading the file took more than {self.seconds} s{at}; the limit is "
+                f"{self.seconds} s (REGIONMAP_MAX_PARSE_SECONDS): split the file or remove "
+                "what is not to be imported",
+                f"ファイルの読み取りが{self.seconds}秒を超えました{at_ja}。上限は{self.seconds}秒です"
+                "（REGIONMAP_MAX_PARSE_SECONDS）。ファイルを分けるか、取り込まない部分を削除してください",
+                row=row,
+            )
+
+    def add(self, n: int, row: int | None = None, sheet: str | None = None) -> None:
+        self.cells += n
+        if self.cells > self.max_cells:
+            where = f" (at row {row}" + (f" of sheet {sheet!r}" if sheet else "") + ")"
+            where_ja = "（" + (f"シート「{sheet}」の" if sheet else "") + f"{row}行目）"
+            raise Refused(
+                f"the file has more than {self.max_cells:,} cells{where}; the limit is "
+                f"{self.max_cells:,} (REGIONMAP_MAX_CELLS): keep only the table to import",
+                f"セル数が上限の{self.max_cells:,}を超えています{where_ja}"
+                "（REGIONMAP_MAX_CELLS）。取り込む表だけを残してください",
+                row=row,
+            )
+
+
 def _check_size(data: bytes) -> None:
     cap = settings.get("max_upload_mb")
     if len(data) > cap * 1024 * 1024:
         raise Refused(*_too_big(len(data), cap))
     if not data.strip():
         raise Refused("the file is empty", "ファイルが空です")
+
+
+def _utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes are UTF-16 text (a BOM, or NULs every other byte)."""
+    if data[:2] == b"\xff\xfe":
+        return "utf-16-le"
+    if data[:2] == b"\xfe\xff":
+        return "utf-16-be"
+    head = data[:4096]
+    if len(head) >= 4:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
 
 
 def sniff(data: bytes, filename: str) -> str:
@@ -390,7 +463,7 @@ def sniff(data: bytes, filename: str) -> str:
             "the file is named .xlsx but is not an Excel workbook",
             "拡張子は .xlsx ですが、Excelのブックではありません",
         )
-    if b"\x00" in data[:65536]:
+    if _utf16(data) is None and b"\x00" in data[:65536]:
         raise Refused(
             "the file holds binary data (NUL bytes), not CSV text; save it as CSV "
             "(UTF-8 or Shift_JIS) or .xlsx",
@@ -401,7 +474,8 @@ def sniff(data: bytes, filename: str) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 with BOM, UTF-8 or Shift_JIS (CP932)."""
+    """Text and encoding name: UTF-8 with BOM, UTF-8, UTF-16 (Excel's "Unicode text") or
+    Shift_JIS (CP932)."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -410,6 +484,15 @@ def decode(data: bytes) -> tuple[str, str]:
                 f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8",
                 f"UTF-8のファイルですが、{exc.start + 3}バイト目がUTF-8として読めません",
             ) from None
+    enc16 = _utf16(data)
+    if enc16:
+        body = data[2:] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
+        try:
+            text = body.decode(enc16)
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _plausible_text(text):
+            return text, "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -425,48 +508,288 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _grid_csv(data: bytes, cap: int) -> tuple[list[tuple[int, list[Any]]], str]:
+def _plausible_text(text: str) -> bool:
+    """Text, not bytes that happen to decode: lines, and almost no unassigned or control chars."""
+    head = text[:4096]
+    if not any(sep in head for sep in ("\n", ",", "\t")):
+        return False
+    bad = sum(
+        1
+        for ch in head
+        if unicodedata.category(ch) in ("Cn", "Co", "Cs", "Cc") and ch not in "\r\n\t"
+    )
+    return bad <= 0.01 * len(head)
+
+
+@dataclass
+class _CsvText:
+    """A CSV as read: its records with the line each starts on, and the physical lines."""
+
+    rows: list[tuple[int, list[Any]]]
+    encoding: str
+    lines: list[str]
+    #: first line -> last line of every record that spans more than one line
+    spans: dict[int, int]
+    delimiter: str = ","
+
+
+def _delimiter(lines: list[str]) -> str:
+    """Tab for tab-separated text (Excel's "Unicode text"), else comma."""
+    for line in lines[:HEADER_SCAN_ROWS]:
+        if line.strip():
+            if line.count("\t") > line.count(","):
+                return "\t"
+    return ","
+
+
+def _open_quote_column(line: str, delimiter: str) -> int:
+    """1-based field number of the quote left open on ``line``."""
+    rec = next(csv.reader([line], delimiter=delimiter), [])
+    return max(len(rec), 1)
+
+
+def _grid_csv(data: bytes, cap: int, budget: _Budget | None = None) -> tuple[list, str]:
+    """(records, encoding); see :func:`_read_csv` for everything it checks."""
+    text = _read_csv(data, cap, budget)
+    return text.rows, text.encoding
+
+
+def _read_csv(data: bytes, cap: int, budget: _Budget | None = None) -> _CsvText:
+    """Decode and parse a CSV, refusing what would be misread.
+
+    - a line longer than ``max_line_chars`` is refused before anything is parsed;
+    - a quote left open to the end of the file is refused naming the line (and field)
+      where it opens, instead of reading every following line into one cell.
+    """
+    budget = budget or _Budget()
     text, enc = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = io.StringIO(text, newline="").readlines()
+    limit = settings.get("max_line_chars")
+    for k, line in enumerate(lines, start=1):
+        if len(line) > limit:
+            raise Refused(
+                f"line {k} has {len(line):,} characters; the limit is {limit:,} "
+                "(REGIONMAP_MAX_LINE_CHARS): is this a CSV table?",
+                f"{k}行目が{len(line):,}文字あります。上限は{limit:,}文字です"
+                "（REGIONMAP_MAX_LINE_CHARS）。CSVの表ですか",
+                row=k,
+            )
+    delim = _delimiter(lines)
+    reader = csv.reader(lines, delimiter=delim, strict=True)
     rows: list[tuple[int, list[Any]]] = []
+    spans: dict[int, int] = {}
     start = 1
     try:
         for rec in reader:
+            end = reader.line_num
             rows.append((start, rec))
-            start = reader.line_num + 1
+            budget.add(len(rec), start)
+            if len(rows) % 1000 == 0:
+                budget.tick(start)
+            if end > start:
+                spans[start] = end
+            start = end + 1
             if len(rows) > cap:
                 break
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc) and start <= len(lines):
+            col = _open_quote_column(lines[start - 1], delim)
+            raise Refused(
+                f'line {start}: a quote (") opened in field {col} is never closed, so lines '
+                f"{start}–{len(lines)} would be read as one cell; close the quote or remove it",
+                f'{start}行目: {col}番目の項目で開いた引用符（"）が閉じられていないため、{start}〜'
+                f"{len(lines)}行目が1つのセルとして読まれてしまいます。引用符を閉じるか削除してください",
+                row=start,
+            ) from None
+        if reader.line_num > start:
+            col = _open_quote_column(lines[start - 1], delim)
+            raise Refused(
+                f'line {start}: a quote (") opened in field {col} runs to line '
+                f"{reader.line_num}, where it is not followed by a separator ({exc}); "
+                "check the quotes",
+                f'{start}行目: {col}番目の項目で開いた引用符（"）が{reader.line_num}行目まで続き、'
+                f"その後に区切りがありません（{exc}）。引用符を確認してください",
+                row=start,
+            ) from None
         raise Refused(
-            f"the CSV cannot be read near line {reader.line_num}: {exc}",
-            f"CSVの{reader.line_num}行目付近が読めません: {exc}",
+            f"the CSV cannot be read at line {reader.line_num}: {exc}",
+            f"CSVの{reader.line_num}行目が読めません: {exc}",
+            row=reader.line_num,
         ) from None
-    return rows, enc
+    return _CsvText(rows, enc, lines, spans, delim)
+
+
+def _header_width(cells: list[Any]) -> int:
+    width = 0
+    for j, c in enumerate(cells):
+        if not is_blank(c):
+            width = j + 1
+    return width
+
+
+def _csv_integrity(
+    text: _CsvText, header_idx: int, file_name: str, result: ImportResult
+) -> list[Issue]:
+    """Rows that would be misread: a field count unlike the header's, or a multi-line cell
+    that swallowed lines looking like rows of their own (a stray quote). Also counts the
+    non-blank lines below the header against the rows read, for the preview."""
+    header_no, header = text.rows[header_idx]
+    header_end = text.spans.get(header_no, header_no)
+    width = _header_width(header)
+    issues: list[Issue] = []
+    delim = text.delimiter
+    for line_no, cells in text.rows[header_idx + 1 :]:
+        if all(is_blank(v) for v in cells):
+            continue
+        end = text.spans.get(line_no, line_no)
+        used = _header_width(cells)
+        if len(cells) < width or used > width:
+            n = used if used > width else len(cells)
+            lines = f"line {line_no}" if end == line_no else f"lines {line_no}–{end}"
+            lines_ja = f"{line_no}行目" if end == line_no else f"{line_no}〜{end}行目"
+            issues.append(
+                Issue(
+                    file_name,
+                    line_no,
+                    None,
+                    f"{lines} has {n} fields but the header (line {header_no}) has {width}: "
+                    "a missing or extra separator or quote; nothing of this row is guessed",
+                    f"{lines_ja}の項目数は{n}ですが、見出し（{header_no}行目）は{width}です。"
+                    "区切り（,）か引用符の過不足を確認してください",
+                )
+            )
+            continue
+        if end > line_no:
+            swallowed = [
+                k
+                for k in range(line_no + 1, end + 1)
+                if text.lines[k - 1].count(delim) >= max(width - 1, 1)
+            ]
+            if swallowed:
+                issues.append(
+                    Issue(
+                        file_name,
+                        line_no,
+                        None,
+                        f'lines {line_no}–{end} are read as one row: a quote (") opened on line '
+                        f"{line_no} closes only on line {end}, and line {swallowed[0]} inside it "
+                        "looks like a row of its own; check the quotes",
+                        f'{line_no}〜{end}行目が1行として読まれます。{line_no}行目で開いた引用符（"）が'
+                        f"{end}行目まで閉じられず、その中の{swallowed[0]}行目は独立した行に見えます。"
+                        "引用符を確認してください",
+                    )
+                )
+    data_lines = sum(1 for line in text.lines[header_end:] if line.strip().strip(delim).strip())
+    rows_read = sum(1 for _, c in text.rows[header_idx + 1 :] if not all(is_blank(v) for v in c))
+    result.data_lines, result.rows_read = data_lines, rows_read
+    if data_lines == rows_read:
+        result.note(
+            f"{data_lines} data lines in the file, {rows_read} rows read",
+            f"ファイルのデータ行{data_lines}行、読み取った行{rows_read}行",
+        )
+    else:
+        result.note(
+            f"{data_lines} data lines in the file, {rows_read} rows read: "
+            f"{data_lines - rows_read} lines are inside cells that span lines",
+            f"ファイルのデータ行{data_lines}行、読み取った行{rows_read}行"
+            f"（{data_lines - rows_read}行は複数行にわたるセルの中です）",
+        )
+    return issues
+
+
+def _xlsx_sheet_count(data: bytes) -> int:
+    """Worksheets in the workbook, from the zip's member names (before openpyxl reads it)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return sum(
+            1 for n in zf.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n, re.IGNORECASE)
+        )
+
+
+def _count_xlsx_cells(data: bytes) -> None:
+    """Count rows and cells of every worksheet from its XML, streamed (C-speed byte counts),
+    and refuse more than ``max_rows`` rows in a sheet or ``max_cells`` cells in all before
+    openpyxl parses a single row."""
+    max_rows = settings.get("max_rows") + HEADER_SCAN_ROWS + 1
+    max_cells = settings.get("max_cells")
+    cells = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", name, re.IGNORECASE):
+                continue
+            rows, tail = 0, b""
+            with zf.open(name) as fh:
+                while chunk := fh.read(1 << 20):
+                    block = tail + chunk
+                    rows += block.count(b"<row ") + block.count(b"<row>")
+                    cells += block.count(b"<c ") + block.count(b"<c>")
+                    tail = block[-4:]
+                    # a match wholly inside the carried tail was counted in the last block
+                    rows -= tail.count(b"<row")
+                    cells -= tail.count(b"<c ") + tail.count(b"<c>")
+            if rows > max_rows:
+                raise Refused(*_too_many(settings.get("max_rows")))
+            if cells > max_cells:
+                raise Refused(
+                    f"the file has more than {max_cells:,} cells; the limit is {max_cells:,} "
+                    "(REGIONMAP_MAX_CELLS): keep only the table to import",
+                    f"セル数が上限の{max_cells:,}を超えています（REGIONMAP_MAX_CELLS）。"
+                    "取り込む表だけを残してください",
+                )
 
 
 def _check_xlsx_size(data: bytes) -> None:
-    """Refuse a workbook whose zip members unpack to more than :data:`MAX_XLSX_UNCOMPRESSED`."""
+    """Refuse a workbook that unpacks to more than ``max_unpacked_mb`` or has more than
+    ``max_sheets`` sheets, before openpyxl reads it."""
+    cap = settings.get("max_unpacked_mb")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(max(info.file_size, 0) for info in zf.infolist())
+        sheets = _xlsx_sheet_count(data)
+        if total <= cap * 1024 * 1024:
+            _count_xlsx_cells(data)
+    except Refused:
+        raise
     except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError (method), …
         raise Refused(
             f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
             f"Excelのブック（.xlsx）として読めません（{type(exc).__name__}: {exc}）",
         ) from None
-    if total > MAX_XLSX_UNCOMPRESSED:
-        mb, cap = total / 1024 / 1024, MAX_XLSX_UNCOMPRESSED // 1024 // 1024
+    if total > cap * 1024 * 1024:
+        mb = total / 1024 / 1024
         raise Refused(
-            f"the workbook unpacks to {mb:,.0f} MB; the limit is {cap} MB: save only the sheet "
-            "to import (or export it as CSV) and try again",
-            f"このブックは展開すると{mb:,.0f} MBになります。上限は{cap} MBです。取り込むシートだけを"
-            "保存する（またはCSVで保存する）などしてから、もう一度取り込んでください",
+            f"the workbook unpacks to {mb:,.0f} MB; the limit is {cap} MB "
+            "(REGIONMAP_MAX_UNPACKED_MB): save only the sheet to import (or export it as CSV) "
+            "and try again",
+            f"このブックは展開すると{mb:,.0f} MBになります。上限は{cap} MBです"
+            "（REGIONMAP_MAX_UNPACKED_MB）。取り込むシートだけを保存する（またはCSVで保存する）"
+            "などしてから、もう一度取り込んでください",
+        )
+    max_sheets = settings.get("max_sheets")
+    if sheets > max_sheets:
+        raise Refused(
+            f"the workbook has {sheets} sheets; the limit is {max_sheets} (REGIONMAP_MAX_SHEETS): "
+            "save the sheet to import on its own",
+            f"このブックには{sheets}枚のシートがあります。上限は{max_sheets}枚です"
+            "（REGIONMAP_MAX_SHEETS）。取り込むシートだけを別に保存してください",
         )
 
 
-def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+def _grid_xlsx(
+    data: bytes,
+    cap: int,
+    tables: Iterable[str] = IMPORT_TABLES,
+    budget: _Budget | None = None,
+) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+    """The worksheets as (title, rows), streamed (openpyxl read-only).
+
+    Only the first sheet whose first rows hold a header for one of ``tables`` is read
+    in full; of the others only the first rows are read (for the messages). Rows,
+    cells and time are counted as they are read (:class:`_Budget`).
+    """
     from openpyxl import load_workbook
 
+    budget = budget or _Budget()
+    tables = tuple(tables)
     _check_xlsx_size(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -483,11 +806,26 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
             # MAX_XLSX_COLUMNS cells per row
             ws.reset_dimensions()
             cells = ws.iter_rows(values_only=True, max_col=MAX_XLSX_COLUMNS)
+            full = False
             for i, rec in enumerate(cells, start=1):
-                rows.append((i, list(rec)))
+                values = list(rec)
+                while values and values[-1] is None:
+                    values.pop()
+                rows.append((i, values))
+                budget.add(len(values), i, ws.title)
+                if i % 1000 == 0:
+                    budget.tick(i)
+                if len(rows) == HEADER_SCAN_ROWS and not full:
+                    full = _find_header(rows, tables, _title_as_of(rows)[0]) is not None
+                    if not full:
+                        break
                 if len(rows) > cap:
                     break
             sheets.append((ws.title, rows))
+            if full or (len(rows) < HEADER_SCAN_ROWS and _find_header(rows, tables, None)):
+                break
+    except Refused:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise Refused(
             f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
@@ -498,15 +836,49 @@ def _grid_xlsx(data: bytes, cap: int) -> list[tuple[str, list[tuple[int, list[An
     return sheets
 
 
+# --------------------------------------------------------------------------------------
+# A title row's as-of date: 令和元年12月1日現在, 平成27年3月末現在, R1.12.1現在
+# --------------------------------------------------------------------------------------
+
+_AS_OF_RE = re.compile(
+    r"(?P<era>令和|平成|昭和|[RHS])\.?\s*(?P<y>元|\d{1,2})\s*[年./]\s*(?P<m>\d{1,2})\s*(?:月)?"
+    r"\s*(?:[./]?\s*(?P<d>\d{1,2})\s*日?|末)?\s*(?:時点|現在)"
+    r"|(?P<gy>\d{4})\s*[年./-]\s*(?P<gm>\d{1,2})\s*(?:月)?\s*(?:[./-]?\s*(?P<gd>\d{1,2})\s*日?|末)?"
+    r"\s*(?:時点|現在)",
+)
+
+
+def _title_as_of(rows: list[tuple[int, list[Any]]]) -> tuple[dt.date | None, int | None, str]:
+    """(month, row number, text) of the first as-of date in the first rows' cells."""
+    for row_no, cells in rows[:HEADER_SCAN_ROWS]:
+        for c in cells:
+            if is_blank(c) or not isinstance(c, str):
+                continue
+            text = nfkc(c)
+            m = _AS_OF_RE.search(text)
+            if not m:
+                continue
+            try:
+                if m.group("era"):
+                    year, month = _era_year(m.group("era"), m.group("y")), int(m.group("m"))
+                else:
+                    year, month = int(m.group("gy")), int(m.group("gm"))
+            except ParseError:
+                continue
+            if 1 <= month <= 12:
+                return dt.date(year, month, 1), row_no, text
+    return None, None, ""
+
+
 def _find_header(
-    rows: list[tuple[int, list[Any]]], tables: Iterable[str]
+    rows: list[tuple[int, list[Any]]], tables: Iterable[str], as_of: dt.date | None = None
 ) -> tuple[int, str] | None:
     """(index in rows, table) of the header row; the best-scoring row of the first 30."""
     best = None
     for idx, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         for table in tables:
             fields = _fields_found(cells, table)
-            if not _has_required(fields, table):
+            if not _has_required(fields, table, as_of):
                 continue
             score = len(fields)
             if best is None or score > best[0]:
@@ -528,8 +900,16 @@ def _fields_found(cells: list[Any], table: str) -> dict[str, int]:
     return found
 
 
-def _has_required(found: dict[str, int], table: str) -> bool:
+def _ignored_columns(cells: list[Any], table: str) -> list[str]:
+    """Header cells that are not imported: unknown, or a second column for the same field."""
+    used = set(_fields_found(cells, table).values())
+    return [nfkc(c) for j, c in enumerate(cells) if not is_blank(c) and j not in used]
+
+
+def _has_required(found: dict[str, int], table: str, as_of: dt.date | None = None) -> bool:
     req = {f.name for f in FIELDS[table] if f.required}
+    if table == "evacuees" and as_of is not None:
+        req.discard("month")  # the title row gives it
     muni = "municipality_code" in found or "municipality_name" in found
     return muni and req <= set(found)
 
@@ -597,6 +977,13 @@ def _count(value: Any) -> int:
     n = parse_count(value)
     if n < 0:
         raise ParseError(f"negative count {n}", f"負の数です: {n}")
+    if n > MAX_COUNT:
+        raise ParseError(
+            f"{n:,} is more than {MAX_COUNT:,}, the most one row may hold (Hokkaido's "
+            "population is about 5.1 million): a typo?",
+            f"{n:,}は1行の上限{MAX_COUNT:,}を超えています（北海道の人口は約510万人）。"
+            "入力の誤りではありませんか",
+        )
     return n
 
 
@@ -627,7 +1014,10 @@ def _rows(
     header_idx: int,
     file_name: str,
     allowed_bureaus: Sequence[str] | None,
+    month_from_title: dt.date | None = None,
+    budget: _Budget | None = None,
 ) -> tuple[pd.DataFrame, list[Issue], list[tuple[str, str]]]:
+    budget = budget or _Budget()
     header_no, header_cells = rows[header_idx]
     found = _fields_found(header_cells, table)
     label = {name: nfkc(header_cells[j]) for name, j in found.items()}
@@ -639,6 +1029,7 @@ def _rows(
     src_ja = f"取込データ（{file_name}）"
     src_en = f"Imported data ({file_name})"
     ward_notes = 0
+    lost_zero = 0
 
     def cell(cells: list[Any], name: str) -> Any:
         j = found.get(name)
@@ -648,7 +1039,9 @@ def _rows(
     cap = settings.get("max_rows")
     if len(data_rows) > cap:
         raise Refused(*_too_many(cap))
-    for row_no, cells in data_rows:
+    for k, (row_no, cells) in enumerate(data_rows):
+        if k % 500 == 0:
+            budget.tick(row_no)
         muni_cell = cell(cells, "municipality_name")
         code_cell = cell(cells, "municipality_code")
         if any(_norm_header(v) in TOTAL_WORDS for v in (muni_cell, code_cell) if not is_blank(v)):
@@ -684,6 +1077,7 @@ def _rows(
                 ward_notes += 1
                 if ward_notes <= 5:
                     notes.append((f"row {row_no}: {m.note}", f"{row_no}行目: {m.note_ja}"))
+                lost_zero += m.lost_zero
             if allowed_bureaus is not None and m.bureau_code not in set(allowed_bureaus):
                 row_issues.append(
                     Issue(
@@ -760,13 +1154,18 @@ def _rows(
             key_text = "site (ID, or municipality and name)"
             key_ja = "取組箇所（IDまたは市町村と名称）"
         else:  # evacuees
-            month = check("month", required(parse_month))
+            if month_from_title is not None:
+                month = month_from_title
+            else:
+                month = check("month", required(parse_month))
             if month is not None:
                 try:
                     _check_year(month.year, "year")
                     rec["month"] = month
                 except ParseError as exc:
-                    row_issues.append(Issue(file_name, row_no, label["month"], str(exc), exc.ja))
+                    row_issues.append(
+                        Issue(file_name, row_no, label.get("month", "年月"), str(exc), exc.ja)
+                    )
             pref = check("prefecture", parse_prefecture)
             rec["prefecture_ja"], rec["prefecture_en"] = pref if pref else ("", "")
             rec["persons"] = check("persons", required(_count))
@@ -794,8 +1193,10 @@ def _rows(
     if ward_notes > 5:
         notes.append(
             (
-                f"… {ward_notes} ward rows in all counted as their city",
-                f"… 区の行は計{ward_notes}行、市として集計しました",
+                f"… {ward_notes} rows in all with a note on their municipality "
+                f"({lost_zero} codes read with their leading zero restored)",
+                f"… 市町村に注記のある行は計{ward_notes}行"
+                f"（うち先頭の0を補って読んだコード{lost_zero}行）",
             )
         )
     df = pd.DataFrame(out)
@@ -837,12 +1238,16 @@ def _parse(
         _check_size(data)
         kind = sniff(data, file_name)
         cap = settings.get("max_rows") + HEADER_SCAN_ROWS + 1
+        budget = _Budget()
+        csv_text = None
         if kind == "csv":
-            grid, enc = _grid_csv(data, cap)
-            sheets = [(None, grid)]
-            result.note(f"read as CSV ({enc})", f"CSV（{enc}）として読み込みました")
+            csv_text = _read_csv(data, cap, budget)
+            sheets = [(None, csv_text.rows)]
+            enc = csv_text.encoding + (", tab-separated" if csv_text.delimiter == "\t" else "")
+            enc_ja = csv_text.encoding + ("、タブ区切り" if csv_text.delimiter == "\t" else "")
+            result.note(f"read as CSV ({enc})", f"CSV（{enc_ja}）として読み込みました")
         else:
-            sheets = _grid_xlsx(data, cap)
+            sheets = _grid_xlsx(data, cap, tables, budget)
             if Path(file_name).suffix.lower() != ".xlsx":
                 result.note(
                     "the file is an Excel workbook; read as .xlsx",
@@ -851,13 +1256,44 @@ def _parse(
         for sheet, grid in sheets:
             if sum(1 for _, c in grid if not all(is_blank(v) for v in c)) > cap - HEADER_SCAN_ROWS:
                 raise Refused(*_too_many(settings.get("max_rows")))
-            hit = _find_header(grid, tables)
+            as_of, as_of_row, as_of_text = _title_as_of(grid)
+            hit = _find_header(grid, tables, as_of)
             if hit is not None:
                 idx, found_table = hit
                 result.table, result.sheet, result.header_row = found_table, sheet, grid[idx][0]
                 if sheet is not None and len(sheets) > 1:
                     result.note(f"sheet {sheet!r}", f"シート「{sheet}」")
-                rows, issues, notes = _rows(found_table, grid, idx, file_name, allowed_bureaus)
+                header_cells = grid[idx][1]
+                if csv_text is not None:
+                    integrity = _csv_integrity(csv_text, idx, file_name, result)
+                    if integrity:
+                        result.errors.extend(integrity)
+                        return result
+                ignored = _ignored_columns(header_cells, found_table)
+                if ignored:
+                    result.ignored_columns = ignored
+                    result.note(
+                        f"column(s) not imported (ignored): {', '.join(ignored)}",
+                        f"取り込まない列（無視します）: {'、'.join(ignored)}",
+                    )
+                month_from_title = None
+                if (
+                    found_table == "evacuees"
+                    and as_of is not None
+                    and "month" not in _fields_found(header_cells, found_table)
+                ):
+                    month_from_title = as_of
+                    result.as_of = as_of
+                    ym = f"{as_of.year}-{as_of.month:02d}"
+                    result.note(
+                        f"month {ym} for every row taken from the title (row {as_of_row}: "
+                        f"{as_of_text!r}); the table has no month column",
+                        f"表に年月の列がないため、表題（{as_of_row}行目「{as_of_text}」）から"
+                        f"全行の年月を{as_of.year}年{as_of.month}月としました",
+                    )
+                rows, issues, notes = _rows(
+                    found_table, grid, idx, file_name, allowed_bureaus, month_from_title, budget
+                )
                 result.rows = rows
                 for en, ja in notes:
                     result.note(en, ja)
@@ -978,14 +1414,39 @@ def import_file(
 ) -> ImportResult:
     """:func:`validate` (dry run) or :func:`commit` a file on disk."""
     p = Path(path)
-    size = p.stat().st_size
-    cap = settings.get("max_upload_mb")
-    if size > cap * 1024 * 1024:
+    problem = None
+    if p.is_dir():
+        problem = (
+            f"{p} is a folder, not a file; give the CSV or .xlsx file itself",
+            f"{p}はフォルダーです。CSVまたは .xlsx のファイルを指定してください",
+        )
+    elif not p.exists():
+        problem = (f"file not found: {p}", f"ファイルが見つかりません: {p}")
+    if problem:
+        return ImportResult(p.name, errors=[Issue(p.name, None, None, *problem)])
+    try:
+        size = p.stat().st_size
+        cap = settings.get("max_upload_mb")
+        if size > cap * 1024 * 1024:
+            return ImportResult(
+                p.name,
+                errors=[Issue(p.name, None, None, *_too_big(size, cap))],
+            )  # fmt: skip
+        data = p.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
         return ImportResult(
             p.name,
-            errors=[Issue(p.name, None, None, *_too_big(size, cap))],
-        )  # fmt: skip
-    data = p.read_bytes()
+            errors=[
+                Issue(
+                    p.name,
+                    None,
+                    None,
+                    f"cannot read the file: {reason}",
+                    f"ファイルを読めません: {reason}",
+                )
+            ],
+        )
     if dry_run:
         return validate(data, p.name, table, db_path=db_path, allowed_bureaus=allowed_bureaus)
     return commit(data, p.name, table, user=user, db_path=db_path, allowed_bureaus=allowed_bureaus)
@@ -1144,5 +1605,13 @@ def cli(args) -> int:
             return 0
     except (LookupError, KeyError, ValueError, TimeoutError, PermissionError) as exc:
         print(f"{db_path}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk, a read-only folder …
+        reason = exc.strerror or str(exc)
+        print(
+            f"{db_path}: could not write the database ({reason}); the new version was not "
+            "swapped in",
+            file=sys.stderr,
+        )
         return 1
     return 2

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -28,7 +29,16 @@ from typing import Any
 import pandas as pd
 
 from regionmap import reference
-from regionmap.codes import normalize_code
+from regionmap.codes import (
+    PREFECTURE_CODES,
+    CodeError,
+    CodeReading,
+    lost_zero_error,
+    normalize_code,
+    prefecture_text,
+    read_code,
+    to_code6,
+)
 
 
 class ParseError(ValueError):
@@ -43,21 +53,8 @@ class ParseError(ValueError):
 ERAS: dict[str, int] = {"令和": 2018, "平成": 1988, "昭和": 1925}
 ERA_LETTERS: dict[str, str] = {"R": "令和", "H": "平成", "S": "昭和"}
 
-#: The 47 prefectures (Japanese, English).
-PREFECTURES: dict[str, str] = {
-    "北海道": "Hokkaido", "青森県": "Aomori", "岩手県": "Iwate", "宮城県": "Miyagi",
-    "秋田県": "Akita", "山形県": "Yamagata", "福島県": "Fukushima", "茨城県": "Ibaraki",
-    "栃木県": "Tochigi", "群馬県": "Gunma", "埼玉県": "Saitama", "千葉県": "Chiba",
-    "東京都": "Tokyo", "神奈川県": "Kanagawa", "新潟県": "Niigata", "富山県": "Toyama",
-    "石川県": "Ishikawa", "福井県": "Fukui", "山梨県": "Yamanashi", "長野県": "Nagano",
-    "岐阜県": "Gifu", "静岡県": "Shizuoka", "愛知県": "Aichi", "三重県": "Mie",
-    "滋賀県": "Shiga", "京都府": "Kyoto", "大阪府": "Osaka", "兵庫県": "Hyogo",
-    "奈良県": "Nara", "和歌山県": "Wakayama", "鳥取県": "Tottori", "島根県": "Shimane",
-    "岡山県": "Okayama", "広島県": "Hiroshima", "山口県": "Yamaguchi", "徳島県": "Tokushima",
-    "香川県": "Kagawa", "愛媛県": "Ehime", "高知県": "Kochi", "福岡県": "Fukuoka",
-    "佐賀県": "Saga", "長崎県": "Nagasaki", "熊本県": "Kumamoto", "大分県": "Oita",
-    "宮崎県": "Miyazaki", "鹿児島県": "Kagoshima", "沖縄県": "Okinawa",
-}  # fmt: skip
+#: The 47 prefectures (Japanese, English), in code order (北海道 = 01 … 沖縄県 = 47).
+PREFECTURES: dict[str, str] = dict(PREFECTURE_CODES.values())
 
 
 def nfkc(value: Any) -> str:
@@ -225,11 +222,25 @@ def parse_count(value: Any) -> int:
 
 
 def parse_code(value: Any) -> str:
-    """A 5- or 6-digit local government code (full-width, lost leading zero) -> 5 digits."""
+    """A 5- or 6-digit Hokkaido code (full-width, ``1100`` for ``01100``) -> 5 digits.
+
+    Another prefecture's code is refused naming the prefecture; ``12211`` (Chiba's
+    成田市 as written, or Hokkaido's 012211 without its zero) is refused too: see
+    :meth:`MunicipalityResolver.resolve`, which accepts that reading when the name agrees.
+    """
     try:
         return normalize_code(value if not isinstance(value, str) else nfkc(value))
+    except CodeError as exc:
+        raise ParseError(str(exc), exc.ja) from None
     except ValueError as exc:
         raise ParseError(str(exc), f"市町村コードとして読めません（{exc}）") from None
+
+
+def _read_code(value: Any) -> CodeReading:
+    try:
+        return read_code(value if not isinstance(value, str) else nfkc(value))
+    except CodeError as exc:
+        raise ParseError(str(exc), exc.ja) from None
 
 
 @dataclass(frozen=True)
@@ -241,6 +252,8 @@ class Match:
     bureau_code: str
     note: str = ""
     note_ja: str = ""
+    #: the code was read with its leading zero restored (12211 -> 012211), confirmed by name
+    lost_zero: bool = False
 
 
 class MunicipalityResolver:
@@ -287,20 +300,28 @@ class MunicipalityResolver:
         return Match(r["code"], r["name_ja"], r["bureau_code"])
 
     def by_code(self, value: Any) -> Match:
-        code = parse_code(value)
+        """The municipality of a code alone (a lost-zero reading such as ``12211`` is refused)."""
+        reading = _read_code(value)
+        if reading.lost_zero:
+            exc = lost_zero_error(reading)
+            raise ParseError(str(exc), exc.ja)
+        return self._fold(self._record(reading.code5), str(value))
+
+    def _record(self, code: str) -> dict:
         r = self._by_code.get(code)
         if r is None:
-            if not code.startswith("01"):
-                raise ParseError(
-                    f"code {code} is not in Hokkaido (Hokkaido codes start with 01)",
-                    f"コード{code}は北海道の市町村ではありません（北海道は01で始まります）",
-                )
             raise ParseError(
-                f"unknown municipality code {code}", f"市町村コード{code}は見つかりません"
+                f"unknown municipality code {code} ({to_code6(code)}): no Hokkaido municipality "
+                "has it (data/reference/municipalities.csv)",
+                f"市町村コード{code}（{to_code6(code)}）の北海道の市町村は見つかりません",
             )
-        return self._fold(r, str(value))
+        return r
 
-    def by_name(self, name: Any, district: Any = None) -> Match:
+    def _lookup(self, name: Any, district: Any = None) -> tuple[list[dict], list[dict], str, str]:
+        """(candidates, same-name records ignoring district and bureau, name key, district key).
+
+        Raises only for an empty name or another prefecture's name.
+        """
         text = _key(name)
         if not text:
             raise ParseError("empty municipality name", "市町村名が空欄です")
@@ -332,17 +353,21 @@ class MunicipalityResolver:
         if not candidates:
             for suffix in ("市", "町", "村"):
                 candidates = candidates + self._by_name.get(text + suffix, [])
-            if len({r["name_ja"] for r in candidates}) > 1:
-                names = "、".join(sorted({r["name_ja"] for r in candidates}))
-                raise ParseError(
-                    f"{nfkc(name)!r} is ambiguous ({names}); write the full name",
-                    f"{nfkc(name)!r}には複数の候補があります（{names}）。正式な名称で書いてください",
-                )
         named = candidates
         if dist:
             candidates = [r for r in candidates if _key(r["district_ja"]) == dist]
         if bureau:
             candidates = [r for r in candidates if r["bureau_code"] == bureau]
+        return candidates, named, text, dist
+
+    def by_name(self, name: Any, district: Any = None) -> Match:
+        candidates, named, text, dist = self._lookup(name, district)
+        if len({r["name_ja"] for r in named}) > 1 and text not in self._by_name:
+            names = "、".join(sorted({r["name_ja"] for r in named}))
+            raise ParseError(
+                f"{nfkc(name)!r} is ambiguous ({names}); write the full name",
+                f"{nfkc(name)!r}には複数の候補があります（{names}）。正式な名称で書いてください",
+            )
         if not candidates:
             if re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", text):
                 raise ParseError(
@@ -390,32 +415,92 @@ class MunicipalityResolver:
         return difflib.get_close_matches(text, names, n=3, cutoff=0.6)
 
     def resolve(self, code: Any = None, name: Any = None, district: Any = None) -> Match:
-        """Resolve by code, by name, or both (which must then agree)."""
+        """Resolve by code, by name, or both, which must then agree.
+
+        - a code must be a Hokkaido code (5 or 6 digits, check digit right); another
+          prefecture's is refused naming the prefecture;
+        - with a name too, the name must name the code's municipality (after NFKC,
+          with or without district, bureau, 北海道 or suffix, a ward for its city and
+          the variant characters 桧/檜, 龍/竜, 澤/沢), else both are named in the refusal;
+        - five digits without their leading zero (``12211``) are read as the 6-digit
+          Hokkaido code ``012211`` only when the name confirms it (with a note);
+          without a name, or with another name, they are another prefecture's code.
+        """
         if is_blank(code) and not is_blank(name) and re.fullmatch(r"\d{4,6}", _key(name)):
             code, name = name, None  # a code written in the name column
         has_code, has_name = not is_blank(code), not is_blank(name)
         if not has_code and not has_name:
             raise ParseError("no municipality code or name", "市町村コードも市町村名もありません")
-        if has_code:
-            match = self.by_code(code)
-            if has_name:
-                try:
-                    by_name = self.by_name(name, district)
-                except ParseError:
-                    by_name = None
-                if by_name is not None and by_name.code != match.code:
-                    c5 = parse_code(code)
-                    named = self._by_code[c5]["name_ja"]
-                    raise ParseError(
-                        f"code {c5} is {named}, but the name says {nfkc(name)!r}",
-                        f"コード{c5}は{named}ですが、市町村名は{nfkc(name)!r}です",
-                    )
-            return match
-        return self.by_name(name, district)
+        if not has_code:
+            return self.by_name(name, district)
+        reading = _read_code(code)
+        if not has_name:
+            return self.by_code(code)
+        rec = self._by_code.get(reading.code5)
+        if rec is None and not reading.lost_zero:
+            self._record(reading.code5)  # raises: unknown code
+        agrees, why, why_ja = (False, "", "") if rec is None else self._agrees(rec, name, district)
+        shown = f"{nfkc(name)!r}" + (f" ({nfkc(district)})" if not is_blank(district) else "")
+        if not agrees:
+            if reading.lost_zero:
+                w, pref = reading.written, reading.written[:2]
+                other = f" {rec['name_ja']}" if rec is not None else ""
+                raise ParseError(
+                    f"{w} is not a Hokkaido municipality ({prefecture_text(pref)}), and the name "
+                    f"{shown} does not confirm reading it as 0{w}{other} (leading zero lost)",
+                    f"{w}は北海道の市町村コードではありません（{prefecture_text(pref, 'ja')}）。"
+                    f"先頭の0が落ちた0{w}{other}とみなすには、市町村名{shown}が一致しません",
+                )
+            full = f"{rec['district_ja']}{rec['name_ja']}"
+            raise ParseError(
+                f"code {reading.written} is {full} ({rec['code']}), but the name says {shown}"
+                + (f" ({why})" if why else "")
+                + "; correct one of them",
+                f"コード{reading.written}は{full}（{rec['code']}）ですが、市町村名は{shown}です"
+                + (f"（{why_ja}）" if why_ja else "")
+                + "。どちらかを直してください",
+            )
+        match = self._fold(rec, str(code))
+        if reading.lost_zero:
+            note = (
+                f"code {reading.written} read as 0{reading.written} {rec['name_ja']} "
+                "(leading zero lost), as the name confirms"
+            )
+            note_ja = (
+                f"コード{reading.written}は先頭の0が落ちたものとして0{reading.written}"
+                f"（{rec['name_ja']}）と読みました（市町村名と一致）"
+            )
+            match = dataclasses.replace(
+                match,
+                note=(match.note + "; " if match.note else "") + note,
+                note_ja=(match.note_ja + "。" if match.note_ja else "") + note_ja,
+                lost_zero=True,
+            )
+        return match
+
+    def _agrees(self, rec: dict, name: Any, district: Any) -> tuple[bool, str, str]:
+        """Whether ``name`` (and district) can name ``rec``: (agrees, why not, why not in Japanese)."""
+        try:
+            candidates, _, _, _ = self._lookup(name, district)
+        except ParseError as exc:
+            return False, str(exc), exc.ja
+        city = rec["parent_code"] or rec["code"]
+        return any((r["parent_code"] or r["code"]) == city for r in candidates), "", ""
+
+
+#: Variant characters staff write for those in the official names (桧山郡 for 檜山郡, 北龍町 for
+#: 北竜町 …) and known alternative spellings; folded on both sides before names are compared.
+_VARIANTS = str.maketrans({"桧": "檜", "龍": "竜", "澤": "沢", "邊": "辺", "嶋": "島"})
+NAME_ALIASES = {"上の国町": "上ノ国町", "上の国": "上ノ国"}
 
 
 def _key(value: Any) -> str:
-    return re.sub(r"\s+", "", nfkc(value)) if not is_blank(value) else ""
+    if is_blank(value):
+        return ""
+    text = re.sub(r"\s+", "", nfkc(value)).translate(_VARIANTS)
+    for alias, official in NAME_ALIASES.items():
+        text = text.replace(alias, official)
+    return text
 
 
 @cache

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import getpass
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +40,7 @@ def default_path(path: str | os.PathLike | None = None) -> Path:
 
 
 def history_dir(path: str | os.PathLike | None = None) -> Path:
-    """Folder of the previous versions and ``history.json``: ``<db>.history``."""
+    """Folder of the previous versions and the ``history.json`` copy: ``<db>.history``."""
     p = default_path(path)
     return p.with_name(p.name + ".history")
 
@@ -90,7 +92,11 @@ def _writer_lock(path: Path, timeout: float = 120.0):
 def _clean_stray(path: Path) -> list[Path]:
     """Remove temp files left by killed writers (call with the writer lock held)."""
     removed = []
-    for p in path.parent.glob(_tmp_prefix(path) + "*"):
+    strays = [
+        *path.parent.glob(_tmp_prefix(path) + "*"),
+        *history_dir(path).glob(".history.json.tmp-*"),
+    ]
+    for p in strays:
         with contextlib.suppress(OSError):
             p.unlink()
             removed.append(p)
@@ -104,32 +110,41 @@ def _now() -> str:
 def _read_history_file(path: Path) -> list[dict] | None:
     f = history_dir(path) / "history.json"
     try:
-        return json.loads(f.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        entries = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing, unreadable or cut short: the database decides
         return None
+    return entries if isinstance(entries, list) else None
 
 
 def _write_history_file(path: Path, entries: list[dict]) -> None:
     f = history_dir(path) / "history.json"
     f.parent.mkdir(parents=True, exist_ok=True)
     tmp = f.with_name(f".history.json.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, f)
+    try:
+        tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, f)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
-def _history_from_db(path: Path) -> list[dict]:
+def _history_from_db(path: Path) -> list[dict] | None:
+    """The ``import_history`` table of the live file; None when there is no readable file."""
     if not path.exists():
-        return []
+        return None
     try:
         con = _open_read_only(path)
     except duckdb.Error:  # a damaged file has no readable history (init --force replaces it)
-        return []
+        return None
     try:
         if not con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_history'"
         ).fetchone()[0]:
             return []
         df = con.execute("SELECT * FROM import_history ORDER BY version").df()
+    except duckdb.Error:
+        return None
     finally:
         con.close()
     return [_clean_record(r) for r in df.to_dict("records")]
@@ -149,11 +164,33 @@ def _clean_record(rec: dict) -> dict:
 
 
 def _history_entries(path: Path) -> list[dict]:
-    """History records: from ``history.json``; from the live DB if the file is missing."""
-    entries = _read_history_file(path)
+    """History records: the ``import_history`` table inside the live file (the truth: it is
+    swapped in with the data it describes); the ``history.json`` copy only when there is no
+    readable file (deleted, or damaged before ``init --force``)."""
+    entries = _history_from_db(path)
     if entries is None:
-        entries = _history_from_db(path)
+        entries = _read_history_file(path) or []
     return [_clean_record(e) for e in entries]
+
+
+#: (path, st_mtime_ns, st_ino, st_size) of the live file -> its history records
+_HISTORY_CACHE: dict[str, tuple[tuple[int, int, int], list[dict]]] = {}
+
+
+def _cached_entries(path: Path) -> list[dict]:
+    """:func:`_history_entries`, read again only when the live file changed (one ``stat``)."""
+    try:
+        st = os.stat(path)
+        key = (st.st_mtime_ns, st.st_ino, st.st_size)
+    except OSError:
+        return _history_entries(path)
+    with _CACHE_LOCK:
+        hit = _HISTORY_CACHE.get(str(path))
+    if hit is None or hit[0] != key:
+        hit = (key, _history_entries(path))
+        with _CACHE_LOCK:
+            _HISTORY_CACHE[str(path)] = hit
+    return [dict(e) for e in hit[1]]
 
 
 def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -165,7 +202,7 @@ def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     plus ``undoable`` (bool).
     """
     p = default_path(path)
-    entries = _history_entries(p)
+    entries = _cached_entries(p)
     df = pd.DataFrame(entries, columns=HISTORY_FIELDS)
     for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
                 "undone_by", "undoes"):  # fmt: skip
@@ -209,8 +246,11 @@ def _replace(tmp: Path, path: Path) -> None:
             time.sleep(0.2)
 
 
+_SNAPSHOT_GLOB = "[0-9][0-9][0-9][0-9]*.duckdb"
+
+
 def _prune(path: Path, keep: int) -> None:
-    snaps = sorted(history_dir(path).glob("[0-9][0-9][0-9][0-9]*.duckdb"))
+    snaps = sorted(history_dir(path).glob(_SNAPSHOT_GLOB))
     for old in snaps[: max(0, len(snaps) - keep)]:
         with contextlib.suppress(OSError):
             old.unlink()
@@ -224,6 +264,27 @@ def _pause_hook() -> None:
         if marker:
             Path(marker).write_text(str(os.getpid()))
         time.sleep(float(raw))
+
+
+#: The steps of :func:`_write_version`, in order (``REGIONMAP_TEST_FAULT`` names one).
+WRITE_STEPS = ("copy", "apply", "checkpoint", "snapshot", "swap", "mirror", "prune")
+
+
+def _step(name: str) -> None:
+    """Test hook: ``REGIONMAP_TEST_FAULT=<step>:kill`` kills the process (``kill -9``) and
+    ``<step>:full`` raises the error of a full disk just before step ``name`` (see
+    :data:`WRITE_STEPS`)."""
+    raw = os.environ.get("REGIONMAP_TEST_FAULT")
+    if not raw:
+        return
+    step, _, kind = raw.partition(":")
+    if step != name:
+        return
+    if kind == "kill":
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)  # pragma: no cover - Windows
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _write_version(
@@ -247,19 +308,35 @@ def _write_version(
     edit the earlier records (undo marks the undone one). ``only_if_missing`` and
     ``skip_if`` are checked under the writer lock and raise ``FileExistsError``
     (another process did the work meanwhile).
+
+    The history (every record, this one included, with the file's checksum) is written
+    into the new file's ``import_history`` before the swap, so data and history change
+    together: a crash or a full disk at any step leaves both as they were, or both new.
+    After the swap, ``history.json`` (a copy for reading without DuckDB) and pruning are
+    housekeeping: their failure loses nothing and is not an error. Version numbers come
+    from the live file's history and the copy's, whichever is higher (with neither readable,
+    after the kept files' numbers), so none is reused.
+    Settings are read before anything is written (an invalid one raises ``ValueError``).
     """
+    keep = settings.get("history_keep")
     path.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(path):
         if (only_if_missing and path.exists()) or (skip_if is not None and skip_if()):
             raise FileExistsError(path)
         _clean_stray(path)
         entries = _history_entries(path)
-        version = max((e["version"] for e in entries), default=0) + 1
+        copied = _read_history_file(path) or []
+        versions = [int(e["version"]) for e in [*entries, *copied]]
+        if not versions:  # no readable history at all: never overwrite a kept file
+            names = (f.name.split(".")[0] for f in history_dir(path).glob(_SNAPSHOT_GLOB))
+            versions = [int(n) for n in names if n.isdigit()]
+        version = max(versions, default=0) + 1
         tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}-{version}")
         if callable(base):  # chosen under the lock (undo picks its target here)
             base = base(entries)
         src = base if base is not None else (None if fresh or not path.exists() else path)
         try:
+            _step("copy")
             if src is not None:
                 shutil.copyfile(src, tmp)
             # 16 KB blocks: the default 256 KB block per column segment makes a 10 MB file
@@ -267,6 +344,7 @@ def _write_version(
             try:
                 _create_schema(con)
                 extra = apply(con, version) or {}
+                _step("apply")
                 rec = {k: None for k in HISTORY_FIELDS}
                 rec.update(record)
                 rec.update(extra)
@@ -282,22 +360,30 @@ def _write_version(
                 _insert_frame(
                     con, "import_history", pd.DataFrame(all_entries, columns=HISTORY_FIELDS)
                 )
+                _step("checkpoint")
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
             if progress:
                 progress(0.9, "swap")
             _pause_hook()
+            _step("snapshot")
             if rec["snapshot"]:
                 _snapshot(path, history_dir(path) / rec["snapshot"])
+            _step("swap")
             _replace(tmp, path)
         except BaseException:
             for p in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(OSError):
                     p.unlink()
             raise
-        _write_history_file(path, all_entries)
-        _prune(path, settings.get("history_keep"))
+        # committed: what follows only tidies up (the next writer redoes it)
+        with contextlib.suppress(OSError):
+            _step("mirror")
+            _write_history_file(path, all_entries)
+        with contextlib.suppress(OSError):
+            _step("prune")
+            _prune(path, keep)
     if progress:
         progress(1.0, "done")
     return _clean_record(rec)

@@ -44,6 +44,43 @@ LEVEL_SPECS: dict[str, dict] = {
 }
 
 
+#: Hokkaido's area with the Northern Territories (GSI, 全国都道府県市区町村別面積調), km².
+KNOWN_AREA_KM2 = 83_424.0
+
+
+def _previous_area(out: Path) -> float | None:
+    """Total area of the build in ``out``, from its manifest or its bureaus layer."""
+    try:
+        man = json.loads((out / L.MANIFEST).read_text(encoding="utf-8"))
+        if man.get("total_area_km2"):
+            return float(man["total_area_km2"])
+        bureaus = pd.read_parquet(out / "bureaus.parquet", columns=["area_km2"])
+        return float(bureaus["area_km2"].sum())
+    except (OSError, ValueError, KeyError, TypeError, ImportError):
+        return None
+
+
+def check_area(total: float, previous: float | None, notes: list[str], source: str) -> None:
+    """Refuse a build whose total area is off Hokkaido's known area or the previous build's
+    by more than ``boundary_area_tolerance_pct`` percent (a broken or repaired source)."""
+    tol = settings.get("boundary_area_tolerance_pct")
+    refs = [("Hokkaido's known area", KNOWN_AREA_KM2)]
+    if previous:
+        refs.append(("the previous build", previous))
+    for what, ref in refs:
+        change = (total - ref) / ref * 100
+        if abs(change) > tol:
+            repaired = [n for n in notes if "invalid polygon(s) repaired" in n]
+            why = f" {repaired[0][0].upper()}{repaired[0][1:]}." if repaired else ""
+            raise BoundaryError(
+                f"the layers would cover {total:,.0f} km², {abs(change):.1f}% "
+                f"{'less' if change < 0 else 'more'} than {what} ({ref:,.0f} km²); the limit "
+                f"is {tol}% (REGIONMAP_BOUNDARY_AREA_TOLERANCE_PCT).{why} The previous layers "
+                "are kept; if the change is real, build with --force",
+                source=source,
+            )
+
+
 def vintage_of(name: str) -> str | None:
     """The as-of date in an N03 file name: ``N03-21_01_210101`` / ``N03-20240101_01`` -> date."""
     m = re.search(r"N03-(\d{8})_", name)
@@ -65,6 +102,8 @@ def build(
     source: str | Path | None = None,
     out_dir: str | Path | None = None,
     progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> dict:
     """Build the four layers and the manifest from an N03 source.
 
@@ -80,6 +119,9 @@ def build(
         Output folder; default the ``geo_dir`` setting.
     progress : callable, optional
         ``progress(fraction, message)`` with fraction in [0, 1] (e.g. for st.progress).
+    force : bool
+        Build even when the total area differs from Hokkaido's known area or the previous
+        build's by more than ``boundary_area_tolerance_pct`` (:func:`check_area`).
 
     Returns
     -------
@@ -127,6 +169,12 @@ def build(
 
     _say(progress, 0.6, "checking the shared borders")
     tables, stats = _make_layers(units.frame, notes, progress)
+    total_area = round(float(tables["bureaus"]["area_km2"].sum()), 3)
+    previous_area = _previous_area(out)
+    if force:
+        notes.append(f"built with --force: total area {total_area:,.0f} km² not checked")
+    else:
+        check_area(total_area, previous_area, notes, raw.label)
 
     _say(progress, 0.85, "writing the layers")
     vintage = vintage_of(raw.name) or (
@@ -148,6 +196,7 @@ def build(
         "build_seconds": None,
         "crs": "EPSG:4326",
         "area_crs": shapes.AREA_CRS,
+        "total_area_km2": total_area,
         "levels": stats,
         "files": {name: f"{name}.parquet" for name in L.LAYERS},
         "layout": "one GeoParquet per layer: geometry = detail, geometry_overview = overview; "
@@ -397,9 +446,21 @@ def cli_build(args) -> int:
     progress = None if getattr(args, "quiet", False) else _Bar()
     out = Path(args.out).expanduser() if getattr(args, "out", None) else None
     try:
-        man = build(getattr(args, "source", None), out, progress=progress)
+        man = build(
+            getattr(args, "source", None),
+            out,
+            progress=progress,
+            force=getattr(args, "force", False),
+        )
     except BoundaryError as exc:
         print(f"\nerror: boundary build refused the source: {exc}", file=sys.stderr)
+        print("The previous boundary layers, if any, are unchanged.", file=sys.stderr)
+        return 1
+    except RecursionError:
+        print(
+            "\nerror: boundary build refused the source: a geometry is nested too deeply",
+            file=sys.stderr,
+        )
         print("The previous boundary layers, if any, are unchanged.", file=sys.stderr)
         return 1
     except OSError as exc:

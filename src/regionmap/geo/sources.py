@@ -138,6 +138,12 @@ def read_source(
         else:
             path = Path(source).expanduser()
             location = str(path)
+            if path.is_dir():
+                raise BoundaryError(
+                    "this is a folder, not a file; give the N03 file itself (.geojson, "
+                    f".topojson, .shp or MLIT's .zip) inside it. {how_to_fix()}",
+                    source=location,
+                )
             if not path.is_file():
                 raise BoundaryError(f"file not found. {how_to_fix()}", source=location)
         raw = _read_path(path, location=location, label=location, workdir=Path(tmp))
@@ -296,9 +302,36 @@ def _read_zip(path: Path, *, location: str, label: str, workdir: Path) -> RawSou
     return raw
 
 
+def _unpack_limit() -> int:
+    return settings.get("boundary_max_unpacked_mb") * 1024 * 1024
+
+
 def _read_member(zf: zipfile.ZipFile, member: str, label: str) -> bytes:
+    """The member's bytes, refused past ``boundary_max_unpacked_mb`` (declared or actual size)."""
+    limit = _unpack_limit()
+    mb = limit // 1024 // 1024
+
+    def too_big(size: int) -> BoundaryError:
+        return BoundaryError(
+            f"this member unpacks to {size / 1024 / 1024:,.0f} MB or more; the limit is {mb} MB "
+            "(REGIONMAP_BOUNDARY_MAX_UNPACKED_MB). N03 for Hokkaido unpacks to well under that: "
+            "is this the right file?",
+            source=label,
+        )
+
     try:
-        return zf.read(member)
+        declared = zf.getinfo(member).file_size
+        if declared > limit:
+            raise too_big(declared)
+        out = bytearray()
+        with zf.open(member) as fh:
+            while chunk := fh.read(1 << 20):
+                out += chunk
+                if len(out) > limit:
+                    raise too_big(len(out))
+        return bytes(out)
+    except BoundaryError:
+        raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise BoundaryError(
             f"cannot unpack this member of the zip, it is truncated or corrupt ({exc})",
@@ -338,6 +371,12 @@ def _read_json_bytes(data: bytes, *, location: str, label: str, name: str, kind:
         ) from None
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise BoundaryError(
+            "the JSON is nested too deeply to be boundary data (N03 needs about 7 levels); "
+            "is the file corrupt or made to break readers?",
+            source=label,
+        ) from None
     except json.JSONDecodeError as exc:
         at_end = exc.pos >= len(text.rstrip()) - 1
         what = "the file is truncated" if at_end else "the file is corrupt"
@@ -348,18 +387,25 @@ def _read_json_bytes(data: bytes, *, location: str, label: str, name: str, kind:
     if not isinstance(doc, dict):
         raise BoundaryError("not a GeoJSON or TopoJSON object", source=label)
     kind_of = doc.get("type")
-    if kind_of == "Topology":
-        props, geoms = _topojson_features(doc, label)
-        kind = kind + "topojson"
-    elif kind_of == "FeatureCollection":
-        _check_json_crs(doc, label)
-        props, geoms = _geojson_features(doc, label)
-        kind = kind + "geojson"
-    else:
+    if kind_of not in ("Topology", "FeatureCollection"):
         raise BoundaryError(
             f"not a GeoJSON FeatureCollection or a TopoJSON Topology (type is {kind_of!r})",
             source=label,
         )
+    try:
+        if kind_of == "Topology":
+            props, geoms = _topojson_features(doc, label)
+            kind = kind + "topojson"
+        else:
+            _check_json_crs(doc, label)
+            props, geoms = _geojson_features(doc, label)
+            kind = kind + "geojson"
+    except RecursionError:
+        raise BoundaryError(
+            "a geometry is nested too deeply (GeometryCollections inside each other); "
+            "N03 holds Polygons and MultiPolygons",
+            source=label,
+        ) from None
     raw = RawSource(location, label, name, kind, checksum, props, geoms)
     _check_lonlat(raw)
     return raw

@@ -78,8 +78,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "metric.proposals": {"ja": "政策提案", "en": "Policy proposals"},
     # notices -----------------------------------------------------------------
     "notice.bad_param": {
-        "ja": "URLの指定 {name}={value!r} は使えないため、既定値を使います。",
-        "en": "The URL parameter {name}={value!r} is not valid; the default is used.",
+        "ja": "URLの指定 {name}='{value}' は使えないため、既定値を使います。",
+        "en": "The URL parameter {name}='{value}' is not valid; the default is used.",
     },
     "notice.unknown_param": {
         "ja": "URLの指定 {name} は使われていないため、無視しました。",

@@ -11,6 +11,7 @@ from regionmap import figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps.spec import northern_territories
+from regionmap.plaintext import shown_frame
 from regionmap.render.charts import format_number, trend_line
 from regionmap.ui.cached import table
 from regionmap.ui.cards import data_table, theme_covers, where_text
@@ -98,7 +99,9 @@ def municipality_figures(ctx: Context) -> None:
                 t("fig.source", lang, source="").rstrip("：: "): r[i18n.col("source", lang)],
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="rm.table.muni")
+    st.dataframe(
+        shown_frame(pd.DataFrame(rows)), hide_index=True, width="stretch", key="rm.table.muni"
+    )
     per_bureau = [figures.get(f).label(lang) for f in figures.ids(origin="document")]
     # the area of the tabs below: the selected bureau, or the selected region
     st.caption(
@@ -158,7 +161,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                 measures = row.get("measures")
                 if isinstance(measures, list) and measures:
                     st.dataframe(
-                        pd.DataFrame(measures)[
+                        shown_frame(pd.DataFrame(measures))[
                             [i18n.col("department", lang), i18n.col("text", lang)]
                         ].rename(
                             columns={

@@ -11,6 +11,7 @@ import streamlit as st
 from regionmap import db, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
+from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import format_delta, format_number, ranked_bar
 from regionmap.ui.cached import by_db_version, effective_year, headline_figure, metric_frame
 from regionmap.ui.notices import sample_notice
@@ -80,7 +81,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
         fy = h.get("fiscal_year")
         when = fy_text(fy, lang)
         change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
-        source = t("fig.source", lang, source=h[i18n.col("source", lang)])
+        source = t("fig.source", lang, source=plain(h[i18n.col("source", lang)]))
         with col:
             if h.get("theme_match") is False:
                 st.metric(t("metric." + metric, lang), "—", border=True, help=source)
@@ -145,7 +146,7 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     )
     st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
     source = str(df[i18n.col("source", lang)].iloc[0])
-    st.caption(t("fig.source", lang, source=source))
+    st.caption(t("fig.source", lang, source=plain(source)))
     return fig
 
 
@@ -153,5 +154,5 @@ def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> pd.
     """A table with the given columns (column -> header), numbers formatted; returns it."""
     cols = [c for c in columns if c in frame.columns]
     shown = frame[cols].rename(columns=columns)
-    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    st.dataframe(shown_frame(shown), hide_index=True, width="stretch", key=key)
     return shown

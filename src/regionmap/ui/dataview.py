@@ -38,6 +38,7 @@ from regionmap import db, reference, settings
 from regionmap import state as state_mod
 from regionmap.db import export, importer
 from regionmap.i18n import CATALOG, month_text, t
+from regionmap.plaintext import plain, shown_frame
 from regionmap.ui import cards, overlay, session
 from regionmap.ui.cached import by_db_version
 
@@ -403,7 +404,9 @@ def _set_outcome(outcome: Outcome) -> None:
 def _show_outcome() -> None:
     outcome = st.session_state.pop(_OUTCOME, None)
     if isinstance(outcome, Outcome):
-        {"success": st.success, "info": st.info, "error": st.error}[outcome.kind](outcome.text)
+        {"success": st.success, "info": st.info, "error": st.error}[outcome.kind](
+            plain(outcome.text)
+        )
 
 
 def _table_label(table: str, lang: str) -> str:
@@ -438,12 +441,12 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
     result = _check_cached(data, upload.name, table or "", _db_path())
     notes = result.note_texts(lang) if hasattr(result, "note_texts") else result.notes
     for note in notes:
-        st.caption(t("data.note", lang, note=note))
+        st.caption(t("data.note", lang, note=plain(note)))
     if not result.ok:
-        st.error(result.summary(lang))
+        st.error(plain(result.summary(lang)))
         issues = issues_frame(result, lang)
         st.dataframe(
-            issues.rename(
+            shown_frame(issues).rename(
                 columns={
                     "file": t("data.col.file", lang),
                     "row": t("data.col.row", lang),
@@ -457,7 +460,7 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
         )
         return result
     counts = plan_counts(result)
-    st.info(t("data.dry_run", lang) + " " + result.summary(lang))
+    st.info(t("data.dry_run", lang) + " " + plain(result.summary(lang)))
     cols = st.columns(4)
     for col, key in zip(cols, ("added", "replaced", "unchanged", "removed"), strict=True):
         col.metric(t("data.count." + key, lang), f"{counts[key]:,}")
@@ -472,7 +475,7 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
         )
     )
     preview = preview_table(result, lang)
-    st.dataframe(preview, hide_index=True, width="stretch", key="rm.data.preview")
+    st.dataframe(shown_frame(preview), hide_index=True, width="stretch", key="rm.data.preview")
 
     def do_commit() -> None:
         _set_outcome(commit_upload(data, upload.name, table or None, lang=lang, db_path=_db_path()))
@@ -496,7 +499,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
     target = undo_target(hist)
     shown = history_table(hist, lang)
     st.caption(t("data.history.caption", lang, n=len(hist), keep=settings.get("history_keep")))
-    st.dataframe(shown, hide_index=True, width="stretch", key="rm.data.history")
+    st.dataframe(shown_frame(shown), hide_index=True, width="stretch", key="rm.data.history")
     if target is None:
         st.caption(t("data.undo.none", lang))
     else:
@@ -505,7 +508,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
                 "data.undo.what",
                 lang,
                 version=target["version"],
-                file=target.get("file_name") or t("data.action.init", lang),
+                file=plain(target.get("file_name")) or t("data.action.init", lang),
             )
         )
     st.button(

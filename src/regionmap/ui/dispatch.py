@@ -7,6 +7,7 @@ import streamlit as st
 
 from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
+from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number
 from regionmap.ui import cards, mapview, session
 from regionmap.ui.overlay import (
@@ -171,7 +172,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             "status_shown": t("ov.col.status", lang),
         },
         "rm.table.dispatch",
-        t("ov.rows", lang, n=len(rows), when=when, source=source_of(rows, lang)),
+        t("ov.rows", lang, n=len(rows), when=when, source=plain(source_of(rows, lang))),
     )
     if _is_sample(all_years):
         mapview.sample_notice(lang)

@@ -11,6 +11,7 @@ import streamlit as st
 from regionmap import figures, i18n, reference
 from regionmap.i18n import month_text, t
 from regionmap.maps.spec import AreaFigures, area_codes_in
+from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
 from regionmap.ui import cached, cards, mapview, session, widgets
@@ -234,7 +235,7 @@ def evacuees_page(ctx: session.Context) -> dict:
             "persons": t("col.persons", lang),
         },
         "rm.table.evacuees",
-        t("ov.rows", lang, n=len(shown), when=when, source=source_of(at_end, lang)),
+        t("ov.rows", lang, n=len(shown), when=when, source=plain(source_of(at_end, lang))),
     )
     if _is_sample(df):
         mapview.sample_notice(lang)

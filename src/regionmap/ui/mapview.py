@@ -16,6 +16,7 @@ from regionmap import i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, spec, static
+from regionmap.plaintext import plain
 from regionmap.state import FilterState
 from regionmap.ui.cached import effective_year, metric_frame
 from regionmap.ui.cards import theme_excludes, where_text
@@ -93,7 +94,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     with col_map:
         deck_chart(deck, key=key, height=540, lang=lang)
         if figs is not None:
-            st.caption(t("fig.source", lang, source=figs.source(lang)))
+            st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
         map_credit(lang, tiles=s.has_layer("tiles"))
     with col_side:
         if scale is not None and figs is not None:

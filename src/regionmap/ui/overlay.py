@@ -19,6 +19,7 @@ from regionmap import db, figures, i18n, reference
 from regionmap.i18n import t
 from regionmap.maps import deckgl, scales, spec
 from regionmap.maps.spec import AreaFigures, figures_from_metric
+from regionmap.plaintext import plain
 from regionmap.render.charts import FONT_FAMILY, format_number
 from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.ui import cached, cards, downloads, mapview, session, widgets
@@ -122,7 +123,7 @@ def source_of(df: pd.DataFrame, lang: str) -> str:
 def source_caption(df: pd.DataFrame, lang: str) -> None:
     text = source_of(df, lang)
     if text:
-        st.caption(t("fig.source", lang, source=text))
+        st.caption(t("fig.source", lang, source=plain(text)))
 
 
 def _is_sample(df: pd.DataFrame) -> bool:
@@ -250,7 +251,7 @@ def show_map(
     with col_map:
         mapview.deck_chart(deck, key=key, height=520, lang=lang)
         if figs is not None and figs.source(lang):
-            st.caption(t("fig.source", lang, source=figs.source(lang)))
+            st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
         mapview.map_credit(lang, tiles=s.has_layer("tiles"))
     with col_side:
         if categories:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from regionmap import db, i18n, reference
 from regionmap.i18n import fy_text, t
+from regionmap.plaintext import shown_frame
 from regionmap.state import query_filters
 from regionmap.ui import session
 from regionmap.ui.overlay import (
@@ -78,7 +79,7 @@ def projects_page(ctx: session.Context) -> dict:
     st.subheader(t("ov.projects.by_region_direction", lang, when=when))
     pivot = projects_by_region_direction(df, lang)
     if not pivot.empty:
-        st.dataframe(pivot, hide_index=True, width="stretch", key="rm.table.pp_pivot")
+        st.dataframe(shown_frame(pivot), hide_index=True, width="stretch", key="rm.table.pp_pivot")
     st.subheader(t("ov.projects.list", lang))
     shown = df.copy()
     if len(shown):

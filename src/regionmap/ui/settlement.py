@@ -14,6 +14,7 @@ from regionmap import i18n, reference
 from regionmap.i18n import t
 from regionmap.maps import spec, static
 from regionmap.maps.spec import AreaFigures, area_codes_in
+from regionmap.plaintext import plain
 from regionmap.render.charts import format_number, ranked_bar
 from regionmap.ui import cards, mapview, session
 from regionmap.ui.overlay import (
@@ -245,7 +246,12 @@ def settlement_page(ctx: session.Context) -> dict:
             "sites": t("ov.settlement.sites_col", lang),
         },
         "rm.table.coverage",
-        t("ov.settlement.coverage_caption", lang, when=when, source=source_of(everywhere, lang)),
+        t(
+            "ov.settlement.coverage_caption",
+            lang,
+            when=when,
+            source=plain(source_of(everywhere, lang)),
+        ),
     )
     st.subheader(t("ov.settlement.table", lang, when=when))
     items.table(
@@ -259,7 +265,7 @@ def settlement_page(ctx: session.Context) -> dict:
             i18n.col("operator", lang): t("ov.col.operator", lang),
         },
         "rm.table.sites",
-        t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
+        t("ov.rows", lang, n=len(df), when=when, source=plain(source_of(df, lang))),
     )
     if _is_sample(df) or _is_sample(everywhere):
         mapview.sample_notice(lang)
