@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from regionmap import settings
+from regionmap.db import users
 from regionmap.db.schema import (
     BLOCK_SIZE,
     HISTORY_FIELDS,
@@ -142,7 +143,7 @@ def _clean_record(rec: dict) -> dict:
         if v is not None and not isinstance(v, str) and pd.isna(v):
             v = None
         if k in {"version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
-                 "undone_by", "undoes"} and v is not None:  # fmt: skip
+                 "undone_by", "undoes", "file_size", "from_version"} and v is not None:  # fmt: skip
             v = int(v)
         out[k] = v
     return out
@@ -168,7 +169,7 @@ def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     entries = _history_entries(p)
     df = pd.DataFrame(entries, columns=HISTORY_FIELDS)
     for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
-                "undone_by", "undoes"):  # fmt: skip
+                "undone_by", "undoes", "file_size", "from_version"):  # fmt: skip
         df[col] = df[col].astype("Int64")
     target = _undo_target(entries, p)
     df["undoable"] = df["version"] == (target["version"] if target else -1)
@@ -266,12 +267,17 @@ def _write_version(
             con = duckdb.connect(str(tmp), config={"default_block_size": str(BLOCK_SIZE)})
             try:
                 _create_schema(con)
+                if src != path and path.exists():  # undo, rebuild: users follow the live file
+                    users.carry(con, path)
                 extra = apply(con, version) or {}
                 rec = {k: None for k in HISTORY_FIELDS}
                 rec.update(record)
                 rec.update(extra)
                 rec.update(
                     version=version,
+                    from_version=max((e["version"] for e in entries), default=None)
+                    if path.exists()
+                    else None,
                     created_at=_now(),
                     snapshot=f"{version:04d}.duckdb" if keep_previous and path.exists() else None,
                 )
