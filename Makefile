@@ -26,7 +26,7 @@ setup: $(STAMP)
 	$(BIN)/python -m regionmap setup
 
 run: setup
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

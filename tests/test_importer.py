@@ -502,7 +502,7 @@ def test_cli_import_history_undo_export(dbp, tmp_path, capsys):
     lines = out.splitlines()
     assert lines[0].split() == ["version", "action", "table", "file", "added", "replaced",
                                 "sample", "removed", "user", "time", "(JST)", "undone", "by",
-                                "undoes"]  # fmt: skip
+                                "undoes", "from", "bytes", "sha256", "changes"]  # fmt: skip
     assert set(lines[1]) == {"-", " "}
     hist = db.history(dbp)
     created = dt.datetime.fromisoformat(hist.iloc[0]["created_at"])

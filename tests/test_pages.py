@@ -813,7 +813,7 @@ def test_data_page_default_render_offers_templates_history_and_export(db_copy):
         "書き出し",
     ]
     downloads = at.get("download_button")
-    assert len(downloads) == 7  # 3 tables x (CSV, Excel) + the export
+    assert len(downloads) == 8  # 3 tables x (CSV, Excel) + the export + the audit trail
     history = table_with(at, "版")
     assert len(history) == len(db.history(db_copy))
     assert "日時（日本時間）" in history.columns and _no_missing_markers(history)

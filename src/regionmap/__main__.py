@@ -1,4 +1,4 @@
-"""Command line: ``python -m regionmap geo build|db ...|report ...|settings``.
+"""Command line: ``python -m regionmap geo build|db ...|users ...|report ...|settings``.
 
 Each subcommand is a thin wrapper: the work lives in the package modules.
 Exit code 0 on success, 1 when the input is refused (with a message on
@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from regionmap import db, geo, settings
-from regionmap.db import importer
+from regionmap.db import importer, users
 from regionmap.db.store import DatabaseError
 from regionmap.geo.build import cli_build
 from regionmap.render import handout
@@ -67,6 +67,25 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("table", help="table name")
             p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
 
+    # users ----------------------------------------------------------------
+    usr = sub.add_parser("users", help="who may change what (kept in the database)")
+    uact = usr.add_subparsers(dest="action", required=True)
+    add = uact.add_parser("add", help="add a user, or change their role")
+    add.add_argument("email", help="the e-mail address they sign in with")
+    add.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    add.add_argument(
+        "--bureau",
+        action="append",
+        default=[],
+        help="bureau an editor maintains (id, code or name: tokachi, 12, 十勝); repeatable",
+    )
+    rm = uact.add_parser("remove", help="remove a user (they become an unlisted user)")
+    rm.add_argument("email")
+    uact.add_parser("list", help="list the users and their roles")
+    for p in (add, rm, *uact.choices.values()):
+        if not any(a.dest == "db" for a in p._actions):
+            p.add_argument("--db", help="database file (default: data/regionmap.duckdb)")
+
     # report ---------------------------------------------------------------
     rep = sub.add_parser("report", help="PDF handouts per bureau or region")
     which = rep.add_mutually_exclusive_group(required=True)
@@ -104,6 +123,30 @@ def _setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace) -> int:
+    """``users add|remove|list``: changes are recorded in the history with the OS user."""
+    path = db.default_path(args.db)
+    try:
+        if args.action == "list":
+            df = users.list_users(path)
+            if df.empty:
+                print("no users (in shared mode everyone signed in is an unlisted user)")
+                return 0
+            df["bureaus"] = [users.bureau_label(users.split_codes(b)) for b in df["bureaus"]]
+            df["added_at"] = [importer.local_time(v) for v in df["added_at"]]
+            print(importer.text_table(df.to_numpy().tolist(), list(df.columns)))
+            return 0
+        if args.action == "add":
+            rec = users.add(args.email, args.role, args.bureau, path=path)
+        else:
+            rec = users.remove(args.email, path=path)
+    except (LookupError, ValueError, TimeoutError, PermissionError) as exc:
+        print(f"regionmap users: {exc}", file=sys.stderr)
+        return 1
+    print(f"{rec['note']} (version {rec['version']}, by {rec['user_name']})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
 
@@ -121,6 +164,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return importer.cli(args)
     if args.command == "report":
         return handout.cli(args)
+    if args.command == "users":
+        return _users(args)
     if args.command == "setup":
         return _setup(args)
     if args.command == "settings":

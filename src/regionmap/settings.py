@@ -64,6 +64,16 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        v = value.strip().lower()
+        if v not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {value!r}")
+        return v
+
+    return parse
+
+
 def _language(value: str) -> str:
     v = value.strip().lower()
     if v not in {"ja", "en"}:
@@ -134,6 +144,19 @@ REGISTRY: dict[str, Setting] = {
             20,
             "How many previous database versions to keep for undo.",
             _positive_int,
+        ),
+        Setting(
+            "mode",
+            "personal",
+            "personal: this computer only (127.0.0.1), full rights, no sign-in; shared: "
+            "sign-in through [auth] in .streamlit/secrets.toml, rights from `users`.",
+            _choice("personal", "shared"),
+        ),
+        Setting(
+            "unlisted_users",
+            "viewer",
+            "Shared mode: someone signed in but not in `users` is a viewer, or refused.",
+            _choice("viewer", "refuse"),
         ),
     ]
 }

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from regionmap import settings
+from regionmap.db import audit
 from regionmap.db.load import ensure_database
 from regionmap.db.schema import OVERLAY_TABLES, TABLES, _insert_frame, _sample_scope_sql, columns
 from regionmap.db.store import (
@@ -116,6 +117,7 @@ def commit_import(
     *,
     file_name: str | None = None,
     sha256: str | None = None,
+    file_size: int | None = None,
     user: str | None = None,
     bureau_scope: Sequence[str] | None = None,
     note: str | None = None,
@@ -165,6 +167,7 @@ def commit_import(
             "rows_replaced": plan["replaced"],
             "rows_removed": plan["removed"],
             "rows_unchanged": plan["unchanged"],
+            "changes": audit.import_changes(con, table, plan),
         }
 
     record = {
@@ -172,6 +175,7 @@ def commit_import(
         "table_name": table,
         "file_name": file_name,
         "sha256": sha256,
+        "file_size": file_size,
         "user_name": user or _user(),
         "bureau_scope": ";".join(bureau_scope) if bureau_scope else None,
         "note": note,
@@ -192,14 +196,20 @@ class _NoChange(Exception):
 
 
 def undo(
-    path: str | os.PathLike | None = None, *, user: str | None = None, note: str | None = None
+    path: str | os.PathLike | None = None,
+    *,
+    user: str | None = None,
+    note: str | None = None,
+    allow: Callable[[dict], None] | None = None,
 ) -> dict:
     """Restore the version before the latest import (or forced init) not yet undone.
 
     The undo is itself a new, recorded version (the undone file is not kept: no
     redo; the snapshots kept are those of imports, ``history_keep`` of them). Raises
     ``LookupError`` when there is nothing to undo or the previous file is no
-    longer kept (``history_keep``).
+    longer kept (``history_keep``). ``allow(target)`` is called with the record to be
+    undone under the writer lock and may raise ``PermissionError`` to refuse (a bureau
+    editor may undo only their own imports).
     """
     p = default_path(path)
     chosen: dict[str, Any] = {}
@@ -209,6 +219,8 @@ def undo(
         target = _undo_target(entries, p)
         if target is None:
             raise LookupError("nothing to undo")
+        if allow is not None:
+            allow(target)
         snap = history_dir(p) / target["snapshot"]
         if not snap.is_file():
             raise LookupError(
@@ -229,7 +241,9 @@ def undo(
             "table_name": target.get("table_name"),
             "file_name": target.get("file_name"),
             "sha256": target.get("sha256"),
+            "file_size": target.get("file_size"),
             "bureau_scope": target.get("bureau_scope"),
+            "changes": target.get("changes"),  # what is taken back
             "undoes": target["version"],
         }
 

@@ -45,6 +45,7 @@ import pandas as pd
 
 from regionmap import db, i18n, settings
 from regionmap.db import export
+from regionmap.db.audit import changes_text
 from regionmap.db.parsing import (
     ParseError,
     _era_year,
@@ -1389,6 +1390,7 @@ def commit(
         rows,
         file_name=filename,
         sha256=result.sha256,
+        file_size=len(file_bytes),
         user=user,
         bureau_scope=allowed_bureaus,
         note=note,
@@ -1527,16 +1529,24 @@ _HISTORY_COLUMNS = [
     ("version", "version"), ("action", "action"), ("table_name", "table"), ("file_name", "file"),
     ("rows_added", "added"), ("rows_replaced", "replaced"), ("rows_removed", "sample removed"),
     ("user_name", "user"), ("created_at", "time (JST)"), ("undone_by", "undone by"),
-    ("undoes", "undoes"),
+    ("undoes", "undoes"), ("from_version", "from"), ("file_size", "bytes"),
+    ("sha256", "sha256"), ("changes", "changes"),
 ]  # fmt: skip
 
 
 def history_text(hist: pd.DataFrame) -> str:
     """The database versions (:func:`regionmap.db.history`) as an aligned text table."""
-    rows = [
-        [local_time(r[c]) if c == "created_at" else r[c] for c, _ in _HISTORY_COLUMNS]
-        for r in hist.to_dict("records")
-    ]
+
+    def cell(r: dict, c: str) -> Any:
+        if c == "created_at":
+            return local_time(r[c])
+        if c == "changes":
+            return changes_text(r.get(c))
+        if c == "sha256":
+            return cell_text(r.get(c))[:12]
+        return r.get(c)
+
+    rows = [[cell(r, c) for c, _ in _HISTORY_COLUMNS] for r in hist.to_dict("records")]
     return text_table(rows, [h for _, h in _HISTORY_COLUMNS])
 
 

@@ -15,7 +15,7 @@ from regionmap import figures, settings
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
 #: proposals.bureau_label_ja, measures.note.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: users; import_history gained file_size, from_version, changes
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
@@ -133,8 +133,15 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
          ("rows_replaced", "INTEGER"), ("rows_removed", "INTEGER"), ("rows_unchanged", "INTEGER"),
          ("user_name", "VARCHAR"), ("bureau_scope", "VARCHAR"), ("created_at", "VARCHAR"),
          ("note", "VARCHAR"), ("snapshot", "VARCHAR"), ("undone_by", "INTEGER"),
-         ("undoes", "INTEGER")],
+         ("undoes", "INTEGER"), ("file_size", "BIGINT"), ("from_version", "INTEGER"),
+         ("changes", "VARCHAR")],
         ("version",),
+    ),
+    # who may change what (regionmap.db.users); follows the live file across undo and rebuilds
+    "users": (
+        [("email", "VARCHAR"), ("role", "VARCHAR"), ("bureaus", "VARCHAR"),
+         ("added_by", "VARCHAR"), ("added_at", "VARCHAR")],
+        ("email",),
     ),
     "meta": ([("key", "VARCHAR"), ("value", "VARCHAR")], ("key",)),
 }  # fmt: skip

@@ -27,6 +27,7 @@ from regionmap.db.schema import (
     SCHEMA_VERSION,
     _create_schema,
     _insert_frame,
+    columns,
 )
 
 # --------------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def _clean_record(rec: dict) -> dict:
         if v is not None and not isinstance(v, str) and pd.isna(v):
             v = None
         if k in {"version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
-                 "undone_by", "undoes"} and v is not None:  # fmt: skip
+                 "undone_by", "undoes", "file_size", "from_version"} and v is not None:  # fmt: skip
             v = int(v)
         out[k] = v
     return out
@@ -205,7 +206,7 @@ def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     entries = _cached_entries(p)
     df = pd.DataFrame(entries, columns=HISTORY_FIELDS)
     for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
-                "undone_by", "undoes"):  # fmt: skip
+                "undone_by", "undoes", "file_size", "from_version"):  # fmt: skip
         df[col] = df[col].astype("Int64")
     target = _undo_target(entries, p)
     df["undoable"] = df["version"] == (target["version"] if target else -1)
@@ -343,6 +344,8 @@ def _write_version(
             con = duckdb.connect(str(tmp), config={"default_block_size": str(BLOCK_SIZE)})
             try:
                 _create_schema(con)
+                if src != path and path.exists():  # undo, rebuild: users follow the live file
+                    _carry_users(con, path)
                 extra = apply(con, version) or {}
                 _step("apply")
                 rec = {k: None for k in HISTORY_FIELDS}
@@ -350,6 +353,9 @@ def _write_version(
                 rec.update(extra)
                 rec.update(
                     version=version,
+                    from_version=max((e["version"] for e in entries), default=None)
+                    if path.exists()
+                    else None,
                     created_at=_now(),
                     snapshot=f"{version:04d}.duckdb" if keep_previous and path.exists() else None,
                 )
@@ -503,3 +509,27 @@ def close_all(path: str | os.PathLike | None = None) -> None:
             if entry is not None:
                 with contextlib.suppress(Exception):
                     entry[1].close()
+
+
+def _carry_users(con: duckdb.DuckDBPyConnection, live: Path) -> None:
+    """Copy the users of the ``live`` file into the version being built on ``con``.
+
+    Called by the store for versions built from another base than the live file (an
+    undo's snapshot, a rebuild): the list of users always follows the live file. A live
+    file without the table (an older schema), missing or damaged leaves the list as it is.
+    """
+    try:
+        con.execute("ATTACH ? AS _live_users (READ_ONLY)", [str(live)])
+    except duckdb.Error:  # a missing or damaged live file (being rebuilt): nothing to carry
+        return
+    try:
+        has = con.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE database_name = '_live_users' AND table_name = 'users'"
+        ).fetchone()[0]
+        if has:
+            cols = ", ".join(columns("users"))
+            con.execute("DELETE FROM users")
+            con.execute(f"INSERT INTO users ({cols}) SELECT {cols} FROM _live_users.users")  # noqa: S608
+    finally:
+        con.execute("DETACH _live_users")

@@ -750,6 +750,61 @@ CATALOG: dict[str, dict[str, str]] = {
     "report.metric.dispatch": {"ja": "派遣職員", "en": "Dispatched staff"},
     "report.metric.sites": {"ja": "集落対策の拠点", "en": "Settlement sites"},
     "report.metric.evacuees": {"ja": "避難者", "en": "Evacuees"},
+    # sign-in, roles, audit (regionmap.auth, regionmap.ui.access) ------------
+    "auth.mode.personal": {
+        "ja": "個人モード：このコンピューターだけで動いており、サインインなしですべての操作ができます。",
+        "en": "Personal mode: this computer only; no sign-in, every right.",
+    },
+    "auth.mode.remote": {
+        "ja": "個人モードのアプリに別のコンピューターから接続しているため、閲覧のみです。"
+        "編集を許すには共有モード（REGIONMAP_MODE=shared と .streamlit/secrets.toml の [auth]）で動かしてください。",
+        "en": "This personal-mode app is reached from another computer: read only. To let people "
+        "edit, run it in shared mode (REGIONMAP_MODE=shared and [auth] in .streamlit/secrets.toml).",
+    },
+    "auth.mode.shared": {
+        "ja": "サインイン中：{who}（{role}）",
+        "en": "Signed in as {who} ({role})",
+    },
+    "auth.role.viewer": {"ja": "閲覧者", "en": "viewer"},
+    "auth.role.editor": {"ja": "振興局の編集者：{bureaus}", "en": "bureau editor: {bureaus}"},
+    "auth.role.admin": {"ja": "管理者", "en": "administrator"},
+    "auth.sign_in": {"ja": "サインイン", "en": "Sign in"},
+    "auth.sign_in.why": {
+        "ja": "このダッシュボードを見るにはサインインしてください。",
+        "en": "Sign in to see this dashboard.",
+    },
+    "auth.sign_out": {"ja": "サインアウト", "en": "Sign out"},
+    "auth.refused": {
+        "ja": "{who} はこのダッシュボードの利用者に登録されていません。管理者に登録を依頼してください。",
+        "en": "{who} is not on this dashboard's list of users; ask an administrator to add you.",
+    },
+    "data.import.viewer": {
+        "ja": "閲覧者は履歴の確認とダウンロードができます。取り込みと取り消しには編集者か管理者の権限が必要です"
+        "（管理者が `python -m regionmap users add` で登録します）。",
+        "en": "Viewers see the history and download; importing and undoing need an editor or "
+        "administrator role (an administrator adds it with `python -m regionmap users add`).",
+    },
+    "data.import.scope": {
+        "ja": "取り込めるのは {bureaus} の市町村の行だけです。他の振興局の行を含むファイルは全体を受け付けません。",
+        "en": "You may import rows of {bureaus} only; a file holding rows of other bureaus is "
+        "refused whole.",
+    },
+    "data.undo.refused": {
+        "ja": "版 {version} は取り消せません：{reason}",
+        "en": "You cannot undo version {version}: {reason}",
+    },
+    "data.audit.download": {
+        "ja": "監査記録をダウンロード（CSV）",
+        "en": "Download the audit trail (CSV)",
+    },
+    "data.users": {"ja": "利用者と権限", "en": "Users and roles"},
+    "data.users.help": {
+        "ja": "コマンドラインで管理します：`python -m regionmap users add|list|remove`",
+        "en": "Managed from the command line: `python -m regionmap users add|list|remove`",
+    },
+    "data.action.role": {"ja": "権限変更", "en": "role change"},
+    "data.col.changes": {"ja": "変更内容", "en": "Changes"},
+    "data.col.from_version": {"ja": "元の版", "en": "From version"},
 }
 
 

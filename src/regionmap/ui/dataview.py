@@ -34,12 +34,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import db, reference, settings
+from regionmap import auth, db, reference, settings
 from regionmap import state as state_mod
-from regionmap.db import export, importer
+from regionmap.db import audit, export, importer, users
 from regionmap.i18n import CATALOG, month_text, t
 from regionmap.plaintext import plain, shown_frame
-from regionmap.ui import cards, overlay, session
+from regionmap.ui import access, cards, overlay, session
 from regionmap.ui.cached import by_db_version
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
@@ -47,7 +47,7 @@ PREVIEW_ROWS = 200
 #: Lists of the dashboard that can be exported with the filter bar's filters.
 VIEWS = ("dispatches", "sites", "evacuees", "priority_projects", "proposals", "bureau_projects")
 #: Tables not offered for export (bookkeeping).
-_HIDDEN_TABLES = {"meta"}
+_HIDDEN_TABLES = {"meta", "users"}  # users: e-mails, shown to administrators only
 
 
 # --- checking an upload -------------------------------------------------------------------
@@ -181,14 +181,19 @@ def check_upload(
     table: str | None = None,
     *,
     db_path: str | os.PathLike | None = None,
+    bureaus: tuple[str, ...] | None = None,
 ) -> importer.ImportResult:
     """Validate an uploaded file against the live database (a dry run, never writes).
 
-    Anything unexpected while reading is reported as a problem of the file, so
-    a malformed upload never takes the page down.
+    ``bureaus``: the only bureaus the file may touch (a bureau editor's); a row of
+    another bureau refuses the whole file, naming the row and its bureau. Anything
+    unexpected while reading is reported as a problem of the file, so a malformed
+    upload never takes the page down.
     """
     try:
-        return importer.validate(data, filename, table or None, db_path=db_path)
+        return importer.validate(
+            data, filename, table or None, db_path=db_path, allowed_bureaus=bureaus
+        )
     except Exception as exc:  # noqa: BLE001 - reported to the user as the file's problem
         return importer.ImportResult(
             file_name=filename,
@@ -197,8 +202,10 @@ def check_upload(
 
 
 @by_db_version(max_entries=4)
-def _check_cached(data: bytes, filename: str, table: str, db_path: str, *, db_version: str):
-    return check_upload(data, filename, table or None, db_path=db_path)
+def _check_cached(
+    data: bytes, filename: str, table: str, db_path: str, bureaus=None, *, db_version: str
+):
+    return check_upload(data, filename, table or None, db_path=db_path, bureaus=bureaus)
 
 
 @dataclass(frozen=True)
@@ -218,10 +225,16 @@ def commit_upload(
     lang: str = "ja",
     user: str | None = None,
     db_path: str | os.PathLike | None = None,
+    bureaus: tuple[str, ...] | None = None,
 ) -> Outcome:
-    """Import a file as a new database version (all or nothing) and say what happened."""
+    """Import a file as a new database version (all or nothing) and say what happened.
+
+    ``bureaus`` limits the rows to those bureaus (checked again here, not only in the
+    preview); the history records ``user`` and the scope."""
     try:
-        res = importer.commit(data, filename, table or None, user=user, db_path=db_path)
+        res = importer.commit(
+            data, filename, table or None, user=user, db_path=db_path, allowed_bureaus=bureaus
+        )
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
         return Outcome("error", t("data.commit.failed", lang, error=f"{type(exc).__name__}: {exc}"))
     if not res.ok:
@@ -237,7 +250,8 @@ def commit_upload(
 def history_frame(db_path: str | os.PathLike | None = None) -> pd.DataFrame:
     """The database versions, newest first (:func:`regionmap.db.history`)."""
     cols = ["version", "action", "table_name", "file_name", "rows_added", "rows_replaced",
-            "rows_removed", "user_name", "created_at", "undone_by", "undoes", "undoable"]  # fmt: skip
+            "rows_removed", "user_name", "created_at", "undone_by", "undoes", "from_version",
+            "changes", "bureau_scope", "undoable"]  # fmt: skip
     df = db.history(db_path)
     return df[[c for c in cols if c in df.columns]].reset_index(drop=True)
 
@@ -258,6 +272,8 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
         ("created_at", "data.col.time_local"),
         ("undone_by", "data.col.undone_by"),
         ("undoes", "data.col.undoes"),
+        ("from_version", "data.col.from_version"),
+        ("changes", "data.col.changes"),
     ):
         if col not in history:
             continue
@@ -276,6 +292,8 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
             ]
         elif col == "created_at":
             cells = [importer.local_time(v) for v in values]
+        elif col == "changes":
+            cells = [audit.changes_text(v, lang) for v in values]
         else:
             cells = [importer.cell_text(v) for v in values]
         out[t(key, lang)] = cells
@@ -289,11 +307,28 @@ def undo_target(history: pd.DataFrame) -> dict | None:
 
 
 def undo_latest(
-    *, lang: str = "ja", user: str | None = None, db_path: str | os.PathLike | None = None
+    *,
+    lang: str = "ja",
+    user: str | None = None,
+    db_path: str | os.PathLike | None = None,
+    identity: auth.Identity | None = None,
 ) -> Outcome:
-    """Undo the latest import not yet undone, as a new recorded version."""
+    """Undo the latest import not yet undone, as a new recorded version.
+
+    With ``identity``, the undo is refused (under the writer lock) unless they may undo
+    that version (:func:`regionmap.auth.undo_refusal`: an editor only their own imports).
+    """
+
+    def allow(target: dict) -> None:
+        reason = auth.undo_refusal(identity, target) if identity is not None else None
+        if reason:
+            raise PermissionError(target.get("version"), reason)
+
     try:
-        rec = db.undo(db_path, user=user)
+        rec = db.undo(db_path, user=user, allow=allow)
+    except PermissionError as exc:
+        version, reason = (exc.args + (None, None))[:2]
+        return Outcome("error", t("data.undo.refused", lang, version=version, reason=reason))
     except LookupError as exc:
         if str(exc) == "nothing to undo":
             return Outcome("info", t("data.undo.none", lang))
@@ -416,9 +451,20 @@ def _table_label(table: str, lang: str) -> str:
 
 
 def import_section(ctx: session.Context) -> importer.ImportResult | None:
-    """Upload, check (errors or dry-run summary and preview), commit."""
+    """Upload, check (errors or dry-run summary and preview), commit.
+
+    Only for those who may import (:func:`regionmap.auth.can_import`); a bureau editor's
+    file is checked and committed against their bureaus only.
+    """
     lang = ctx.lang
     st.subheader(t("data.import", lang))
+    ident = access.identity()
+    if not auth.can_import(ident):
+        st.info(t("data.import.viewer", lang))
+        return None
+    scope = auth.import_scope(ident)
+    if scope is not None:
+        st.caption(t("data.import.scope", lang, bureaus=users.bureau_label(scope, lang)))
     cap_mb = int(settings.get("max_upload_mb"))
     st.caption(t("data.import.help", lang, mb=cap_mb, rows=f"{int(settings.get('max_rows')):,}"))
     table = st.selectbox(
@@ -438,7 +484,7 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
         st.caption(t("data.upload.none", lang))
         return None
     data = upload.getvalue()
-    result = _check_cached(data, upload.name, table or "", _db_path())
+    result = _check_cached(data, upload.name, table or "", _db_path(), scope)
     notes = result.note_texts(lang) if hasattr(result, "note_texts") else result.notes
     for note in notes:
         st.caption(t("data.note", lang, note=plain(note)))
@@ -478,7 +524,17 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
     st.dataframe(shown_frame(preview), hide_index=True, width="stretch", key="rm.data.preview")
 
     def do_commit() -> None:
-        _set_outcome(commit_upload(data, upload.name, table or None, lang=lang, db_path=_db_path()))
+        _set_outcome(
+            commit_upload(
+                data,
+                upload.name,
+                table or None,
+                lang=lang,
+                user=ident.name,
+                db_path=_db_path(),
+                bureaus=scope,
+            )
+        )
 
     st.button(
         t("data.commit", lang),
@@ -500,6 +556,18 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
     shown = history_table(hist, lang)
     st.caption(t("data.history.caption", lang, n=len(hist), keep=settings.get("history_keep")))
     st.dataframe(shown_frame(shown), hide_index=True, width="stretch", key="rm.data.history")
+    st.download_button(
+        t("data.audit.download", lang),
+        data=_audit_cached(_db_path(), lang),
+        file_name="regionmap_audit.csv",
+        mime="text/csv",
+        key="rm.data.audit",
+        on_click="ignore",
+    )
+    ident = access.identity()
+    if ident.role == "viewer":  # history only: no undo
+        return hist
+    refusal = auth.undo_refusal(ident, target)
     if target is None:
         st.caption(t("data.undo.none", lang))
     else:
@@ -511,13 +579,26 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
                 file=plain(target.get("file_name")) or t("data.action.init", lang),
             )
         )
+    if refusal:
+        st.caption(t("data.undo.refused", lang, version=target["version"], reason=refusal))
     st.button(
         t("data.undo", lang),
         key="rm.data.undo",
-        disabled=target is None,
-        on_click=lambda: _set_outcome(undo_latest(lang=lang, db_path=_db_path())),
+        disabled=target is None or refusal is not None,
+        on_click=lambda: _set_outcome(
+            undo_latest(lang=lang, user=ident.name, db_path=_db_path(), identity=ident)
+        ),
     )
+    if auth.can_manage_users(ident) and ident.mode == "shared":
+        st.subheader(t("data.users", lang))
+        st.caption(t("data.users.help", lang))
+        st.dataframe(users.list_users(_db_path()), hide_index=True, key="rm.data.users")
     return hist
+
+
+@by_db_version(max_entries=4)
+def _audit_cached(db_path: str, lang: str, *, db_version: str) -> bytes:
+    return audit.audit_csv(db_path, lang)
 
 
 def templates_section(ctx: session.Context) -> list[dict]:
@@ -598,6 +679,7 @@ def data_page(ctx: session.Context) -> None:
     lang = ctx.lang
     st.title(t("page.data", lang))
     st.caption(t("data.intro", lang))
+    st.caption(access.mode_line(access.identity(), lang))
     if not ctx.ready.database:
         st.info(t("notice.no_database", lang))
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from regionmap import state as state_mod
+from regionmap.ui import access
 from regionmap.ui.cached import _all_years, _themes
 from regionmap.ui.mapview import map_ready_script
 from regionmap.ui.session import (
@@ -32,6 +33,7 @@ def start() -> Context:
     Called once per run from ``app.py`` (pages get the result from :func:`context`).
     """
     lang = _lang_from_url()
+    access.gate(lang)  # stops the run: refused configuration, not signed in, refused user
     ready = prepare(lang)
     themes = _themes() if ready.database else None
     known = list(themes["theme_id"]) if themes is not None else None

@@ -1,0 +1,154 @@
+"""Sign-in and the session's identity, drawn once per run by :func:`regionmap.ui.frame.start`.
+
+The decisions are :mod:`regionmap.auth`'s pure functions; this module only reads what
+Streamlit knows (the listening address, ``[auth]`` in the secrets, ``st.user``, the
+request's headers), stops the run when the app must not be used as configured, asks for
+sign-in in shared mode, and keeps the :class:`~regionmap.auth.Identity` in session state
+(``rm.identity``) for the pages.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+
+import streamlit as st
+
+from regionmap import auth, db, settings
+from regionmap.db import users
+from regionmap.i18n import t
+from regionmap.ui.cached import by_db_version
+
+_KEY = "rm.identity"
+
+
+def _secrets_auth() -> dict | None:
+    """The ``[auth]`` section of the secrets (None when there is none)."""
+    try:
+        from streamlit.runtime.secrets import secrets_singleton
+
+        if not secrets_singleton.load_if_toml_exists():
+            return None
+        section = secrets_singleton.get("auth")
+    except Exception:  # noqa: BLE001 - unreadable secrets: sign-in is not configured
+        return None
+    return _plain(section) if isinstance(section, Mapping) else None
+
+
+def _plain(m: Mapping) -> dict:
+    return {k: _plain(v) if isinstance(v, Mapping) else v for k, v in m.items()}
+
+
+def _provider(section: Mapping) -> str | None:
+    """The provider to pass to ``st.login``: None for a top-level one, else the first named."""
+    if all(section.get(k) for k in auth.PROVIDER_REQUIRED):
+        return None
+    for name, value in section.items():
+        if isinstance(value, Mapping) and all(value.get(k) for k in auth.PROVIDER_REQUIRED):
+            return name
+    return None
+
+
+def _headers() -> Mapping[str, str] | None:
+    try:
+        return dict(st.context.headers)
+    except Exception:  # noqa: BLE001 - no request (AppTest, scripts)
+        return None
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (containers)
+        return None
+
+
+@by_db_version(max_entries=64)
+def _user_record(email: str, *, db_version: str) -> dict | None:
+    return users.lookup(email, settings.get("db_path"))
+
+
+def resolve() -> tuple[auth.Identity | None, str | None]:
+    """(identity, refusal) of this run without drawing anything (None identity: sign in)."""
+    mode = settings.get("mode")
+    section = _secrets_auth()
+    refusal = auth.start_refusal(
+        mode, st.get_option("server.address"), auth.auth_configured(section)
+    )
+    if refusal:
+        return None, refusal
+    if mode == "personal":
+        return auth.personal_identity(_os_user(), auth.request_is_local(_headers())), None
+    if not st.user.is_logged_in:
+        return None, None
+    email = str(st.user.get("email") or "")
+    record = None
+    if email and db.check(settings.get("db_path")):  # no database yet: nobody is listed
+        record = _user_record(users.normalise_email(email))
+    return auth.shared_identity(email, record, settings.get("unlisted_users")), None
+
+
+def gate(lang: str) -> auth.Identity:
+    """The session's identity; stops the run when the app must not be used as configured,
+    when a shared app's visitor has not signed in, or when they are refused."""
+    ident, refusal = resolve()
+    if refusal:
+        st.error(refusal)
+        st.stop()
+    if ident is None and settings.get("mode") == "shared" and not st.user.is_logged_in:
+        st.title(t("app.title", lang))
+        st.info(t("auth.sign_in.why", lang))
+        st.button(
+            t("auth.sign_in", lang),
+            type="primary",
+            key="rm.auth.login",
+            on_click=st.login,
+            args=(_provider(_secrets_auth() or {}),),
+        )
+        st.stop()
+    if ident is None:  # signed in, not listed, and unlisted users are refused
+        st.error(t("auth.refused", lang, who=str(st.user.get("email") or "?")))
+        st.button(t("auth.sign_out", lang), key="rm.auth.logout", on_click=st.logout)
+        st.stop()
+    st.session_state[_KEY] = ident
+    if ident.mode == "shared":
+        with st.sidebar:
+            st.caption(
+                t("auth.mode.shared", lang, who=_escape(ident.name), role=role_text(ident, lang))
+            )
+            st.button(t("auth.sign_out", lang), key="rm.auth.logout", on_click=st.logout)
+    return ident
+
+
+def identity() -> auth.Identity:
+    """The identity :func:`gate` found this run (resolved again when a view runs alone;
+    anyone not resolved is a read-only viewer)."""
+    ident = st.session_state.get(_KEY)
+    if isinstance(ident, auth.Identity):
+        return ident
+    found, _ = resolve()
+    return found or auth.Identity(name="anonymous", role="viewer", listed=False)
+
+
+def role_text(ident: auth.Identity, lang: str) -> str:
+    if ident.role == "editor":
+        return t("auth.role.editor", lang, bureaus=users.bureau_label(ident.bureaus, lang))
+    return t("auth.role." + ident.role, lang)
+
+
+def mode_line(ident: auth.Identity, lang: str) -> str:
+    """The one line the Data page shows about the run mode and the user."""
+    if ident.mode == "personal":
+        return t("auth.mode.remote" if ident.remote else "auth.mode.personal", lang)
+    return t("auth.mode.shared", lang, who=_escape(ident.name), role=role_text(ident, lang))
+
+
+def _escape(text: str) -> str:
+    """Text from the identity provider, safe in Streamlit markdown (no markup, no links)."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_{}[]()<>#+-.!|~$":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
