@@ -93,7 +93,10 @@ def render_nginx_conf(
     """The nginx configuration from the template, for replicas on 127.0.0.1:``ports``."""
     template = resources.files("regionmap").joinpath("assets", TEMPLATE).read_text("utf-8")
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
-    replica_map = "\n".join(f'        "127.0.0.1:{p}" "{i}";' for i, p in enumerate(ports, 1))
+    # $upstream_addr lists every replica tried ("a, b" after a failover): the last answered
+    replica_map = "\n".join(
+        f'        "~127\\.0\\.0\\.1:{p}$" "{i}";' for i, p in enumerate(ports, 1)
+    )
     # as root, nginx would switch its workers to `nobody`, who may not read the app's
     # folders: keep the caller's user (this command already runs the app as that user)
     user = "user root;" if os.name != "nt" and os.geteuid() == 0 else ""

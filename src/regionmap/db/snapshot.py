@@ -38,6 +38,7 @@ from regionmap.db.store import _open_read_only, default_path
 
 FORMAT = 1
 _NAME = re.compile(r"^(\d{6})-v(\d+)\.json$")
+_SEQ = re.compile(r"^(\d{6})-v\d+\.(?:json|duckdb)$")
 _CHUNK = 1 << 20
 
 
@@ -182,10 +183,9 @@ def publish(
         version, schema = _db_facts(tmp_db)
         if sha256_file(tmp_db) != sha:  # opened read-only: must be unchanged
             raise SnapshotError(f"{tmp_db} changed while it was read")
-        seq = max((s.seq for s in existing), default=0) + 1
-        # a torn snapshot of a dead publisher (file, no manifest) may hold the next number
-        while (folder / f"{seq:06d}-v{version}.duckdb").exists():
-            seq += 1
+        # after every number in the folder, torn snapshots of a dead publisher included
+        taken = [int(m.group(1)) for n in os.listdir(folder) if (m := _SEQ.match(n))]
+        seq = max([*taken, *(s.seq for s in existing)], default=0) + 1
         name = f"{seq:06d}-v{version}"
         manifest = {
             "format": FORMAT,
