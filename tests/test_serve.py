@@ -153,10 +153,10 @@ class Served:
                 continue
         return None
 
-    def stop(self) -> int:
+    def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:
             self.remember()
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 return self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -354,6 +354,6 @@ def test_serve_follows_the_newest_complete_snapshot(db_path: Path, tmp_path: Pat
         _wait(lambda: snapshot.sha256_file(local) == newer.sha256, 30, "newer snapshot installed")
         _wait(lambda: _dispatch_card(_render(srv.url)[1]) != before, 30, "replica shows it")
     finally:
-        code = srv.stop()
+        code = srv.stop(signal.SIGINT)  # as Ctrl-C in a terminal
     assert code == 0, srv.log.read_text()
     assert srv.leftovers() == []
