@@ -78,7 +78,9 @@ def _render(url: str, cookie: str | None = None):
 
     async def go():
         ws = url.replace("http://", "ws://") + "/_stcore/stream"
-        headers = {"Cookie": f"{serve.COOKIE}={cookie}"} if cookie else None
+        headers = {"Origin": url}  # as a browser on the proxy's address sends it
+        if cookie:
+            headers["Cookie"] = f"{serve.COOKIE}={cookie}"
         sess = StreamlitSession(ws, headers=headers)
         await sess.connect()
         try:
