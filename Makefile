@@ -7,10 +7,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run setup test lint format bench clean help
+.PHONY: run serve setup test lint format bench clean help
 
 help:
 	@echo "make run    set up (venv, requirements, boundary layers, database) and start the app"
+	@echo "make serve  the same app for many viewers: one replica per core behind nginx"
 	@echo "make test   ruff (lint + format check), then pytest, browser test included"
 	@echo "make bench  run the benchmark harness (bench/), report in bench/results/"
 
@@ -27,6 +28,12 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1
+
+# many viewers: REPLICAS Streamlit processes (default: one per core) behind Debian's nginx
+REPLICAS ?=
+PORT     ?= 8501
+serve: setup
+	$(BIN)/python -m regionmap serve --port $(PORT) $(if $(REPLICAS),--replicas $(REPLICAS))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -41,6 +41,7 @@ PARTS: dict[str, tuple[str, int, int, str]] = {
     "app": ("bench_app", 420, 150, "server time and bytes per page vs the peer"),
     "browser": ("bench_browser", 420, 180, "real browser: navigation to map drawn"),
     "load": ("load", 840, 150, "concurrent viewers 10/30/60, saturation vs trivial app"),
+    "serve": ("bench_serve", 600, 180, "30 viewers through nginx with N replicas vs one process"),
 }
 
 #: The targets the issues set, in the order the report lists them: (part, metric key, target text).
@@ -57,6 +58,14 @@ CHECKLIST: list[tuple[str, str, str]] = [
     ("load", "memory_per_session_mb", "memory per extra session < 40 MB"),
     ("load", "load_top_graceful", "60 viewers: no crash, no lost session"),
     ("load", "saturation_reruns_per_s_per_core", "saturation throughput per core (vs trivial app)"),
+    (
+        "serve",
+        "serve_first_render_p95_ms",
+        "30 viewers via nginx, N replicas: first render p95 ≤ 2 s",
+    ),
+    ("serve", "serve_first_render_p95_ratio", "first render p95, N replicas ≤ ⅓ of one process"),
+    ("serve", "serve_saturation_x", "saturation through nginx, N replicas ≥ 1.6× one process"),
+    ("serve", "serve_errors", "through nginx: no errors, no lost session"),
     ("geo", "build_s", "boundary build < 10 s"),
     ("geo", "overview_bureaus_regions_kb", "bureaus + regions overview ≤ 150 KB"),
     ("geo", "overview_municipalities_kb", "municipalities overview ≤ 400 KB"),

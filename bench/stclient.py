@@ -152,8 +152,16 @@ def _static_urls(spec: str) -> set[str]:
 class StreamlitSession:
     """One browser tab's worth of session against a Streamlit server."""
 
-    def __init__(self, ws_url: str, query_string: str = "", page_name: str = "") -> None:
+    def __init__(
+        self,
+        ws_url: str,
+        query_string: str = "",
+        page_name: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.ws_url = ws_url
+        self.headers = dict(headers or {})  # e.g. the proxy's sticky cookie
+        self.response_headers: dict[str, str] = {}
         self.query_string = query_string
         self.page_name = page_name
         self.page_script_hash = ""
@@ -172,9 +180,11 @@ class StreamlitSession:
                 max_size=None,
                 open_timeout=timeout,
                 ping_interval=None,
+                additional_headers=self.headers or None,
             ),
             timeout,
         )
+        self.response_headers = dict(self.ws.response.headers)
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -265,6 +275,8 @@ class StreamlitSession:
                         self._deck_hashes.add(msg.hash)
                 elif ekind == "markdown":
                     res.texts.append(el.markdown.body)
+                elif ekind == "metric":
+                    res.texts.append(f"{el.metric.label}: {el.metric.body}")
                 elif ekind == "exception":
                     ex = el.exception
                     res.exceptions.append(f"{ex.type}: {ex.message}")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m regionmap geo build|db ...|users ...|report ...|settings``.
+"""Command line: ``python -m regionmap geo build|db ...|users ...|report ...|setup|serve|settings``.
 
 Each subcommand is a thin wrapper: the work lives in the package modules.
 Exit code 0 on success, 1 when the input is refused (with a message on
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from regionmap import db, geo, settings
-from regionmap.db import importer, users
+from regionmap import db, geo, serve, settings
+from regionmap.db import importer, snapshot, users
 from regionmap.db.store import DatabaseError
 from regionmap.geo.build import cli_build
 from regionmap.render import handout
@@ -47,6 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
         ("export", "export a table to CSV or Excel"),
         ("history", "list the imports"),
         ("undo", "undo the last import"),
+        ("publish", "publish a checksummed snapshot of the database for replicas to follow"),
     ]:
         p = db.add_parser(name, help=text)
         p.add_argument("--db", help="database file (default: data/regionmap.duckdb)")
@@ -63,6 +64,9 @@ def _build_parser() -> argparse.ArgumentParser:
                 "--dry-run", action="store_true", help="show what would change, write nothing"
             )
             p.add_argument("--user", help="who is importing (recorded in the history)")
+        if name == "publish":
+            p.add_argument("--to", required=True, help="snapshot folder (shared with the replicas)")
+            p.add_argument("--keep", type=int, help="snapshots to keep (default: the setting)")
         if name == "export":
             p.add_argument("table", help="table name")
             p.add_argument("--out", required=True, help="output file (.csv or .xlsx)")
@@ -102,6 +106,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--source", help="N03 source for the layers (default: the setting)")
     setup.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    # serve ----------------------------------------------------------------
+    serve = sub.add_parser(
+        "serve", help="many viewers: Streamlit replicas behind nginx (make run serves one)"
+    )
+    serve.add_argument(
+        "--replicas", type=int, help="Streamlit processes (default: the number of cores)"
+    )
+    serve.add_argument("--port", type=int, default=8501, help="nginx's port (default 8501)")
+    serve.add_argument("--host", default="0.0.0.0", help="nginx's address (default: all)")
+    serve.add_argument(
+        "--snapshots", help="follow the newest published snapshot in this folder (db publish)"
+    )
+    serve.add_argument("--runtime-dir", help="nginx configuration, logs, temp files (run/)")
 
     # settings -------------------------------------------------------------
     sub.add_parser("settings", help="list the settings, their values and environment variables")
@@ -147,6 +165,18 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    try:
+        snap, new = snapshot.publish(args.to, args.db, keep=args.keep)
+    except snapshot.SnapshotError as exc:
+        print(f"regionmap: {exc}", file=sys.stderr)
+        return 1
+    m = snap.manifest
+    what = "published" if new else "already published (no change since)"
+    print(f"{what}: {snap.path} (version {m['version']}, sha256 {m['sha256'][:16]}…)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
 
@@ -160,8 +190,12 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "geo":
         return cli_build(args)
+    if args.command == "db" and args.action == "publish":
+        return _publish(args)
     if args.command == "db":
         return importer.cli(args)
+    if args.command == "serve":
+        return serve.cli(args)
     if args.command == "report":
         return handout.cli(args)
     if args.command == "users":

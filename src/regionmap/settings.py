@@ -158,6 +158,25 @@ REGISTRY: dict[str, Setting] = {
             "Shared mode: someone signed in but not in `users` is a viewer, or refused.",
             _choice("viewer", "refuse"),
         ),
+        Setting(
+            "snapshot_dir",
+            "",
+            "Folder of published database snapshots that `serve` follows (empty: serve the "
+            "database file itself).",
+        ),
+        Setting(
+            "snapshot_keep",
+            10,
+            "How many published snapshots `db publish` keeps in the folder.",
+            _positive_int,
+        ),
+        Setting(
+            "serve_dir",
+            PROJECT_ROOT / "run",
+            "Runtime folder of `serve`: generated nginx configuration, logs, pid, temp files.",
+            _path,
+        ),
+        Setting("nginx", "nginx", "The nginx program `serve` starts (a name on PATH or a path)."),
     ]
 }
 
