@@ -558,7 +558,8 @@ def _overlay_columns(df: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 _MUNI_COLS = (
-    "m.name_ja AS municipality_name_ja, m.district_ja, m.bureau_code, "
+    "m.name_ja AS municipality_name_ja, m.name_en AS municipality_name_en, m.district_ja, "
+    "m.bureau_code, "
     "b.name_ja AS bureau_name_ja, b.name_en AS bureau_name_en, m.region_code"
 )
 
