@@ -21,8 +21,8 @@ BLOCK_SIZE = 16384
 DOCUMENT_FISCAL_YEAR = 2015
 DOCUMENT_SOURCE_JA = "北海道の地域政策に関する資料（平成27年度）"
 DOCUMENT_SOURCE_EN = "Hokkaido regional policy document (FY2015)"
-SAMPLE_SOURCE_JA = "サンプル（資料の合計に合わせて作成した架空の内訳）"
-SAMPLE_SOURCE_EN = "Sample (invented breakdown that agrees with the document's totals)"
+SAMPLE_SOURCE_JA = "サンプル（架空の内訳）：資料の合計に合わせて作成"
+SAMPLE_SOURCE_EN = "Sample (invented breakdown), made to agree with the document's totals"
 POLICY_DIR = settings.DATA_DIR / "policy"
 
 # --------------------------------------------------------------------------------------
