@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from regionmap import content, database, figures
+from regionmap import content, db, figures
 from regionmap.settings import PROJECT_ROOT
 from regionmap.themes import POLICY_DIR, policy_table, split_ids
 
@@ -76,20 +76,20 @@ def test_document_figures_read_as_the_document_writes_them(document_text):
 def test_a_fresh_start_opens_on_the_documents_year_with_the_documents_figures(db_path):
     """Only sample figures: every figure's default year is FY2015, the document's year, and
     the document's figures of that year are the ones in document_totals.csv."""
-    con = database.connect(db_path)
+    con = db.connect(db_path)
     for metric in figures.ids():
-        assert database.real_years(metric, con=con) in ([], [2015])
-        assert database.default_year(metric, con=con) == 2015, metric
-        assert database.headline(metric, con=con)["fiscal_year"] == 2015, metric
+        assert db.real_years(metric, con=con) in ([], [2015])
+        assert db.default_year(metric, con=con) == 2015, metric
+        assert db.headline(metric, con=con)["fiscal_year"] == 2015, metric
     # "latest" stays a choice: there are later (sample) years than the default
-    assert max(database.fiscal_years("dispatch", con=con)) > 2015
+    assert max(db.fiscal_years("dispatch", con=con)) > 2015
     totals = _totals()
-    shown = content.document_figures(fiscal_year=database.default_year("dispatch", con=con))
+    shown = content.document_figures(fiscal_year=db.default_year("dispatch", con=con))
     expected = totals[totals["key"].isin([d.key for d in figures.DOCUMENT_FIGURES])]
     assert sorted(shown["value"]) == sorted(expected["value"].astype(int))
     assert set(shown["fiscal_year"]) == {2015}
     # the sample breakdown of the default year agrees with the document's totals
-    head = database.headline("evacuees", con=con)
+    head = db.headline("evacuees", con=con)
     assert head["is_sample"] and head["value"] == pytest.approx(2500, rel=0.04)
 
 
@@ -98,10 +98,10 @@ def test_the_default_year_follows_real_figures(db_path, tmp_path):
     shutil.copyfile(db_path, p)
     con = duckdb.connect(str(p))
     con.execute("UPDATE dispatch SET is_sample = false WHERE fiscal_year = 2013")
-    assert database.real_years("dispatch", con=con) == [2013]
-    assert database.default_year("dispatch", con=con) == 2013  # the latest real year
-    assert database.headline("dispatch", con=con)["fiscal_year"] == 2013
-    assert database.default_year("evacuees", con=con) == 2015  # still sample only
+    assert db.real_years("dispatch", con=con) == [2013]
+    assert db.default_year("dispatch", con=con) == 2013  # the latest real year
+    assert db.headline("dispatch", con=con)["fiscal_year"] == 2013
+    assert db.default_year("evacuees", con=con) == 2015  # still sample only
     con.close()
 
 

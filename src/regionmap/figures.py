@@ -114,7 +114,7 @@ class Figure:
     default_year : str
         The year a view opens on. ``"document"``: the document's fiscal year (FY2015);
         ``"real"``: the latest year with real (imported) figures, else the document's year
-        (a fresh start never opens on a sample-only year). ``database.default_year``.
+        (a fresh start never opens on a sample-only year). ``db.default_year``.
     """
 
     id: str
@@ -316,8 +316,8 @@ _SOURCE_COLUMN = Column("source_ja", "出典", "Source")
 
 #: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
 #: gives no numbers for: they exist once staff import them. To show them: their table in
-#: ``database.TABLES`` (from :data:`IMPORT_TABLES`), facts in ``database._facts``, import
-#: in ``importer.FIELDS``, template in ``export.TEMPLATE_COLUMNS``, labels in ``i18n``;
+#: ``db.schema.TABLES`` (from :data:`IMPORT_TABLES`), facts in ``db.queries._facts``, import
+#: in ``db.importer.FIELDS``, template in ``db.export.TEMPLATE_COLUMNS``, labels in ``i18n``;
 #: then move them into :data:`FIGURES`.
 IMPORTED_FIGURES: tuple[Figure, ...] = (
     Figure(
