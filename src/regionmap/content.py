@@ -113,6 +113,36 @@ def figure_text(row: Mapping, lang: str) -> str:
     return text
 
 
+def figure_label(row: Mapping, lang: str) -> str:
+    """A document figure's label without the "(約)" the value already carries."""
+    label = str(row["label_en" if lang == "en" else "label_ja"])
+    for tail in (" (約)", " (about)", "(約)"):
+        label = label.removesuffix(tail)
+    for tail in (" 派遣先市町村数", " 派遣先団体数", ": municipalities receiving staff"):
+        label = label.replace(tail, "")
+    return label.replace(": bodies receiving staff", "")
+
+
+def source_line(row: Mapping, lang: str) -> str:
+    """``北海道の地域政策に関する資料（平成27年度） §II-3(1) …`` (the document and its section)."""
+    ref = str(row["source_ref"]).split(" ", 1)[1] if " " in str(row["source_ref"]) else ""
+    src = row["source_en"] if lang == "en" else row["source_ja"]
+    return f"{src} {ref}".strip()
+
+
+def headline_document_figure(
+    metric: str, fiscal_year: int | None, *, whole_hokkaido: bool, real: bool
+) -> Mapping | None:
+    """The document's figure a headline shows for ``metric`` instead of a sample total:
+    its first figure of that year (地域振興派遣 42市町村, 避難者 約2,500名), when the view is
+    all of Hokkaido (the document gives Hokkaido totals only) and the year's figures are
+    not real (imported figures, once there, are shown as they are). None otherwise."""
+    if not whole_hokkaido or real or fiscal_year is None:
+        return None
+    rows = document_figures(metric, fiscal_year=fiscal_year)
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
 # --------------------------------------------------------------------------------------
 # Selections and judgements
 # --------------------------------------------------------------------------------------
@@ -177,6 +207,22 @@ def basis(table: str, column: str, row: Mapping | None = None) -> str | None:
         if row is not None and str(row.get(r.when_column, "")) == r.when_value:
             return str(r.basis)
     return None
+
+
+def bases_of(table: str, column: str) -> dict[str, str]:
+    """``{row id: basis}`` of ``table.column`` for every row of the committed policy table
+    (the id is the table's key column; the basis may depend on another column of the row,
+    e.g. a priority project's ``direction_basis``)."""
+    from regionmap.themes import POLICY_TABLES
+
+    df = policy_table(table)
+    key = POLICY_TABLES[table]
+    out = {}
+    for row in df.to_dict("records"):
+        b = basis(table, column, row)
+        if b:
+            out[str(row[key])] = b
+    return out
 
 
 def judged_columns(table: str | None = None) -> pd.DataFrame:
