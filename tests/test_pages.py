@@ -538,7 +538,8 @@ def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
 def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
     at = open_page("proposals")
     expected = db.proposals()
-    assert metric(at, "政策提案") == f"{len(expected)}件" == "15件"
+    # a selection, counted with its word; the 15/15 only as this tool's matching
+    assert metric(at, "振興局からの主な政策提案(資料掲載分)") == f"{len(expected)}件" == "15件"
     listed = table_with(at, "共同提案")
     assert len(listed) == 15
     assert set(listed[listed["共同提案"] == "共同"]["政策提案"]) == set(
@@ -547,7 +548,9 @@ def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
     measures = table_with(at, "施策")
     assert len(measures) == int(expected["measure_count"].sum())
     assert set(measures["部"]) <= set(db.measures()["department_ja"])
-    assert n(metric(at, "施策に反映された提案")) == int((expected["measure_count"] > 0).sum())
+    assert n(metric(at, "施策に反映された提案（本ツールの対応付け）")) == int(
+        (expected["measure_count"] > 0).sum()
+    )
     spec = deck(at)
     fills = colours(layer(spec, "bureaus")["getFillColor"])
     assert len(fills) == 14

@@ -387,17 +387,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The bureaus' policy proposals and the departments' measures that reflect them "
         "(a joint proposal counts for each of its bureaus).",
     },
-    "ov.proposals.reflected": {"ja": "施策に反映された提案", "en": "Reflected in measures"},
+    "ov.proposals.reflected": {
+        "ja": "施策に反映された提案（本ツールの対応付け）",
+        "en": "Reflected in measures (this tool's matching)",
+    },
     "ov.proposals.of": {"ja": "全{n}のうち", "en": "of {n}"},
-    "ov.proposals.measures": {"ja": "反映した各部の施策", "en": "Departments' measures"},
+    "ov.proposals.measures": {
+        "ja": "反映した各部の施策（資料掲載分）",
+        "en": "Departments' measures (listed in the document)",
+    },
     "ov.proposals.departments": {"ja": "{n}部", "en": "{n} departments"},
     "ov.proposals.joint_note": {
         "ja": "共同提案は提案したそれぞれの振興局に数えています。",
         "en": "Joint proposals count for each bureau that made them.",
     },
     "ov.proposals.by_pillar": {
-        "ja": "総合計画の柱別の提案と反映（件）— {where}、{when}",
-        "en": "Proposals and those reflected, by pillar (items) — {where}, {when}",
+        "ja": "総合計画の柱別の提案と反映（件、柱と対応付けは資料の配置から推定）— {where}、{when}",
+        "en": "Proposals and those reflected, by pillar (items; pillars and matching inferred from the layout) — {where}, {when}",
     },
     "ov.proposals.list": {"ja": "提案の一覧 — {when}", "en": "The proposals — {when}"},
     "ov.proposals.measures_title": {
