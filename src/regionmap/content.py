@@ -124,10 +124,20 @@ def figure_label(row: Mapping, lang: str) -> str:
 
 
 def source_line(row: Mapping, lang: str) -> str:
-    """``北海道の地域政策に関する資料（平成27年度） §II-3(1) …`` (the document and its section)."""
-    ref = str(row["source_ref"]).split(" ", 1)[1] if " " in str(row["source_ref"]) else ""
+    """``北海道の地域政策に関する資料（平成27年度） §II-3(1) 道職員の…`` (the document and its
+    section; in English the section number only: its title is the document's Japanese)."""
+    ref = section_ref(row["source_ref"], lang)
     src = row["source_en"] if lang == "en" else row["source_ja"]
     return f"{src} {ref}".strip()
+
+
+def section_ref(source_ref: str, lang: str) -> str:
+    """The section part of a ``source_ref`` (``§II-3(1) 道職員の…``; ``§II-3(1)`` in English)."""
+    text = str(source_ref)
+    ref = text.split(" ", 1)[1] if " " in text else ""
+    if lang == "en":
+        ref = " / ".join(p.split(" ", 1)[0] for p in ref.split(" / ") if p.startswith("§"))
+    return ref
 
 
 def headline_document_figure(

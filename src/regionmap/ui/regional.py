@@ -49,14 +49,24 @@ def _with_document(row: pd.Series) -> dict:
     }
 
 
+def _anchor(anchor_ja: str, lang: str) -> str:
+    """The document's own phrase (Japanese: shown in Japanese mode only), then a space."""
+    return t("regional.anchor", lang, anchor=anchor_ja) + "　" if lang != "en" else ""
+
+
 def _import_table(table_id: str, lang: str) -> None:
     table = _IMPORT_TABLES[table_id]
     label = table.label_en if lang == "en" else table.label_ja
     n = imported_rows(table_id)
     if n == 0:
         st.info(t("regional.nothing_imported", lang, label=label))
+    # the headers staff write are Japanese (the template's); English names them in English
     columns = i18n.join(
-        [f"{c.header_ja}" + ("*" if c.required else "") for c in table.columns], lang
+        [
+            (c.label_en if lang == "en" else c.header_ja) + ("*" if c.required else "")
+            for c in table.columns
+        ],
+        lang,
     )
     st.caption(t("regional.columns", lang, columns=columns))
     st.download_button(
@@ -83,9 +93,7 @@ def regional_page(ctx: Context) -> dict:
             f"{r['section_ref']} " + str(r["heading_en" if lang == "en" else "heading_ja"])
         )
         st.write(str(r["summary_en" if lang == "en" else "summary_ja"]))
-        st.caption(
-            t("regional.anchor", lang, anchor=r["anchor_ja"]) + "　" + _section_source(r, lang)
-        )
+        st.caption(_anchor(r["anchor_ja"], lang) + _section_source(r, lang))
         for fid in str(r["figure_ids"]).split(";"):
             if fid in _IMPORT_TABLES and fid not in shown_tables:
                 shown_tables.append(fid)
@@ -101,6 +109,5 @@ def regional_page(ctx: Context) -> dict:
         actor = step["actor_en" if lang == "en" else "actor_ja"]
         action = step["action_en" if lang == "en" else "action_ja"]
         st.markdown(f"{int(step['step'])}. **{actor}** — {action}")
-        ref = str(step["source_ref"]).split(" ", 1)[1] if " " in str(step["source_ref"]) else ""
-        st.caption(t("regional.anchor", lang, anchor=step["anchor_ja"]) + "　" + ref)
+        st.caption(_anchor(step["anchor_ja"], lang) + content.section_ref(step["source_ref"], lang))
     return {"sections": list(secs["section_id"]), "templates": shown_tables}
