@@ -30,6 +30,14 @@ from regionmap import db, figures, reference
 from regionmap.maps import static
 from regionmap.render.charts import ACCENT
 
+#: The document's own figures, first on the overview (labels as the cards show them).
+DOCUMENT_LABELS = [
+    "地域振興派遣",
+    "広域連携派遣",
+    "徴収対策連携派遣",
+    "東日本大震災による道内への避難者数",
+]
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _ready(geo_dir, db_path):
@@ -73,10 +81,25 @@ def test_default_overview_shows_the_first_map_with_credit_labels_and_figures():
     # credit, sample notice, headline figures with year and change, ranked chart
     assert any(CREDIT in c.value for c in at.caption)
     assert any("サンプルデータ" in w.value for w in at.warning)
+    # the document's own figures first (its units, its source), then one year's headline row
     labels_shown = [m.label for m in at.metric]
-    assert labels_shown == ["重点プロジェクト", "派遣職員", "集落対策箇所", "避難者", "政策提案"]
-    assert all(re.fullmatch(r"[\d,]+(件|人|箇所)", m.value) for m in at.metric)
-    assert any(re.search(r"\d{4}年度 · 前年度比 [+-±]", c.value) for c in at.caption)
+    assert labels_shown[:4] == DOCUMENT_LABELS
+    assert [m.value for m in at.metric][:4] == [
+        "42市町村（うち22市町村は前年度から継続）",
+        "1団体（前年度から継続）",
+        "6団体（うち1団体は前年度から継続）",
+        "約2,500名",
+    ]
+    assert labels_shown[4:] == [
+        "主な地域重点プロジェクト(資料掲載分)",
+        "地域振興派遣",
+        "集落対策箇所",
+        "避難者",
+        "振興局からの主な政策提案(資料掲載分)",
+    ]
+    assert any("2015年度の数値" in m.value for m in at.markdown)  # one year, said
+    assert any("内訳はサンプル" in c.value for c in at.caption)
+    assert any(re.search(r"前年度比 [+-±]", c.value) for c in at.caption)
     chart = at.get("plotly_chart")
     assert len(chart) == 1
     fig = json.loads(chart[0].proto.spec)
@@ -122,6 +145,8 @@ def test_theme_filter_changes_the_figures():
     at.multiselect(key="rm.w.theme_ids").select("dir_tourism").run()
     assert at.query_params["theme"] == "dir_tourism"
     assert [m.value for m in at.metric] != everything
+    # the document's dispatch and evacuee figures are not in these themes: not shown
+    assert "地域振興派遣" not in [m.label for m in at.metric][:1]
     # staff dispatch is tagged with the 'regions' pillar only: not a 0, but "not in the themes"
     assert metric(at, "派遣職員") == "—"
     assert any(c.value == "選んだテーマの対象外" for c in at.caption)
@@ -136,12 +161,20 @@ def test_fiscal_year_filter():
     years = at.selectbox(key="rm.w.fy_to").options
     assert len(years) > 2
     assert years[0] == "最新年度" and "2015年度" in years
-    at.selectbox(key="rm.w.fy_to").set_value(2015).run()
-    assert at.query_params["fy"] == "2015"
-    # every headline figure that has 2015 figures shows 2015
-    assert sum("2015年度" in c.value for c in at.caption) >= 4
+    # a fresh start shows the default year (FY2015 with sample data only)
+    assert at.selectbox(key="rm.w.fy_to").value == 2015
+    assert "fy" not in at.query_params
+    at.selectbox(key="rm.w.fy_to").set_value(2014).run()
+    assert at.query_params["fy"] == "2014"
+    # the row says its one year; the document's lists are of FY2015 and say so
+    assert any("2014年度の数値（選択した年度）" in m.value for m in at.markdown)
+    assert sum("この数値は2015年度のもの" in c.value for c in at.caption) >= 2
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
-    assert "2015年度" in title and "全道" in title
+    assert "2014年度" in title and "全道" in title
+    # "最新年度" stays a choice (URL fy=latest)
+    at = run_app({"fy": "latest"})
+    assert at.selectbox(key="rm.w.fy_to").value == 0
+    assert any("最新年度" in m.value for m in at.markdown)
 
 
 def _map_marker(at) -> dict[str, str]:
@@ -216,10 +249,13 @@ def test_language_switch_gives_english_titles_and_labels():
     at.segmented_control(key="rm.w.lang").set_value("en").run()
     assert at.query_params["lang"] == "en"
     assert at.title[0].value == "Overview"
-    assert [m.label for m in at.metric][:2] == ["Priority projects", "Dispatched staff"]
-    assert re.fullmatch(r"[\d,]+", metric(at, "Dispatched staff"))
-    # the unit (a word in English) stands right under each card, with the fiscal year
-    assert any(re.match(r"persons · FY\d{4} · ", c.value) for c in at.caption)
+    assert [m.label for m in at.metric][4:6] == [
+        "Main regional priority projects (those listed in the document)",
+        "Regional development dispatch",
+    ]
+    assert at.metric[5].value == "42 municipalities (22 continuing from the previous year)"
+    assert re.fullmatch(r"[\d,]+ sites", at.metric[6].value)
+    assert any("Figures of FY2015" in m.value for m in at.markdown)
     spec = deck_spec(at)
     labels = layer(spec, "labels-bureaus")
     assert "Sorachi" in {d["text"] for d in labels["data"]}
@@ -286,9 +322,9 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
     assert any(CREDIT in c.value for c in at.caption)
     tabs = [t.label for t in at.tabs]
     assert tabs[:3] == [
-        "地域重点プロジェクト",
-        "振興局からの政策提案と各部の対応",
-        "振興局独自事業",
+        "主な地域重点プロジェクト(資料掲載分)",
+        "振興局からの主な政策提案(資料掲載分)",
+        "振興局独自事業による地域の主な取組(資料掲載分)",
     ]
     assert len(at.dataframe) >= 3
     assert at.query_params["bureau"] == "sorachi"
@@ -372,7 +408,8 @@ def test_first_map_works_without_a_database(monkeypatch, tmp_path):
     assert {"bureaus", "regions", "labels-bureaus"} <= {lay["id"] for lay in spec["layers"]}
     assert any(CREDIT in c.value for c in at.caption)
     assert any("python -m regionmap db init" in w.value for w in at.warning)
-    assert not at.metric
+    # only the document's own figures (from the committed files), no database figures
+    assert [m.label for m in at.metric] == DOCUMENT_LABELS
 
 
 def _old_schema_copy(db_path, target):
@@ -390,7 +427,7 @@ def test_an_old_schema_database_is_upgraded_and_the_figures_shown(monkeypatch, t
     monkeypatch.setenv("REGIONMAP_DB_PATH", str(old))
     at = run_app()
     labels_shown = [m.label for m in at.metric]
-    assert labels_shown == ["重点プロジェクト", "派遣職員", "集落対策箇所", "避難者", "政策提案"]
+    assert labels_shown[:4] == DOCUMENT_LABELS and len(labels_shown) == 9
     assert db.schema_version(old) == db.SCHEMA_VERSION
     assert list(db.history_dir(old).glob("*.duckdb"))  # the old file kept for undo
     at = run_app({"lang": "en"}, page="pages/proposals.py")
@@ -406,7 +443,7 @@ def test_a_damaged_database_file_says_what_to_do(monkeypatch, tmp_path):
     assert any(CREDIT in c.value for c in at.caption)
     warned = " ".join(w.value for w in at.warning)
     assert str(bad) in warned and "python -m regionmap db init --force" in warned
-    assert not at.metric
+    assert [m.label for m in at.metric] == DOCUMENT_LABELS
     assert bad.read_bytes() == b"this is not a database\n" * 500  # left as it was
 
 

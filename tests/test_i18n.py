@@ -53,8 +53,10 @@ def test_area_names_from_the_reference_tables():
     row = reference.bureaus().iloc[0].to_dict()
     assert area_name(row, "ja") == "空知総合振興局"
     assert area_name(row, "en") == "Sorachi"
-    muni = reference.municipalities().iloc[0].to_dict()  # no English name
-    assert area_name(muni, "en") == muni["name_ja"]
+    muni = reference.municipalities().iloc[0].to_dict()  # English from the official reading
+    assert area_name(muni, "en") == "Sapporo City"
+    northern = reference.municipalities().query("kind == 'northern_territory'").iloc[0].to_dict()
+    assert area_name(northern, "en") == northern["name_ja"]  # no reading: Japanese
 
 
 def test_every_key_used_in_the_code_exists():

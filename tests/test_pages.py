@@ -180,13 +180,14 @@ def test_projects_by_bureau_and_deep_link_to_a_bureau():
 # ===========================================================================================
 
 
-def _latest(metric_name: str) -> int:
-    return db.fiscal_years(metric_name)[-1]
+def _shown_year(metric_name: str) -> int:
+    """The year a page opens on: the default year (FY2015 with sample data only)."""
+    return db.default_year(metric_name)
 
 
 def test_dispatch_default_latest_year_by_municipality_with_trend_and_sample_notice():
     at = open_page("dispatch")
-    fy = _latest("dispatch")
+    fy = _shown_year("dispatch")
     rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
     assert metric(at, "派遣職員") == f"{int(rows['persons'].sum()):,}人"
     assert metric(at, "派遣先の市町村") == f"{rows['municipality_code'].nunique()}市町村"
@@ -223,7 +224,7 @@ def test_dispatch_kind_filter_from_the_widget_goes_to_the_url_and_the_figures():
     at.selectbox(key="rm.w.kind").select("collection").run()
     assert not at.exception
     assert at.query_params["kind"] == "collection"
-    fy = _latest("dispatch")
+    fy = _shown_year("dispatch")
     rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, kind="collection")
     assert metric(at, "派遣職員") == f"{int(rows['persons'].sum())}人"
     listed = table_with(at, "人数（人）")
@@ -256,7 +257,7 @@ def test_dispatch_theme_that_excludes_dispatch_leaves_no_rows_and_says_so():
 
 def test_dispatch_theme_that_includes_dispatch_shows_everything():
     at = open_page("dispatch", {"theme": "pillar_region"})
-    fy = _latest("dispatch")
+    fy = _shown_year("dispatch")
     rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy)
     assert len(table_with(at, "人数（人）")) == len(rows)
     assert not any("含まれない" in i.value for i in at.info)
@@ -275,7 +276,7 @@ def test_dispatch_by_bureau_colours_the_14_bureaus():
 def test_dispatch_deep_link_for_every_bureau(bureau):
     at = open_page("dispatch", {"bureau": bureau["bureau_id"]})
     assert at.title[0].value == f"職員派遣 — {bureau['name_ja']}"
-    fy = _latest("dispatch")
+    fy = _shown_year("dispatch")
     rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, bureau_code=bureau["bureau_code"])
     listed = table_with(at, "人数（人）")
     assert len(listed) == len(rows)
@@ -292,7 +293,7 @@ def test_dispatch_deep_link_for_every_bureau(bureau):
 def test_dispatch_deep_link_to_a_region():
     at = open_page("dispatch", {"region": "donan", "by": "bureau"})
     assert at.title[0].value == "職員派遣 — 道南"
-    fy = _latest("dispatch")
+    fy = _shown_year("dispatch")
     rows = db.dispatches(fiscal_year_from=fy, fiscal_year_to=fy, region_code="2")
     assert len(table_with(at, "人数（人）")) == len(rows)
     assert set(table_with(at, "人数（人）")["振興局"]) <= {"渡島総合振興局", "檜山振興局"}
@@ -376,7 +377,7 @@ def _site_colour(kind: str) -> list[int]:
 
 def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
     at = open_page("settlement")
-    fy = db.fiscal_years("sites")[-1]
+    fy = db.default_year("sites")
     sites = db.sites(fiscal_year=fy)
     assert metric(at, "集落対策箇所") == f"{len(sites)}箇所"
     spec = deck(at)
@@ -418,7 +419,7 @@ def test_settlement_default_sites_as_points_by_kind_with_legend_and_coverage():
 
 def test_settlement_kind_filter_shows_only_that_kind():
     at = open_page("settlement", {"kind": "shopping"})
-    fy = db.fiscal_years("sites")[-1]
+    fy = db.default_year("sites")
     sites = db.sites(fiscal_year=fy, kind="shopping")
     pts = layer(deck(at), "sites")["data"]
     assert len(pts) == len(sites) > 0
@@ -428,7 +429,7 @@ def test_settlement_kind_filter_shows_only_that_kind():
 
 def test_settlement_dispatch_kind_in_the_url_is_ignored_with_a_notice():
     at = open_page("settlement", {"kind": "regional"})
-    fy = db.fiscal_years("sites")[-1]
+    fy = db.default_year("sites")
     assert len(layer(deck(at), "sites")["data"]) == len(db.sites(fiscal_year=fy))
     assert "kind=regional" in texts(at)
 
@@ -463,7 +464,9 @@ def _month(v) -> str:
 
 def test_evacuees_default_counts_at_the_last_month_with_trend_and_origin():
     at = open_page("evacuees")
-    all_rows = db.evacuees()
+    # the page opens on the default year (FY2015): its months, April to March
+    fy = db.default_year("evacuees")
+    all_rows = db.evacuees(month_from=f"{fy}-04", month_to=f"{fy + 1}-03")
     months = sorted({_month(v) for v in all_rows["month"]})
     last = all_rows[all_rows["month"].map(_month) == months[-1]]
     assert metric(at, "避難者") == f"{int(last['persons'].sum()):,}人"
@@ -535,7 +538,8 @@ def test_evacuees_theme_that_excludes_them_and_a_bureau_deep_link():
 def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
     at = open_page("proposals")
     expected = db.proposals()
-    assert metric(at, "政策提案") == f"{len(expected)}件" == "15件"
+    # a selection, counted with its word; the 15/15 only as this tool's matching
+    assert metric(at, "振興局からの主な政策提案(資料掲載分)") == f"{len(expected)}件" == "15件"
     listed = table_with(at, "共同提案")
     assert len(listed) == 15
     assert set(listed[listed["共同提案"] == "共同"]["政策提案"]) == set(
@@ -544,7 +548,9 @@ def test_proposals_default_lists_proposals_and_the_measures_reflecting_them():
     measures = table_with(at, "施策")
     assert len(measures) == int(expected["measure_count"].sum())
     assert set(measures["部"]) <= set(db.measures()["department_ja"])
-    assert n(metric(at, "施策に反映された提案")) == int((expected["measure_count"] > 0).sum())
+    assert n(metric(at, "施策に反映された提案（本ツールの対応付け）")) == int(
+        (expected["measure_count"] > 0).sum()
+    )
     spec = deck(at)
     fills = colours(layer(spec, "bureaus")["getFillColor"])
     assert len(fills) == 14
@@ -771,7 +777,9 @@ def test_export_of_a_filtered_view_has_the_rows_of_the_page_table(page, params, 
 
     at = open_page(page, params)
     listed = table_with(at, column)
-    state, _ = from_query_params(params)
+    # the app's default year (FY2015 with sample data only), as the page shows it
+    default_fy = max(db.default_year(m) for m in db.OVERLAY_METRICS)
+    state, _ = from_query_params(params, default_fy=default_fy)
     exported = dataview.export_frame(f"view:{view}", state)
     assert len(exported) == len(listed) > 0
     assert sorted(exported["municipality_name_ja"]) == sorted(listed["市町村"])

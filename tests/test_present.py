@@ -18,7 +18,7 @@ import pytest
 import test_browser as tb
 from streamlit.testing.v1 import AppTest
 
-from regionmap import db
+from regionmap import content, db
 from regionmap.render import common, mapimage, slides
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState, from_query_params, to_query_params
@@ -54,9 +54,14 @@ def test_each_slide_of_a_bureau(con, key):
         "evacuees": "evacuees",
         "proposals": "proposals",
     }[key]
+    if metric in ("dispatch", "evacuees"):
+        # the document's own figure leads (all Hokkaido, its unit), then the area's breakdown
+        doc = content.document_figures(metric).iloc[0]
+        assert slide.figures[0].value == content.figure_text(doc, "ja")
+        assert not slide.figures[0].is_sample
     if metric:
         h = db.headline(metric, bureau_code="06", con=con)
-        first = slide.figures[0]
+        first = slide.figures[1] if metric in ("dispatch", "evacuees") else slide.figures[0]
         assert first.value == f"{h['value']:,}{h['unit_ja']}"
         assert first.fiscal_year == f"{h['fiscal_year']}年度"
         assert first.is_sample == h["is_sample"]

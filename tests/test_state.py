@@ -259,3 +259,16 @@ def test_query_filters_of_evacuees_follow_the_fiscal_year_to_months_rule():
     assert month_range(s, months) == ("2014-06", "2014-08")
     f = query_filters(FilterState(lang="ja", muni="01100"), "evacuees", months=[])
     assert (f["month_from"], f["month_to"], f["municipality_code"]) == (None, None, "01100")
+
+
+def test_no_year_is_the_default_year_and_latest_is_a_choice():
+    s, notices = from_query_params({}, default_fy=2015)
+    assert notices == [] and s.fiscal_year == 2015 and s.fy_span == (2015, 2015)
+    assert "fy" not in to_query_params(s)  # the default stays out of the URL
+    latest, notices = from_query_params({"fy": "latest"}, default_fy=2015)
+    assert notices == [] and latest.latest and latest.fiscal_year is None
+    assert to_query_params(latest)["fy"] == "latest"
+    chosen, _ = from_query_params({"fy": "2013"}, default_fy=2015)
+    assert chosen.fiscal_year == 2013 and not chosen.latest
+    # without a known default (no database), no year means the latest, as before
+    assert from_query_params({})[0].fiscal_year is None

@@ -39,8 +39,10 @@ LEVELS: tuple[str, ...] = ("region", "bureau", "municipality")
 
 #: Where a figure's numbers come from.
 #: ``document``: counted from the planning document's items (their year is the document's);
-#: ``municipal``: per-municipality figures, a flagged sample until real ones are imported.
-ORIGINS: tuple[str, ...] = ("document", "municipal")
+#: ``municipal``: per-municipality figures, a flagged sample until real ones are imported;
+#: ``imported``: per-municipality figures that only staff imports provide (no sample: with
+#: nothing imported a page says so and offers the template).
+ORIGINS: tuple[str, ...] = ("document", "municipal", "imported")
 
 #: The category colours of kinds (Okabe-Ito, colour-blind safe), by a kind's position in
 #: its figure's vocabulary: the same kind has the same colour on every page and handout.
@@ -110,8 +112,9 @@ class Figure:
     kinds : tuple of Kind
         Its kinds, in their order on screen (their colours follow this order).
     default_year : str
-        ``"document"``: the document's fiscal year; ``"latest"``: the latest year with
-        figures.
+        The year a view opens on. ``"document"``: the document's fiscal year (FY2015);
+        ``"real"``: the latest year with real (imported) figures, else the document's year
+        (a fresh start never opens on a sample-only year). ``db.default_year``.
     """
 
     id: str
@@ -124,7 +127,7 @@ class Figure:
     themes: tuple[str, ...] = ()
     item_type: str | None = None
     kinds: tuple[Kind, ...] = field(default_factory=tuple)
-    default_year: str = "latest"
+    default_year: str = "real"
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_ja
@@ -226,7 +229,174 @@ OTHER_UNITS: tuple[Unit, ...] = (
     Unit("件", "item", "items"),
     Unit("市町村", "municipality", "municipalities"),
     Unit("団体", "body", "bodies"),
+    Unit("名", "person", "persons"),
 )
+
+
+@dataclass(frozen=True)
+class DocumentFigure:
+    """A figure the planning document itself gives, in its own unit (42市町村, 約2,500名).
+
+    Its value, unit, year, label and source line are in ``data/policy/document_totals.csv``
+    under :attr:`key` (one definition; :func:`regionmap.content.document_figures` reads
+    them). It is shown beside, never mixed into, the per-municipality breakdown of
+    :attr:`figure` (whose numbers are a sample until real ones are imported).
+
+    Attributes
+    ----------
+    key : str
+        Its ``key`` in document_totals.csv.
+    figure : str
+        The :class:`Figure` it belongs to (``dispatch``, ``evacuees``).
+    kind : str or None
+        The figure's :class:`Kind` it counts (a dispatch kind), if any.
+    continuing_key : str or None
+        The key of its "of which continuing from the previous year" companion.
+    """
+
+    key: str
+    figure: str
+    kind: str | None = None
+    continuing_key: str | None = None
+
+
+#: The document's own figures, in their order on screen (the headline shows them first).
+DOCUMENT_FIGURES: tuple[DocumentFigure, ...] = (
+    DocumentFigure("dispatch_regional", "dispatch", "regional", "dispatch_regional_continuing"),
+    DocumentFigure("dispatch_wide_area", "dispatch", "wide_area", "dispatch_wide_area_continuing"),
+    DocumentFigure(
+        "dispatch_collection", "dispatch", "collection", "dispatch_collection_continuing"
+    ),
+    DocumentFigure("evacuees", "evacuees"),
+)
+
+
+def document_figures(figure_id: str | None = None) -> tuple[DocumentFigure, ...]:
+    """The document's own figures (of ``figure_id``, or all), in screen order."""
+    return tuple(d for d in DOCUMENT_FIGURES if figure_id is None or d.figure == figure_id)
+
+
+# --------------------------------------------------------------------------------------
+# Figures only staff imports provide (declared here; not yet in FIGURES)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import table: its id, the header staff write (Japanese, as in the
+    template), its English label, and whether it is required."""
+
+    id: str
+    header_ja: str
+    label_en: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ImportTable:
+    """A table only staff imports fill (no sample): its columns, key and period column."""
+
+    table: str
+    label_ja: str
+    label_en: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    period: str | None
+
+    def template_headers(self) -> list[str]:
+        """The template's header row (Japanese, as staff write it)."""
+        return [c.header_ja for c in self.columns]
+
+
+_MUNI_COLUMNS = (
+    Column("municipality_code", "市町村コード", "Municipality code"),
+    Column("municipality_name", "市町村名", "Municipality"),
+)
+_SOURCE_COLUMN = Column("source_ja", "出典", "Source")
+
+#: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
+#: gives no numbers for: they exist once staff import them. To show them: their table in
+#: ``db.schema.TABLES`` (from :data:`IMPORT_TABLES`), facts in ``db.queries._facts``, import
+#: in ``db.importer.FIELDS``, template in ``db.export.TEMPLATE_COLUMNS``, labels in ``i18n``;
+#: then move them into :data:`FIGURES`.
+IMPORTED_FIGURES: tuple[Figure, ...] = (
+    Figure(
+        id="kyoryokutai",
+        table="kyoryokutai",
+        label_ja="地域おこし協力隊員",
+        label_en="Regional revitalisation volunteers (地域おこし協力隊)",
+        unit=Unit("人", "member", "members"),
+        levels=("region", "bureau", "municipality"),
+        origin="imported",
+        themes=("pillar_region", "pillar_people"),
+    ),
+    Figure(
+        id="migration_trials",
+        table="migration_trials",
+        label_ja="移住体験事業の参加者",
+        label_en="Participants in trial migration",
+        unit=Unit("人", "participant", "participants"),
+        levels=("region", "bureau", "municipality"),
+        origin="imported",
+        themes=("pillar_region", "pillar_people"),
+    ),
+)
+
+#: Wide-area groupings of municipalities (a 定住自立圏 or 包括交流連携 → its members), drawn
+#: as dissolved areas with their names; kinds of grouping in :data:`GROUPING_KINDS`.
+GROUPING_KINDS: tuple[Kind, ...] = (
+    Kind("teiju_jiritsuken", "定住自立圏", "Settlement and Self-Reliance Area"),
+    Kind("hokatsu_koryu", "包括交流連携", "Comprehensive exchange partnership"),
+    Kind("sapporo", "札幌市との連携", "Cooperation with Sapporo"),
+    Kind("other", "その他の広域連携", "Other wide-area cooperation"),
+)
+
+#: The import tables of :data:`IMPORTED_FIGURES` and of the wide-area groupings.
+IMPORT_TABLES: tuple[ImportTable, ...] = (
+    ImportTable(
+        "kyoryokutai",
+        "地域おこし協力隊",
+        "Regional revitalisation volunteers",
+        (
+            Column("fiscal_year", "年度", "Fiscal year", True),
+            *_MUNI_COLUMNS,
+            Column("members", "隊員数", "Members", True),
+            _SOURCE_COLUMN,
+        ),
+        key=("fiscal_year", "municipality_code"),
+        period="fiscal_year",
+    ),
+    ImportTable(
+        "migration_trials",
+        "移住体験事業",
+        "Trial migration",
+        (
+            Column("fiscal_year", "年度", "Fiscal year", True),
+            *_MUNI_COLUMNS,
+            Column("participants", "参加者数", "Participants", True),
+            _SOURCE_COLUMN,
+        ),
+        key=("fiscal_year", "municipality_code"),
+        period="fiscal_year",
+    ),
+    ImportTable(
+        "wide_area_groups",
+        "広域連携の圏域",
+        "Wide-area groupings",
+        (
+            Column("group_name", "圏域名", "Grouping", True),
+            Column("group_kind", "区分", "Kind", True),
+            *_MUNI_COLUMNS,
+            Column("role", "役割", "Role (e.g. central city)"),
+            Column("from_fy", "開始年度", "First fiscal year"),
+            Column("to_fy", "終了年度", "Last fiscal year"),
+            _SOURCE_COLUMN,
+        ),
+        key=("group_name", "municipality_code"),
+        period=None,
+    ),
+)
+_BY_ID.update({f.id: f for f in IMPORTED_FIGURES})
 
 
 def get(figure_id: str) -> Figure:

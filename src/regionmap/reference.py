@@ -2,6 +2,12 @@
 
 They live in ``data/reference/`` as CSV (codes, Japanese and English names,
 seats, membership) and are the single source for every other module.
+
+Municipalities' English names come from ``municipality_names_en.csv``: the rule-based
+Hepburn romanisation (:mod:`regionmap.romaji`) of the official kana readings in localgovjp
+(Code for FUKUI, CC0), rebuilt with ``python -m regionmap.romaji SRC.csv OUT.csv``. The six
+Northern Territories villages have no reading in that source (nor any English name in MLIT
+N03): they keep their Japanese name in English too.
 """
 
 from __future__ import annotations
@@ -33,19 +39,42 @@ def bureaus() -> pd.DataFrame:
     """The 14 bureaus (総合振興局・振興局), in the official order.
 
     Columns: ``bureau_code`` ("01".."14"), ``bureau_id`` (slug), ``name_ja``,
-    ``short_ja``, ``name_en``, ``kind_ja``, ``kind_en``, ``seat_ja``,
-    ``seat_code``, ``region_code``, ``municipality_count`` (int).
+    ``short_ja``, ``name_en``, ``kind_ja``, ``kind_en``, ``seat_ja``, ``seat_en``
+    (the seat's English name), ``seat_code``, ``region_code``, ``municipality_count`` (int).
     """
     df = pd.read_csv(REFERENCE_DIR / "bureaus.csv", **_STR)
     df["municipality_count"] = df["municipality_count"].astype(int)
+    seat_en = english_names()
+    df.insert(
+        df.columns.get_loc("seat_ja") + 1,
+        "seat_en",
+        df["seat_code"].map(seat_en).fillna(df["seat_ja"]),
+    )
     return df
+
+
+#: Credit for the readings behind the municipalities' English names.
+NAMES_EN_CREDIT_JA = "市町村名の英語表記：localgovjp（Code for FUKUI、CC0）の読みからヘボン式で作成"
+NAMES_EN_CREDIT_EN = (
+    "English municipality names: Hepburn romanisation of the readings in localgovjp "
+    "(Code for FUKUI), CC0"
+)
+
+
+@cache
+def english_names() -> dict[str, str]:
+    """English names by 5-digit code (179 municipalities and Sapporo's 10 wards), from
+    ``data/reference/municipality_names_en.csv``; the Northern Territories are not in it."""
+    df = pd.read_csv(REFERENCE_DIR / "municipality_names_en.csv", **_STR)
+    return dict(zip(df["code"], df["name_en"], strict=True))
 
 
 @cache
 def municipalities() -> pd.DataFrame:
     """Municipalities, Sapporo's wards and the Northern Territories villages.
 
-    Columns: ``code`` (5-digit), ``code6`` (with check digit), ``name_ja``,
+    Columns: ``code`` (5-digit), ``code6`` (with check digit), ``name_ja``, ``name_en``
+    (from the official reading; the Japanese name for the Northern Territories villages),
     ``district_ja`` (郡, or 札幌市 for wards), ``bureau_code``, ``region_code``,
     ``kind`` (``municipality``, ``ward`` or ``northern_territory``),
     ``parent_code`` (01100 for wards).
@@ -53,6 +82,7 @@ def municipalities() -> pd.DataFrame:
 
     df = pd.read_csv(REFERENCE_DIR / "municipalities.csv", **_STR)
     df.insert(1, "code6", df["code"].map(to_code6))
+    df.insert(3, "name_en", df["code"].map(english_names()).fillna(df["name_ja"]))
     region_of = bureaus().set_index("bureau_code")["region_code"]
     df.insert(
         df.columns.get_loc("bureau_code") + 1, "region_code", df["bureau_code"].map(region_of)

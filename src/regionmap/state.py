@@ -17,7 +17,9 @@ URL parameters
 --------------
 ``lang``      ``ja`` (default) or ``en``
 ``theme``     comma-separated theme ids (``pillar_region,dir_tourism``); none = all
-``fy``        a fiscal year (``2015``) or a range (``2013-2015``); none = latest
+``fy``        a fiscal year (``2015``), a range (``2013-2015``) or ``latest`` (the latest year
+              with figures, sample ones included); none = the default year: the latest
+              year with real (imported) figures, else the document's year (FY2015)
 ``region``    region id (``doo``) or code (``1``)
 ``bureau``    bureau id (``sorachi``) or code (``01``); implies its region
 ``metric``    ``priority_projects``, ``dispatch``, ``sites``, ``evacuees``, ``proposals``
@@ -84,7 +86,8 @@ class FilterState:
     theme_ids : tuple of str
         Selected policy themes in catalogue order; empty means all themes.
     fy_from, fy_to : int or None
-        Fiscal year range, both ``None`` for the latest year with figures.
+        Fiscal year range; both ``None`` for the default year (:attr:`default_fy`) or,
+        with :attr:`latest`, the latest year with figures.
     region : str or None
         Region id (``"doo"``); set whenever ``bureau`` is.
     bureau : str or None
@@ -107,6 +110,11 @@ class FilterState:
         Presentation mode (URL ``present=1``).
     slide : int or None
         Slide number in presentation mode (URL ``slide``, 1..:data:`MAX_SLIDE`); None = first.
+    latest : bool
+        "最新年度" chosen (URL ``fy=latest``): the latest year with figures, sample or not.
+    default_fy : int or None
+        The year shown when no year is chosen: the latest year with real figures, else the
+        document's (set by the app from ``db.default_year``; not part of the URL).
     """
 
     lang: str = field(default_factory=_default_lang)
@@ -125,6 +133,8 @@ class FilterState:
     map_by: str | None = None
     present: bool = False
     slide: int | None = None
+    latest: bool = False
+    default_fy: int | None = field(default=None, compare=False)
 
     # derived -----------------------------------------------------------------
     @property
@@ -139,8 +149,19 @@ class FilterState:
 
     @property
     def fiscal_year(self) -> int | None:
-        """The single fiscal year shown (the end of the range), or ``None`` for the latest."""
-        return self.fy_to
+        """The single fiscal year shown (the end of the range; without one, the default
+        year), or ``None`` for the latest ("最新年度", or no default known)."""
+        if self.fy_to is not None:
+            return self.fy_to
+        return None if self.latest else self.default_fy
+
+    @property
+    def fy_span(self) -> tuple[int | None, int | None]:
+        """The fiscal year range shown: the chosen range, else the default year (both
+        ``None`` for the latest)."""
+        if self.fy_to is not None:
+            return (self.fy_from if self.fy_from is not None else self.fy_to), self.fy_to
+        return self.fiscal_year, self.fiscal_year
 
     def has_layer(self, name: str) -> bool:
         return name in self.layers
@@ -259,6 +280,7 @@ def from_query_params(
     *,
     known_themes: Iterable[str] | None = None,
     known_years: Iterable[int] | None = None,
+    default_fy: int | None = None,
 ) -> tuple[FilterState, list[str]]:
     """Read a state from URL parameters; never raises.
 
@@ -271,6 +293,8 @@ def from_query_params(
         Valid theme ids, in display order (default: the committed catalogue).
     known_years : iterable of int, optional
         Fiscal years with figures; a year outside them is refused with a notice.
+    default_fy : int, optional
+        The year shown when the URL names none (:attr:`FilterState.default_fy`).
 
     Returns
     -------
@@ -287,7 +311,7 @@ def from_query_params(
         # the value is the URL's: shown as text, never a link (plaintext.plain)
         notices.append(t("notice.bad_param", lang, name=name, value=plain(value)))
 
-    values: dict[str, object] = {"lang": lang}
+    values: dict[str, object] = {"lang": lang, "default_fy": default_fy}
     if lang_text and lang_text not in LANGS:
         bad("lang", lang_text)
 
@@ -298,8 +322,13 @@ def from_query_params(
     if "fy" in raw and _one(raw["fy"]):
         text = _one(raw["fy"])
         fy = _parse_fy(text)
+        if text.strip().lower() == "latest":
+            values["latest"] = True
+            fy = None
         years = set(known_years) if known_years is not None else None
-        if fy is None or (years is not None and not any(fy[0] <= y <= fy[1] for y in years)):
+        if values.get("latest"):
+            pass
+        elif fy is None or (years is not None and not any(fy[0] <= y <= fy[1] for y in years)):
             bad("fy", text)
         else:
             values["fy_from"], values["fy_to"] = fy
@@ -446,6 +475,8 @@ def to_query_params(state: FilterState) -> dict[str, str]:
     if state.fy_to is not None:
         lo = state.fy_from if state.fy_from is not None else state.fy_to
         out["fy"] = str(state.fy_to) if lo == state.fy_to else f"{lo}-{state.fy_to}"
+    elif state.latest:
+        out["fy"] = "latest"
     if state.bureau:
         out["bureau"] = state.bureau
     elif state.region:

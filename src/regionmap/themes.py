@@ -31,6 +31,9 @@ POLICY_TABLES: dict[str, str] = {
     "measures": "measure_id",
     "bureau_projects": "item_id",
     "document_totals": "key",
+    "selections": "table",
+    "sections": "section_id",
+    "policy_flow": "step",
 }
 
 

@@ -111,6 +111,7 @@ from regionmap.db.load import (  # noqa: F401
 )
 from regionmap.db.queries import (  # noqa: F401
     bureau_projects,
+    default_year,
     dispatches,
     document_totals,
     evacuees,
@@ -121,6 +122,7 @@ from regionmap.db.queries import (  # noqa: F401
     municipality_summary,
     priority_projects,
     proposals,
+    real_years,
     sites,
     theme_covers,
     themes,

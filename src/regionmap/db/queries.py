@@ -190,15 +190,37 @@ def _facts(
     return f"{facts.select} WHERE {where}", params  # noqa: S608
 
 
+#: Per overlay figure: SQL of the fiscal years that hold real (imported, not sample) figures.
+_REAL_YEARS_SQL = {
+    "dispatch": "SELECT DISTINCT fiscal_year FROM dispatch WHERE NOT is_sample",
+    "sites": "SELECT DISTINCT start_fy FROM sites WHERE NOT is_sample",
+    "evacuees": f"SELECT DISTINCT {_fy_of_month_sql('month')} FROM evacuees WHERE NOT is_sample",  # noqa: S608
+}
+
+
+def real_years(metric: str, con=None) -> list[int]:
+    """Fiscal years with real (imported, not sample) figures for ``metric``, ascending; the
+    document's year for the document's own figures."""
+    _check_metric(metric)
+    if metric in DOCUMENT_METRICS:
+        return [DOCUMENT_FISCAL_YEAR]
+    rows = _con(con).execute(_REAL_YEARS_SQL[metric]).fetchall()
+    return sorted(int(r[0]) for r in rows if r[0] is not None)
+
+
+def default_year(metric: str, con=None) -> int:
+    """The fiscal year a view of ``metric`` opens on: the latest year with real figures;
+    with only sample figures (or none), the document's year (FY2015). "Latest year" stays
+    a choice of the filter bar, never the default: a fresh start shows what is real."""
+    years = real_years(metric, con=con)
+    return years[-1] if years else DOCUMENT_FISCAL_YEAR
+
+
 def _default_year(metric: str, fiscal_year: int | None, con) -> int | None:
-    """``fiscal_year``, or the figure's default (:attr:`figures.Figure.default_year`): the
-    document's year, or the latest year with figures."""
+    """``fiscal_year``, or :func:`default_year`."""
     if fiscal_year is not None:
         return int(fiscal_year)
-    if figures.get(metric).default_year == "document":
-        return DOCUMENT_FISCAL_YEAR
-    years = fiscal_years(metric, con=con)
-    return years[-1] if years else None
+    return default_year(metric, con=con)
 
 
 def _sources_sql(metric: str, fiscal_year: int | None) -> tuple[str, list]:
@@ -355,7 +377,7 @@ def headline(
     _check_metric(metric)
     c = _con(con)
     years = fiscal_years(metric, con=c)
-    fy = int(fiscal_year) if fiscal_year is not None else (years[-1] if years else None)
+    fy = _default_year(metric, fiscal_year, c)
     info = _info(metric)
     # one statement: this year's total, last year's, and the sources
     cur_sql, cur_params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
@@ -558,7 +580,8 @@ def _overlay_columns(df: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 _MUNI_COLS = (
-    "m.name_ja AS municipality_name_ja, m.district_ja, m.bureau_code, "
+    "m.name_ja AS municipality_name_ja, m.name_en AS municipality_name_en, m.district_ja, "
+    "m.bureau_code, "
     "b.name_ja AS bureau_name_ja, b.name_en AS bureau_name_en, m.region_code"
 )
 

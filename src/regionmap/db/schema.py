@@ -15,14 +15,14 @@ from regionmap import figures, settings
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
 #: proposals.bureau_label_ja, measures.note.
-SCHEMA_VERSION = 3  # 3: users; import_history gained file_size, from_version, changes
+SCHEMA_VERSION = 4  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings)
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
 DOCUMENT_SOURCE_JA = "北海道の地域政策に関する資料（平成27年度）"
 DOCUMENT_SOURCE_EN = "Hokkaido regional policy document (FY2015)"
-SAMPLE_SOURCE_JA = "サンプル（資料の合計に合わせて作成した架空の内訳）"
-SAMPLE_SOURCE_EN = "Sample (invented breakdown that agrees with the document's totals)"
+SAMPLE_SOURCE_JA = "サンプル（架空の内訳）：資料の合計に合わせて作成"
+SAMPLE_SOURCE_EN = "Sample (invented breakdown), made to agree with the document's totals"
 POLICY_DIR = settings.DATA_DIR / "policy"
 
 # --------------------------------------------------------------------------------------
@@ -52,12 +52,13 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     "bureaus": (
         [("bureau_code", "VARCHAR"), ("bureau_id", "VARCHAR"), ("name_ja", "VARCHAR"),
          ("short_ja", "VARCHAR"), ("name_en", "VARCHAR"), ("kind_ja", "VARCHAR"),
-         ("kind_en", "VARCHAR"), ("seat_ja", "VARCHAR"), ("seat_code", "VARCHAR"),
+         ("kind_en", "VARCHAR"), ("seat_ja", "VARCHAR"), ("seat_en", "VARCHAR"),
+         ("seat_code", "VARCHAR"),
          ("region_code", "VARCHAR"), ("municipality_count", "INTEGER")],
         ("bureau_code",),
     ),
     "municipalities": (
-        [("code", "VARCHAR"), ("code6", "VARCHAR"), ("name_ja", "VARCHAR"),
+        [("code", "VARCHAR"), ("code6", "VARCHAR"), ("name_ja", "VARCHAR"), ("name_en", "VARCHAR"),
          ("district_ja", "VARCHAR"), ("bureau_code", "VARCHAR"), ("region_code", "VARCHAR"),
          ("kind", "VARCHAR"), ("parent_code", "VARCHAR")],
         ("code",),

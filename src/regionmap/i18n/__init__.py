@@ -387,17 +387,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The bureaus' policy proposals and the departments' measures that reflect them "
         "(a joint proposal counts for each of its bureaus).",
     },
-    "ov.proposals.reflected": {"ja": "施策に反映された提案", "en": "Reflected in measures"},
+    "ov.proposals.reflected": {
+        "ja": "施策に反映された提案（本ツールの対応付け）",
+        "en": "Reflected in measures (this tool's matching)",
+    },
     "ov.proposals.of": {"ja": "全{n}のうち", "en": "of {n}"},
-    "ov.proposals.measures": {"ja": "反映した各部の施策", "en": "Departments' measures"},
+    "ov.proposals.measures": {
+        "ja": "反映した各部の施策（資料掲載分）",
+        "en": "Departments' measures (listed in the document)",
+    },
     "ov.proposals.departments": {"ja": "{n}部", "en": "{n} departments"},
     "ov.proposals.joint_note": {
         "ja": "共同提案は提案したそれぞれの振興局に数えています。",
         "en": "Joint proposals count for each bureau that made them.",
     },
     "ov.proposals.by_pillar": {
-        "ja": "総合計画の柱別の提案と反映（件）— {where}、{when}",
-        "en": "Proposals and those reflected, by pillar (items) — {where}, {when}",
+        "ja": "総合計画の柱別の提案と反映（件、柱と対応付けは資料の配置から推定）— {where}、{when}",
+        "en": "Proposals and those reflected, by pillar (items; pillars and matching inferred from the layout) — {where}, {when}",
     },
     "ov.proposals.list": {"ja": "提案の一覧 — {when}", "en": "The proposals — {when}"},
     "ov.proposals.measures_title": {
@@ -581,7 +587,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Municipality reference table",
     },
     "present.fig.municipalities": {"ja": "市町村", "en": "Municipalities"},
-    "present.fig.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
     "present.fig.directions": {"ja": "施策の方向", "en": "Policy directions"},
     "present.fig.dispatch_munis": {"ja": "派遣先の市町村", "en": "Municipalities receiving staff"},
     "present.fig.dispatch_regional": {
@@ -596,7 +601,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "ja": "最多の市町村（{name}）",
         "en": "Largest municipality ({name})",
     },
-    "present.fig.measures": {"ja": "各部の施策への反映", "en": "Departmental measures"},
     "present.fig.departments": {"ja": "対応した部", "en": "Departments responding"},
     "present.chart.dispatch": {
         "ja": "派遣職員の推移（年度別・区分別, 人）",
@@ -692,8 +696,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Boundaries: MLIT National Land Numerical Information N03, as of {vintage}",
     },
     "report.sample_notice": {
-        "ja": "サンプル: 「サンプル」と記した数値は、文書の合計値に合わせて作成した試算値です（市町村別の実数ではありません）。実数は取込で置き換えられます。",
-        "en": "Sample: figures marked 'sample' are estimates made to agree with the document's totals, not actual municipal figures. Importing the real files replaces them.",
+        "ja": "サンプル（架空の内訳）：「サンプル」と記した数値は、資料の合計に合わせて作成した架空の内訳です（市町村別の実数ではありません）。実データの取込で置き換わります。",
+        "en": "Sample (invented breakdown): figures marked 'sample' are an invented breakdown made to agree with the document's totals, not actual municipal figures. Importing real figures replaces them.",
     },
     "report.sample": {"ja": "サンプル", "en": "sample"},
     "report.previous": {"ja": "前年度 {value}", "en": "previous year {value}"},
@@ -708,29 +712,31 @@ CATALOG: dict[str, dict[str, str]] = {
     "report.northern": {"ja": "北方領土（数値なし）", "en": "Northern Territories (no figures)"},
     "report.credit": {"ja": MLIT_CREDIT_JA, "en": MLIT_CREDIT_EN},
     "report.data_source": {"ja": "データ: {sources}", "en": "Data: {sources}"},
-    "report.priority_projects": {"ja": "地域重点プロジェクト", "en": "Regional priority projects"},
-    "report.proposals": {
-        "ja": "振興局からの政策提案と各部の対応",
-        "en": "Bureau policy proposals and departments' responses",
-    },
-    "report.bureau_projects": {"ja": "振興局独自事業", "en": "Bureau-specific projects"},
     "report.none": {"ja": "該当なし", "en": "none"},
     "report.col_project": {"ja": "プロジェクト", "en": "Project"},
     "report.col_direction": {"ja": "施策の方向", "en": "Policy direction"},
     "report.col_region": {"ja": "地域", "en": "Area"},
     "report.col_proposal": {"ja": "政策提案", "en": "Proposal"},
     "report.col_bureau": {"ja": "振興局", "en": "Bureau"},
-    "report.col_pillar": {"ja": "柱", "en": "Pillar"},
-    "report.col_response": {"ja": "各部の施策への反映", "en": "Reflected in departments' measures"},
     "report.col_item": {"ja": "事業", "en": "Project"},
-    "report.col_confidence": {"ja": "帰属", "en": "Attribution"},
+    "report.col_confidence": {"ja": "振興局の根拠", "en": "Basis of the bureau"},
+    "report.col_direction_basis": {"ja": "方向の根拠", "en": "Basis of the direction"},
+    "report.col_pillar_inferred": {
+        "ja": "柱（資料の配置から推定）",
+        "en": "Pillar (inferred from the layout)",
+    },
+    "report.col_response_matched": {
+        "ja": "各部の施策への反映（本ツールの対応付け）",
+        "en": "Reflected in departments' measures (this tool's matching)",
+    },
+    "report.document_figures": {
+        "ja": "資料の数値（{fy}・全道）：{figures}　出典：{source}",
+        "en": "The document's figures ({fy}, all Hokkaido): {figures}. Source: {source}",
+    },
     "report.no_measures": {
         "ja": "（各部の対応の記載なし）",
         "en": "(no departmental response recorded)",
     },
-    "report.attribution.named": {"ja": "本文に明記", "en": "named in the text"},
-    "report.attribution.inferred": {"ja": "地名から推定", "en": "inferred from place names"},
-    "report.attribution.layout": {"ja": "配置から推定", "en": "inferred from the layout"},
     "report.chart_dispatch": {
         "ja": "道職員の市町村派遣（年度別・区分別, 人）",
         "en": "Staff dispatched to municipalities (by FY and kind, persons)",
@@ -745,8 +751,14 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "report.continued": {"ja": "（続き）", "en": " (continued)"},
     "report.hokkaido": {"ja": "北海道", "en": "Hokkaido"},
-    "report.metric.priority_projects": {"ja": "地域重点プロジェクト", "en": "Priority projects"},
-    "report.metric.proposals": {"ja": "政策提案", "en": "Policy proposals"},
+    "report.metric.priority_projects": {
+        "ja": "主な重点プロジェクト（資料掲載分）",
+        "en": "Main priority projects (listed)",
+    },
+    "report.metric.proposals": {
+        "ja": "主な政策提案（資料掲載分）",
+        "en": "Main proposals (listed)",
+    },
     "report.metric.dispatch": {"ja": "派遣職員", "en": "Dispatched staff"},
     "report.metric.sites": {"ja": "集落対策の拠点", "en": "Settlement sites"},
     "report.metric.evacuees": {"ja": "避難者", "en": "Evacuees"},
@@ -805,6 +817,88 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.action.role": {"ja": "権限変更", "en": "role change"},
     "data.col.changes": {"ja": "変更内容", "en": "Changes"},
     "data.col.from_version": {"ja": "元の版", "en": "From version"},
+    # --- the document first (issue 11) ---------------------------------------------
+    "doc.heading": {
+        "ja": "資料の数値（{fy}・全道）",
+        "en": "The document's figures ({fy}, all Hokkaido)",
+    },
+    "doc.source": {"ja": "出典：{source}　{ref}", "en": "Source: {source}, {ref}"},
+    "doc.breakdown_sample": {
+        "ja": "内訳はサンプル（架空の内訳）：資料は全道の合計のみ。地図・表の市町村別の数値は資料の合計に合わせて作成したもので、実データの取込で置き換わります。",
+        "en": "The breakdown is a sample (invented breakdown): the document gives Hokkaido totals only. The per-municipality figures on the map and in the tables were made to agree with them and are replaced when real figures are imported.",
+    },
+    "doc.breakdown_short": {"ja": "内訳はサンプル", "en": "Breakdown is a sample"},
+    "doc.breakdown_value": {
+        "ja": "内訳はサンプル：{value}",
+        "en": "Breakdown is a sample: {value}",
+    },
+    "fig.row_year": {
+        "ja": "{fy}の数値（{why}）",
+        "en": "Figures of {fy} ({why})",
+    },
+    "fig.row_year.default": {
+        "ja": "既定：資料の年度。実データを取り込むとその最新年度",
+        "en": "default: the document's year; after an import, the latest imported year",
+    },
+    "fig.row_year.real": {
+        "ja": "既定：実データのある最新年度",
+        "en": "default: the latest year with imported figures",
+    },
+    "fig.row_year.chosen": {"ja": "選択した年度", "en": "the year chosen"},
+    "fig.row_year.latest": {
+        "ja": "最新年度：サンプルを含む",
+        "en": "latest year, sample figures included",
+    },
+    "fig.other_year": {
+        "ja": "この数値は{fy}のもの",
+        "en": "This figure is of {fy}",
+    },
+    "filter.fy.help": {
+        "ja": "既定は実データ（取込済み）のある最新年度、無ければ資料の年度（平成27年度）。「最新年度」はサンプルを含む最新の年度です。",
+        "en": "By default the latest year with imported figures, else the document's year (FY2015). 'Latest year' is the latest year with any figures, samples included.",
+    },
+    "basis.col": {"ja": "根拠", "en": "Basis"},
+    "basis.help": {
+        "ja": "明記：{stated}　資料の配置から推定：{inferred}",
+        "en": "Stated in the document: {stated} Inferred from the document's layout: {inferred}",
+    },
+    "basis.footnote": {
+        "ja": "根拠の「資料の配置から推定」は、資料に書かれておらず本ツールが資料の並び・見出し・地名・内容から判断したものです。",
+        "en": "Basis 'Inferred from the document's layout': not written in the document; this tool's reading of its order, headings, place names and topics.",
+    },
+    "matching.all_reflected": {
+        "ja": "掲載された提案はすべて各部の施策に反映（本ツールの対応付け）",
+        "en": "Every listed proposal is reflected in a department's measure (this tool's matching)",
+    },
+    "names.credit": {
+        "ja": "市町村名の英語表記：localgovjp（Code for FUKUI、CC0）の読みから作成",
+        "en": "English municipality names: romanised from the readings in localgovjp (Code for FUKUI, CC0)",
+    },
+    "slide.doc_label": {"ja": "{label}（全道・資料）", "en": "{label} (all Hokkaido, document)"},
+    "slide.breakdown_label": {
+        "ja": "{label}（この地域・内訳）",
+        "en": "{label} (this area, breakdown)",
+    },
+    "page.regional": {"ja": "移住・広域連携・推進体制", "en": "Migration, cooperation, governance"},
+    "regional.caption": {
+        "ja": "資料の該当節を本ツールが要約したもの（資料の文言そのものではありません）。各節に出典の節番号を示します。",
+        "en": "Summaries of the document's sections in this tool's words (not the document's text), each with its section reference.",
+    },
+    "regional.flow": {
+        "ja": "推進体制：地域の意見が施策になるまで",
+        "en": "How local views become Hokkaido's measures",
+    },
+    "regional.anchor": {
+        "ja": "資料の表現：「{anchor}」",
+        "en": "The document's words: 「{anchor}」",
+    },
+    "regional.figures": {"ja": "取り込む数値", "en": "Figures to import"},
+    "regional.nothing_imported": {
+        "ja": "{label}：まだ取り込まれていません（資料に数値は無く、サンプルも作りません）。記入用のテンプレートを下に用意しています（この表の取込機能は未実装です）。",
+        "en": "{label}: nothing imported yet (the document gives no numbers, and no sample is made). The template to fill in is below (importing this table is not implemented yet).",
+    },
+    "regional.template": {"ja": "テンプレート（{label}）", "en": "Template ({label})"},
+    "regional.columns": {"ja": "列：{columns}", "en": "Columns: {columns}"},
 }
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from regionmap import settings
+from regionmap import reference, settings
 from regionmap.geo.layers import load_layer, manifest, to_geojson_bytes
 
 #: URL prefix under which Streamlit serves ``<app folder>/static`` (relative to the page).
@@ -132,8 +132,10 @@ def layer_file_bytes(
     gdf["i"] = range(len(gdf))
     gdf["k"] = prefix + gdf[code_col].astype(str)
     gdf["code"] = gdf[code_col].astype(str)
-    if "name_en" not in gdf.columns:
-        gdf["name_en"] = gdf["name_ja"]
+    if "name_en" not in gdf.columns:  # municipalities, wards: English names from the readings
+        gdf["name_en"] = (
+            gdf[code_col].astype(str).map(reference.english_names()).fillna(gdf["name_ja"])
+        )
     props = ["i", "k", "code", *[c for c in others if c != "code" and c in gdf.columns]]
     data = to_geojson_bytes(gdf, props, _PRECISION.get(level, 4))
     bounds = gdf.geometry.bounds

@@ -33,6 +33,11 @@ class Area:
     region_code: str
     bureau_codes: tuple[str, ...]
     seat_ja: str = ""
+    seat_en: str = ""
+
+    def seat(self, lang: str) -> str:
+        """The seat's name in ``lang`` (English from the official reading)."""
+        return (self.seat_en or self.seat_ja) if lang == "en" else self.seat_ja
 
     def title(self, lang: str) -> str:
         # branches on purpose (layout, not a choice of text): English titles add the
@@ -93,6 +98,7 @@ def resolve_area(kind: str, key: str) -> Area:
             r["region_code"],
             (r["bureau_code"],),
             r["seat_ja"],
+            r.get("seat_en", "") or "",
         )
     df = reference.regions()
     if key_s.isdigit():

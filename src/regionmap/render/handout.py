@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regionmap import db, figures, geo, i18n, reference
+from regionmap import content, db, figures, geo, i18n, reference
 from regionmap.geo.layers import manifest
 from regionmap.render.chartimage import (
     _chart_image,
@@ -277,7 +277,7 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
         reg_name = reg[i18n.col("name", data.lang)]
         parts.append(i18n.t("report.region_of", data.lang, name=reg_name))
         parts.append(i18n.t("report.municipalities", data.lang, n=n))
-        parts.append(i18n.t("report.seat", data.lang, seat=area.seat_ja))
+        parts.append(i18n.t("report.seat", data.lang, seat=area.seat(data.lang)))
     else:
         b = reference.bureaus().set_index("bureau_code")
         names = [b.loc[c, i18n.col("name", data.lang)] for c in area.bureau_codes]
@@ -294,6 +294,12 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
         parts.append(i18n.t("report.themes", data.lang, names=themes))
     pdf.cell(780, 12, i18n.join(parts, data.lang, "report.dot"))
     y = 58
+    # the document's own figures first (all Hokkaido, in its units, with their source)
+    pdf.set_xy(28, y)
+    pdf.set_font(FONT, "B", 7.5)
+    pdf.set_text_color(*_hex(INK))
+    pdf.cell(786, 10, _fit_text(pdf, document_figures_line(data.lang), 786))
+    y += 14
     if data.any_sample:
         pdf.set_fill_color(254, 240, 217)
         pdf.set_draw_color(*_hex(SAMPLE_COLOUR))
@@ -529,6 +535,7 @@ def _project_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
             _s(r, f"direction_name_{lang}", "direction_name_ja", "direction_theme_id"),
             _s(r, f"bureau_name_{lang}", "bureau_name_ja")
             or _s(r, f"region_name_{lang}", "region_name_ja", "region_code"),
+            _direction_basis(_s(r, "project_id"), lang),
         ]
         for r in df.to_dict("records")
     ]
@@ -560,9 +567,32 @@ def _proposal_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
 
 
 def _attribution_text(attribution: str, lang: str) -> str:
-    """How a bureau project was attributed, in words (an unknown value as it is)."""
-    key = f"report.attribution.{attribution}"
-    return i18n.t(key, lang) if key in i18n.CATALOG else attribution
+    """The basis of a bureau project's bureau in plain words (明記 / 資料の配置から推定)."""
+    b = content.basis("bureau_projects", "bureau_code", {"attribution": attribution})
+    return content.basis_label(b, lang) if b else attribution
+
+
+def _direction_basis(project_id: str, lang: str) -> str:
+    """The basis of a priority project's direction in plain words."""
+    b = content.bases_of("priority_projects", "direction_theme_id").get(project_id)
+    return content.basis_label(b, lang) if b else ""
+
+
+def document_figures_line(lang: str) -> str:
+    """The document's own figures in one line with their source (all Hokkaido, FY2015)."""
+    rows = content.document_figures()
+    parts = [
+        f"{content.figure_label(r, lang)} {content.figure_text(r, lang)}"
+        for r in rows.to_dict("records")
+    ]
+    sources = dict.fromkeys(content.source_line(r, lang) for r in rows.to_dict("records"))
+    return i18n.t(
+        "report.document_figures",
+        lang,
+        fy=i18n.fy_text(int(rows["fiscal_year"].iloc[0]), lang),
+        figures=i18n.join(parts, lang),
+        source=" / ".join(sources),
+    )
 
 
 def _bureau_project_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
@@ -644,32 +674,33 @@ def _render(data: HandoutData) -> bytes:
         data.sites_by_kind is not None and len(data.sites_by_kind)
     ):
         pdf.set_y(y + ch + 4)
-    _section(pdf, i18n.t("report.priority_projects", data.lang))
+    _section(pdf, content.selection_label("priority_projects", data.lang))
     _table(
         pdf,
         [
             i18n.t("report.col_project", data.lang),
             i18n.t("report.col_direction", data.lang),
             i18n.t("report.col_region", data.lang),
+            i18n.t("report.col_direction_basis", data.lang),
         ],
         _project_rows(data.priority_projects, data.lang),
-        (60, 28, 12),
+        (50, 24, 12, 14),
         data.lang,
     )
-    _section(pdf, i18n.t("report.proposals", data.lang))
+    _section(pdf, content.selection_label("proposals", data.lang))
     _table(
         pdf,
         [
             i18n.t("report.col_proposal", data.lang),
             i18n.t("report.col_bureau", data.lang),
-            i18n.t("report.col_pillar", data.lang),
-            i18n.t("report.col_response", data.lang),
+            i18n.t("report.col_pillar_inferred", data.lang),
+            i18n.t("report.col_response_matched", data.lang),
         ],
         _proposal_rows(data.proposals, data.lang),
         (34, 12, 10, 44),
         data.lang,
     )
-    _section(pdf, i18n.t("report.bureau_projects", data.lang))
+    _section(pdf, content.selection_label("bureau_projects", data.lang))
     _table(
         pdf,
         [
@@ -684,7 +715,10 @@ def _render(data: HandoutData) -> bytes:
     _section(pdf, i18n.t("report.sources_title", data.lang))
     pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*_hex(MUTED))
-    notes = [credit, *data.sources]
+    notes = [document_figures_line(data.lang), credit, *data.sources]
+    if data.lang == "en":
+        notes.append(i18n.t("names.credit", data.lang))
+    notes.append(i18n.t("basis.footnote", data.lang))
     if data.boundary_vintage:
         notes.insert(1, i18n.t("report.boundaries", data.lang, vintage=data.boundary_vintage))
     if data.any_sample:

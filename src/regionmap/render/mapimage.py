@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regionmap import db, figures, i18n
+from regionmap import db, figures, i18n, reference
 from regionmap.geo.layers import load_layer
 from regionmap.maps.scales import choropleth
 from regionmap.render.common import (
@@ -117,6 +117,14 @@ def _map_spec(
             outlines = bureaus[bureaus["bureau_code"] == area.code]
         context = bureaus[~bureaus["bureau_code"].isin(area.bureau_codes)]
         name_col = "name_ja"
+        if lang == "en":  # English names from the official readings (Northern Territories: ja)
+            shapes = shapes.assign(
+                name_en=shapes["code"]
+                .astype(str)
+                .map(reference.english_names())
+                .fillna(shapes["name_ja"])
+            )
+            name_col = "name_en"
 
     minx, miny, maxx, maxy = shapes.total_bounds
     kx = math.cos(math.radians((miny + maxy) / 2))
@@ -413,7 +421,8 @@ def map_png(
     fig.text(
         0.015,
         0.02,
-        i18n.t("report.credit", lang),
+        i18n.t("report.credit", lang)
+        + ("  " + i18n.t("names.credit", lang) if lang == "en" and area is not None else ""),
         fontsize=11 * k,
         fontfamily=family,
         va="center",

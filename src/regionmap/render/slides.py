@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import db, i18n, reference
+from regionmap import content, db, i18n, reference
 from regionmap.i18n import fy_text, month_text, t
-from regionmap.render import chartimage, common
+from regionmap.render import chartimage, common, headline
 from regionmap.render.charts import ACCENT, format_delta, format_number
 
 #: The slides, in order.
@@ -86,10 +86,30 @@ def _year_or_latest(metric: str, fiscal_year: int | None, con) -> int | None:
     return fiscal_year if fiscal_year in db.fiscal_years(metric, con=con) else None
 
 
+def _document_figures(figure_id: str, lang: str, fiscal_year: int | None) -> list[Figure]:
+    """The document's own figures of ``figure_id`` (all Hokkaido, in its units: 42市町村 …)
+    as slide figures, when the slide shows the document's year (or the latest)."""
+    rows = content.document_figures(figure_id)
+    if rows.empty or (fiscal_year is not None and fiscal_year != int(rows["fiscal_year"].iloc[0])):
+        return []
+    return [
+        Figure(
+            label=t("slide.doc_label", lang, label=content.figure_label(r, lang)),
+            value=content.figure_text(r, lang),
+            fiscal_year=fy_text(r["fiscal_year"], lang),
+            source=content.source_line(r, lang),
+            is_sample=False,
+        )
+        for r in rows.to_dict("records")
+    ]
+
+
 def _headline_figure(
     metric: str, area, lang: str, fiscal_year: int | None, theme_ids, con, label: str | None = None
 ) -> Figure:
 
+    if label is None and metric in headline.SELECTION_FIGURES:
+        label = headline.label(metric, lang)
     h = db.headline(
         metric,
         fiscal_year=_year_or_latest(metric, fiscal_year, con),
@@ -179,7 +199,7 @@ def build_slide(
         if area.kind == "region":
             b = reference.bureaus()
             members = [
-                f"{getattr(row, i18n.col('name', lang))}（{row.seat_ja}）"
+                f"{getattr(row, i18n.col('name', lang))}（{getattr(row, i18n.col('seat', lang))}）"
                 for row in b[b["region_code"] == area.code].itertuples()
             ]
             items.append(
@@ -194,7 +214,7 @@ def build_slide(
             items.append(
                 (
                     str(b[i18n.col("kind", lang)]),
-                    t("present.seat", lang, seat=b["seat_ja"]),
+                    t("present.seat", lang, seat=b[i18n.col("seat", lang)]),
                 )
             )
     elif key == "projects":
@@ -205,7 +225,7 @@ def build_slide(
         )
         figures.append(
             _plain_figure(
-                t("present.fig.bureau_projects", lang),
+                content.selection_label("bureau_projects", lang),
                 format_number(len(bp), "件", lang),
                 doc_source,
                 fy_text(db.DOCUMENT_FISCAL_YEAR, lang),
@@ -227,7 +247,19 @@ def build_slide(
         for r in bp.to_dict("records"):
             items.append((r[f"text_{lang}"] or r["text_ja"], t("present.bureau_project", lang)))
     elif key == "dispatch":
-        figures.append(_headline_figure("dispatch", area, lang, fiscal_year, theme_ids, con))
+        # the headline is the document's: 42市町村 (all Hokkaido), then the area's breakdown
+        figures.extend(_document_figures("dispatch", lang, fiscal_year)[:1])
+        figures.append(
+            _headline_figure(
+                "dispatch",
+                area,
+                lang,
+                fiscal_year,
+                theme_ids,
+                con,
+                label=t("slide.breakdown_label", lang, label=t("metric.dispatch", lang)),
+            )
+        )
         d = db.dispatches(theme_ids=themes, con=con, **f)
         if not d.empty:
             fy = (
@@ -301,7 +333,18 @@ def build_slide(
             chart.update_layout(title=t("present.chart.sites", lang), showlegend=False)
             sample |= smp
     elif key == "evacuees":
-        figures.append(_headline_figure("evacuees", area, lang, fiscal_year, theme_ids, con))
+        figures.extend(_document_figures("evacuees", lang, fiscal_year))
+        figures.append(
+            _headline_figure(
+                "evacuees",
+                area,
+                lang,
+                fiscal_year,
+                theme_ids,
+                con,
+                label=t("slide.breakdown_label", lang, label=t("metric.evacuees", lang)),
+            )
+        )
         e = db.evacuees(theme_ids=themes, con=con, **f)
         if not e.empty:
             monthly = e.groupby("month")["persons"].sum().sort_index()
@@ -322,7 +365,9 @@ def build_slide(
                 )
             latest = e[e["month"] == monthly.index[-1]]
             top = (
-                latest.groupby("municipality_name_ja")["persons"].sum().sort_values(ascending=False)
+                latest.groupby(i18n.col("municipality_name", lang))["persons"]
+                .sum()
+                .sort_values(ascending=False)
             )
             if len(top):
                 figures.append(
@@ -354,7 +399,7 @@ def build_slide(
         fy = fy_text(db.DOCUMENT_FISCAL_YEAR, lang)
         figures.append(
             _plain_figure(
-                t("present.fig.measures", lang),
+                content.selection_label("measures", lang),
                 format_number(n_measures, "件", lang),
                 doc_source,
                 fy,

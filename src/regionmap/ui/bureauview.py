@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import figures, i18n, reference
+from regionmap import content, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps.spec import northern_territories
@@ -15,6 +15,7 @@ from regionmap.plaintext import shown_frame
 from regionmap.render.charts import format_number, trend_line
 from regionmap.ui.cached import table
 from regionmap.ui.cards import data_table, theme_covers, where_text
+from regionmap.ui.document import BASIS_COLUMN, basis_help, with_basis
 from regionmap.ui.notices import sample_notice
 from regionmap.ui.session import Context
 from regionmap.ui.widgets import _area_value, area_label
@@ -30,7 +31,7 @@ def area_summary(ctx: Context) -> None:
         r = reference.regions().set_index("region_code").loc[b["region_code"]]
         parts = [
             str(b[i18n.col("kind", lang)]),
-            t("bureau.seat", lang, seat=b["seat_ja"]),
+            t("bureau.seat", lang, seat=b[i18n.col("seat", lang)]),
             t("bureau.municipalities", lang, n=int(b["municipality_count"])),
             t("bureau.region_of", lang, region=r[i18n.col("name", lang)]),
         ]
@@ -67,7 +68,7 @@ def municipality_figures(ctx: Context) -> None:
         st.caption(t("bureau.municipality.none", lang))
         return
     m = reference.municipalities().set_index("code")
-    name = str(m.loc[s.muni, "name_ja"]) if s.muni in m.index else s.muni
+    name = str(m.loc[s.muni, i18n.col("name", lang)]) if s.muni in m.index else s.muni
     df = table("municipality_summary", (("code", s.muni), ("fiscal_year", s.fiscal_year)))
     st.subheader(t("bureau.municipality", lang, name=name))
     # only the figures that exist per municipality are the town's own; a theme that does
@@ -128,11 +129,13 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     shown: dict[str, dict[str, Any]] = {"tables": {}, "charts": {}}
     if not ctx.ready.database or not (s.bureau or s.region):
         return shown
+    basis_col = t("basis.col", lang)
+    basis_hint = {basis_col: basis_help(lang)}
     tabs = st.tabs(
         [
-            t("bureau.priority_projects", lang),
-            t("bureau.proposals", lang),
-            t("bureau.bureau_projects", lang),
+            content.selection_label("priority_projects", lang),
+            content.selection_label("proposals", lang),
+            content.selection_label("bureau_projects", lang),
             t("bureau.dispatches", lang),
             t("bureau.sites", lang),
             t("bureau.evacuees", lang),
@@ -141,23 +144,34 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     any_sample = False
     with tabs[0]:
         df = table("priority_projects", _filters(ctx))
-        st.caption(t("bureau.rows", lang, n=len(df)))
+        st.caption(content.selection_label("priority_projects", lang, n=len(df)))
+        df = with_basis(df, "priority_projects", "direction_theme_id", "project_id", lang)
         shown["tables"]["priority_projects"] = data_table(
             df,
             {
                 i18n.col("title", lang): t("col.project", lang),
                 i18n.col("region_name", lang): t("col.region", lang),
                 i18n.col("direction_name", lang): t("col.direction", lang),
+                BASIS_COLUMN: basis_col,
             },
             key="rm.table.pp",
+            column_help=basis_hint,
         )
     with tabs[1]:
         df = table("proposals", _filters(ctx))
-        st.caption(t("bureau.rows", lang, n=len(df)))
+        st.caption(content.selection_label("proposals", lang, n=len(df)))
+        st.caption(t("basis.footnote", lang))
+        inferred = content.basis_label("inferred", lang)
         for _, row in df.iterrows():
             title = f"{row[i18n.col('title', lang)]}（{row[i18n.col('bureau_names', lang)]}）"
             with st.expander(title):
-                st.caption(str(row.get(i18n.col("pillar_name", lang), "")))
+                pillar = str(row.get(i18n.col("pillar_name", lang), ""))
+                st.caption(f"{pillar}（{t('basis.col', lang)}：{inferred}）")
+                st.caption(
+                    content.selection_label("measures", lang) + content.MATCHING_NOTE_JA
+                    if lang == "ja"
+                    else content.selection_label("measures", lang) + " " + content.MATCHING_NOTE_EN
+                )
                 measures = row.get("measures")
                 if isinstance(measures, list) and measures:
                     st.dataframe(
@@ -174,24 +188,31 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                     )
     with tabs[2]:
         df = table("bureau_projects", _filters(ctx))
-        st.caption(t("bureau.rows", lang, n=len(df)))
+        st.caption(content.selection_label("bureau_projects", lang, n=len(df)))
+        df = with_basis(df, "bureau_projects", "bureau_code", "item_id", lang)
         shown["tables"]["bureau_projects"] = data_table(
             df,
             {
                 i18n.col("bureau_name", lang): t("col.bureau", lang),
                 i18n.col("text", lang): t("col.bureau_project", lang),
+                BASIS_COLUMN: basis_col,
             },
             key="rm.table.bp",
+            column_help=basis_hint,
         )
+        st.caption(t("basis.footnote", lang))
     with tabs[3]:
-        df = table("dispatches", _filters(ctx, fiscal_year_from=s.fy_from, fiscal_year_to=s.fy_to))
+        df = table(
+            "dispatches",
+            _filters(ctx, fiscal_year_from=s.fy_span[0], fiscal_year_to=s.fy_span[1]),
+        )
         any_sample |= bool(df.get("is_sample", pd.Series(dtype=bool)).any())
         st.caption(t("bureau.rows", lang, n=len(df)))
         shown["tables"]["dispatches"] = data_table(
             df,
             {
                 "fiscal_year": t("col.fiscal_year", lang),
-                "municipality_name_ja": t("col.municipality", lang),
+                i18n.col("municipality_name", lang): t("col.municipality", lang),
                 i18n.col("kind", lang): t("col.kind", lang),
                 "persons": t("col.persons", lang),
             },
@@ -205,7 +226,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
             df,
             {
                 i18n.col("name", lang): t("col.site", lang),
-                "municipality_name_ja": t("col.municipality", lang),
+                i18n.col("municipality_name", lang): t("col.municipality", lang),
                 i18n.col("kind", lang): t("col.kind", lang),
                 "start_fy": t("col.start_fy", lang),
             },

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from regionmap import db, figures, settings
+from regionmap.render import headline
 from regionmap.ui.session import Context
 
 T = TypeVar("T")
@@ -65,6 +66,13 @@ def _all_years(*, db_version: str) -> tuple[int, ...]:
     return tuple(sorted(years))
 
 
+@by_db_version(max_entries=8)
+def default_year(*, db_version: str) -> int:
+    """The year a fresh view opens on: the latest year with real (imported) figures of any
+    figure, else the document's year (FY2015); ``db.default_year`` per figure."""
+    return max(db.default_year(m) for m in db.OVERLAY_METRICS)
+
+
 @by_db_version(max_entries=64)
 def metric_years(metric: str, *, db_version: str) -> tuple[int, ...]:
     return tuple(db.fiscal_years(metric))
@@ -95,21 +103,25 @@ def metric_frame(
     )
 
 
-@by_db_version(max_entries=512)
-def headline_figure(
-    metric: str,
+@by_db_version(max_entries=256)
+def cached_headline_row(
+    metrics: tuple[str, ...],
+    lang: str,
     fiscal_year: int | None,
+    latest: bool,
     theme_ids: tuple[str, ...],
     region_code: str | None,
     bureau_code: str | None,
     *,
     db_version: str,
-) -> dict:
-
-    return db.headline(
-        metric,
+):
+    """:func:`regionmap.render.headline.headline_row` cached with every input."""
+    return headline.headline_row(
+        metrics,
+        lang,
         fiscal_year=fiscal_year,
-        theme_ids=list(theme_ids) or None,
+        latest=latest,
+        theme_ids=theme_ids,
         region_code=region_code,
         bureau_code=bureau_code,
     )

@@ -12,8 +12,9 @@ from regionmap import db, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import format_delta, format_number, ranked_bar
-from regionmap.ui.cached import by_db_version, effective_year, headline_figure, metric_frame
+from regionmap.render.charts import ranked_bar
+from regionmap.render.headline import Card, other_year_note
+from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
 from regionmap.ui.notices import sample_notice
 from regionmap.ui.session import Context
 from regionmap.ui.widgets import area_label
@@ -56,55 +57,52 @@ def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], *, db_versio
     return db.theme_covers(metric, list(theme_ids))
 
 
-def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list[dict]:
-    """One ``st.metric`` per figure: value with unit, fiscal year, change from the year before."""
+def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list[Card]:
+    """The headline row (:func:`regionmap.render.headline.headline_row`): one year, said
+    above the cards; the document's own figures (42市町村, 約2,500名) where it gives them,
+    with "内訳はサンプル" under them; selection labels on counted lists."""
     if not ctx.ready.database:
         st.info(t("notice.no_database", ctx.lang))
         return []
     s, lang = ctx.state, ctx.lang
     area = state_mod.query_filters(s)
+    row = cached_headline_row(
+        tuple(metrics),
+        lang,
+        s.fiscal_year,
+        s.latest,
+        s.theme_ids,
+        area["region_code"],
+        area["bureau_code"],
+    )
+    st.markdown("**" + row.heading(lang) + "**")
     cols = st.columns(len(metrics))
-    shown = []
-    for col, metric in zip(cols, metrics, strict=True):
-        h = headline_figure(
-            metric,
-            effective_year(ctx, metric),
-            s.theme_ids,
-            area["region_code"],
-            area["bureau_code"],
-        )
-        unit = h[i18n.col("unit", lang)]
-        previous = h.get("previous")
-        delta = None
-        if previous is not None:
-            delta = format_delta(h["value"] - previous, unit, lang)
-        fy = h.get("fiscal_year")
-        when = fy_text(fy, lang)
-        change = t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang)
-        source = t("fig.source", lang, source=plain(h[i18n.col("source", lang)]))
+    for col, c in zip(cols, row.cards, strict=True):
         with col:
-            if h.get("theme_match") is False:
-                st.metric(t("metric." + metric, lang), "—", border=True, help=source)
+            source = t("fig.source", lang, source=plain(c.source))
+            if not c.theme_match:
+                st.metric(c.label, "—", border=True, help=source)
                 st.caption(t("fig.not_in_theme", lang))
-                shown.append(h)
                 continue
-            # English units are words: they go under the card so the label and value fit
-            # (a layout branch on purpose, here and in ``parts`` below; not a choice of text)
             st.metric(
-                t("metric." + metric, lang),
-                format_number(h["value"], "" if lang == "en" else unit, lang),
-                delta=delta,
+                c.label,
+                c.value,
+                delta=c.delta,
                 delta_color="off",
-                delta_arrow="off" if previous is not None and h["value"] == previous else "auto",
-                help=source + (t("tooltip.sample", lang) if h.get("is_sample") else ""),
+                help=source + (t("tooltip.sample", lang) if c.is_sample else ""),
                 border=True,
             )
-            parts = ([unit] if lang == "en" else []) + ([when] if when else []) + [change]
-            st.caption(" · ".join(parts))
-        shown.append(h)
-    if any(h.get("is_sample") for h in shown):
+            change = t("fig.change", lang, delta=c.delta) if c.delta else ""
+            parts = [p for p in (other_year_note(c, lang), change) if p]
+            if c.from_document:
+                parts.append(t("fig.source", lang, source=plain(c.source)))
+            if c.breakdown:
+                parts.append(c.breakdown)
+            if parts:
+                st.caption(" · ".join(parts))
+    if any(c.is_sample or c.breakdown for c in row.cards):
         sample_notice(lang)
-    return shown
+    return list(row.cards)
 
 
 def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
@@ -150,9 +148,19 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     return fig
 
 
-def data_table(frame: pd.DataFrame, columns: dict[str, str], *, key: str) -> pd.DataFrame:
-    """A table with the given columns (column -> header), numbers formatted; returns it."""
+def data_table(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    key: str,
+    column_help: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """A table with the given columns (column -> header), numbers formatted; returns it.
+    ``column_help``: header -> its explanation on hover (e.g. the 根拠 column)."""
     cols = [c for c in columns if c in frame.columns]
     shown = frame[cols].rename(columns=columns)
-    st.dataframe(shown_frame(shown), hide_index=True, width="stretch", key=key)
+    config = {h: st.column_config.Column(h, help=text) for h, text in (column_help or {}).items()}
+    st.dataframe(
+        shown_frame(shown), hide_index=True, width="stretch", key=key, column_config=config or None
+    )
     return shown

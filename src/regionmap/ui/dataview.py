@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import auth, db, reference, settings
+from regionmap import auth, db, i18n, reference, settings
 from regionmap import state as state_mod
 from regionmap.db import audit, export, importer, users
 from regionmap.i18n import CATALOG, month_text, t
@@ -126,7 +126,7 @@ def preview_table(
 
     en = lang == "en"
     munis = reference.municipalities()
-    names = dict(zip(munis["code"], munis["name_ja"], strict=True))
+    names = dict(zip(munis["code"], munis[i18n.col("name", lang)], strict=True))
 
     def pick(ja: str, en_col: str) -> pd.Series:
         col = df.get(en_col) if en else None

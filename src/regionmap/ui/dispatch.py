@@ -9,7 +9,7 @@ from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number
-from regionmap.ui import cards, mapview, session
+from regionmap.ui import cards, document, mapview, session
 from regionmap.ui.overlay import (
     PageItems,
     _fy_for,
@@ -81,6 +81,8 @@ def dispatch_page(ctx: session.Context) -> dict:
     if excluded:
         theme_excluded_notice(ctx, "dispatch")
     all_years = frame("dispatches", page_filters(s, "dispatches"))
+    # the document's own figures first (42市町村 …), beside the (sample) breakdown below
+    document.document_figures(ctx, ("dispatch",), sample=_is_sample(all_years))
     when = fy_text(fy, lang)
     # a theme that covers nothing of the figure: "—" on every card, never 0
     summary = dispatch_summary(all_years, fy) if fy and not excluded else {}
@@ -165,7 +167,7 @@ def dispatch_page(ctx: session.Context) -> dict:
         rows,
         {
             "fiscal_year": t("filter.fy", lang),
-            "municipality_name_ja": t("level.municipality", lang),
+            i18n.col("municipality_name", lang): t("level.municipality", lang),
             i18n.col("bureau_name", lang): t("level.bureau", lang),
             i18n.col("kind", lang): t("col.kind", lang),
             "persons": t("col.persons", lang),

@@ -14,7 +14,7 @@ from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
-from regionmap.ui import cached, cards, mapview, session, widgets
+from regionmap.ui import cached, cards, document, mapview, session, widgets
 from regionmap.ui.cached import by_db_version
 from regionmap.ui.overlay import (
     PageItems,
@@ -79,14 +79,14 @@ def evacuees_by_prefecture(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.sort_values("persons", ascending=False, ignore_index=True)
 
 
-def evacuees_by_municipality(df: pd.DataFrame) -> pd.DataFrame:
+def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
     """Persons by municipality (one month's rows; wards as their city), largest first."""
     if df.empty:
         return pd.DataFrame(columns=["municipality_code", "name", "bureau_code", "persons"])
     values = rollup(df, "persons", "municipality")
     m = reference.municipalities().set_index("code")
     out = pd.DataFrame({"municipality_code": list(values), "persons": list(values.values())})
-    out["name"] = out["municipality_code"].map(m["name_ja"])
+    out["name"] = out["municipality_code"].map(m[i18n.col("name", lang)])
     out["bureau_code"] = out["municipality_code"].map(m["bureau_code"])
     out["persons"] = out["persons"].astype("int64")
     return out.sort_values(
@@ -130,6 +130,10 @@ def evacuees_page(ctx: session.Context) -> dict:
         theme_excluded_notice(ctx, "evacuees")
     filters = tuple(sorted(page_filters(s, "evacuees").items()))
     df = cached.table("evacuees", filters)
+    # the document's own figure first (約2,500名), beside the (sample) breakdown below
+    document.document_figures(
+        ctx, ("evacuees",), sample=bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+    )
     at_end = evacuees_at_cached(filters, hi)
     at_start = evacuees_at_cached(filters, lo)
     when = t("ov.as_of_month", lang, month=month_text(hi, lang))
@@ -154,7 +158,7 @@ def evacuees_page(ctx: session.Context) -> dict:
                 else ""
             )
         )
-    by_muni = evacuees_by_municipality(at_end)
+    by_muni = evacuees_by_municipality(at_end, lang)
     headline(
         c2, t("ov.evacuees.municipalities", lang),
         None if excluded else int((by_muni["persons"] > 0).sum()), "市町村", lang, when=when,

@@ -12,7 +12,7 @@ import streamlit as st
 
 from regionmap import state as state_mod
 from regionmap.ui import access
-from regionmap.ui.cached import _all_years, _themes
+from regionmap.ui.cached import _all_years, _themes, default_year
 from regionmap.ui.mapview import map_ready_script
 from regionmap.ui.session import (
     _CTX_KEY,
@@ -39,7 +39,10 @@ def start() -> Context:
     known = list(themes["theme_id"]) if themes is not None else None
     years = _all_years() if ready.database else ()
     state, notices = state_mod.from_query_params(
-        _query_params(), known_themes=known, known_years=years or None
+        _query_params(),
+        known_themes=known,
+        known_years=years or None,
+        default_fy=default_year() if ready.database else None,
     )
     # write back the cleaned state, so the URL shows what is shown
     _write_url(state)

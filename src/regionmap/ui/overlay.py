@@ -383,7 +383,7 @@ def _area_name(code: str, level: str, lang: str) -> str:
         r = reference.regions().set_index("region_code")
         return str(r.loc[code, i18n.col("name", lang)]) if code in r.index else code
     m = reference.municipalities().set_index("code")
-    return str(m.loc[code, "name_ja"]) if code in m.index else code
+    return str(m.loc[code, i18n.col("name", lang)]) if code in m.index else code
 
 
 # --- page header and notices ---------------------------------------------------------------
@@ -408,7 +408,7 @@ def muni_notice(ctx: session.Context) -> None:
     if not s.muni:
         return
     m = reference.municipalities().set_index("code")
-    name = m.loc[s.muni, "name_ja"] if s.muni in m.index else s.muni
+    name = m.loc[s.muni, i18n.col("name", lang)] if s.muni in m.index else s.muni
     st.info(t("ov.muni_filter", lang, name=name))
     st.button(
         t("ov.muni_clear", lang),

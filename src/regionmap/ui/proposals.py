@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from regionmap import db, figures, i18n
+from regionmap import content, db, figures, i18n
 from regionmap.i18n import fy_text, t
 from regionmap.render.charts import FONT_FAMILY, format_number
 from regionmap.state import query_filters
@@ -71,7 +71,7 @@ def proposals_page(ctx: session.Context) -> dict:
     mt = measures_table(df, lang)
     reflected = int((df["measure_count"] > 0).sum()) if len(df) else 0
     c1, c2, c3 = st.columns(3)
-    headline(c1, t("metric.proposals", lang), len(df), "件", lang, when=when)
+    headline(c1, content.selection_label("proposals", lang), len(df), "件", lang, when=when)
     headline(
         c2, t("ov.proposals.reflected", lang), reflected, "件", lang,
         when=t("ov.proposals.of", lang, n=format_number(len(df), "件", lang)) + " · " + when,
@@ -121,6 +121,10 @@ def proposals_page(ctx: session.Context) -> dict:
     st.subheader(t("ov.proposals.list", lang, when=when))
     shown = df.assign(
         joint=[t("ov.yes", lang) if j else "" for j in df["is_joint"]] if len(df) else [],
+        # pillar, policy area and the matching to measures: this tool's reading of the layout
+        basis=content.basis_label(content.basis("proposals", "pillar_theme_id") or "", lang)
+        if len(df)
+        else [],
     )
     items.table(
         shown,
@@ -131,10 +135,12 @@ def proposals_page(ctx: session.Context) -> dict:
             i18n.col("pillar_name", lang): t("ov.col.pillar", lang),
             i18n.col("policy_area", lang): t("ov.col.policy_area", lang),
             "measure_count": t("ov.col.measures", lang),
+            "basis": t("basis.col", lang),
         },
         "rm.table.proposals",
         t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
     )
+    st.caption(t("basis.footnote", lang))
     st.subheader(t("ov.proposals.measures_title", lang, when=when))
     items.table(
         mt,

@@ -51,6 +51,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/settlement.py", "page.settlement", "settlement"),
     PageSpec("pages/evacuees.py", "page.evacuees", "evacuees"),
     PageSpec("pages/proposals.py", "page.proposals", "proposals"),
+    PageSpec("pages/regional.py", "page.regional", "regional"),
     PageSpec("pages/data.py", "page.data", "data"),
     PageSpec("pages/present.py", "page.present", "present"),
 ]

@@ -103,7 +103,7 @@ def site_tips(df: pd.DataFrame, lang: str) -> dict[str, str]:
     """Tooltip lines of the sites (kind, municipality, since FY, sample)."""
     out = {}
     for _, r in df.iterrows():
-        parts = [str(r[i18n.col("kind", lang)]), str(r["municipality_name_ja"])]
+        parts = [str(r[i18n.col("kind", lang)]), str(r[i18n.col("municipality_name", lang)])]
         if pd.notna(r.get("start_fy")):
             parts.append(t("ov.since_fy", lang, fy=int(r["start_fy"])))
         line = escape(" · ".join(parts))
@@ -258,7 +258,7 @@ def settlement_page(ctx: session.Context) -> dict:
         df,
         {
             i18n.col("name", lang): t("col.site", lang),
-            "municipality_name_ja": t("level.municipality", lang),
+            i18n.col("municipality_name", lang): t("level.municipality", lang),
             i18n.col("bureau_name", lang): t("level.bureau", lang),
             i18n.col("kind", lang): t("col.kind", lang),
             "start_fy": t("col.start_fy", lang),

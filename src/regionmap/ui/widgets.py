@@ -138,8 +138,12 @@ def filter_bar(ctx: Context) -> None:
                 t("filter.fy", lang),
                 options=[0, *ctx.years],
                 format_func=lambda v: t("filter.fy.latest", lang) if not v else fy_text(v, lang),
-                to_widget=lambda s: s.fy_to or 0,
-                from_widget=lambda s, v: replace(s, fy_from=v or None, fy_to=v or None),
+                # "最新年度" (0) is a choice; without one the default year (what is real)
+                to_widget=lambda s: 0 if s.fiscal_year is None else s.fiscal_year,
+                from_widget=lambda s, v: replace(
+                    s, fy_from=v or None, fy_to=v or None, latest=not v
+                ),
+                help=t("filter.fy.help", lang),
             )
             _year_player(ctx)
         bound_widget(
@@ -164,7 +168,9 @@ def filter_bar(ctx: Context) -> None:
             )
         st.button(
             t("filter.reset", lang),
-            on_click=lambda: set_state(FilterState(lang=current().lang)),
+            on_click=lambda: set_state(
+                FilterState(lang=current().lang, default_fy=current().state.default_fy)
+            ),
             key=_W + "reset",
         )
 
@@ -218,13 +224,14 @@ def _player_tick() -> None:
     if time.monotonic() - started < PLAY_SECONDS * 0.9:
         return  # the run that drew the page: wait for the next tick
     ctx = current()
-    shown = ctx.state.fy_to if ctx.state.fy_to == ctx.state.fy_from else None
+    s = ctx.state
+    shown = s.fiscal_year if s.fy_to is None or s.fy_to == s.fy_from else None
     # the years the shown figure has: no step shows another year's figures instead
     year = next_year(metric_years(ctx.state.metric) or ctx.years, shown)
     if year is None:
         st.session_state[_PLAY_STOP_KEY] = True
     else:
-        set_state(replace(ctx.state, fy_from=year, fy_to=year))
+        set_state(replace(ctx.state, fy_from=year, fy_to=year, latest=False))
         st.session_state[_PLAY_AT_KEY] = time.monotonic()
     st.rerun(scope="app")
 

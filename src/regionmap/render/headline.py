@@ -1,0 +1,172 @@
+"""The headline row: one year for every figure, and the document's own figures first.
+
+One definition for the overview's cards, the slides and the handout (pure, no Streamlit):
+
+- the row shows **one year** and says which (:attr:`Row.year_text`, :attr:`Row.why`): the
+  chosen year, else the default year (the latest year with real figures, else the
+  document's FY2015); with "最新年度" the latest year with any figures. A card whose figure
+  has no figures in that year shows its own year and says so (:attr:`Card.other_year`).
+- where the view is all of Hokkaido and the year's figures are not real, a figure the
+  document gives (地域振興派遣 42市町村（うち22…）, 避難者 約2,500名) is the card's value, in
+  the document's unit and with its source line; the sample total is named below it as
+  "内訳はサンプル" (:attr:`Card.breakdown`).
+- a count of a list the document calls a selection carries its label
+  (主な地域重点プロジェクト(資料掲載分)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from regionmap import content, db, figures, i18n
+from regionmap.i18n import fy_text, t
+from regionmap.render.charts import format_delta, format_number
+
+#: Figures whose count is of a list the document calls a selection (content.selections).
+SELECTION_FIGURES: tuple[str, ...] = ("priority_projects", "proposals")
+
+
+@dataclass(frozen=True)
+class Card:
+    """One figure of the headline row as shown."""
+
+    metric: str
+    label: str
+    value: str  # formatted with its unit ("42市町村（うち22市町村は前年度から継続）")
+    fiscal_year: int | None
+    source: str
+    is_sample: bool
+    from_document: bool  # the value is the document's own figure
+    breakdown: str | None = None  # "内訳はサンプル：延べ88人" under a document figure
+    delta: str | None = None
+    other_year: bool = False  # its year is not the row's (said on the card)
+    theme_match: bool = True
+    raw_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    year: int | None
+    year_text: str
+    why: str
+    cards: tuple[Card, ...]
+
+    def heading(self, lang: str) -> str:
+        """``2015年度の数値（既定：資料の年度…）``."""
+        return t("fig.row_year", lang, fy=self.year_text, why=self.why)
+
+
+def row_year(fiscal_year: int | None, *, latest: bool, con=None) -> tuple[int | None, str]:
+    """The row's year and why (``default``/``real``/``chosen``/``latest``)."""
+    if fiscal_year is not None and not latest:
+        return int(fiscal_year), "chosen"
+    if latest:
+        years = [y for m in db.OVERLAY_METRICS for y in db.fiscal_years(m, con=con)]
+        return (max(years) if years else None), "latest"
+    real = [y for m in db.OVERLAY_METRICS for y in db.real_years(m, con=con)]
+    return (max(real), "real") if real else (db.DOCUMENT_FISCAL_YEAR, "default")
+
+
+def label(metric: str, lang: str) -> str:
+    """The card label: the selection's label for a selected list, else the figure's."""
+    if metric in SELECTION_FIGURES:
+        return content.selection_label(metric, lang)
+    return t(f"metric.{metric}", lang)
+
+
+def card(
+    metric: str,
+    year: int | None,
+    lang: str,
+    *,
+    theme_ids: Sequence[str] = (),
+    region_code: str | None = None,
+    bureau_code: str | None = None,
+    con=None,
+) -> Card:
+    """One card of ``metric`` in the row's ``year`` (its own year when it has none then)."""
+    own_years = db.fiscal_years(metric, con=con)
+    fy = year if year in own_years else None  # None: the figure's default year
+    h = db.headline(
+        metric,
+        fiscal_year=fy,
+        theme_ids=list(theme_ids) or None,
+        region_code=region_code,
+        bureau_code=bureau_code,
+        con=con,
+    )
+    covered = bool(h.get("theme_match", True))
+    unit = h[i18n.col("unit", lang)]
+    shown_fy = h.get("fiscal_year")
+    other = year is not None and shown_fy is not None and int(shown_fy) != int(year)
+    delta = None
+    if covered and h.get("previous") is not None:
+        delta = format_delta(h["value"] - h["previous"], h["unit_ja"], lang)
+    doc = content.headline_document_figure(
+        metric,
+        shown_fy,
+        whole_hokkaido=region_code is None and bureau_code is None and not theme_ids,
+        real=not h.get("is_sample", False),
+    )
+    if doc is not None and covered:
+        sample_total = t(f"metric.{metric}", lang) + " " + format_number(h["value"], unit, lang)
+        return Card(
+            metric=metric,
+            # a dispatch kind's figure is named by its kind (地域振興派遣); evacuees as such
+            label=content.figure_label(doc, lang) if doc["kind"] else label(metric, lang),
+            value=content.figure_text(doc, lang),
+            fiscal_year=int(doc["fiscal_year"]),
+            source=content.source_line(doc, lang),
+            is_sample=False,
+            from_document=True,
+            breakdown=t("doc.breakdown_value", lang, value=sample_total),
+            other_year=other,
+            raw_value=float(doc["value"]),
+        )
+    return Card(
+        metric=metric,
+        label=label(metric, lang),
+        value=format_number(h["value"] if covered else None, "" if not covered else unit, lang),
+        fiscal_year=int(shown_fy) if shown_fy is not None else None,
+        source=h[i18n.col("source", lang)],
+        is_sample=covered and bool(h.get("is_sample")),
+        from_document=figures.get(metric).origin == "document",
+        delta=delta,
+        other_year=other,
+        theme_match=covered,
+        raw_value=float(h["value"]) if covered and h["value"] is not None else None,
+    )
+
+
+def headline_row(
+    metrics: Sequence[str],
+    lang: str,
+    *,
+    fiscal_year: int | None = None,
+    latest: bool = False,
+    theme_ids: Sequence[str] = (),
+    region_code: str | None = None,
+    bureau_code: str | None = None,
+    con=None,
+) -> Row:
+    """The headline row of ``metrics``: one year (said), the document's figures first."""
+    year, why = row_year(fiscal_year, latest=latest, con=con)
+    cards = tuple(
+        card(
+            m,
+            year,
+            lang,
+            theme_ids=theme_ids,
+            region_code=region_code,
+            bureau_code=bureau_code,
+            con=con,
+        )
+        for m in metrics
+    )
+    return Row(year, fy_text(year, lang), t(f"fig.row_year.{why}", lang), cards)
+
+
+def other_year_note(c: Card, lang: str) -> str:
+    """``この数値は2015年度のもの`` for a card whose year is not the row's ("" otherwise)."""
+    return t("fig.other_year", lang, fy=fy_text(c.fiscal_year, lang)) if c.other_year else ""

@@ -1,0 +1,78 @@
+"""The document first: its own figures (42市町村, 約2,500名) with their source line, the
+sample breakdown marked as such, and the basis of the project's judgements in tables.
+
+Every page that shows dispatch or evacuee figures calls :func:`document_figures` before its
+breakdown; every table with a column that is the project's judgement gets
+:func:`with_basis` (a 根拠 column: 明記 / 資料の配置から推定, explained on hover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from regionmap import content
+from regionmap.i18n import fy_text, t
+from regionmap.ui.session import Context
+
+BASIS_COLUMN = "basis"
+
+
+def document_figures(
+    ctx: Context, figure_ids: Sequence[str] = ("dispatch", "evacuees"), *, sample: bool = True
+) -> pd.DataFrame:
+    """The document's own figures of ``figure_ids`` as cards in their units, with their
+    source line; ``sample``: the breakdown shown below is a sample (says so). Returns the
+    figures shown."""
+    from regionmap.ui.cards import theme_covers
+
+    lang = ctx.lang
+    # a theme that covers none of a figure: its document figures are not shown either
+    shown_ids = [f for f in figure_ids if theme_covers(f, ctx.state.theme_ids)]
+    if not shown_ids:
+        return pd.DataFrame()
+    rows = pd.concat([content.document_figures(f) for f in shown_ids], ignore_index=True)
+    if rows.empty:
+        return rows
+    fy = int(rows["fiscal_year"].iloc[0])
+    with st.container(border=True):
+        st.markdown("**" + t("doc.heading", lang, fy=fy_text(fy, lang)) + "**")
+        cols = st.columns(len(rows))
+        for col, r in zip(cols, rows.to_dict("records"), strict=True):
+            with col:
+                st.metric(content.figure_label(r, lang), content.figure_text(r, lang))
+        sources = dict.fromkeys(content.source_line(r, lang) for r in rows.to_dict("records"))
+        st.caption(t("fig.source", lang, source=" / ".join(sources)))
+        if sample:
+            st.caption(t("doc.breakdown_sample", lang))
+    return rows
+
+
+def with_basis(df: pd.DataFrame, table: str, column: str, id_col: str, lang: str) -> pd.DataFrame:
+    """``df`` (rows of a policy table, ``id_col`` its key) with a :data:`BASIS_COLUMN`: the
+    basis of ``table.column`` per row in words (明記 / 資料の配置から推定)."""
+    bases = content.bases_of(table, column)
+    labels = (
+        df[id_col]
+        .astype(str)
+        .map(bases)
+        .map(lambda b: content.basis_label(b, lang) if isinstance(b, str) else "")
+    )
+    return df.assign(**{BASIS_COLUMN: labels})
+
+
+def basis_help(lang: str) -> str:
+    """The one-line explanation of both bases (column help of every 根拠 column)."""
+    return t(
+        "basis.help",
+        lang,
+        stated=content.basis_explanation("stated", lang),
+        inferred=content.basis_explanation("inferred", lang),
+    )
+
+
+def basis_column_config(lang: str) -> dict:
+    """``column_config`` entry of the 根拠 column (label and hover explanation)."""
+    return {BASIS_COLUMN: st.column_config.TextColumn(t("basis.col", lang), help=basis_help(lang))}
