@@ -314,6 +314,8 @@ def test_map_keeps_the_users_pan_when_a_filter_changes(server, browser):
     page.goto(server + "/?metric=dispatch")
     spec = _wait_map(page)
     canvas = page.locator(f"{MAP} canvas").first
+    canvas.scroll_into_view_if_needed()  # the mouse drags only what is on the screen
+    _frames(page)
     box = canvas.bounding_box()
     original = _land_mask(_map_shot(page))
     # drag the map 150 px to the left

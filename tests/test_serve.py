@@ -81,7 +81,9 @@ def _render(url: str, cookie: str | None = None):
         headers = {"Origin": url}  # as a browser on the proxy's address sends it
         if cookie:
             headers["Cookie"] = f"{serve.COOKIE}={cookie}"
-        sess = StreamlitSession(ws, headers=headers)
+        # the imported year: its per-municipality sum is on the 派遣職員 card (the default
+        # year shows the document's own figure, which an import does not change)
+        sess = StreamlitSession(ws, headers=headers, query_string="fy=2016")
         await sess.connect()
         try:
             res = await sess.rerun(timeout=60)

@@ -225,7 +225,10 @@ def _player_tick() -> None:
         return  # the run that drew the page: wait for the next tick
     ctx = current()
     s = ctx.state
-    shown = s.fiscal_year if s.fy_to is None or s.fy_to == s.fy_from else None
+    # a year the user chose goes on from there; the default year or 最新年度 start over at
+    # the first year ("from the first fiscal year to the latest")
+    chosen = s.fy_to is not None and s.fy_from in (None, s.fy_to)
+    shown = s.fy_to if chosen else None
     # the years the shown figure has: no step shows another year's figures instead
     year = next_year(metric_years(ctx.state.metric) or ctx.years, shown)
     if year is None:
