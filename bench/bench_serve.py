@@ -22,7 +22,6 @@ import os
 import re
 import subprocess
 import time
-import urllib.request
 from typing import Any
 
 from bench.common import (
@@ -33,7 +32,6 @@ from bench.common import (
     app_available,
     app_script,
     ensure_app_data,
-    free_port,
     metric,
     not_available,
     quick_mode,
@@ -41,6 +39,7 @@ from bench.common import (
     write_result,
 )
 from bench.load import _pages, _warm, run_step
+from regionmap import serve
 
 NAME = "serve"
 
@@ -68,32 +67,17 @@ class Served:
 
     def __init__(self, replicas: int) -> None:
         self.replicas = replicas
-        self.port = free_port()
+        self.port = serve.free_port()
         self.runtime = RESULTS_DIR / "serve-run"
         self.log = RESULTS_DIR / "logs" / "serve.log"
 
     def __enter__(self) -> Served:
-        from regionmap import serve
-
         if serve.find_nginx() is None:
             raise RuntimeError("nginx is not installed (Debian: apt-get install nginx)")
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._out = open(self.log, "w", encoding="utf-8")  # noqa: SIM115 - closed in __exit__
         self.proc = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "regionmap",
-                "serve",
-                "--replicas",
-                str(self.replicas),
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-                "--runtime-dir",
-                str(self.runtime),
-            ],  # fmt: skip
+            serve.serve_command(self.replicas, self.port, self.runtime, python=PYTHON),
             cwd=str(PROJECT_ROOT),
             stdout=self._out,
             stderr=subprocess.STDOUT,
@@ -102,26 +86,14 @@ class Served:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited with {self.proc.returncode}; see {self.log}")
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.port}/_stcore/health", timeout=2
-                ) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                pass
+            if serve.healthy(self.port, timeout=2):
+                return self
             time.sleep(0.5)
         self.__exit__()
         raise RuntimeError(f"serve not healthy in 180 s; see {self.log}")
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        serve.stop_child(self.proc, timeout=60)
         self._out.close()
 
     def replica_ports(self) -> list[int]:

@@ -20,17 +20,17 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from regionmap import serve
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -312,13 +312,6 @@ PEER_ARGS = ("--runner.postScriptGC", "true")
 GC_OFF_ARGS = ("--runner.postScriptGC", "false")
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class StreamlitServer:
     """``streamlit run SCRIPT`` on 127.0.0.1 and a free port, for the length of a ``with`` block.
 
@@ -352,31 +345,12 @@ class StreamlitServer:
         return f"ws://127.0.0.1:{self.port}/_stcore/stream"
 
     def start(self) -> StreamlitServer:
-        self.port = free_port()
+        self.port = serve.free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env.update(self.env or {})
         env["PYTHONUNBUFFERED"] = "1"
-        args = [
-            PYTHON,
-            "-m",
-            "streamlit",
-            "run",
-            str(self.script),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(self.port),
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--server.runOnSave",
-            "false",
-            "--browser.gatherUsageStats",
-            "false",
-            *self.extra_args,
-        ]
+        args = serve.streamlit_command(self.script, self.port, self.extra_args, PYTHON)
         log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
         self._log = log
         self.proc = subprocess.Popen(
@@ -389,10 +363,8 @@ class StreamlitServer:
                     f"streamlit server for {self.script.name} exited with {self.proc.returncode}; "
                     f"see {self.log_path}"
                 )
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
+            if serve.healthy(self.port, timeout=2):
+                return self
             time.sleep(0.25)
         self.stop()
         raise RuntimeError(
@@ -408,13 +380,7 @@ class StreamlitServer:
         return rss_mb(self.proc.pid)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        serve.stop_child(self.proc, timeout=10)
         if getattr(self, "_log", None):
             self._log.close()
             self._log = None

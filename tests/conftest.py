@@ -79,6 +79,27 @@ def db_path(geo_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def base_db(tmp_path_factory, geo_dir: Path) -> Path:
+    """A database initialised once for the importer tests (reference, document facts,
+    sample; ``geo_dir``: the sample sites get coordinates from the session's boundary
+    layers). Tests take their own copy, :func:`dbp`."""
+    from regionmap.db.load import init_database  # as db_path: after pytest_configure
+
+    path = tmp_path_factory.mktemp("base") / "regionmap.duckdb"
+    init_database(path)
+    return path
+
+
+@pytest.fixture
+def dbp(base_db: Path, tmp_path: Path) -> Path:
+    """A test's own copy of :func:`base_db` (in ``tmp_path/db``, with its own history)."""
+    p = tmp_path / "db" / "regionmap.duckdb"
+    p.parent.mkdir()
+    shutil.copyfile(base_db, p)
+    return p
+
+
+@pytest.fixture(scope="session")
 def server(geo_dir, db_path):
     """One app server (``streamlit run app.py``) for every browser test of the session."""
     import test_browser  # the browser tests' helpers (imported only when a browser test runs)

@@ -17,7 +17,6 @@ import contextlib
 import io
 import math
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bench import common as bench_common
-from regionmap import db
+from regionmap import db, serve
 from regionmap.maps import deckgl, static
 from regionmap.settings import PROJECT_ROOT
 
@@ -39,17 +38,19 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 MAP = '[data-testid="stDeckGlJsonChart"]'
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
-def running_app(log_name: str = "streamlit-server.log", **env_extra: str):
-    """``streamlit run app.py`` on a free port, with the session's REGIONMAP_* settings
-    (and ``env_extra`` on top, e.g. ``REGIONMAP_DB_PATH`` of a copy)."""
-    port = _free_port()
+def running_app(
+    log_name: str = "streamlit-server.log",
+    *,
+    port: int | None = None,
+    url_host: str = "127.0.0.1",
+    extra_args: tuple[str, ...] = (),
+    **env_extra: str,
+):
+    """``streamlit run app.py`` on 127.0.0.1 (on ``port``, a free one when None), with the
+    session's REGIONMAP_* settings (and ``env_extra`` on top, e.g. ``REGIONMAP_DB_PATH`` of
+    a copy) and ``extra_args`` after the fixed options; yields its URL on ``url_host``."""
+    port = port or serve.free_port()
     env = dict(os.environ)
     env["REGIONMAP_STATIC_DIR"] = str(PROJECT_ROOT / "static")
     env.update(env_extra)
@@ -71,13 +72,14 @@ def running_app(log_name: str = "streamlit-server.log", **env_extra: str):
                 "127.0.0.1",
                 "--browser.gatherUsageStats",
                 "false",
+                *extra_args,
             ],  # fmt: skip
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{url_host}:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import itertools
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,21 +20,6 @@ from regionmap.__main__ import main
 from regionmap.db import importer
 
 HEADER = ["年度", "市町村コード", "市町村名", "派遣区分", "人数"]
-
-
-@pytest.fixture(scope="session")
-def base_db(tmp_path_factory, geo_dir) -> Path:
-    path = tmp_path_factory.mktemp("integrity") / "regionmap.duckdb"
-    db.init_database(path)
-    return path
-
-
-@pytest.fixture
-def dbp(base_db, tmp_path) -> Path:
-    p = tmp_path / "db" / "regionmap.duckdb"
-    p.parent.mkdir()
-    shutil.copyfile(base_db, p)
-    return p
 
 
 def csv_of(lines: list[str]) -> bytes:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -24,22 +22,6 @@ GOOD_ROWS = [
     ["H27", "011002", "自治法派遣", "3", ""],
 ]
 HEADER = ["年度", "市町村名", "派遣区分", "人数", "継続・新規"]
-
-
-@pytest.fixture(scope="session")
-def base_db(tmp_path_factory, geo_dir) -> Path:
-    # geo_dir: the sample sites get coordinates from the session's boundary layers
-    path = tmp_path_factory.mktemp("base") / "regionmap.duckdb"
-    db.init_database(path)
-    return path
-
-
-@pytest.fixture
-def dbp(base_db, tmp_path) -> Path:
-    p = tmp_path / "db" / "regionmap.duckdb"
-    p.parent.mkdir()
-    shutil.copyfile(base_db, p)
-    return p
 
 
 def csv_bytes(rows, header=HEADER, encoding="utf-8", title=None) -> bytes:

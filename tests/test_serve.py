@@ -109,21 +109,7 @@ class Served:
         self.runtime = tmp / "run"
         self.log = tmp / "serve.log"
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "regionmap",
-                "serve",
-                "--replicas",
-                str(replicas),
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-                "--runtime-dir",
-                str(self.runtime),
-                *extra,
-            ],  # fmt: skip
+            serve.serve_command(replicas, self.port, self.runtime, *extra),
             env={**os.environ, **env},
             stdout=open(self.log, "w"),  # noqa: SIM115 - the child owns it
             stderr=subprocess.STDOUT,

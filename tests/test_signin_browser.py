@@ -15,20 +15,14 @@ that ``email``), then the test checks what the データ page lets them do:
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from regionmap import serve
 from regionmap.i18n import t
-from regionmap.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +53,7 @@ def shared_app(provider, db_path, geo_dir, tmp_path_factory):
     shutil.copyfile(db_path, db)
     users.add(EDITOR, "editor", ["tokachi"], path=db, actor="test-admin")
     users.add(ADMIN, "admin", path=db, actor="test-admin")
-    port = test_browser._free_port()
+    port = serve.free_port()
     secrets_file = work / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
@@ -69,56 +63,15 @@ def shared_app(provider, db_path, geo_dir, tmp_path_factory):
         'client_secret = "regionmap-test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    env = dict(os.environ)
-    env.update(
+    with test_browser.running_app(
+        "streamlit-shared.log",
+        port=port,
+        url_host="localhost",
+        extra_args=("--secrets.files", str(secrets_file)),
         REGIONMAP_MODE="shared",
         REGIONMAP_DB_PATH=str(db),
-        REGIONMAP_STATIC_DIR=str(PROJECT_ROOT / "static"),
-    )
-    test_browser.ARTIFACTS.mkdir(exist_ok=True)
-    log = test_browser.ARTIFACTS / "streamlit-shared.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(PROJECT_ROOT / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--secrets.files",
-                str(secrets_file),
-            ],  # fmt: skip
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + log.read_text()[-2000:])
-            time.sleep(0.3)
+    ) as url:
         yield url, db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _sign_in(browser, url: str, email: str):

@@ -92,24 +92,19 @@ def figure_text(row: Mapping, lang: str) -> str:
     から継続）``, ``1団体（前年度から継続）``, ``約2,500名``; ``42 municipalities (22 continuing
     from the previous year)``, ``about 2,500 persons``."""
     value, cont = int(row["value"]), row.get("continuing")
-    unit = figures.unit_of(str(row["unit_ja"]))
+    approx = bool(row["is_approximate"])
     if lang == "en":
+        unit = figures.unit_of(str(row["unit_ja"]))
         word = unit.text(value, "en") if unit else str(row["unit_en"])
-        text = f"{'about ' if row['is_approximate'] else ''}{value:,} {word}"
-        if cont is not None and not pd.isna(cont):
-            text += (
-                " (continuing from the previous year)"
-                if int(cont) == value
-                else f" ({int(cont)} continuing from the previous year)"
-            )
-        return text
-    text = f"{'約' if row['is_approximate'] else ''}{value:,}{row['unit_ja']}"
+        text = f"{'about ' if approx else ''}{value:,} {word}"
+        all_continuing = " (continuing from the previous year)"
+        some_continuing = " ({} continuing from the previous year)"
+    else:
+        text = f"{'約' if approx else ''}{value:,}{row['unit_ja']}"
+        all_continuing = "（前年度から継続）"
+        some_continuing = f"（うち{{}}{row['unit_ja']}は前年度から継続）"
     if cont is not None and not pd.isna(cont):
-        text += (
-            "（前年度から継続）"
-            if int(cont) == value
-            else f"（うち{int(cont)}{row['unit_ja']}は前年度から継続）"
-        )
+        text += all_continuing if int(cont) == value else some_continuing.format(int(cont))
     return text
 
 

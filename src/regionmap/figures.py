@@ -314,31 +314,39 @@ _MUNI_COLUMNS = (
 )
 _SOURCE_COLUMN = Column("source_ja", "出典", "Source")
 
+
+def _imported_figure(figure_id: str, label_ja: str, label_en: str, unit: Unit) -> Figure:
+    """A per-municipality figure only staff imports fill, under the themes of region and
+    people (its table is its id)."""
+    return Figure(
+        id=figure_id,
+        table=figure_id,
+        label_ja=label_ja,
+        label_en=label_en,
+        unit=unit,
+        levels=("region", "bureau", "municipality"),
+        origin="imported",
+        themes=("pillar_region", "pillar_people"),
+    )
+
+
 #: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
 #: gives no numbers for: they exist once staff import them. To show them: their table in
 #: ``db.schema.TABLES`` (from :data:`IMPORT_TABLES`), facts in ``db.queries._facts``, import
 #: in ``db.importer.FIELDS``, template in ``db.export.TEMPLATE_COLUMNS``, labels in ``i18n``;
 #: then move them into :data:`FIGURES`.
 IMPORTED_FIGURES: tuple[Figure, ...] = (
-    Figure(
-        id="kyoryokutai",
-        table="kyoryokutai",
-        label_ja="地域おこし協力隊員",
-        label_en="Regional revitalisation volunteers (地域おこし協力隊)",
-        unit=Unit("人", "member", "members"),
-        levels=("region", "bureau", "municipality"),
-        origin="imported",
-        themes=("pillar_region", "pillar_people"),
+    _imported_figure(
+        "kyoryokutai",
+        "地域おこし協力隊員",
+        "Regional revitalisation volunteers (地域おこし協力隊)",
+        Unit("人", "member", "members"),
     ),
-    Figure(
-        id="migration_trials",
-        table="migration_trials",
-        label_ja="移住体験事業の参加者",
-        label_en="Participants in trial migration",
-        unit=Unit("人", "participant", "participants"),
-        levels=("region", "bureau", "municipality"),
-        origin="imported",
-        themes=("pillar_region", "pillar_people"),
+    _imported_figure(
+        "migration_trials",
+        "移住体験事業の参加者",
+        "Participants in trial migration",
+        Unit("人", "participant", "participants"),
     ),
 )
 
@@ -351,33 +359,37 @@ GROUPING_KINDS: tuple[Kind, ...] = (
     Kind("other", "その他の広域連携", "Other wide-area cooperation"),
 )
 
+
+def _yearly_count_table(table: str, label_ja: str, label_en: str, count: Column) -> ImportTable:
+    """An import table of one count per fiscal year and municipality, with its source."""
+    return ImportTable(
+        table,
+        label_ja,
+        label_en,
+        (
+            Column("fiscal_year", "年度", "Fiscal year", True),
+            *_MUNI_COLUMNS,
+            count,
+            _SOURCE_COLUMN,
+        ),
+        key=("fiscal_year", "municipality_code"),
+        period="fiscal_year",
+    )
+
+
 #: The import tables of :data:`IMPORTED_FIGURES` and of the wide-area groupings.
 IMPORT_TABLES: tuple[ImportTable, ...] = (
-    ImportTable(
+    _yearly_count_table(
         "kyoryokutai",
         "地域おこし協力隊",
         "Regional revitalisation volunteers",
-        (
-            Column("fiscal_year", "年度", "Fiscal year", True),
-            *_MUNI_COLUMNS,
-            Column("members", "隊員数", "Members", True),
-            _SOURCE_COLUMN,
-        ),
-        key=("fiscal_year", "municipality_code"),
-        period="fiscal_year",
+        Column("members", "隊員数", "Members", True),
     ),
-    ImportTable(
+    _yearly_count_table(
         "migration_trials",
         "移住体験事業",
         "Trial migration",
-        (
-            Column("fiscal_year", "年度", "Fiscal year", True),
-            *_MUNI_COLUMNS,
-            Column("participants", "参加者数", "Participants", True),
-            _SOURCE_COLUMN,
-        ),
-        key=("fiscal_year", "municipality_code"),
-        period="fiscal_year",
+        Column("participants", "参加者数", "Participants", True),
     ),
     ImportTable(
         "wide_area_groups",

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -63,6 +63,50 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def streamlit_command(
+    script: str | os.PathLike, port: int, extra_args: Sequence[str] = (), python: str = ""
+) -> list[str]:
+    """The command that runs ``script`` headless on 127.0.0.1:``port`` without file
+    watching or usage statistics.
+
+    Parameters
+    ----------
+    script : str or os.PathLike
+        The Streamlit script (``app.py``).
+    port : int
+        The port it listens on.
+    extra_args : sequence of str, optional
+        More ``streamlit run`` options, after the fixed ones.
+    python : str, optional
+        The Python to run it with; this process's when empty.
+
+    Returns
+    -------
+    list of str
+        The arguments for :class:`subprocess.Popen`.
+    """
+    return [
+        python or sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra_args,
+    ]
 
 
 def find_nginx(name: str | None = None) -> str | None:
@@ -161,8 +205,20 @@ def healthy(port: int, timeout: float = 2.0) -> bool:
         return False
 
 
-def _stop(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-    """Stop one child by its own pid: ``sig``, then SIGKILL after ``timeout``."""
+def stop_child(
+    proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 10.0
+) -> None:
+    """Stop one child by its own pid: ``sig``, then SIGKILL after ``timeout``.
+
+    Parameters
+    ----------
+    proc : subprocess.Popen or None
+        The child; nothing happens when it is None or has ended.
+    sig : int, optional
+        The first signal (SIGTERM).
+    timeout : float, optional
+        Seconds to wait for it to end before SIGKILL.
+    """
     if proc is None or proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -305,26 +361,7 @@ class Server:
         return env
 
     def _start_replica(self, r: Replica) -> None:
-        args = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(self.app),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(r.port),
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--server.runOnSave",
-            "false",
-            "--browser.gatherUsageStats",
-            "false",
-            *self.streamlit_args,
-        ]
+        args = streamlit_command(self.app, r.port, self.streamlit_args)
         log = self.runtime_dir / "logs" / f"replica-{r.index}.log"
         r.proc = _popen(args, log, self._env(), self.app.parent)
         r.started = time.monotonic()
@@ -349,6 +386,17 @@ class Server:
                 raise ServeError(f"replicas not healthy after {START_TIMEOUT_S:.0f} s")
             time.sleep(0.2)
 
+    def _nginx_paths(self) -> list[str]:
+        """nginx's prefix, configuration and error log options for this server."""
+        return [
+            "-p",
+            str(self.runtime_dir),
+            "-c",
+            str(self.conf_path),
+            "-e",
+            str(self.runtime_dir / "error.log"),
+        ]
+
     def _write_conf(self) -> None:
         text = render_nginx_conf(
             listen=f"{self.host}:{self.port}" if self.host else str(self.port),
@@ -360,17 +408,7 @@ class Server:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.conf_path)
         test = subprocess.run(
-            [
-                self.nginx_bin,
-                "-t",
-                "-q",
-                "-p",
-                str(self.runtime_dir),
-                "-c",
-                str(self.conf_path),
-                "-e",
-                str(self.runtime_dir / "error.log"),
-            ],  # fmt: skip
+            [self.nginx_bin, "-t", "-q", *self._nginx_paths()],
             capture_output=True,
             text=True,
         )
@@ -378,15 +416,7 @@ class Server:
             raise ServeError(f"nginx refuses {self.conf_path}: {test.stderr.strip()}")
 
     def _start_nginx(self) -> None:
-        args = [
-            self.nginx_bin,
-            "-p",
-            str(self.runtime_dir),
-            "-c",
-            str(self.conf_path),
-            "-e",
-            str(self.runtime_dir / "error.log"),
-        ]
+        args = [self.nginx_bin, *self._nginx_paths()]
         self.nginx = _popen(
             args, self.runtime_dir / "logs" / "nginx.log", dict(os.environ), self.runtime_dir
         )
@@ -435,7 +465,7 @@ class Server:
                 r.fails += 1
                 if r.fails >= HEALTH_FAILS:
                     self.log(f"replica {r.index} (port {r.port}) not answering; restarting it")
-                    _stop(r.proc, timeout=5)
+                    stop_child(r.proc, timeout=5)
         if self.nginx is not None and self.nginx.poll() is not None and not self._stopping:
             self.log(f"nginx exited with {self.nginx.returncode}; starting it again")
             self._start_nginx()
@@ -471,14 +501,14 @@ class Server:
     def stop(self) -> None:
         """nginx first (no new requests), then every replica; each by its own pid."""
         self._stopping = True
-        _stop(self.nginx, signal.SIGTERM, timeout=10)  # fast shutdown: websockets closed
+        stop_child(self.nginx, signal.SIGTERM, timeout=10)  # fast shutdown: websockets closed
         procs = [r.proc for r in self.members if r.proc is not None]
         for p in procs:  # signal all first, then wait: they stop in parallel
             if p.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     p.terminate()
         for p in procs:
-            _stop(p, timeout=10)
+            stop_child(p, timeout=10)
         with contextlib.suppress(FileNotFoundError):
             (self.runtime_dir / "nginx.pid").unlink()
 
@@ -486,6 +516,46 @@ class Server:
         """Process ids of the children running now (nginx master and replicas)."""
         procs = [self.nginx, *(r.proc for r in self.members)]
         return [p.pid for p in procs if p is not None and p.poll() is None]
+
+
+def serve_command(
+    replicas: int, port: int, runtime_dir: str | os.PathLike, *extra: str, python: str = ""
+) -> list[str]:
+    """The command line of ``python -m regionmap serve`` on 127.0.0.1 (what :func:`cli` reads).
+
+    Parameters
+    ----------
+    replicas : int
+        Number of Streamlit replicas.
+    port : int
+        The port nginx listens on.
+    runtime_dir : str or os.PathLike
+        Its runtime folder (configuration, logs).
+    *extra : str
+        More options (``--snapshots DIR``).
+    python : str, optional
+        The Python to run it with; this process's when empty.
+
+    Returns
+    -------
+    list of str
+        The arguments for :class:`subprocess.Popen`.
+    """
+    return [
+        python or sys.executable,
+        "-m",
+        "regionmap",
+        "serve",
+        "--replicas",
+        str(replicas),
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        "--runtime-dir",
+        str(runtime_dir),
+        *extra,
+    ]
 
 
 def cli(args) -> int:

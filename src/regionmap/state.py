@@ -140,12 +140,12 @@ class FilterState:
     @property
     def bureau_code(self) -> str | None:
         """``"01"``..``"14"`` of the selected bureau, or ``None``."""
-        return _bureau_code_of(self.bureau) if self.bureau else None
+        return _code_of("bureau", self.bureau) if self.bureau else None
 
     @property
     def region_code(self) -> str | None:
         """``"1"``..``"6"`` of the selected region (the bureau's own when a bureau is set)."""
-        return _region_code_of(self.region) if self.region else None
+        return _code_of("region", self.region) if self.region else None
 
     @property
     def fiscal_year(self) -> int | None:
@@ -170,31 +170,24 @@ class FilterState:
 # --- reference look-ups ---------------------------------------------------------
 
 
-@cache
-def _bureau_ids() -> dict[str, str]:
-    """bureau id and code -> bureau id."""
-    df = reference.bureaus()
-    out = {b: b for b in df["bureau_id"]}
-    out.update(dict(zip(df["bureau_code"], df["bureau_id"], strict=True)))
-    return out
+def _table(kind: str):
+    """The reference table of ``kind`` ("bureau" or "region")."""
+    return reference.bureaus() if kind == "bureau" else reference.regions()
 
 
 @cache
-def _region_ids() -> dict[str, str]:
-    df = reference.regions()
-    out = {r: r for r in df["region_id"]}
-    out.update(dict(zip(df["region_code"], df["region_id"], strict=True)))
+def _ids(kind: str) -> dict[str, str]:
+    """Bureau (or region) id and code -> its id."""
+    df = _table(kind)
+    out = {i: i for i in df[f"{kind}_id"]}
+    out.update(dict(zip(df[f"{kind}_code"], df[f"{kind}_id"], strict=True)))
     return out
 
 
-def _bureau_code_of(bureau_id: str) -> str:
-    df = reference.bureaus()
-    return str(df.loc[df["bureau_id"] == bureau_id, "bureau_code"].iloc[0])
-
-
-def _region_code_of(region_id: str) -> str:
-    df = reference.regions()
-    return str(df.loc[df["region_id"] == region_id, "region_code"].iloc[0])
+def _code_of(kind: str, ident: str) -> str:
+    """Code of a bureau (or region) id."""
+    df = _table(kind)
+    return str(df.loc[df[f"{kind}_id"] == ident, f"{kind}_code"].iloc[0])
 
 
 def region_of_bureau(bureau_id: str) -> str:
@@ -206,7 +199,7 @@ def region_of_bureau(bureau_id: str) -> str:
 
 
 def _name(kind: str, ident: str, lang: str) -> str:
-    df = reference.bureaus() if kind == "bureau" else reference.regions()
+    df = _table(kind)
     row = df.loc[df[f"{kind}_id"] == ident].iloc[0]
     return str(row["name_en"] if lang == "en" else row["name_ja"])
 
@@ -336,13 +329,13 @@ def from_query_params(
     region = None
     if "region" in raw and _one(raw["region"]):
         text = _one(raw["region"]).lower()
-        region = _region_ids().get(text)
+        region = _ids("region").get(text)
         if region is None:
             bad("region", _one(raw["region"]))
     bureau = None
     if "bureau" in raw and _one(raw["bureau"]):
         text = _one(raw["bureau"]).lower()
-        bureau = _bureau_ids().get(text)
+        bureau = _ids("bureau").get(text)
         if bureau is None:
             bad("bureau", _one(raw["bureau"]))
     if bureau is not None:
@@ -507,10 +500,10 @@ def to_query_params(state: FilterState) -> dict[str, str]:
 def with_area(state: FilterState, *, region: str | None = None, bureau: str | None = None):
     """A copy of ``state`` with another area (bureau implies its region; clears ``muni``)."""
     if bureau is not None:
-        bureau = _bureau_ids()[bureau]
+        bureau = _ids("bureau")[bureau]
         region = region_of_bureau(bureau)
     elif region is not None:
-        region = _region_ids()[region]
+        region = _ids("region")[region]
     return replace(state, region=region, bureau=bureau, muni=None)
 
 

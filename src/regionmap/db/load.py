@@ -55,6 +55,24 @@ def _as_bool(series: pd.Series) -> pd.Series:
     )
 
 
+def _insert_links(
+    con: duckdb.DuckDBPyConnection,
+    df: pd.DataFrame,
+    id_col: str,
+    list_col: str,
+    table: str,
+    link_col: str,
+) -> None:
+    """Insert into the link ``table`` one ``(id_col, link_col)`` row for each distinct
+    ``;``-separated value of each row's ``list_col``."""
+    links = [
+        {id_col: r[id_col], link_col: v}
+        for r in df.to_dict("records")
+        for v in dict.fromkeys(_split(r.get(list_col)))
+    ]
+    _insert_frame(con, table, pd.DataFrame(links))
+
+
 def _load_policy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Load whatever ``data/policy/*.csv`` exist; return rows per table (missing files: 0)."""
     counts: dict[str, int] = {}
@@ -68,49 +86,34 @@ def _load_policy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                     seen.add(t)
                     tags.append({"item_type": item_type, "item_id": item_id, "theme_id": t})
 
+    def tag_rows(item_type: str, df: pd.DataFrame, id_col: str, main_col: str | None) -> None:
+        """Tag each row with its main theme (``main_col``, if any) and its ``theme_ids``."""
+        for r in df.to_dict("records"):
+            main = [r.get(main_col)] if main_col else []
+            tag(item_type, r[id_col], main, _split(r.get("theme_ids")))
+
     df = _read_policy("themes")
     if df is not None:
         counts["themes"] = _insert_frame(con, "themes", df)
     df = _read_policy("priority_projects")
     if df is not None:
         counts["priority_projects"] = _insert_frame(con, "priority_projects", df)
-        for r in df.to_dict("records"):
-            tag(
-                "priority_project",
-                r["project_id"],
-                [r.get("direction_theme_id")],
-                _split(r.get("theme_ids")),
-            )
+        tag_rows("priority_project", df, "project_id", "direction_theme_id")
     df = _read_policy("proposals")
     if df is not None:
         df["is_joint"] = _as_bool(df["is_joint"]) if "is_joint" in df else None
         counts["proposals"] = _insert_frame(con, "proposals", df)
-        links = [
-            {"proposal_id": r["proposal_id"], "bureau_code": b}
-            for r in df.to_dict("records")
-            for b in dict.fromkeys(_split(r.get("bureau_codes")))
-        ]
-        _insert_frame(con, "proposal_bureaus", pd.DataFrame(links))
-        for r in df.to_dict("records"):
-            tag(
-                "proposal", r["proposal_id"], [r.get("pillar_theme_id")], _split(r.get("theme_ids"))
-            )
+        _insert_links(con, df, "proposal_id", "bureau_codes", "proposal_bureaus", "bureau_code")
+        tag_rows("proposal", df, "proposal_id", "pillar_theme_id")
     df = _read_policy("measures")
     if df is not None:
         counts["measures"] = _insert_frame(con, "measures", df)
-        links = [
-            {"measure_id": r["measure_id"], "proposal_id": p}
-            for r in df.to_dict("records")
-            for p in dict.fromkeys(_split(r.get("proposal_ids")))
-        ]
-        _insert_frame(con, "measure_proposals", pd.DataFrame(links))
-        for r in df.to_dict("records"):
-            tag("measure", r["measure_id"], [r.get("pillar_theme_id")], _split(r.get("theme_ids")))
+        _insert_links(con, df, "measure_id", "proposal_ids", "measure_proposals", "proposal_id")
+        tag_rows("measure", df, "measure_id", "pillar_theme_id")
     df = _read_policy("bureau_projects")
     if df is not None:
         counts["bureau_projects"] = _insert_frame(con, "bureau_projects", df)
-        for r in df.to_dict("records"):
-            tag("bureau_project", r["item_id"], _split(r.get("theme_ids")))
+        tag_rows("bureau_project", df, "item_id", None)
     df = _read_policy("document_totals")
     if df is not None:
         if "is_approximate" in df:

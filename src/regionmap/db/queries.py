@@ -586,6 +586,59 @@ _MUNI_COLS = (
 )
 
 
+def _overlay_rows(
+    metric: str,
+    columns: str,
+    order: str,
+    period: tuple[str, list],
+    theme_ids: Any,
+    area: tuple[Any, Any, Any],
+    kind: Any = None,
+    con=None,
+) -> pd.DataFrame:
+    """Rows of a per-municipality figure's table (aliased by its first letter) with their
+    municipality and bureau joined, filtered by ``period``, theme, area and ``kind``.
+
+    Parameters
+    ----------
+    metric : str
+        The figure, which is also its table (``dispatch``, ``sites``, ``evacuees``).
+    columns : str
+        The SELECT list (fixed SQL of this module; :data:`_MUNI_COLS` for the area's names).
+    order : str
+        The ORDER BY list (fixed SQL of this module).
+    period : tuple of (str, list)
+        The filter on the table's period column (``range_filter``).
+    theme_ids : Any
+        Selected themes (:func:`overlay_theme_filter`).
+    area : tuple
+        ``(region_code, bureau_code, municipality_code)`` (:func:`area_filter`).
+    kind : Any, optional
+        Kinds to keep (the table's ``kind`` column); None keeps all.
+    con : optional
+        Connection; the live database when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, with the figure's units (:func:`_overlay_columns`).
+    """
+    alias = metric[0]
+    where, params = and_all(
+        period,
+        overlay_theme_filter(metric, theme_ids),
+        area_filter(*area),
+        in_filter(f"{alias}.kind", kind),
+    )
+    sql = (
+        f"SELECT {columns} FROM {metric} {alias} "  # noqa: S608
+        f"JOIN municipalities m ON m.code = {alias}.municipality_code "
+        "LEFT JOIN bureaus b ON b.bureau_code = m.bureau_code "
+        f"WHERE {where} ORDER BY {order}"
+    )
+    return _overlay_columns(_select(con, sql, params), metric)
+
+
 def dispatches(
     fiscal_year_from: int | None = None,
     fiscal_year_to: int | None = None,
@@ -599,20 +652,17 @@ def dispatches(
     """Staff dispatches: fiscal_year, municipality_code, municipality_name_ja, district_ja,
     bureau_code, bureau_name_ja, bureau_name_en, region_code, kind, kind_ja, kind_en,
     persons, status, is_sample, source_ja, source_en, unit_ja, unit_en."""
-    where, params = and_all(
+    return _overlay_rows(
+        "dispatch",
+        f"d.fiscal_year, d.municipality_code, {_MUNI_COLS}, d.kind, d.kind_ja, d.kind_en, "
+        "d.persons, d.status, d.is_sample, d.source_ja, d.source_en",
+        "d.fiscal_year, d.municipality_code, d.kind",
         range_filter("d.fiscal_year", fiscal_year_from, fiscal_year_to),
-        overlay_theme_filter("dispatch", theme_ids),
-        area_filter(region_code, bureau_code, municipality_code),
-        in_filter("d.kind", kind),
+        theme_ids,
+        (region_code, bureau_code, municipality_code),
+        kind,
+        con,
     )
-    sql = (
-        f"SELECT d.fiscal_year, d.municipality_code, {_MUNI_COLS}, d.kind, d.kind_ja, "  # noqa: S608
-        f"d.kind_en, d.persons, d.status, d.is_sample, d.source_ja, d.source_en "
-        "FROM dispatch d JOIN municipalities m ON m.code = d.municipality_code "
-        "LEFT JOIN bureaus b ON b.bureau_code = m.bureau_code "
-        f"WHERE {where} ORDER BY d.fiscal_year, d.municipality_code, d.kind"
-    )
-    return _overlay_columns(_select(con, sql, params), "dispatch")
 
 
 def sites(
@@ -631,21 +681,18 @@ def sites(
     kind_ja, kind_en, lon, lat, start_fy, operator_ja, is_sample, source_ja,
     source_en, unit_ja, unit_en, fiscal_year.
     """
-    where, params = and_all(
+    df = _overlay_rows(
+        "sites",
+        f"s.site_id, s.name_ja, s.name_en, s.municipality_code, {_MUNI_COLS}, s.kind, "
+        "s.kind_ja, s.kind_en, s.lon, s.lat, s.start_fy, s.is_model_project, s.operator_ja, "
+        "s.operator_en, s.is_sample, s.source_ja, s.source_en",
+        "s.start_fy, s.site_id",
         range_filter("s.start_fy", None, fiscal_year),
-        overlay_theme_filter("sites", theme_ids),
-        area_filter(region_code, bureau_code, municipality_code),
-        in_filter("s.kind", kind),
+        theme_ids,
+        (region_code, bureau_code, municipality_code),
+        kind,
+        con,
     )
-    sql = (
-        f"SELECT s.site_id, s.name_ja, s.name_en, s.municipality_code, {_MUNI_COLS}, s.kind, "  # noqa: S608
-        f"s.kind_ja, s.kind_en, s.lon, s.lat, s.start_fy, s.is_model_project, s.operator_ja, "
-        "s.operator_en, s.is_sample, "
-        "s.source_ja, s.source_en FROM sites s JOIN municipalities m ON m.code = s.municipality_code "
-        "LEFT JOIN bureaus b ON b.bureau_code = m.bureau_code "
-        f"WHERE {where} ORDER BY s.start_fy, s.site_id"
-    )
-    df = _overlay_columns(_select(con, sql, params), "sites")
     df["fiscal_year"] = fiscal_year if fiscal_year is not None else df["start_fy"]
     return df
 
@@ -670,19 +717,17 @@ def evacuees(
     municipality_name_ja, district_ja, bureau_code, bureau_name_ja, bureau_name_en,
     region_code, prefecture_ja, prefecture_en, persons, is_sample, source_ja, source_en,
     unit_ja, unit_en. ``month_from``/``month_to`` accept dates or "YYYY-MM"."""
-    where, params = and_all(
-        range_filter("e.month", _month(month_from), _month(month_to)),
-        overlay_theme_filter("evacuees", theme_ids),
-        area_filter(region_code, bureau_code, municipality_code),
-    )
-    sql = (
-        f"SELECT e.month, {_fy_of_month_sql('e.month')} AS fiscal_year, e.municipality_code, "  # noqa: S608
+    return _overlay_rows(
+        "evacuees",
+        f"e.month, {_fy_of_month_sql('e.month')} AS fiscal_year, e.municipality_code, "
         f"{_MUNI_COLS}, e.prefecture_ja, e.prefecture_en, e.persons, e.is_sample, e.source_ja, "
-        "e.source_en FROM evacuees e JOIN municipalities m ON m.code = e.municipality_code "
-        "LEFT JOIN bureaus b ON b.bureau_code = m.bureau_code "
-        f"WHERE {where} ORDER BY e.month, e.municipality_code, e.prefecture_ja"
+        "e.source_en",
+        "e.month, e.municipality_code, e.prefecture_ja",
+        range_filter("e.month", _month(month_from), _month(month_to)),
+        theme_ids,
+        (region_code, bureau_code, municipality_code),
+        con=con,
     )
-    return _overlay_columns(_select(con, sql, params), "evacuees")
 
 
 def municipality_summary(code: str, fiscal_year: int | None = None, con=None) -> pd.DataFrame:

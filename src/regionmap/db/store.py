@@ -457,16 +457,9 @@ def check(path: str | os.PathLike | None = None) -> bool:
 def schema_version(path: str | os.PathLike | None = None) -> int | None:
     """Schema version of a database file (None when it is not one of ours)."""
     try:
-        con = _open_read_only(default_path(path))
-    except duckdb.Error:
+        return _file_schema(default_path(path))
+    except DatabaseError:
         return None
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else None
-    except (duckdb.Error, ValueError):
-        return None
-    finally:
-        con.close()
 
 
 def _user() -> str | None:

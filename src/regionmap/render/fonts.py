@@ -74,50 +74,52 @@ class JapaneseFont:
     bold: bool = False
 
 
+def _in_folders(folders: Iterable[str | Path], names: Iterable[str]) -> list[Path]:
+    """Each of ``names`` in each of ``folders``, folder by folder."""
+    names = list(names)
+    return [Path(folder) / name for folder in folders for name in names]
+
+
 def _candidates(bold: bool) -> list[Path]:
     """Known font file locations on Linux, macOS and Windows, best first."""
     weight = "Bold" if bold else "Regular"
-    paths: list[Path] = []
+    noto = [
+        f"NotoSansCJK-{weight}.ttc",
+        f"NotoSansCJKjp-{weight}.otf",
+        f"NotoSansJP-{weight}.otf",
+        f"NotoSansJP-{weight}.ttf",
+    ]
     # Linux distributions (Debian/Ubuntu, Fedora, Arch, openSUSE) ----------------
-    for folder in (
-        "/usr/share/fonts/opentype/noto",
-        "/usr/share/fonts/noto-cjk",
-        "/usr/share/fonts/google-noto-cjk",
-        "/usr/share/fonts/google-noto-sans-cjk-fonts",
-        "/usr/share/fonts/opentype/noto-cjk",
-        "/usr/share/fonts/truetype/noto",
-        "/usr/local/share/fonts",
-        str(Path.home() / ".local/share/fonts"),
-        str(Path.home() / ".fonts"),
-    ):
-        base = Path(folder)
-        paths += [
-            base / f"NotoSansCJK-{weight}.ttc",
-            base / f"NotoSansCJKjp-{weight}.otf",
-            base / f"NotoSansJP-{weight}.otf",
-            base / f"NotoSansJP-{weight}.ttf",
-        ]
+    paths = _in_folders(
+        (
+            "/usr/share/fonts/opentype/noto",
+            "/usr/share/fonts/noto-cjk",
+            "/usr/share/fonts/google-noto-cjk",
+            "/usr/share/fonts/google-noto-sans-cjk-fonts",
+            "/usr/share/fonts/opentype/noto-cjk",
+            "/usr/share/fonts/truetype/noto",
+            "/usr/local/share/fonts",
+            str(Path.home() / ".local/share/fonts"),
+            str(Path.home() / ".fonts"),
+        ),
+        noto,
+    )
     # macOS -------------------------------------------------------------------
     w = "W6" if bold else "W3"
-    for folder in ("/System/Library/Fonts", "/Library/Fonts", str(Path.home() / "Library/Fonts")):
-        base = Path(folder)
-        paths += [
-            base / f"NotoSansCJK-{weight}.ttc",
-            base / f"NotoSansJP-{weight}.otf",
-            base / f"ヒラギノ角ゴシック {w}.ttc",
-            base / f"Hiragino Sans {w}.ttc",
-            base / f"ヒラギノ角ゴ ProN {w}.otf",
-        ]
+    paths += _in_folders(
+        ("/System/Library/Fonts", "/Library/Fonts", str(Path.home() / "Library/Fonts")),
+        (
+            f"NotoSansCJK-{weight}.ttc",
+            f"NotoSansJP-{weight}.otf",
+            f"ヒラギノ角ゴシック {w}.ttc",
+            f"Hiragino Sans {w}.ttc",
+            f"ヒラギノ角ゴ ProN {w}.otf",
+        ),
+    )
     # Windows -----------------------------------------------------------------
     windir = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
     local = Path(os.environ.get("LOCALAPPDATA", str(Path.home()))) / "Microsoft/Windows/Fonts"
-    for base in (local, windir):
-        paths += [
-            base / f"NotoSansCJK-{weight}.ttc",
-            base / f"NotoSansCJKjp-{weight}.otf",
-            base / f"NotoSansJP-{weight}.otf",
-            base / f"NotoSansJP-{weight}.ttf",
-        ]
+    paths += _in_folders((local, windir), noto)
     paths += [
         windir / ("YuGothB.ttc" if bold else "YuGothM.ttc"),
         windir / "YuGothR.ttc",

@@ -674,44 +674,44 @@ def _render(data: HandoutData) -> bytes:
         data.sites_by_kind is not None and len(data.sites_by_kind)
     ):
         pdf.set_y(y + ch + 4)
-    _section(pdf, content.selection_label("priority_projects", data.lang))
-    _table(
-        pdf,
-        [
-            i18n.t("report.col_project", data.lang),
-            i18n.t("report.col_direction", data.lang),
-            i18n.t("report.col_region", data.lang),
-            i18n.t("report.col_direction_basis", data.lang),
-        ],
-        _project_rows(data.priority_projects, data.lang),
-        (50, 24, 12, 14),
-        data.lang,
-    )
-    _section(pdf, content.selection_label("proposals", data.lang))
-    _table(
-        pdf,
-        [
-            i18n.t("report.col_proposal", data.lang),
-            i18n.t("report.col_bureau", data.lang),
-            i18n.t("report.col_pillar_inferred", data.lang),
-            i18n.t("report.col_response_matched", data.lang),
-        ],
-        _proposal_rows(data.proposals, data.lang),
-        (34, 12, 10, 44),
-        data.lang,
-    )
-    _section(pdf, content.selection_label("bureau_projects", data.lang))
-    _table(
-        pdf,
-        [
-            i18n.t("report.col_item", data.lang),
-            i18n.t("report.col_bureau", data.lang),
-            i18n.t("report.col_confidence", data.lang),
-        ],
-        _bureau_project_rows(data.bureau_projects, data.lang),
-        (66, 18, 16),
-        data.lang,
-    )
+    for item, columns, rows, widths in (
+        (
+            "priority_projects",
+            (
+                "report.col_project",
+                "report.col_direction",
+                "report.col_region",
+                "report.col_direction_basis",
+            ),
+            _project_rows,
+            (50, 24, 12, 14),
+        ),
+        (
+            "proposals",
+            (
+                "report.col_proposal",
+                "report.col_bureau",
+                "report.col_pillar_inferred",
+                "report.col_response_matched",
+            ),
+            _proposal_rows,
+            (34, 12, 10, 44),
+        ),
+        (
+            "bureau_projects",
+            ("report.col_item", "report.col_bureau", "report.col_confidence"),
+            _bureau_project_rows,
+            (66, 18, 16),
+        ),
+    ):
+        _section(pdf, content.selection_label(item, data.lang))
+        _table(
+            pdf,
+            [i18n.t(c, data.lang) for c in columns],
+            rows(getattr(data, item), data.lang),
+            widths,
+            data.lang,
+        )
     _section(pdf, i18n.t("report.sources_title", data.lang))
     pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*_hex(MUTED))
