@@ -30,7 +30,7 @@ from functools import cache
 import pandas as pd
 
 from regionmap import figures
-from regionmap.themes import POLICY_DIR, policy_table
+from regionmap.themes import POLICY_DIR, POLICY_TABLES, policy_table
 
 #: The document's source line (as the figures' source in both languages).
 DOCUMENT_SOURCE_JA = "北海道の地域政策に関する資料（平成27年度）"
@@ -218,7 +218,6 @@ def bases_of(table: str, column: str) -> dict[str, str]:
     """``{row id: basis}`` of ``table.column`` for every row of the committed policy table
     (the id is the table's key column; the basis may depend on another column of the row,
     e.g. a priority project's ``direction_basis``)."""
-    from regionmap.themes import POLICY_TABLES
 
     df = policy_table(table)
     key = POLICY_TABLES[table]

@@ -39,6 +39,8 @@ import csv
 import unicodedata
 from pathlib import Path
 
+from regionmap import reference
+
 #: Credit to show wherever these names (or the readings) are shown.
 CREDIT_JA = "市町村名の読み：localgovjp（Code for FUKUI、CC0）"
 CREDIT_EN = "Municipality readings: localgovjp (Code for FUKUI), CC0"
@@ -239,7 +241,6 @@ def english_names(localgovjp_csv: str | Path) -> list[dict[str, str]]:
             )
     rows.sort(key=lambda r: r["code"])
     # two municipalities read alike (江差町 and 枝幸町: Esashi Town): name their bureau
-    from regionmap import reference
 
     bureau_of = reference.municipalities().set_index("code")["bureau_code"]
     bureau_en = reference.bureaus().set_index("bureau_code")["name_en"]

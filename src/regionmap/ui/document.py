@@ -15,6 +15,7 @@ import streamlit as st
 
 from regionmap import content
 from regionmap.i18n import fy_text, t
+from regionmap.ui.cards import theme_covers
 from regionmap.ui.session import Context
 
 BASIS_COLUMN = "basis"
@@ -26,7 +27,6 @@ def document_figures(
     """The document's own figures of ``figure_ids`` as cards in their units, with their
     source line; ``sample``: the breakdown shown below is a sample (says so). Returns the
     figures shown."""
-    from regionmap.ui.cards import theme_covers
 
     lang = ctx.lang
     # a theme that covers none of a figure: its document figures are not shown either
