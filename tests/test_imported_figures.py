@@ -6,13 +6,19 @@ strictness, versions and history, bureau scope); no sample: empty until imported
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
+from apptest_helpers import colours, deck_spec, layer, layer_ids, run_app
 
-from regionmap import db
+from regionmap import db, figures
 from regionmap.db import export, importer
+from regionmap.maps import scales, static
+from regionmap.ui import regional
 
 KYORYOKUTAI = "年度,市町村コード,市町村名,隊員数,出典\n2019,011002,,3,総務省調査\nR1,,ニセコ町,2,\n"
 TRIALS = "年度,市町村コード,市町村名,参加者数,出典\n2019,,帯広市,12,\n2019,,音更町,5,\n"
@@ -124,3 +130,71 @@ def test_templates_of_the_new_tables_are_the_registry_headers(tmp_path):
         wb = openpyxl.load_workbook(io.BytesIO(export.template_bytes(table, "xlsx")))
         assert [c.value for c in wb[table][1]] == csv
     assert export.TEMPLATE_COLUMNS["wide_area_groups"][:2] == ["圏域名", "区分"]
+
+
+# --- the regional page ----------------------------------------------------------------
+
+
+@pytest.fixture()
+def db_copy(db_path, tmp_path, monkeypatch):
+    """A copy of the session database the test imports into (the app reads it)."""
+    target = tmp_path / "copy.duckdb"
+    shutil.copy(db_path, target)
+    monkeypatch.setenv("REGIONMAP_DB_PATH", str(target))
+    return target
+
+
+def test_with_nothing_imported_the_page_says_so_with_the_templates(db_copy):
+    at = run_app(page="pages/regional.py")
+    infos = " ".join(i.value for i in at.info)
+    for table in figures.IMPORT_TABLES:
+        assert table.label_ja in infos
+    assert infos.count("まだ取り込まれていません") == len(figures.IMPORT_TABLES)
+    assert len(at.get("download_button")) == 2 * len(figures.IMPORT_TABLES)  # CSV and Excel
+    assert not at.get("deck_gl_json_chart")  # no map of nothing
+    assert not [d for d in at.dataframe]  # and no table of zeros
+
+
+def test_imported_figures_show_as_table_and_map_with_the_dissolved_groupings(db_copy, tmp_path):
+    for name, text in (("k.csv", KYORYOKUTAI), ("t.csv", TRIALS), ("g.csv", GROUPS)):
+        assert importer.import_file(write(tmp_path, name, text), db_path=db_copy).committed
+    at = run_app(page="pages/regional.py")
+    infos = " ".join(i.value for i in at.info)
+    assert "まだ取り込まれていません" not in infos
+    tables = [d.value for d in at.dataframe]
+    kyo = next(t for t in tables if "地域おこし協力隊員（人）" in t.columns)
+    assert dict(zip(kyo["市町村"], kyo["地域おこし協力隊員（人）"], strict=True)) == {
+        "札幌市": 3,
+        "ニセコ町": 2,
+    }
+    trials = next(t for t in tables if "移住体験事業の参加者（人）" in t.columns)
+    assert trials["移住体験事業の参加者（人）"].sum() == 17
+    groups = next(t for t in tables if "圏域名" in t.columns)
+    assert list(groups["圏域名"]) == ["オホーツク連携", "十勝定住自立圏"]
+    assert list(groups["市町村数"]) == [2, 3]
+    captions = " ".join(c.value for c in at.caption)
+    assert "総務省調査" in captions and "取込データ（k.csv）" in captions  # source column or file
+    assert "2019年度" in captions
+    spec = deck_spec(at)
+    ids = layer_ids(spec)
+    assert {"municipalities", "groups", "labels-groups"} <= set(ids)
+    assert ids.index("groups") > ids.index("municipalities")  # drawn above the fill
+    labels = [d["text"] for d in layer(spec, "labels-groups")["data"]]
+    assert sorted(labels) == ["オホーツク連携", "十勝定住自立圏"]
+    # the fill: the imported municipalities coloured, the others "no figure" (never 0)
+    munis = static.publish_layer("municipalities")
+    fills = colours(layer(spec, "municipalities")["getFillColor"])
+    sapporo, niseko = munis.index_of("01100"), munis.index_of("01395")
+    other = munis.index_of("01202")  # 函館市: nothing imported
+    assert fills[sapporo] != fills[other] and fills[niseko] != fills[other]
+    assert fills[other][:3] == list(scales.NO_DATA)
+    # the dissolved groupings: their own static file, one feature per grouping
+    url = layer(spec, "groups")["data"]
+    path = Path(os.environ["REGIONMAP_STATIC_DIR"]) / url.removeprefix("app/static/")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert len(data["features"]) == 2
+    assert {f["properties"]["name_ja"]: f["properties"]["members"] for f in data["features"]} == {
+        "オホーツク連携": 2,
+        "十勝定住自立圏": 3,
+    }
+    assert layer(spec, "groups")["getLineColor"] == list(regional.GROUP_LINE)

@@ -937,7 +937,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "ja": "圏域は構成市町村を合わせた範囲を輪郭と名称で示しています（{n}圏域）。",
         "en": "Each grouping is drawn as the union of its member municipalities, outlined and named ({n} groupings).",
     },
-    "regional.no_figure": {"ja": "—", "en": "—"},
+    "regional.map": {
+        "ja": "取り込んだ数値と圏域の地図",
+        "en": "Map of the imported figures and groupings",
+    },
+    "regional.map_figure": {"ja": "地図に示す数値", "en": "Figure on the map"},
 }
 
 
