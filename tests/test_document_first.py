@@ -193,6 +193,6 @@ def test_regional_page_shows_every_section_and_offers_the_templates(geo_dir, db_
     for table in figures.IMPORT_TABLES:
         assert table.label_ja in infos and "まだ取り込まれていません" in infos
     buttons = [b for b in at.get("download_button")]
-    assert len(buttons) == len(figures.IMPORT_TABLES)
+    assert len(buttons) == 2 * len(figures.IMPORT_TABLES)  # CSV and Excel templates
     at_en = run_app({"lang": "en"}, page="pages/regional.py")
     assert at_en.title[0].value == "Migration, cooperation, governance"

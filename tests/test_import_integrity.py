@@ -372,8 +372,10 @@ def test_import_help_lists_the_tables(capsys):
     with pytest.raises(SystemExit):
         main(["db", "import", "--help"])
     out = capsys.readouterr().out
-    assert "{dispatch,sites,evacuees}" in out
-    assert tuple(importer.IMPORT_TABLES) == ("dispatch", "sites", "evacuees")
+    assert "{dispatch,sites,evacuees,kyoryokutai,migration_trials,wide_area_groups}" in out
+    assert tuple(importer.IMPORT_TABLES) == (
+        "dispatch", "sites", "evacuees", "kyoryokutai", "migration_trials", "wide_area_groups"
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument(
                 "--table",
-                choices=("dispatch", "sites", "evacuees"),  # = importer.IMPORT_TABLES
+                choices=importer.IMPORT_TABLES,
                 help="target table (guessed from the headers if omitted)",
             )
             p.add_argument(

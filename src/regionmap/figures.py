@@ -331,10 +331,12 @@ def _imported_figure(figure_id: str, label_ja: str, label_en: str, unit: Unit) -
 
 
 #: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
-#: gives no numbers for: they exist once staff import them. To show them: their table in
-#: ``db.schema.TABLES`` (from :data:`IMPORT_TABLES`), facts in ``db.queries._facts``, import
-#: in ``db.importer.FIELDS``, template in ``db.export.TEMPLATE_COLUMNS``, labels in ``i18n``;
-#: then move them into :data:`FIGURES`.
+#: gives no numbers for: they exist once staff import them (tables in ``db.schema.TABLES``,
+#: import in ``db.importer.FIELDS``, templates from :data:`IMPORT_TABLES`, facts in
+#: ``db.queries._FACTS``). They stay out of :data:`FIGURES` on purpose: every headline row,
+#: selector, slide and handout walks FIGURES, and a figure that is usually empty would put a
+#: card of "—" on each; the regional page shows them (a table and a map), and says when
+#: nothing is imported. :func:`get` and :func:`imported_ids` reach them.
 IMPORTED_FIGURES: tuple[Figure, ...] = (
     _imported_figure(
         "kyoryokutai",
@@ -428,6 +430,12 @@ def ids(*, level: str | None = None, origin: str | None = None) -> tuple[str, ..
     )
 
 
+def imported_ids() -> tuple[str, ...]:
+    """The ids of the figures only staff imports provide (:data:`IMPORTED_FIGURES`), in
+    their order on the regional page; they are not in :data:`FIGURES` (see there)."""
+    return tuple(f.id for f in IMPORTED_FIGURES)
+
+
 def covers(figure_id: str, theme_ids: Iterable[str], item_theme_ids: Iterable[str] = ()) -> bool:
     """Whether a theme filter leaves anything of the figure to show.
 
@@ -440,7 +448,7 @@ def covers(figure_id: str, theme_ids: Iterable[str], item_theme_ids: Iterable[st
     if not wanted:
         return True
     fig = get(figure_id)
-    own = set(fig.themes) if fig.origin == "municipal" else set(item_theme_ids)
+    own = set(fig.themes) if fig.origin in ("municipal", "imported") else set(item_theme_ids)
     return bool(wanted & own)
 
 

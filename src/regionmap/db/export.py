@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from regionmap import db
+from regionmap import db, figures
 from regionmap.plaintext import neutralise
 from regionmap.settings import DATA_DIR
 
@@ -110,6 +110,8 @@ TEMPLATE_COLUMNS: dict[str, list[str]] = {
     "dispatch": ["年度", "市町村コード", "市町村名", "派遣区分", "人数", "継続・新規", "出典"],
     "sites": ["ID", "名称", "市町村コード", "市町村名", "種別", "経度", "緯度", "開始年度", "運営主体", "出典"],
     "evacuees": ["年月", "市町村コード", "市町村名", "避難元", "避難者数", "出典"],
+    # the import-only tables: their headers as the figure registry declares them
+    **{tb.table: tb.template_headers() for tb in figures.IMPORT_TABLES},
 }  # fmt: skip
 
 
@@ -122,6 +124,19 @@ def template_notes(table: str) -> list[str]:
         "年度は 2015、2015年度、平成27年度、H27、令和2年度、R2 のいずれでも。 / Fiscal year as 2015, 2015年度, 平成27年度, H27, 令和2年度 or R2.",
         "取り込んだ実データは、同じ表・同じ年度（避難者は年月）・同じ振興局のサンプル値を置き換えます（取組箇所はその振興局のサンプル全体）。他の振興局のサンプルは残ります。 / Real rows replace the sample rows of the same table, period and bureau (for sites: all sample sites of the bureaus in the file); other bureaus keep their sample rows.",
     ]
+    if table in ("kyoryokutai", "migration_trials"):
+        return common[:4] + [
+            "サンプルはありません。取り込んだ行だけが表示されます。 / There is no sample: only imported rows are shown.",
+            "1行は1年度・1市町村の人数です。 / One row: one fiscal year and municipality.",
+        ]  # fmt: skip
+    if table == "wide_area_groups":
+        kinds = "、".join(k.ja for k in figures.GROUPING_KINDS)
+        return common[:3] + [
+            "1行は圏域の構成市町村1つです（圏域名を行ごとに繰り返します）。 / One row per member municipality of a grouping (repeat its name).",
+            f"区分: {kinds} / kind of grouping",
+            "役割（中心市など）、開始年度、終了年度は空欄可。 / Role (e.g. central city), first and last fiscal year may be empty.",
+            "地図には構成市町村を合わせた範囲が圏域名とともに描かれます。 / The map draws each grouping as the union of its members, with its name.",
+        ]  # fmt: skip
     if table == "dispatch":
         kinds = "、".join(ja for ja, _ in db.DISPATCH_KINDS.values())
         return common + [

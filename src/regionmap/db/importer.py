@@ -1,4 +1,6 @@
-"""Import the overlay figures (dispatch, sites, evacuees) from staff spreadsheets.
+"""Import the overlay figures (dispatch, sites, evacuees) and the import-only figures
+(kyoryokutai, migration_trials, wide_area_groups: :data:`regionmap.figures.IMPORT_TABLES`)
+from staff spreadsheets.
 
 Accepts CSV in UTF-8, UTF-8 with BOM or Shift_JIS/CP932 and Excel ``.xlsx``
 (title rows above the header are skipped: the header row is found by matching
@@ -43,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import db, i18n, settings
+from regionmap import db, figures, i18n, settings
 from regionmap.db import export
 from regionmap.db.audit import changes_text
 from regionmap.db.parsing import (
@@ -59,7 +61,14 @@ from regionmap.db.parsing import (
     resolver,
 )
 
-IMPORT_TABLES = ("dispatch", "sites", "evacuees")
+IMPORT_TABLES = (
+    "dispatch",
+    "sites",
+    "evacuees",
+    "kyoryokutai",
+    "migration_trials",
+    "wide_area_groups",
+)
 HEADER_SCAN_ROWS = 30
 #: The limits on what one file may cost (settings, each with its environment variable):
 #: ``max_upload_mb`` (bytes), ``max_unpacked_mb`` (an .xlsx is a zip: the sum of its members'
@@ -138,6 +147,28 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("persons", "避難者数", ("避難者数", "避難者", "人数", "persons"), True),
         *_SOURCE,
     ),
+    # import only (figures.IMPORT_TABLES; the template's headers come first in each alias list)
+    "kyoryokutai": (
+        Field("fiscal_year", "年度", ("年度", "会計年度", "fiscal_year", "fy", "year"), True),
+        *_MUNI,
+        Field("members", "隊員数", ("隊員数", "協力隊員数", "地域おこし協力隊員数", "隊員", "members"), True),
+        *_SOURCE,
+    ),
+    "migration_trials": (
+        Field("fiscal_year", "年度", ("年度", "会計年度", "fiscal_year", "fy", "year"), True),
+        *_MUNI,
+        Field("participants", "参加者数", ("参加者数", "参加人数", "体験者数", "参加者", "participants"), True),
+        *_SOURCE,
+    ),
+    "wide_area_groups": (
+        Field("group_name", "圏域名", ("圏域名", "圏域", "連携名", "名称", "group_name", "group"), True),
+        Field("group_kind", "区分", ("区分", "連携区分", "種別", "group_kind", "kind"), True),
+        *_MUNI,
+        Field("role", "役割", ("役割", "中心市", "role")),
+        Field("from_fy", "開始年度", ("開始年度", "開始", "from_fy")),
+        Field("to_fy", "終了年度", ("終了年度", "終了", "to_fy")),
+        *_SOURCE,
+    ),
 }  # fmt: skip
 
 
@@ -178,6 +209,14 @@ SITE_KIND_MAP = _kind_map(
      "サロン活動": "salon", "交流サロン": "salon", "集落間の交流": "inter_settlement",
      "起業": "startup", "住民起業": "startup", "集住": "consolidation"},
 )  # fmt: skip
+GROUP_KINDS: dict[str, tuple[str, str]] = {k.id: (k.ja, k.en) for k in figures.GROUPING_KINDS}
+GROUP_KIND_MAP = _kind_map(
+    GROUP_KINDS,
+    {"定住自立圏構想": "teiju_jiritsuken", "包括連携": "hokatsu_koryu", "包括交流": "hokatsu_koryu",
+     "包括連携協定": "hokatsu_koryu", "札幌市": "sapporo", "札幌連携": "sapporo", "その他": "other"},
+)  # fmt: skip
+#: The count column of the per-municipality import-only tables.
+_COUNT_FIELD = {"kyoryokutai": "members", "migration_trials": "participants"}
 STATUS_MAP = {
     **{_norm_header(v): "continuing" for v in ("継続", "continuing", "前年度から継続", "継続派遣")},
     **{_norm_header(v): "new" for v in ("新規", "new", "新規派遣")},
@@ -345,6 +384,8 @@ def _periods_text(periods: Sequence[str], lang: str) -> str:
     for key in periods:
         if re.fullmatch(r"\d{4}-\d{2}", str(key)):
             out.append(i18n.month_text(str(key), lang, numeric=True))
+        elif not str(key).isdigit():  # a wide-area grouping's name
+            out.append(str(key))
         else:
             out.append(i18n.fy_text(key, lang))
     return ("、" if lang == "ja" else ", ").join(out)
@@ -961,7 +1002,7 @@ def _year_range() -> tuple[int, int]:
     return FIRST_YEAR, dt.date.today().year + 1
 
 
-_LABEL_JA = {"fiscal year": "年度", "start year": "開始年度", "year": "年", "longitude": "経度", "latitude": "緯度"}  # fmt: skip
+_LABEL_JA = {"fiscal year": "年度", "start year": "開始年度", "end year": "終了年度", "year": "年", "longitude": "経度", "latitude": "緯度"}  # fmt: skip
 
 
 def _check_year(y: int, label: str) -> int:
@@ -1154,6 +1195,50 @@ def _rows(
             key = (rec.get("site_id"),)
             key_text = "site (ID, or municipality and name)"
             key_ja = "取組箇所（IDまたは市町村と名称）"
+        elif table in _COUNT_FIELD:  # kyoryokutai, migration_trials
+            fy = check("fiscal_year", required(parse_fiscal_year))
+            if fy is not None:
+                try:
+                    rec["fiscal_year"] = _check_year(fy, "fiscal year")
+                except ParseError as exc:
+                    row_issues.append(
+                        Issue(file_name, row_no, label["fiscal_year"], str(exc), exc.ja)
+                    )
+            count = _COUNT_FIELD[table]
+            rec[count] = check(count, required(_count))
+            key = (rec.get("fiscal_year"), rec.get("municipality_code"))
+            key_text = "fiscal year and municipality"
+            key_ja = "年度・市町村"
+        elif table == "wide_area_groups":
+            rec["group_name"] = check("group_name", required(nfkc))
+            kind = check("group_kind", required(_kind), GROUP_KIND_MAP, GROUP_KINDS)
+            if kind:
+                rec["group_kind"] = kind
+                rec["group_kind_ja"], rec["group_kind_en"] = GROUP_KINDS[kind]
+            rec["role"] = nfkc(cell(cells, "role")) or None
+            for name, what in (("from_fy", "start year"), ("to_fy", "end year")):
+                if is_blank(cell(cells, name)):
+                    rec[name] = None
+                    continue
+                fy = check(name, parse_fiscal_year)
+                if fy is not None:
+                    try:
+                        rec[name] = _check_year(fy, what)
+                    except ParseError as exc:
+                        row_issues.append(Issue(file_name, row_no, label[name], str(exc), exc.ja))
+            if rec.get("from_fy") and rec.get("to_fy") and rec["from_fy"] > rec["to_fy"]:
+                row_issues.append(
+                    Issue(
+                        file_name,
+                        row_no,
+                        label["to_fy"],
+                        f"last fiscal year {rec['to_fy']} is before the first {rec['from_fy']}",
+                        f"終了年度{rec['to_fy']}が開始年度{rec['from_fy']}より前です",
+                    )
+                )
+            key = (rec.get("group_name"), rec.get("municipality_code"))
+            key_text = "grouping and municipality"
+            key_ja = "圏域名・市町村"
         else:  # evacuees
             if month_from_title is not None:
                 month = month_from_title

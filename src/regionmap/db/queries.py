@@ -34,6 +34,13 @@ from regionmap.db.schema import (
     OVERLAY_METRICS,
 )
 
+#: Figures only staff imports provide (``figures.IMPORTED_FIGURES``): per municipality like
+#: the overlay figures, never a sample; not in ``figures.FIGURES`` (no headline card, slide or
+#: handout line: the regional page shows them).
+IMPORTED_METRICS: tuple[str, ...] = figures.imported_ids()
+#: Every per-municipality figure (facts with a municipality_code).
+MUNICIPAL_METRICS: tuple[str, ...] = OVERLAY_METRICS + IMPORTED_METRICS
+
 # --------------------------------------------------------------------------------------
 # Queries
 # --------------------------------------------------------------------------------------
@@ -81,8 +88,9 @@ def theme_covers(metric: str, theme_ids: Any, con=None) -> bool:
 
 
 def _check_metric(metric: str) -> str:
-    if metric not in figures.ids():
-        raise ValueError(f"unknown metric {metric!r}; one of {', '.join(figures.ids())}")
+    known = figures.ids() + IMPORTED_METRICS
+    if metric not in known:
+        raise ValueError(f"unknown metric {metric!r}; one of {', '.join(known)}")
     return metric
 
 
@@ -99,6 +107,11 @@ def fiscal_years(metric: str, con=None) -> list[int]:
         return [DOCUMENT_FISCAL_YEAR]
     if metric == "dispatch":
         rows = c.execute("SELECT DISTINCT fiscal_year FROM dispatch ORDER BY 1").fetchall()
+        return [int(r[0]) for r in rows]
+    if metric in IMPORTED_METRICS:  # the table is the figure's id (registry), a whitelisted name
+        rows = c.execute(
+            f"SELECT DISTINCT fiscal_year FROM {figures.get(metric).table} ORDER BY 1"  # noqa: S608
+        ).fetchall()
         return [int(r[0]) for r in rows]
     if metric == "evacuees":
         rows = c.execute(
@@ -163,6 +176,17 @@ _FACTS: dict[str, _Facts] = {
         "SELECT f.bureau_code, f.proposal_id AS item_id FROM proposal_bureaus f",
         item_id="f.proposal_id",
     ),
+    # import only (figures.IMPORTED_FIGURES): no sample, so is_sample is always false
+    "kyoryokutai": _Facts(
+        "SELECT f.municipality_code, f.members AS value, f.is_sample, f.source_ja, f.source_en "
+        "FROM kyoryokutai f",
+        year="f.fiscal_year = ?",
+    ),
+    "migration_trials": _Facts(
+        "SELECT f.municipality_code, f.participants AS value, f.is_sample, f.source_ja, "
+        "f.source_en FROM migration_trials f",
+        year="f.fiscal_year = ?",
+    ),
 }
 
 
@@ -195,6 +219,8 @@ _REAL_YEARS_SQL = {
     "dispatch": "SELECT DISTINCT fiscal_year FROM dispatch WHERE NOT is_sample",
     "sites": "SELECT DISTINCT start_fy FROM sites WHERE NOT is_sample",
     "evacuees": f"SELECT DISTINCT {_fy_of_month_sql('month')} FROM evacuees WHERE NOT is_sample",  # noqa: S608
+    "kyoryokutai": "SELECT DISTINCT fiscal_year FROM kyoryokutai WHERE NOT is_sample",
+    "migration_trials": "SELECT DISTINCT fiscal_year FROM migration_trials WHERE NOT is_sample",
 }
 
 
@@ -275,7 +301,7 @@ def metric_by_area(
     table, code_col, level_expr = _LEVEL_EXPR[level]
     facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
     sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
-    if metric in OVERLAY_METRICS:
+    if metric in MUNICIPAL_METRICS:
         joined = (
             f"SELECT {level_expr} AS area_code, f.value FROM ({facts_sql}) f "  # noqa: S608
             f"JOIN municipalities m ON m.code = f.municipality_code WHERE {sel_sql}"
@@ -340,7 +366,7 @@ def metric_by_area(
 def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[str, list]:
     facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
     sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
-    if metric in OVERLAY_METRICS:
+    if metric in MUNICIPAL_METRICS:
         sql = (
             f"SELECT coalesce(sum(f.value), 0) FROM ({facts_sql}) f "  # noqa: S608
             f"JOIN municipalities m ON m.code = f.municipality_code WHERE {sel_sql}"
@@ -752,7 +778,7 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
     for metric in figures.ids():
         fy = _default_year(metric, fiscal_year, c)
         info = _info(metric)
-        if metric in OVERLAY_METRICS:
+        if metric in MUNICIPAL_METRICS:
             facts_sql, params = _facts(metric, fy, None)
             value_sql = (
                 f"SELECT coalesce(sum(f.value), 0) FROM ({facts_sql}) f "  # noqa: S608

@@ -15,7 +15,7 @@ from regionmap import figures, settings
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
 #: proposals.bureau_label_ja, measures.note.
-SCHEMA_VERSION = 4  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings)
+SCHEMA_VERSION = 5  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty)
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
@@ -127,6 +127,27 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
          ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
         ("month", "municipality_code", "prefecture_ja"),
     ),
+    # import-only tables (figures.IMPORT_TABLES): created empty, no sample; is_sample is
+    # always false and kept so the importer treats them like the tables above
+    "kyoryokutai": (
+        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"), ("members", "INTEGER"),
+         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
+         ("import_id", "INTEGER")],
+        ("fiscal_year", "municipality_code"),
+    ),
+    "migration_trials": (
+        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"), ("participants", "INTEGER"),
+         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
+         ("import_id", "INTEGER")],
+        ("fiscal_year", "municipality_code"),
+    ),
+    "wide_area_groups": (
+        [("group_name", "VARCHAR"), ("group_kind", "VARCHAR"), ("group_kind_ja", "VARCHAR"),
+         ("group_kind_en", "VARCHAR"), ("municipality_code", "VARCHAR"), ("role", "VARCHAR"),
+         ("from_fy", "INTEGER"), ("to_fy", "INTEGER"), ("is_sample", "BOOLEAN"),
+         ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
+        ("group_name", "municipality_code"),
+    ),
     "overlay_themes": ([("metric", "VARCHAR"), ("theme_id", "VARCHAR")], ("metric", "theme_id")),
     "import_history": (
         [("version", "INTEGER"), ("action", "VARCHAR"), ("table_name", "VARCHAR"),
@@ -154,6 +175,10 @@ OVERLAY_TABLES: dict[str, dict[str, Any]] = {
     "dispatch": {"key": ("fiscal_year", "municipality_code", "kind"), "period": "fiscal_year", "replaces": "period"},
     "sites": {"key": ("site_id",), "period": "start_fy", "replaces": "all"},
     "evacuees": {"key": ("month", "municipality_code", "prefecture_ja"), "period": "month", "replaces": "period"},
+    # import only (no sample to replace); a grouping's "period" in a plan is its name
+    "kyoryokutai": {"key": ("fiscal_year", "municipality_code"), "period": "fiscal_year", "replaces": "period"},
+    "migration_trials": {"key": ("fiscal_year", "municipality_code"), "period": "fiscal_year", "replaces": "period"},
+    "wide_area_groups": {"key": ("group_name", "municipality_code"), "period": "group_name", "replaces": "all"},
 }  # fmt: skip
 
 

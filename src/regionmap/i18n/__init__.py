@@ -894,11 +894,54 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "regional.figures": {"ja": "取り込む数値", "en": "Figures to import"},
     "regional.nothing_imported": {
-        "ja": "{label}：まだ取り込まれていません（資料に数値は無く、サンプルも作りません）。記入用のテンプレートを下に用意しています（この表の取込機能は未実装です）。",
-        "en": "{label}: nothing imported yet (the document gives no numbers, and no sample is made). The template to fill in is below (importing this table is not implemented yet).",
+        "ja": "{label}：まだ取り込まれていません（資料に数値は無く、サンプルも作りません）。記入用のテンプレートを下に用意しています。記入したファイルは「データ」ページまたは db import で取り込めます。",
+        "en": "{label}: nothing imported yet (the document gives no numbers, and no sample is made). The template to fill in is below; import the filled file on the Data page or with db import.",
     },
     "regional.template": {"ja": "テンプレート（{label}）", "en": "Template ({label})"},
     "regional.columns": {"ja": "列：{columns}", "en": "Columns: {columns}"},
+    # issue #11: the import-only figures and wide-area groupings (regionmap.ui.regional) -----
+    "import.table.kyoryokutai": {
+        "ja": "地域おこし協力隊",
+        "en": "regional revitalisation volunteers",
+    },
+    "import.table.migration_trials": {"ja": "移住体験事業", "en": "trial migration"},
+    "import.table.wide_area_groups": {"ja": "広域連携の圏域", "en": "wide-area groupings"},
+    "metric.kyoryokutai": {"ja": "地域おこし協力隊員", "en": "Regional revitalisation volunteers"},
+    "metric.migration_trials": {
+        "ja": "移住体験事業の参加者",
+        "en": "Participants in trial migration",
+    },
+    "regional.template_csv": {"ja": "テンプレート CSV（{label}）", "en": "Template CSV ({label})"},
+    "regional.template_xlsx": {
+        "ja": "テンプレート Excel（{label}）",
+        "en": "Template Excel ({label})",
+    },
+    "regional.imported": {
+        "ja": "{label}：{rows}行を取り込み済み（{when}）。",
+        "en": "{label}: {rows} rows imported ({when}).",
+    },
+    "regional.year": {"ja": "年度（{label}）", "en": "Fiscal year ({label})"},
+    "regional.total": {
+        "ja": "合計 {value}{unit}（{when}、{n}市町村）",
+        "en": "Total {value} {unit} ({when}, {n} municipalities)",
+    },
+    "regional.col.municipality": {"ja": "市町村", "en": "Municipality"},
+    "regional.col.bureau": {"ja": "振興局", "en": "Bureau"},
+    "regional.col.value": {"ja": "{label}（{unit}）", "en": "{label} ({unit})"},
+    "regional.col.group": {"ja": "圏域名", "en": "Grouping"},
+    "regional.col.kind": {"ja": "区分", "en": "Kind"},
+    "regional.col.members": {"ja": "構成市町村", "en": "Member municipalities"},
+    "regional.col.count": {"ja": "市町村数", "en": "Municipalities"},
+    "regional.source_imported": {"ja": "取り込みデータ（{file}）", "en": "Imported data ({file})"},
+    "regional.groups_map": {
+        "ja": "圏域は構成市町村を合わせた範囲を輪郭と名称で示しています（{n}圏域）。",
+        "en": "Each grouping is drawn as the union of its member municipalities, outlined and named ({n} groupings).",
+    },
+    "regional.map": {
+        "ja": "取り込んだ数値と圏域の地図",
+        "en": "Map of the imported figures and groupings",
+    },
+    "regional.map_figure": {"ja": "地図に示す数値", "en": "Figure on the map"},
 }
 
 

@@ -37,6 +37,8 @@ _FILE_PROPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "regions": ("r", "region_code", ("region_id", "name_ja", "name_en")),
     "municipalities": ("m", "code", ("name_ja", "bureau_code", "region_code")),
     "wards": ("w", "code", ("name_ja", "bureau_code", "region_code")),
+    # wide-area groupings (publish_groups): code = the grouping's name
+    "groups": ("g", "code", ("name_ja", "kind", "members")),
 }
 #: Decimal places of coordinates per level (3 is about 100 m, 4 about 10 m).
 _PRECISION = {"overview": 3, "detail": 4}
@@ -220,6 +222,125 @@ def _publish_cached(
             for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
         ),
         groups=groups,
+    )
+
+
+# --- wide-area groupings: their members' municipalities dissolved ------------------------
+
+#: A grouping as :func:`publish_groups` takes it: (name, kind, member municipality codes).
+Group = tuple[str, str, tuple[str, ...]]
+
+
+def publish_groups(
+    groups: Sequence[Group],
+    *,
+    static_dir: Path | None = None,
+    geo_dir: Path | None = None,
+) -> PublishedLayer:
+    """Write the wide-area groupings as one static file of dissolved areas and describe it.
+
+    Each grouping is the union of its member municipalities' polygons (the built
+    ``municipalities`` layer), one feature per grouping with its name (``name_ja``), kind
+    and member count; its label point is a point inside the union. The file is keyed by a
+    hash of the group table (and the boundary build), so importing other groupings gives a
+    new file and the same ones keep theirs; cached for the server's life like
+    :func:`publish_layer`, never recomputed on a rerun.
+    """
+    static = Path(static_dir) if static_dir else Path(settings.get("static_dir"))
+    geo = Path(geo_dir) if geo_dir else Path(settings.get("geo_dir"))
+    try:
+        build_id = str(manifest(geo).get("checksum", "")) + str(manifest(geo).get("built_at", ""))
+    except Exception:  # noqa: BLE001 - a missing manifest only weakens the cache key
+        build_id = ""
+    table = tuple(sorted((str(n), str(k), tuple(sorted(map(str, m)))) for n, k, m in groups))
+    return _publish_groups_cached(table, str(static), str(geo), build_id)
+
+
+def groups_file_bytes(groups: Sequence[Group], geo_dir: Path | None = None):
+    """The compact GeoJSON of the dissolved groupings and their feature table (no file)."""
+    import geopandas as gpd
+    import shapely
+
+    munis = load_layer("municipalities", level="overview", geo_dir=geo_dir)
+    geom_of = dict(zip(munis["code"].astype(str), munis.geometry, strict=True))
+    rows = []
+    for name, kind, members in groups:
+        parts = [geom_of[c] for c in members if c in geom_of]
+        if not parts:
+            continue  # no member drawn (e.g. hidden Northern Territories): nothing to draw
+        union = shapely.union_all(parts)
+        point = union.representative_point()
+        rows.append(
+            {
+                "code": name,
+                "name_ja": name,
+                "name_en": name,
+                "kind": kind,
+                "members": len(parts),
+                "label_lon": point.x,
+                "label_lat": point.y,
+                "geometry": union,
+            }
+        )
+    gdf = gpd.GeoDataFrame(
+        rows or None,
+        columns=[
+            "code",
+            "name_ja",
+            "name_en",
+            "kind",
+            "members",
+            "label_lon",
+            "label_lat",
+            "geometry",
+        ],
+        geometry="geometry",
+        crs=munis.crs,
+    )
+    gdf["i"] = range(len(gdf))
+    gdf["k"] = "g" + gdf["code"].astype(str)
+    data = to_geojson_bytes(gdf, ["i", "k", "code", "name_ja", "kind", "members"], 3)
+    bounds = gdf.geometry.bounds
+    out = gdf.drop(columns="geometry").assign(
+        minx=bounds["minx"], miny=bounds["miny"], maxx=bounds["maxx"], maxy=bounds["maxy"]
+    )
+    return data, out
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _publish_groups_cached(
+    groups: tuple[Group, ...], static_dir: str, geo_dir: str, build_id: str
+) -> PublishedLayer:
+    # build_id: only a cache key (a rebuilt boundary layer gives new unions)
+    key = json.dumps([groups, build_id], ensure_ascii=False).encode("utf-8")
+    digest = hashlib.sha256(key).hexdigest()[:12]
+    data, table = groups_file_bytes(groups, Path(geo_dir))
+    filename = f"groups-{digest}.json"
+    folder = Path(static_dir) / "layers"
+    path = folder / filename
+    if not path.is_file() or path.stat().st_size != len(data):
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return PublishedLayer(
+        name="groups",
+        level="overview",
+        url=f"{STATIC_URL}/layers/{filename}",
+        path=path,
+        nbytes=len(data),
+        codes=tuple(table["code"].astype(str)),
+        names_ja=tuple(table["name_ja"].astype(str)),
+        names_en=tuple(table["name_en"].astype(str)),
+        label_points=tuple(
+            (round(float(x), 4), round(float(y), 4))
+            for x, y in zip(table["label_lon"], table["label_lat"], strict=True)
+        ),
+        bounds=tuple(
+            tuple(round(float(v), 4) for v in row)
+            for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
+        ),
+        groups=tuple(table["kind"].astype(str)),
     )
 
 

@@ -8,32 +8,158 @@ wide-area groupings): with nothing imported the page says so and offers their te
 
 from __future__ import annotations
 
-import io
+import dataclasses
 
 import pandas as pd
 import streamlit as st
 
-from regionmap import content, db, figures, i18n
-from regionmap.i18n import t
+from regionmap import content, db, figures, i18n, reference
+from regionmap.db import export
+from regionmap.i18n import fy_text, t
+from regionmap.maps import deckgl, spec, static
+from regionmap.ui import overlay
+from regionmap.ui.cached import by_db_version
 from regionmap.ui.session import Context
 
 #: The import tables, by id: a section lists those among its ``figure_ids``.
 _IMPORT_TABLES = {tb.table: tb for tb in figures.IMPORT_TABLES}
 
 
-def template_csv(table: figures.ImportTable) -> bytes:
-    """The template of an import table: its header row, UTF-8 with BOM (opens in Excel)."""
-    buf = io.StringIO()
-    pd.DataFrame(columns=table.template_headers()).to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8-sig")
+@by_db_version(max_entries=16)
+def imported_table(table: str, *, db_version: str) -> pd.DataFrame:
+    """The rows imported into an import-only table (empty without a database)."""
+    if table not in db.TABLES:
+        return pd.DataFrame()
+    try:
+        return db.read_table(table)
+    except Exception:  # noqa: BLE001 - no database yet: nothing imported
+        return pd.DataFrame()
 
 
 def imported_rows(table: str) -> int:
-    """Rows imported into ``table`` (0: the database has no such table yet: the importer
-    does not take these tables so far)."""
-    if table not in db.TABLES:
-        return 0
-    return len(db.read_table(table))  # pragma: no cover - once the importer takes it
+    """Rows imported into ``table``."""
+    return len(imported_table(table))
+
+
+#: Outline colour of the wide-area groupings (Okabe-Ito reddish purple: not the selection's
+#: vermillion), drawn above the fill.
+GROUP_LINE = (204, 121, 167, 255)
+
+
+def groups_of(df: pd.DataFrame) -> list[static.Group]:
+    """The groupings of the imported ``wide_area_groups`` rows: (name, kind, member codes)."""
+    if df.empty:
+        return []
+    return [
+        (str(name), str(g["group_kind"].iloc[0]), tuple(sorted(g["municipality_code"].astype(str))))
+        for name, g in df.groupby("group_name", sort=True)
+    ]
+
+
+def group_layers(groups: list[static.Group], lang: str) -> tuple[list, static.PublishedLayer]:
+    """The dissolved groupings as an outline layer (``groups``) and their names
+    (``labels-groups``), from their own static file (:func:`static.publish_groups`)."""
+    layer = static.publish_groups(groups)
+    layers = deckgl.area_layers(
+        "groups", layer, line_color=GROUP_LINE, line_width=3, pickable=False
+    )
+    labels = [
+        {"position": p, "text": name}
+        for p, name in zip(layer.label_points, layer.names_ja, strict=True)
+    ]
+    layers.append(deckgl.label_layer("labels-groups", labels, size=14, color=GROUP_LINE))
+    return layers, layer
+
+
+def _source(df: pd.DataFrame, lang: str) -> str:
+    """The imported rows' source column, or 取り込みデータ（ファイル名）."""
+    col = "source_en" if lang == "en" else "source_ja"
+    vals = sorted({str(v) for v in df.get(col, pd.Series(dtype=object)).dropna() if str(v)})
+    return " / ".join(vals)
+
+
+def _municipality_names(lang: str) -> dict[str, str]:
+    m = reference.municipalities()
+    if lang == "en":
+        names = reference.english_names()
+        return {c: names.get(c, n) for c, n in zip(m["code"], m["name_ja"], strict=True)}
+    return dict(zip(m["code"], m["name_ja"], strict=True))
+
+
+def _bureau_names(lang: str) -> dict[str, str]:
+    m = reference.municipalities()
+    b = reference.bureaus().set_index("bureau_code")
+    col = "name_en" if lang == "en" else "short_ja"
+    return {
+        c: str(b.loc[bc, col]) if bc in b.index else ""
+        for c, bc in zip(m["code"], m["bureau_code"], strict=True)
+    }
+
+
+def figure_table(fig: figures.Figure, df: pd.DataFrame, fy: int, lang: str) -> pd.DataFrame:
+    """The imported figure of one fiscal year per municipality (only the imported ones)."""
+    count = {"kyoryokutai": "members", "migration_trials": "participants"}[fig.id]
+    rows = df[df["fiscal_year"] == fy].sort_values("municipality_code")
+    names, bureaus = _municipality_names(lang), _bureau_names(lang)
+    unit = fig.unit.text(2, lang)
+    return pd.DataFrame(
+        {
+            t("regional.col.municipality", lang): [
+                names.get(c, c) for c in rows["municipality_code"]
+            ],
+            t("regional.col.bureau", lang): [bureaus.get(c, "") for c in rows["municipality_code"]],
+            t("regional.col.value", lang, label=fig.label(lang), unit=unit): rows[count]
+            .astype(int)
+            .to_list(),
+        }
+    )
+
+
+def _count_figure(ctx: Context, fig: figures.Figure, df: pd.DataFrame) -> dict | None:
+    """An imported count: year, table, total, source; returns what the map needs."""
+    lang = ctx.lang
+    years = sorted(int(y) for y in df["fiscal_year"].dropna().unique())
+    fy = st.selectbox(
+        t("regional.year", lang, label=fig.label(lang)),
+        years[::-1],
+        format_func=lambda y: fy_text(y, lang),
+        key=f"rm.regional.fy.{fig.id}",
+    )
+    table = figure_table(fig, df, fy, lang)
+    shown = df[df["fiscal_year"] == fy]
+    total = int(table.iloc[:, -1].sum())
+    st.caption(
+        t(
+            "regional.total",
+            lang,
+            value=f"{total:,}",
+            unit=fig.unit.text(total, lang),
+            when=fy_text(fy, lang),
+            n=len(table),
+        )
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    source = _source(shown, lang)
+    st.caption(t("fig.source", lang, source=source))
+    return {"figure": fig, "fiscal_year": fy, "source": source}
+
+
+def _groups_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    names = _municipality_names(lang)
+    kinds = {k.id: k.label(lang) for k in figures.GROUPING_KINDS}
+    out = []
+    for name, g in df.groupby("group_name", sort=True):
+        out.append(
+            {
+                t("regional.col.group", lang): name,
+                t("regional.col.kind", lang): kinds.get(str(g["group_kind"].iloc[0]), ""),
+                t("regional.col.count", lang): len(g),
+                t("regional.col.members", lang): i18n.join(
+                    [names.get(c, c) for c in sorted(g["municipality_code"].astype(str))], lang
+                ),
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def _section_source(row: pd.Series, lang: str) -> str:
@@ -54,28 +180,121 @@ def _anchor(anchor_ja: str, lang: str) -> str:
     return t("regional.anchor", lang, anchor=anchor_ja) + "　" if lang != "en" else ""
 
 
-def _import_table(table_id: str, lang: str) -> None:
+def _template_buttons(table: figures.ImportTable, lang: str) -> None:
+    label = table.label_en if lang == "en" else table.label_ja
+    cols = st.columns(2)
+    with cols[0]:
+        st.download_button(
+            t("regional.template_csv", lang, label=label),
+            data=export.template_bytes(table.table, "csv"),
+            file_name=f"{table.table}_template.csv",
+            mime="text/csv",
+            key=f"rm.dl.template.{table.table}",
+        )
+    with cols[1]:
+        st.download_button(
+            t("regional.template_xlsx", lang, label=label),
+            data=export.template_bytes(table.table, "xlsx"),
+            file_name=f"{table.table}_template.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"rm.dl.template.{table.table}.xlsx",
+        )
+
+
+def _import_table(ctx: Context, table_id: str, shown: dict) -> None:
+    """An import-only table: nothing imported, said with its template; else its figure."""
+    lang = ctx.lang
     table = _IMPORT_TABLES[table_id]
     label = table.label_en if lang == "en" else table.label_ja
-    n = imported_rows(table_id)
-    if n == 0:
+    df = imported_table(table_id)
+    if df.empty:
         st.info(t("regional.nothing_imported", lang, label=label))
-    # the headers staff write are Japanese (the template's); English names them in English
-    columns = i18n.join(
-        [
-            (c.label_en if lang == "en" else c.header_ja) + ("*" if c.required else "")
-            for c in table.columns
-        ],
-        lang,
+        # the headers staff write are Japanese (the template's); English names them in English
+        columns = i18n.join(
+            [
+                (c.label_en if lang == "en" else c.header_ja) + ("*" if c.required else "")
+                for c in table.columns
+            ],
+            lang,
+        )
+        st.caption(t("regional.columns", lang, columns=columns))
+        _template_buttons(table, lang)
+        return
+    if table_id == "wide_area_groups":
+        st.markdown(f"**{label}**")
+        st.dataframe(_groups_table(df, lang), hide_index=True, width="stretch")
+        st.caption(t("fig.source", lang, source=_source(df, lang)))
+        shown["groups"] = groups_of(df)
+        return
+    fig = figures.get(table_id)
+    st.markdown(f"**{fig.label(lang)}**")
+    shown.setdefault("figures", []).append(_count_figure(ctx, fig, df))
+
+
+def imported_map(ctx: Context, shown: dict) -> dict:
+    """One map of the imported figures: a choropleth of one count (the one map pipeline)
+    with the wide-area groupings drawn above as dissolved outlines with their names."""
+    lang = ctx.lang
+    counts = [f for f in shown.get("figures", []) if f]
+    groups = shown.get("groups") or []
+    if not counts and not groups:
+        return {}
+    st.subheader(t("regional.map", lang))
+    figs, metric, label = None, None, ""
+    if counts:
+        options = [c["figure"].id for c in counts]
+        metric = (
+            st.radio(
+                t("regional.map_figure", lang),
+                options,
+                format_func=lambda m: figures.get(m).label(lang),
+                horizontal=True,
+                key="rm.regional.map_metric",
+            )
+            if len(options) > 1
+            else options[0]
+        )
+        chosen = next(c for c in counts if c["figure"].id == metric)
+        label = chosen["figure"].label(lang)
+        frame = db.metric_by_area(metric, level="municipality", fiscal_year=chosen["fiscal_year"])
+        figs = spec.figures_from_metric(frame, "municipality", area_filter=False)
+        if figs is not None:  # only municipalities with an imported row: never a 0 for "none"
+            have = set(
+                imported_table(metric)
+                .query("fiscal_year == @chosen['fiscal_year']")["municipality_code"]
+                .astype(str)
+            )
+            figs = dataclasses.replace(
+                figs,
+                values={c: v for c, v in figs.values.items() if c in have},
+                source_ja=chosen["source"] if lang != "en" else figs.source_ja,
+                source_en=chosen["source"] if lang == "en" else figs.source_en,
+            )
+    extra, tips, group_layer = [], {}, None
+    if groups:
+        extra, group_layer = group_layers(groups, lang)
+    drawn = spec.area_deck(
+        ctx.state, lang, figs, level="municipality", fill=figs is not None, extra_layers=extra
     )
-    st.caption(t("regional.columns", lang, columns=columns))
-    st.download_button(
-        t("regional.template", lang, label=label),
-        data=template_csv(table),
-        file_name=f"template_{table_id}.csv",
-        mime="text/csv",
-        key=f"rm.dl.template.{table_id}",
+    overlay.show_map(
+        ctx,
+        drawn.deck,
+        page="regional",
+        level="municipality",
+        title=overlay.map_title(ctx, label, figs, "municipality")
+        if figs
+        else t("regional.map", lang),
+        scale=drawn.scale,
+        figs=figs,
+        legend_title=label,
     )
+    if group_layer is not None:
+        st.caption(t("regional.groups_map", lang, n=len(group_layer.codes)))
+    return {
+        "metric": metric,
+        "groups": list(group_layer.codes) if group_layer else [],
+        "tips": tips,
+    }
 
 
 def regional_page(ctx: Context) -> dict:
@@ -86,6 +305,7 @@ def regional_page(ctx: Context) -> dict:
     st.caption(t("regional.caption", lang))
     secs = content.sections()
     shown_tables: list[str] = []
+    shown: dict = {}
     for _, r in secs.iterrows():
         if r["section_id"] == "governance":
             continue  # told below, step by step
@@ -97,7 +317,8 @@ def regional_page(ctx: Context) -> dict:
         for fid in str(r["figure_ids"]).split(";"):
             if fid in _IMPORT_TABLES and fid not in shown_tables:
                 shown_tables.append(fid)
-                _import_table(fid, lang)
+                _import_table(ctx, fid, shown)
+    drawn = imported_map(ctx, shown)
     gov = secs[secs["section_id"] == "governance"]
     st.subheader(t("regional.flow", lang))
     if not gov.empty:
@@ -110,4 +331,4 @@ def regional_page(ctx: Context) -> dict:
         action = step["action_en" if lang == "en" else "action_ja"]
         st.markdown(f"{int(step['step'])}. **{actor}** — {action}")
         st.caption(_anchor(step["anchor_ja"], lang) + content.section_ref(step["source_ref"], lang))
-    return {"sections": list(secs["section_id"]), "templates": shown_tables}
+    return {"sections": list(secs["section_id"]), "templates": shown_tables, "map": drawn}
