@@ -821,7 +821,11 @@ def test_data_page_default_render_offers_templates_history_and_export(db_copy):
         "書き出し",
     ]
     downloads = at.get("download_button")
-    assert len(downloads) == 8  # 3 tables x (CSV, Excel) + the export + the audit trail
+    # every importable table x (CSV, Excel) + the export + the audit trail
+    assert len(downloads) == 2 * len(importer.IMPORT_TABLES) + 2
+    assert {f"rm.data.tpl.{t}.{f}" for t in importer.IMPORT_TABLES for f in ("csv", "xlsx")} <= {
+        d.key for d in downloads
+    }
     history = table_with(at, "版")
     assert len(history) == len(db.history(db_copy))
     assert "日時（日本時間）" in history.columns and _no_missing_markers(history)
