@@ -8,6 +8,7 @@ breakdown; every table with a column that is the project's judgement gets
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import pandas as pd
@@ -33,21 +34,35 @@ def document_figures(
     shown_ids = [f for f in figure_ids if theme_covers(f, ctx.state.theme_ids)]
     if not shown_ids:
         return pd.DataFrame()
-    rows = pd.concat([content.document_figures(f) for f in shown_ids], ignore_index=True)
+    rows = _document_rows(tuple(shown_ids)).copy()
     if rows.empty:
         return rows
+    records = _document_records(tuple(shown_ids))
     fy = int(rows["fiscal_year"].iloc[0])
     with st.container(border=True):
         st.markdown("**" + t("doc.heading", lang, fy=fy_text(fy, lang)) + "**")
         cols = st.columns(len(rows))
-        for col, r in zip(cols, rows.to_dict("records"), strict=True):
+        for col, r in zip(cols, records, strict=True):
             with col:
                 st.metric(content.figure_label(r, lang), content.figure_text(r, lang))
-        sources = dict.fromkeys(content.source_line(r, lang) for r in rows.to_dict("records"))
+        sources = dict.fromkeys(content.source_line(r, lang) for r in records)
         st.caption(t("fig.source", lang, source=" / ".join(sources)))
         if sample:
             st.caption(t("doc.breakdown_sample", lang))
     return rows
+
+
+@functools.cache
+def _document_rows(figure_ids: tuple[str, ...]) -> pd.DataFrame:
+    """The document's figures of ``figure_ids``: bundled files, the same for every session
+    and run, so built once per process (callers get a copy)."""
+    return pd.concat([content.document_figures(f) for f in figure_ids], ignore_index=True)
+
+
+@functools.cache
+def _document_records(figure_ids: tuple[str, ...]) -> tuple[dict, ...]:
+    """:func:`_document_rows` as records (read only)."""
+    return tuple(_document_rows(figure_ids).to_dict("records"))
 
 
 def with_basis(df: pd.DataFrame, table: str, column: str, id_col: str, lang: str) -> pd.DataFrame:

@@ -6,6 +6,7 @@ step; page-specific filters are state fields drawn with it.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -64,6 +65,7 @@ def _area_options() -> list[str]:
     return out
 
 
+@functools.cache  # bundled reference tables and texts: the same for every session
 def area_label(option: str, lang: str) -> str:
     if not option:
         return t("filter.area.all", lang)
