@@ -17,6 +17,7 @@ No timing is asserted: every wait is for a signal, bounded by a generous deadlin
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -91,7 +92,10 @@ def _render(url: str, cookie: str | None = None):
             await sess.close()
         return sess.response_headers.get("x-regionmap-replica"), res
 
-    return asyncio.run(go())
+    # in a thread of its own: the session's Playwright (browser tests) keeps an event loop
+    # running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def _dispatch_card(res) -> str:
