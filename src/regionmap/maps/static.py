@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from regionmap import reference, settings
@@ -204,25 +205,7 @@ def _publish_cached(
     _, code_col, _ = _FILE_PROPS[name]
     group_col = {"bureaus": "region_code", "municipalities": "bureau_code", "wards": "bureau_code"}
     groups = tuple(table[group_col[name]].astype(str)) if name in group_col else ("",) * len(table)
-    return PublishedLayer(
-        name=name,
-        level=level,
-        url=f"{STATIC_URL}/layers/{filename}",
-        path=path,
-        nbytes=len(data),
-        codes=tuple(table["code"]),
-        names_ja=tuple(table["name_ja"].astype(str)),
-        names_en=tuple(table["name_en"].astype(str)),
-        label_points=tuple(
-            (round(float(x), 4), round(float(y), 4))
-            for x, y in zip(table["label_lon"], table["label_lat"], strict=True)
-        ),
-        bounds=tuple(
-            tuple(round(float(v), 4) for v in row)
-            for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
-        ),
-        groups=groups,
-    )
+    return _described(name, level, filename, path, len(data), table, groups)
 
 
 # --- wide-area groupings: their members' municipalities dissolved ------------------------
@@ -323,24 +306,8 @@ def _publish_groups_cached(
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_bytes(data)
         os.replace(tmp, path)
-    return PublishedLayer(
-        name="groups",
-        level="overview",
-        url=f"{STATIC_URL}/layers/{filename}",
-        path=path,
-        nbytes=len(data),
-        codes=tuple(table["code"].astype(str)),
-        names_ja=tuple(table["name_ja"].astype(str)),
-        names_en=tuple(table["name_en"].astype(str)),
-        label_points=tuple(
-            (round(float(x), 4), round(float(y), 4))
-            for x, y in zip(table["label_lon"], table["label_lat"], strict=True)
-        ),
-        bounds=tuple(
-            tuple(round(float(v), 4) for v in row)
-            for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
-        ),
-        groups=tuple(table["kind"].astype(str)),
+    return _described(
+        "groups", "overview", filename, path, len(data), table, tuple(table["kind"].astype(str))
     )
 
 
@@ -367,3 +334,35 @@ def publish_gsi_style(static_dir: Path | None = None) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return f"{STATIC_URL}/layers/gsi-pale-style.json"
+
+
+def _described(
+    name: str,
+    level: str,
+    filename: str,
+    path: Path,
+    nbytes: int,
+    table: pd.DataFrame,
+    groups: tuple[str, ...],
+) -> PublishedLayer:
+    """The :class:`PublishedLayer` of a file written from ``table`` (one row per feature:
+    code, names, label point, bounds)."""
+    return PublishedLayer(
+        name=name,
+        level=level,
+        url=f"{STATIC_URL}/layers/{filename}",
+        path=path,
+        nbytes=nbytes,
+        codes=tuple(table["code"].astype(str)),
+        names_ja=tuple(table["name_ja"].astype(str)),
+        names_en=tuple(table["name_en"].astype(str)),
+        label_points=tuple(
+            (round(float(x), 4), round(float(y), 4))
+            for x, y in zip(table["label_lon"], table["label_lat"], strict=True)
+        ),
+        bounds=tuple(
+            tuple(round(float(v), 4) for v in row)
+            for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
+        ),
+        groups=groups,
+    )

@@ -9,29 +9,7 @@ from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number
-from regionmap.ui import cards, document, mapview, session
-from regionmap.ui.overlay import (
-    PageItems,
-    _fy_for,
-    _is_sample,
-    choropleth_section,
-    dispatch_kinds,
-    frame,
-    headline,
-    kind_filter,
-    map_by_control,
-    metric_figures,
-    muni_notice,
-    no_database,
-    page_downloads,
-    page_filters,
-    page_header,
-    source_caption,
-    source_of,
-    stacked_bar,
-    theme_excluded_notice,
-    theme_excludes,
-)
+from regionmap.ui import cards, document, mapview, overlay, session
 
 # ===========================================================================================
 # 4. Staff dispatch
@@ -63,26 +41,26 @@ def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
 
 def dispatch_page(ctx: session.Context) -> dict:
     """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
-    items = PageItems()
+    items = overlay.PageItems()
     lang, s = ctx.lang, ctx.state
-    page_header(ctx, "page.dispatch", "ov.dispatch.intro")
-    if no_database(ctx):
+    overlay.page_header(ctx, "page.dispatch", "ov.dispatch.intro")
+    if overlay.no_database(ctx):
         return {}
-    kinds = dispatch_kinds()
+    kinds = overlay.dispatch_kinds()
     c_kind, c_by = st.columns([3, 2])
     with c_kind:
-        kind = kind_filter(ctx, kinds, "ov.dispatch.kind")
+        kind = overlay.kind_filter(ctx, kinds, "ov.dispatch.kind")
     with c_by:
-        level = map_by_control(ctx, ("municipality", "bureau"))
-    fy = _fy_for(ctx, "dispatch")
+        level = overlay.map_by_control(ctx, ("municipality", "bureau"))
+    fy = overlay._fy_for(ctx, "dispatch")
     if s.fiscal_year is not None and s.fiscal_year != fy:
         st.caption(t("ov.fy_not_available", lang, fy=s.fiscal_year, shown=fy_text(fy, lang)))
-    excluded = theme_excludes(s.theme_ids, "dispatch")
+    excluded = overlay.theme_excludes(s.theme_ids, "dispatch")
     if excluded:
-        theme_excluded_notice(ctx, "dispatch")
-    all_years = frame("dispatches", page_filters(s, "dispatches"))
+        overlay.theme_excluded_notice(ctx, "dispatch")
+    all_years = overlay.frame("dispatches", overlay.page_filters(s, "dispatches"))
     # the document's own figures first (42市町村 …), beside the (sample) breakdown below
-    document.document_figures(ctx, ("dispatch",), sample=_is_sample(all_years))
+    document.document_figures(ctx, ("dispatch",), sample=overlay._is_sample(all_years))
     when = fy_text(fy, lang)
     # a theme that covers nothing of the figure: "—" on every card, never 0
     summary = dispatch_summary(all_years, fy) if fy and not excluded else {}
@@ -104,7 +82,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             + " · "
             + (t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang))
         )
-    headline(
+    overlay.headline(
         c2, t("ov.dispatch.municipalities", lang), summary.get("municipalities", zero), "市町村",
         lang, when=when,
     )  # fmt: skip
@@ -121,10 +99,12 @@ def dispatch_page(ctx: session.Context) -> dict:
             ),
         )
         st.caption(when + " · " + t("ov.dispatch.rows_unit", lang))
-    source_caption(all_years, lang)
-    muni_notice(ctx)
-    figs = metric_figures(ctx, "dispatch", level, fy, kind)
-    deck, _ = choropleth_section(ctx, page="dispatch", metric="dispatch", figs=figs, level=level)
+    overlay.source_caption(all_years, lang)
+    overlay.muni_notice(ctx)
+    figs = overlay.metric_figures(ctx, "dispatch", level, fy, kind)
+    deck, _ = overlay.choropleth_section(
+        ctx, page="dispatch", metric="dispatch", figs=figs, level=level
+    )
 
     trend = dispatch_trend(all_years)
     if trend.empty:
@@ -139,7 +119,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             where=cards.where_text(ctx),
             when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
         )
-        fig = stacked_bar(
+        fig = overlay.stacked_bar(
             trend,
             x="fiscal_year",
             y="persons",
@@ -151,7 +131,7 @@ def dispatch_page(ctx: session.Context) -> dict:
             lang=lang,
         )
         items.chart(fig, "rm.chart.dispatch_trend")
-        source_caption(all_years, lang)
+        overlay.source_caption(all_years, lang)
 
     rows = all_years[all_years["fiscal_year"] == fy] if fy else all_years.iloc[0:0]
     rows = rows.assign(
@@ -174,9 +154,9 @@ def dispatch_page(ctx: session.Context) -> dict:
             "status_shown": t("ov.col.status", lang),
         },
         "rm.table.dispatch",
-        t("ov.rows", lang, n=len(rows), when=when, source=plain(source_of(rows, lang))),
+        t("ov.rows", lang, n=len(rows), when=when, source=plain(overlay.source_of(rows, lang))),
     )
-    if _is_sample(all_years):
+    if overlay._is_sample(all_years):
         mapview.sample_notice(lang)
-    page_downloads(ctx, "dispatch", "dispatch", items)
+    overlay.page_downloads(ctx, "dispatch", "dispatch", items)
     return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}

@@ -14,27 +14,8 @@ from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
-from regionmap.ui import cached, cards, document, mapview, session, widgets
+from regionmap.ui import cached, cards, document, mapview, overlay, session, widgets
 from regionmap.ui.cached import by_db_version
-from regionmap.ui.overlay import (
-    PageItems,
-    _area_name,
-    _is_sample,
-    choropleth_section,
-    evacuee_months,
-    headline,
-    map_by_control,
-    muni_notice,
-    no_database,
-    page_downloads,
-    page_filters,
-    page_header,
-    rollup,
-    source_caption,
-    source_of,
-    theme_excluded_notice,
-    theme_excludes,
-)
 
 # ===========================================================================================
 # 6. Evacuees
@@ -83,7 +64,7 @@ def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame
     """Persons by municipality (one month's rows; wards as their city), largest first."""
     if df.empty:
         return pd.DataFrame(columns=["municipality_code", "name", "bureau_code", "persons"])
-    values = rollup(df, "persons", "municipality")
+    values = overlay.rollup(df, "persons", "municipality")
     m = reference.municipalities().set_index("code")
     out = pd.DataFrame({"municipality_code": list(values), "persons": list(values.values())})
     out["name"] = out["municipality_code"].map(m[i18n.col("name", lang)])
@@ -96,12 +77,12 @@ def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame
 
 def evacuees_page(ctx: session.Context) -> dict:
     """避難者: by municipality at a month, monthly trend, prefecture of origin."""
-    items = PageItems()
+    items = overlay.PageItems()
     lang, s = ctx.lang, ctx.state
-    page_header(ctx, "page.evacuees", "ov.evacuees.intro")
-    if no_database(ctx):
+    overlay.page_header(ctx, "page.evacuees", "ov.evacuees.intro")
+    if overlay.no_database(ctx):
         return {}
-    months = evacuee_months()
+    months = overlay.evacuee_months()
     rng = month_range(s, months)
     c_months, c_by = st.columns([3, 2])
     if rng is None:
@@ -123,12 +104,12 @@ def evacuees_page(ctx: session.Context) -> dict:
                 ),
             )
     with c_by:
-        level = map_by_control(ctx, ("municipality", "bureau"))
+        level = overlay.map_by_control(ctx, ("municipality", "bureau"))
     lo, hi = rng
-    excluded = theme_excludes(s.theme_ids, "evacuees")
+    excluded = overlay.theme_excludes(s.theme_ids, "evacuees")
     if excluded:
-        theme_excluded_notice(ctx, "evacuees")
-    filters = tuple(sorted(page_filters(s, "evacuees").items()))
+        overlay.theme_excluded_notice(ctx, "evacuees")
+    filters = tuple(sorted(overlay.page_filters(s, "evacuees").items()))
     df = cached.table("evacuees", filters)
     # the document's own figure first (約2,500名), beside the (sample) breakdown below
     document.document_figures(
@@ -159,7 +140,7 @@ def evacuees_page(ctx: session.Context) -> dict:
             )
         )
     by_muni = evacuees_by_municipality(at_end, lang)
-    headline(
+    overlay.headline(
         c2, t("ov.evacuees.municipalities", lang),
         None if excluded else int((by_muni["persons"] > 0).sum()), "市町村", lang, when=when,
     )  # fmt: skip
@@ -174,10 +155,10 @@ def evacuees_page(ctx: session.Context) -> dict:
             border=True,
         )
         st.caption(when)
-    source_caption(df, lang)
-    muni_notice(ctx)
+    overlay.source_caption(df, lang)
+    overlay.muni_notice(ctx)
     # the map: persons at the last month of the range
-    values = rollup(at_end, "persons", level)
+    values = overlay.rollup(at_end, "persons", level)
     for code in area_codes_in(level, None, None):
         values.setdefault(code, 0.0)
     figs = AreaFigures(
@@ -187,14 +168,14 @@ def evacuees_page(ctx: session.Context) -> dict:
         unit_en="persons",
         when_ja=t("ov.as_of_month", "ja", month=month_text(hi, "ja")),
         when_en=t("ov.as_of_month", "en", month=month_text(hi, "en")),
-        source_ja=source_of(at_end, "ja"),
-        source_en=source_of(at_end, "en"),
-        is_sample=_is_sample(at_end),
+        source_ja=overlay.source_of(at_end, "ja"),
+        source_en=overlay.source_of(at_end, "en"),
+        is_sample=overlay._is_sample(at_end),
         selected=area_codes_in(level, s.region_code, s.bureau_code)
         if (s.bureau or s.region)
         else None,
     )
-    deck, _ = choropleth_section(
+    deck, _ = overlay.choropleth_section(
         ctx, page="evacuees", metric="evacuees", figs=None if excluded else figs, level=level
     )
 
@@ -228,9 +209,11 @@ def evacuees_page(ctx: session.Context) -> dict:
                 ),
                 "rm.chart.evacuees_pref",
             )
-    source_caption(df, lang)
+    overlay.source_caption(df, lang)
     st.subheader(t("ov.evacuees.table", lang, when=when))
-    shown = by_muni.assign(bureau=[_area_name(c, "bureau", lang) for c in by_muni["bureau_code"]])
+    shown = by_muni.assign(
+        bureau=[overlay._area_name(c, "bureau", lang) for c in by_muni["bureau_code"]]
+    )
     items.table(
         shown,
         {
@@ -239,9 +222,9 @@ def evacuees_page(ctx: session.Context) -> dict:
             "persons": t("col.persons", lang),
         },
         "rm.table.evacuees",
-        t("ov.rows", lang, n=len(shown), when=when, source=plain(source_of(at_end, lang))),
+        t("ov.rows", lang, n=len(shown), when=when, source=plain(overlay.source_of(at_end, lang))),
     )
-    if _is_sample(df):
+    if overlay._is_sample(df):
         mapview.sample_notice(lang)
-    page_downloads(ctx, "evacuees", "evacuees", items)
+    overlay.page_downloads(ctx, "evacuees", "evacuees", items)
     return {"rows": len(shown), "deck": deck, "months": (lo, hi), "figures": figs}

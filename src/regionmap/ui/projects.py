@@ -9,21 +9,7 @@ from regionmap import db, i18n, reference
 from regionmap.i18n import fy_text, t
 from regionmap.plaintext import shown_frame
 from regionmap.state import query_filters
-from regionmap.ui import session
-from regionmap.ui.overlay import (
-    PageItems,
-    choropleth_section,
-    frame,
-    headline,
-    map_by_control,
-    metric_figures,
-    no_database,
-    page_downloads,
-    page_header,
-    source_caption,
-    source_of,
-    theme_names,
-)
+from regionmap.ui import overlay, session
 
 # ===========================================================================================
 # 3. Priority projects
@@ -46,19 +32,19 @@ def projects_by_region_direction(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def projects_page(ctx: session.Context) -> dict:
     """地域重点プロジェクト: projects by region and direction, filtered by theme, with bureaus."""
-    items = PageItems()
+    items = overlay.PageItems()
     lang = ctx.lang
-    page_header(ctx, "page.projects", "ov.projects.intro")
-    if no_database(ctx):
+    overlay.page_header(ctx, "page.projects", "ov.projects.intro")
+    if overlay.no_database(ctx):
         return {}
-    df = frame("priority_projects", query_filters(ctx.state))
+    df = overlay.frame("priority_projects", query_filters(ctx.state))
     fy = int(df["fiscal_year"].iloc[0]) if len(df) else db.DOCUMENT_FISCAL_YEAR
     when = fy_text(fy, lang)
     c1, c2, c3 = st.columns(3)
-    headline(c1, t("metric.priority_projects", lang), len(df), "件", lang, when=when)
+    overlay.headline(c1, t("metric.priority_projects", lang), len(df), "件", lang, when=when)
     named = int(df["bureau_code"].notna().sum()) if len(df) else 0
-    headline(c2, t("ov.projects.named", lang), named, "件", lang, when=when)
-    headline(
+    overlay.headline(c2, t("ov.projects.named", lang), named, "件", lang, when=when)
+    overlay.headline(
         c3,
         t("ov.projects.regions", lang),
         df["region_code"].nunique() if len(df) else 0,
@@ -66,12 +52,12 @@ def projects_page(ctx: session.Context) -> dict:
         lang,
         when=t("ov.of_six_regions", lang),
     )
-    source_caption(df, lang)
+    overlay.source_caption(df, lang)
     if df.empty:
         st.info(t("ov.no_match", lang, what=t("metric.priority_projects", lang)))
-    level = map_by_control(ctx, ("region", "bureau"))
-    figs = metric_figures(ctx, "priority_projects", level, None)
-    deck, _ = choropleth_section(
+    level = overlay.map_by_control(ctx, ("region", "bureau"))
+    figs = overlay.metric_figures(ctx, "priority_projects", level, None)
+    deck, _ = overlay.choropleth_section(
         ctx, page="projects", metric="priority_projects", figs=figs, level=level
     )
     if level == "bureau":
@@ -87,7 +73,7 @@ def projects_page(ctx: session.Context) -> dict:
             t("ov.projects.region_wide", lang)
         )
         shown["themes_shown"] = [
-            theme_names(ctx, str(v).split(";")) if isinstance(v, str) else ""
+            overlay.theme_names(ctx, str(v).split(";")) if isinstance(v, str) else ""
             for v in shown["theme_ids"]
         ]
     items.table(
@@ -100,7 +86,7 @@ def projects_page(ctx: session.Context) -> dict:
             "themes_shown": t("filter.themes", lang),
         },
         "rm.table.projects",
-        t("ov.rows", lang, n=len(shown), when=when, source=source_of(df, lang)),
+        t("ov.rows", lang, n=len(shown), when=when, source=overlay.source_of(df, lang)),
     )
-    page_downloads(ctx, "projects", "priority_projects", items)
+    overlay.page_downloads(ctx, "projects", "priority_projects", items)
     return {"rows": len(df), "deck": deck, "figures": figs}

@@ -10,19 +10,7 @@ from regionmap import content, db, figures, i18n
 from regionmap.i18n import fy_text, t
 from regionmap.render.charts import FONT_FAMILY, format_number
 from regionmap.state import query_filters
-from regionmap.ui import cards, session
-from regionmap.ui.overlay import (
-    PageItems,
-    choropleth_section,
-    frame,
-    headline,
-    metric_figures,
-    no_database,
-    page_downloads,
-    page_header,
-    source_caption,
-    source_of,
-)
+from regionmap.ui import cards, overlay, session
 
 # ===========================================================================================
 # 7. Proposals
@@ -60,31 +48,31 @@ def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def proposals_page(ctx: session.Context) -> dict:
     """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
-    items = PageItems()
+    items = overlay.PageItems()
     lang = ctx.lang
-    page_header(ctx, "page.proposals", "ov.proposals.intro")
-    if no_database(ctx):
+    overlay.page_header(ctx, "page.proposals", "ov.proposals.intro")
+    if overlay.no_database(ctx):
         return {}
-    df = frame("proposals", query_filters(ctx.state))
+    df = overlay.frame("proposals", query_filters(ctx.state))
     fy = int(df["fiscal_year"].iloc[0]) if len(df) else db.DOCUMENT_FISCAL_YEAR
     when = fy_text(fy, lang)
     mt = measures_table(df, lang)
     reflected = int((df["measure_count"] > 0).sum()) if len(df) else 0
     c1, c2, c3 = st.columns(3)
-    headline(c1, content.selection_label("proposals", lang), len(df), "件", lang, when=when)
-    headline(
+    overlay.headline(c1, content.selection_label("proposals", lang), len(df), "件", lang, when=when)
+    overlay.headline(
         c2, t("ov.proposals.reflected", lang), reflected, "件", lang,
         when=t("ov.proposals.of", lang, n=format_number(len(df), "件", lang)) + " · " + when,
     )  # fmt: skip
-    headline(
+    overlay.headline(
         c3, t("ov.proposals.measures", lang), mt["measure"].nunique() if len(mt) else 0, "件", lang,
         when=t("ov.proposals.departments", lang, n=mt["department"].nunique() if len(mt) else 0),
     )  # fmt: skip
-    source_caption(df, lang)
+    overlay.source_caption(df, lang)
     if df.empty:
         st.info(t("ov.no_match", lang, what=t("metric.proposals", lang)))
-    figs = metric_figures(ctx, "proposals", "bureau", None)
-    deck, _ = choropleth_section(
+    figs = overlay.metric_figures(ctx, "proposals", "bureau", None)
+    deck, _ = overlay.choropleth_section(
         ctx, page="proposals", metric="proposals", figs=figs, level="bureau"
     )
     st.caption(t("ov.proposals.joint_note", lang))
@@ -116,7 +104,7 @@ def proposals_page(ctx: session.Context) -> dict:
             plot_bgcolor="white",
         )
         items.chart(fig, "rm.chart.proposals_pillar")
-        source_caption(df, lang)
+        overlay.source_caption(df, lang)
 
     st.subheader(t("ov.proposals.list", lang, when=when))
     shown = df.assign(
@@ -138,7 +126,7 @@ def proposals_page(ctx: session.Context) -> dict:
             "basis": t("basis.col", lang),
         },
         "rm.table.proposals",
-        t("ov.rows", lang, n=len(df), when=when, source=source_of(df, lang)),
+        t("ov.rows", lang, n=len(df), when=when, source=overlay.source_of(df, lang)),
     )
     st.caption(t("basis.footnote", lang))
     st.subheader(t("ov.proposals.measures_title", lang, when=when))
@@ -151,7 +139,7 @@ def proposals_page(ctx: session.Context) -> dict:
             "bureaus": t("level.bureau", lang),
         },
         "rm.table.measures",
-        t("ov.rows", lang, n=len(mt), when=when, source=source_of(df, lang)),
+        t("ov.rows", lang, n=len(mt), when=when, source=overlay.source_of(df, lang)),
     )
     for _, r in df.iterrows():
         with st.expander(f"{r[i18n.col('title', lang)]}（{r[i18n.col('bureau_names', lang)]}）"):
@@ -165,5 +153,5 @@ def proposals_page(ctx: session.Context) -> dict:
                 st.markdown(
                     f"- **{m.get(i18n.col('department', lang))}**：{m.get(i18n.col('text', lang))}"
                 )
-    page_downloads(ctx, "proposals", "proposals", items)
+    overlay.page_downloads(ctx, "proposals", "proposals", items)
     return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}

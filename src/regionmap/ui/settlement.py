@@ -16,28 +16,7 @@ from regionmap.maps import spec, static
 from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.plaintext import plain
 from regionmap.render.charts import format_number, ranked_bar
-from regionmap.ui import cards, mapview, session
-from regionmap.ui.overlay import (
-    PageItems,
-    _area_name,
-    _fy_for,
-    _is_sample,
-    frame,
-    headline,
-    kind_colour,
-    kind_filter,
-    muni_notice,
-    no_database,
-    page_downloads,
-    page_filters,
-    page_header,
-    show_map,
-    site_kinds,
-    source_caption,
-    source_of,
-    theme_excluded_notice,
-    theme_excludes,
-)
+from regionmap.ui import cards, mapview, overlay, session
 
 # ===========================================================================================
 # 5. Settlement support
@@ -73,7 +52,7 @@ def sites_layer(df: pd.DataFrame, lang: str, kinds: Mapping[str, tuple[str, str]
     data = [
         {
             "position": [round(float(r["lon"]), 4), round(float(r["lat"]), 4)],
-            "color": [*kind_colour(r["kind"], order), 235],
+            "color": [*overlay.kind_colour(r["kind"], order), 235],
             "k": "s" + str(r["site_id"]),
             i18n.col("name", lang): str(r[i18n.col("name", lang)]),
         }
@@ -143,39 +122,41 @@ def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
 
 def settlement_page(ctx: session.Context) -> dict:
     """集落対策: sites as points by kind; coverage by bureau."""
-    items = PageItems()
+    items = overlay.PageItems()
     lang, s = ctx.lang, ctx.state
-    page_header(ctx, "page.settlement", "ov.settlement.intro")
-    if no_database(ctx):
+    overlay.page_header(ctx, "page.settlement", "ov.settlement.intro")
+    if overlay.no_database(ctx):
         return {}
-    kinds = site_kinds()
-    kind_filter(ctx, kinds, "ov.settlement.kind")
-    fy = _fy_for(ctx, "sites")
+    kinds = overlay.site_kinds()
+    overlay.kind_filter(ctx, kinds, "ov.settlement.kind")
+    fy = overlay._fy_for(ctx, "sites")
     when = t("ov.as_of_fy", lang, fy=fy) if fy else ""
-    excluded = theme_excludes(s.theme_ids, "sites")
+    excluded = overlay.theme_excludes(s.theme_ids, "sites")
     if excluded:
-        theme_excluded_notice(ctx, "sites")
-    df = frame("sites", page_filters(s, "sites"))
-    everywhere = frame(
-        "sites", page_filters(replace(s, region=None, bureau=None, muni=None), "sites")
+        overlay.theme_excluded_notice(ctx, "sites")
+    df = overlay.frame("sites", overlay.page_filters(s, "sites"))
+    everywhere = overlay.frame(
+        "sites", overlay.page_filters(replace(s, region=None, bureau=None, muni=None), "sites")
     )
     cov = site_coverage(everywhere)
     inside = area_codes_in("bureau", s.region_code, s.bureau_code)
     cov_in = cov[cov["bureau_code"].isin(inside)]
     c1, c2, c3 = st.columns(3)
     # a theme that covers nothing of the figure: "—" on every card, never 0
-    headline(c1, t("metric.sites", lang), None if excluded else len(df), "箇所", lang, when=when)
-    headline(
+    overlay.headline(
+        c1, t("metric.sites", lang), None if excluded else len(df), "箇所", lang, when=when
+    )
+    overlay.headline(
         c2, t("ov.settlement.covered", lang), None if excluded else int(cov_in["covered"].sum()), "市町村", lang,
         when=t("ov.settlement.of_total", lang, n=format_number(int(cov_in["total"].sum()), "市町村", lang)),
     )  # fmt: skip
     share = cov_in["covered"].sum() / max(1, cov_in["total"].sum())
-    headline(
+    overlay.headline(
         c3, t("ov.settlement.coverage", lang), None if excluded else round(100 * share, 1), "%",
         lang, when=when,
     )  # fmt: skip
-    source_caption(df, lang)
-    muni_notice(ctx)
+    overlay.source_caption(df, lang)
+    overlay.muni_notice(ctx)
     placed = site_positions(df)
     layer = sites_layer(placed, lang, kinds)
     figs = AreaFigures(
@@ -185,9 +166,9 @@ def settlement_page(ctx: session.Context) -> dict:
         unit_en="sites",
         when_ja=t("ov.as_of_fy", "ja", fy=fy) if fy else "",
         when_en=t("ov.as_of_fy", "en", fy=fy) if fy else "",
-        source_ja=source_of(df, "ja"),
-        source_en=source_of(df, "en"),
-        is_sample=_is_sample(df),
+        source_ja=overlay.source_of(df, "ja"),
+        source_en=overlay.source_of(df, "en"),
+        is_sample=overlay._is_sample(df),
     )
     deck = spec.area_deck(
         s,
@@ -199,7 +180,7 @@ def settlement_page(ctx: session.Context) -> dict:
         fill=False,
     ).deck
     present = [k for k in kinds if k in set(df["kind"])] if len(df) else []
-    show_map(
+    overlay.show_map(
         ctx,
         deck,
         page="settlement",
@@ -214,7 +195,9 @@ def settlement_page(ctx: session.Context) -> dict:
         scale=None,
         figs=figs,
         legend_title="",
-        categories=[(kind_colour(k, list(kinds)), i18n.pick(kinds[k], lang)) for k in present],
+        categories=[
+            (overlay.kind_colour(k, list(kinds)), i18n.pick(kinds[k], lang)) for k in present
+        ],
         categories_title=t("ov.settlement.legend", lang),
     )
     if (placed["placed"] == "municipality").any():
@@ -222,13 +205,13 @@ def settlement_page(ctx: session.Context) -> dict:
 
     st.subheader(t("ov.settlement.coverage_title", lang, when=when))
     cov_show = cov.assign(
-        name=[_area_name(c, "bureau", lang) for c in cov["bureau_code"]],
+        name=[overlay._area_name(c, "bureau", lang) for c in cov["bureau_code"]],
         pct=(100 * cov["share"]).round(1),
     )
     title = t("ov.settlement.coverage_chart", lang, where=t("fig.where.all", lang), when=when)
     fig = ranked_bar(
         cov_show, label="name", value="pct", title=title, unit="%", lang=lang,
-        highlight=_area_name(s.bureau_code, "bureau", lang) if s.bureau_code else None,
+        highlight=overlay._area_name(s.bureau_code, "bureau", lang) if s.bureau_code else None,
     )  # fmt: skip
     items.chart(fig, "rm.chart.coverage")
     cov_table = cov_show.assign(
@@ -250,7 +233,7 @@ def settlement_page(ctx: session.Context) -> dict:
             "ov.settlement.coverage_caption",
             lang,
             when=when,
-            source=plain(source_of(everywhere, lang)),
+            source=plain(overlay.source_of(everywhere, lang)),
         ),
     )
     st.subheader(t("ov.settlement.table", lang, when=when))
@@ -265,9 +248,9 @@ def settlement_page(ctx: session.Context) -> dict:
             i18n.col("operator", lang): t("ov.col.operator", lang),
         },
         "rm.table.sites",
-        t("ov.rows", lang, n=len(df), when=when, source=plain(source_of(df, lang))),
+        t("ov.rows", lang, n=len(df), when=when, source=plain(overlay.source_of(df, lang))),
     )
-    if _is_sample(df) or _is_sample(everywhere):
+    if overlay._is_sample(df) or overlay._is_sample(everywhere):
         mapview.sample_notice(lang)
-    page_downloads(ctx, "settlement", "sites", items)
+    overlay.page_downloads(ctx, "settlement", "sites", items)
     return {"rows": len(df), "deck": deck, "coverage": cov, "fiscal_year": fy}
