@@ -259,6 +259,25 @@ def show_map(
         if scale is not None and figs is not None:
             mapview.legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
         st.caption(t("ov.map.click_hint", lang))
+        _, _, slug = downloads.map_area(s)
+        downloads.remember_map(
+            ctx,
+            deck,
+            downloads.map_page(
+                lang,
+                title=title,
+                scale=scale,
+                figs=figs,
+                legend_title=legend_title,
+                categories=categories or (),
+                categories_title=categories_title,
+                tiles=s.has_layer("tiles"),
+            ),
+            key=f"rm.dl.{page}.{level}.map_html",
+            file_name=downloads.download_name(
+                "map", slug, f"{page}-{level}", figs.fiscal_year if figs else None, lang, "html"
+            ),
+        )
     if figs is not None and figs.is_sample:
         mapview.sample_notice(lang)
 
