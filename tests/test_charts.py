@@ -55,3 +55,14 @@ def test_all_zero_counts_show_zero_and_one():
 
 def test_doctests():
     assert doctest.testmod(charts).failed == 0
+
+
+def test_stacked_bars_of_the_overlay_pages_count_by_stack_totals():
+    from regionmap.ui.overlay import stacked_bar
+
+    frame = pd.DataFrame({"fy": [2015, 2015, 2016], "kind": ["a", "b", "a"], "n": [1, 2, 1]})
+    fig = stacked_bar(
+        frame, x="fy", y="n", category="kind", labels={}, order=["a", "b"],
+        title="t", unit="件", lang="en",
+    )  # fmt: skip
+    assert (fig.layout.yaxis.dtick, fig.layout.yaxis.tickformat) == (1, ",d")
