@@ -430,8 +430,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.table.auto": {"ja": "見出しから判定", "en": "Detect from the headers"},
     "data.upload": {"ja": "ファイルを選ぶ", "en": "Choose a file"},
     "data.upload.help": {
-        "ja": "{mb} MB まで。中身を確かめるので、拡張子だけ変えたファイルは受け付けません。",
-        "en": "Up to {mb} MB. The contents are checked, not only the extension.",
+        "ja": "CSV（UTF-8・Shift_JIS）、Excel（.xlsx）、Excel の「Unicode テキスト」（.txt）。"
+        "{mb} MB まで。中身を確かめるので、拡張子だけ変えたファイルは受け付けません。",
+        "en": 'CSV (UTF-8 or Shift_JIS), Excel (.xlsx) or Excel\'s "Unicode text" (.txt). '
+        "Up to {mb} MB. The contents are checked, not only the extension.",
     },
     "data.upload.none": {
         "ja": "ファイルを選ぶと、検査の結果と取り込んだ場合の変更内容を表示します（まだ書き込みません）。",
