@@ -25,13 +25,13 @@ from pathlib import Path
 import pydeck
 
 from regionmap import settings
-from regionmap.maps import static
+from regionmap.maps import deckgl, static
 from regionmap.render.charts import FONT_FAMILY
 
 #: pydeck's deck.gl bundle for offline notebooks (defines ``createDeck``).
 BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
 #: The map size the deck's initial view was fitted to (deckgl.view_for_bounds' default).
-FIT_WIDTH, FIT_HEIGHT = 760, 540
+FIT_WIDTH, FIT_HEIGHT = deckgl.FIT_WIDTH, deckgl.FIT_HEIGHT
 #: Limits the tests hold the file to (bytes).
 MAX_FILE_BYTES = 5_000_000
 MAX_DATA_BYTES = 300_000

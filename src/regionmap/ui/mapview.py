@@ -5,6 +5,7 @@ sample notice, and what a click on it selects.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 from html import escape
@@ -163,7 +164,26 @@ def deck_chart(deck: deckgl.Deck, *, key: str, height: int, lang: str) -> None:
     st.html(
         f"<div class='rm-map-meta' hidden data-map='{escape(map_key_class(key), quote=True)}' "
         f"data-spec='{hashlib.sha1(spec.encode()).hexdigest()[:12]}' "
+        f"data-view='{escape(fit_view_json(deck), quote=True)}' "
         f"data-layers='{escape(' '.join(urls), quote=True)}'></div>"
+    )
+
+
+def fit_view_json(deck: deckgl.Deck) -> str:
+    """The deck's first view and the map size it was fitted to, for ``map_ready.js``, which
+    refits it to the map's real size (a phone, a short screen) until the user moves it."""
+    v = deck.initial_view_state
+    return json.dumps(
+        {
+            "longitude": v.longitude,
+            "latitude": v.latitude,
+            "zoom": v.zoom,
+            "minZoom": getattr(v, "min_zoom", None) or 0,
+            "maxZoom": getattr(v, "max_zoom", None) or 20,
+            "fitWidth": deckgl.FIT_WIDTH,
+            "fitHeight": deckgl.FIT_HEIGHT,
+        },
+        separators=(",", ":"),
     )
 
 
