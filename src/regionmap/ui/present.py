@@ -66,7 +66,8 @@ div.rm-present-title { font-size: clamp(1.5rem, min(3vw, 5.2vh), 3.4rem); font-w
   border-radius: 3px; margin-left: 0.4rem; vertical-align: middle; white-space: nowrap; }
 .rm-present-items { font-size: clamp(0.95rem, min(1.3vw, 2.4vh), 1.7rem); line-height: 1.35;
   margin: 0; }
-.rm-present-items li { margin-bottom: 0.3rem; }
+[data-testid="stMarkdownContainer"] ul.rm-present-items li { margin-bottom: 0.3rem;
+  font-size: inherit; }
 .rm-present-items .x { font-size: 0.78em; color: #555; }
 .rm-present-count { font-size: clamp(1rem, 1.4vw, 1.6rem); text-align: center; }
 .rm-present-note { font-size: clamp(0.72rem, min(0.9vw, 1.7vh), 1.05rem); color: #555;
