@@ -253,10 +253,12 @@ def run(ctx) -> None:
             layers_key(),
         )
         st.image(png, width="stretch")
-        notes = f"<p class='rm-present-note'>{_esc(t('map.credit', lang))}</p>"
-        if slide.sample:
-            notes += f"<p class='rm-present-note sample'>{_esc(t('notice.sample', lang))}</p>"
-        st.markdown(notes, unsafe_allow_html=True)
+        st.caption(t("map.credit", lang))
+        if slide.sample:  # one compact line: the slide keeps its room
+            st.markdown(
+                f"<p class='rm-present-note sample'>{_esc(t('notice.sample', lang))}</p>",
+                unsafe_allow_html=True,
+            )
         _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids)
     with right:
         st.markdown(
