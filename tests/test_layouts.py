@@ -59,24 +59,35 @@ def _inside(page, selector: str, size: tuple[int, int], *, slack: float = 1.0) -
 
 
 def _expected_zoom(page) -> float:
-    """The zoom map_ready.js fits the first view to, from the marker and the map's size."""
+    """The zoom that fits the first view (the marker's) to the map's size now."""
     view = json.loads(page.locator(".rm-map-meta").first.get_attribute("data-view"))
     box = _box(page, MAP)
     delta = math.log2(min(box["width"] / view["fitWidth"], box["height"] / view["fitHeight"]))
     delta = max(-3.0, min(1.0, delta))
     if abs(delta) < 0.1:
         return view["zoom"]
-    return max(view["minZoom"], min(view["maxZoom"], round((view["zoom"] + delta) * 100) / 100))
+    return max(view["minZoom"], min(view["maxZoom"], view["zoom"] + delta))
 
 
 def _wait_fitted(page) -> float:
-    zoom = _expected_zoom(page)
+    """Wait until map_ready.js has refitted the map to its size (the layout settles first:
+    the zoom shown stops changing), then check it against the size."""
     page.wait_for_function(
-        "([sel, z]) => Math.abs(Number(document.querySelector(sel).dataset.rmZoom) - z) < 1e-6",
-        arg=[MAP, zoom],
-        timeout=20_000,
+        """sel => {
+            const map = document.querySelector(sel);
+            const z = map && map.dataset.rmZoom;
+            if (!z) return false;
+            const w = map.getBoundingClientRect().width, same = map.__rmLast === z + "/" + w;
+            map.__rmLast = z + "/" + w;
+            return same;
+        }""",
+        arg=MAP,
+        polling=250,
+        timeout=30_000,
     )
     tb._frames(page, 4)
+    zoom = float(page.locator(MAP).get_attribute("data-rm-zoom"))
+    assert abs(zoom - _expected_zoom(page)) < 0.02, (zoom, _expected_zoom(page))
     return zoom
 
 
