@@ -111,6 +111,8 @@ def measure_view(browser: Any, url: str, change: bool) -> dict[str, Any]:
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
         out["drawn_s"] = _wait_drawn(page, t0, t0 + TIMEOUT_S)
+        if out["drawn_s"] is not None:
+            out.update(_cold_bytes(page))
         if change and out["drawn_s"] is not None:
             # Let the first render settle, then change the figure.
             settle = time.perf_counter() + 10
@@ -137,6 +139,37 @@ def measure_view(browser: Any, url: str, change: bool) -> dict[str, Any]:
     finally:
         ctx.close()
     return out
+
+
+#: What a cold visit fetched by the time the map is drawn (the browser's resource timing):
+#: Streamlit's and the components' scripts, the map's layer files, the rest.
+_RESOURCES_JS = """() => {
+  const out = {js: 0, layers: 0, other: 0, requests: 0, biggest: []};
+  for (const r of performance.getEntriesByType("resource")) {
+    const size = r.transferSize || r.encodedBodySize || 0;
+    const path = new URL(r.name).pathname;
+    out.requests += 1;
+    if (path.endsWith(".js")) out.js += size;
+    else if (path.includes("/app/static/layers/")) out.layers += size;
+    else out.other += size;
+    out.biggest.push([path.split("/").pop(), size]);
+  }
+  out.biggest.sort((a, b) => b[1] - a[1]);
+  out.biggest = out.biggest.slice(0, 5);
+  return out;
+}"""
+
+
+def _cold_bytes(page: Any) -> dict[str, Any]:
+    """KB of scripts, layer files and the rest a cold visit fetched until the map was drawn."""
+    r = page.evaluate(_RESOURCES_JS)
+    return {
+        "js_kb": r["js"] / 1024,
+        "layers_kb": r["layers"] / 1024,
+        "other_kb": r["other"] / 1024,
+        "requests": r["requests"],
+        "biggest": [(name, round(size / 1024)) for name, size in r["biggest"]],
+    }
 
 
 def _views(server: StreamlitServer, peer: StreamlitServer | None) -> list[tuple[str, str, bool]]:
@@ -224,6 +257,19 @@ def build_metrics(results: dict[str, list[dict]]) -> list[dict]:
                 note=("; ".join(errs) if errs else f"polled every {POLL_S * 1000:.0f} ms"),
             )
         )
+        for key, what in (("js_kb", "scripts"), ("layers_kb", "map layer files")):
+            kb = _summ(runs, key)
+            if kb:
+                biggest = next((r.get("biggest") for r in runs if r.get("biggest")), None)
+                ms.append(
+                    metric(
+                        f"browser_{name}_cold_{key}",
+                        f"Browser: {name}, {what} fetched by a cold visit until the map is drawn",
+                        kb["median"] / 1000,  # _summ scales by 1000 (s -> ms)
+                        "KB",
+                        note=f"largest: {biggest}" if biggest and key == "js_kb" else "",
+                    )
+                )
         c = _summ(runs, "change_s")
         if c or any("change_error" in r for r in runs):
             ms.append(

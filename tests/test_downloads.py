@@ -41,19 +41,27 @@ def test_overview_offers_the_map_and_the_ranking_chart():
     at = run_app()
     assert "ダウンロード" in expander_labels(at)
     labels = download_labels(at)
-    assert labels == ["地図（PNG）", "振興局別順位のグラフ（PNG）"]
+    assert labels == [
+        "地図（PNG）",
+        "地図（HTML・ネットワーク不要）",
+        "振興局別順位のグラフ（PNG）",
+    ]
 
 
 def test_overview_in_english_labels_the_buttons_in_english():
     at = run_app({"lang": "en"})
     assert "Downloads" in expander_labels(at)
-    assert download_labels(at) == ["Map (PNG)", "Bureau ranking chart (PNG)"]
+    assert download_labels(at) == [
+        "Map (PNG)",
+        "Map to keep (HTML, works offline)",
+        "Bureau ranking chart (PNG)",
+    ]
 
 
 def test_bureau_page_with_a_bureau_offers_handout_map_and_tables():
     at = run_app({"bureau": "tokachi"}, page="pages/bureau.py")
     labels = download_labels(at)
-    assert labels[:2] == ["地図（PNG）", "配布資料（PDF）"]
+    assert labels[:3] == ["地図（PNG）", "地図（HTML・ネットワーク不要）", "配布資料（PDF）"]
     for name in ("重点プロジェクト", "振興局事業", "職員派遣", "取組箇所"):
         assert f"{name}（CSV形式）" in labels and f"{name}（Excel形式）" in labels
 
@@ -145,7 +153,7 @@ def test_every_overlay_page_has_the_downloads_expander():
     for page in ("projects", "settlement", "evacuees", "proposals"):
         at = run_app({"bureau": "tokachi"}, page=f"pages/{page}.py")
         assert "ダウンロード" in expander_labels(at), page
-        assert download_labels(at)[0] == "地図（PNG）", page
+        assert download_labels(at)[:2] == ["地図（PNG）", "地図（HTML・ネットワーク不要）"], page
         assert any(label.endswith("（CSV形式）") for label in download_labels(at)), page
 
 

@@ -9,7 +9,9 @@
 //                         map's current canvas and three frames were drawn after it
 //                         and after the marker's spec changed;
 //   data-rm-ready="false" before that (the map shows a "progress" cursor);
-//   data-rm-spec          the marker's spec hash once it is drawn (empty before).
+//   data-rm-spec          the marker's spec hash once it is drawn (empty before);
+//   data-rm-zoom          the zoom shown: the first view refitted to the map's size
+//                         (see fit below; the marker's data-view is the server's view).
 // Browser tests wait for data-rm-ready="true" instead of sleeping.
 //
 // Streamlit sanitises st.html with DOMPurify, which drops a script whose text holds a
@@ -126,8 +128,59 @@
       const drawn = ready ? spec : "";
       if (chart.dataset.rmSpec !== drawn) chart.dataset.rmSpec = drawn;
       if (chart.dataset.rmLayers !== wanted.join(" ")) chart.dataset.rmLayers = wanted.join(" ");
+      if (canvas) fit(chart, canvas, meta, seen);
     }
   };
+
+  // The first view was fitted on the server to a map of fitWidth x fitHeight px; the map
+  // is narrower on a phone and shorter on a small screen (ui/layout.py): refit its zoom to
+  // the map's real size, as long as the view is the first one (or the one fitted here),
+  // never after the user has moved the map. Streamlit holds the view: it is changed
+  // through the chart's own onViewStateChange, found on deck.gl's React element.
+  const deckProps = (canvas) => {
+    const key = Object.keys(canvas).find((k) => k.startsWith("__reactFiber$"));
+    let fiber = key ? canvas[key] : null;
+    for (let i = 0; fiber && i < 40; i += 1, fiber = fiber.return) {
+      const props = fiber.memoizedProps;
+      if (props && props.viewState && typeof props.onViewStateChange === "function") return props;
+    }
+    return null;
+  };
+  const near = (a, b) => Math.abs(a - b) < 1e-4;
+  const fit = (chart, canvas, meta, seen) => {
+    let view = null;
+    try {
+      view = JSON.parse(meta.dataset.view || "null");
+    } catch (e) {
+      view = null;
+    }
+    const rect = chart.getBoundingClientRect();
+    if (!view || rect.width === 0 || rect.height === 0) return;
+    const props = deckProps(canvas);
+    const current = props && props.viewState;
+    if (!current) return;
+    const scale = Math.min(rect.width / view.fitWidth, rect.height / view.fitHeight);
+    const delta = Math.max(-3, Math.min(1, Math.log2(scale)));
+    // within 7% of the size it was fitted to: the server's view as it is
+    const target = Math.abs(delta) < 0.1 ? view.zoom
+      : Math.max(view.minZoom, Math.min(view.maxZoom, Math.round((view.zoom + delta) * 100) / 100));
+    const first = near(current.longitude, view.longitude) && near(current.latitude, view.latitude);
+    const untouched = first && (near(current.zoom, view.zoom) ||
+      (seen.fitted !== undefined && near(current.zoom, seen.fitted)));
+    if (untouched && !near(current.zoom, target)) {
+      seen.fitted = target;
+      props.onViewStateChange({
+        viewState: { ...current, zoom: target },
+        interactionState: {},
+        viewId: "default-view",
+      });
+    } else if (untouched) {
+      seen.fitted = target;
+    }
+    const zoom = String(untouched ? target : current.zoom);
+    if (chart.dataset.rmZoom !== zoom) chart.dataset.rmZoom = zoom;
+  };
+  window.addEventListener("resize", () => schedule());
 
   let pending = false;
   function schedule() {

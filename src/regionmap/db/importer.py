@@ -485,6 +485,11 @@ def _utf16(data: bytes) -> str | None:
     return None
 
 
+#: File types the importer reads (what the app's uploader offers): CSV, Excel ``.xlsx`` and
+#: Excel's "Unicode text" (UTF-16, tab-separated, saved as ``.txt``).
+UPLOAD_TYPES = ("csv", "xlsx", "txt")
+
+
 def sniff(data: bytes, filename: str) -> str:
     """``"xlsx"`` or ``"csv"`` from the bytes themselves; raises :class:`Refused` for the rest."""
     ext = Path(filename).suffix.lower()

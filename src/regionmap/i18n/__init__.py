@@ -430,8 +430,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "data.table.auto": {"ja": "見出しから判定", "en": "Detect from the headers"},
     "data.upload": {"ja": "ファイルを選ぶ", "en": "Choose a file"},
     "data.upload.help": {
-        "ja": "{mb} MB まで。中身を確かめるので、拡張子だけ変えたファイルは受け付けません。",
-        "en": "Up to {mb} MB. The contents are checked, not only the extension.",
+        "ja": "CSV（UTF-8・Shift_JIS）、Excel（.xlsx）、Excel の「Unicode テキスト」（.txt）。"
+        "{mb} MB まで。中身を確かめるので、拡張子だけ変えたファイルは受け付けません。",
+        "en": 'CSV (UTF-8 or Shift_JIS), Excel (.xlsx) or Excel\'s "Unicode text" (.txt). '
+        "Up to {mb} MB. The contents are checked, not only the extension.",
     },
     "data.upload.none": {
         "ja": "ファイルを選ぶと、検査の結果と取り込んだ場合の変更内容を表示します（まだ書き込みません）。",
@@ -640,6 +642,30 @@ CATALOG: dict[str, dict[str, str]] = {
     "download.csv": {"ja": "{name}（CSV形式）", "en": "{name} (CSV)"},
     "download.xlsx": {"ja": "{name}（Excel形式）", "en": "{name} (Excel)"},
     "download.pdf": {"ja": "配布資料（PDF）", "en": "Handout (PDF)"},
+    "download.map_html": {
+        "ja": "地図（HTML・ネットワーク不要）",
+        "en": "Map to keep (HTML, works offline)",
+    },
+    "download.map_html.help": {
+        "ja": "この地図を 1 つの HTML ファイルで保存します。サーバーもネットワークも無しに、どのブラウザーでも"
+        "開けます（拡大・縮小、数値の表示、凡例・出典つき）。",
+        "en": "Saves this map as one HTML file that opens in any browser with no server and no "
+        "network (zoom, figures on hover, legend and credits included).",
+    },
+    "maphtml.note": {
+        "ja": "ネットワークなしで開ける地図です。ドラッグで移動、ホイールで拡大・縮小、区域にポインタを"
+        "合わせると数値を表示します。",
+        "en": "This map works without a network: drag to move, scroll to zoom, point at an area "
+        "to see its figure.",
+    },
+    "maphtml.made": {
+        "ja": "regionmap（北海道 地域政策マップ）で {date} に作成",
+        "en": "Made with regionmap (Hokkaido regional-policy map) on {date}",
+    },
+    "maphtml.no_tiles": {
+        "ja": "背景地図（国土地理院）はネットワークが必要なため、このファイルには含みません。",
+        "en": "The background map (GSI tiles) needs a network and is not in this file.",
+    },
     "download.chart.ranked": {"ja": "振興局別順位", "en": "Bureau ranking"},
     "download.chart.evacuees": {"ja": "避難者数の推移", "en": "Evacuees over time"},
     "download.table.priority_projects": {"ja": "重点プロジェクト", "en": "Priority projects"},

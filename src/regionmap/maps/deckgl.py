@@ -306,8 +306,17 @@ def _merc_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
+#: The map size (px) a view is fitted to; the browser refits it to the map's real size
+#: (``assets/map_ready.js``, the HTML export).
+FIT_WIDTH, FIT_HEIGHT = 760, 540
+
+
 def view_for_bounds(
-    bounds: Sequence[float], *, width: int = 760, height: int = 540, padding: float = 0.08
+    bounds: Sequence[float],
+    *,
+    width: int = FIT_WIDTH,
+    height: int = FIT_HEIGHT,
+    padding: float = 0.08,
 ) -> pdk.ViewState:
     """The view that fits ``bounds`` (min lon, min lat, max lon, max lat) in the map.
 

@@ -15,7 +15,7 @@ tables agree:
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -126,7 +126,7 @@ def ranked_bar(
         title,
         height=max(260, 28 * len(df) + 90),
         margin={"l": 10, "r": 40, "t": 60, "b": 30},
-        xaxis={"title": {"text": figures.unit_text(unit, lang)}, **_COUNT_AXIS},
+        xaxis={"title": {"text": figures.unit_text(unit, lang)}, **count_axis(df[value])},
         yaxis={"title": None},
         showlegend=False,
     )
@@ -152,12 +152,40 @@ def trend_line(
         title,
         height=320,
         margin={"l": 10, "r": 20, "t": 60, "b": 30},
-        yaxis={"title": {"text": figures.unit_text(unit, lang)}, **_COUNT_AXIS},
+        yaxis={"title": {"text": figures.unit_text(unit, lang)}, **count_axis(frame[y])},
     )
 
 
 #: An axis of counts: whole numbers with thousands separators, from zero.
 _COUNT_AXIS = {"tickformat": ",d", "rangemode": "tozero"}
+#: At most this many ticks on an axis of small counts.
+_MAX_TICKS = 6
+
+
+def count_axis(values: Iterable[float | int | None]) -> dict[str, object]:
+    """Axis settings for counts: whole-number ticks only, from zero.
+
+    plotly picks its tick step from the axis length; for small counts it picks 0.5 or
+    0.2, and ``tickformat=",d"`` then prints "0 1 1 2 2". Below 50 the step is set
+    here: the smallest of 1, 2, 5, 10 giving at most :data:`_MAX_TICKS` steps. Larger
+    counts keep plotly's own step (never below 1 there).
+
+    >>> count_axis([0, 2])["dtick"]
+    1
+    >>> count_axis([3, 14])["dtick"]
+    5
+    >>> "dtick" in count_axis([120])
+    False
+    """
+    numbers = [float(v) for v in values if v is not None and v == v]
+    top = max(numbers, default=0.0)
+    axis: dict[str, object] = dict(_COUNT_AXIS)
+    if top < 50:
+        step = next((d for d in (1, 2, 5, 10) if top / d <= _MAX_TICKS), 10)
+        axis.update(tickmode="linear", tick0=0, dtick=step)
+        if top < 1:  # nothing but zeros: show 0 and 1, not a range around 0
+            axis["range"] = [0, 1]
+    return axis
 
 
 def _styled(fig: go.Figure, title: str, **layout: object) -> go.Figure:

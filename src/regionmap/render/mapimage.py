@@ -244,6 +244,13 @@ def _draw_polygons(ax, spec: MapSpec, extent, line_scale: float = 1.0) -> None:
     ax.set_axis_off()
 
 
+def _ems(text: str) -> float:
+    """Width of ``text`` in ems, roughly: a kanji or kana is one, a Latin letter 0.6."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+
+
 def _place_labels(
     items: list[tuple[float, float, str, float, bool]],
     to_box,
@@ -255,7 +262,7 @@ def _place_labels(
     out = []
     for x, y, text, _w, dark in sorted(items, key=lambda it: -it[3]):
         px, py = to_box(x, y)
-        half = len(text) * char_w / 2
+        half = _ems(text) * char_w / 2
         rect = (px - half, py - line_h / 2, px + half, py + line_h / 2)
         if any(
             not (rect[2] < k[0] or rect[0] > k[2] or rect[3] < k[1] or rect[1] > k[3]) for k in kept
@@ -264,6 +271,25 @@ def _place_labels(
         kept.append(rect)
         out.append((px, py, text, dark))
     return out
+
+
+def text_width_px(text: str, size_pt: float, family: str | list[str], dpi: float) -> float:
+    """Width in pixels of ``text`` set in ``family`` at ``size_pt`` (``dpi`` pixels per inch)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    if not text:
+        return 0.0
+    path = TextPath((0, 0), text, size=size_pt, prop=FontProperties(family=family))
+    return float(path.get_extents().width) * dpi / 72
+
+
+def fit_size(
+    text: str, size_pt: float, max_px: float, family: str | list[str], dpi: float
+) -> float:
+    """``size_pt``, or the smaller size at which ``text`` fits in ``max_px`` pixels."""
+    width = text_width_px(text, size_pt, family, dpi)
+    return size_pt if width <= max_px or width == 0 else size_pt * max_px / width * 0.98
 
 
 def _map_image(
@@ -301,6 +327,8 @@ def map_png(
     width: int = 1600,
     height: int = 1000,
     type_scale: float = 1.0,
+    label_pt: float | None = None,
+    legend_pt: float | None = None,
     con=None,
 ) -> bytes:
     """Render a map view to PNG: polygons coloured by ``metric``, labels, legend, credit.
@@ -321,6 +349,14 @@ def map_png(
     type_scale : float
         Size of the text relative to the default (e.g. 1.6 for a slide shown small
         on a projector).
+    label_pt, legend_pt : float, optional
+        Size (points at 100 dpi: ``pt / 72 * 100`` image pixels) of the area names and of
+        the legend, instead of the ``type_scale`` default: the slides set them so that
+        they are at least 16 px and 14 px where the image is shown. Labels that would
+        overlap others are left out (the largest areas keep theirs).
+
+    The title and the credit line shrink to the image's width when they would not fit
+    (the "sample" badge keeps its room beside the title).
     """
     from matplotlib.figure import Figure
 
@@ -360,7 +396,7 @@ def map_png(
             (y - extent[1]) / (extent[3] - extent[1]) * box_h,
         )
 
-    fs = (13 if len(spec.labels) <= 30 else 10) * k
+    fs = label_pt if label_pt else (13 if len(spec.labels) <= 30 else 10) * k
     px_per_pt = dpi / 72
     for px, py, text, dark in _place_labels(
         spec.labels, to_box, fs * px_per_pt * 1.02, fs * px_per_pt * 1.25
@@ -392,12 +428,17 @@ def map_png(
     title = area.title(lang) if area else i18n.t("report.hokkaido", lang)
     if spec.title:
         title += "　" + spec.title
-    fig.text(0.015, 1 - head / 2, title, fontsize=22 * k, fontfamily=family, va="center", color=INK)
+    badge = i18n.t("report.sample", lang) if spec.sample else ""
+    badge_w = text_width_px(badge, 16 * k, family, dpi) + 12 * k if badge else 0.0
+    title_pt = fit_size(title, 22 * k, width * 0.955 - badge_w, family, dpi)
+    fig.text(
+        0.015, 1 - head / 2, title, fontsize=title_pt, fontfamily=family, va="center", color=INK
+    )
     if spec.sample:
         fig.text(
             0.985,
             1 - head / 2,
-            i18n.t("report.sample", lang),
+            badge,
             fontsize=16 * k,
             fontfamily=family,
             va="center",
@@ -413,17 +454,19 @@ def map_png(
         ax.legend(
             handles=handles,
             loc="lower right" if area is None else "lower left",
-            prop={"family": family, "size": 12 * k},
+            prop={"family": family, "size": legend_pt or 12 * k},
             framealpha=0.92,
             edgecolor="#cccccc",
             fancybox=False,
         )
+    credit = i18n.t("report.credit", lang) + (
+        "  " + i18n.t("names.credit", lang) if lang == "en" and area is not None else ""
+    )
     fig.text(
         0.015,
         0.02,
-        i18n.t("report.credit", lang)
-        + ("  " + i18n.t("names.credit", lang) if lang == "en" and area is not None else ""),
-        fontsize=11 * k,
+        credit,
+        fontsize=fit_size(credit, 11 * k, width * 0.97, family, dpi),
         fontfamily=family,
         va="center",
         color=MUTED,

@@ -475,7 +475,9 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
     )
     upload = st.file_uploader(
         t("data.upload", lang),
-        type=["csv", "xlsx", "xls", "txt"],  # .xls gets the importer's "save as .xlsx" message
+        # exactly what the importer reads: CSV, .xlsx and Excel's "Unicode text" (UTF-16,
+        # tab-separated .txt); Streamlit itself refuses the rest (an old .xls, a PDF)
+        type=list(importer.UPLOAD_TYPES),
         key="rm.data.upload",
         max_upload_size=cap_mb,
         help=t("data.upload.help", lang, mb=cap_mb),

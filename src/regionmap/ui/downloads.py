@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -9,9 +13,12 @@ import streamlit as st
 
 from regionmap.db import export
 from regionmap.i18n import CATALOG, t
-from regionmap.render import chartimage, common, handout, mapimage
+from regionmap.maps import deckgl, scales
+from regionmap.maps.spec import AreaFigures
+from regionmap.render import chartimage, common, handout, maphtml, mapimage
 from regionmap.state import FilterState
 from regionmap.ui.cached import by_db_version, effective_year
+from regionmap.ui.notices import credit_text
 from regionmap.ui.session import Context
 from regionmap.ui.widgets import MUNICIPAL_METRICS, municipal_metric
 
@@ -102,6 +109,82 @@ def handout_bytes(
     )
 
 
+@by_db_version(max_entries=16)
+def map_html_bytes(deck_json: str, tooltip_json: str, page_json: str, *, db_version: str) -> bytes:
+    """The map view as one self-contained HTML file (:func:`regionmap.render.maphtml.map_html`),
+    cached on the deck's spec (its layer files' URLs carry their content hash), the tooltip
+    and what surrounds the map."""
+
+    page = json.loads(page_json)
+    for name in ("legend_rows", "categories"):
+        page[name] = tuple(tuple(row) for row in page[name])
+    page["footer"] = tuple(page["footer"])
+    html = maphtml.map_html(deck_json, json.loads(tooltip_json), maphtml.MapPage(**page))
+    return html.encode("utf-8")
+
+
+def map_page(
+    lang: str,
+    *,
+    title: str,
+    scale: scales.ColorScale | None,
+    figs: AreaFigures | None,
+    legend_title: str,
+    categories: Sequence[tuple[Sequence[int], str]] = (),
+    categories_title: str = "",
+    tiles: bool = False,
+) -> maphtml.MapPage:
+    """What the HTML file shows around the map: the page's title, legend(s), source, MLIT
+    credit and sample notice, in ``lang``."""
+    rows: tuple[tuple[str, str], ...] = ()
+    if scale is not None and figs is not None:
+        rows = tuple(scale.legend(figs.unit(lang), lang, alpha=scales.FILL_ALPHA))
+    footer = [t("maphtml.made", lang, date=dt.date.today().isoformat())]
+    if tiles:
+        footer.insert(0, t("maphtml.no_tiles", lang))
+    return maphtml.MapPage(
+        title=title,
+        lang=lang,
+        legend_title=t("map.legend", lang, title=legend_title) if rows else "",
+        legend_rows=rows,
+        legend_note=t("map.legend.outlines", lang),
+        categories_title=categories_title,
+        categories=tuple(("rgb({}, {}, {})".format(*c[:3]), label) for c, label in categories),
+        source=t("fig.source", lang, source=figs.source(lang))
+        if figs is not None and figs.source(lang)
+        else "",
+        credit=credit_text(lang),
+        sample_notice=t("notice.sample", lang) if figs is not None and figs.is_sample else "",
+        note=t("maphtml.note", lang),
+        footer=tuple(footer),
+    )
+
+
+def remember_map(
+    ctx: Context, deck: deckgl.Deck, page: maphtml.MapPage, *, key: str, file_name: str
+) -> None:
+    """Note a map drawn in this run: :func:`downloads` offers it as an HTML file.
+
+    ``key`` is the button's key, ``rm.dl.<page>.…``: the page's downloads offer its maps."""
+    ctx.flags.setdefault("maps", {})[key] = (deck, page, file_name)
+
+
+def map_html_button(deck: deckgl.Deck, page: maphtml.MapPage, *, key: str, file_name: str) -> None:
+    """The download button of a map view's HTML file (made when clicked, then cached)."""
+    deck_json = deck.to_json()
+    tooltip_json = json.dumps(getattr(deck, "_tooltip", False), ensure_ascii=False)
+    page_json = json.dumps(dataclasses.asdict(page), ensure_ascii=False)
+    st.download_button(
+        t("download.map_html", page.lang),
+        data=lambda: map_html_bytes(deck_json, tooltip_json, page_json),
+        file_name=file_name,
+        mime="text/html",
+        key=key,
+        icon=":material/public:",
+        help=t("download.map_html.help", page.lang),
+    )
+
+
 def _item_label(kind: str, item: str, lang: str) -> str:
     key = f"download.{kind}.{item}"
     return t(key, lang) if key in CATALOG else item
@@ -115,7 +198,8 @@ def downloads(
     charts: dict[str, Any] | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """A "ダウンロード / Downloads" expander: the map view as PNG, each chart as PNG,
+    """A "ダウンロード / Downloads" expander: the map view as PNG and as an HTML file to
+    keep (each map the run drew, :func:`remember_map`), each chart as PNG,
     each table as CSV and Excel and (bureau page, an area selected) the PDF handout.
     ``map_metric`` is the map's figure (default: the state's metric).
 
@@ -145,6 +229,9 @@ def downloads(
                 key=f"rm.dl.{page}.map",
                 icon=":material/map:",
             )
+            for key, (deck, map_page_, file_name) in ctx.flags.get("maps", {}).items():
+                if key.startswith(f"rm.dl.{page}."):  # this page's maps
+                    map_html_button(deck, map_page_, key=key, file_name=file_name)
             if page == "bureau" and code is not None:
                 area = common.resolve_area(kind, code)
                 st.download_button(

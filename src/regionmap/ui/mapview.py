@@ -5,6 +5,7 @@ sample notice, and what a click on it selects.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import replace
 from html import escape
@@ -18,6 +19,7 @@ from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, spec, static
 from regionmap.plaintext import plain
 from regionmap.state import FilterState
+from regionmap.ui import downloads
 from regionmap.ui.cached import effective_year, metric_frame
 from regionmap.ui.cards import theme_excludes, where_text
 from regionmap.ui.notices import legend, map_credit, sample_notice
@@ -75,21 +77,20 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         metric = municipal_metric(metric)
     deck, scale, figs = build_area_deck(ctx, page=page, metric=metric, level=level)
     key = f"rm.map.{page}.{s.bureau or s.region or 'all'}"
+    title = ""
     if theme_excludes(ctx, metric):
         st.info(t("notice.theme_excludes", lang, metric=t("metric." + metric, lang)))
     elif figs is not None:
         when = fy_text(figs.fiscal_year, lang)
-        st.markdown(
-            "##### "
-            + t(
-                "overview.map_title",
-                lang,
-                metric=t("metric." + metric, lang),
-                unit=figs.unit(lang),
-                level=t("level." + ("municipality" if by_municipality else level), lang),
-                when=i18n.join([where_text(ctx), when], lang),
-            )
+        title = t(
+            "overview.map_title",
+            lang,
+            metric=t("metric." + metric, lang),
+            unit=figs.unit(lang),
+            level=t("level." + ("municipality" if by_municipality else level), lang),
+            when=i18n.join([where_text(ctx), when], lang),
         )
+        st.markdown("##### " + title)
     col_map, col_side = st.columns([4, 1])
     with col_map:
         deck_chart(deck, key=key, height=540, lang=lang)
@@ -107,6 +108,23 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         elif not ctx.ready.database:
             st.info(t("notice.no_database", lang))
         st.caption(t("map.click_hint", lang))
+        _, _, slug = downloads.map_area(s)
+        downloads.remember_map(
+            ctx,
+            deck,
+            downloads.map_page(
+                lang,
+                title=title or t("map.alt", lang),
+                scale=scale,
+                figs=figs,
+                legend_title=t("metric." + metric, lang),
+                tiles=s.has_layer("tiles"),
+            ),
+            key=f"rm.dl.{page}.map_html",
+            file_name=downloads.download_name(
+                "map", slug, metric, figs.fiscal_year if figs else None, lang, "html"
+            ),
+        )
     if figs is not None and figs.is_sample:
         sample_notice(lang)
     return figs
@@ -146,7 +164,26 @@ def deck_chart(deck: deckgl.Deck, *, key: str, height: int, lang: str) -> None:
     st.html(
         f"<div class='rm-map-meta' hidden data-map='{escape(map_key_class(key), quote=True)}' "
         f"data-spec='{hashlib.sha1(spec.encode()).hexdigest()[:12]}' "
+        f"data-view='{escape(fit_view_json(deck), quote=True)}' "
         f"data-layers='{escape(' '.join(urls), quote=True)}'></div>"
+    )
+
+
+def fit_view_json(deck: deckgl.Deck) -> str:
+    """The deck's first view and the map size it was fitted to, for ``map_ready.js``, which
+    refits it to the map's real size (a phone, a short screen) until the user moves it."""
+    v = deck.initial_view_state
+    return json.dumps(
+        {
+            "longitude": v.longitude,
+            "latitude": v.latitude,
+            "zoom": v.zoom,
+            "minZoom": getattr(v, "min_zoom", None) or 0,
+            "maxZoom": getattr(v, "max_zoom", None) or 20,
+            "fitWidth": deckgl.FIT_WIDTH,
+            "fitHeight": deckgl.FIT_HEIGHT,
+        },
+        separators=(",", ":"),
     )
 
 

@@ -17,12 +17,17 @@ from regionmap.ui.session import _CTX_KEY, Context
 def map_credit(lang: str, *, tiles: bool = False) -> None:
     """The MLIT credit with the boundaries' vintage (and the GSI credit when its tiles are
     shown), under every map."""
-    vintage = _boundary_vintage(_layers_version())
-    st.caption(
-        t("map.credit", lang) + (t("map.credit.vintage", lang, vintage=vintage) if vintage else "")
-    )
+    st.caption(credit_text(lang))
     if tiles:
         st.caption(t("map.tiles_credit", lang))
+
+
+def credit_text(lang: str) -> str:
+    """The MLIT credit with the boundaries' vintage."""
+    vintage = _boundary_vintage(_layers_version())
+    return t("map.credit", lang) + (
+        t("map.credit.vintage", lang, vintage=vintage) if vintage else ""
+    )
 
 
 def _layers_version() -> str:

@@ -20,7 +20,7 @@ from regionmap.i18n import t
 from regionmap.maps import deckgl, scales, spec
 from regionmap.maps.spec import AreaFigures, figures_from_metric
 from regionmap.plaintext import plain
-from regionmap.render.charts import FONT_FAMILY, format_number
+from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
 from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.ui import cached, cards, downloads, mapview, session, widgets
 from regionmap.ui.cached import by_db_version
@@ -259,6 +259,25 @@ def show_map(
         if scale is not None and figs is not None:
             mapview.legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
         st.caption(t("ov.map.click_hint", lang))
+        _, _, slug = downloads.map_area(s)
+        downloads.remember_map(
+            ctx,
+            deck,
+            downloads.map_page(
+                lang,
+                title=title,
+                scale=scale,
+                figs=figs,
+                legend_title=legend_title,
+                categories=categories or (),
+                categories_title=categories_title,
+                tiles=s.has_layer("tiles"),
+            ),
+            key=f"rm.dl.{page}.{level}.map_html",
+            file_name=downloads.download_name(
+                "map", slug, f"{page}-{level}", figs.fiscal_year if figs else None, lang, "html"
+            ),
+        )
     if figs is not None and figs.is_sample:
         mapview.sample_notice(lang)
 
@@ -341,7 +360,10 @@ def stacked_bar(
         height=360,
         margin={"l": 10, "r": 20, "t": 60, "b": 30},
         xaxis={"type": "category"},
-        yaxis={"title": {"text": unit_label}, "tickformat": ",d", "rangemode": "tozero"},
+        yaxis={
+            "title": {"text": unit_label},
+            **count_axis(frame.groupby(x)[y].sum() if len(frame) else []),
+        },
         legend={"orientation": "h", "y": -0.15},
         uniformtext={"minsize": 10, "mode": "hide"},  # no unreadable labels in thin segments
         plot_bgcolor="white",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from regionmap import i18n, reference, settings
@@ -25,7 +26,7 @@ from regionmap.render.slides import (
     clamp_slide,
 )
 from regionmap.state import to_query_params
-from regionmap.ui import frame, mapview, session
+from regionmap.ui import frame, session
 from regionmap.ui.cached import by_db_version
 
 #: Keys of the navigation buttons (Streamlit adds the class ``st-key-rm-present-next`` etc.,
@@ -35,32 +36,66 @@ KEY_PAGE_UP, KEY_PAGE_DOWN = "rm.present.pgup", "rm.present.pgdn"
 
 # --- Streamlit ----------------------------------------------------------------------------
 
-#: Large type, full width, no sidebar, header, toolbar or footer; the PageUp/PageDown
-#: buttons exist only for their keyboard shortcuts.
+#: Full width, no sidebar, header, toolbar or footer; the PageUp/PageDown buttons exist
+#: only for their keyboard shortcuts. Type scales with the screen (vw, capped by vh so a
+#: short screen keeps everything on it): a slide fits a 1280x720 projector without
+#: scrolling (title, buttons, map, figures, chart) and grows on 1920x1080.
 CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 footer, #MainMenu { display: none !important; }
 .block-container, [data-testid="stMainBlockContainer"] {
-  max-width: 100% !important; padding: 1.2rem 2.4rem 1rem 2.4rem !important; }
-div.rm-present-area { font-size: 1.5rem; color: #555; margin: 0; line-height: 1.3; }
-div.rm-present-title { font-size: 3.0rem; font-weight: 700; line-height: 1.15; margin: 0 0 0.4rem 0; }
-.rm-present-fig { border-left: 6px solid #00224e; padding: 0.1rem 0 0.1rem 0.9rem; margin: 0 0 0.8rem 0; }
-.rm-present-fig .l { font-size: 1.35rem; color: #444; }
-.rm-present-fig .v { font-size: 2.7rem; font-weight: 700; line-height: 1.1; }
-.rm-present-fig .d { font-size: 1.25rem; color: #444; margin-left: 0.6rem; }
-.rm-present-fig .m { font-size: 1.0rem; color: #666; }
-.rm-present-sample { background: #b35806; color: #fff; font-size: 1.0rem; padding: 0.05rem 0.5rem;
-  border-radius: 3px; margin-left: 0.5rem; vertical-align: middle; }
-.rm-present-items { font-size: 1.45rem; line-height: 1.45; }
-.rm-present-items li { margin-bottom: 0.4rem; }
-.rm-present-items .x { font-size: 1.1rem; color: #555; }
-.rm-present-count { font-size: 1.4rem; text-align: center; padding-top: 0.3rem; }
-[data-testid="stImage"] img { max-height: 72vh; object-fit: contain; }
+  max-width: 100% !important; padding: 0.7rem 2rem 0.5rem 2rem !important; }
+div.rm-present-area { font-size: clamp(0.95rem, min(1.5vw, 2.6vh), 1.7rem); color: #555;
+  margin: 0; line-height: 1.25; }
+div.rm-present-title { font-size: clamp(1.5rem, min(3vw, 5.2vh), 3.4rem); font-weight: 700;
+  line-height: 1.12; margin: 0; }
+.rm-present-figs { display: grid; gap: 0.55rem 1.2rem;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, 15rem), 1fr)); }
+.rm-present-fig { border-left: 5px solid #00224e; padding: 0 0 0 0.7rem; margin: 0; min-width: 0; }
+.rm-present-fig .l { font-size: clamp(0.85rem, min(1.2vw, 2.2vh), 1.5rem); color: #444;
+  line-height: 1.25; }
+.rm-present-fig .v { font-size: clamp(1.3rem, min(2.3vw, 4.2vh), 3rem); font-weight: 700;
+  line-height: 1.1; }
+.rm-present-fig .d { font-size: clamp(0.8rem, min(1.05vw, 1.9vh), 1.35rem); color: #444;
+  margin-left: 0.5rem; }
+.rm-present-fig .m { font-size: clamp(0.72rem, min(0.85vw, 1.6vh), 1.1rem); color: #666;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.rm-present-sample { background: #b35806; color: #fff; font-size: 0.8em; padding: 0.05rem 0.45rem;
+  border-radius: 3px; margin-left: 0.4rem; vertical-align: middle; white-space: nowrap; }
+.rm-present-items { font-size: clamp(0.95rem, min(1.3vw, 2.4vh), 1.7rem); line-height: 1.35;
+  margin: 0; }
+[data-testid="stMarkdownContainer"] ul.rm-present-items li { margin-bottom: 0.3rem;
+  font-size: inherit; }
+.rm-present-items .x { font-size: 0.78em; color: #555; }
+.rm-present-count { font-size: clamp(1rem, 1.4vw, 1.6rem); text-align: center; }
+.rm-present-note { font-size: clamp(0.72rem, min(0.9vw, 1.7vh), 1.05rem); color: #555;
+  line-height: 1.3; margin: 0; }
+.rm-present-note.sample { color: #7a3c00; }
+[data-testid="stImage"] img { max-height: calc(100vh - 255px); max-width: 100%;
+  width: auto !important; height: auto; object-fit: contain; }
 .st-key-rm-present-pgup, .st-key-rm-present-pgdn { display: none !important; }
 </style>
 """
+
+#: The slide map's image (px), and the narrowest it is shown on a 1280x720 screen (px):
+#: its area names and legend are sized for that (at least 16 px and 14 px there).
+SLIDE_MAP_SIZE = (1400, 1050)
+SLIDE_MAP_SHOWN_WIDTH = 560
+LABEL_PX, LEGEND_PX = 16, 14
+
+
+def slide_type_pt(shown_width: float = SLIDE_MAP_SHOWN_WIDTH) -> tuple[float, float]:
+    """Point sizes (matplotlib, 100 dpi) of the slide map's labels and legend such that
+    they are :data:`LABEL_PX` and :data:`LEGEND_PX` pixels when the image is shown
+    ``shown_width`` pixels wide."""
+    per_px = SLIDE_MAP_SIZE[0] / shown_width * 72 / 100
+    return round(LABEL_PX * per_px, 1), round(LEGEND_PX * per_px, 1)
+
+
+#: Height (px) of a slide's chart beside many figures / beside few.
+CHART_HEIGHT = {"many": 280, "few": 340}
 
 
 def _esc(text: str) -> str:
@@ -152,9 +187,11 @@ def _cached_map(
         fiscal_year=fiscal_year,
         theme_ids=list(theme_ids) or None,
         lang=lang,
-        width=1400,
-        height=1050,
+        width=SLIDE_MAP_SIZE[0],
+        height=SLIDE_MAP_SIZE[1],
         type_scale=1.5,
+        label_pt=slide_type_pt()[0],
+        legend_pt=slide_type_pt()[1],
     )
 
 
@@ -217,14 +254,24 @@ def run(ctx) -> None:
         )
         st.image(png, width="stretch")
         st.caption(t("map.credit", lang))
-        if slide.sample:
-            mapview.sample_notice(lang)
+        if slide.sample:  # one compact line: the slide keeps its room
+            st.markdown(
+                f"<p class='rm-present-note sample'>{_esc(t('notice.sample', lang))}</p>",
+                unsafe_allow_html=True,
+            )
         _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids)
     with right:
-        st.markdown("".join(_figure_html(f, lang) for f in slide.figures), unsafe_allow_html=True)
+        st.markdown(
+            "<div class='rm-present-figs'>"
+            + "".join(_figure_html(f, lang) for f in slide.figures)
+            + "</div>",
+            unsafe_allow_html=True,
+        )
         if slide.chart is not None:
+            chart = go.Figure(slide.chart)  # a copy: the slide is cached
+            chart.update_layout(height=CHART_HEIGHT["many" if len(slide.figures) > 2 else "few"])
             st.plotly_chart(
-                slide.chart,
+                chart,
                 width="stretch",
                 config={"displayModeBar": False},
                 key="rm.present.chart",
@@ -285,7 +332,7 @@ def _downloads(
     """The area's PDF handout (built when clicked, with the dashboard's filters) and the map PNG."""
 
     area = common.resolve_area(kind, code)
-    pdf_col, png_col, _ = st.columns([3, 3, 4])
+    pdf_col, png_col, _ = st.columns([1, 1, 1])
     with pdf_col:
         st.download_button(
             t("present.download.pdf", lang),

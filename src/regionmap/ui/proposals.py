@@ -8,7 +8,7 @@ import streamlit as st
 
 from regionmap import content, db, figures, i18n
 from regionmap.i18n import fy_text, t
-from regionmap.render.charts import FONT_FAMILY, format_number
+from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
 from regionmap.state import query_filters
 from regionmap.ui import cards, overlay, session
 
@@ -97,8 +97,7 @@ def proposals_page(ctx: session.Context) -> dict:
             margin={"l": 10, "r": 20, "t": 60, "b": 30},
             xaxis={
                 "title": {"text": figures.unit_text("件", lang)},
-                "tickformat": ",d",
-                "dtick": 1,
+                **count_axis(pillars[["proposals", "reflected"]].max(axis=1)),
             },
             legend={"orientation": "h", "y": -0.2},
             plot_bgcolor="white",

@@ -132,6 +132,9 @@ def filter_bar(ctx: Context) -> None:
                 ),
                 help=t("filter.themes.help", lang),
                 placeholder=t("filter.themes.help", lang),
+                # Streamlit's "Select all" has no text parameter (1.67): English only, so
+                # shown only in the English interface (no theme chosen is all themes anyway)
+                select_all=lang == "en",
             )
         if ctx.years:
             bound_widget(

@@ -1,0 +1,41 @@
+"""Layouts that fit the screens people have: 1280x720 projectors and small laptops,
+1366x768, 1920x1080 and phones (400 px wide).
+
+Streamlit gives a map a fixed height (``st.pydeck_chart(height=540)``); the CSS here caps
+it by the window's height (the overview's map stays above the fold at 1280x720) and
+shortens it on a phone; ``assets/map_ready.js`` then fits the map's first view to the
+size it really has (the view was computed for a 760x540 map, see
+:func:`regionmap.maps.deckgl.view_for_bounds`). Put on every page by
+:func:`regionmap.ui.frame.start`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+#: The map's height: at most its Python height (540 px), at least 300 px, and what the
+#: window leaves under the page's header and the map's title on a short screen.
+MAP_HEIGHT = "clamp(300px, calc(100vh - 262px), 540px)"
+#: On a phone (a single column): shorter, so the legend and the credit follow soon.
+PHONE_MAP_HEIGHT = "clamp(280px, 62vh, 440px)"
+
+CSS = f"""
+<style>
+.stElementContainer[class*="st-key-rm-map-"] {{ height: {MAP_HEIGHT} !important;
+  flex: 0 0 {MAP_HEIGHT} !important; }}
+@media (max-width: 640px) {{
+  .stElementContainer[class*="st-key-rm-map-"] {{ height: {PHONE_MAP_HEIGHT} !important;
+    flex: 0 0 {PHONE_MAP_HEIGHT} !important; }}
+}}
+/* less empty space above the page's title (Streamlit leaves 6rem under its header bar) */
+[data-testid="stMainBlockContainer"] {{ padding-top: 3.4rem; }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: clamp(1.5rem, 2.4vw, 2.2rem);
+  padding: 0 0 0.1rem 0; }}
+[data-testid="stMainBlockContainer"] h5 {{ padding: 0.1rem 0; }}
+</style>
+"""
+
+
+def apply() -> None:
+    """Put the layout CSS on the page (the same element every run)."""
+    st.html(CSS)

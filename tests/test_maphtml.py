@@ -1,0 +1,217 @@
+"""The map to keep: one self-contained HTML file of a map view (render/maphtml.py).
+
+Unit tests read the file's text (no URL outside the embedded deck.gl bundle, sizes,
+legend, credit and notices in both languages); the browser test opens it from disk in
+Debian chromium with every network request aborted and checks that deck.gl draws the
+map, its labels, legend and credit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from html import escape
+
+import pytest
+from apptest_helpers import run_app
+
+from regionmap import db
+from regionmap.i18n import t
+from regionmap.maps import spec
+from regionmap.render import maphtml
+from regionmap.settings import PROJECT_ROOT
+from regionmap.state import FilterState
+from regionmap.ui import downloads
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+URL = re.compile(r"https?://", re.IGNORECASE)
+BUNDLE_RE = re.compile(r"<script id='rm-deckgl'>.*?</script>", re.DOTALL)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _ready(geo_dir, db_path):
+    """Layers and database exist."""
+
+
+def _view(state: FilterState, lang: str, metric: str, level: str, focus: bool = False):
+    """(deck, page) of a map view, as the app builds them."""
+    frame = db.metric_by_area(metric, level=level, bureau_code=None)
+    figs = spec.figures_from_metric(frame, level, area_filter=False)
+    drawn = spec.area_deck(state, lang, figs, level=level, focus=focus)
+    title = t("metric." + metric, lang)
+    page = downloads.map_page(lang, title=title, scale=drawn.scale, figs=figs, legend_title=title)
+    return drawn.deck, page
+
+
+def _html(state: FilterState, lang: str, metric="dispatch", level="bureau", focus=False) -> str:
+    deck, page = _view(state, lang, metric, level, focus)
+    return maphtml.map_html(deck.to_json(), deck._tooltip, page)
+
+
+VIEWS = {
+    "overview": (FilterState(), "dispatch", "bureau", False),
+    "regions": (FilterState(level="region"), "dispatch", "region", False),
+    "bureau-page": (FilterState(bureau="tokachi"), "dispatch", "municipality", True),
+    "municipalities": (FilterState(), "dispatch", "municipality", False),
+}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_no_url_outside_the_embedded_library(lang):
+    html = _html(FilterState(), lang)
+    bundles = BUNDLE_RE.findall(html)
+    assert len(bundles) == 1
+    rest = BUNDLE_RE.sub("", html)
+    credit = downloads.credit_text(lang)
+    assert URL.findall(rest.replace(credit, "")) == []
+    # nothing is loaded from anywhere: no src/href attributes, no CSS url() or @import
+    assert not re.search(r"\b(src|href)\s*=", rest, re.IGNORECASE)
+    assert "url(" not in rest and "@import" not in rest
+    # the library is pydeck's own offline bundle, unchanged (its strings name URLs of
+    # providers the file never uses: Mapbox, Google, Carto; the browser test sees no request)
+    inner = bundles[0].removeprefix("<script id='rm-deckgl'>").removesuffix("</script>")
+    assert (
+        hashlib.sha256(inner.encode()).hexdigest()
+        == hashlib.sha256(maphtml.BUNDLE.read_bytes()).hexdigest()
+    )
+    assert "createDeck" in inner
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_sizes(name):
+    state, metric, level, focus = VIEWS[name]
+    deck, page = _view(state, "en", metric, level, focus)
+    html = maphtml.map_html(deck.to_json(), deck._tooltip, page)
+    size = len(html.encode("utf-8"))
+    data = maphtml.data_bytes(deck.to_json())
+    print(f"{name}: file {size:,} bytes, view data {data:,} bytes")
+    assert size < maphtml.MAX_FILE_BYTES
+    assert data < maphtml.MAX_DATA_BYTES
+    # the layer files are inlined once each, however many layers draw them
+    _, urls = maphtml.offline_spec(deck.to_json())
+    assert html.count("data-rm-url=") == len(urls) >= 1
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_legend_credit_notice_and_tooltip_in_the_language(lang):
+    deck, page = _view(FilterState(), lang, "dispatch", "bureau")
+    html = maphtml.map_html(deck.to_json(), deck._tooltip, page)
+    assert f"<html lang='{lang}'>" in html
+    for key in ("map.legend.outlines", "map.credit", "notice.sample", "maphtml.note"):
+        assert escape(t(key, lang)) in html, key  # the sample notice: the figures are sample
+    assert escape(t("map.legend", lang, title=t("metric.dispatch", lang))) in html
+    assert len(page.legend_rows) >= 3
+    for _, label in page.legend_rows:
+        assert escape(label) in html
+    tip = json.loads(re.search(r"id='rm-tooltip'>(.*?)</script>", html).group(1))
+    assert ("{name_en}" if lang == "en" else "{name_ja}") in tip["html"]
+    assert tip["html"].count("data-k=") >= 14  # one figure line per bureau (and the rule)
+    # no basemap: the spec names no style and no provider
+    spec_json = json.loads(re.search(r"id='rm-spec'>(.*?)</script>", html).group(1))
+    assert "mapStyle" not in spec_json and "mapProvider" not in spec_json
+    labels = [layer for layer in spec_json["layers"] if layer["@@type"] == "TextLayer"]
+    assert labels and labels[0]["rmDeclutter"] is True
+    assert "extensions" not in labels[0]  # not in the bundle: the page declutters itself
+    names = {row["text"] for row in labels[0]["data"]}
+    assert ("Tokachi" if lang == "en" else "十勝") in names
+
+
+def test_the_overview_offers_the_html_file_in_both_languages():
+    for lang, label in (
+        ("ja", "地図（HTML・ネットワーク不要）"),
+        ("en", "Map to keep (HTML, works offline)"),
+    ):
+        at = run_app({"lang": lang})
+        labels = [el.proto.label for el in at.get("download_button")]
+        assert label in labels, labels
+
+
+def test_the_cached_producer_gives_the_same_file():
+    deck, page = _view(FilterState(), "ja", "dispatch", "bureau")
+    import dataclasses
+
+    data = downloads.map_html_bytes(
+        deck.to_json(),
+        json.dumps(deck._tooltip, ensure_ascii=False),
+        json.dumps(dataclasses.asdict(page), ensure_ascii=False),
+    )
+    assert data.decode("utf-8") == maphtml.map_html(deck.to_json(), deck._tooltip, page)
+
+
+# --- in the browser, from disk, network off ---------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_opens_from_disk_with_the_network_off(browser, tmp_path, lang):
+    from PIL import Image, ImageChops
+
+    html = _html(FilterState(), lang)
+    path = tmp_path / f"map-hokkaido-dispatch-{lang}.html"
+    path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    requests: list[str] = []
+
+    def route(r):
+        requests.append(r.request.url)
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "() => document.getElementById('map').hasAttribute('data-rm-labels')",
+            timeout=60_000,
+        )
+        shown = json.loads(page.get_attribute("#map", "data-rm-labels"))
+        assert shown.get("labels-bureaus", 0) >= 8  # most names fit at the first zoom
+        page.evaluate(
+            "() => new Promise(d => requestAnimationFrame(() => requestAnimationFrame(d)))"
+        )
+        canvas = page.locator("#map canvas").first
+        with_labels = canvas.screenshot()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"maphtml-offline-{lang}.png"))
+        img = Image.open(io.BytesIO(with_labels)).convert("RGB")
+        px = list(img.get_flattened_data())
+        drawn = sum(1 for r, g, b in px if r + g + b < 740) / len(px)
+        assert drawn > 0.08, drawn  # the bureaus are filled, not a blank canvas
+        # the labels are drawn: hiding their layer changes the picture
+        page.evaluate(
+            """() => { const d = window.rmDeck; d.setProps({layers: d.props.layers.map(
+                l => l.id.startsWith('labels-') ? l.clone({visible: false}) : l)}); }"""
+        )
+        page.evaluate(
+            "() => new Promise(d => requestAnimationFrame(() => requestAnimationFrame(d)))"
+        )
+        without = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+        diff = (
+            ImageChops.difference(img, without).convert("L").point(lambda v: 255 if v > 40 else 0)
+        )
+        changed = sum(1 for v in diff.get_flattened_data() if v)
+        assert changed > 1500, changed
+        text = page.inner_text("body")
+        assert t("map.legend", lang, title=t("metric.dispatch", lang)) in text
+        assert t("map.credit", lang) in text
+        assert t("notice.sample", lang) in text
+        # a hover shows the area's name and figure
+        box = canvas.bounding_box()
+        assert box is not None
+        # Tokachi, a little below its label point, where deck.gl draws it
+        x, y = page.evaluate("() => window.rmDeck.getViewports()[0].project([143.2643, 43.1829])")
+        page.mouse.move(box["x"] + x, box["y"] + y + 25)
+        tip = page.locator(".deck-tooltip")
+        tip.wait_for(state="visible", timeout=10_000)
+        assert ("Tokachi" if lang == "en" else "十勝") in tip.inner_text()
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith("file://")] == []
+    assert errors == []
