@@ -108,7 +108,7 @@ def figure_table(fig: figures.Figure, df: pd.DataFrame, fy: int, lang: str) -> p
                 names.get(c, c) for c in rows["municipality_code"]
             ],
             t("regional.col.bureau", lang): [bureaus.get(c, "") for c in rows["municipality_code"]],
-            t("regional.col.value", lang, label=fig.label(lang), unit=unit): rows[count]
+            i18n.punct("with_unit", lang, label=fig.label(lang), unit=unit): rows[count]
             .astype(int)
             .to_list(),
         }
