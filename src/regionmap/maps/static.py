@@ -195,13 +195,7 @@ def _publish_cached(
     digest = hashlib.sha256(data).hexdigest()[:12]
     tag = f"{where[0].split('_')[0]}{'+'.join(where[1])}-" if where else ""
     filename = f"{name}-{level}-{tag}{digest}.json"
-    folder = Path(static_dir) / "layers"
-    path = folder / filename
-    if not path.is_file() or path.stat().st_size != len(data):
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+    path = _write_once(Path(static_dir) / "layers" / filename, data)
     _, code_col, _ = _FILE_PROPS[name]
     group_col = {"bureaus": "region_code", "municipalities": "bureau_code", "wards": "bureau_code"}
     groups = tuple(table[group_col[name]].astype(str)) if name in group_col else ("",) * len(table)
@@ -299,13 +293,7 @@ def _publish_groups_cached(
     digest = hashlib.sha256(key).hexdigest()[:12]
     data, table = groups_file_bytes(groups, Path(geo_dir))
     filename = f"groups-{digest}.json"
-    folder = Path(static_dir) / "layers"
-    path = folder / filename
-    if not path.is_file() or path.stat().st_size != len(data):
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+    path = _write_once(Path(static_dir) / "layers" / filename, data)
     return _described(
         "groups", "overview", filename, path, len(data), table, tuple(table["kind"].astype(str))
     )
@@ -366,3 +354,14 @@ def _described(
         ),
         groups=groups,
     )
+
+
+def _write_once(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` unless it is there already (the name holds a hash of the
+    content); atomically, so a browser never reads half a file."""
+    if not path.is_file() or path.stat().st_size != len(data):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -16,13 +17,13 @@ import streamlit as st
 from regionmap import i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
-from regionmap.maps import deckgl, spec, static
+from regionmap.maps import deckgl, scales, spec, static
 from regionmap.plaintext import plain
 from regionmap.state import FilterState
 from regionmap.ui import downloads
 from regionmap.ui.cached import effective_year, metric_frame
 from regionmap.ui.cards import theme_excludes, where_text
-from regionmap.ui.notices import legend, map_credit, sample_notice
+from regionmap.ui.notices import category_legend, legend, map_credit, sample_notice
 from regionmap.ui.session import Context, current, set_state
 from regionmap.ui.widgets import municipal_metric
 
@@ -90,43 +91,20 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
             level=t("level." + ("municipality" if by_municipality else level), lang),
             when=i18n.join([where_text(ctx), when], lang),
         )
-        st.markdown("##### " + title)
-    col_map, col_side = st.columns([4, 1])
-    with col_map:
-        deck_chart(deck, key=key, height=540, lang=lang)
-        if figs is not None:
-            st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
-        map_credit(lang, tiles=s.has_layer("tiles"))
-    with col_side:
-        if scale is not None and figs is not None:
-            legend(
-                scale,
-                title=t("metric." + metric, lang),
-                unit=figs.unit(lang),
-                lang=lang,
-            )
-        elif not ctx.ready.database:
-            st.info(t("notice.no_database", lang))
-        st.caption(t("map.click_hint", lang))
-        _, _, slug = downloads.map_area(s)
-        downloads.remember_map(
-            ctx,
-            deck,
-            downloads.map_page(
-                lang,
-                title=title or t("map.alt", lang),
-                scale=scale,
-                figs=figs,
-                legend_title=t("metric." + metric, lang),
-                tiles=s.has_layer("tiles"),
-            ),
-            key=f"rm.dl.{page}.map_html",
-            file_name=downloads.download_name(
-                "map", slug, metric, figs.fiscal_year if figs else None, lang, "html"
-            ),
-        )
-    if figs is not None and figs.is_sample:
-        sample_notice(lang)
+    page_map(
+        ctx,
+        deck,
+        key=key,
+        heading=f"##### {title}" if title else "",
+        title=title or t("map.alt", lang),
+        scale=scale,
+        figs=figs,
+        legend_title=t("metric." + metric, lang),
+        click_hint="map.click_hint",
+        download_key=f"rm.dl.{page}.map_html",
+        download_item=metric,
+        height=540,
+    )
     return figs
 
 
@@ -234,3 +212,66 @@ def selection_to_state(s: FilterState, objects: dict[str, list]) -> FilterState 
                 state_mod.with_area(s, region=r.loc[code, "region_id"]) if code in r.index else None
             )
     return None
+
+
+def page_map(
+    ctx: Context,
+    deck: deckgl.Deck,
+    *,
+    key: str,
+    heading: str,
+    title: str,
+    scale: scales.ColorScale | None,
+    figs: spec.AreaFigures | None,
+    legend_title: str,
+    click_hint: str,
+    download_key: str,
+    download_item: str,
+    height: int,
+    categories: Sequence[tuple[tuple[int, int, int], str]] = (),
+    categories_title: str = "",
+) -> None:
+    """Draw a page's map — the one layout of every page: heading, the deck, its source and
+    the MLIT credit under it; beside it the legend(s) and the click hint, and the map to keep
+    (offline HTML) in the downloads; the sample notice when a figure is sample.
+
+    ``heading`` is Markdown made by the caller from catalogue text and figures (empty: none).
+    """
+    s, lang = ctx.state, ctx.lang
+    if heading:
+        st.markdown(heading)
+    col_map, col_side = st.columns([4, 1])
+    with col_map:
+        deck_chart(deck, key=key, height=height, lang=lang)
+        if figs is not None and figs.source(lang):
+            st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
+        map_credit(lang, tiles=s.has_layer("tiles"))
+    with col_side:
+        if categories:
+            category_legend(categories, categories_title)
+        if scale is not None and figs is not None:
+            legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
+        elif not ctx.ready.database:
+            st.info(t("notice.no_database", lang))
+        st.caption(t(click_hint, lang))
+        _, _, slug = downloads.map_area(s)
+        downloads.remember_map(
+            ctx,
+            deck,
+            downloads.map_page(
+                lang,
+                title=title,
+                scale=scale,
+                figs=figs,
+                legend_title=legend_title,
+                categories=categories,
+                categories_title=categories_title,
+                tiles=s.has_layer("tiles"),
+            ),
+            key=download_key,
+            file_name=downloads.download_name(
+                "map", slug, download_item, figs.fiscal_year if figs else None, lang, "html"
+            ),
+        )
+    if figs is not None and figs.is_sample:
+        sample_notice(lang)

@@ -1,8 +1,10 @@
 """Notices around maps and figures: the MLIT credit, the sample notice, the legend of a
-colour scale.
+colour scale and of categories.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -76,4 +78,18 @@ def legend(scale: scales.ColorScale, *, title: str, unit: str, lang: str) -> Non
         f"<div class='rm-legend' style='font-family:{FONT_FAMILY};font-size:13px'>"
         f"<div style='font-weight:600;margin-bottom:4px'>{t('map.legend', lang, title=title)}</div>"
         f"{rows}<div style='margin-top:6px;color:#555'>{t('map.legend.outlines', lang)}</div></div>"
+    )
+
+
+def category_legend(items: Sequence[tuple[tuple[int, int, int], str]], title: str) -> None:
+    """A legend of categorical colours (points by kind)."""
+    rows = "".join(
+        "<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
+        "<span style='display:inline-block;width:13px;height:13px;border-radius:50%;"
+        f"background:rgb{tuple(colour)};border:1px solid #333'></span><span>{label}</span></div>"
+        for colour, label in items
+    )
+    st.html(
+        f"<div class='rm-legend rm-legend-kinds' style='font-family:{FONT_FAMILY};font-size:13px'>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{title}</div>{rows}</div>"
     )

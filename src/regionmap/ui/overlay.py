@@ -216,20 +216,6 @@ def rollup(df: pd.DataFrame, value: str, level: str) -> dict[str, float]:
 # --- maps -------------------------------------------------------------------------------
 
 
-def category_legend(items: Sequence[tuple[tuple[int, int, int], str]], title: str) -> None:
-    """A legend of categorical colours (points by kind)."""
-    rows = "".join(
-        "<div style='display:flex;align-items:center;gap:6px;margin:2px 0'>"
-        "<span style='display:inline-block;width:13px;height:13px;border-radius:50%;"
-        f"background:rgb{tuple(colour)};border:1px solid #333'></span><span>{label}</span></div>"
-        for colour, label in items
-    )
-    st.html(
-        f"<div class='rm-legend rm-legend-kinds' style='font-family:{FONT_FAMILY};font-size:13px'>"
-        f"<div style='font-weight:600;margin-bottom:4px'>{title}</div>{rows}</div>"
-    )
-
-
 def show_map(
     ctx: session.Context,
     deck: deckgl.Deck,
@@ -243,43 +229,23 @@ def show_map(
     categories: Sequence[tuple[tuple[int, int, int], str]] | None = None,
     categories_title: str = "",
 ) -> None:
-    """Draw a page's map: title (what, unit, when), deck, source, MLIT credit, legend(s)."""
-    s, lang = ctx.state, ctx.lang
-    key = f"rm.map.{page}.{s.bureau or s.region or 'all'}.{level}"
-    st.markdown(f"**{title}**")
-    col_map, col_side = st.columns([4, 1])
-    with col_map:
-        mapview.deck_chart(deck, key=key, height=520, lang=lang)
-        if figs is not None and figs.source(lang):
-            st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
-        mapview.map_credit(lang, tiles=s.has_layer("tiles"))
-    with col_side:
-        if categories:
-            category_legend(categories, categories_title)
-        if scale is not None and figs is not None:
-            mapview.legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
-        st.caption(t("ov.map.click_hint", lang))
-        _, _, slug = downloads.map_area(s)
-        downloads.remember_map(
-            ctx,
-            deck,
-            downloads.map_page(
-                lang,
-                title=title,
-                scale=scale,
-                figs=figs,
-                legend_title=legend_title,
-                categories=categories or (),
-                categories_title=categories_title,
-                tiles=s.has_layer("tiles"),
-            ),
-            key=f"rm.dl.{page}.{level}.map_html",
-            file_name=downloads.download_name(
-                "map", slug, f"{page}-{level}", figs.fiscal_year if figs else None, lang, "html"
-            ),
-        )
-    if figs is not None and figs.is_sample:
-        mapview.sample_notice(lang)
+    """Draw an overlay page's map (:func:`regionmap.ui.mapview.page_map`)."""
+    mapview.page_map(
+        ctx,
+        deck,
+        key=f"rm.map.{page}.{ctx.state.bureau or ctx.state.region or 'all'}.{level}",
+        heading=f"**{title}**",
+        title=title,
+        scale=scale,
+        figs=figs,
+        legend_title=legend_title,
+        categories=categories or (),
+        categories_title=categories_title,
+        click_hint="ov.map.click_hint",
+        download_key=f"rm.dl.{page}.{level}.map_html",
+        download_item=f"{page}-{level}",
+        height=520,
+    )
 
 
 def map_title(ctx: session.Context, metric_label: str, figs: AreaFigures | None, level: str) -> str:
