@@ -40,6 +40,11 @@ MATCHING_NOTE_JA = "（本ツールの対応付け）"
 MATCHING_NOTE_EN = "(this tool's matching)"
 
 
+def with_matching_note(text: str, lang: str) -> str:
+    """``text`` followed by the note that the matching is this tool's reading."""
+    return text + MATCHING_NOTE_JA if lang == "ja" else f"{text} {MATCHING_NOTE_EN}"
+
+
 @cache
 def _totals() -> pd.DataFrame:
     return policy_table("document_totals").set_index("key")

@@ -78,6 +78,9 @@ PUNCTUATION: dict[str, dict[str, str]] = {
     "report.dept": {"ja": "【{dept}】{text}", "en": "[{dept}] {text}"},
     "report.when_what": {"ja": "{when}（{what}）", "en": "{when} ({what})"},
     "with_unit": {"ja": "{label}（{unit}）", "en": "{label} ({unit})"},  # a column and its unit
+    "with_note": {"ja": "{text}（{note}）", "en": "{text} ({note})"},  # a name and its note
+    "colon": {"ja": "：", "en": ": "},
+    "label_text": {"ja": "{label}：{text}", "en": "{label}: {text}"},
     "report.events": {"ja": "、", "en": "; "},  # dated events in a handout line
     "report.event_items": {"ja": "・", "en": ", "},  # items of one dated event
 }

@@ -11,7 +11,7 @@ from regionmap import content, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps.spec import northern_territories
-from regionmap.plaintext import shown_frame
+from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import format_number, trend_line
 from regionmap.ui.cached import table
 from regionmap.ui.cards import data_table, theme_covers, where_text
@@ -163,14 +163,18 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         st.caption(t("basis.footnote", lang))
         inferred = content.basis_label("inferred", lang)
         for _, row in df.iterrows():
-            title = f"{row[i18n.col('title', lang)]}（{row[i18n.col('bureau_names', lang)]}）"
+            title = i18n.punct(
+                "with_note",
+                lang,
+                text=plain(row[i18n.col("title", lang)]),
+                note=plain(row[i18n.col("bureau_names", lang)]),
+            )
             with st.expander(title):
                 pillar = str(row.get(i18n.col("pillar_name", lang), ""))
-                st.caption(f"{pillar}（{t('basis.col', lang)}：{inferred}）")
+                basis = t("basis.col", lang) + i18n.punct("colon", lang) + inferred
+                st.caption(i18n.punct("with_note", lang, text=plain(pillar), note=basis))
                 st.caption(
-                    content.selection_label("measures", lang) + content.MATCHING_NOTE_JA
-                    if lang == "ja"
-                    else content.selection_label("measures", lang) + " " + content.MATCHING_NOTE_EN
+                    content.with_matching_note(content.selection_label("measures", lang), lang)
                 )
                 measures = row.get("measures")
                 if isinstance(measures, list) and measures:

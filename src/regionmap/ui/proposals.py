@@ -8,6 +8,7 @@ import streamlit as st
 
 from regionmap import content, db, figures, i18n
 from regionmap.i18n import fy_text, t
+from regionmap.plaintext import plain
 from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
 from regionmap.state import query_filters
 from regionmap.ui import cards, overlay, session
@@ -141,16 +142,21 @@ def proposals_page(ctx: session.Context) -> dict:
         t("ov.rows", lang, n=len(mt), when=when, source=overlay.source_of(df, lang)),
     )
     for _, r in df.iterrows():
-        with st.expander(f"{r[i18n.col('title', lang)]}（{r[i18n.col('bureau_names', lang)]}）"):
-            st.caption(
-                f"{r.get(i18n.col('pillar_name', lang), '')} · {r.get(i18n.col('policy_area', lang), '') or ''}"
-            )
+        title = i18n.punct(
+            "with_note",
+            lang,
+            text=plain(r[i18n.col("title", lang)]),
+            note=plain(r[i18n.col("bureau_names", lang)]),
+        )
+        with st.expander(title):
+            parts = [r.get(i18n.col("pillar_name", lang)), r.get(i18n.col("policy_area", lang))]
+            st.caption(i18n.join([plain(p) for p in parts if p], lang, sep="dot"))
             ms = r["measures"] if isinstance(r["measures"], list) else []
             if not ms:
                 st.caption(t("ov.proposals.no_measure", lang))
             for m in ms:
-                st.markdown(
-                    f"- **{m.get(i18n.col('department', lang))}**：{m.get(i18n.col('text', lang))}"
-                )
+                dept = plain(m.get(i18n.col("department", lang)))
+                text = plain(m.get(i18n.col("text", lang)))
+                st.markdown("- " + i18n.punct("label_text", lang, label=f"**{dept}**", text=text))
     overlay.page_downloads(ctx, "proposals", "proposals", items)
     return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}

@@ -17,6 +17,7 @@ from regionmap import content, db, figures, i18n, reference
 from regionmap.db import export
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, spec, static
+from regionmap.plaintext import plain, shown_frame
 from regionmap.ui import overlay
 from regionmap.ui.cached import by_db_version
 from regionmap.ui.session import Context
@@ -73,7 +74,7 @@ def group_layers(groups: list[static.Group], lang: str) -> tuple[list, static.Pu
 
 def _source(df: pd.DataFrame, lang: str) -> str:
     """The imported rows' source column, or 取り込みデータ（ファイル名）."""
-    col = "source_en" if lang == "en" else "source_ja"
+    col = i18n.col("source", lang)
     vals = sorted({str(v) for v in df.get(col, pd.Series(dtype=object)).dropna() if str(v)})
     return " / ".join(vals)
 
@@ -89,7 +90,7 @@ def _municipality_names(lang: str) -> dict[str, str]:
 def _bureau_names(lang: str) -> dict[str, str]:
     m = reference.municipalities()
     b = reference.bureaus().set_index("bureau_code")
-    col = "name_en" if lang == "en" else "short_ja"
+    col = i18n.short_name_col(lang)
     return {
         c: str(b.loc[bc, col]) if bc in b.index else ""
         for c, bc in zip(m["code"], m["bureau_code"], strict=True)
@@ -138,9 +139,9 @@ def _count_figure(ctx: Context, fig: figures.Figure, df: pd.DataFrame) -> dict |
             n=len(table),
         )
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(shown_frame(table), hide_index=True, width="stretch")
     source = _source(shown, lang)
-    st.caption(t("fig.source", lang, source=source))
+    st.caption(t("fig.source", lang, source=plain(source)))
     return {"figure": fig, "fiscal_year": fy, "source": source}
 
 
@@ -222,8 +223,8 @@ def _import_table(ctx: Context, table_id: str, shown: dict) -> None:
         return
     if table_id == "wide_area_groups":
         st.markdown(f"**{label}**")
-        st.dataframe(_groups_table(df, lang), hide_index=True, width="stretch")
-        st.caption(t("fig.source", lang, source=_source(df, lang)))
+        st.dataframe(shown_frame(_groups_table(df, lang)), hide_index=True, width="stretch")
+        st.caption(t("fig.source", lang, source=plain(_source(df, lang))))
         shown["groups"] = groups_of(df)
         return
     fig = figures.get(table_id)
@@ -309,10 +310,8 @@ def regional_page(ctx: Context) -> dict:
     for _, r in secs.iterrows():
         if r["section_id"] == "governance":
             continue  # told below, step by step
-        st.subheader(
-            f"{r['section_ref']} " + str(r["heading_en" if lang == "en" else "heading_ja"])
-        )
-        st.write(str(r["summary_en" if lang == "en" else "summary_ja"]))
+        st.subheader(f"{r['section_ref']} " + plain(r[i18n.col("heading", lang)]))
+        st.markdown(plain(r[i18n.col("summary", lang)]))
         st.caption(_anchor(r["anchor_ja"], lang) + _section_source(r, lang))
         for fid in str(r["figure_ids"]).split(";"):
             if fid in _IMPORT_TABLES and fid not in shown_tables:
@@ -323,12 +322,12 @@ def regional_page(ctx: Context) -> dict:
     st.subheader(t("regional.flow", lang))
     if not gov.empty:
         g = gov.iloc[0]
-        st.write(str(g["summary_en" if lang == "en" else "summary_ja"]))
+        st.markdown(plain(g[i18n.col("summary", lang)]))
         st.caption(_section_source(g, lang))
     flow = content.policy_flow()
     for _, step in flow.iterrows():
-        actor = step["actor_en" if lang == "en" else "actor_ja"]
-        action = step["action_en" if lang == "en" else "action_ja"]
+        actor = plain(step[i18n.col("actor", lang)])
+        action = plain(step[i18n.col("action", lang)])
         st.markdown(f"{int(step['step'])}. **{actor}** — {action}")
         st.caption(_anchor(step["anchor_ja"], lang) + content.section_ref(step["source_ref"], lang))
     return {"sections": list(secs["section_id"]), "templates": shown_tables, "map": drawn}
