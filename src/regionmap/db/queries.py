@@ -612,33 +612,56 @@ _MUNI_COLS = (
 )
 
 
+#: The per-municipality lists, by figure (its table, aliased by its first letter): the
+#: SELECT list (:data:`_MUNI_COLS` for the area's names), the ORDER BY list and the column
+#: the period filter is on. Fixed SQL of this module; every value is bound.
+_LISTS: dict[str, tuple[str, str, str]] = {
+    "dispatch": (
+        f"d.fiscal_year, d.municipality_code, {_MUNI_COLS}, d.kind, d.kind_ja, d.kind_en, "
+        "d.persons, d.status, d.is_sample, d.source_ja, d.source_en",
+        "d.fiscal_year, d.municipality_code, d.kind",
+        "d.fiscal_year",
+    ),
+    "sites": (
+        f"s.site_id, s.name_ja, s.name_en, s.municipality_code, {_MUNI_COLS}, s.kind, "
+        "s.kind_ja, s.kind_en, s.lon, s.lat, s.start_fy, s.is_model_project, s.operator_ja, "
+        "s.operator_en, s.is_sample, s.source_ja, s.source_en",
+        "s.start_fy, s.site_id",
+        "s.start_fy",
+    ),
+    "evacuees": (
+        f"e.month, {_fy_of_month_sql('e.month')} AS fiscal_year, e.municipality_code, "
+        f"{_MUNI_COLS}, e.prefecture_ja, e.prefecture_en, e.persons, e.is_sample, e.source_ja, "
+        "e.source_en",
+        "e.month, e.municipality_code, e.prefecture_ja",
+        "e.month",
+    ),
+}
+
+_AREA_KEYS = frozenset({"region_code", "bureau_code", "municipality_code"})
+
+
 def _overlay_rows(
     metric: str,
-    columns: str,
-    order: str,
-    period: tuple[str, list],
+    period: tuple[Any, Any],
     theme_ids: Any,
-    area: tuple[Any, Any, Any],
+    area: dict[str, Any],
     kind: Any = None,
     con=None,
 ) -> pd.DataFrame:
-    """Rows of a per-municipality figure's table (aliased by its first letter) with their
-    municipality and bureau joined, filtered by ``period``, theme, area and ``kind``.
+    """Rows of a per-municipality figure's list (:data:`_LISTS`) with their municipality and
+    bureau joined, filtered by ``period``, theme, area and ``kind``.
 
     Parameters
     ----------
     metric : str
         The figure, which is also its table (``dispatch``, ``sites``, ``evacuees``).
-    columns : str
-        The SELECT list (fixed SQL of this module; :data:`_MUNI_COLS` for the area's names).
-    order : str
-        The ORDER BY list (fixed SQL of this module).
-    period : tuple of (str, list)
-        The filter on the table's period column (``range_filter``).
+    period : tuple
+        ``(from, to)`` on the list's period column, inclusive; None leaves a side open.
     theme_ids : Any
         Selected themes (:func:`overlay_theme_filter`).
-    area : tuple
-        ``(region_code, bureau_code, municipality_code)`` (:func:`area_filter`).
+    area : dict
+        Any of ``region_code``, ``bureau_code``, ``municipality_code`` (:func:`area_filter`).
     kind : Any, optional
         Kinds to keep (the table's ``kind`` column); None keeps all.
     con : optional
@@ -649,11 +672,15 @@ def _overlay_rows(
     pandas.DataFrame
         The rows, with the figure's units (:func:`_overlay_columns`).
     """
+    unknown = set(area) - _AREA_KEYS
+    if unknown:
+        raise TypeError(f"not an area filter: {', '.join(sorted(unknown))}")
+    columns, order, period_col = _LISTS[metric]
     alias = metric[0]
     where, params = and_all(
-        period,
+        range_filter(period_col, *period),
         overlay_theme_filter(metric, theme_ids),
-        area_filter(*area),
+        area_filter(**area),
         in_filter(f"{alias}.kind", kind),
     )
     sql = (
@@ -669,56 +696,30 @@ def dispatches(
     fiscal_year_from: int | None = None,
     fiscal_year_to: int | None = None,
     theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
-    municipality_code: Any = None,
     kind: Any = None,
     con=None,
+    **area: Any,
 ) -> pd.DataFrame:
-    """Staff dispatches: fiscal_year, municipality_code, municipality_name_ja, district_ja,
-    bureau_code, bureau_name_ja, bureau_name_en, region_code, kind, kind_ja, kind_en,
-    persons, status, is_sample, source_ja, source_en, unit_ja, unit_en."""
-    return _overlay_rows(
-        "dispatch",
-        f"d.fiscal_year, d.municipality_code, {_MUNI_COLS}, d.kind, d.kind_ja, d.kind_en, "
-        "d.persons, d.status, d.is_sample, d.source_ja, d.source_en",
-        "d.fiscal_year, d.municipality_code, d.kind",
-        range_filter("d.fiscal_year", fiscal_year_from, fiscal_year_to),
-        theme_ids,
-        (region_code, bureau_code, municipality_code),
-        kind,
-        con,
-    )
+    """Staff dispatches in the fiscal years, themes, kinds and area (``region_code``,
+    ``bureau_code``, ``municipality_code``): fiscal_year, municipality_code,
+    municipality_name_ja, district_ja, bureau_code, bureau_name_ja, bureau_name_en,
+    region_code, kind, kind_ja, kind_en, persons, status, is_sample, source_ja, source_en,
+    unit_ja, unit_en."""
+    return _overlay_rows("dispatch", (fiscal_year_from, fiscal_year_to), theme_ids, area, kind, con)
 
 
 def sites(
-    fiscal_year: int | None = None,
-    theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
-    municipality_code: Any = None,
-    kind: Any = None,
-    con=None,
-) -> pd.DataFrame:
-    """Settlement-support sites active in ``fiscal_year`` (started then or before; all if None).
+    fiscal_year: int | None = None, theme_ids: Any = None, kind: Any = None, con=None, **area
+):
+    """Settlement-support sites active in ``fiscal_year`` (started then or before; all if None),
+    in the themes, kinds and area.
 
     Columns: site_id, name_ja, name_en, municipality_code, municipality_name_ja,
     district_ja, bureau_code, bureau_name_ja, bureau_name_en, region_code, kind,
     kind_ja, kind_en, lon, lat, start_fy, operator_ja, is_sample, source_ja,
     source_en, unit_ja, unit_en, fiscal_year.
     """
-    df = _overlay_rows(
-        "sites",
-        f"s.site_id, s.name_ja, s.name_en, s.municipality_code, {_MUNI_COLS}, s.kind, "
-        "s.kind_ja, s.kind_en, s.lon, s.lat, s.start_fy, s.is_model_project, s.operator_ja, "
-        "s.operator_en, s.is_sample, s.source_ja, s.source_en",
-        "s.start_fy, s.site_id",
-        range_filter("s.start_fy", None, fiscal_year),
-        theme_ids,
-        (region_code, bureau_code, municipality_code),
-        kind,
-        con,
-    )
+    df = _overlay_rows("sites", (None, fiscal_year), theme_ids, area, kind, con)
     df["fiscal_year"] = fiscal_year if fiscal_year is not None else df["start_fy"]
     return df
 
@@ -730,29 +731,14 @@ def _month(value: Any) -> dt.date | None:
     return dt.date(ts.year, ts.month, 1)
 
 
-def evacuees(
-    month_from: Any = None,
-    month_to: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
-    municipality_code: Any = None,
-    theme_ids: Any = None,
-    con=None,
-) -> pd.DataFrame:
-    """Evacuees by month and municipality: month (date), fiscal_year, municipality_code,
-    municipality_name_ja, district_ja, bureau_code, bureau_name_ja, bureau_name_en,
-    region_code, prefecture_ja, prefecture_en, persons, is_sample, source_ja, source_en,
-    unit_ja, unit_en. ``month_from``/``month_to`` accept dates or "YYYY-MM"."""
+def evacuees(month_from: Any = None, month_to: Any = None, theme_ids: Any = None, con=None, **area):
+    """Evacuees by month and municipality in the months, themes and area: month (date),
+    fiscal_year, municipality_code, municipality_name_ja, district_ja, bureau_code,
+    bureau_name_ja, bureau_name_en, region_code, prefecture_ja, prefecture_en, persons,
+    is_sample, source_ja, source_en, unit_ja, unit_en. ``month_from``/``month_to`` accept
+    dates or "YYYY-MM"."""
     return _overlay_rows(
-        "evacuees",
-        f"e.month, {_fy_of_month_sql('e.month')} AS fiscal_year, e.municipality_code, "
-        f"{_MUNI_COLS}, e.prefecture_ja, e.prefecture_en, e.persons, e.is_sample, e.source_ja, "
-        "e.source_en",
-        "e.month, e.municipality_code, e.prefecture_ja",
-        range_filter("e.month", _month(month_from), _month(month_to)),
-        theme_ids,
-        (region_code, bureau_code, municipality_code),
-        con=con,
+        "evacuees", (_month(month_from), _month(month_to)), theme_ids, area, con=con
     )
 
 

@@ -119,24 +119,35 @@ def municipality_figures(ctx: Context) -> None:
         sample_notice(lang)
 
 
-def _basis_table(
-    ctx: Context,
-    name: str,
-    basis_keys: tuple[str, str],
-    columns: dict[str, str],
-    key: str,
-) -> pd.DataFrame:
-    """The area's items of ``name`` under their selection label, as a table with the basis
-    column of each row (``basis_keys``: the theme and item columns :func:`with_basis` reads);
-    returns what is shown."""
+#: The tabs' tables of policy items shown with their basis: table → (the theme and item
+#: columns :func:`with_basis` reads, the columns shown → their catalogue key, widget key).
+_BASIS_TABLES: dict[str, tuple[tuple[str, str], dict[str, str], str]] = {
+    "priority_projects": (
+        ("direction_theme_id", "project_id"),
+        {"title": "col.project", "region_name": "col.region", "direction_name": "col.direction"},
+        "rm.table.pp",
+    ),
+    "bureau_projects": (
+        ("bureau_code", "item_id"),
+        {"bureau_name": "col.bureau", "text": "col.bureau_project"},
+        "rm.table.bp",
+    ),
+}
+
+
+def _basis_table(ctx: Context, name: str) -> pd.DataFrame:
+    """The area's items of ``name`` (:data:`_BASIS_TABLES`) under their selection label, as a
+    table with the basis of each row; returns what is shown."""
     lang = ctx.lang
+    basis_keys, columns, key = _BASIS_TABLES[name]
     df = table(name, _filters(ctx))
     st.caption(content.selection_label(name, lang, n=len(df)))
     df = with_basis(df, name, *basis_keys, lang)
     basis_col = t("basis.col", lang)
+    shown = {i18n.col(c, lang): t(k, lang) for c, k in columns.items()}
     return data_table(
         df,
-        {**columns, BASIS_COLUMN: basis_col},
+        {**shown, BASIS_COLUMN: basis_col},
         key=key,
         column_help={basis_col: basis_help(lang)},
     )
@@ -164,17 +175,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     )
     any_sample = False
     with tabs[0]:
-        shown["tables"]["priority_projects"] = _basis_table(
-            ctx,
-            "priority_projects",
-            ("direction_theme_id", "project_id"),
-            {
-                i18n.col("title", lang): t("col.project", lang),
-                i18n.col("region_name", lang): t("col.region", lang),
-                i18n.col("direction_name", lang): t("col.direction", lang),
-            },
-            "rm.table.pp",
-        )
+        shown["tables"]["priority_projects"] = _basis_table(ctx, "priority_projects")
     with tabs[1]:
         df = table("proposals", _filters(ctx))
         st.caption(content.selection_label("proposals", lang, n=len(df)))
@@ -203,16 +204,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                         width="stretch",
                     )
     with tabs[2]:
-        shown["tables"]["bureau_projects"] = _basis_table(
-            ctx,
-            "bureau_projects",
-            ("bureau_code", "item_id"),
-            {
-                i18n.col("bureau_name", lang): t("col.bureau", lang),
-                i18n.col("text", lang): t("col.bureau_project", lang),
-            },
-            "rm.table.bp",
-        )
+        shown["tables"]["bureau_projects"] = _basis_table(ctx, "bureau_projects")
         st.caption(t("basis.footnote", lang))
     with tabs[3]:
         df = table(
