@@ -326,18 +326,15 @@ def from_query_params(
         else:
             values["fy_from"], values["fy_to"] = fy
 
-    region = None
-    if "region" in raw and _one(raw["region"]):
-        text = _one(raw["region"]).lower()
-        region = _ids("region").get(text)
-        if region is None:
-            bad("region", _one(raw["region"]))
-    bureau = None
-    if "bureau" in raw and _one(raw["bureau"]):
-        text = _one(raw["bureau"]).lower()
-        bureau = _ids("bureau").get(text)
-        if bureau is None:
-            bad("bureau", _one(raw["bureau"]))
+    def area(kind: str) -> str | None:
+        # a region or bureau by id or code; an unknown one is refused with a notice
+        text = _one(raw.get(kind, ""))
+        found = _ids(kind).get(text.lower()) if text else None
+        if text and found is None:
+            bad(kind, text)
+        return found
+
+    region, bureau = area("region"), area("bureau")
     if bureau is not None:
         own = region_of_bureau(bureau)
         if region is not None and region != own:
