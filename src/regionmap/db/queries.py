@@ -7,6 +7,7 @@ every value is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,17 +274,26 @@ _LEVEL_EXPR = {
 }
 
 
+def _area(area: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...]:
+    """The area filters ``keys`` (of ``region_code``, ``bureau_code``, ``municipality_code``)
+    given as keywords, in that order; a keyword that is none of ``keys`` is a TypeError."""
+    unknown = set(area) - set(keys)
+    if unknown:
+        raise TypeError(f"not an area filter here: {', '.join(sorted(unknown))}")
+    return tuple(area.get(k) for k in keys)
+
+
 def metric_by_area(
     metric: str,
     level: str = "bureau",
     fiscal_year: int | None = None,
     theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
     kind: Any = None,
     con=None,
+    **area: Any,
 ) -> pd.DataFrame:
-    """The metric per area of ``level``: every area listed, 0 where there is no figure.
+    """The metric per area of ``level`` within the area (``region_code``, ``bureau_code``):
+    every area listed, 0 where there is no figure.
 
     Columns: area_code, value, unit_ja, unit_en, fiscal_year, source_ja, source_en,
     is_sample, selected (False for areas outside the region/bureau filter: their
@@ -294,6 +304,7 @@ def metric_by_area(
     bureau of its region); a theme filter excluding the metric's themes gives 0s.
     """
     _check_metric(metric)
+    region_code, bureau_code = _area(area, ("region_code", "bureau_code"))
     if level not in _LEVEL_EXPR:
         raise ValueError(f"unknown level {level!r}; one of {', '.join(AREA_LEVELS)}")
     c = _con(con)
@@ -388,12 +399,11 @@ def headline(
     metric: str,
     fiscal_year: int | None = None,
     theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
     kind: Any = None,
     con=None,
+    **area,
 ) -> dict:
-    """One figure for the headline cards.
+    """One figure for the headline cards, for the area (``region_code``, ``bureau_code``).
 
     Returns dict(value, previous, fiscal_year, unit_ja, unit_en, label_ja, label_en,
     source_ja, source_en, is_sample, theme_match). ``previous`` is the same
@@ -401,6 +411,7 @@ def headline(
     False when the theme filter excludes the metric (value is then 0).
     """
     _check_metric(metric)
+    region_code, bureau_code = _area(area, ("region_code", "bureau_code"))
     c = _con(con)
     years = fiscal_years(metric, con=c)
     fy = _default_year(metric, fiscal_year, c)
@@ -638,8 +649,6 @@ _LISTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
-_AREA_KEYS = frozenset({"region_code", "bureau_code", "municipality_code"})
-
 
 def _overlay_rows(
     metric: str,
@@ -672,15 +681,14 @@ def _overlay_rows(
     pandas.DataFrame
         The rows, with the figure's units (:func:`_overlay_columns`).
     """
-    unknown = set(area) - _AREA_KEYS
-    if unknown:
-        raise TypeError(f"not an area filter: {', '.join(sorted(unknown))}")
+    area_keys = ("region_code", "bureau_code", "municipality_code")
+    region_code, bureau_code, municipality_code = _area(area, area_keys)
     columns, order, period_col = _LISTS[metric]
     alias = metric[0]
     where, params = and_all(
         range_filter(period_col, *period),
         overlay_theme_filter(metric, theme_ids),
-        area_filter(**area),
+        area_filter(region_code, bureau_code, municipality_code),
         in_filter(f"{alias}.kind", kind),
     )
     sql = (

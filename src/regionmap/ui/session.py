@@ -33,27 +33,40 @@ _W = "rm.w."  # prefix of the filter widgets' keys
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page of the dashboard: its script (relative to the project), title key, URL path."""
+    """A page of the dashboard, by its name: its script ``pages/<name>.py``, its title
+    ``page.<name>`` in the i18n catalogue and its URL path ``/<name>``."""
 
-    script: str
-    title_key: str
-    url_path: str
-    icon: str = ""
+    name: str
     default: bool = False
+
+    @property
+    def script(self) -> str:
+        return f"pages/{self.name}.py"
+
+    @property
+    def title_key(self) -> str:
+        return f"page.{self.name}"
+
+    @property
+    def url_path(self) -> str:
+        return self.name
 
 
 #: The pages, in navigation order. Add new pages here (and their title to the i18n catalog).
 PAGES: list[PageSpec] = [
-    PageSpec("pages/overview.py", "page.overview", "overview", default=True),
-    PageSpec("pages/bureau.py", "page.bureau", "bureau"),
-    PageSpec("pages/projects.py", "page.projects", "projects"),
-    PageSpec("pages/dispatch.py", "page.dispatch", "dispatch"),
-    PageSpec("pages/settlement.py", "page.settlement", "settlement"),
-    PageSpec("pages/evacuees.py", "page.evacuees", "evacuees"),
-    PageSpec("pages/proposals.py", "page.proposals", "proposals"),
-    PageSpec("pages/regional.py", "page.regional", "regional"),
-    PageSpec("pages/data.py", "page.data", "data"),
-    PageSpec("pages/present.py", "page.present", "present"),
+    PageSpec(name, default=name == "overview")
+    for name in (
+        "overview",
+        "bureau",
+        "projects",
+        "dispatch",
+        "settlement",
+        "evacuees",
+        "proposals",
+        "regional",
+        "data",
+        "present",
+    )
 ]
 
 
@@ -68,7 +81,6 @@ def navigation(lang: str | None = None) -> Any:
             title=t(p.title_key, lang),
             # the default page is served at "/"; its own name opens it too (below)
             url_path=f"{p.url_path}-home" if p.default else p.url_path,
-            icon=p.icon or None,
             default=p.default,
         )
         for p in PAGES
