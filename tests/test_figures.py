@@ -264,18 +264,19 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
 _REGISTRY_TOML = Path(figures.__file__).with_name("figures.toml")
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "message"),
-    [
-        ('origin = "municipal"', 'origin = "guessed"', "[[figure]] 2 (dispatch): origin"),
-        ('levels = ["region", "bureau"]', 'levels = ["town"]', "(priority_projects): levels"),
-        ('kinds = "sites"', 'kinds = "shops"', "(sites): no list [kinds] shops"),
-        ('item_type = "proposal"', 'item_typ = "proposal"', "unknown key(s) item_typ"),
-        ('["salon", "サロン", "Community salon"]', '["salon", "サロン"]', "[kinds] sites"),
-        ('figure = "evacuees"', 'figure = "evacuee"', "[[document_figure]] evacuees"),
-    ],
-)
-def test_a_wrong_registry_entry_is_refused_with_what_and_where(old, new, message):
+_WRONG_ENTRIES = {
+    "origin": ('origin = "municipal"', 'origin = "guessed"', "[[figure]] 2 (dispatch): origin"),
+    "levels": ('levels = ["region", "bureau"]', 'levels = ["town"]', "(priority_projects): levels"),
+    "kinds": ('kinds = "sites"', 'kinds = "shops"', "(sites): no list [kinds] shops"),
+    "key": ('item_type = "proposal"', 'item_typ = "proposal"', "unknown key(s) item_typ"),
+    "kind": ('["salon", "サロン", "Community salon"]', '["salon", "サロン"]', "[kinds] sites"),
+    "document": ('figure = "evacuees"', 'figure = "evacuee"', "[[document_figure]] evacuees"),
+}
+
+
+@pytest.mark.parametrize("wrong", _WRONG_ENTRIES)
+def test_a_wrong_registry_entry_is_refused_with_what_and_where(wrong):
+    old, new, message = _WRONG_ENTRIES[wrong]
     text = _REGISTRY_TOML.read_text(encoding="utf-8")
     assert old in text
     with pytest.raises(figures.RegistryError, match=re.escape(message)):

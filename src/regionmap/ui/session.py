@@ -34,22 +34,18 @@ _W = "rm.w."  # prefix of the filter widgets' keys
 @dataclass(frozen=True)
 class PageSpec:
     """A page of the dashboard, by its name: its script ``pages/<name>.py``, its title
-    ``page.<name>`` in the i18n catalogue and its URL path ``/<name>``."""
+    ``page.<name>`` in the i18n catalogue; its URL path is ``/<name>``."""
 
     name: str
     default: bool = False
+    #: ``pages/<name>.py``, relative to the project
+    script: str = field(init=False)
+    #: ``page.<name>``
+    title_key: str = field(init=False)
 
-    @property
-    def script(self) -> str:
-        return f"pages/{self.name}.py"
-
-    @property
-    def title_key(self) -> str:
-        return f"page.{self.name}"
-
-    @property
-    def url_path(self) -> str:
-        return self.name
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "script", f"pages/{self.name}.py")
+        object.__setattr__(self, "title_key", f"page.{self.name}")
 
 
 #: The pages, in navigation order. Add new pages here (and their title to the i18n catalog).
@@ -80,7 +76,7 @@ def navigation(lang: str | None = None) -> Any:
             str(settings.PROJECT_ROOT / p.script),
             title=t(p.title_key, lang),
             # the default page is served at "/"; its own name opens it too (below)
-            url_path=f"{p.url_path}-home" if p.default else p.url_path,
+            url_path=f"{p.name}-home" if p.default else p.name,
             default=p.default,
         )
         for p in PAGES
@@ -91,9 +87,7 @@ def navigation(lang: str | None = None) -> Any:
         st.switch_page(home, query_params=st.query_params.to_dict())
 
     pages += [
-        st.Page(open_home, title=t(p.title_key, lang), url_path=p.url_path)
-        for p in PAGES
-        if p.default
+        st.Page(open_home, title=t(p.title_key, lang), url_path=p.name) for p in PAGES if p.default
     ]
     return st.navigation(pages, position="hidden")
 
