@@ -310,13 +310,9 @@ def metric_by_area(
     c = _con(con)
     fy = _default_year(metric, fiscal_year, c)
     table, code_col, level_expr = _LEVEL_EXPR[level]
-    facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
-    sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
+    facts = (metric, fy, theme_ids, kind, region_code, bureau_code)
     if metric in MUNICIPAL_METRICS:
-        joined = (
-            f"SELECT {level_expr} AS area_code, f.value FROM ({facts_sql}) f "  # noqa: S608
-            f"JOIN municipalities m ON m.code = f.municipality_code WHERE {sel_sql}"
-        )
+        joined, joined_params = _facts_in_area(*facts, f"{level_expr} AS area_code, f.value")
         agg = "sum(value)"
     else:
         # document facts are per bureau: spread to the municipalities of the bureau
@@ -326,10 +322,8 @@ def metric_by_area(
             else "JOIN (SELECT bureau_code, region_code, NULL AS parent_code, bureau_code AS code "
             "FROM bureaus) m ON m.bureau_code = f.bureau_code"
         )
-        joined = (
-            f"SELECT {level_expr} AS area_code, f.item_id FROM ({facts_sql}) f {muni_join} "  # noqa: S608
-            f"WHERE {sel_sql}"
-        )
+        select = f"{level_expr} AS area_code, f.item_id"
+        joined, joined_params = _facts_in_area(*facts, select, muni_join)
         agg = "count(DISTINCT item_id)"
     if level == "municipality":
         areas = "SELECT code AS area_code, region_code, bureau_code FROM municipalities m WHERE m.kind <> 'ward'"
@@ -363,8 +357,7 @@ def metric_by_area(
         + f"ORDER BY {order}"
     )
     params = [
-        *facts_params,
-        *sel_params,
+        *joined_params,
         *src_params,
         info["unit_ja"],
         info["unit_en"],
@@ -374,20 +367,29 @@ def metric_by_area(
     return c.execute(sql, params).df()
 
 
-def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[str, list]:
+def _facts_in_area(
+    metric, fy, theme_ids, kind, region_code, bureau_code, select: str, join: str | None = None
+) -> tuple[str, list]:
+    """``SELECT select`` over the figure's facts (``f``) joined to their area (``m``: the
+    municipality of a per-municipality fact, the bureau of a document item, or ``join``)
+    within the region/bureau filter."""
     facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
     sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
-    if metric in MUNICIPAL_METRICS:
-        sql = (
-            f"SELECT coalesce(sum(f.value), 0) FROM ({facts_sql}) f "  # noqa: S608
-            f"JOIN municipalities m ON m.code = f.municipality_code WHERE {sel_sql}"
+    if join is None:
+        join = (
+            "JOIN municipalities m ON m.code = f.municipality_code"
+            if metric in MUNICIPAL_METRICS
+            else "JOIN bureaus m ON m.bureau_code = f.bureau_code"
         )
-    else:
-        sql = (
-            f"SELECT count(DISTINCT f.item_id) FROM ({facts_sql}) f "  # noqa: S608
-            f"JOIN bureaus m ON m.bureau_code = f.bureau_code WHERE {sel_sql}"
-        )
+    sql = f"SELECT {select} FROM ({facts_sql}) f {join} WHERE {sel_sql}"  # noqa: S608
     return sql, [*facts_params, *sel_params]
+
+
+def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[str, list]:
+    total = (
+        "coalesce(sum(f.value), 0)" if metric in MUNICIPAL_METRICS else "count(DISTINCT f.item_id)"
+    )
+    return _facts_in_area(metric, fy, theme_ids, kind, region_code, bureau_code, total)
 
 
 def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
