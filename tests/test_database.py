@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from regionmap import db, figures
-from regionmap.db import sample
+from regionmap.db import filters, sample
 
 
 @pytest.fixture(scope="session")
@@ -95,24 +95,30 @@ def test_themes_are_the_four_pillars_and_four_directions(dbp):
 
 
 def test_filters_are_sql_with_bound_parameters():
-    assert db.in_filter("m.bureau_code", ["01", "02"]) == ("m.bureau_code IN (?, ?)", ["01", "02"])
-    assert db.in_filter("m.bureau_code", "01") == ("m.bureau_code IN (?)", ["01"])
-    assert db.in_filter("x", None) == ("", []) and db.in_filter("x", []) == ("", [])
-    assert db.range_filter("d.fiscal_year", 2014, 2016) == (
+    assert filters.in_filter("m.bureau_code", ["01", "02"]) == (
+        "m.bureau_code IN (?, ?)",
+        ["01", "02"],
+    )
+    assert filters.in_filter("m.bureau_code", "01") == ("m.bureau_code IN (?)", ["01"])
+    assert filters.in_filter("x", None) == ("", []) and filters.in_filter("x", []) == ("", [])
+    assert filters.range_filter("d.fiscal_year", 2014, 2016) == (
         "d.fiscal_year >= ? AND d.fiscal_year <= ?",
         [2014, 2016],
     )
-    assert db.and_all(("", []), ("a = ?", [1]), ("b = ?", [2])) == ("(a = ?) AND (b = ?)", [1, 2])
-    assert db.and_all() == ("TRUE", [])
-    sql, params = db.area_filter(region_code="1", municipality_code="01100")
+    assert filters.and_all(("", []), ("a = ?", [1]), ("b = ?", [2])) == (
+        "(a = ?) AND (b = ?)",
+        [1, 2],
+    )
+    assert filters.and_all() == ("TRUE", [])
+    sql, params = filters.area_filter(region_code="1", municipality_code="01100")
     assert sql == "(m.region_code IN (?)) AND ((m.code IN (?) OR m.parent_code IN (?)))"
     assert params == ["1", "01100", "01100"]
     # a per-municipality figure's theme filter is the registry's answer: no condition when
     # the themes cover it, none kept when they don't (no value of the user's in the SQL)
-    assert db.overlay_theme_filter("sites", ["pillar_safety"]) == ("", [])
-    assert db.overlay_theme_filter("sites", ["pillar_economy' OR 1=1 --"]) == ("FALSE", [])
+    assert filters.overlay_theme_filter("sites", ["pillar_safety"]) == ("", [])
+    assert filters.overlay_theme_filter("sites", ["pillar_economy' OR 1=1 --"]) == ("FALSE", [])
     evil = "01' OR '1'='1"
-    sql, params = db.in_filter("m.bureau_code", evil)
+    sql, params = filters.in_filter("m.bureau_code", evil)
     assert evil not in sql and params == [evil]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -257,3 +259,35 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
     assert data.headlines["dispatch"]["theme_match"] is False
     spec = mapimage._map_spec(area, handout.MAP_METRIC, data.municipal_values, "ja", covered=False)
     assert spec.legend == [] and len(set(spec.colours)) == 1
+
+
+_REGISTRY_TOML = Path(figures.__file__).with_name("figures.toml")
+
+
+_WRONG_ENTRIES = {
+    "origin": ('origin = "municipal"', 'origin = "guessed"', "[[figure]] 2 (dispatch): origin"),
+    "levels": ('levels = ["region", "bureau"]', 'levels = ["town"]', "(priority_projects): levels"),
+    "kinds": ('kinds = "sites"', 'kinds = "shops"', "(sites): no list [kinds] shops"),
+    "key": ('item_type = "proposal"', 'item_typ = "proposal"', "unknown key(s) item_typ"),
+    "kind": ('["salon", "サロン", "Community salon"]', '["salon", "サロン"]', "[kinds] sites"),
+    "document": ('figure = "evacuees"', 'figure = "evacuee"', "[[document_figure]] evacuees"),
+}
+
+
+@pytest.mark.parametrize("wrong", _WRONG_ENTRIES)
+def test_a_wrong_registry_entry_is_refused_with_what_and_where(wrong):
+    old, new, message = _WRONG_ENTRIES[wrong]
+    text = _REGISTRY_TOML.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(figures.RegistryError, match=re.escape(message)):
+        figures._load_registry(text.replace(old, new, 1))
+
+
+def test_the_registry_file_gives_every_figure_its_labels_units_and_kinds():
+    reg = figures._load_registry(_REGISTRY_TOML.read_text(encoding="utf-8"))
+    assert reg["figures"] == figures.FIGURES + figures.IMPORTED_FIGURES
+    assert [k.id for k in figures.get("dispatch").kinds][:3] == [
+        d.kind for d in figures.document_figures("dispatch")
+    ]
+    assert figures.get("sites").kind("salon").label("en") == "Community salon"
+    assert figures.unit_text("団体", "en", 2) == "bodies"

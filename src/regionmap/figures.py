@@ -8,14 +8,17 @@ handout needs to know about it: its table, label and unit in both languages (wit
 the English plural), the levels it exists at, the themes that cover it, its kinds
 and their colours, where its numbers come from and how its default year is chosen.
 
-Nothing else lists figures: the database, the filter state, the pages, the slides
-and the handouts iterate over :data:`FIGURES` or ask :func:`get`. The SQL of each
-figure's facts stays in the data layer (``database._facts``), keyed by the id here.
+The registry is the data file ``figures.toml`` beside this module (figures, their kinds,
+counters, the document's own figures), read and checked once at import: a wrong entry is
+a :class:`RegistryError` naming it. Nothing else lists figures: the database, the filter
+state, the pages, the slides and the handouts iterate over :data:`FIGURES` or ask
+:func:`get`. The SQL of each figure's facts stays in the data layer (``db.queries._FACTS``),
+keyed by the id here.
 
 Adding a figure
 ---------------
-1. One :class:`Figure` in :data:`FIGURES` (its position is its order on screen).
-2. Its table in ``database.TABLES`` and its facts query in ``database._facts``.
+1. One ``[[figure]]`` in ``figures.toml`` (its position is its order on screen).
+2. Its table in ``db.schema.TABLES`` and its facts query in ``db.queries._FACTS``.
 3. Its labels in :mod:`regionmap.i18n`, both languages: ``metric.<id>`` (selectors, titles)
    and ``report.metric.<id>`` / ``report.short.<id>`` (the handouts' cards and lines).
 
@@ -31,8 +34,11 @@ Examples
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 #: Area levels, from the largest.
 LEVELS: tuple[str, ...] = ("region", "bureau", "municipality")
@@ -147,90 +153,83 @@ class Figure:
         return CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
 
 
-DISPATCH_KINDS: tuple[Kind, ...] = (
-    Kind("regional", "地域振興派遣", "Regional development dispatch"),
-    Kind("wide_area", "広域連携派遣", "Wide-area cooperation dispatch"),
-    Kind("collection", "徴収対策連携派遣", "Tax collection cooperation dispatch"),
-    Kind("local_autonomy_act", "自治法派遣", "Dispatch under the Local Autonomy Act"),
-    Kind("exchange", "相互交流", "Staff exchange"),
+# --------------------------------------------------------------------------------------
+# The registry: figures.toml beside this module, read and checked once at import
+# --------------------------------------------------------------------------------------
+
+
+class RegistryError(ValueError):
+    """figures.toml says something the registry cannot hold (named: which entry, which key)."""
+
+
+_FIGURE_KEYS = frozenset(
+    {"id", "table", "label", "unit", "levels", "origin", "themes", "item_type", "kinds"}
+    | {"default_year"}
 )
 
-SITE_KINDS: tuple[Kind, ...] = (
-    Kind("shopping", "買い物支援", "Shopping support"),
-    Kind("safety_check", "安否確認", "Safety checks"),
-    Kind("salon", "サロン", "Community salon"),
-    Kind("inter_settlement", "集落間交流", "Exchange between settlements"),
-    Kind("startup", "起業支援", "Support for resident-led businesses"),
-    Kind("consolidation", "集住化", "Consolidation of dwellings"),
-)
 
-#: Every figure, in its order on screen (headline cards, selectors, tables, handouts).
-FIGURES: tuple[Figure, ...] = (
-    Figure(
-        id="priority_projects",
-        table="priority_projects",
-        label_ja="地域重点プロジェクト",
-        label_en="Regional priority projects",
-        unit=Unit("件", "project", "projects"),
-        levels=("region", "bureau"),
-        origin="document",
-        item_type="priority_project",
-        default_year="document",
-    ),
-    Figure(
-        id="dispatch",
-        table="dispatch",
-        label_ja="道職員の派遣",
-        label_en="Staff dispatched to municipalities",
-        unit=Unit("人", "person", "persons"),
-        levels=("region", "bureau", "municipality"),
-        origin="municipal",
-        themes=("pillar_region",),
-        kinds=DISPATCH_KINDS,
-    ),
-    Figure(
-        id="sites",
-        table="sites",
-        label_ja="集落対策の取組箇所",
-        label_en="Settlement-support sites",
-        unit=Unit("箇所", "site", "sites"),
-        levels=("region", "bureau", "municipality"),
-        origin="municipal",
-        themes=("pillar_safety", "dir_community"),
-        kinds=SITE_KINDS,
-    ),
-    Figure(
-        id="evacuees",
-        table="evacuees",
-        label_ja="東日本大震災による避難者",
-        label_en="Evacuees from the 2011 earthquake",
-        unit=Unit("人", "person", "persons"),
-        levels=("region", "bureau", "municipality"),
-        origin="municipal",
-        themes=("pillar_safety", "dir_community"),
-    ),
-    Figure(
-        id="proposals",
-        table="proposal_bureaus",
-        label_ja="振興局からの政策提案",
-        label_en="Bureau policy proposals",
-        unit=Unit("件", "proposal", "proposals"),
-        levels=("region", "bureau"),
-        origin="document",
-        item_type="proposal",
-        default_year="document",
-    ),
-)
+def _unit(value: list, where: str) -> Unit:
+    if len(value) != 3 or not all(isinstance(v, str) and v for v in value):
+        raise RegistryError(f"{where}: a unit is [Japanese, English one, English many]")
+    return Unit(*value)
 
-_BY_ID: dict[str, Figure] = {f.id: f for f in FIGURES}
 
-#: Counters used by other counts than the figures' (the document's own totals).
-OTHER_UNITS: tuple[Unit, ...] = (
-    Unit("件", "item", "items"),
-    Unit("市町村", "municipality", "municipalities"),
-    Unit("団体", "body", "bodies"),
-    Unit("名", "person", "persons"),
-)
+def _kinds(value: list, where: str) -> tuple[Kind, ...]:
+    if any(len(k) != 3 for k in value):
+        raise RegistryError(f"{where}: a kind is [id, Japanese, English]")
+    return tuple(Kind(*k) for k in value)
+
+
+def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
+    where = f"figures.toml, [[figure]] {n} ({entry.get('id', '?')})"
+    unknown = set(entry) - _FIGURE_KEYS
+    if unknown:
+        raise RegistryError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if entry.get("origin") not in ORIGINS:
+        raise RegistryError(f"{where}: origin must be one of {', '.join(ORIGINS)}")
+    if not set(entry.get("levels", ())) <= set(LEVELS) or not entry.get("levels"):
+        raise RegistryError(f"{where}: levels must be some of {', '.join(LEVELS)}")
+    if entry.get("kinds") and entry["kinds"] not in kinds:
+        raise RegistryError(f"{where}: no list [kinds] {entry['kinds']}")
+    if entry.get("default_year", "real") not in ("real", "document"):
+        raise RegistryError(f"{where}: default_year is real or document")
+    label_ja, label_en = entry["label"]
+    return Figure(
+        id=entry["id"],
+        table=entry["table"],
+        label_ja=label_ja,
+        label_en=label_en,
+        unit=_unit(entry["unit"], where),
+        levels=tuple(entry["levels"]),
+        origin=entry["origin"],
+        themes=tuple(entry.get("themes", ())),
+        item_type=entry.get("item_type"),
+        kinds=kinds.get(entry.get("kinds", ""), ()),
+        default_year=entry.get("default_year", "real"),
+    )
+
+
+def _load_registry(text: str) -> dict[str, Any]:
+    """The registry in ``text`` (figures.toml), checked: figures, kinds, units, the document's
+    own figures. A :class:`RegistryError` names the entry that is wrong."""
+    data = tomllib.loads(text)
+    kinds = {name: _kinds(v, f"figures.toml, [kinds] {name}") for name, v in data["kinds"].items()}
+    figs = tuple(_figure(e, kinds, n) for n, e in enumerate(data["figure"], start=1))
+    seen = [f.id for f in figs]
+    if len(set(seen)) != len(seen):
+        raise RegistryError("figures.toml: a figure id is used twice")
+    docs = tuple(DocumentFigure(**d) for d in data.get("document_figure", ()))
+    for d in docs:
+        if d.figure not in seen:
+            raise RegistryError(f"figures.toml, [[document_figure]] {d.key}: no figure {d.figure}")
+    return {
+        "figures": figs,
+        "kinds": kinds,
+        "other_units": tuple(
+            _unit(u, "figures.toml, [units] other") for u in data["units"]["other"]
+        ),
+        "document_figures": docs,
+    }
 
 
 @dataclass(frozen=True)
@@ -260,15 +259,35 @@ class DocumentFigure:
     continuing_key: str | None = None
 
 
-#: The document's own figures, in their order on screen (the headline shows them first).
-DOCUMENT_FIGURES: tuple[DocumentFigure, ...] = (
-    DocumentFigure("dispatch_regional", "dispatch", "regional", "dispatch_regional_continuing"),
-    DocumentFigure("dispatch_wide_area", "dispatch", "wide_area", "dispatch_wide_area_continuing"),
-    DocumentFigure(
-        "dispatch_collection", "dispatch", "collection", "dispatch_collection_continuing"
-    ),
-    DocumentFigure("evacuees", "evacuees"),
+_REGISTRY = _load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))
+
+#: Every figure shown in the headline, selectors, tables, slides and handouts, in its order on
+#: screen (figures.toml's [[figure]] entries but the ``imported`` ones).
+FIGURES: tuple[Figure, ...] = tuple(f for f in _REGISTRY["figures"] if f.origin != "imported")
+
+#: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
+#: gives no numbers for: they exist once staff import them (tables in ``db.schema.TABLES``,
+#: import in ``db.importer.FIELDS``, templates from :data:`IMPORT_TABLES`, facts in
+#: ``db.queries._FACTS``). They stay out of :data:`FIGURES` on purpose: every headline row,
+#: selector, slide and handout walks FIGURES, and a figure that is usually empty would put a
+#: card of "—" on each; the regional page shows them (a table and a map), and says when
+#: nothing is imported. :func:`get` and :func:`imported_ids` reach them.
+IMPORTED_FIGURES: tuple[Figure, ...] = tuple(
+    f for f in _REGISTRY["figures"] if f.origin == "imported"
 )
+
+DISPATCH_KINDS: tuple[Kind, ...] = _REGISTRY["kinds"]["dispatch"]
+SITE_KINDS: tuple[Kind, ...] = _REGISTRY["kinds"]["sites"]
+#: Kinds of wide-area groupings of municipalities (drawn as dissolved areas with their names).
+GROUPING_KINDS: tuple[Kind, ...] = _REGISTRY["kinds"]["groupings"]
+
+#: Counters used by other counts than the figures' (the document's own totals).
+OTHER_UNITS: tuple[Unit, ...] = _REGISTRY["other_units"]
+
+#: The document's own figures, in their order on screen (the headline shows them first).
+DOCUMENT_FIGURES: tuple[DocumentFigure, ...] = _REGISTRY["document_figures"]
+
+_BY_ID: dict[str, Figure] = {f.id: f for f in _REGISTRY["figures"]}
 
 
 def document_figures(figure_id: str | None = None) -> tuple[DocumentFigure, ...]:
@@ -277,7 +296,7 @@ def document_figures(figure_id: str | None = None) -> tuple[DocumentFigure, ...]
 
 
 # --------------------------------------------------------------------------------------
-# Figures only staff imports provide (declared here; not yet in FIGURES)
+# The import tables of the figures only staff imports provide
 # --------------------------------------------------------------------------------------
 
 
@@ -313,53 +332,6 @@ _MUNI_COLUMNS = (
     Column("municipality_name", "市町村名", "Municipality"),
 )
 _SOURCE_COLUMN = Column("source_ja", "出典", "Source")
-
-
-def _imported_figure(figure_id: str, label_ja: str, label_en: str, unit: Unit) -> Figure:
-    """A per-municipality figure only staff imports fill, under the themes of region and
-    people (its table is its id)."""
-    return Figure(
-        id=figure_id,
-        table=figure_id,
-        label_ja=label_ja,
-        label_en=label_en,
-        unit=unit,
-        levels=("region", "bureau", "municipality"),
-        origin="imported",
-        themes=("pillar_region", "pillar_people"),
-    )
-
-
-#: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
-#: gives no numbers for: they exist once staff import them (tables in ``db.schema.TABLES``,
-#: import in ``db.importer.FIELDS``, templates from :data:`IMPORT_TABLES`, facts in
-#: ``db.queries._FACTS``). They stay out of :data:`FIGURES` on purpose: every headline row,
-#: selector, slide and handout walks FIGURES, and a figure that is usually empty would put a
-#: card of "—" on each; the regional page shows them (a table and a map), and says when
-#: nothing is imported. :func:`get` and :func:`imported_ids` reach them.
-IMPORTED_FIGURES: tuple[Figure, ...] = (
-    _imported_figure(
-        "kyoryokutai",
-        "地域おこし協力隊員",
-        "Regional revitalisation volunteers (地域おこし協力隊)",
-        Unit("人", "member", "members"),
-    ),
-    _imported_figure(
-        "migration_trials",
-        "移住体験事業の参加者",
-        "Participants in trial migration",
-        Unit("人", "participant", "participants"),
-    ),
-)
-
-#: Wide-area groupings of municipalities (a 定住自立圏 or 包括交流連携 → its members), drawn
-#: as dissolved areas with their names; kinds of grouping in :data:`GROUPING_KINDS`.
-GROUPING_KINDS: tuple[Kind, ...] = (
-    Kind("teiju_jiritsuken", "定住自立圏", "Settlement and Self-Reliance Area"),
-    Kind("hokatsu_koryu", "包括交流連携", "Comprehensive exchange partnership"),
-    Kind("sapporo", "札幌市との連携", "Cooperation with Sapporo"),
-    Kind("other", "その他の広域連携", "Other wide-area cooperation"),
-)
 
 
 def _yearly_count_table(table: str, label_ja: str, label_en: str, count: Column) -> ImportTable:
@@ -410,7 +382,6 @@ IMPORT_TABLES: tuple[ImportTable, ...] = (
         period=None,
     ),
 )
-_BY_ID.update({f.id: f for f in IMPORTED_FIGURES})
 
 
 def get(figure_id: str) -> Figure:

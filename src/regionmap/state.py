@@ -326,18 +326,15 @@ def from_query_params(
         else:
             values["fy_from"], values["fy_to"] = fy
 
-    region = None
-    if "region" in raw and _one(raw["region"]):
-        text = _one(raw["region"]).lower()
-        region = _ids("region").get(text)
-        if region is None:
-            bad("region", _one(raw["region"]))
-    bureau = None
-    if "bureau" in raw and _one(raw["bureau"]):
-        text = _one(raw["bureau"]).lower()
-        bureau = _ids("bureau").get(text)
-        if bureau is None:
-            bad("bureau", _one(raw["bureau"]))
+    def area(kind: str) -> str | None:
+        # a region or bureau by id or code; an unknown one is refused with a notice
+        text = _one(raw.get(kind, ""))
+        found = _ids(kind).get(text.lower()) if text else None
+        if text and found is None:
+            bad(kind, text)
+        return found
+
+    region, bureau = area("region"), area("bureau")
     if bureau is not None:
         own = region_of_bureau(bureau)
         if region is not None and region != own:
@@ -352,52 +349,26 @@ def from_query_params(
         region = own
     values["region"], values["bureau"] = region, bureau
 
-    if "metric" in raw and _one(raw["metric"]):
-        text = _one(raw["metric"])
-        if text in figures.ids():
-            values["metric"] = text
-        else:
-            bad("metric", text)
-
-    if "level" in raw and _one(raw["level"]):
-        text = _one(raw["level"])
-        if text in LEVELS:
-            values["level"] = text
-        else:
-            bad("level", text)
-
-    if "layers" in raw:
-        values["layers"] = frozenset(_known_many(raw["layers"], LAYERS, lambda u: bad("layers", u)))
-
-    if "muni" in raw and _one(raw["muni"]):
-        text = _one(raw["muni"])
-        code = _normalize_muni(text)
-        if code is None:
-            bad("muni", text)
-        else:
-            values["muni"] = code
-
-    if "kind" in raw and _one(raw["kind"]):
-        text = _one(raw["kind"])
-        if _SLUG.match(text):
-            values["kind"] = text
-        else:
-            bad("kind", text)
-
-    for name, attr in (("mfrom", "month_from"), ("mto", "month_to")):
-        if name in raw and _one(raw[name]):
-            text = _one(raw[name])
-            month = _parse_month(text)
-            if month is None:
+    def read(name: str, attr: str, parse: Callable[[str], object]) -> None:
+        # a parameter given once (or repeated: the last) read by ``parse``; None refuses it
+        text = _one(raw.get(name, ""))
+        if text:
+            value = parse(text)
+            if value is None:
                 bad(name, text)
             else:
-                values[attr] = month
-    if "by" in raw and _one(raw["by"]):
-        text = _one(raw["by"])
-        if text in MAP_BY:
-            values["map_by"] = text
-        else:
-            bad("by", text)
+                values[attr] = value
+
+    read("metric", "metric", lambda x: x if x in figures.ids() else None)
+    read("level", "level", lambda x: x if x in LEVELS else None)
+    if "layers" in raw:
+        values["layers"] = frozenset(_known_many(raw["layers"], LAYERS, lambda u: bad("layers", u)))
+    read("muni", "muni", _normalize_muni)
+    read("kind", "kind", lambda x: x if _SLUG.match(x) else None)
+    read("mfrom", "month_from", _parse_month)
+    read("mto", "month_to", _parse_month)
+    read("by", "map_by", lambda x: x if x in MAP_BY else None)
+    read("slide", "slide", lambda x: int(x) if x.isdigit() and 1 <= int(x) <= MAX_SLIDE else None)
 
     if "present" in raw and _one(raw["present"]):
         text = _one(raw["present"]).lower()
@@ -405,12 +376,6 @@ def from_query_params(
             values["present"] = True
         elif text not in ("0", "false", "no", "off"):
             bad("present", text)
-    if "slide" in raw and _one(raw["slide"]):
-        text = _one(raw["slide"])
-        if text.isdigit() and 1 <= int(text) <= MAX_SLIDE:
-            values["slide"] = int(text)
-        else:
-            bad("slide", text)
 
     if (
         values.get("month_from")

@@ -79,7 +79,7 @@ Modules
 ``store``
 ``connection``
 ``load``
-``filters``
+``filters`` (the pure ``(sql, params)`` builders, used as ``db.filters.in_filter``)
 ``queries``
 ``changes``
 """
@@ -96,14 +96,6 @@ from regionmap.db.connection import (  # noqa: F401
     connect,
     meta,
     read_table,
-)
-from regionmap.db.filters import (  # noqa: F401
-    and_all,
-    area_filter,
-    in_filter,
-    item_theme_filter,
-    overlay_theme_filter,
-    range_filter,
 )
 from regionmap.db.load import (  # noqa: F401
     ensure_database,

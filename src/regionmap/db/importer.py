@@ -1020,6 +1020,11 @@ def _check_year(y: int, label: str) -> int:
     return y
 
 
+def _year_in_range(value: Any, label: str) -> int:
+    """A fiscal year cell read (:func:`parse_fiscal_year`) and checked against the range."""
+    return _check_year(parse_fiscal_year(value), label)
+
+
 def _count(value: Any) -> int:
     n = parse_count(value)
     if n < 0:
@@ -1143,14 +1148,7 @@ def _rows(
             row_issues.append(Issue(file_name, row_no, col, str(exc), exc.ja))
 
         if table == "dispatch":
-            fy = check("fiscal_year", required(parse_fiscal_year))
-            if fy is not None:
-                try:
-                    rec["fiscal_year"] = _check_year(fy, "fiscal year")
-                except ParseError as exc:
-                    row_issues.append(
-                        Issue(file_name, row_no, label["fiscal_year"], str(exc), exc.ja)
-                    )
+            rec["fiscal_year"] = check("fiscal_year", required(_year_in_range), "fiscal year")
             kind = check("kind", required(_kind), DISPATCH_KIND_MAP, db.DISPATCH_KINDS)
             if kind:
                 rec["kind"] = kind
@@ -1184,12 +1182,7 @@ def _rows(
                 rec["kind_ja"], rec["kind_en"] = db.SITE_KINDS[kind]
             rec["lon"] = check("lon", required(_coordinate), "longitude", LON_RANGE)
             rec["lat"] = check("lat", required(_coordinate), "latitude", LAT_RANGE)
-            fy = check("start_fy", required(parse_fiscal_year))
-            if fy is not None:
-                try:
-                    rec["start_fy"] = _check_year(fy, "start year")
-                except ParseError as exc:
-                    row_issues.append(Issue(file_name, row_no, label["start_fy"], str(exc), exc.ja))
+            rec["start_fy"] = check("start_fy", required(_year_in_range), "start year")
             rec["operator_ja"] = nfkc(cell(cells, "operator_ja")) or None
             rec["operator_en"] = nfkc(cell(cells, "operator_en")) or None
             sid = nfkc(cell(cells, "site_id"))
@@ -1201,14 +1194,7 @@ def _rows(
             key_text = "site (ID, or municipality and name)"
             key_ja = "取組箇所（IDまたは市町村と名称）"
         elif table in _COUNT_FIELD:  # kyoryokutai, migration_trials
-            fy = check("fiscal_year", required(parse_fiscal_year))
-            if fy is not None:
-                try:
-                    rec["fiscal_year"] = _check_year(fy, "fiscal year")
-                except ParseError as exc:
-                    row_issues.append(
-                        Issue(file_name, row_no, label["fiscal_year"], str(exc), exc.ja)
-                    )
+            rec["fiscal_year"] = check("fiscal_year", required(_year_in_range), "fiscal year")
             count = _COUNT_FIELD[table]
             rec[count] = check(count, required(_count))
             key = (rec.get("fiscal_year"), rec.get("municipality_code"))
@@ -1222,15 +1208,8 @@ def _rows(
                 rec["group_kind_ja"], rec["group_kind_en"] = GROUP_KINDS[kind]
             rec["role"] = nfkc(cell(cells, "role")) or None
             for name, what in (("from_fy", "start year"), ("to_fy", "end year")):
-                if is_blank(cell(cells, name)):
-                    rec[name] = None
-                    continue
-                fy = check(name, parse_fiscal_year)
-                if fy is not None:
-                    try:
-                        rec[name] = _check_year(fy, what)
-                    except ParseError as exc:
-                        row_issues.append(Issue(file_name, row_no, label[name], str(exc), exc.ja))
+                blank = is_blank(cell(cells, name))
+                rec[name] = None if blank else check(name, _year_in_range, what)
             if rec.get("from_fy") and rec.get("to_fy") and rec["from_fy"] > rec["to_fy"]:
                 row_issues.append(
                     Issue(

@@ -7,6 +7,7 @@ every value is a bound parameter.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,17 +274,26 @@ _LEVEL_EXPR = {
 }
 
 
+def _area(area: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...]:
+    """The area filters ``keys`` (of ``region_code``, ``bureau_code``, ``municipality_code``)
+    given as keywords, in that order; a keyword that is none of ``keys`` is a TypeError."""
+    unknown = set(area) - set(keys)
+    if unknown:
+        raise TypeError(f"not an area filter here: {', '.join(sorted(unknown))}")
+    return tuple(area.get(k) for k in keys)
+
+
 def metric_by_area(
     metric: str,
     level: str = "bureau",
     fiscal_year: int | None = None,
     theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
     kind: Any = None,
     con=None,
+    **area: Any,
 ) -> pd.DataFrame:
-    """The metric per area of ``level``: every area listed, 0 where there is no figure.
+    """The metric per area of ``level`` within the area (``region_code``, ``bureau_code``):
+    every area listed, 0 where there is no figure.
 
     Columns: area_code, value, unit_ja, unit_en, fiscal_year, source_ja, source_en,
     is_sample, selected (False for areas outside the region/bureau filter: their
@@ -294,18 +304,15 @@ def metric_by_area(
     bureau of its region); a theme filter excluding the metric's themes gives 0s.
     """
     _check_metric(metric)
+    region_code, bureau_code = _area(area, ("region_code", "bureau_code"))
     if level not in _LEVEL_EXPR:
         raise ValueError(f"unknown level {level!r}; one of {', '.join(AREA_LEVELS)}")
     c = _con(con)
     fy = _default_year(metric, fiscal_year, c)
     table, code_col, level_expr = _LEVEL_EXPR[level]
-    facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
-    sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
+    facts = (metric, fy, theme_ids, kind, region_code, bureau_code)
     if metric in MUNICIPAL_METRICS:
-        joined = (
-            f"SELECT {level_expr} AS area_code, f.value FROM ({facts_sql}) f "  # noqa: S608
-            f"JOIN municipalities m ON m.code = f.municipality_code WHERE {sel_sql}"
-        )
+        joined, joined_params = _facts_in_area(*facts, f"{level_expr} AS area_code, f.value")
         agg = "sum(value)"
     else:
         # document facts are per bureau: spread to the municipalities of the bureau
@@ -315,10 +322,8 @@ def metric_by_area(
             else "JOIN (SELECT bureau_code, region_code, NULL AS parent_code, bureau_code AS code "
             "FROM bureaus) m ON m.bureau_code = f.bureau_code"
         )
-        joined = (
-            f"SELECT {level_expr} AS area_code, f.item_id FROM ({facts_sql}) f {muni_join} "  # noqa: S608
-            f"WHERE {sel_sql}"
-        )
+        select = f"{level_expr} AS area_code, f.item_id"
+        joined, joined_params = _facts_in_area(*facts, select, muni_join)
         agg = "count(DISTINCT item_id)"
     if level == "municipality":
         areas = "SELECT code AS area_code, region_code, bureau_code FROM municipalities m WHERE m.kind <> 'ward'"
@@ -352,8 +357,7 @@ def metric_by_area(
         + f"ORDER BY {order}"
     )
     params = [
-        *facts_params,
-        *sel_params,
+        *joined_params,
         *src_params,
         info["unit_ja"],
         info["unit_en"],
@@ -363,20 +367,29 @@ def metric_by_area(
     return c.execute(sql, params).df()
 
 
-def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[str, list]:
+def _facts_in_area(
+    metric, fy, theme_ids, kind, region_code, bureau_code, select: str, join: str | None = None
+) -> tuple[str, list]:
+    """``SELECT select`` over the figure's facts (``f``) joined to their area (``m``: the
+    municipality of a per-municipality fact, the bureau of a document item, or ``join``)
+    within the region/bureau filter."""
     facts_sql, facts_params = _facts(metric, fy, theme_ids, kind)
     sel_sql, sel_params = area_filter(region_code, bureau_code, None, alias="m")
-    if metric in MUNICIPAL_METRICS:
-        sql = (
-            f"SELECT coalesce(sum(f.value), 0) FROM ({facts_sql}) f "  # noqa: S608
-            f"JOIN municipalities m ON m.code = f.municipality_code WHERE {sel_sql}"
+    if join is None:
+        join = (
+            "JOIN municipalities m ON m.code = f.municipality_code"
+            if metric in MUNICIPAL_METRICS
+            else "JOIN bureaus m ON m.bureau_code = f.bureau_code"
         )
-    else:
-        sql = (
-            f"SELECT count(DISTINCT f.item_id) FROM ({facts_sql}) f "  # noqa: S608
-            f"JOIN bureaus m ON m.bureau_code = f.bureau_code WHERE {sel_sql}"
-        )
+    sql = f"SELECT {select} FROM ({facts_sql}) f {join} WHERE {sel_sql}"  # noqa: S608
     return sql, [*facts_params, *sel_params]
+
+
+def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[str, list]:
+    total = (
+        "coalesce(sum(f.value), 0)" if metric in MUNICIPAL_METRICS else "count(DISTINCT f.item_id)"
+    )
+    return _facts_in_area(metric, fy, theme_ids, kind, region_code, bureau_code, total)
 
 
 def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
@@ -388,12 +401,11 @@ def headline(
     metric: str,
     fiscal_year: int | None = None,
     theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
     kind: Any = None,
     con=None,
+    **area,
 ) -> dict:
-    """One figure for the headline cards.
+    """One figure for the headline cards, for the area (``region_code``, ``bureau_code``).
 
     Returns dict(value, previous, fiscal_year, unit_ja, unit_en, label_ja, label_en,
     source_ja, source_en, is_sample, theme_match). ``previous`` is the same
@@ -401,6 +413,7 @@ def headline(
     False when the theme filter excludes the metric (value is then 0).
     """
     _check_metric(metric)
+    region_code, bureau_code = _area(area, ("region_code", "bureau_code"))
     c = _con(con)
     years = fiscal_years(metric, con=c)
     fy = _default_year(metric, fiscal_year, c)
@@ -612,33 +625,54 @@ _MUNI_COLS = (
 )
 
 
+#: The per-municipality lists, by figure (its table, aliased by its first letter): the
+#: SELECT list (:data:`_MUNI_COLS` for the area's names), the ORDER BY list and the column
+#: the period filter is on. Fixed SQL of this module; every value is bound.
+_LISTS: dict[str, tuple[str, str, str]] = {
+    "dispatch": (
+        f"d.fiscal_year, d.municipality_code, {_MUNI_COLS}, d.kind, d.kind_ja, d.kind_en, "
+        "d.persons, d.status, d.is_sample, d.source_ja, d.source_en",
+        "d.fiscal_year, d.municipality_code, d.kind",
+        "d.fiscal_year",
+    ),
+    "sites": (
+        f"s.site_id, s.name_ja, s.name_en, s.municipality_code, {_MUNI_COLS}, s.kind, "
+        "s.kind_ja, s.kind_en, s.lon, s.lat, s.start_fy, s.is_model_project, s.operator_ja, "
+        "s.operator_en, s.is_sample, s.source_ja, s.source_en",
+        "s.start_fy, s.site_id",
+        "s.start_fy",
+    ),
+    "evacuees": (
+        f"e.month, {_fy_of_month_sql('e.month')} AS fiscal_year, e.municipality_code, "
+        f"{_MUNI_COLS}, e.prefecture_ja, e.prefecture_en, e.persons, e.is_sample, e.source_ja, "
+        "e.source_en",
+        "e.month, e.municipality_code, e.prefecture_ja",
+        "e.month",
+    ),
+}
+
+
 def _overlay_rows(
     metric: str,
-    columns: str,
-    order: str,
-    period: tuple[str, list],
+    period: tuple[Any, Any],
     theme_ids: Any,
-    area: tuple[Any, Any, Any],
+    area: dict[str, Any],
     kind: Any = None,
     con=None,
 ) -> pd.DataFrame:
-    """Rows of a per-municipality figure's table (aliased by its first letter) with their
-    municipality and bureau joined, filtered by ``period``, theme, area and ``kind``.
+    """Rows of a per-municipality figure's list (:data:`_LISTS`) with their municipality and
+    bureau joined, filtered by ``period``, theme, area and ``kind``.
 
     Parameters
     ----------
     metric : str
         The figure, which is also its table (``dispatch``, ``sites``, ``evacuees``).
-    columns : str
-        The SELECT list (fixed SQL of this module; :data:`_MUNI_COLS` for the area's names).
-    order : str
-        The ORDER BY list (fixed SQL of this module).
-    period : tuple of (str, list)
-        The filter on the table's period column (``range_filter``).
+    period : tuple
+        ``(from, to)`` on the list's period column, inclusive; None leaves a side open.
     theme_ids : Any
         Selected themes (:func:`overlay_theme_filter`).
-    area : tuple
-        ``(region_code, bureau_code, municipality_code)`` (:func:`area_filter`).
+    area : dict
+        Any of ``region_code``, ``bureau_code``, ``municipality_code`` (:func:`area_filter`).
     kind : Any, optional
         Kinds to keep (the table's ``kind`` column); None keeps all.
     con : optional
@@ -649,11 +683,14 @@ def _overlay_rows(
     pandas.DataFrame
         The rows, with the figure's units (:func:`_overlay_columns`).
     """
+    area_keys = ("region_code", "bureau_code", "municipality_code")
+    region_code, bureau_code, municipality_code = _area(area, area_keys)
+    columns, order, period_col = _LISTS[metric]
     alias = metric[0]
     where, params = and_all(
-        period,
+        range_filter(period_col, *period),
         overlay_theme_filter(metric, theme_ids),
-        area_filter(*area),
+        area_filter(region_code, bureau_code, municipality_code),
         in_filter(f"{alias}.kind", kind),
     )
     sql = (
@@ -669,56 +706,30 @@ def dispatches(
     fiscal_year_from: int | None = None,
     fiscal_year_to: int | None = None,
     theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
-    municipality_code: Any = None,
     kind: Any = None,
     con=None,
+    **area: Any,
 ) -> pd.DataFrame:
-    """Staff dispatches: fiscal_year, municipality_code, municipality_name_ja, district_ja,
-    bureau_code, bureau_name_ja, bureau_name_en, region_code, kind, kind_ja, kind_en,
-    persons, status, is_sample, source_ja, source_en, unit_ja, unit_en."""
-    return _overlay_rows(
-        "dispatch",
-        f"d.fiscal_year, d.municipality_code, {_MUNI_COLS}, d.kind, d.kind_ja, d.kind_en, "
-        "d.persons, d.status, d.is_sample, d.source_ja, d.source_en",
-        "d.fiscal_year, d.municipality_code, d.kind",
-        range_filter("d.fiscal_year", fiscal_year_from, fiscal_year_to),
-        theme_ids,
-        (region_code, bureau_code, municipality_code),
-        kind,
-        con,
-    )
+    """Staff dispatches in the fiscal years, themes, kinds and area (``region_code``,
+    ``bureau_code``, ``municipality_code``): fiscal_year, municipality_code,
+    municipality_name_ja, district_ja, bureau_code, bureau_name_ja, bureau_name_en,
+    region_code, kind, kind_ja, kind_en, persons, status, is_sample, source_ja, source_en,
+    unit_ja, unit_en."""
+    return _overlay_rows("dispatch", (fiscal_year_from, fiscal_year_to), theme_ids, area, kind, con)
 
 
 def sites(
-    fiscal_year: int | None = None,
-    theme_ids: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
-    municipality_code: Any = None,
-    kind: Any = None,
-    con=None,
-) -> pd.DataFrame:
-    """Settlement-support sites active in ``fiscal_year`` (started then or before; all if None).
+    fiscal_year: int | None = None, theme_ids: Any = None, kind: Any = None, con=None, **area
+):
+    """Settlement-support sites active in ``fiscal_year`` (started then or before; all if None),
+    in the themes, kinds and area.
 
     Columns: site_id, name_ja, name_en, municipality_code, municipality_name_ja,
     district_ja, bureau_code, bureau_name_ja, bureau_name_en, region_code, kind,
     kind_ja, kind_en, lon, lat, start_fy, operator_ja, is_sample, source_ja,
     source_en, unit_ja, unit_en, fiscal_year.
     """
-    df = _overlay_rows(
-        "sites",
-        f"s.site_id, s.name_ja, s.name_en, s.municipality_code, {_MUNI_COLS}, s.kind, "
-        "s.kind_ja, s.kind_en, s.lon, s.lat, s.start_fy, s.is_model_project, s.operator_ja, "
-        "s.operator_en, s.is_sample, s.source_ja, s.source_en",
-        "s.start_fy, s.site_id",
-        range_filter("s.start_fy", None, fiscal_year),
-        theme_ids,
-        (region_code, bureau_code, municipality_code),
-        kind,
-        con,
-    )
+    df = _overlay_rows("sites", (None, fiscal_year), theme_ids, area, kind, con)
     df["fiscal_year"] = fiscal_year if fiscal_year is not None else df["start_fy"]
     return df
 
@@ -730,29 +741,14 @@ def _month(value: Any) -> dt.date | None:
     return dt.date(ts.year, ts.month, 1)
 
 
-def evacuees(
-    month_from: Any = None,
-    month_to: Any = None,
-    region_code: Any = None,
-    bureau_code: Any = None,
-    municipality_code: Any = None,
-    theme_ids: Any = None,
-    con=None,
-) -> pd.DataFrame:
-    """Evacuees by month and municipality: month (date), fiscal_year, municipality_code,
-    municipality_name_ja, district_ja, bureau_code, bureau_name_ja, bureau_name_en,
-    region_code, prefecture_ja, prefecture_en, persons, is_sample, source_ja, source_en,
-    unit_ja, unit_en. ``month_from``/``month_to`` accept dates or "YYYY-MM"."""
+def evacuees(month_from: Any = None, month_to: Any = None, theme_ids: Any = None, con=None, **area):
+    """Evacuees by month and municipality in the months, themes and area: month (date),
+    fiscal_year, municipality_code, municipality_name_ja, district_ja, bureau_code,
+    bureau_name_ja, bureau_name_en, region_code, prefecture_ja, prefecture_en, persons,
+    is_sample, source_ja, source_en, unit_ja, unit_en. ``month_from``/``month_to`` accept
+    dates or "YYYY-MM"."""
     return _overlay_rows(
-        "evacuees",
-        f"e.month, {_fy_of_month_sql('e.month')} AS fiscal_year, e.municipality_code, "
-        f"{_MUNI_COLS}, e.prefecture_ja, e.prefecture_en, e.persons, e.is_sample, e.source_ja, "
-        "e.source_en",
-        "e.month, e.municipality_code, e.prefecture_ja",
-        range_filter("e.month", _month(month_from), _month(month_to)),
-        theme_ids,
-        (region_code, bureau_code, municipality_code),
-        con=con,
+        "evacuees", (_month(month_from), _month(month_to)), theme_ids, area, con=con
     )
 
 

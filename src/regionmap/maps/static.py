@@ -168,16 +168,23 @@ def publish_layer(
     life; never recomputed on a rerun.
     """
 
+    static, geo, build_id = _folders(static_dir, geo_dir)
+    subset = (where[0], tuple(sorted(map(str, where[1])))) if where else None
+    # load_layer reads this setting: it is part of the key
+    hide_nt = bool(settings.get("hide_northern_territories"))
+    return _publish_cached(name, level, str(static), str(geo), build_id, subset, hide_nt)
+
+
+def _folders(static_dir: Path | None, geo_dir: Path | None) -> tuple[Path, Path, str]:
+    """The static and boundary folders (the settings' unless given) and the boundary build's
+    id (checksum and time of its manifest), the cache key of what is published from it."""
     static = Path(static_dir) if static_dir else Path(settings.get("static_dir"))
     geo = Path(geo_dir) if geo_dir else Path(settings.get("geo_dir"))
     try:
         build_id = str(manifest(geo).get("checksum", "")) + str(manifest(geo).get("built_at", ""))
     except Exception:  # noqa: BLE001 - a missing manifest only weakens the cache key
         build_id = ""
-    subset = (where[0], tuple(sorted(map(str, where[1])))) if where else None
-    # load_layer reads this setting: it is part of the key
-    hide_nt = bool(settings.get("hide_northern_territories"))
-    return _publish_cached(name, level, str(static), str(geo), build_id, subset, hide_nt)
+    return static, geo, build_id
 
 
 @st.cache_resource(show_spinner=False, max_entries=96)
@@ -223,12 +230,7 @@ def publish_groups(
     new file and the same ones keep theirs; cached for the server's life like
     :func:`publish_layer`, never recomputed on a rerun.
     """
-    static = Path(static_dir) if static_dir else Path(settings.get("static_dir"))
-    geo = Path(geo_dir) if geo_dir else Path(settings.get("geo_dir"))
-    try:
-        build_id = str(manifest(geo).get("checksum", "")) + str(manifest(geo).get("built_at", ""))
-    except Exception:  # noqa: BLE001 - a missing manifest only weakens the cache key
-        build_id = ""
+    static, geo, build_id = _folders(static_dir, geo_dir)
     table = tuple(sorted((str(n), str(k), tuple(sorted(map(str, m)))) for n, k, m in groups))
     return _publish_groups_cached(table, str(static), str(geo), build_id)
 

@@ -104,6 +104,19 @@ def _document_figures(figure_id: str, lang: str, fiscal_year: int | None) -> lis
     ]
 
 
+def _document_first(
+    metric: str, n: int | None, area, lang: str, fiscal_year: int | None, theme_ids, con
+) -> list[Figure]:
+    """The document's own figures of ``metric`` first (its first ``n``, or all), then the
+    area's breakdown of the same figure, labelled as the breakdown (its numbers may be a
+    sample)."""
+    label = t("slide.breakdown_label", lang, label=t(f"metric.{metric}", lang))
+    return [
+        *_document_figures(metric, lang, fiscal_year)[:n],
+        _headline_figure(metric, area, lang, fiscal_year, theme_ids, con, label=label),
+    ]
+
+
 def _headline_figure(
     metric: str, area, lang: str, fiscal_year: int | None, theme_ids, con, label: str | None = None
 ) -> Figure:
@@ -248,18 +261,7 @@ def build_slide(
             items.append((r[f"text_{lang}"] or r["text_ja"], t("present.bureau_project", lang)))
     elif key == "dispatch":
         # the headline is the document's: 42市町村 (all Hokkaido), then the area's breakdown
-        figures.extend(_document_figures("dispatch", lang, fiscal_year)[:1])
-        figures.append(
-            _headline_figure(
-                "dispatch",
-                area,
-                lang,
-                fiscal_year,
-                theme_ids,
-                con,
-                label=t("slide.breakdown_label", lang, label=t("metric.dispatch", lang)),
-            )
-        )
+        figures.extend(_document_first("dispatch", 1, area, lang, fiscal_year, theme_ids, con))
         d = db.dispatches(theme_ids=themes, con=con, **f)
         if not d.empty:
             fy = (
@@ -333,18 +335,7 @@ def build_slide(
             chart.update_layout(title=t("present.chart.sites", lang), showlegend=False)
             sample |= smp
     elif key == "evacuees":
-        figures.extend(_document_figures("evacuees", lang, fiscal_year))
-        figures.append(
-            _headline_figure(
-                "evacuees",
-                area,
-                lang,
-                fiscal_year,
-                theme_ids,
-                con,
-                label=t("slide.breakdown_label", lang, label=t("metric.evacuees", lang)),
-            )
-        )
+        figures.extend(_document_first("evacuees", None, area, lang, fiscal_year, theme_ids, con))
         e = db.evacuees(theme_ids=themes, con=con, **f)
         if not e.empty:
             monthly = e.groupby("month")["persons"].sum().sort_index()

@@ -14,7 +14,7 @@ from regionmap.maps.spec import northern_territories
 from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import format_number, trend_line
 from regionmap.ui.cached import table
-from regionmap.ui.cards import data_table, theme_covers, where_text
+from regionmap.ui.cards import data_table, proposal_expander, theme_covers, where_text
 from regionmap.ui.document import BASIS_COLUMN, basis_help, with_basis
 from regionmap.ui.notices import sample_notice
 from regionmap.ui.session import Context
@@ -119,6 +119,40 @@ def municipality_figures(ctx: Context) -> None:
         sample_notice(lang)
 
 
+#: The tabs' tables of policy items shown with their basis: table → (the theme and item
+#: columns :func:`with_basis` reads, the columns shown → their catalogue key, widget key).
+_BASIS_TABLES: dict[str, tuple[tuple[str, str], dict[str, str], str]] = {
+    "priority_projects": (
+        ("direction_theme_id", "project_id"),
+        {"title": "col.project", "region_name": "col.region", "direction_name": "col.direction"},
+        "rm.table.pp",
+    ),
+    "bureau_projects": (
+        ("bureau_code", "item_id"),
+        {"bureau_name": "col.bureau", "text": "col.bureau_project"},
+        "rm.table.bp",
+    ),
+}
+
+
+def _basis_table(ctx: Context, name: str) -> pd.DataFrame:
+    """The area's items of ``name`` (:data:`_BASIS_TABLES`) under their selection label, as a
+    table with the basis of each row; returns what is shown."""
+    lang = ctx.lang
+    basis_keys, columns, key = _BASIS_TABLES[name]
+    df = table(name, _filters(ctx))
+    st.caption(content.selection_label(name, lang, n=len(df)))
+    df = with_basis(df, name, *basis_keys, lang)
+    basis_col = t("basis.col", lang)
+    shown = {i18n.col(c, lang): t(k, lang) for c, k in columns.items()}
+    return data_table(
+        df,
+        {**shown, BASIS_COLUMN: basis_col},
+        key=key,
+        column_help={basis_col: basis_help(lang)},
+    )
+
+
 def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     """The selected area's policy items and figures as tabs of tables and charts.
 
@@ -129,8 +163,6 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     shown: dict[str, dict[str, Any]] = {"tables": {}, "charts": {}}
     if not ctx.ready.database or not (s.bureau or s.region):
         return shown
-    basis_col = t("basis.col", lang)
-    basis_hint = {basis_col: basis_help(lang)}
     tabs = st.tabs(
         [
             content.selection_label("priority_projects", lang),
@@ -143,33 +175,14 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
     )
     any_sample = False
     with tabs[0]:
-        df = table("priority_projects", _filters(ctx))
-        st.caption(content.selection_label("priority_projects", lang, n=len(df)))
-        df = with_basis(df, "priority_projects", "direction_theme_id", "project_id", lang)
-        shown["tables"]["priority_projects"] = data_table(
-            df,
-            {
-                i18n.col("title", lang): t("col.project", lang),
-                i18n.col("region_name", lang): t("col.region", lang),
-                i18n.col("direction_name", lang): t("col.direction", lang),
-                BASIS_COLUMN: basis_col,
-            },
-            key="rm.table.pp",
-            column_help=basis_hint,
-        )
+        shown["tables"]["priority_projects"] = _basis_table(ctx, "priority_projects")
     with tabs[1]:
         df = table("proposals", _filters(ctx))
         st.caption(content.selection_label("proposals", lang, n=len(df)))
         st.caption(t("basis.footnote", lang))
         inferred = content.basis_label("inferred", lang)
         for _, row in df.iterrows():
-            title = i18n.punct(
-                "with_note",
-                lang,
-                text=plain(row[i18n.col("title", lang)]),
-                note=plain(row[i18n.col("bureau_names", lang)]),
-            )
-            with st.expander(title):
+            with proposal_expander(row, lang):
                 pillar = str(row.get(i18n.col("pillar_name", lang), ""))
                 basis = t("basis.col", lang) + i18n.punct("colon", lang) + inferred
                 st.caption(i18n.punct("with_note", lang, text=plain(pillar), note=basis))
@@ -191,19 +204,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                         width="stretch",
                     )
     with tabs[2]:
-        df = table("bureau_projects", _filters(ctx))
-        st.caption(content.selection_label("bureau_projects", lang, n=len(df)))
-        df = with_basis(df, "bureau_projects", "bureau_code", "item_id", lang)
-        shown["tables"]["bureau_projects"] = data_table(
-            df,
-            {
-                i18n.col("bureau_name", lang): t("col.bureau", lang),
-                i18n.col("text", lang): t("col.bureau_project", lang),
-                BASIS_COLUMN: basis_col,
-            },
-            key="rm.table.bp",
-            column_help=basis_hint,
-        )
+        shown["tables"]["bureau_projects"] = _basis_table(ctx, "bureau_projects")
         st.caption(t("basis.footnote", lang))
     with tabs[3]:
         df = table(

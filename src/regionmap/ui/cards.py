@@ -148,6 +148,18 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     return fig
 
 
+def proposal_expander(row: Any, lang: str) -> Any:
+    """An expander titled with a bureau proposal's title and its bureaus (plain text), for
+    its pillar, basis and measures (the proposals page and the bureau page's tab)."""
+    title = i18n.punct(
+        "with_note",
+        lang,
+        text=plain(row[i18n.col("title", lang)]),
+        note=plain(row[i18n.col("bureau_names", lang)]),
+    )
+    return st.expander(title)
+
+
 def data_table(
     frame: pd.DataFrame,
     columns: dict[str, str],

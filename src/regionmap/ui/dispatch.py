@@ -7,9 +7,8 @@ import streamlit as st
 
 from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
-from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number
-from regionmap.ui import cards, document, mapview, overlay, session
+from regionmap.ui import cards, document, overlay, session
 
 # ===========================================================================================
 # 4. Staff dispatch
@@ -39,13 +38,10 @@ def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
     }
 
 
-def dispatch_page(ctx: session.Context) -> dict:
+@overlay.overlay_page("dispatch")
+def dispatch_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
-    items = overlay.PageItems()
     lang, s = ctx.lang, ctx.state
-    overlay.page_header(ctx, "page.dispatch", "ov.dispatch.intro")
-    if overlay.no_database(ctx):
-        return {}
     kinds = overlay.dispatch_kinds()
     c_kind, c_by = st.columns([3, 2])
     with c_kind:
@@ -143,7 +139,7 @@ def dispatch_page(ctx: session.Context) -> dict:
         ]
     )
     st.subheader(t("ov.dispatch.table", lang, when=when))
-    items.table(
+    items.rows_table(
         rows,
         {
             "fiscal_year": t("filter.fy", lang),
@@ -154,9 +150,8 @@ def dispatch_page(ctx: session.Context) -> dict:
             "status_shown": t("ov.col.status", lang),
         },
         "rm.table.dispatch",
-        t("ov.rows", lang, n=len(rows), when=when, source=plain(overlay.source_of(rows, lang))),
+        lang,
+        when,
     )
-    if overlay._is_sample(all_years):
-        mapview.sample_notice(lang)
-    overlay.page_downloads(ctx, "dispatch", "dispatch", items)
+    overlay.close_page(ctx, "dispatch", "dispatch", items, sample=overlay._is_sample(all_years))
     return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}

@@ -11,10 +11,9 @@ import streamlit as st
 from regionmap import figures, i18n, reference
 from regionmap.i18n import month_text, t
 from regionmap.maps.spec import AreaFigures, area_codes_in
-from regionmap.plaintext import plain
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
-from regionmap.ui import cached, cards, document, mapview, overlay, session, widgets
+from regionmap.ui import cached, cards, document, overlay, session, widgets
 from regionmap.ui.cached import by_db_version
 
 # ===========================================================================================
@@ -75,13 +74,10 @@ def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame
     )
 
 
-def evacuees_page(ctx: session.Context) -> dict:
+@overlay.overlay_page("evacuees")
+def evacuees_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """避難者: by municipality at a month, monthly trend, prefecture of origin."""
-    items = overlay.PageItems()
     lang, s = ctx.lang, ctx.state
-    overlay.page_header(ctx, "page.evacuees", "ov.evacuees.intro")
-    if overlay.no_database(ctx):
-        return {}
     months = overlay.evacuee_months()
     rng = month_range(s, months)
     c_months, c_by = st.columns([3, 2])
@@ -214,7 +210,7 @@ def evacuees_page(ctx: session.Context) -> dict:
     shown = by_muni.assign(
         bureau=[overlay._area_name(c, "bureau", lang) for c in by_muni["bureau_code"]]
     )
-    items.table(
+    items.rows_table(
         shown,
         {
             "name": t("level.municipality", lang),
@@ -222,9 +218,9 @@ def evacuees_page(ctx: session.Context) -> dict:
             "persons": t("col.persons", lang),
         },
         "rm.table.evacuees",
-        t("ov.rows", lang, n=len(shown), when=when, source=plain(overlay.source_of(at_end, lang))),
+        lang,
+        when,
+        sources=at_end,
     )
-    if overlay._is_sample(df):
-        mapview.sample_notice(lang)
-    overlay.page_downloads(ctx, "evacuees", "evacuees", items)
+    overlay.close_page(ctx, "evacuees", "evacuees", items, sample=overlay._is_sample(df))
     return {"rows": len(shown), "deck": deck, "months": (lo, hi), "figures": figs}

@@ -7,7 +7,8 @@ Every figure says its unit, fiscal year (or month) and source; sample rows are m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,6 +57,14 @@ def frame(name: str, filters: Mapping[str, Any]) -> pd.DataFrame:
     """A database list (``dispatches``, ``sites`` …) with ``filters`` (from
     :func:`regionmap.state.query_filters`), cached."""
     return cached.table(name, tuple(sorted(filters.items())))
+
+
+def document_items(ctx: session.Context, name: str) -> tuple[pd.DataFrame, str]:
+    """The document's items of ``name`` (``priority_projects``, ``proposals``) in the view,
+    and the fiscal year they are of, as text (the document's year when none are left)."""
+    df = frame(name, query_filters(ctx.state))
+    fy = int(df["fiscal_year"].iloc[0]) if len(df) else db.DOCUMENT_FISCAL_YEAR
+    return df, i18n.fy_text(fy, ctx.lang)
 
 
 def page_filters(s: FilterState, view: str) -> dict[str, Any]:
@@ -353,6 +362,53 @@ class PageItems:
         """Show ``df`` (key ``rm.table.<id>``) and keep what is shown for CSV/Excel."""
         st.caption(caption)
         self.tables[key.removeprefix("rm.table.")] = cards.data_table(df, dict(columns), key=key)
+
+    def rows_table(
+        self,
+        df: pd.DataFrame,
+        columns: Mapping[str, str],
+        key: str,
+        lang: str,
+        when: str,
+        sources: pd.DataFrame | None = None,
+    ) -> None:
+        """:meth:`table` under the usual caption: how many rows, when, and the distinct
+        sources of ``sources``' rows (default: ``df``'s), as plain text."""
+        source = plain(source_of(df if sources is None else sources, lang))
+        self.table(df, columns, key, t("ov.rows", lang, n=len(df), when=when, source=source))
+
+
+def overlay_page(page: str) -> Callable[[PageView], Callable[[session.Context], dict]]:
+    """Make ``view(ctx, items)`` an overlay page: it starts with its title (``page.<page>``)
+    with the selected area and its one-line intro (``ov.<page>.intro``); without a database
+    it says so and returns ``{}``; else ``view`` runs with the :class:`PageItems` that
+    collects what it shows for its downloads (:func:`close_page`)."""
+
+    def wrap(view: PageView) -> Callable[[session.Context], dict]:
+        @functools.wraps(view)
+        def run(ctx: session.Context) -> dict:
+            page_header(ctx, f"page.{page}", f"ov.{page}.intro")
+            if no_database(ctx):
+                return {}
+            return view(ctx, PageItems())
+
+        return run
+
+    return wrap
+
+
+#: A page view: the context and the page's :class:`PageItems` → what it showed (for tests).
+PageView = Callable[[session.Context, PageItems], dict]
+
+
+def close_page(
+    ctx: session.Context, page: str, metric: str, items: PageItems, *, sample: bool = False
+) -> None:
+    """The end of an overlay page: the sample notice where any figure shown is a sample,
+    then the downloads (:func:`page_downloads`)."""
+    if sample:
+        mapview.sample_notice(ctx.lang)
+    page_downloads(ctx, page, metric, items)
 
 
 def page_downloads(ctx: session.Context, page: str, metric: str, items: PageItems) -> None:

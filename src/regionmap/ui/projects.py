@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from regionmap import db, i18n, reference
-from regionmap.i18n import fy_text, t
+from regionmap import i18n, reference
+from regionmap.i18n import t
 from regionmap.plaintext import shown_frame
-from regionmap.state import query_filters
 from regionmap.ui import overlay, session
 
 # ===========================================================================================
@@ -30,16 +29,11 @@ def projects_by_region_direction(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return table.reset_index()
 
 
-def projects_page(ctx: session.Context) -> dict:
+@overlay.overlay_page("projects")
+def projects_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """地域重点プロジェクト: projects by region and direction, filtered by theme, with bureaus."""
-    items = overlay.PageItems()
     lang = ctx.lang
-    overlay.page_header(ctx, "page.projects", "ov.projects.intro")
-    if overlay.no_database(ctx):
-        return {}
-    df = overlay.frame("priority_projects", query_filters(ctx.state))
-    fy = int(df["fiscal_year"].iloc[0]) if len(df) else db.DOCUMENT_FISCAL_YEAR
-    when = fy_text(fy, lang)
+    df, when = overlay.document_items(ctx, "priority_projects")
     c1, c2, c3 = st.columns(3)
     overlay.headline(c1, t("metric.priority_projects", lang), len(df), "件", lang, when=when)
     named = int(df["bureau_code"].notna().sum()) if len(df) else 0
@@ -76,7 +70,7 @@ def projects_page(ctx: session.Context) -> dict:
             overlay.theme_names(ctx, str(v).split(";")) if isinstance(v, str) else ""
             for v in shown["theme_ids"]
         ]
-    items.table(
+    items.rows_table(
         shown,
         {
             i18n.col("title", lang): t("col.project", lang),
@@ -86,7 +80,9 @@ def projects_page(ctx: session.Context) -> dict:
             "themes_shown": t("filter.themes", lang),
         },
         "rm.table.projects",
-        t("ov.rows", lang, n=len(shown), when=when, source=overlay.source_of(df, lang)),
+        lang,
+        when,
+        sources=df,
     )
-    overlay.page_downloads(ctx, "projects", "priority_projects", items)
+    overlay.close_page(ctx, "projects", "priority_projects", items)
     return {"rows": len(df), "deck": deck, "figures": figs}

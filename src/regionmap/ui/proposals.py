@@ -6,11 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from regionmap import content, db, figures, i18n
-from regionmap.i18n import fy_text, t
+from regionmap import content, figures, i18n
+from regionmap.i18n import t
 from regionmap.plaintext import plain
 from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
-from regionmap.state import query_filters
 from regionmap.ui import cards, overlay, session
 
 # ===========================================================================================
@@ -47,16 +46,11 @@ def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.sort_values("proposals", ascending=False, ignore_index=True)
 
 
-def proposals_page(ctx: session.Context) -> dict:
+@overlay.overlay_page("proposals")
+def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
-    items = overlay.PageItems()
     lang = ctx.lang
-    overlay.page_header(ctx, "page.proposals", "ov.proposals.intro")
-    if overlay.no_database(ctx):
-        return {}
-    df = overlay.frame("proposals", query_filters(ctx.state))
-    fy = int(df["fiscal_year"].iloc[0]) if len(df) else db.DOCUMENT_FISCAL_YEAR
-    when = fy_text(fy, lang)
+    df, when = overlay.document_items(ctx, "proposals")
     mt = measures_table(df, lang)
     reflected = int((df["measure_count"] > 0).sum()) if len(df) else 0
     c1, c2, c3 = st.columns(3)
@@ -114,7 +108,7 @@ def proposals_page(ctx: session.Context) -> dict:
         if len(df)
         else [],
     )
-    items.table(
+    items.rows_table(
         shown,
         {
             i18n.col("title", lang): t("ov.col.proposal", lang),
@@ -126,11 +120,13 @@ def proposals_page(ctx: session.Context) -> dict:
             "basis": t("basis.col", lang),
         },
         "rm.table.proposals",
-        t("ov.rows", lang, n=len(df), when=when, source=overlay.source_of(df, lang)),
+        lang,
+        when,
+        sources=df,
     )
     st.caption(t("basis.footnote", lang))
     st.subheader(t("ov.proposals.measures_title", lang, when=when))
-    items.table(
+    items.rows_table(
         mt,
         {
             "department": t("col.department", lang),
@@ -139,16 +135,12 @@ def proposals_page(ctx: session.Context) -> dict:
             "bureaus": t("level.bureau", lang),
         },
         "rm.table.measures",
-        t("ov.rows", lang, n=len(mt), when=when, source=overlay.source_of(df, lang)),
+        lang,
+        when,
+        sources=df,
     )
     for _, r in df.iterrows():
-        title = i18n.punct(
-            "with_note",
-            lang,
-            text=plain(r[i18n.col("title", lang)]),
-            note=plain(r[i18n.col("bureau_names", lang)]),
-        )
-        with st.expander(title):
+        with cards.proposal_expander(r, lang):
             parts = [r.get(i18n.col("pillar_name", lang)), r.get(i18n.col("policy_area", lang))]
             st.caption(i18n.join([plain(p) for p in parts if p], lang, sep="dot"))
             ms = r["measures"] if isinstance(r["measures"], list) else []
@@ -158,5 +150,5 @@ def proposals_page(ctx: session.Context) -> dict:
                 dept = plain(m.get(i18n.col("department", lang)))
                 text = plain(m.get(i18n.col("text", lang)))
                 st.markdown("- " + i18n.punct("label_text", lang, label=f"**{dept}**", text=text))
-    overlay.page_downloads(ctx, "proposals", "proposals", items)
+    overlay.close_page(ctx, "proposals", "proposals", items)
     return {"rows": len(df), "measures": len(mt), "deck": deck, "figures": figs}

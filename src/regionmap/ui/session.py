@@ -33,27 +33,36 @@ _W = "rm.w."  # prefix of the filter widgets' keys
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A page of the dashboard: its script (relative to the project), title key, URL path."""
+    """A page of the dashboard, by its name: its script ``pages/<name>.py``, its title
+    ``page.<name>`` in the i18n catalogue; its URL path is ``/<name>``."""
 
-    script: str
-    title_key: str
-    url_path: str
-    icon: str = ""
+    name: str
     default: bool = False
+    #: ``pages/<name>.py``, relative to the project
+    script: str = field(init=False)
+    #: ``page.<name>``
+    title_key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "script", f"pages/{self.name}.py")
+        object.__setattr__(self, "title_key", f"page.{self.name}")
 
 
 #: The pages, in navigation order. Add new pages here (and their title to the i18n catalog).
 PAGES: list[PageSpec] = [
-    PageSpec("pages/overview.py", "page.overview", "overview", default=True),
-    PageSpec("pages/bureau.py", "page.bureau", "bureau"),
-    PageSpec("pages/projects.py", "page.projects", "projects"),
-    PageSpec("pages/dispatch.py", "page.dispatch", "dispatch"),
-    PageSpec("pages/settlement.py", "page.settlement", "settlement"),
-    PageSpec("pages/evacuees.py", "page.evacuees", "evacuees"),
-    PageSpec("pages/proposals.py", "page.proposals", "proposals"),
-    PageSpec("pages/regional.py", "page.regional", "regional"),
-    PageSpec("pages/data.py", "page.data", "data"),
-    PageSpec("pages/present.py", "page.present", "present"),
+    PageSpec(name, default=name == "overview")
+    for name in (
+        "overview",
+        "bureau",
+        "projects",
+        "dispatch",
+        "settlement",
+        "evacuees",
+        "proposals",
+        "regional",
+        "data",
+        "present",
+    )
 ]
 
 
@@ -67,8 +76,7 @@ def navigation(lang: str | None = None) -> Any:
             str(settings.PROJECT_ROOT / p.script),
             title=t(p.title_key, lang),
             # the default page is served at "/"; its own name opens it too (below)
-            url_path=f"{p.url_path}-home" if p.default else p.url_path,
-            icon=p.icon or None,
+            url_path=f"{p.name}-home" if p.default else p.name,
             default=p.default,
         )
         for p in PAGES
@@ -79,9 +87,7 @@ def navigation(lang: str | None = None) -> Any:
         st.switch_page(home, query_params=st.query_params.to_dict())
 
     pages += [
-        st.Page(open_home, title=t(p.title_key, lang), url_path=p.url_path)
-        for p in PAGES
-        if p.default
+        st.Page(open_home, title=t(p.title_key, lang), url_path=p.name) for p in PAGES if p.default
     ]
     return st.navigation(pages, position="hidden")
 

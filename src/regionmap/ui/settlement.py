@@ -16,7 +16,7 @@ from regionmap.maps import spec, static
 from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.plaintext import plain
 from regionmap.render.charts import format_number, ranked_bar
-from regionmap.ui import cards, mapview, overlay, session
+from regionmap.ui import cards, overlay, session
 
 # ===========================================================================================
 # 5. Settlement support
@@ -120,13 +120,10 @@ def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def settlement_page(ctx: session.Context) -> dict:
+@overlay.overlay_page("settlement")
+def settlement_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """集落対策: sites as points by kind; coverage by bureau."""
-    items = overlay.PageItems()
     lang, s = ctx.lang, ctx.state
-    overlay.page_header(ctx, "page.settlement", "ov.settlement.intro")
-    if overlay.no_database(ctx):
-        return {}
     kinds = overlay.site_kinds()
     overlay.kind_filter(ctx, kinds, "ov.settlement.kind")
     fy = overlay._fy_for(ctx, "sites")
@@ -237,7 +234,7 @@ def settlement_page(ctx: session.Context) -> dict:
         ),
     )
     st.subheader(t("ov.settlement.table", lang, when=when))
-    items.table(
+    items.rows_table(
         df,
         {
             i18n.col("name", lang): t("col.site", lang),
@@ -248,9 +245,9 @@ def settlement_page(ctx: session.Context) -> dict:
             i18n.col("operator", lang): t("ov.col.operator", lang),
         },
         "rm.table.sites",
-        t("ov.rows", lang, n=len(df), when=when, source=plain(overlay.source_of(df, lang))),
+        lang,
+        when,
     )
-    if overlay._is_sample(df) or overlay._is_sample(everywhere):
-        mapview.sample_notice(lang)
-    overlay.page_downloads(ctx, "settlement", "sites", items)
+    sample = overlay._is_sample(df) or overlay._is_sample(everywhere)
+    overlay.close_page(ctx, "settlement", "sites", items, sample=sample)
     return {"rows": len(df), "deck": deck, "coverage": cov, "fiscal_year": fy}

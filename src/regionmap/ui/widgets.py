@@ -114,7 +114,6 @@ def filter_bar(ctx: Context) -> None:
             st.page_link(
                 str(settings.PROJECT_ROOT / p.script),
                 label=t(p.title_key, lang),
-                icon=p.icon or None,
                 query_params=params,
             )
         st.subheader(t("filter.header", lang))
