@@ -291,3 +291,20 @@ def test_the_registry_file_gives_every_figure_its_labels_units_and_kinds():
     ]
     assert figures.get("sites").kind("salon").label("en") == "Community salon"
     assert figures.unit_text("団体", "en", 2) == "bodies"
+
+
+def test_the_figures_names_are_defined_once_in_the_registry_and_reach_the_catalogue():
+    texts = figures.catalogue_texts()
+    for fig in figures.FIGURES:
+        assert texts[f"metric.{fig.id}"] == {
+            "ja": fig.texts[f"metric.{fig.id}"][0],
+            "en": fig.texts[f"metric.{fig.id}"][1],
+        }
+        assert i18n.t(f"metric.{fig.id}", "en") == fig.texts[f"metric.{fig.id}"][1]
+        assert i18n.t(f"report.short.{fig.id}", "ja") == fig.texts[f"report.short.{fig.id}"][0]
+    # the catalogue file defining a figure's name again is refused at import
+    with pytest.raises(ValueError, match="metric.dispatch"):
+        i18n._add_figure_names({"metric.dispatch": {"ja": "派遣", "en": "Dispatch"}})
+    text = _REGISTRY_TOML.read_text(encoding="utf-8")
+    with pytest.raises(figures.RegistryError, match=r"\(dispatch\): no title"):
+        figures._load_registry(text.replace('title = ["派遣職員", "Dispatched staff"]\n', "", 1))

@@ -17,10 +17,10 @@ keyed by the id here.
 
 Adding a figure
 ---------------
-1. One ``[[figure]]`` in ``figures.toml`` (its position is its order on screen).
+1. One ``[[figure]]`` in ``figures.toml`` (its position is its order on screen), with its
+   names (``label``; ``title``, ``short``, ``handout``: the catalogue keys ``metric.<id>``,
+   ``report.short.<id>``, ``report.metric.<id>``, which :mod:`regionmap.i18n` takes from here).
 2. Its table in ``db.schema.TABLES`` and its facts query in ``db.queries._FACTS``.
-3. Its labels in :mod:`regionmap.i18n`, both languages: ``metric.<id>`` (selectors, titles)
-   and ``report.metric.<id>`` / ``report.short.<id>`` (the handouts' cards and lines).
 
 Examples
 --------
@@ -35,7 +35,7 @@ Examples
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,10 @@ class Figure:
         The ``item_themes.item_type`` of a ``document`` figure's items.
     kinds : tuple of Kind
         Its kinds, in their order on screen (their colours follow this order).
+    texts : mapping
+        Its names in the text catalogue, ``{key: (Japanese, English)}``: ``metric.<id>``
+        (selectors, titles, legends), ``report.short.<id>`` and ``report.metric.<id>`` (the
+        handouts); :mod:`regionmap.i18n` takes them from here (:func:`catalogue_texts`).
     default_year : str
         The year a view opens on. ``"document"``: the document's fiscal year (FY2015);
         ``"real"``: the latest year with real (imported) figures, else the document's year
@@ -134,6 +138,7 @@ class Figure:
     item_type: str | None = None
     kinds: tuple[Kind, ...] = field(default_factory=tuple)
     default_year: str = "real"
+    texts: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_ja
@@ -162,9 +167,17 @@ class RegistryError(ValueError):
     """figures.toml says something the registry cannot hold (named: which entry, which key)."""
 
 
+#: A figure's names in the text catalogue: its key in figures.toml → the catalogue key prefix.
+TEXT_KEYS: dict[str, str] = {
+    "title": "metric.",
+    "short": "report.short.",
+    "handout": "report.metric.",
+}
+
 _FIGURE_KEYS = frozenset(
     {"id", "table", "label", "unit", "levels", "origin", "themes", "item_type", "kinds"}
     | {"default_year"}
+    | set(TEXT_KEYS)
 )
 
 
@@ -193,6 +206,11 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
         raise RegistryError(f"{where}: no list [kinds] {entry['kinds']}")
     if entry.get("default_year", "real") not in ("real", "document"):
         raise RegistryError(f"{where}: default_year is real or document")
+    if "title" not in entry:
+        raise RegistryError(f"{where}: no title (its name on selectors and legends)")
+    for key in ("label", *TEXT_KEYS):
+        if key in entry and (len(entry[key]) != 2 or not all(entry[key])):
+            raise RegistryError(f"{where}: {key} is [Japanese, English]")
     label_ja, label_en = entry["label"]
     return Figure(
         id=entry["id"],
@@ -206,6 +224,7 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
         item_type=entry.get("item_type"),
         kinds=kinds.get(entry.get("kinds", ""), ()),
         default_year=entry.get("default_year", "real"),
+        texts={TEXT_KEYS[k] + entry["id"]: tuple(entry[k]) for k in TEXT_KEYS if k in entry},
     )
 
 
@@ -382,6 +401,15 @@ IMPORT_TABLES: tuple[ImportTable, ...] = (
         period=None,
     ),
 )
+
+
+def catalogue_texts() -> dict[str, dict[str, str]]:
+    """Every figure's names as text catalogue entries (``{key: {"ja": …, "en": …}}``): the
+    figures' names are defined in figures.toml only; :mod:`regionmap.i18n` adds these to its
+    catalogue."""
+    return {
+        key: {"ja": ja, "en": en} for f in _REGISTRY["figures"] for key, (ja, en) in f.texts.items()
+    }
 
 
 def get(figure_id: str) -> Figure:

@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA
+from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, figures
 
 LANGS: tuple[str, ...] = ("ja", "en")
 
@@ -31,6 +31,19 @@ CATALOG: dict[str, dict[str, str]] = tomllib.loads(
     (Path(__file__).parent / "catalog.toml").read_text(encoding="utf-8")
 )
 CATALOG["report.credit"] = {"ja": MLIT_CREDIT_JA, "en": MLIT_CREDIT_EN}
+
+
+def _add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
+    # the figures' names (metric.<id>, report.short.<id>, report.metric.<id>) are defined in
+    # the figure registry only; the catalogue file must not define them again
+    names = figures.catalogue_texts()
+    twice = sorted(set(names) & set(catalog))
+    if twice:
+        raise ValueError(f"catalog.toml defines figure names of figures.toml: {', '.join(twice)}")
+    catalog.update(names)
+
+
+_add_figure_names(CATALOG)
 
 
 def t(key: str, lang: str = "ja", /, **values: object) -> str:
