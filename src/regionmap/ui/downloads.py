@@ -166,7 +166,7 @@ def remember_map(
     """Note a map drawn in this run: :func:`downloads` offers it as an HTML file.
 
     ``key`` is the button's key, ``rm.dl.<page>.…``: the page's downloads offer its maps."""
-    ctx.flags.setdefault("maps", {})[key] = (deck, page, file_name)
+    ctx.shown.maps[key] = (deck, page, file_name)
 
 
 def map_html_button(deck: deckgl.Deck, page: maphtml.MapPage, *, key: str, file_name: str) -> None:
@@ -229,7 +229,7 @@ def downloads(
                 key=f"rm.dl.{page}.map",
                 icon=":material/map:",
             )
-            for key, (deck, map_page_, file_name) in ctx.flags.get("maps", {}).items():
+            for key, (deck, map_page_, file_name) in ctx.shown.maps.items():
                 if key.startswith(f"rm.dl.{page}."):  # this page's maps
                     map_html_button(deck, map_page_, key=key, file_name=file_name)
             if page == "bureau" and code is not None:

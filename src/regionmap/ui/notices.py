@@ -58,11 +58,11 @@ def sample_notice(lang: str) -> None:
     The full notice is shown the first time in a run, a short mark after that.
     """
     ctx = st.session_state.get(_CTX_KEY)
-    if isinstance(ctx, Context) and ctx.flags.get("sample_shown"):
+    if isinstance(ctx, Context) and ctx.shown.sample_notice:
         st.caption(t("notice.sample.short", lang))
         return
     if isinstance(ctx, Context):
-        ctx.flags["sample_shown"] = True
+        ctx.shown.sample_notice = True
     st.warning(t("notice.sample", lang), icon=":material/science:")
 
 

@@ -176,6 +176,16 @@ def _short(exc: BaseException) -> str:
 # --- the run's context -------------------------------------------------------------
 
 
+@dataclass
+class RunShown:
+    """What a run has shown so far, for what it shows later in the same run."""
+
+    #: whether the full "sample data" notice was shown (later ones are a short mark)
+    sample_notice: bool = False
+    #: maps drawn, by download button key ``rm.dl.<page>.…``: (deck, HTML page, file name)
+    maps: dict[str, tuple[Any, Any, str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything a page needs this run: the state, its notices and what is available."""
@@ -185,8 +195,9 @@ class Context:
     ready: Readiness
     years: tuple[int, ...]
     themes: pd.DataFrame | None
-    #: per-run flags (e.g. whether the full sample notice was shown)
-    flags: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: what this run has shown so far (the full sample notice once, then a short mark; the
+    #: maps its downloads offer as HTML files)
+    shown: RunShown = field(default_factory=lambda: RunShown(), compare=False, hash=False)
 
     @property
     def lang(self) -> str:
