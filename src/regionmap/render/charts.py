@@ -16,7 +16,7 @@ tables agree:
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -173,21 +173,12 @@ def ranked_bar(
     )
 
 
-def ranked_html(
-    frame: pd.DataFrame,
-    *,
-    label: str,
-    value: str,
-    title: str,
-    unit: str,
-    lang: str = "ja",
-    highlight: str | Collection[str] | None = None,
-) -> str:
-    """The ranking of :func:`ranked_bar` as HTML bars (a list: name, bar, figure with its
-    unit), for a page that should not load a chart library in the browser (the overview:
-    plotly's script is 4.7 MB). Every text is escaped: names and units stay plain text.
-    Marked bars are in the accent colour and bold (not told by colour alone)."""
-    rows = ranked_rows(frame, label=label, value=value, unit=unit, lang=lang, highlight=highlight)
+def ranked_html(rows: Sequence[RankedRow], *, title: str) -> str:
+    """A ranking (:func:`ranked_rows`, the bars of :func:`ranked_bar`) as HTML bars (a list:
+    name, bar, figure with its unit), for a page that should not load a chart library in
+    the browser (the overview: plotly's script is 4.7 MB). Every text is escaped: names,
+    units and the title stay plain text. Marked bars are in the accent colour and bold (not
+    told by colour alone)."""
     top = max((r.value for r in rows), default=0.0)
     items = "".join(
         f"<li class='rm-ranked-row{' rm-marked' if r.marked else ''}'>"

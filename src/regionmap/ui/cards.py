@@ -12,7 +12,7 @@ from regionmap import db, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import ranked_bar, ranked_html
+from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
 from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
 from regionmap.ui.notices import sample_notice
@@ -140,11 +140,11 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
     else:
         highlight = None
-    args = dict(label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight)
+    args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight)
     # HTML bars, not a plotly chart: the overview then needs no chart library in the browser
     # (4.7 MB of script before the map could draw, issue #14); the figure is the PNG download
-    st.html(ranked_html(frame, **args))
-    fig = ranked_bar(frame, **args)
+    st.html(ranked_html(ranked_rows(frame, **args), title=title))
+    fig = ranked_bar(frame, title=title, **args)
     source = str(df[i18n.col("source", lang)].iloc[0])
     st.caption(t("fig.source", lang, source=plain(source)))
     if "is_sample" in df and bool(df["is_sample"].any()):
