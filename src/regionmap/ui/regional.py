@@ -183,23 +183,19 @@ def _anchor(anchor_ja: str, lang: str) -> str:
 
 def _template_buttons(table: figures.ImportTable, lang: str) -> None:
     label = table.label_en if lang == "en" else table.label_ja
-    cols = st.columns(2)
-    with cols[0]:
-        st.download_button(
-            t("regional.template_csv", lang, label=label),
-            data=export.template_bytes(table.table, "csv"),
-            file_name=f"{table.table}_template.csv",
-            mime="text/csv",
-            key=f"rm.dl.template.{table.table}",
-        )
-    with cols[1]:
-        st.download_button(
-            t("regional.template_xlsx", lang, label=label),
-            data=export.template_bytes(table.table, "xlsx"),
-            file_name=f"{table.table}_template.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"rm.dl.template.{table.table}.xlsx",
-        )
+    formats = (
+        ("csv", "text/csv", ""),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    )
+    for col, (fmt, mime, key_suffix) in zip(st.columns(2), formats, strict=True):
+        with col:
+            st.download_button(
+                t(f"regional.template_{fmt}", lang, label=label),
+                data=export.template_bytes(table.table, fmt),
+                file_name=f"{table.table}_template.{fmt}",
+                mime=mime,
+                key=f"rm.dl.template.{table.table}{key_suffix}",
+            )
 
 
 def _import_table(ctx: Context, table_id: str, shown: dict) -> None:
