@@ -66,3 +66,20 @@ def test_stacked_bars_of_the_overlay_pages_count_by_stack_totals():
         title="t", unit="件", lang="en",
     )  # fmt: skip
     assert (fig.layout.yaxis.dtick, fig.layout.yaxis.tickformat) == (1, ",d")
+
+
+def test_the_html_ranking_is_the_charts_ranking_as_plain_text():
+    """The overview's HTML bars and the plotly chart (its PNG download) are one ranking:
+    same order top to bottom, same figures; names and the title stay text, never markup."""
+    frame = pd.DataFrame({"name": ["十勝", "<img src=x>", "根室", "釧路"], "n": [2, 5, 0, 2]})
+    args = dict(label="name", value="n", unit="件", lang="ja", highlight="根室")
+    rows = charts.ranked_rows(frame, **args)
+    html = charts.ranked_html(rows, title="順位 <b>")
+    fig = ranked_bar(frame, title="順位", **args)
+    shown = [r.name for r in rows]
+    assert shown == list(fig.data[0].y)[::-1]  # plotly draws its first bar at the bottom
+    assert shown[0] == "<img src=x>" and shown[-1] == "根室"
+    assert "<img" not in html and "&lt;img src=x&gt;" in html and "順位 &lt;b&gt;" in html
+    assert html.index("&lt;img") < html.index("十勝") < html.index("根室")
+    assert html.count("rm-ranked-row rm-marked") == 1  # the marked row
+    assert "5件" in html and "0件" in html

@@ -153,6 +153,7 @@ def test_with_nothing_imported_the_page_says_so_with_the_templates(db_copy):
     assert infos.count("まだ取り込まれていません") == len(figures.IMPORT_TABLES)
     assert len(at.get("download_button")) == 2 * len(figures.IMPORT_TABLES)  # CSV and Excel
     assert not at.get("deck_gl_json_chart")  # no map of nothing
+    assert not at.expander  # and nothing to download but the templates
     assert not [d for d in at.dataframe]  # and no table of zeros
 
 
@@ -200,3 +201,16 @@ def test_imported_figures_show_as_table_and_map_with_the_dissolved_groupings(db_
         "十勝定住自立圏": 3,
     }
     assert layer(spec, "groups")["getLineColor"] == list(regional.GROUP_LINE)
+    # the downloads, as on every page with a map: the map to keep (the page's own map, its
+    # groupings included) and each table shown as CSV and Excel (formula cells neutralised
+    # by the shared export); no PNG of a map the page does not show
+    assert [e.label for e in at.expander] == ["ダウンロード"]
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "地図（HTML・ネットワーク不要）",
+        "地域おこし協力隊（CSV形式）",
+        "地域おこし協力隊（Excel形式）",
+        "移住体験事業（CSV形式）",
+        "移住体験事業（Excel形式）",
+        "広域連携の圏域（CSV形式）",
+        "広域連携の圏域（Excel形式）",
+    ]

@@ -11,7 +11,9 @@ sizes (``page.set_viewport_size``). Screenshots of every view at every size go t
 - slides 1-6: title, buttons, map, every figure, the chart or the list inside the window
   and no scrolling on the three screens; nothing wider than the phone;
 - the slide map's labels at least 16 px and its legend at least 14 px where the image is
-  shown at 1280x720.
+  shown at 1280x720;
+- the overview's bureau names on a phone: none overlaps another, in either language (what
+  the labels drew: the map with its labels against the same map without them).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import math
 import pytest
 import test_browser as tb
 
+from regionmap.maps import deckgl, static
 from regionmap.maps.scales import SELECTED_LINE
+from regionmap.maps.spec import LABEL_SIZE
+from regionmap.render.charts import FONT_FAMILY
 from regionmap.render.slides import SLIDES
 from regionmap.ui import present
 
@@ -190,3 +195,76 @@ def test_pages_and_slides_fit_the_screens(app_url, browser, lang):
         _slides(page, app_url, lang)
     finally:
         page.close()
+
+
+#: The names deck.gl draws on the map, asked of deck.gl itself: the bureau names' layer made
+#: pickable (a copy of it, in this page only) and every name picked over the whole map. A
+#: name its collision filter hides is not picked; a faded one is.
+_DRAWN_NAMES_JS = """(sel) => {
+  const canvas = document.querySelector(sel + " canvas");
+  const key = Object.keys(canvas).find((k) => k.startsWith("__reactFiber$"));
+  let fiber = canvas[key], deck = null;
+  for (let i = 0; fiber && !deck && i < 60; i += 1, fiber = fiber.return) {
+    for (let hook = fiber.memoizedState, j = 0; hook && !deck && j < 50; j += 1, hook = hook.next) {
+      const v = hook.memoizedState;
+      deck = [v, v && v.current, v && v.current && v.current.deck].find(
+        (c) => c && typeof c.pickObjects === "function") || null;
+    }
+  }
+  if (!deck) return null;
+  deck.setProps({layers: deck.props.layers.map(
+    (l) => (l.id === "labels-bureaus" ? l.clone({pickable: true}) : l))});
+  deck.redraw(true);
+  return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const r = canvas.getBoundingClientRect();
+    done(deck.pickObjects({x: 0, y: 0, width: r.width, height: r.height,
+                           layerIds: ["labels-bureaus"]}).map((o) => o.object.text));
+  })));
+}"""
+
+
+def _name_boxes(page, lang: str, view: dict, size: tuple[float, float]) -> dict[str, tuple]:
+    """Each bureau name's box on the map (x0, y0, x1, y1): its anchor where deck.gl draws
+    it, its width as the browser measures the label's font, its height the font size."""
+    rows = deckgl.labels_of(static.publish_layer("bureaus"), lang)
+    px = LABEL_SIZE["bureau"]
+    widths = page.evaluate(
+        """([texts, font]) => {
+            const ctx = document.createElement("canvas").getContext("2d");
+            ctx.font = font;
+            return texts.map(t => ctx.measureText(t).width);
+        }""",
+        [[r["text"] for r in rows], f"600 {px}px {FONT_FAMILY}"],
+    )
+    boxes = {}
+    for row, width in zip(rows, widths, strict=True):
+        x, y = tb._to_pixel(*row["position"], view, *size)
+        boxes[row["text"]] = (x - width / 2, y - px / 2, x + width / 2, y + px / 2)
+    return boxes
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_bureau_names_do_not_overlap_on_a_phone(app_url, browser, lang):
+    """At 400 px the map is small and the names are not: deck.gl hides a name that would
+    overlap a wider one. Every name drawn, even faded, is checked against every other."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": PHONE[0], "height": PHONE[1]})
+    try:
+        page.goto(f"{app_url}/?lang={lang}")
+        tb._wait_map(page)
+        zoom = _wait_fitted(page)
+        view = json.loads(page.locator(".rm-map-meta").first.get_attribute("data-view"))
+        box = _box(page, MAP)
+        boxes = _name_boxes(page, lang, {**view, "zoom": zoom}, (box["width"], box["height"]))
+        drawn = page.evaluate(_DRAWN_NAMES_JS, MAP)
+        page.locator(MAP).screenshot(path=str(SHOTS / f"overview-names-{lang}-400x800.png"))
+    finally:
+        page.close()
+    assert drawn is not None, "deck.gl not found on the map's canvas"
+    assert len(set(drawn)) >= 5, (lang, drawn)  # the map still names much of Hokkaido
+    pairs = [(m, n) for m in drawn for n in drawn if m < n and _overlap(boxes[m], boxes[n])]
+    assert pairs == [], (lang, pairs, drawn)

@@ -9,13 +9,16 @@ tables agree:
   (``1,234人``, ``12件``, ``3箇所``, ``42市町村``);
 - :data:`FONT_FAMILY` — Japanese fonts first, for every chart and map label;
 - :func:`ranked_bar` — a ranked horizontal bar chart whose title says what,
-  where and when.
+  where and when; :func:`ranked_html` the same ranking as HTML bars (no chart library
+  in the browser), both from :func:`ranked_rows`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -80,6 +83,46 @@ def rgb(color: tuple[int, int, int]) -> str:
     return "rgb({}, {}, {})".format(*color)
 
 
+@dataclass(frozen=True)
+class RankedRow:
+    """One bar of a ranking: the area's name, its figure, the figure as text and the
+    bar's colour (the accent when marked or nothing is marked, else lighter)."""
+
+    name: str
+    value: float
+    text: str
+    colour: str
+    marked: bool
+
+
+def ranked_rows(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    unit: str,
+    lang: str = "ja",
+    highlight: str | Collection[str] | None = None,
+) -> list[RankedRow]:
+    """The bars of a ranking, largest first: the one definition of :func:`ranked_bar`
+    (plotly) and :func:`ranked_html` (the overview's, no chart library in the browser)."""
+    # ascending and reversed: equal figures keep the order plotly has always drawn them in
+    df = frame[[label, value]].sort_values(value, ascending=True, kind="stable")
+    light = rgb(SEQUENTIAL[2])
+    marked = {highlight} if isinstance(highlight, str) else set(highlight or ())
+    rows = [
+        RankedRow(
+            name=str(name),
+            value=v,
+            text=format_number(v, unit, lang),
+            colour=ACCENT if not marked or name in marked else light,
+            marked=name in marked,
+        )
+        for name, v in zip(df[label], df[value], strict=True)
+    ]
+    return rows[::-1]
+
+
 def ranked_bar(
     frame: pd.DataFrame,
     *,
@@ -104,18 +147,16 @@ def ranked_bar(
         Label of a bar to draw in the accent colour (the selected area); the
         others are lighter.
     """
-    df = frame[[label, value]].sort_values(value, ascending=True, kind="stable")
-    texts = [format_number(v, unit, lang) for v in df[value]]
-    light = rgb(SEQUENTIAL[2])
-    marked = {highlight} if isinstance(highlight, str) else set(highlight or ())
-    colours = [ACCENT if not marked or name in marked else light for name in df[label]]
+    # plotly draws the first bar at the bottom
+    rows = ranked_rows(frame, label=label, value=value, unit=unit, lang=lang, highlight=highlight)
+    rows.reverse()
     fig = go.Figure(
         go.Bar(
-            x=df[value],
-            y=df[label],
+            x=pd.Series([r.value for r in rows]),
+            y=[r.name for r in rows],
             orientation="h",
-            marker_color=colours,
-            text=texts,
+            marker_color=[r.colour for r in rows],
+            text=[r.text for r in rows],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
@@ -124,11 +165,40 @@ def ranked_bar(
     return _styled(
         fig,
         title,
-        height=max(260, 28 * len(df) + 90),
+        height=max(260, 28 * len(rows) + 90),
         margin={"l": 10, "r": 40, "t": 60, "b": 30},
-        xaxis={"title": {"text": figures.unit_text(unit, lang)}, **count_axis(df[value])},
+        xaxis={"title": {"text": figures.unit_text(unit, lang)}, **count_axis(frame[value])},
         yaxis={"title": None},
         showlegend=False,
+    )
+
+
+def ranked_html(rows: Sequence[RankedRow], *, title: str) -> str:
+    """A ranking (:func:`ranked_rows`, the bars of :func:`ranked_bar`) as HTML bars (a list:
+    name, bar, figure with its unit), for a page that should not load a chart library in
+    the browser (the overview: plotly's script is 4.7 MB). Every text is escaped: names,
+    units and the title stay plain text. Marked bars are in the accent colour and bold (not
+    told by colour alone)."""
+    top = max((r.value for r in rows), default=0.0)
+    items = "".join(
+        f"<li class='rm-ranked-row{' rm-marked' if r.marked else ''}'>"
+        f"<span class='rm-ranked-name'>{escape(r.name)}</span>"
+        f"<span class='rm-ranked-track' aria-hidden='true'><span class='rm-ranked-bar' "
+        f"style='width:{(100 * r.value / top) if top > 0 else 0:.1f}%;background:{r.colour}'>"
+        f"</span></span><span class='rm-ranked-value'>{escape(r.text)}</span></li>"
+        for r in rows
+    )
+    return (
+        f"<figure class='rm-ranked' style='margin:0;font-family:{escape(FONT_FAMILY)}'>"
+        f"<figcaption style='font-size:15px;font-weight:600;margin:0 0 8px'>{escape(title)}"
+        f"</figcaption><ol style='list-style:none;margin:0;padding:0;display:grid;"
+        "grid-template-columns:max-content minmax(40px,1fr) max-content;gap:4px 8px;"
+        f"align-items:center;font-size:14px'>{items}</ol></figure>"
+        "<style>.rm-ranked-row{display:contents}"
+        ".rm-ranked-track{display:block;height:16px;background:#f0f0f0}"
+        ".rm-ranked-bar{display:block;height:100%}"
+        ".rm-ranked-value{text-align:right;font-variant-numeric:tabular-nums}"
+        ".rm-marked .rm-ranked-name,.rm-marked .rm-ranked-value{font-weight:700}</style>"
     )
 
 

@@ -89,7 +89,7 @@ def _declutter_in_page(layer: dict) -> None:
     layer["extensions"] = [e for e in extensions if e.get("@@type") != "CollisionFilterExtension"]
     if not layer["extensions"]:
         del layer["extensions"]
-    for key in ("collisionEnabled", "collisionTestProps", "collisionGroup"):
+    for key in ("collisionEnabled", "collisionTestProps", "collisionGroup", "getCollisionPriority"):
         layer.pop(key, None)
     layer["rmDeclutter"] = True
 
@@ -146,7 +146,13 @@ _BOOT = """
   var labels = {};  // label layers to declutter: id -> all their rows
   (spec.layers || []).forEach(function(layer){
     if (typeof layer.data === 'string' && data[layer.data]) { layer.data = data[layer.data]; }
-    if (layer.rmDeclutter) { labels[layer.id] = layer.data; delete layer.rmDeclutter; }
+    if (layer.rmDeclutter) {
+      // the wider label first, as in the app (regionmap.maps.deckgl.label_layer)
+      labels[layer.id] = layer.data.slice().sort(function(a, b){
+        return (b.priority || 0) - (a.priority || 0);
+      });
+      delete layer.rmDeclutter;
+    }
   });
   var tooltip = JSON.parse(document.getElementById('rm-tooltip').textContent);
   var map = document.getElementById('map');
@@ -161,7 +167,7 @@ _BOOT = """
     container: map, jsonInput: spec, tooltip: tooltip, customLibraries: null, configuration: null
   });
   window.rmDeck = deck;
-  // Hide labels that would overlap an earlier one at the current zoom (what deck.gl's
+  // Hide labels that would overlap a wider one at the current zoom (what deck.gl's
   // CollisionFilterExtension does in the app); zooming in brings them back.
   var measure = document.createElement('canvas').getContext('2d');
   var pending = false;

@@ -12,7 +12,7 @@ from regionmap import db, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import ranked_bar
+from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
 from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
 from regionmap.ui.notices import sample_notice
@@ -106,8 +106,9 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
 
 
 def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
-    """Ranked bar chart of the metric by bureau; the selected bureau (or the selected
-    region's bureaus) highlighted. Returns the figure (None when nothing is drawn)."""
+    """The metric by bureau, ranked (HTML bars, :func:`regionmap.render.charts.ranked_html`);
+    the selected bureau (or the selected region's bureaus) highlighted. Returns the same
+    ranking as a plotly figure, for the chart's PNG download (None when nothing is drawn)."""
     if not ctx.ready.database:
         return None
     s, lang = ctx.state, ctx.lang
@@ -139,12 +140,15 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
     else:
         highlight = None
-    fig = ranked_bar(
-        frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
-    )
-    st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
+    args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight)
+    # HTML bars, not a plotly chart: the overview then needs no chart library in the browser
+    # (4.7 MB of script before the map could draw, issue #14); the figure is the PNG download
+    st.html(ranked_html(ranked_rows(frame, **args), title=title))
+    fig = ranked_bar(frame, title=title, **args)
     source = str(df[i18n.col("source", lang)].iloc[0])
     st.caption(t("fig.source", lang, source=plain(source)))
+    if "is_sample" in df and bool(df["is_sample"].any()):
+        sample_notice(lang)
     return fig
 
 

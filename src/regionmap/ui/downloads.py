@@ -197,11 +197,13 @@ def downloads(
     map_metric: str | None = None,
     charts: dict[str, Any] | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
+    map_png: bool = True,
 ) -> None:
     """A "ダウンロード / Downloads" expander: the map view as PNG and as an HTML file to
     keep (each map the run drew, :func:`remember_map`), each chart as PNG,
     each table as CSV and Excel and (bureau page, an area selected) the PDF handout.
-    ``map_metric`` is the map's figure (default: the state's metric).
+    ``map_metric`` is the map's figure (default: the state's metric); ``map_png`` False
+    leaves the PNG out (a map the server's renderer does not draw: the HTML file is the map).
 
     Files are made only when their button is clicked (``data`` is a callable) and
     cached on every input, the database version included.
@@ -221,14 +223,15 @@ def downloads(
     with st.expander(t("download.title", lang), icon=":material/download:"):
         cols = st.columns(3)
         with cols[0]:
-            st.download_button(
-                t("download.map_png", lang),
-                data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang),
-                file_name=download_name("map", slug, metric or "areas", fy, lang, "png"),
-                mime="image/png",
-                key=f"rm.dl.{page}.map",
-                icon=":material/map:",
-            )
+            if map_png:
+                st.download_button(
+                    t("download.map_png", lang),
+                    data=lambda: map_png_bytes(kind, code, metric, level, fy, themes, lang),
+                    file_name=download_name("map", slug, metric or "areas", fy, lang, "png"),
+                    mime="image/png",
+                    key=f"rm.dl.{page}.map",
+                    icon=":material/map:",
+                )
             for key, (deck, map_page_, file_name) in ctx.shown.maps.items():
                 if key.startswith(f"rm.dl.{page}."):  # this page's maps
                     map_html_button(deck, map_page_, key=key, file_name=file_name)

@@ -411,9 +411,19 @@ def close_page(
     page_downloads(ctx, page, metric, items)
 
 
-def page_downloads(ctx: session.Context, page: str, metric: str, items: PageItems) -> None:
-    """The downloads expander with the map of ``metric`` and the page's charts and tables."""
-    downloads.downloads(ctx, page=page, map_metric=metric, charts=items.charts, tables=items.tables)
+def page_downloads(
+    ctx: session.Context, page: str, metric: str | None, items: PageItems, *, map_png: bool = True
+) -> None:
+    """The downloads expander with the map of ``metric`` and the page's charts and tables
+    (``map_png`` False: the map as its HTML file only, see :func:`downloads.downloads`)."""
+    downloads.downloads(
+        ctx,
+        page=page,
+        map_metric=metric,
+        charts=items.charts,
+        tables=items.tables,
+        map_png=map_png,
+    )
 
 
 def _area_name(code: str, level: str, lang: str) -> str:

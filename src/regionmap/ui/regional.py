@@ -116,8 +116,11 @@ def figure_table(fig: figures.Figure, df: pd.DataFrame, fy: int, lang: str) -> p
     )
 
 
-def _count_figure(ctx: Context, fig: figures.Figure, df: pd.DataFrame) -> dict | None:
-    """An imported count: year, table, total, source; returns what the map needs."""
+def _count_figure(
+    ctx: Context, fig: figures.Figure, df: pd.DataFrame, items: overlay.PageItems
+) -> dict | None:
+    """An imported count: year, table (kept in ``items``), total, source; returns what the
+    map needs."""
     lang = ctx.lang
     years = sorted(int(y) for y in df["fiscal_year"].dropna().unique())
     fy = st.selectbox(
@@ -140,6 +143,7 @@ def _count_figure(ctx: Context, fig: figures.Figure, df: pd.DataFrame) -> dict |
         )
     )
     st.dataframe(shown_frame(table), hide_index=True, width="stretch")
+    items.tables[fig.id] = table  # its CSV and Excel in the downloads
     source = _source(shown, lang)
     st.caption(t("fig.source", lang, source=plain(source)))
     return {"figure": fig, "fiscal_year": fy, "source": source}
@@ -183,27 +187,24 @@ def _anchor(anchor_ja: str, lang: str) -> str:
 
 def _template_buttons(table: figures.ImportTable, lang: str) -> None:
     label = table.label_en if lang == "en" else table.label_ja
-    cols = st.columns(2)
-    with cols[0]:
-        st.download_button(
-            t("regional.template_csv", lang, label=label),
-            data=export.template_bytes(table.table, "csv"),
-            file_name=f"{table.table}_template.csv",
-            mime="text/csv",
-            key=f"rm.dl.template.{table.table}",
-        )
-    with cols[1]:
-        st.download_button(
-            t("regional.template_xlsx", lang, label=label),
-            data=export.template_bytes(table.table, "xlsx"),
-            file_name=f"{table.table}_template.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"rm.dl.template.{table.table}.xlsx",
-        )
+    formats = (
+        ("csv", "text/csv", ""),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    )
+    for col, (fmt, mime, key_suffix) in zip(st.columns(2), formats, strict=True):
+        with col:
+            st.download_button(
+                t(f"regional.template_{fmt}", lang, label=label),
+                data=export.template_bytes(table.table, fmt),
+                file_name=f"{table.table}_template.{fmt}",
+                mime=mime,
+                key=f"rm.dl.template.{table.table}{key_suffix}",
+            )
 
 
-def _import_table(ctx: Context, table_id: str, shown: dict) -> None:
-    """An import-only table: nothing imported, said with its template; else its figure."""
+def _import_table(ctx: Context, table_id: str, shown: dict, items: overlay.PageItems) -> None:
+    """An import-only table: nothing imported, said with its template; else its figure
+    (its table kept in ``items`` for the downloads)."""
     lang = ctx.lang
     table = _IMPORT_TABLES[table_id]
     label = table.label_en if lang == "en" else table.label_ja
@@ -223,13 +224,15 @@ def _import_table(ctx: Context, table_id: str, shown: dict) -> None:
         return
     if table_id == "wide_area_groups":
         st.markdown(f"**{label}**")
-        st.dataframe(shown_frame(_groups_table(df, lang)), hide_index=True, width="stretch")
+        groups = _groups_table(df, lang)
+        st.dataframe(shown_frame(groups), hide_index=True, width="stretch")
+        items.tables[table_id] = groups
         st.caption(t("fig.source", lang, source=plain(_source(df, lang))))
         shown["groups"] = groups_of(df)
         return
     fig = figures.get(table_id)
     st.markdown(f"**{fig.label(lang)}**")
-    shown.setdefault("figures", []).append(_count_figure(ctx, fig, df))
+    shown.setdefault("figures", []).append(_count_figure(ctx, fig, df, items))
 
 
 def imported_map(ctx: Context, shown: dict) -> dict:
@@ -307,6 +310,7 @@ def regional_page(ctx: Context) -> dict:
     secs = content.sections()
     shown_tables: list[str] = []
     shown: dict = {}
+    items = overlay.PageItems()
     for _, r in secs.iterrows():
         if r["section_id"] == "governance":
             continue  # told below, step by step
@@ -316,7 +320,7 @@ def regional_page(ctx: Context) -> dict:
         for fid in str(r["figure_ids"]).split(";"):
             if fid in _IMPORT_TABLES and fid not in shown_tables:
                 shown_tables.append(fid)
-                _import_table(ctx, fid, shown)
+                _import_table(ctx, fid, shown, items)
     drawn = imported_map(ctx, shown)
     gov = secs[secs["section_id"] == "governance"]
     st.subheader(t("regional.flow", lang))
@@ -330,4 +334,8 @@ def regional_page(ctx: Context) -> dict:
         action = plain(step[i18n.col("action", lang)])
         st.markdown(f"{int(step['step'])}. **{actor}** — {action}")
         st.caption(_anchor(step["anchor_ja"], lang) + content.section_ref(step["source_ref"], lang))
+    if items.tables or drawn:  # nothing imported: nothing to download but the templates
+        # the map as its HTML file: the PNG renderer draws the registry's figures by bureau
+        # or region, not this page's municipalities and groupings
+        overlay.page_downloads(ctx, "regional", drawn.get("metric"), items, map_png=False)
     return {"sections": list(secs["section_id"]), "templates": shown_tables, "map": drawn}
