@@ -83,6 +83,7 @@ def _wait_fitted(page) -> float:
         zoom = _settled_zoom(page)
         if abs(zoom - _expected_zoom(page)) < 0.02:
             return zoom
+        page.wait_for_timeout(750)  # the layout moved on: let map_ready.js refit it
     zoom = _settled_zoom(page)
     assert abs(zoom - _expected_zoom(page)) < 0.02, (zoom, _expected_zoom(page))
     return zoom
