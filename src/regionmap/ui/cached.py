@@ -22,16 +22,23 @@ T = TypeVar("T")
 # --- cached data -------------------------------------------------------------------
 
 
-def by_db_version(max_entries: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def by_db_version(
+    max_entries: int, *, shared: bool = False
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Cache a function of the data on every input and the database version.
 
     The function takes ``db_version`` as a keyword-only parameter: the cache key that
     changes with every import (:func:`_db_version`). Callers leave it out; it is added
     here, so no call site passes a value that is only a cache key.
+
+    ``shared``: every session gets the one cached object itself (``st.cache_resource``)
+    instead of a copy (``st.cache_data`` pickles each hit). For what is costly to copy and
+    never changed once made: a page's deck and its JSON, a chart figure.
     """
 
     def wrap(fn: Callable[..., T]) -> Callable[..., T]:
-        cached_fn = st.cache_data(show_spinner=False, max_entries=max_entries)(fn)
+        cache = st.cache_resource if shared else st.cache_data
+        cached_fn = cache(show_spinner=False, max_entries=max_entries)(fn)
 
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> T:

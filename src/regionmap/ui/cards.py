@@ -139,13 +139,28 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
     else:
         highlight = None
-    fig = ranked_bar(
-        frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
-    )
+    fig = _ranked_bar(frame[["name", "value"]], title, unit, lang, highlight)
     st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
     source = str(df[i18n.col("source", lang)].iloc[0])
     st.caption(t("fig.source", lang, source=plain(source)))
     return fig
+
+
+@by_db_version(max_entries=256, shared=True)
+def _ranked_bar(
+    frame: pd.DataFrame,
+    title: str,
+    unit: str,
+    lang: str,
+    highlight: list[str] | None,
+    *,
+    db_version: str,
+) -> Any:
+    """:func:`regionmap.render.charts.ranked_bar` of ``frame`` (name, value), made once per
+    view: every session showing it gets the same figure, which nobody changes."""
+    return ranked_bar(
+        frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
+    )
 
 
 def data_table(

@@ -21,7 +21,7 @@ from regionmap.maps import deckgl, scales, spec, static
 from regionmap.plaintext import plain
 from regionmap.state import FilterState
 from regionmap.ui import downloads
-from regionmap.ui.cached import effective_year, metric_frame
+from regionmap.ui.cached import by_db_version, effective_year, metric_frame
 from regionmap.ui.cards import theme_excludes, where_text
 from regionmap.ui.notices import category_legend, legend, map_credit, sample_notice
 from regionmap.ui.session import Context, current, set_state
@@ -60,8 +60,23 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     focus = page == "bureau" and bool(s.bureau or s.region)
     level = "municipality" if focus else level
     figs = map_figures(ctx, metric, level)
-    drawn = spec.area_deck(s, ctx.lang, figs, level=level, focus=focus)
+    drawn = _area_deck(s, ctx.lang, figs, level, focus)
     return drawn.deck, drawn.scale, figs
+
+
+@by_db_version(max_entries=256, shared=True)
+def _area_deck(
+    s: FilterState,
+    lang: str,
+    figs: spec.AreaFigures | None,
+    level: str,
+    focus: bool,
+    *,
+    db_version: str,
+) -> spec.AreaMap:
+    """:func:`regionmap.maps.spec.area_deck`, made once per view: every session showing it
+    gets the same deck (and its JSON, made once), which nobody changes."""
+    return spec.area_deck(s, lang, figs, level=level, focus=focus)
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
