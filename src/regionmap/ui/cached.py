@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -39,10 +40,14 @@ def by_db_version(
     def wrap(fn: Callable[..., T]) -> Callable[..., T]:
         cache = st.cache_resource if shared else st.cache_data
         cached_fn = cache(show_spinner=False, max_entries=max_entries)(fn)
+        # Arguments are passed on by name: Streamlit looks a positional argument's name up
+        # in the function's signature on every call, which costs more than the look-up.
+        signature = inspect.signature(fn)
 
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> T:
-            return cached_fn(*args, db_version=_db_version(), **kwargs)
+            named = signature.bind_partial(*args, **kwargs).arguments
+            return cached_fn(**named, db_version=_db_version())
 
         call.clear = cached_fn.clear  # type: ignore[attr-defined]
         return call

@@ -114,9 +114,33 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
         return None  # the map above says why there are no figures
-    df = metric_frame(metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None)
-    if df.empty:
+    drawn = _ranked_figure(
+        metric, effective_year(ctx, metric), s.theme_ids, lang, s.bureau_code, s.region_code
+    )
+    if drawn is None:
         st.info(t("chart.no_data", lang))
+        return None
+    fig, source = drawn
+    st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
+    st.caption(t("fig.source", lang, source=plain(source)))
+    return fig
+
+
+@by_db_version(max_entries=256, shared=True)
+def _ranked_figure(
+    metric: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    lang: str,
+    bureau_code: str | None,
+    region_code: str | None,
+    *,
+    db_version: str,
+) -> tuple[Any, str] | None:
+    """The ranked chart's figure and its source (None without figures): made once per view,
+    every session showing it gets the same figure, which nobody changes."""
+    df = metric_frame(metric, "bureau", fiscal_year, theme_ids, None, None)
+    if df.empty:
         return None
     b = reference.bureaus().set_index("bureau_code")
     # a branch on purpose: Japanese uses the short names (空知), which have no English column
@@ -133,34 +157,16 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         where=t("fig.where.all", lang),
         when=when,
     )
-    if s.bureau_code:
-        highlight = [str(names[s.bureau_code])]
-    elif s.region_code:
-        highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
+    if bureau_code:
+        highlight = [str(names[bureau_code])]
+    elif region_code:
+        highlight = [str(names[c]) for c in b.index[b["region_code"] == region_code]]
     else:
         highlight = None
-    fig = _ranked_bar(frame[["name", "value"]], title, unit, lang, highlight)
-    st.plotly_chart(fig, key="rm.chart.ranked", config={"displayModeBar": False})
-    source = str(df[i18n.col("source", lang)].iloc[0])
-    st.caption(t("fig.source", lang, source=plain(source)))
-    return fig
-
-
-@by_db_version(max_entries=256, shared=True)
-def _ranked_bar(
-    frame: pd.DataFrame,
-    title: str,
-    unit: str,
-    lang: str,
-    highlight: list[str] | None,
-    *,
-    db_version: str,
-) -> Any:
-    """:func:`regionmap.render.charts.ranked_bar` of ``frame`` (name, value), made once per
-    view: every session showing it gets the same figure, which nobody changes."""
-    return ranked_bar(
+    fig = ranked_bar(
         frame, label="name", value="value", title=title, unit=unit, lang=lang, highlight=highlight
     )
+    return fig, str(df[i18n.col("source", lang)].iloc[0])
 
 
 def data_table(
