@@ -53,7 +53,9 @@ def _page() -> None:
     for row in (4, 5):
         for i, col in enumerate(st.columns(row)):
             with col:
-                st.metric(f"指標{i}", f"{i * 123:,}人", delta="+3人", delta_color="off", border=True)
+                st.metric(
+                    f"指標{i}", f"{i * 123:,}人", delta="+3人", delta_color="off", border=True
+                )
                 st.caption("2015年度 · 前年度比")
     st.warning("内訳はサンプル")
     st.plotly_chart(made["fig"], key="floor.chart", config={"displayModeBar": False})
@@ -74,9 +76,7 @@ def _bound(widget, field: str, label: str, **kwargs):
 
 
 pages = [st.Page(_page, title="全道概要", url_path="overview", default=True)]
-pages += [
-    st.Page(lambda: None, title=f"ページ{i}", url_path=f"page{i}") for i in range(1, N_PAGES)
-]
+pages += [st.Page(lambda: None, title=f"ページ{i}", url_path=f"page{i}") for i in range(1, N_PAGES)]
 page = st.navigation(pages, position="hidden")
 with st.sidebar:
     _bound(st.segmented_control, "lang", "言語", options=["ja", "en"])
