@@ -60,7 +60,7 @@ def _db_version() -> str:
     path = Path(settings.get("db_path"))
     try:
         s = os.stat(path)
-    except FileNotFoundError:
+    except OSError:  # not there, or a path that cannot be one (the map is drawn without)
         return "missing"
     return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
 
