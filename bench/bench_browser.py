@@ -26,11 +26,9 @@ from bench.common import (
     PEER_ARGS,
     PROJECT_ROOT,
     StreamlitServer,
-    app_available,
     app_script,
-    ensure_app_data,
+    app_unavailable,
     metric,
-    not_available,
     quick_mode,
     scaled,
     summarize,
@@ -345,24 +343,28 @@ def build_metrics(results: dict[str, list[dict]]) -> list[dict]:
     return ms
 
 
+def _no_chromium() -> str | None:
+    return (
+        None if Path(CHROMIUM).exists() else f"{CHROMIUM} not installed (apt-get install chromium)"
+    )
+
+
+def _no_playwright() -> str | None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Python playwright not installed"
+    return None
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
-    ok, why = app_available()
-    if ok and not Path(CHROMIUM).exists():
-        ok, why = False, f"{CHROMIUM} not installed (apt-get install chromium)"
-    if ok:
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            ok, why = False, "Python playwright not installed"
-    if ok:
-        ok, why = ensure_app_data()
-    if not ok:
-        not_available(NAME, why)
-        return {"status": "not available", "reason": why}
+    unavailable = app_unavailable(NAME, _no_chromium, _no_playwright)
+    if unavailable:
+        return unavailable
     repeat = 1 if quick else 3
     t0 = time.perf_counter()
     results = run(repeat, with_peer=not quick)

@@ -42,18 +42,14 @@ import subprocess
 import time
 from typing import Any
 
-import psutil
-
 from bench.common import (
     PROJECT_ROOT,
     PYTHON,
     RESULTS_DIR,
     StreamlitServer,
-    app_available,
     app_script,
-    ensure_app_data,
+    app_unavailable,
     metric,
-    not_available,
     quick_mode,
     rss_mb,
     write_result,
@@ -63,6 +59,8 @@ from bench.stclient import StreamlitSession, filter_widget, next_value
 from regionmap import serve
 
 NAME = "serve"
+#: The overview's elements with no work behind them (Streamlit's ceiling for such a page).
+FLOOR = PROJECT_ROOT / "bench" / "floor_app.py"
 
 
 class _Endpoint:
@@ -125,13 +123,7 @@ class Served:
 
     def replica_pid(self, port: int) -> int | None:
         """The process id of the Streamlit replica listening on ``port``."""
-        for p in psutil.Process(self.proc.pid).children():
-            try:
-                if "streamlit" in " ".join(p.cmdline()) and str(port) in p.cmdline():
-                    return p.pid
-            except psutil.Error:
-                continue
-        return None
+        return serve.replica_pids(self.runtime).get(port)
 
 
 async def _case(endpoint, warm_ports: list[_Endpoint], n: int, duration: float, sat: tuple):
@@ -203,11 +195,15 @@ async def _resilient_viewer(
 ) -> None:
     """A viewer that, when its session breaks, reconnects as the browser does (a new session
     on the same URL, through nginx) until it is served again; logs when it broke and when it
-    was served again. ``deadline[0]`` is moved by the case (to some seconds after the kill)."""
+    was served again. ``deadline[0]`` is moved by the case (to some seconds after the kill).
+
+    The waits between attempts are Streamlit 1.67's browser client's
+    (``nextReconnectDelayMs``): :func:`reconnect_delay_s`."""
     rng = random.Random(seed)
     await asyncio.sleep(start_delay)
     sess: StreamlitSession | None = None
     ok_last = False
+    attempt = 0
     while time.monotonic() < deadline[0]:
         try:
             if sess is None:
@@ -223,7 +219,7 @@ async def _resilient_viewer(
                 res = await sess.rerun(timeout=RERUN_TIMEOUT_S)
             if res.exceptions:
                 raise RuntimeError(res.exceptions[0][:100])
-            ok_last = True
+            ok_last, attempt = True, 0
             if log.get("broken_at") is not None and log.get("served_again_at") is None:
                 log["served_again_at"] = time.monotonic()
         except Exception as exc:  # the replica died under it: reconnect, as the browser does
@@ -237,10 +233,19 @@ async def _resilient_viewer(
                 except Exception:  # noqa: BLE001 - already broken
                     pass
             sess = None
-            await asyncio.sleep(0.25)
+            attempt += 1
+            await asyncio.sleep(reconnect_delay_s(attempt, rng))
     if sess is not None:
         await sess.close()
     log["ok_at_end"] = ok_last
+
+
+def reconnect_delay_s(attempt: int, rng: random.Random) -> float:
+    """How long Streamlit's browser client (1.67, ``nextReconnectDelayMs`` in its bundle)
+    waits after a lost connection before it pings the server and opens a new websocket:
+    random in [0.25, 0.5) s the first time, then [0.5, 1), [1, 2), [2, 4) s, at most 4 s."""
+    top = min(4.0, 0.5 * 2 ** (attempt - 1))
+    return rng.uniform(0.25 if attempt == 1 else top / 2, top)
 
 
 def _import(db_path: str) -> tuple[int, str]:
@@ -352,22 +357,44 @@ def measure(n: int, duration: float, sat: tuple[int, float], replicas: int) -> d
     with StreamlitServer(app_script(), "serve-single") as single:
         out["single"] = asyncio.run(_case(single, [single], n, duration, sat))
         out["alone"] = asyncio.run(_first_vs_change(single, 6 if n < 30 else 15))
-    with StreamlitServer(TRIVIAL, "serve-trivial") as trivial:
-        out["trivial"] = {"saturation": asyncio.run(_trivial_saturation(trivial, sat))}
+    for name, script in (("trivial", TRIVIAL), ("floor", FLOOR)):
+        with StreamlitServer(script, f"serve-{name}") as server:
+            out[name] = {"saturation": asyncio.run(_plain_saturation(server, sat))}
     with Served(replicas) as served:
         front = _Endpoint(served.proc, served.port)
         direct = [_Endpoint(served.proc, p) for p in served.replica_ports()]
         out["serve"] = asyncio.run(_case(front, direct, n, duration, sat))
     out["failover"] = measure_failover(n, duration, replicas)
-    for case in ("single", "serve", "trivial"):
+    for case in ("single", "serve", "trivial", "floor"):
         out[case] = {k: _slim(v) for k, v in out[case].items()}
     return out
 
 
-async def _trivial_saturation(server: StreamlitServer, sat: tuple[int, float]) -> dict:
+async def _plain_saturation(server: StreamlitServer, sat: tuple[int, float]) -> dict:
+    """Saturation of a one-page app (the trivial app, the floor app), warmed first."""
     await _warm(server, [("", "")])
     viewers, duration = sat
     return await run_step(server, viewers, duration, None, [("", "")], seed=99, ramp=1.0)
+
+
+def _throughput_ratio(
+    key: str,
+    label: str,
+    num: float | None,
+    den: float | None,
+    unit: str,
+    target: float | None = None,
+) -> dict[str, Any]:
+    """A metric of one saturation throughput over another (at least ``target``)."""
+    return metric(
+        key,
+        label,
+        num / den if num is not None and den else None,
+        unit,
+        target_op=">=" if target is not None else None,
+        target=target,
+        note=f"{num or 0:.1f} vs {den or 0:.1f} reruns/s",
+    )
 
 
 def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
@@ -380,7 +407,10 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
     base = {"label": "one process", "value": p95_1}
     alone, fo = out.get("alone") or {}, out.get("failover") or {}
     first, change = alone.get("first_render_ms"), alone.get("filter_change_ms")
-    sat_t = ((out.get("trivial") or {}).get("saturation") or {}).get("throughput_per_s")
+    sat_t, sat_f = (
+        ((out.get(app) or {}).get("saturation") or {}).get("throughput_per_s")
+        for app in ("trivial", "floor")
+    )
     seen = [v for v in ((fo.get("import") or {}).get("seen_after_s") or {}).values()]
     extra = [
         metric(
@@ -392,14 +422,28 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
             target=2.0,
             note=f"{first or 0:.0f} ms vs {change or 0:.0f} ms over {alone.get('n', 0)} sessions",
         ),
-        metric(
+        _throughput_ratio(
             "throughput_vs_trivial",
             "saturation throughput of one regionmap process / the trivial app's (same client)",
-            sat_1 / sat_t if sat_t else None,
+            sat_1,
+            sat_t,
             "ratio",
-            target_op=">=",
             target=0.4,
-            note=f"{sat_1:.1f} vs {sat_t or 0:.1f} reruns/s",
+        ),
+        _throughput_ratio(
+            "floor_vs_trivial",
+            "saturation throughput of the overview's elements with no work behind them "
+            "(bench/floor_app.py) / the trivial app's: Streamlit's own ceiling for this page",
+            sat_f,
+            sat_t,
+            "ratio",
+        ),
+        _throughput_ratio(
+            "throughput_vs_floor",
+            "saturation throughput of one regionmap process / the floor app's",
+            sat_1,
+            sat_f,
+            "ratio",
         ),
         metric(
             "serve_failover_recovery_s",
@@ -463,14 +507,13 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
             "ratio",
             note=f"{many['arrive']['p95_ms'] or 0:.0f} ms vs {one['arrive']['p95_ms'] or 0:.0f} ms",
         ),
-        metric(
+        _throughput_ratio(
             "serve_saturation_x",
             f"saturation throughput with {r} replicas behind nginx / one process",
-            sat_n / sat_1 if sat_1 else None,
+            sat_n,
+            sat_1,
             "x",
-            target_op=">=",
             target=1.6,
-            note=f"{sat_n:.1f} vs {sat_1:.1f} reruns/s",
         ),
         metric(
             "serve_errors",
@@ -487,6 +530,10 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _no_nginx() -> str | None:
+    return None if serve.find_nginx() else "nginx is not installed (Debian: apt-get install nginx)"
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -495,17 +542,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--duration", type=float, default=None, help="seconds after the arrivals")
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
-    ok, why = app_available()
-    if ok:
-        ok, why = ensure_app_data()
-    if ok:
-        from regionmap import serve
-
-        if serve.find_nginx() is None:
-            ok, why = False, "nginx is not installed (Debian: apt-get install nginx)"
-    if not ok:
-        not_available(NAME, why)
-        return {"status": "not available", "reason": why}
+    unavailable = app_unavailable(NAME, _no_nginx)
+    if unavailable:
+        return unavailable
     n = args.viewers or (6 if quick else 30)
     duration = args.duration or (6.0 if quick else 20.0)
     sat = (3, 5.0) if quick else (8, 20.0)

@@ -461,10 +461,16 @@ def ensure_app_data(timeout: float = 300.0) -> tuple[bool, str]:
     return True, ""
 
 
-def app_unavailable(name: str) -> dict[str, Any] | None:
+def app_unavailable(name: str, *needs: Callable[[], str | None]) -> dict[str, Any] | None:
     """None when the app and its data are ready; else the part's "not available" result
-    (recorded, with the reason)."""
+    (recorded, with the reason). ``needs``: what else the part needs (a browser, nginx),
+    each a check that returns why it is missing, or None; asked before the data is built."""
     ok, why = app_available()
+    for need in needs if ok else ():
+        missing = need()
+        if missing:
+            ok, why = False, missing
+            break
     if ok:
         ok, why = ensure_app_data()
     if ok:

@@ -139,13 +139,7 @@ class Served:
         return {i: int(p) for p, i in re.findall(r'1:(\d+)\$" "(\d+)";', conf)}
 
     def replica_pid(self, port: int) -> int | None:
-        for p in psutil.Process(self.proc.pid).children():
-            try:
-                if "streamlit" in " ".join(p.cmdline()) and str(port) in p.cmdline():
-                    return p.pid
-            except psutil.Error:
-                continue
-        return None
+        return serve.replica_pids(self.runtime).get(port)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc.poll() is None:

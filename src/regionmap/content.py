@@ -223,7 +223,11 @@ def bases_of(table: str, column: str) -> dict[str, str]:
     """``{row id: basis}`` of ``table.column`` for every row of the committed policy table
     (the id is the table's key column; the basis may depend on another column of the row,
     e.g. a priority project's ``direction_basis``)."""
+    return dict(_bases_of(table, column))
 
+
+@cache  # committed files: the same for every session (the bureau page asks on every run)
+def _bases_of(table: str, column: str) -> dict[str, str]:
     df = policy_table(table)
     key = POLICY_TABLES[table]
     out = {}

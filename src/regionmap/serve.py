@@ -28,6 +28,7 @@ instead of the database file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -65,20 +66,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def streamlit_command(
-    script: str | os.PathLike, port: int, extra_args: Sequence[str] = (), python: str = ""
-) -> list[str]:
-    """The command that runs ``script`` headless on 127.0.0.1:``port`` without file
-    watching or usage statistics.
+def python_command(module: str, *args: object, python: str = "") -> list[str]:
+    """``python -m module args…``: the command line of a child process.
 
     Parameters
     ----------
-    script : str or os.PathLike
-        The Streamlit script (``app.py``).
-    port : int
-        The port it listens on.
-    extra_args : sequence of str, optional
-        More ``streamlit run`` options, after the fixed ones.
+    module : str
+        The module run (``streamlit``, ``regionmap``, ``regionmap.replica``).
+    *args : object
+        Its arguments (paths and numbers as text).
     python : str, optional
         The Python to run it with; this process's when empty.
 
@@ -87,16 +83,32 @@ def streamlit_command(
     list of str
         The arguments for :class:`subprocess.Popen`.
     """
-    return [
-        python or sys.executable,
-        "-m",
-        "streamlit",
+    return [python or sys.executable, "-m", module, *(str(a) for a in args)]
+
+
+def streamlit_command(
+    script: str | os.PathLike,
+    port: int,
+    extra_args: Sequence[str] = (),
+    python: str = "",
+    *,
+    preload: bool = False,
+) -> list[str]:
+    """The command that runs ``script`` headless on 127.0.0.1:``port`` without file
+    watching or usage statistics (:func:`python_command`).
+
+    ``extra_args`` are more ``streamlit run`` options, after the fixed ones. ``preload``:
+    through :mod:`regionmap.replica`, whose port opens once the heavy libraries are imported
+    (a replica of ``serve``).
+    """
+    return python_command(
+        "regionmap.replica" if preload else "streamlit",
         "run",
-        str(script),
+        script,
         "--server.address",
         "127.0.0.1",
         "--server.port",
-        str(port),
+        port,
         "--server.headless",
         "true",
         "--server.fileWatcherType",
@@ -106,7 +118,18 @@ def streamlit_command(
         "--browser.gatherUsageStats",
         "false",
         *extra_args,
-    ]
+        python=python,
+    )
+
+
+def replica_pids(runtime_dir: str | os.PathLike) -> dict[int, int]:
+    """Port -> process id of each replica of the ``serve`` running in ``runtime_dir``, as
+    started last (a replica killed and not yet restarted keeps its old id)."""
+    try:
+        data = json.loads((Path(runtime_dir) / "replicas.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {int(port): int(pid) for port, pid in data.items()}
 
 
 def find_nginx(name: str | None = None) -> str | None:
@@ -361,12 +384,22 @@ class Server:
         return env
 
     def _start_replica(self, r: Replica) -> None:
-        args = streamlit_command(self.app, r.port, self.streamlit_args)
+        args = streamlit_command(self.app, r.port, self.streamlit_args, preload=True)
         log = self.runtime_dir / "logs" / f"replica-{r.index}.log"
         r.proc = _popen(args, log, self._env(), self.app.parent)
         r.started = time.monotonic()
         r.ready = False
         r.fails = 0
+        self._write_pids()
+
+    def _write_pids(self) -> None:
+        """``replicas.json`` in the runtime folder: each replica's port and process id, as
+        started last (:func:`replica_pids`)."""
+        data = {str(r.port): r.pid for r in self.members if r.pid is not None}
+        path = self.runtime_dir / "replicas.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -521,41 +554,24 @@ class Server:
 def serve_command(
     replicas: int, port: int, runtime_dir: str | os.PathLike, *extra: str, python: str = ""
 ) -> list[str]:
-    """The command line of ``python -m regionmap serve`` on 127.0.0.1 (what :func:`cli` reads).
-
-    Parameters
-    ----------
-    replicas : int
-        Number of Streamlit replicas.
-    port : int
-        The port nginx listens on.
-    runtime_dir : str or os.PathLike
-        Its runtime folder (configuration, logs).
-    *extra : str
-        More options (``--snapshots DIR``).
-    python : str, optional
-        The Python to run it with; this process's when empty.
-
-    Returns
-    -------
-    list of str
-        The arguments for :class:`subprocess.Popen`.
-    """
-    return [
-        python or sys.executable,
-        "-m",
+    """The command line of ``python -m regionmap serve`` on 127.0.0.1 (what :func:`cli`
+    reads; :func:`python_command`): ``replicas`` Streamlit replicas behind nginx on ``port``,
+    its runtime folder (configuration, logs) ``runtime_dir``, ``extra`` options
+    (``--snapshots DIR``)."""
+    return python_command(
         "regionmap",
         "serve",
         "--replicas",
-        str(replicas),
+        replicas,
         "--port",
-        str(port),
+        port,
         "--host",
         "127.0.0.1",
         "--runtime-dir",
-        str(runtime_dir),
+        runtime_dir,
         *extra,
-    ]
+        python=python,
+    )
 
 
 def cli(args) -> int:

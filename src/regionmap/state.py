@@ -186,8 +186,14 @@ def _ids(kind: str) -> dict[str, str]:
 
 def _code_of(kind: str, ident: str) -> str:
     """Code of a bureau (or region) id."""
+    return _codes(kind)[ident]
+
+
+@cache
+def _codes(kind: str) -> dict[str, str]:
+    """Bureau (or region) id -> its code (read only)."""
     df = _table(kind)
-    return str(df.loc[df[f"{kind}_id"] == ident, f"{kind}_code"].iloc[0])
+    return {str(i): str(c) for i, c in zip(df[f"{kind}_id"], df[f"{kind}_code"], strict=True)}
 
 
 def region_of_bureau(bureau_id: str) -> str:

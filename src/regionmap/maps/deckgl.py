@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
@@ -371,12 +372,29 @@ def view_for_bounds(
 
 
 class Deck(pdk.Deck):
-    """A pydeck Deck that serialises as compact JSON (no indentation, UTF-8 text)."""
+    """A pydeck Deck that serialises as compact JSON (no indentation, UTF-8 text).
+
+    Its JSON is made once, at the first :meth:`to_json` (the page's chart, the map-ready
+    marker and the HTML download each ask for it): a deck is not changed once it is drawn.
+    The decks of :func:`regionmap.maps.spec.area_deck` are shared by the sessions showing
+    the same view (:mod:`regionmap.ui.mapview`).
+    """
 
     def to_json(self) -> str:  # noqa: D102 - same contract as pydeck's
-        return json.dumps(
-            json.loads(super().to_json()), ensure_ascii=False, separators=(",", ":"), sort_keys=True
-        )
+        made = _DECK_JSON.get(self)
+        if made is None:
+            made = json.dumps(
+                json.loads(super().to_json()),
+                ensure_ascii=False,
+                separators=(",", ":"),
+                sort_keys=True,
+            )
+            _DECK_JSON[self] = made
+        return made
+
+
+#: Each deck's JSON, made once (kept beside the deck: pydeck serialises every attribute).
+_DECK_JSON: weakref.WeakKeyDictionary[Deck, str] = weakref.WeakKeyDictionary()
 
 
 def make_deck(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,20 +23,31 @@ T = TypeVar("T")
 # --- cached data -------------------------------------------------------------------
 
 
-def by_db_version(max_entries: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def by_db_version(
+    max_entries: int, *, shared: bool = False
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Cache a function of the data on every input and the database version.
 
     The function takes ``db_version`` as a keyword-only parameter: the cache key that
     changes with every import (:func:`_db_version`). Callers leave it out; it is added
     here, so no call site passes a value that is only a cache key.
+
+    ``shared``: every session gets the one cached object itself (``st.cache_resource``)
+    instead of a copy (``st.cache_data`` pickles each hit). For what is costly to copy and
+    never changed once made: a page's deck and its JSON, a chart figure.
     """
 
     def wrap(fn: Callable[..., T]) -> Callable[..., T]:
-        cached_fn = st.cache_data(show_spinner=False, max_entries=max_entries)(fn)
+        cache = st.cache_resource if shared else st.cache_data
+        cached_fn = cache(show_spinner=False, max_entries=max_entries)(fn)
+        # Arguments are passed on by name: Streamlit looks a positional argument's name up
+        # in the function's signature on every call, which costs more than the look-up.
+        signature = inspect.signature(fn)
 
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> T:
-            return cached_fn(*args, db_version=_db_version(), **kwargs)
+            named = signature.bind_partial(*args, **kwargs).arguments
+            return cached_fn(**named, db_version=_db_version())
 
         call.clear = cached_fn.clear  # type: ignore[attr-defined]
         return call
@@ -48,7 +60,7 @@ def _db_version() -> str:
     path = Path(settings.get("db_path"))
     try:
         s = os.stat(path)
-    except FileNotFoundError:
+    except OSError:  # not there, or a path that cannot be one (the map is drawn without)
         return "missing"
     return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
 

@@ -115,9 +115,38 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
         return None  # the map above says why there are no figures
-    df = metric_frame(metric, "bureau", effective_year(ctx, metric), s.theme_ids, None, None)
-    if df.empty:
+    drawn = _ranked_figure(
+        metric, effective_year(ctx, metric), s.theme_ids, lang, s.bureau_code, s.region_code
+    )
+    if drawn is None:
         st.info(t("chart.no_data", lang))
+        return None
+    fig, bars, source, sample = drawn
+    # HTML bars, not a plotly chart: the overview then needs no chart library in the browser
+    # (4.7 MB of script before the map could draw, issue #14); the figure is the PNG download
+    st.html(bars)
+    st.caption(t("fig.source", lang, source=plain(source)))
+    if sample:
+        sample_notice(lang)
+    return fig
+
+
+@by_db_version(max_entries=256, shared=True)
+def _ranked_figure(
+    metric: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    lang: str,
+    bureau_code: str | None,
+    region_code: str | None,
+    *,
+    db_version: str,
+) -> tuple[Any, str, str, bool] | None:
+    """The ranking's plotly figure (for the PNG download), its HTML bars, its source and
+    whether it is a sample (None without figures): made once per view, every session showing
+    it gets the same objects, which nobody changes."""
+    df = metric_frame(metric, "bureau", fiscal_year, theme_ids, None, None)
+    if df.empty:
         return None
     b = reference.bureaus().set_index("bureau_code")
     # a branch on purpose: Japanese uses the short names (空知), which have no English column
@@ -134,22 +163,17 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
         where=t("fig.where.all", lang),
         when=when,
     )
-    if s.bureau_code:
-        highlight = [str(names[s.bureau_code])]
-    elif s.region_code:
-        highlight = [str(names[c]) for c in b.index[b["region_code"] == s.region_code]]
+    if bureau_code:
+        highlight = [str(names[bureau_code])]
+    elif region_code:
+        highlight = [str(names[c]) for c in b.index[b["region_code"] == region_code]]
     else:
         highlight = None
     args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight)
-    # HTML bars, not a plotly chart: the overview then needs no chart library in the browser
-    # (4.7 MB of script before the map could draw, issue #14); the figure is the PNG download
-    st.html(ranked_html(ranked_rows(frame, **args), title=title))
+    bars = ranked_html(ranked_rows(frame, **args), title=title)
     fig = ranked_bar(frame, title=title, **args)
-    source = str(df[i18n.col("source", lang)].iloc[0])
-    st.caption(t("fig.source", lang, source=plain(source)))
-    if "is_sample" in df and bool(df["is_sample"].any()):
-        sample_notice(lang)
-    return fig
+    sample = "is_sample" in df and bool(df["is_sample"].any())
+    return fig, bars, str(df[i18n.col("source", lang)].iloc[0]), sample
 
 
 def proposal_expander(row: Any, lang: str) -> Any:

@@ -34,35 +34,57 @@ from regionmap.ui.widgets import municipal_metric
 # --- maps -------------------------------------------------------------------------------
 
 
-def map_figures(ctx: Context, metric: str, level: str) -> spec.AreaFigures | None:
-    """The metric per area of ``level`` under the state's filters, or None without database.
-
-    The area filter is not applied here: every area keeps its figure (the overview colours
-    all of Hokkaido; the selection is outlined). None also when the theme filter covers
-    nothing of ``metric``: the map then shows no figure at all (the page says why), never
-    zeros.
-    """
-    if not ctx.ready.database or theme_excludes(ctx, metric):
-        return None
-    s = ctx.state
-    df = metric_frame(metric, level, effective_year(ctx, metric), s.theme_ids, None, None)
-    return spec.figures_from_metric(df, level, area_filter=False)
-
-
 def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     """The deck of the overview or the bureau page (:func:`regionmap.maps.spec.area_deck`).
 
     ``page`` ``"overview"``: ``metric`` by bureau or region. ``page`` ``"bureau"`` with an
     area selected: its municipalities, the neighbours as a clickable context.
 
+    The area filter is not applied to the figures: every area keeps its figure (the overview
+    colours all of Hokkaido; the selection is outlined). No figures without a database, nor
+    when the theme filter covers nothing of ``metric``: the map then shows no figure at all
+    (the page says why), never zeros.
+
     Returns (deck, colour scale or None, figures or None).
     """
     s = ctx.state
     focus = page == "bureau" and bool(s.bureau or s.region)
     level = "municipality" if focus else level
-    figs = map_figures(ctx, metric, level)
-    drawn = spec.area_deck(s, ctx.lang, figs, level=level, focus=focus)
+    shown = ctx.ready.database and not theme_excludes(ctx, metric)
+    drawn, figs = _area_deck(
+        # what the deck reads of the state (the area, the clicked municipality, the layers):
+        # the sessions that differ only in other filters share the deck
+        FilterState(region=s.region, bureau=s.bureau, muni=s.muni, layers=s.layers),
+        ctx.lang,
+        metric if shown else None,
+        level,
+        effective_year(ctx, metric) if shown else None,
+        s.theme_ids,
+        focus,
+    )
     return drawn.deck, drawn.scale, figs
+
+
+@by_db_version(max_entries=256, shared=True)
+def _area_deck(
+    where: FilterState,
+    lang: str,
+    metric: str | None,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    focus: bool,
+    *,
+    db_version: str,
+) -> tuple[spec.AreaMap, spec.AreaFigures | None]:
+    """The deck of ``metric`` (None: no figures) per ``level`` area in ``fiscal_year`` and
+    ``theme_ids`` on the map of ``where``, and its figures: made once per view, every session
+    showing it gets the same deck (its JSON made once), which nobody changes."""
+    figs = None
+    if metric is not None:
+        df = metric_frame(metric, level, fiscal_year, theme_ids, None, None)
+        figs = spec.figures_from_metric(df, level, area_filter=False)
+    return spec.area_deck(where, lang, figs, level=level, focus=focus), figs
 
 
 @by_db_version(max_entries=64)
@@ -123,12 +145,11 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
             level=t("level." + ("municipality" if by_municipality else level), lang),
             when=i18n.join([where_text(ctx), when], lang),
         )
-    focus = page == "bureau" and bool(s.bureau or s.region)
     page_map(
         ctx,
         deck,
         key=key,
-        preview=_preview(ctx, metric, level, focus),
+        preview=_preview(ctx, metric, level, by_municipality),
         heading=f"##### {title}" if title else "",
         title=title or t("map.alt", lang),
         scale=scale,

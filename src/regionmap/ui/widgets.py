@@ -54,7 +54,8 @@ def bound_widget(
     return widget(label, key=key, on_change=changed, **kwargs)
 
 
-def _area_options() -> list[str]:
+@functools.cache  # bundled reference tables: the same for every session
+def _area_options() -> tuple[str, ...]:
     """'' (all), then each region ('r:doo') followed by its bureaus ('b:sorachi')."""
     out = [""]
     b = reference.bureaus()
@@ -62,7 +63,7 @@ def _area_options() -> list[str]:
         out.append("r:" + region["region_id"])
         for bid in b.loc[b["region_code"] == region["region_code"], "bureau_id"]:
             out.append("b:" + bid)
-    return out
+    return tuple(out)
 
 
 @functools.cache  # bundled reference tables and texts: the same for every session
