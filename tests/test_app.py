@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,7 +27,7 @@ from apptest_helpers import (
     tooltip_html,
 )
 
-from regionmap import db, figures, reference
+from regionmap import db, figures, reference, settings
 from regionmap.maps import static
 from regionmap.render.charts import ACCENT
 
@@ -508,3 +509,34 @@ def test_next_year_of_the_year_player():
     assert next_year(years, 2012) == 2013
     assert next_year(years, 2014) is None  # stops at the latest
     assert next_year((), None) is None
+
+
+def _still(at) -> str | None:
+    """The URL of the map's still that the page shows in the map's place (None: none)."""
+    styles = [e.proto.body for e in at.get("html") if "/previews/" in e.proto.body]
+    assert len(styles) <= 1, styles
+    if not styles:
+        return None
+    assert ".st-key-rm-map-" in styles[0] and ":not(:has([data-rm-drawn='true']))" in styles[0]
+    return re.search(r"url\('([^']+)'\)", styles[0]).group(1)
+
+
+def test_a_cold_visit_shows_a_still_of_its_map_until_the_map_is_drawn():
+    """On a session's first run the map's place shows a still of the same view (a cold
+    visit waits seconds for the map script); later runs leave it out."""
+    from PIL import Image
+
+    at = run_app()
+    url = _still(at)
+    assert url is not None and url.startswith("app/static/previews/")
+    path = Path(settings.get("static_dir")) / url.removeprefix("app/static/")
+    img = Image.open(path).convert("RGBA")
+    # the view's classes: several fills, on a transparent ground
+    fills = {c for _, c in img.getcolors(1 << 20) if c[3] == 255}
+    assert img.getpixel((0, 0))[3] == 0
+    # the map's own fills (one colour per bureau) are the still's (edges are blended)
+    deck_fills = {tuple(c[:3]) for c in colours(layer(deck_spec(at), "bureaus")["getFillColor"])}
+    assert len(deck_fills) >= 4
+    assert deck_fills <= {c[:3] for c in fills}
+    at.run()  # a later run of the same session: the browser has the map script
+    assert _still(at) is None

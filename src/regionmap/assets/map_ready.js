@@ -10,6 +10,8 @@
 //                         and after the marker's spec changed;
 //   data-rm-ready="false" before that (the map shows a "progress" cursor);
 //   data-rm-spec          the marker's spec hash once it is drawn (empty before);
+//   data-rm-drawn="true"  once the map was drawn the first time (never cleared: the
+//                         still shown in its place on a cold visit is hidden from then);
 //   data-rm-zoom          the zoom shown: the first view refitted to the map's size
 //                         (see fit below; the marker's data-view is the server's view).
 // Browser tests wait for data-rm-ready="true" instead of sleeping.
@@ -127,6 +129,8 @@
       // the spec that is drawn (empty while not ready): a test waits for a new one
       const drawn = ready ? spec : "";
       if (chart.dataset.rmSpec !== drawn) chart.dataset.rmSpec = drawn;
+      // drawn once (never cleared): the page's still of the map gives way to it for good
+      if (ready && chart.dataset.rmDrawn !== "true") chart.dataset.rmDrawn = "true";
       if (chart.dataset.rmLayers !== wanted.join(" ")) chart.dataset.rmLayers = wanted.join(" ");
       if (canvas) fit(chart, canvas, meta, seen);
     }

@@ -358,6 +358,16 @@ def _described(
     )
 
 
+def publish_preview(data: bytes, *, static_dir: Path | None = None) -> str:
+    """Write a map's preview image (PNG) once as a static file named by a hash of its
+    content, like the layers (``previews/<hash>.png``: one year in the browser's cache);
+    returns its URL relative to the page."""
+    static = Path(static_dir) if static_dir else Path(settings.get("static_dir"))
+    filename = f"{hashlib.sha256(data).hexdigest()[:16]}.png"
+    _write_once(static / "previews" / filename, data)
+    return f"{STATIC_URL}/previews/{filename}"
+
+
 def _write_once(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` unless it is there already (the name holds a hash of the
     content); atomically, so a browser never reads half a file."""

@@ -315,6 +315,67 @@ def _map_image(
 # ---------------------------------------------------------------------------
 
 
+def _view_spec(
+    area_kind: str,
+    code: str | None,
+    metric: str | None,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: list[str] | None,
+    lang: str,
+    con=None,
+) -> MapSpec:
+    """The :class:`MapSpec` of a map view (the arguments of :func:`map_png`)."""
+    area = None if area_kind == "hokkaido" else resolve_area(area_kind, code)
+    values = None
+    if metric:
+        filters = area.filters() if area else {}
+        values = db.metric_by_area(
+            metric,
+            level="municipality" if area else level,
+            fiscal_year=fiscal_year,
+            theme_ids=theme_ids,
+            con=con,
+            **filters,
+        )
+    covered = True
+    if metric and theme_ids:
+        covered = db.theme_covers(metric, theme_ids, con=con)
+    return _map_spec(
+        area, metric, values, lang, level=level, fiscal_year=fiscal_year, covered=covered
+    )
+
+
+def preview_png(
+    area_kind: str = "hokkaido",
+    code: str | None = None,
+    metric: str | None = None,
+    *,
+    level: str = "bureau",
+    fiscal_year: int | None = None,
+    theme_ids: list[str] | None = None,
+    width: int = 720,
+    height: int = 540,
+    con=None,
+) -> bytes:
+    """A still of a map view's areas and colours, without text, on a transparent ground:
+    what the page shows in the map's place while the interactive map loads (a cold visit
+    waits seconds for deck.gl). The same classes and colours as the map and :func:`map_png`
+    (one :func:`_map_spec`); no labels, legend or credit (the page shows those itself)."""
+    from matplotlib.figure import Figure
+
+    spec = _view_spec(area_kind, code, metric, level, fiscal_year, theme_ids, "ja", con)
+    dpi = 100
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig.patch.set_alpha(0)
+    ax = fig.add_axes((0, 0, 1, 1))
+    _draw_polygons(ax, spec, _fit(spec.bounds, width, height), line_scale=0.6)
+    ax.set_facecolor("none")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, transparent=True)
+    return buf.getvalue()
+
+
 def map_png(
     area_kind: str = "hokkaido",
     code: str | None = None,
@@ -362,23 +423,7 @@ def map_png(
 
     family = matplotlib_family()
     area = None if area_kind == "hokkaido" else resolve_area(area_kind, code)
-    values = None
-    if metric:
-        filters = area.filters() if area else {}
-        values = db.metric_by_area(
-            metric,
-            level="municipality" if area else level,
-            fiscal_year=fiscal_year,
-            theme_ids=theme_ids,
-            con=con,
-            **filters,
-        )
-    covered = True
-    if metric and theme_ids:
-        covered = db.theme_covers(metric, theme_ids, con=con)
-    spec = _map_spec(
-        area, metric, values, lang, level=level, fiscal_year=fiscal_year, covered=covered
-    )
+    spec = _view_spec(area_kind, code, metric, level, fiscal_year, theme_ids, lang, con)
 
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)

@@ -19,6 +19,7 @@ from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, scales, spec, static
 from regionmap.plaintext import plain
+from regionmap.render import mapimage
 from regionmap.state import FilterState
 from regionmap.ui import downloads
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
@@ -86,6 +87,37 @@ def _area_deck(
     return spec.area_deck(where, lang, figs, level=level, focus=focus), figs
 
 
+@by_db_version(max_entries=64)
+def preview_url(
+    area_kind: str,
+    code: str | None,
+    metric: str | None,
+    level: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    *,
+    db_version: str,
+) -> str:
+    """The URL of a map view's still (:func:`regionmap.render.mapimage.preview_png`),
+    published once as a static file; cached on every input."""
+    png = mapimage.preview_png(
+        area_kind, code, metric, level=level, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+    )
+    return static.publish_preview(png)
+
+
+def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
+    """On a session's first run (a cold visit: the browser loads the map script for
+    seconds), the still of the map view to show in its place until the map is drawn."""
+    if not ctx.first_run or not ctx.ready.database:
+        return None
+    s = ctx.state
+    kind, code, _ = downloads.map_area(s) if focus else ("hokkaido", None, "")
+    level = level if level in ("bureau", "region") else "bureau"
+    fy = effective_year(ctx, metric)
+    return preview_url(kind, code, metric, level, fy, tuple(s.theme_ids))
+
+
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
     """Draw a page's map with its legend, MLIT credit and sample notice; returns its figures.
 
@@ -117,6 +149,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         ctx,
         deck,
         key=key,
+        preview=_preview(ctx, metric, level, by_municipality),
         heading=f"##### {title}" if title else "",
         title=title or t("map.alt", lang),
         scale=scale,
@@ -135,7 +168,9 @@ _MAP_READY_JS = (Path(__file__).parent.parent / "assets" / "map_ready.js").read_
 )
 
 
-def deck_chart(deck: deckgl.Deck, *, key: str, height: int, lang: str) -> None:
+def deck_chart(
+    deck: deckgl.Deck, *, key: str, height: int, lang: str, preview: str | None = None
+) -> None:
     """Show a page's map: clicks go to :func:`on_map_select`, and the browser marks the
     map ``data-rm-ready="true"`` once deck.gl has its layer files and has drawn them.
 
@@ -144,6 +179,11 @@ def deck_chart(deck: deckgl.Deck, *, key: str, height: int, lang: str) -> None:
     fetch the files and sets the attribute three frames after the last was read and
     after the spec last changed. Until then the map shows a "progress" cursor. Browser
     tests wait for the attribute instead of sleeping (``tests/test_browser.py``).
+
+    ``preview`` (a still's URL, :func:`preview_url`) is shown in the map's place from the
+    first paint until deck.gl has drawn the map for the first time (``data-rm-drawn`` set by
+    ``map_ready.js``): a cold visit shows the map in the time Streamlit's page takes, not
+    the seconds the map script takes to load and start.
     """
     spec = deck.to_json()
     urls = sorted(
@@ -161,6 +201,14 @@ def deck_chart(deck: deckgl.Deck, *, key: str, height: int, lang: str) -> None:
         selection_mode="single-object",
         alt=t("map.alt", lang),
     )
+    if preview:
+        cls = f"st-key-{map_key_class(key)}"
+        url = escape(preview, quote=True)
+        st.html(
+            f"<style>.{cls}:not(:has([data-rm-drawn='true'])) "
+            f"{{background: url('{url}') center / contain no-repeat; min-height: {height}px}}"
+            "</style>"
+        )
     st.html(
         f"<div class='rm-map-meta' hidden data-map='{escape(map_key_class(key), quote=True)}' "
         f"data-spec='{hashlib.sha1(spec.encode()).hexdigest()[:12]}' "
@@ -241,6 +289,7 @@ def page_map(
     deck: deckgl.Deck,
     *,
     key: str,
+    preview: str | None = None,
     heading: str,
     title: str,
     scale: scales.ColorScale | None,
@@ -264,7 +313,7 @@ def page_map(
         st.markdown(heading)
     col_map, col_side = st.columns([4, 1])
     with col_map:
-        deck_chart(deck, key=key, height=height, lang=lang)
+        deck_chart(deck, key=key, height=height, lang=lang, preview=preview)
         if figs is not None and figs.source(lang):
             st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
         map_credit(lang, tiles=s.has_layer("tiles"))

@@ -198,6 +198,8 @@ class Context:
     #: what this run has shown so far (the full sample notice once, then a short mark; the
     #: maps its downloads offer as HTML files)
     shown: RunShown = field(default_factory=lambda: RunShown(), compare=False, hash=False)
+    #: the session's first run: the browser has no map script yet (a cold visit)
+    first_run: bool = False
 
     @property
     def lang(self) -> str:
