@@ -56,38 +56,30 @@ def _colours(png: bytes) -> int:
     return len(cols) if cols is not None else 1 << 16
 
 
+def _shot(page: Any, selector: str = MAP, *, canvas: bool = True) -> bytes | None:
+    """A screenshot of the first ``selector`` (page clip: element screenshots wait for
+    stability); with ``canvas``, only once it holds deck.gl's canvas."""
+    loc = page.locator(selector).first
+    try:
+        if loc.count() == 0 or (canvas and loc.locator("canvas").count() == 0):
+            return None
+        box = loc.bounding_box(timeout=2000)
+        if not box or box["width"] < 10 or box["height"] < (10 if canvas else 100):
+            return None
+        return page.screenshot(clip=box, timeout=5000)
+    except Exception:
+        return None
+
+
 def _map_shot(page: Any) -> bytes | None:
-    """A screenshot of the map's area (page clip: element screenshots wait for stability)."""
-    loc = page.locator(MAP).first
-    try:
-        if loc.count() == 0 or loc.locator("canvas").count() == 0:
-            return None
-        box = loc.bounding_box(timeout=2000)
-        if not box or box["width"] < 10 or box["height"] < 10:
-            return None
-        return page.screenshot(clip=box, timeout=5000)
-    except Exception:
-        return None
-
-
-def _box_shot(page: Any) -> bytes | None:
-    """A screenshot of the map's place, whatever is in it (the still or the map)."""
-    loc = page.locator(MAP_BOX).first
-    try:
-        if loc.count() == 0:
-            return None
-        box = loc.bounding_box(timeout=2000)
-        if not box or box["width"] < 10 or box["height"] < 100:
-            return None
-        return page.screenshot(clip=box, timeout=5000)
-    except Exception:
-        return None
+    """A screenshot of the map's area once deck.gl's canvas is there."""
+    return _shot(page)
 
 
 def _wait_visible(page: Any, t0: float, deadline: float) -> float | None:
     """Seconds until the map's place shows a map (its still or the interactive one)."""
     while time.perf_counter() < deadline:
-        shot = _box_shot(page)
+        shot = _shot(page, MAP_BOX, canvas=False)  # the still, or the map
         if shot is not None and _colours(shot) >= DRAWN_COLOURS:
             return time.perf_counter() - t0
         time.sleep(POLL_S)

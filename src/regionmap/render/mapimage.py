@@ -315,7 +315,7 @@ def _map_image(
 # ---------------------------------------------------------------------------
 
 
-def _view_spec(
+def view_spec(
     area_kind: str,
     code: str | None,
     metric: str | None,
@@ -346,25 +346,14 @@ def _view_spec(
     )
 
 
-def preview_png(
-    area_kind: str = "hokkaido",
-    code: str | None = None,
-    metric: str | None = None,
-    *,
-    level: str = "bureau",
-    fiscal_year: int | None = None,
-    theme_ids: list[str] | None = None,
-    width: int = 720,
-    height: int = 540,
-    con=None,
-) -> bytes:
+def preview_png(spec: MapSpec, width: int = 720, height: int = 540) -> bytes:
     """A still of a map view's areas and colours, without text, on a transparent ground:
     what the page shows in the map's place while the interactive map loads (a cold visit
-    waits seconds for deck.gl). The same classes and colours as the map and :func:`map_png`
-    (one :func:`_map_spec`); no labels, legend or credit (the page shows those itself)."""
+    waits seconds for deck.gl). ``spec``: the view's :func:`view_spec`, the same classes and
+    colours as the map and :func:`map_png`; no labels, legend or credit (the page shows those
+    itself)."""
     from matplotlib.figure import Figure
 
-    spec = _view_spec(area_kind, code, metric, level, fiscal_year, theme_ids, "ja", con)
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.patch.set_alpha(0)
@@ -423,7 +412,7 @@ def map_png(
 
     family = matplotlib_family()
     area = None if area_kind == "hokkaido" else resolve_area(area_kind, code)
-    spec = _view_spec(area_kind, code, metric, level, fiscal_year, theme_ids, lang, con)
+    spec = view_spec(area_kind, code, metric, level, fiscal_year, theme_ids, lang, con)
 
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)

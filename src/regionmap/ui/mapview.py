@@ -88,22 +88,13 @@ def _area_deck(
 
 
 @by_db_version(max_entries=64)
-def preview_url(
-    area_kind: str,
-    code: str | None,
-    metric: str | None,
-    level: str,
-    fiscal_year: int | None,
-    theme_ids: tuple[str, ...],
-    *,
-    db_version: str,
-) -> str:
-    """The URL of a map view's still (:func:`regionmap.render.mapimage.preview_png`),
-    published once as a static file; cached on every input."""
-    png = mapimage.preview_png(
-        area_kind, code, metric, level=level, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
-    )
-    return static.publish_preview(png)
+def preview_url(view: tuple, *, db_version: str) -> str:
+    """The URL of the still (:func:`regionmap.render.mapimage.preview_png`) of ``view`` =
+    ``(area_kind, code, metric, level, fiscal_year, theme_ids)`` (the map PNG's view),
+    published once as a static file; cached on the view and the database version."""
+    area_kind, code, metric, level, fiscal_year, theme_ids = view
+    spec = mapimage.view_spec(area_kind, code, metric, level, fiscal_year, list(theme_ids), "ja")
+    return static.publish_preview(mapimage.preview_png(spec))
 
 
 def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
@@ -115,7 +106,7 @@ def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
     kind, code, _ = downloads.map_area(s) if focus else ("hokkaido", None, "")
     level = level if level in ("bureau", "region") else "bureau"
     fy = effective_year(ctx, metric)
-    return preview_url(kind, code, metric, level, fy, tuple(s.theme_ids))
+    return preview_url((kind, code, metric, level, fy, tuple(s.theme_ids)))
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
