@@ -152,6 +152,15 @@ def server(geo_dir, db_path):
 
 
 @pytest.fixture(scope="session")
+def app_url(server, browser):
+    """The session's app server once "/" has been opened (as its first user does)."""
+    import test_browser
+
+    test_browser.open_root_once(server, browser)
+    return server
+
+
+@pytest.fixture(scope="session")
 def browser():
     """One headless Debian chromium for every browser test of the session."""
     import test_browser

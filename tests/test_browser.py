@@ -257,6 +257,12 @@ def opened(browser, url: str, *, height: int = 1200, locale: str | None = None, 
         page.close()
 
 
+def open_root_once(url: str, browser) -> None:
+    """Open "/" once, as the first user of a fresh server does (app.py registers the pages)."""
+    with opened(browser, url + "/") as (page, _traffic):
+        _wait_map(page)
+
+
 def _metrics(page) -> list[str]:
     return page.locator('[data-testid="stMetricValue"]').all_inner_texts()
 

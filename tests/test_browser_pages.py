@@ -23,18 +23,6 @@ ARTIFACTS, MAP, opened = tb.ARTIFACTS, tb.MAP, tb.opened
 _drawn, _metrics, _pixels, _wait_map = tb._drawn, tb._metrics, tb._pixels, tb._wait_map
 
 
-def _open_root_once(url: str, browser_) -> None:
-    """Open "/" once, as the first user of a fresh server does (app.py registers the pages)."""
-    with opened(browser_, url + "/") as (page, _traffic):
-        _wait_map(page)
-
-
-@pytest.fixture(scope="module")
-def app_url(server, browser):
-    _open_root_once(server, browser)
-    return server
-
-
 def _scroll_main(page, dy: int) -> None:
     """Scroll the app's main area (a scrolling element, not the window; the mouse wheel
     over the map would zoom the map instead)."""
@@ -179,7 +167,7 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     bad.write_text(
         "年度,市町村名,派遣区分,人数\n2016,どこでも町,地域振興派遣,3\n", encoding="utf-8"
     )
-    _open_root_once(url, browser)
+    tb.open_root_once(url, browser)
     with opened(browser, url + "/data", height=1300, locale="ja-JP") as (page, _traffic):
         page.wait_for_selector("text=ひな形", timeout=60_000)
         page.wait_for_load_state("networkidle")
