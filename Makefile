@@ -53,7 +53,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 bench: setup $(DEV_STAMP)
 	$(BIN)/python -m bench

@@ -44,41 +44,50 @@ PARTS: dict[str, tuple[str, int, int, str]] = {
     "serve": ("bench_serve", 600, 180, "30 viewers through nginx with N replicas vs one process"),
 }
 
-#: The targets the issues set, in the order the report lists them: (part, metric key, target text).
-CHECKLIST: list[tuple[str, str, str]] = [
-    ("app", "filter_change_ms", "filter change < 150 ms server time (median)"),
-    ("app", "filter_change_vs_peer_x", "filter change ≥ 3× faster than the peer"),
-    ("app", "overview_map_vs_peer_x", "map payload ≥ 5× smaller than the peer's (overview)"),
-    ("app", "bureau_map_vs_peer_x", "map payload ≥ 5× smaller than the peer's (bureau view)"),
-    ("app", "overview_first_render_ms", "overview first render < 1 s (warm server)"),
-    ("app", "overview_map_kb", "overview map bytes on first load ≤ 400 KB"),
-    ("app", "filter_change_geometry_bytes", "no geometry resent on a filter change"),
-    ("load", "load_mid_p95_ms", "30 viewers (think 3–5 s): p95 < 1.5 s"),
-    ("load", "load_mid_errors", "30 viewers: no errors"),
-    ("load", "memory_per_session_mb", "memory per extra session < 40 MB"),
-    ("load", "load_top_graceful", "60 viewers: no crash, no lost session"),
-    ("load", "saturation_reruns_per_s_per_core", "saturation throughput per core (vs trivial app)"),
-    (
-        "serve",
-        "serve_first_render_p95_ms",
-        "30 viewers via nginx, N replicas: first render p95 ≤ 2 s",
-    ),
-    ("serve", "serve_first_render_p95_ratio", "first render p95, N replicas ≤ ⅓ of one process"),
-    ("serve", "serve_saturation_x", "saturation through nginx, N replicas ≥ 1.6× one process"),
-    ("serve", "serve_errors", "through nginx: no errors, no lost session"),
-    ("serve", "first_render_vs_change_x", "new session's first render ≤ 2× a filter change"),
-    ("serve", "throughput_vs_trivial", "one process's throughput ≥ 40 % of the trivial app's"),
-    ("serve", "serve_failover_recovery_s", "kill -9 of a replica: every viewer back within 5 s"),
-    ("serve", "serve_failover_left_broken", "kill -9 of a replica: no session left broken"),
-    ("serve", "serve_import_seen_s", "an import during the run: every replica within 5 s"),
-    ("geo", "build_s", "boundary build < 10 s"),
-    ("geo", "overview_bureaus_regions_kb", "bureaus + regions overview ≤ 150 KB"),
-    ("geo", "overview_municipalities_kb", "municipalities overview ≤ 400 KB"),
-    ("geo", "gap_overlap_overview_pct", "gap/overlap between bureaus < 0.01% (overview)"),
-    ("geo", "gap_overlap_detail_pct", "gap/overlap between bureaus < 0.01% (detail)"),
-    ("db", "query_typical_ms", "typical query < 10 ms"),
-    ("handouts", "all_bureaus_s", "14 bureau handouts < 60 s"),
-]
+#: The targets the issues set, part by part, in the order the report lists them:
+#: part -> [(metric key, target text)].
+CHECKLIST: dict[str, list[tuple[str, str]]] = {
+    "app": [
+        ("filter_change_ms", "filter change < 150 ms server time (median)"),
+        ("filter_change_vs_peer_x", "filter change ≥ 3× faster than the peer"),
+        ("overview_map_vs_peer_x", "map payload ≥ 5× smaller than the peer's (overview)"),
+        ("bureau_map_vs_peer_x", "map payload ≥ 5× smaller than the peer's (bureau view)"),
+        ("overview_first_render_ms", "overview first render < 1 s (warm server)"),
+        ("overview_map_kb", "overview map bytes on first load ≤ 400 KB"),
+        ("filter_change_geometry_bytes", "no geometry resent on a filter change"),
+    ],
+    "load": [
+        ("load_mid_p95_ms", "30 viewers (think 3–5 s): p95 < 1.5 s"),
+        ("load_mid_errors", "30 viewers: no errors"),
+        ("memory_per_session_mb", "memory per extra session < 40 MB"),
+        ("load_top_graceful", "60 viewers: no crash, no lost session"),
+        ("saturation_reruns_per_s_per_core", "saturation throughput per core (vs trivial app)"),
+    ],
+    "serve": [
+        ("serve_first_render_p95_ms", "30 viewers via nginx, N replicas: first render p95 ≤ 2 s"),
+        ("serve_first_render_p95_ratio", "first render p95, N replicas ≤ ⅓ of one process"),
+        ("serve_saturation_x", "saturation through nginx, N replicas ≥ 1.6× one process"),
+        ("serve_errors", "through nginx: no errors, no lost session"),
+        ("first_render_vs_change_x", "new session's first render ≤ 2× a filter change"),
+        ("throughput_vs_trivial", "one process's throughput ≥ 40 % of the trivial app's"),
+        ("serve_failover_recovery_s", "kill -9 of a replica: every viewer back within 5 s"),
+        ("serve_failover_left_broken", "kill -9 of a replica: no session left broken"),
+        ("serve_import_seen_s", "an import during the run: every replica within 5 s"),
+    ],
+    "geo": [
+        ("build_s", "boundary build < 10 s"),
+        ("overview_bureaus_regions_kb", "bureaus + regions overview ≤ 150 KB"),
+        ("overview_municipalities_kb", "municipalities overview ≤ 400 KB"),
+        ("gap_overlap_overview_pct", "gap/overlap between bureaus < 0.01% (overview)"),
+        ("gap_overlap_detail_pct", "gap/overlap between bureaus < 0.01% (detail)"),
+    ],
+    "db": [
+        ("query_typical_ms", "typical query < 10 ms"),
+    ],
+    "handouts": [
+        ("all_bureaus_s", "14 bureau handouts < 60 s"),
+    ],
+}
 
 #: Figures without a target that give the table its context.
 CONTEXT_KEYS: list[tuple[str, str]] = [
@@ -280,7 +289,8 @@ def summarize_parts(parts: dict[str, dict]) -> list[dict[str, Any]]:
     idx = _index(parts)
     rows: list[dict[str, Any]] = []
     seen = set()
-    for part, key, text in CHECKLIST:
+    targets = [(part, key, text) for part, rows in CHECKLIST.items() for key, text in rows]
+    for part, key, text in targets:
         if part not in parts:
             continue
         m = idx.get((part, key))

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import baseline, metric, quick_mode, summarize, timeit, write_result
+from bench.common import baseline, metric, quick_mode, summarize, timed, timeit, write_result
 from regionmap import db
 from regionmap.db import importer, sample
 
@@ -306,16 +306,13 @@ def measure(
             warmup=1,
         )
         metrics.append(
-            metric(
+            timed(
                 "init_s",
                 "db init (reference, document facts, sample)",
-                t_init["median"],
-                "s",
-                target_op="<",
+                t_init,
                 target=5.0,
-                spread=t_init,
                 baseline=baseline("generating the sample frames alone", t_init, t_sample),
-            )  # fmt: skip
+            )
         )
         path = work / "live.duckdb"
         db.init_database(path)
@@ -411,28 +408,22 @@ def measure(
             reopens.append(time.perf_counter() - t0)
         t_commit = summarize(commits)
         metrics.append(
-            metric(
+            timed(
                 "validate_1000_s",
                 "validate a 1,000-row dispatch CSV (with dry-run plan)",
-                t_val["median"],
-                "s",
-                target_op="<",
+                t_val,
                 target=2.0,
-                spread=t_val,
                 baseline=baseline("pandas.read_csv of the same bytes", t_val, t_read),
-            )  # fmt: skip
+            )
         )
         metrics.append(
-            metric(
+            timed(
                 "commit_1000_s",
                 "commit a 1,000-row dispatch CSV (copy, apply, swap, history)",
-                t_commit["median"],
-                "s",
-                target_op="<",
+                t_commit,
                 target=3.0,
-                spread=t_commit,
                 baseline=baseline("validate alone", t_commit, t_val),
-            )  # fmt: skip
+            )
         )
         t_reopen = summarize(reopens)
         metrics.append(
@@ -464,16 +455,13 @@ def measure(
             lambda: pd.read_csv(io.BytesIO(big), dtype=str), repeat=max(1, repeats // 2), warmup=0
         )
         metrics.append(
-            metric(
+            timed(
                 "validate_big_s",
                 f"validate a {big_n:,}-row dispatch CSV",
-                t_big["median"],
-                "s",
-                target_op="<",
+                t_big,
                 target=30.0,
-                spread=t_big,
                 baseline=baseline("pandas.read_csv of the same bytes", t_big, t_big_read),
-            )  # fmt: skip
+            )
         )
         extra["history_versions"] = len(db.history(path))
 

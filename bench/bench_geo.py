@@ -26,14 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    metric,
-    not_available,
-    quick_mode,
-    report,
-    shared_n03,
-    summarize,
-)
+from bench.common import metric, n03_unavailable, quick_mode, report, shared_n03, summarize, timed
 
 NAME = "geo"
 #: The properties a map layer sends (tooltips and labels).
@@ -92,9 +85,8 @@ def measure(source: Path, repeats: int) -> tuple[list[dict], dict[str, Any]]:
             reads.append(time.perf_counter() - t0)
         b, r = summarize(builds), summarize(reads)
         metrics.append(
-            metric(
-                "build_s", "Boundary build from the shared GeoJSON", b["median"], "s",
-                target_op="<", target=10.0, spread=b,
+            timed(
+                "build_s", "Boundary build from the shared GeoJSON", b, target=10.0,
                 baseline={"label": "geopandas.read_file of the same file", "value": r["median"],
                           "unit": "s", "ratio": b["median"] / r["median"]},
             )
@@ -207,13 +199,10 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
     args = ap.parse_args(argv)
     repeats = 2 if (args.quick or quick_mode()) else 5
-    source = shared_n03()
-    if not source.is_file():
-        why = f"the shared N03 GeoJSON is not at {source}"
-        not_available(NAME, why)
-        print(f"geo: not available ({why})")
-        return {"status": "not available", "reason": why}
-    metrics, extra = measure(source, repeats)
+    unavailable = n03_unavailable(NAME)
+    if unavailable:
+        return unavailable
+    metrics, extra = measure(shared_n03(), repeats)
     extra["repeats"] = repeats
     return report(NAME, metrics, extra, _table(metrics))
 

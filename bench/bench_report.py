@@ -29,14 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import (
-    metric,
-    not_available,
-    quick_mode,
-    report,
-    shared_n03,
-    summarize,
-)
+from bench.common import metric, n03_unavailable, quick_mode, report, shared_n03, summarize, timed
 from regionmap import db
 from regionmap.render import handout
 
@@ -137,25 +130,21 @@ def measure(work: Path, repeats: int, quick: bool = False) -> tuple[list[dict], 
         "value": round(floor["median"], 3),
     }
     metrics = [
-        metric(
+        timed(
             "all_bureaus_s",
             "14 bureau handouts (PDF), one process, warm" + how,
-            round(warm["median"], 2),
-            "s",
-            target_op="<",
+            warm,
             target=TARGET_ALL_S,
-            spread=warm,
+            digits=2,
             baseline=baseline,
             note=f"{warm['median'] / floor['median']:.1f}× the engine floor",
         ),
-        metric(
+        timed(
             "all_bureaus_cpu_s",
             "14 bureau handouts, CPU time of the process (less sensitive to other load)" + how,
-            round(cpu["median"], 2),
-            "s",
-            target_op="<",
+            cpu,
             target=TARGET_ALL_S,
-            spread=cpu,
+            digits=2,
         ),
         metric(
             "first_handout_cold_s" if quick else "all_bureaus_cold_s",
@@ -219,12 +208,9 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = ap.parse_args(argv)
     repeats = 1 if (args.quick or quick_mode()) else 3
-    source = shared_n03()
-    if not source.is_file():
-        why = f"the shared N03 GeoJSON is not at {source}"
-        not_available(NAME, why)
-        print(f"{NAME}: not available ({why})")
-        return {"status": "not available", "reason": why}
+    unavailable = n03_unavailable(NAME)
+    if unavailable:
+        return unavailable
     with tempfile.TemporaryDirectory(prefix="regionmap-bench-report-") as tmp:
         metrics, extra = measure(Path(tmp), repeats, quick=args.quick or quick_mode())
     extra["repeats"] = repeats

@@ -179,6 +179,34 @@ def metric(
     return m
 
 
+def timed(
+    key: str,
+    label: str,
+    spread: dict[str, Any],
+    unit: str = "s",
+    *,
+    target: float | None = None,
+    target_op: str = "<",
+    digits: int | None = None,
+    baseline: dict[str, Any] | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """A metric whose value is the median of a :func:`timeit`/:func:`summarize` ``spread``
+    (rounded to ``digits`` when given), the spread kept beside it; a target when given."""
+    value = spread["median"] if digits is None else round(spread["median"], digits)
+    return metric(
+        key,
+        label,
+        value,
+        unit,
+        target_op=target_op if target is not None else None,
+        target=target,
+        spread=spread,
+        baseline=baseline,
+        note=note,
+    )
+
+
 def baseline(label: str, measured: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     """The ``baseline`` of a metric: what ``measured`` is compared with in the same run
     (both :func:`timeit`/:func:`summarize` spreads), and the ratio of their medians."""
@@ -424,6 +452,18 @@ def shared_n03() -> Path:
     if env and Path(env).is_file():
         return Path(env)
     return PROJECT_ROOT.parent / "shared" / "data" / "boundaries" / "N03-21_01_210101.geojson"
+
+
+def n03_unavailable(name: str) -> dict[str, Any] | None:
+    """None when the shared N03 GeoJSON is there; else the part's "not available" result
+    (recorded, with the reason, and said on the console)."""
+    source = shared_n03()
+    if source.is_file():
+        return None
+    why = f"the shared N03 GeoJSON is not at {source}"
+    not_available(name, why)
+    print(f"{name}: not available ({why})")
+    return {"status": "not available", "reason": why}
 
 
 def ensure_app_data(timeout: float = 300.0) -> tuple[bool, str]:

@@ -38,6 +38,49 @@ def pytest_configure(config):
     os.environ["REGIONMAP_BOUNDARY_SOURCE"] = str(_local_source())
 
 
+#: The test files whose tests share the session's app server and Chromium (the ``server``
+#: and ``browser`` fixtures). ``make test`` runs pytest on two workers (pytest-xdist,
+#: ``-n 2 --dist loadfile``), a file at a time; these files go to one worker together and
+#: first, so the server and the browser start once and the longest unit starts at once,
+#: while the other worker takes the other files (each with its module fixtures once).
+BROWSER_FILES = frozenset(
+    {
+        "test_browser.py",
+        "test_browser_pages.py",
+        "test_layouts.py",
+        "test_maphtml.py",
+        "test_present.py",
+        "test_signin_browser.py",
+    }
+)
+
+
+def _worker_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or "browser" for :data:`BROWSER_FILES`."""
+    file = nodeid.split("::", 1)[0]
+    return "browser" if Path(file).name in BROWSER_FILES else file
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with :data:`BROWSER_FILES` as one unit, in collection order."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserFilesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _worker_unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep the order below: the browser unit first
+    return BrowserFilesTogether(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    if hasattr(config, "workerinput"):  # an xdist worker: the browser unit first
+        items.sort(key=lambda item: _worker_unit(item.nodeid) != "browser")
+
+
 def pytest_unconfigure(config):
     """Remove the session's folder (layers, database, static files)."""
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
@@ -106,6 +149,15 @@ def server(geo_dir, db_path):
 
     with test_browser.running_app() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def app_url(server, browser):
+    """The session's app server once "/" has been opened (as its first user does)."""
+    import test_browser
+
+    test_browser.open_root_once(server, browser)
+    return server
 
 
 @pytest.fixture(scope="session")

@@ -19,28 +19,8 @@ from regionmap.maps import deckgl, static
 pytestmark = pytest.mark.browser
 
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
-ARTIFACTS, MAP, Traffic = tb.ARTIFACTS, tb.MAP, tb.Traffic
-_metrics, _pixels, _wait_map = tb._metrics, tb._pixels, tb._wait_map
-
-
-def _open_root_once(url: str, browser_) -> None:
-    """Open "/" once, as the first user of a fresh server does (app.py registers the pages)."""
-    page = browser_.new_page()
-    page.goto(url + "/")
-    _wait_map(page)
-    page.close()
-
-
-@pytest.fixture(scope="module")
-def app_url(server, browser):
-    _open_root_once(server, browser)
-    return server
-
-
-def _drawn_share(png: bytes) -> float:
-    """Share of pixels that are not the white page (areas with 0 are drawn light grey)."""
-    _, px = _pixels(png)
-    return sum(1 for r, g, b in px if r + g + b < 740) / len(px)
+ARTIFACTS, MAP, opened = tb.ARTIFACTS, tb.MAP, tb.opened
+_drawn, _metrics, _pixels, _wait_map = tb._drawn, tb._metrics, tb._pixels, tb._wait_map
 
 
 def _scroll_main(page, dy: int) -> None:
@@ -95,88 +75,69 @@ def _has_colour(png: bytes, rgb: tuple[int, int, int], tol: int = 12, min_pixels
     ],
 )
 def test_overlay_pages_draw_their_maps_offline(app_url, browser, path, name, expect):
-    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
-    traffic = Traffic(page)
-    page.goto(app_url + path)
-    _wait_map(page)
-    page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
-    body = page.inner_text("body")
-    for text in expect:
-        assert text in body, text
-    assert CREDIT in body
-    shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / f"page-{name}-map.png"))
-    assert _drawn_share(shot) > 0.10, "map looks blank"
-    # the charts and tables below the map (the main area scrolls, not the window)
-    for part in ("below", "bottom"):
-        _scroll_main(page, 1100)
-        page.screenshot(path=str(ARTIFACTS / f"page-{name}-{part}.png"))
-    assert traffic.outside == []
-    # the pages' boundaries come as static files, never inside the spec
-    assert all("/app/static/layers/" in u for u, _, _ in traffic.static)
-    page.close()
+    with opened(browser, app_url + path, height=1300, locale="ja-JP") as (page, traffic):
+        _wait_map(page)
+        page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+        body = page.inner_text("body")
+        for text in expect:
+            assert text in body, text
+        assert CREDIT in body
+        shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / f"page-{name}-map.png"))
+        assert _drawn(shot) > 0.10, "map looks blank"
+        # the charts and tables below the map (the main area scrolls, not the window)
+        for part in ("below", "bottom"):
+            _scroll_main(page, 1100)
+            page.screenshot(path=str(ARTIFACTS / f"page-{name}-{part}.png"))
+        # the pages' boundaries come as static files, never inside the spec
+        assert all("/app/static/layers/" in u for u, _, _ in traffic.static)
 
 
 def test_settlement_points_are_drawn_in_their_kind_colours(app_url, browser):
     from regionmap.ui.overlay import kind_colour
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1300})
-    traffic = Traffic(page)
-    page.goto(app_url + "/settlement?kind=shopping")
-    _wait_map(page)
-    shot = page.locator(MAP).screenshot(path=str(ARTIFACTS / "page-settlement-shopping-map.png"))
     kinds = list(db.SITE_KINDS)
-    assert _has_colour(shot, kind_colour("shopping", kinds))
-    assert not _has_colour(shot, kind_colour("safety_check", kinds))
-    # all kinds again: the other colours appear
-    page.goto(app_url + "/settlement")
-    _wait_map(page)
-    shot = page.locator(MAP).screenshot()
-    assert _has_colour(shot, kind_colour("safety_check", kinds))
-    assert traffic.outside == []
-    page.close()
+    with opened(browser, app_url + "/settlement?kind=shopping", height=1300) as (page, _traffic):
+        _wait_map(page)
+        shot = page.locator(MAP).screenshot(
+            path=str(ARTIFACTS / "page-settlement-shopping-map.png")
+        )
+        assert _has_colour(shot, kind_colour("shopping", kinds))
+        assert not _has_colour(shot, kind_colour("safety_check", kinds))
+        # all kinds again: the other colours appear
+        page.goto(app_url + "/settlement")
+        _wait_map(page)
+        shot = page.locator(MAP).screenshot()
+        assert _has_colour(shot, kind_colour("safety_check", kinds))
 
 
 def test_dispatch_kind_filter_changes_figures_without_resending_boundaries(app_url, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
-    traffic = Traffic(page)
-    page.goto(app_url + "/dispatch")
-    spec = _wait_map(page)
-    before = _metrics(page)
-    n_static = len(traffic.static)
-    page.locator('[class*="st-key-rm-w-kind"]').click()
-    page.get_by_role("option", name="徴収対策連携派遣").click()
-    page.wait_for_url("**kind=collection**", timeout=20_000)
-    _wait_map(page, changed_from=spec)
-    page.screenshot(path=str(ARTIFACTS / "page-dispatch-collection.png"), full_page=True)
-    after = _metrics(page)
-    assert after != before
-    assert len(traffic.static) == n_static  # the municipality boundaries were not fetched again
-    assert "徴収対策連携派遣" in page.inner_text("body")
-    assert traffic.outside == []
-    page.close()
+    with opened(browser, app_url + "/dispatch", height=1300, locale="ja-JP") as (page, traffic):
+        spec = _wait_map(page)
+        before = _metrics(page)
+        n_static = len(traffic.static)
+        page.locator('[class*="st-key-rm-w-kind"]').click()
+        page.get_by_role("option", name="徴収対策連携派遣").click()
+        page.wait_for_url("**kind=collection**", timeout=20_000)
+        _wait_map(page, changed_from=spec)
+        page.screenshot(path=str(ARTIFACTS / "page-dispatch-collection.png"), full_page=True)
+        assert _metrics(page) != before
+        assert len(traffic.static) == n_static  # the municipality boundaries were not refetched
+        assert "徴収対策連携派遣" in page.inner_text("body")
 
 
 def test_clicking_a_municipality_on_the_dispatch_map_filters_to_it(app_url, browser):
-
-    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
-    traffic = Traffic(page)
-    page.goto(app_url + "/dispatch?fy=2015")
-    spec = _wait_map(page)
-    munis = static.publish_layer("municipalities")
-    code = "01208"  # 北見市: large, well inside the map
-    lon, lat = munis.label_points[munis.codes.index(code)]
-    view = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
-    box = page.locator(f"{MAP} canvas").first.bounding_box()
-    x, y = tb._to_pixel(lon, lat, view.__dict__, box["width"], box["height"])
-    tb._click(page, box["x"] + x, box["y"] + y, "北見市", f"muni={code}")
-    _wait_map(page, changed_from=spec)
-    page.screenshot(path=str(ARTIFACTS / "page-dispatch-muni.png"), full_page=True)
-    body = page.inner_text("body")
-    assert "北見市の数値に絞り込んでいます" in body
-    page.get_by_role("button", name="市町村の絞り込みを解除").click()
-    page.wait_for_function("() => !location.search.includes('muni=')", timeout=20_000)
-    assert traffic.outside == []
-    page.close()
+    url = app_url + "/dispatch?fy=2015"
+    with opened(browser, url, height=1300, locale="ja-JP") as (page, _traffic):
+        spec = _wait_map(page)
+        code = "01208"  # 北見市: large, well inside the map
+        view = deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
+        x, y = tb._area_point(page, "municipalities", code, view)
+        tb._click(page, x, y, "北見市", f"muni={code}")
+        _wait_map(page, changed_from=spec)
+        page.screenshot(path=str(ARTIFACTS / "page-dispatch-muni.png"), full_page=True)
+        assert "北見市の数値に絞り込んでいます" in page.inner_text("body")
+        page.get_by_role("button", name="市町村の絞り込みを解除").click()
+        page.wait_for_function("() => !location.search.includes('muni=')", timeout=20_000)
 
 
 # --- the Data page against its own server and database copy ------------------------------
@@ -206,45 +167,41 @@ def test_data_page_upload_dry_run_commit_and_undo(data_server, browser, tmp_path
     bad.write_text(
         "年度,市町村名,派遣区分,人数\n2016,どこでも町,地域振興派遣,3\n", encoding="utf-8"
     )
-    _open_root_once(url, browser)
-    page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="ja-JP")
-    traffic = Traffic(page)
-    page.goto(url + "/data")
-    page.wait_for_selector("text=ひな形", timeout=60_000)
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(ARTIFACTS / "page-data.png"), full_page=True)
-    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    tb.open_root_once(url, browser)
+    with opened(browser, url + "/data", height=1300, locale="ja-JP") as (page, _traffic):
+        page.wait_for_selector("text=ひな形", timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(ARTIFACTS / "page-data.png"), full_page=True)
+        uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
 
-    # a bad file: the problems as a table with file, row, column, reason
-    uploader.set_input_files(str(bad))
-    page.wait_for_selector("text=取り込みませんでした", timeout=30_000)
-    tb._frames(page)
-    page.screenshot(path=str(ARTIFACTS / "page-data-errors.png"), full_page=True)
-    body = page.inner_text("body")
-    assert "bad.csv: 1件の問題があるため取り込みませんでした" in body
-    # the problems table (file, row, column, reason) is drawn on a canvas: check it is there
-    assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
+        # a bad file: the problems as a table with file, row, column, reason
+        uploader.set_input_files(str(bad))
+        page.wait_for_selector("text=取り込みませんでした", timeout=30_000)
+        tb._frames(page)
+        page.screenshot(path=str(ARTIFACTS / "page-data-errors.png"), full_page=True)
+        body = page.inner_text("body")
+        assert "bad.csv: 1件の問題があるため取り込みませんでした" in body
+        # the problems table (file, row, column, reason) is drawn on a canvas: check it is there
+        assert page.locator('[data-testid="stDataFrame"]').first.is_visible()
 
-    # a good file: the dry run says what would change; nothing written yet
-    versions = len(db.history(db_file))
-    uploader.set_input_files(str(good))
-    page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
-    tb._frames(page)
-    page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
-    assert "まだ書き込んでいません" in page.inner_text("body")
-    assert len(db.history(db_file)) == versions
+        # a good file: the dry run says what would change; nothing written yet
+        versions = len(db.history(db_file))
+        uploader.set_input_files(str(good))
+        page.wait_for_selector("text=検査結果（試行）", timeout=30_000)
+        tb._frames(page)
+        page.screenshot(path=str(ARTIFACTS / "page-data-dry-run.png"), full_page=True)
+        assert "まだ書き込んでいません" in page.inner_text("body")
+        assert len(db.history(db_file)) == versions
 
-    # commit, then undo: each is a new recorded version
-    page.get_by_role("button", name="取り込む").click()
-    page.wait_for_selector("text=取り込みました", timeout=30_000)
-    assert len(db.history(db_file)) == versions + 1
-    assert db.history(db_file).iloc[0]["file_name"] == good.name
-    page.get_by_role("tab", name="履歴と取り消し").click()
-    page.get_by_role("button", name="直近の取り込みを取り消す").click()
-    page.wait_for_selector("text=取り消しました", timeout=30_000)
-    tb._frames(page)
-    page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
-    hist = db.history(db_file)
-    assert hist.iloc[0]["action"] == "undo"
-    assert traffic.outside == []
-    page.close()
+        # commit, then undo: each is a new recorded version
+        page.get_by_role("button", name="取り込む").click()
+        page.wait_for_selector("text=取り込みました", timeout=30_000)
+        assert len(db.history(db_file)) == versions + 1
+        assert db.history(db_file).iloc[0]["file_name"] == good.name
+        page.get_by_role("tab", name="履歴と取り消し").click()
+        page.get_by_role("button", name="直近の取り込みを取り消す").click()
+        page.wait_for_selector("text=取り消しました", timeout=30_000)
+        tb._frames(page)
+        page.screenshot(path=str(ARTIFACTS / "page-data-undone.png"), full_page=True)
+        hist = db.history(db_file)
+        assert hist.iloc[0]["action"] == "undo"

@@ -246,6 +246,24 @@ def test_sites_evacuees_and_municipality_summary(dbp):
 # ---------------------------------------------------------------------------------------
 
 
+def _at_once(fn, threads: int) -> list[Exception]:
+    """Run ``fn`` in ``threads`` threads at once; the exceptions they raised."""
+    errors: list[Exception] = []
+
+    def guarded():
+        try:
+            fn()
+        except Exception as exc:  # pragma: no cover - reported by the caller
+            errors.append(exc)
+
+    running = [threading.Thread(target=guarded) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return errors
+
+
 def _count(p, sql="SELECT count(*) FROM dispatch WHERE NOT is_sample"):
     return db.connect(p).execute(sql).fetchone()[0]
 
@@ -346,22 +364,13 @@ def test_connect_sees_a_swapped_file_and_old_cursors_keep_working(dbp):
 
 
 def test_connect_is_safe_from_many_threads(dbp):
-    errors, totals = [], []
+    totals = []
 
     def work():
-        try:
-            for _ in range(20):
-                totals.append(
-                    db.headline("dispatch", fiscal_year=2015, con=db.connect(dbp))["value"]
-                )
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(20):
+            totals.append(db.headline("dispatch", fiscal_year=2015, con=db.connect(dbp))["value"])
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _at_once(work, 8)
     assert errors == [] and len(set(totals)) == 1 and len(totals) == 160
 
 
@@ -537,20 +546,8 @@ def test_a_reader_process_keeps_working_while_an_import_swaps_the_file(dbp, tmp_
 def test_two_undos_at_once_undo_two_versions(dbp):
     db.commit_import(dbp, "dispatch", dispatch_rows(persons=3), file_name="a.csv")
     db.commit_import(dbp, "dispatch", dispatch_rows(persons=4), file_name="b.csv")
-    results, errors = [], []
-
-    def undo():
-        try:
-            results.append(db.undo(dbp))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=undo) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = []
+    assert _at_once(lambda: results.append(db.undo(dbp)), 2) == []
     assert sorted(r["undoes"] for r in results) == [2, 3]
     assert _count(dbp) == 0  # back to the sample only
 

@@ -3,7 +3,6 @@ refusal that says what and where, or a correct import with nothing lost."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import os
 import signal
@@ -11,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
+from import_helpers import messages, xlsx_of
 
 from regionmap import db
 from regionmap.__main__ import main
@@ -24,10 +23,6 @@ HEADER = ["年度", "市町村コード", "市町村名", "派遣区分", "人�
 
 def csv_of(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def messages(res) -> list[str]:
-    return [str(i) for i in res.errors]
 
 
 def real_dispatch(dbp) -> list[tuple]:
@@ -158,22 +153,6 @@ def test_a_quote_closed_lines_later_is_refused_as_swallowing_rows(dbp):
     ), messages(res)
 
 
-def test_a_legitimate_multi_line_cell_is_kept_and_counted(dbp):
-    lines = [
-        "年度,市町村名,派遣区分,人数,備考",
-        'H27,岩見沢市,地域振興派遣,2,"一行目',
-        '二行目"',
-        "H27,夕張市,地域振興派遣,1,",
-    ]
-    res = importer.validate(csv_of(lines), "multi.csv", db_path=dbp)
-    assert res.ok, messages(res)
-    assert (res.data_lines, res.rows_read) == (3, 2)
-    assert (
-        "3 data lines in the file, 2 rows read: 1 lines are inside cells that span lines"
-        in res.notes
-    )
-
-
 @pytest.mark.parametrize(
     ("row", "message"),
     [
@@ -188,16 +167,40 @@ def test_a_row_with_another_field_count_is_refused_with_its_line(dbp, row, messa
     assert messages(res)[0].startswith("fields.csv:3: " + message), messages(res)
 
 
-def test_trailing_empty_fields_and_counts_in_the_preview(dbp):
-    lines = [
-        "年度,市町村名,派遣区分,人数,,",
-        "H27,夕張市,地域振興派遣,1,,",
-        "",
-        "H27,美唄市,自治法派遣,2",
-    ]
+@pytest.mark.parametrize(
+    ("lines", "counts", "note"),
+    [
+        pytest.param(
+            [
+                "年度,市町村名,派遣区分,人数,備考",
+                'H27,岩見沢市,地域振興派遣,2,"一行目',
+                '二行目"',
+                "H27,夕張市,地域振興派遣,1,",
+            ],
+            (3, 2),
+            "3 data lines in the file, 2 rows read: 1 lines are inside cells that span lines",
+            id="a-legitimate-multi-line-cell",
+        ),
+        pytest.param(
+            [
+                "年度,市町村名,派遣区分,人数,,",
+                "H27,夕張市,地域振興派遣,1,,",
+                "",
+                "H27,美唄市,自治法派遣,2",
+            ],
+            (2, 2),
+            "2 data lines in the file, 2 rows read",
+            id="trailing-empty-fields-and-a-blank-line",
+        ),
+    ],
+)
+def test_a_good_file_is_kept_with_its_lines_and_rows_counted_in_the_preview(
+    dbp, lines, counts, note
+):
     res = importer.validate(csv_of(lines), "ok.csv", db_path=dbp)
     assert res.ok, messages(res)
-    assert "2 data lines in the file, 2 rows read" in res.notes
+    assert (res.data_lines, res.rows_read) == counts
+    assert note in res.notes
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,38 +231,42 @@ def test_a_one_line_csv_is_refused_before_parsing(dbp):
 
 
 def _workbook(sheets: int, rows: int) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for k in range(sheets):
-        ws = wb.create_sheet(f"s{k}")
-        ws.append(["年度", "市町村名", "派遣区分", "人数"])
-        for _ in range(rows):
-            ws.append(["H27", "夕張市", "地域振興派遣", 1])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    header, row = ["年度", "市町村名", "派遣区分", "人数"], ["H27", "夕張市", "地域振興派遣", 1]
+    return xlsx_of({f"s{k}": [header] + [row] * rows for k in range(sheets)})
 
 
-def test_too_many_sheets_are_refused_before_reading(dbp, monkeypatch):
-    monkeypatch.setenv("REGIONMAP_MAX_SHEETS", "3")
-    res = importer.validate(_workbook(4, 1), "sheets.xlsx", db_path=dbp)
-    assert messages(res) == [
-        "sheets.xlsx: the workbook has 4 sheets; the limit is 3 (REGIONMAP_MAX_SHEETS): "
-        "save the sheet to import on its own"
-    ]
-
-
-def test_too_many_cells_or_rows_are_refused_before_a_workbook_is_parsed(dbp, monkeypatch):
-    monkeypatch.setenv("REGIONMAP_MAX_CELLS", "100")
-    res = importer.validate(_workbook(1, 40), "cells.xlsx", db_path=dbp)
-    assert messages(res) == [
-        "cells.xlsx: the file has more than 100 cells; the limit is 100 (REGIONMAP_MAX_CELLS): "
-        "keep only the table to import"
-    ]
-    monkeypatch.setenv("REGIONMAP_MAX_CELLS", "1000000")
-    monkeypatch.setenv("REGIONMAP_MAX_ROWS", "5")
-    res = importer.validate(_workbook(1, 40), "rows.xlsx", db_path=dbp)
-    assert messages(res) == ["rows.xlsx: the file has more than 5 rows (REGIONMAP_MAX_ROWS)"]
+@pytest.mark.parametrize(
+    ("limit", "sheets", "rows", "message"),
+    [
+        (
+            ("REGIONMAP_MAX_SHEETS", "3"),
+            4,
+            1,
+            "limit.xlsx: the workbook has 4 sheets; the limit is 3 (REGIONMAP_MAX_SHEETS): "
+            "save the sheet to import on its own",
+        ),
+        (
+            ("REGIONMAP_MAX_CELLS", "100"),
+            1,
+            40,
+            "limit.xlsx: the file has more than 100 cells; the limit is 100 "
+            "(REGIONMAP_MAX_CELLS): keep only the table to import",
+        ),
+        (
+            ("REGIONMAP_MAX_ROWS", "5"),
+            1,
+            40,
+            "limit.xlsx: the file has more than 5 rows (REGIONMAP_MAX_ROWS)",
+        ),
+    ],
+    ids=["sheets", "cells", "rows"],
+)
+def test_a_workbook_over_a_limit_is_refused_before_it_is_parsed(
+    dbp, monkeypatch, limit, sheets, rows, message
+):
+    monkeypatch.setenv(*limit)
+    res = importer.validate(_workbook(sheets, rows), "limit.xlsx", db_path=dbp)
+    assert messages(res) == [message]
 
 
 def test_too_many_cells_in_a_csv_are_refused_while_reading(dbp, monkeypatch):
@@ -273,19 +280,18 @@ def test_too_many_cells_in_a_csv_are_refused_while_reading(dbp, monkeypatch):
 
 
 def test_only_the_sheet_with_the_table_is_read_in_full(dbp):
-    wb = openpyxl.Workbook()
-    junk = wb.active
-    junk.title = "メモ"
-    for k in range(200):
-        junk.append([f"note {k}", k])
-    ws = wb.create_sheet("派遣")
-    ws.append(["年度", "市町村名", "派遣区分", "人数"])
-    ws.append(["H27", "夕張市", "地域振興派遣", 1])
-    buf = io.BytesIO()
-    wb.save(buf)
-    sheets = importer._grid_xlsx(buf.getvalue(), 1000)
+    data = xlsx_of(
+        {
+            "メモ": [[f"note {k}", k] for k in range(200)],
+            "派遣": [
+                ["年度", "市町村名", "派遣区分", "人数"],
+                ["H27", "夕張市", "地域振興派遣", 1],
+            ],
+        }
+    )
+    sheets = importer._grid_xlsx(data, 1000)
     assert [(t, len(rows)) for t, rows in sheets] == [("メモ", 30), ("派遣", 2)]
-    res = importer.validate(buf.getvalue(), "two.xlsx", db_path=dbp)
+    res = importer.validate(data, "two.xlsx", db_path=dbp)
     assert res.ok and res.sheet == "派遣" and len(res.rows) == 1
 
 
@@ -349,16 +355,14 @@ def test_missing_file_and_folder_are_messages(dbp, tmp_path, capsys):
     ],
 )
 def test_an_evacuee_workbook_takes_its_month_from_the_title(dbp, title, month):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["東日本大震災による道内への避難者数"])
-    ws.append([None, None, title])
-    ws.append(["市町村名", "避難者数"])
-    ws.append(["札幌市", 1200])
-    ws.append(["函館市", 30])
-    buf = io.BytesIO()
-    wb.save(buf)
-    res = importer.commit(buf.getvalue(), "hinan.xlsx", db_path=dbp)
+    rows = [
+        ["東日本大震災による道内への避難者数"],
+        [None, None, title],
+        ["市町村名", "避難者数"],
+        ["札幌市", 1200],
+        ["函館市", 30],
+    ]
+    res = importer.commit(xlsx_of({"Sheet": rows}), "hinan.xlsx", db_path=dbp)
     assert res.ok and res.table == "evacuees", messages(res)
     assert res.plan["periods"] == [month]
     assert any(f"taken from the title (row 2: {title!r})" in n for n in res.notes), res.notes

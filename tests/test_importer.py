@@ -8,9 +8,9 @@ import io
 import re
 import zipfile
 
-import openpyxl
 import pandas as pd
 import pytest
+from import_helpers import messages, xlsx_of
 
 from regionmap import db
 from regionmap.__main__ import main
@@ -33,22 +33,8 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8", title=None) -> bytes:
 
 
 def xlsx_bytes(rows, header=HEADER, title_rows=2) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "派遣実績"
-    ws.append(["平成27年度 道職員の市町村派遣 一覧"])
-    for _ in range(title_rows - 1):
-        ws.append([])
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def messages(result) -> list[str]:
-    return [str(i) for i in result.errors]
+    title = [["平成27年度 道職員の市町村派遣 一覧"]] + [[]] * (title_rows - 1)
+    return xlsx_of({"派遣実績": [*title, header, *rows]})
 
 
 def real_dispatch(dbp) -> pd.DataFrame:
@@ -96,15 +82,17 @@ def test_xlsx_header_is_found_below_title_rows_and_rows_are_numbered_as_in_the_s
 
 
 def test_english_headers_codes_and_numbers_from_excel_cells(dbp):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["fiscal_year", "municipality_code", "municipality", "kind", "persons", "status"])
-    # a 6-digit code that lost its zero: read as 011002 because the name confirms it
-    ws.append([2016, 11002, "札幌市", "exchange", 4.0, "new"])
-    ws.append(["R1", "01210", None, "wide_area", 1, "continuing"])
-    buf = io.BytesIO()
-    wb.save(buf)
-    res = importer.commit(buf.getvalue(), "english.xlsx", db_path=dbp)
+    data = xlsx_of(
+        {
+            "Sheet": [
+                ["fiscal_year", "municipality_code", "municipality", "kind", "persons", "status"],
+                # a 6-digit code that lost its zero: read as 011002 because the name confirms it
+                [2016, 11002, "札幌市", "exchange", 4.0, "new"],
+                ["R1", "01210", None, "wide_area", 1, "continuing"],
+            ]
+        }
+    )
+    res = importer.commit(data, "english.xlsx", db_path=dbp)
     assert res.ok, messages(res)
     got = real_dispatch(dbp)
     assert set(zip(got["fiscal_year"], got["municipality_code"], got["persons"], strict=True)) == {

@@ -39,15 +39,6 @@ SHOTS = tb.ARTIFACTS / "layouts"
 MAP = tb.MAP
 
 
-@pytest.fixture(scope="module")
-def app_url(server, browser):
-    page = browser.new_page()
-    page.goto(server + "/")
-    tb._wait_map(page)
-    page.close()
-    return server
-
-
 def _box(page, selector: str) -> dict:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
