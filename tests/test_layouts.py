@@ -76,7 +76,8 @@ def _wait_fitted(page) -> float:
             return zoom
         page.wait_for_timeout(750)  # the layout moved on: let map_ready.js refit it
     zoom = _settled_zoom(page)
-    assert abs(zoom - _expected_zoom(page)) < 0.02, (zoom, _expected_zoom(page))
+    box = _box(page, MAP)
+    assert abs(zoom - _expected_zoom(page)) < 0.02, (zoom, _expected_zoom(page), box)
     return zoom
 
 

@@ -23,7 +23,12 @@
   const LAYERS = "/app/static/layers/";
   const FRAMES = 3;
   // charts: map element -> what was seen of it (a WeakMap: removed maps are forgotten)
-  const state = (window.__rmMaps = { fetches: [], charts: new WeakMap() });
+  const state = (window.__rmMaps = {
+    fetches: [],
+    charts: new WeakMap(),
+    fitted: new Map(),
+    sized: new WeakSet(),
+  });
   const KEEP = 300; // fetch records kept (the newest)
 
   const pathOf = (url) => {
@@ -90,6 +95,12 @@
         `.st-key-${key} [data-testid="stDeckGlJsonChart"]`,
       );
       if (!chart) continue;
+      // a map whose size changes (the layout settling, a scrollbar, the window) is refitted:
+      // a change of size alone is no mutation the observer below sees
+      if (!state.sized.has(chart)) {
+        state.sized.add(chart);
+        resized.observe(chart);
+      }
       // deck.gl's canvas (and MapLibre's, with the background map): new canvases are a
       // new deck.gl instance, which loads its layer files itself
       const canvases = [...chart.querySelectorAll("canvas")];
@@ -169,22 +180,28 @@
     const target = Math.abs(delta) < 0.1 ? view.zoom
       : Math.max(view.minZoom, Math.min(view.maxZoom, Math.round((view.zoom + delta) * 100) / 100));
     const first = near(current.longitude, view.longitude) && near(current.latitude, view.latitude);
+    // every zoom this script fitted this map's view to, kept by the map's key and view (not
+    // with the canvas: deck.gl may make a new one). A zoom among them is still the first
+    // view: sizes change fast while the page settles, and a fit can be overtaken by the
+    // chart's own state of the one before; it is fitted again, never left at an old size.
+    const mapKey = (meta.dataset.map || "") + " " + (meta.dataset.view || "");
+    if (!state.fitted.has(mapKey)) state.fitted.set(mapKey, []);
+    const fitted = state.fitted.get(mapKey);
     const untouched = first && (near(current.zoom, view.zoom) ||
-      (seen.fitted !== undefined && near(current.zoom, seen.fitted)));
+      fitted.some((z) => near(current.zoom, z)));
+    if (untouched && !fitted.some((z) => near(z, target))) fitted.push(target);
     if (untouched && !near(current.zoom, target)) {
-      seen.fitted = target;
       props.onViewStateChange({
         viewState: { ...current, zoom: target },
         interactionState: {},
         viewId: "default-view",
       });
-    } else if (untouched) {
-      seen.fitted = target;
     }
     const zoom = String(untouched ? target : current.zoom);
     if (chart.dataset.rmZoom !== zoom) chart.dataset.rmZoom = zoom;
   };
   window.addEventListener("resize", () => schedule());
+  const resized = new ResizeObserver(() => schedule());
 
   let pending = false;
   function schedule() {
