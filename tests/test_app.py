@@ -26,10 +26,12 @@ from apptest_helpers import (
     texts,
     tooltip_html,
 )
+from streamlit.testing.v1 import AppTest
 
 from regionmap import db, figures, reference, settings
 from regionmap.maps import static
 from regionmap.render.charts import ACCENT
+from regionmap.settings import PROJECT_ROOT
 
 #: The document's own figures, first on the overview (labels as the cards show them).
 DOCUMENT_LABELS = [
@@ -539,4 +541,16 @@ def test_a_cold_visit_shows_a_still_of_its_map_until_the_map_is_drawn():
     assert len(deck_fills) >= 4
     assert deck_fills <= {c[:3] for c in fills}
     at.run()  # a later run of the same session: the browser has the map script
+    assert _still(at) is None
+
+
+def test_the_still_comes_with_a_sessions_first_map_even_after_a_page_without_one():
+    """``/overview`` opens through a switch to the home page, and a session may start on
+    a page without a map (the data page): the still comes with the first map it sends."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and _still(at) is None
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception and _still(at) is not None
+    at.switch_page("pages/bureau.py").run()  # the browser has the map script by now
     assert _still(at) is None

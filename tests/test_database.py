@@ -568,3 +568,20 @@ def test_several_processes_read_at_once(dbp):
     expected = db.headline("dispatch", fiscal_year=2015, con=held)["value"]
     assert [p.returncode for p in procs] == [0, 0, 0]
     assert outs == [str(expected)] * 3
+
+
+def test_the_area_and_the_themes_of_a_query_are_keywords_only(base_db):
+    """A region code where the themes used to be is refused, not read as a theme that
+    matches nothing (0 rows without a word)."""
+    con = db.connect(base_db)
+    for call in (
+        lambda: db.evacuees("2015-03", "2015-03", "1", con=con),
+        lambda: db.dispatches(2015, 2015, None, "01", con=con),
+        lambda: db.metric_by_area("dispatch", "bureau", 2015, ["pillar_region"], con=con),
+        lambda: db.headline("dispatch", 2015, ["pillar_region"], con=con),
+    ):
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(TypeError, match="not an area filter here: municipality_code"):
+        db.headline("dispatch", 2015, con=con, municipality_code="01100")
+    assert len(db.evacuees("2015-03", "2015-03", region_code="1", con=con)) > 0

@@ -32,6 +32,9 @@ def test_every_module_lists_the_figures_of_the_registry_in_its_order():
 
 def test_each_figure_has_its_table_label_unit_and_themes():
     themes = set(pd.read_csv(DATA_DIR / "policy" / "themes.csv")["theme_id"])
+    for fig in figures.IMPORTED_FIGURES:  # the regional page's: table, themes, its title
+        assert fig.table in db.TABLES and set(fig.themes) <= themes and fig.themes, fig.id
+        assert i18n.CATALOG[f"metric.{fig.id}"]["en"], fig.id
     for fig in figures.FIGURES:
         assert fig.table in db.TABLES, fig.id
         for lang in ("ja", "en"):  # its labels on screen and in the handouts, both languages
@@ -271,6 +274,19 @@ _WRONG_ENTRIES = {
     "key": ('item_type = "proposal"', 'item_typ = "proposal"', "unknown key(s) item_typ"),
     "kind": ('["salon", "サロン", "Community salon"]', '["salon", "サロン"]', "[kinds] sites"),
     "document": ('figure = "evacuees"', 'figure = "evacuee"', "[[document_figure]] evacuees"),
+    "doc kind": ('kind = "collection"', 'kind = "salon"', "salon is not a kind of dispatch"),
+    "doc key": ('key = "evacuees"\n', 'key = "evacuees"\nnote = "x"\n', "its keys are key"),
+    "missing": ('table = "sites"\n', "", "(sites): missing key(s) table"),
+    "a string": ('title = ["派遣職員", "Dispatched staff"]', 'title = "ab"', "title is [Japanese"),
+    "unit": ('unit = ["箇所", "site", "sites"]', 'unit = "箇所"', "(sites): a unit is"),
+    "item type": ('item_type = "proposal"\n', "", "(proposals): a document figure needs"),
+    "themes": ('themes = ["pillar_region"]\n', "", "(dispatch): a per-municipality figure"),
+    "handout": ('short = ["派遣", "dispatch"]\n', "", "(dispatch): short and handout"),
+    "kind twice": (
+        '["salon", "サロン", "Community salon"]',
+        '["startup", "サロン", "Salon"]',
+        "used twice",
+    ),
 }
 
 
@@ -306,5 +322,5 @@ def test_the_figures_names_are_defined_once_in_the_registry_and_reach_the_catalo
     with pytest.raises(ValueError, match="metric.dispatch"):
         i18n._add_figure_names({"metric.dispatch": {"ja": "派遣", "en": "Dispatch"}})
     text = _REGISTRY_TOML.read_text(encoding="utf-8")
-    with pytest.raises(figures.RegistryError, match=r"\(dispatch\): no title"):
+    with pytest.raises(figures.RegistryError, match=r"\(dispatch\): missing key\(s\) title"):
         figures._load_registry(text.replace('title = ["派遣職員", "Dispatched staff"]\n', "", 1))

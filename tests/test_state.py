@@ -108,6 +108,9 @@ def test_notices_follow_the_language_of_the_url():
         {"kind": "<script>"},
         {"mfrom": "2015-13"},
         {"region": "kanto"},
+        {"slide": "²"},  # a digit to str.isdigit, not a number to int()
+        {"slide": "３"},
+        {"slide": "9"},
     ],
 )
 def test_each_kind_of_bad_value_is_refused_quietly(params):

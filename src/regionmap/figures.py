@@ -181,15 +181,25 @@ _FIGURE_KEYS = frozenset(
 )
 
 
-def _unit(value: list, where: str) -> Unit:
-    if len(value) != 3 or not all(isinstance(v, str) and v for v in value):
+def _texts(value: Any, n: int) -> bool:
+    """Whether ``value`` is a list of ``n`` non-empty strings."""
+    return (
+        isinstance(value, list) and len(value) == n and all(isinstance(v, str) and v for v in value)
+    )
+
+
+def _unit(value: Any, where: str) -> Unit:
+    if not _texts(value, 3):
         raise RegistryError(f"{where}: a unit is [Japanese, English one, English many]")
     return Unit(*value)
 
 
-def _kinds(value: list, where: str) -> tuple[Kind, ...]:
-    if any(len(k) != 3 for k in value):
+def _kinds(value: Any, where: str) -> tuple[Kind, ...]:
+    if not isinstance(value, list) or not all(_texts(k, 3) for k in value):
         raise RegistryError(f"{where}: a kind is [id, Japanese, English]")
+    ids = [k[0] for k in value]
+    if len(set(ids)) != len(ids):
+        raise RegistryError(f"{where}: a kind id is used twice")
     return tuple(Kind(*k) for k in value)
 
 
@@ -198,6 +208,11 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
     unknown = set(entry) - _FIGURE_KEYS
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    missing = [
+        k for k in ("id", "table", "label", "title", "unit", "levels", "origin") if k not in entry
+    ]
+    if missing:
+        raise RegistryError(f"{where}: missing key(s) {', '.join(missing)}")
     if entry.get("origin") not in ORIGINS:
         raise RegistryError(f"{where}: origin must be one of {', '.join(ORIGINS)}")
     if not set(entry.get("levels", ())) <= set(LEVELS) or not entry.get("levels"):
@@ -206,11 +221,15 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
         raise RegistryError(f"{where}: no list [kinds] {entry['kinds']}")
     if entry.get("default_year", "real") not in ("real", "document"):
         raise RegistryError(f"{where}: default_year is real or document")
-    if "title" not in entry:
-        raise RegistryError(f"{where}: no title (its name on selectors and legends)")
     for key in ("label", *TEXT_KEYS):
-        if key in entry and (len(entry[key]) != 2 or not all(entry[key])):
+        if key in entry and not _texts(entry[key], 2):
             raise RegistryError(f"{where}: {key} is [Japanese, English]")
+    if entry["origin"] != "imported" and not {"short", "handout"} <= set(entry):
+        raise RegistryError(f"{where}: short and handout (its names on the handouts) are needed")
+    if entry["origin"] == "document" and not entry.get("item_type"):
+        raise RegistryError(f"{where}: a document figure needs its items' item_type")
+    if entry["origin"] != "document" and not entry.get("themes"):
+        raise RegistryError(f"{where}: a per-municipality figure needs the themes that cover it")
     label_ja, label_en = entry["label"]
     return Figure(
         id=entry["id"],
@@ -237,7 +256,9 @@ def _load_registry(text: str) -> dict[str, Any]:
     seen = [f.id for f in figs]
     if len(set(seen)) != len(seen):
         raise RegistryError("figures.toml: a figure id is used twice")
-    docs = tuple(DocumentFigure(**d) for d in data.get("document_figure", ()))
+    docs = tuple(
+        _document_figure(d, {f.id: f for f in figs}) for d in data.get("document_figure", ())
+    )
     for d in docs:
         if d.figure not in seen:
             raise RegistryError(f"figures.toml, [[document_figure]] {d.key}: no figure {d.figure}")
@@ -276,6 +297,19 @@ class DocumentFigure:
     figure: str
     kind: str | None = None
     continuing_key: str | None = None
+
+
+def _document_figure(entry: dict, figs: dict[str, Figure]) -> DocumentFigure:
+    where = f"figures.toml, [[document_figure]] {entry.get('key', '?')}"
+    fields = {"key", "figure", "kind", "continuing_key"}
+    if set(entry) - fields or not {"key", "figure"} <= set(entry):
+        raise RegistryError(
+            f"{where}: its keys are key, figure and optionally kind, continuing_key"
+        )
+    fig = figs.get(entry["figure"])
+    if fig is not None and entry.get("kind") and fig.kind(entry["kind"]) is None:
+        raise RegistryError(f"{where}: {entry['kind']} is not a kind of {fig.id}")
+    return DocumentFigure(**entry)
 
 
 _REGISTRY = _load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))

@@ -374,7 +374,6 @@ def from_query_params(
     read("mfrom", "month_from", _parse_month)
     read("mto", "month_to", _parse_month)
     read("by", "map_by", lambda x: x if x in MAP_BY else None)
-    read("slide", "slide", lambda x: int(x) if x.isdigit() and 1 <= int(x) <= MAX_SLIDE else None)
 
     if "present" in raw and _one(raw["present"]):
         text = _one(raw["present"]).lower()
@@ -382,6 +381,7 @@ def from_query_params(
             values["present"] = True
         elif text not in ("0", "false", "no", "off"):
             bad("present", text)
+    read("slide", "slide", _slide)
 
     if (
         values.get("month_from")
@@ -394,6 +394,13 @@ def from_query_params(
         if name not in _PARAMS and name not in _STREAMLIT_PARAMS:
             notices.append(t("notice.unknown_param", lang, name=plain(name)))
     return FilterState(**values), notices
+
+
+def _slide(text: str) -> int | None:
+    """A slide number 1..MAX_SLIDE written in ASCII digits (not "²" or "３"), else None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if 1 <= int(text) <= MAX_SLIDE else None
 
 
 def _normalize_muni(text: str) -> str | None:

@@ -287,6 +287,7 @@ def metric_by_area(
     metric: str,
     level: str = "bureau",
     fiscal_year: int | None = None,
+    *,
     theme_ids: Any = None,
     kind: Any = None,
     con=None,
@@ -400,6 +401,7 @@ def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
 def headline(
     metric: str,
     fiscal_year: int | None = None,
+    *,
     theme_ids: Any = None,
     kind: Any = None,
     con=None,
@@ -705,6 +707,7 @@ def _overlay_rows(
 def dispatches(
     fiscal_year_from: int | None = None,
     fiscal_year_to: int | None = None,
+    *,
     theme_ids: Any = None,
     kind: Any = None,
     con=None,
@@ -719,8 +722,8 @@ def dispatches(
 
 
 def sites(
-    fiscal_year: int | None = None, theme_ids: Any = None, kind: Any = None, con=None, **area
-):
+    fiscal_year: int | None = None, *, theme_ids: Any = None, kind: Any = None, con=None, **area
+) -> pd.DataFrame:
     """Settlement-support sites active in ``fiscal_year`` (started then or before; all if None),
     in the themes, kinds and area.
 
@@ -741,7 +744,9 @@ def _month(value: Any) -> dt.date | None:
     return dt.date(ts.year, ts.month, 1)
 
 
-def evacuees(month_from: Any = None, month_to: Any = None, theme_ids: Any = None, con=None, **area):
+def evacuees(
+    month_from: Any = None, month_to: Any = None, *, theme_ids: Any = None, con=None, **area
+) -> pd.DataFrame:
     """Evacuees by month and municipality in the months, themes and area: month (date),
     fiscal_year, municipality_code, municipality_name_ja, district_ja, bureau_code,
     bureau_name_ja, bureau_name_en, region_code, prefecture_ja, prefecture_en, persons,

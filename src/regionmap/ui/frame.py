@@ -46,8 +46,7 @@ def start() -> Context:
     )
     # write back the cleaned state, so the URL shows what is shown
     _write_url(state)
-    first_run = _CTX_KEY not in st.session_state
-    ctx = Context(state, tuple(notices), ready, tuple(years), themes, first_run=first_run)
+    ctx = Context(state, tuple(notices), ready, tuple(years), themes)
     st.session_state[_CTX_KEY] = ctx
     map_ready_script()
     layout.apply()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,7 +26,7 @@ from regionmap.ui import downloads
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
 from regionmap.ui.cards import theme_excludes, where_text
 from regionmap.ui.notices import category_legend, legend, map_credit, sample_notice
-from regionmap.ui.session import Context, current, set_state
+from regionmap.ui.session import Context, current, map_sent, mark_map_sent, set_state
 from regionmap.ui.widgets import municipal_metric
 
 # --- notices, credit, legend -------------------------------------------------------------
@@ -98,15 +99,20 @@ def preview_url(view: tuple, *, db_version: str) -> str:
 
 
 def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
-    """On a session's first run (a cold visit: the browser loads the map script for
-    seconds), the still of the map view to show in its place until the map is drawn."""
-    if not ctx.first_run or not ctx.ready.database:
+    """Until the session has sent its first map (a cold visit: the browser loads the map
+    script for seconds), the still of the map view to show in its place until the map is
+    drawn. A still that cannot be made is left out (and logged): the map comes anyway."""
+    if map_sent() or not ctx.ready.database:
         return None
     s = ctx.state
     kind, code, _ = downloads.map_area(s) if focus else ("hokkaido", None, "")
     level = level if level in ("bureau", "region") else "bureau"
     fy = effective_year(ctx, metric)
-    return preview_url((kind, code, metric, level, fy, tuple(s.theme_ids)))
+    try:
+        return preview_url((kind, code, metric, level, fy, tuple(s.theme_ids)))
+    except Exception:  # noqa: BLE001 - the still is optional; the interactive map follows
+        _LOG.warning("no still of the map %s", (kind, code, metric, level, fy), exc_info=True)
+        return None
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
@@ -154,6 +160,8 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     return figs
 
 
+_LOG = logging.getLogger(__name__)
+
 _MAP_READY_JS = (Path(__file__).parent.parent / "assets" / "map_ready.js").read_text(
     encoding="utf-8"
 )
@@ -184,6 +192,7 @@ def deck_chart(
             if isinstance(layer.data, str) and layer.data.startswith(static.STATIC_URL)
         }
     )
+    mark_map_sent()
     st.pydeck_chart(
         deck,
         height=height,
@@ -197,7 +206,7 @@ def deck_chart(
         url = escape(preview, quote=True)
         st.html(
             f"<style>.{cls}:not(:has([data-rm-drawn='true'])) "
-            f"{{background: url('{url}') center / contain no-repeat; min-height: {height}px}}"
+            f"{{background: url('{url}') center / contain no-repeat}}"
             "</style>"
         )
     st.html(

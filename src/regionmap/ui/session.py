@@ -26,6 +26,7 @@ from regionmap.i18n import t
 from regionmap.state import FilterState
 
 _CTX_KEY = "rm.ctx"
+_MAP_SENT_KEY = "rm.map_sent"  # the session has sent a map: its browser has the map script
 _W = "rm.w."  # prefix of the filter widgets' keys
 
 # --- pages ------------------------------------------------------------------------
@@ -198,8 +199,6 @@ class Context:
     #: what this run has shown so far (the full sample notice once, then a short mark; the
     #: maps its downloads offer as HTML files)
     shown: RunShown = field(default_factory=lambda: RunShown(), compare=False, hash=False)
-    #: the session's first run: the browser has no map script yet (a cold visit)
-    first_run: bool = False
 
     @property
     def lang(self) -> str:
@@ -207,6 +206,16 @@ class Context:
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.state.lang, **values)
+
+
+def map_sent() -> bool:
+    """Whether this session has sent a map before (its browser then has deck.gl loaded)."""
+    return bool(st.session_state.get(_MAP_SENT_KEY))
+
+
+def mark_map_sent() -> None:
+    """Note that this session sends a map (:func:`map_sent` from the next one on)."""
+    st.session_state[_MAP_SENT_KEY] = True
 
 
 def _lang_from_url() -> str:
