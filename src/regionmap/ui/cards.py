@@ -57,6 +57,30 @@ def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], *, db_versio
     return db.theme_covers(metric, list(theme_ids))
 
 
+def _headline_row(ctx: Context, metrics: Sequence[str]):
+    s = ctx.state
+    area = state_mod.query_filters(s)
+    return cached_headline_row(
+        tuple(metrics),
+        ctx.lang,
+        s.fiscal_year,
+        s.latest,
+        s.theme_ids,
+        area["region_code"],
+        area["bureau_code"],
+    )
+
+
+def breakdown_is_sample(ctx: Context, figure_ids: Sequence[str]) -> bool:
+    """Whether any of ``figure_ids``' figures in the view (the headline row's) is a sample."""
+    if not ctx.ready.database:
+        return False
+    row = _headline_row(ctx, figures.ids())
+    return any(
+        c.is_sample for m, c in zip(figures.ids(), row.cards, strict=True) if m in figure_ids
+    )
+
+
 def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list[Card]:
     """The headline row (:func:`regionmap.render.headline.headline_row`): one year, said
     above the cards; the document's own figures (42市町村, 約2,500名) where it gives them,
@@ -64,17 +88,8 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
     if not ctx.ready.database:
         st.info(t("notice.no_database", ctx.lang))
         return []
-    s, lang = ctx.state, ctx.lang
-    area = state_mod.query_filters(s)
-    row = cached_headline_row(
-        tuple(metrics),
-        lang,
-        s.fiscal_year,
-        s.latest,
-        s.theme_ids,
-        area["region_code"],
-        area["bureau_code"],
-    )
+    lang = ctx.lang
+    row = _headline_row(ctx, metrics)
     st.markdown("**" + row.heading(lang) + "**")
     cols = st.columns(len(metrics))
     for col, c in zip(cols, row.cards, strict=True):

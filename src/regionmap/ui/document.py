@@ -16,18 +16,21 @@ import streamlit as st
 
 from regionmap import content
 from regionmap.i18n import fy_text, t
-from regionmap.ui.cards import theme_covers
+from regionmap.ui.cards import breakdown_is_sample, theme_covers
 from regionmap.ui.session import Context
 
 BASIS_COLUMN = "basis"
 
 
 def document_figures(
-    ctx: Context, figure_ids: Sequence[str] = ("dispatch", "evacuees"), *, sample: bool = True
+    ctx: Context,
+    figure_ids: Sequence[str] = ("dispatch", "evacuees"),
+    *,
+    sample: bool | None = None,
 ) -> pd.DataFrame:
     """The document's own figures of ``figure_ids`` as cards in their units, with their
-    source line; ``sample``: the breakdown shown below is a sample (says so). Returns the
-    figures shown."""
+    source line; ``sample``: the breakdown shown below is a sample (says so; None: asked of
+    the view's headline figures). Returns the figures shown."""
 
     lang = ctx.lang
     # a theme that covers none of a figure: its document figures are not shown either
@@ -47,6 +50,8 @@ def document_figures(
                 st.metric(content.figure_label(r, lang), content.figure_text(r, lang))
         sources = dict.fromkeys(content.source_line(r, lang) for r in records)
         st.caption(t("fig.source", lang, source=" / ".join(sources)))
+        if sample is None:
+            sample = breakdown_is_sample(ctx, shown_ids)
         if sample:
             st.caption(t("doc.breakdown_sample", lang))
     return rows
