@@ -117,7 +117,9 @@ def test_default_overview_shows_the_first_map_with_credit_labels_and_figures():
         "避難者",
         "振興局からの主な政策提案(資料掲載分)",
     ]
-    assert any("2015年度の数値" in m.value for m in at.markdown)  # one year, said
+    # one year, said, and why: nobody chose it (the document's year), not "the year chosen"
+    assert any("2015年度の数値（既定：資料の年度" in m.value for m in at.markdown)
+    assert not any("選択した年度" in m.value for m in at.markdown)
     assert any("内訳はサンプル" in c.value for c in at.caption)
     assert any(re.search(r"前年度比 [+-±]", c.value) for c in at.caption)
     # the ranking as HTML bars: no chart library for the browser to load before the map

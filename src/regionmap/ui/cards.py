@@ -63,7 +63,7 @@ def _headline_row(ctx: Context, metrics: Sequence[str]):
     return cached_headline_row(
         tuple(metrics),
         ctx.lang,
-        s.fiscal_year,
+        s.fy_to,  # the year chosen; None: the default year, said as such (row_year)
         s.latest,
         s.theme_ids,
         area["region_code"],
