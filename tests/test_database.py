@@ -437,6 +437,26 @@ def test_connect_upgrades_an_old_schema_once_keeping_the_old_file(dbp):
     assert dbp.stat().st_ino == inode  # no second rebuild
 
 
+def test_a_schema_upgrade_keeps_the_imported_rows_and_says_so(dbp):
+    """Staff's imports survive an upgrade: real rows are carried into the rebuilt file and
+    replace the same periods' and bureaus' sample rows, as they did on import."""
+    db.commit_import(dbp, "dispatch", dispatch_rows(persons=7), file_name="a.csv", user="u1")
+    before = db.dispatches(2015, 2015, con=db.connect(dbp))
+    db.close_all()
+    _make_old_schema(dbp)
+    con = db.connect(dbp)  # upgrades
+    assert db.schema_version(dbp) == db.SCHEMA_VERSION
+    after = db.dispatches(2015, 2015, con=con)
+    real = after.query("not is_sample")
+    assert len(real) == 2 and set(real["persons"]) == {7, 1}
+    key = ["fiscal_year", "municipality_code", "kind", "persons", "is_sample"]
+    pd.testing.assert_frame_equal(
+        after[key].sort_values(key).reset_index(drop=True),
+        before[key].sort_values(key).reset_index(drop=True),
+    )  # no sample row came back where the import had replaced them
+    assert '"dispatch": 2' in db.history(dbp)["note"].iloc[0]
+
+
 def test_two_processes_racing_to_upgrade_rebuild_once(dbp):
     _make_old_schema(dbp)
     code = f"from regionmap import db; db.connect({str(dbp)!r})"

@@ -17,11 +17,14 @@ import pandas as pd
 from regionmap import figures, geo, reference
 from regionmap.db import sample
 from regionmap.db.schema import (
+    OVERLAY_TABLES,
     POLICY_DIR,
     SAMPLE_SOURCE_EN,
     SAMPLE_SOURCE_JA,
     SCHEMA_VERSION,
     _insert_frame,
+    _sample_scope_sql,
+    columns,
 )
 from regionmap.db.store import _file_schema, _now, _user, _write_version, default_path
 
@@ -188,6 +191,45 @@ def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
     return counts
 
 
+def _carry_imports(con: duckdb.DuckDBPyConnection, old: Path) -> dict[str, int]:
+    """Copy the real (imported) rows of every importable table of the ``old`` file into the
+    version being built on ``con``, replacing the sample rows they replace on import (same
+    periods and bureaus, :func:`_sample_scope_sql`). Columns the old schema lacks are left
+    empty; the tables and counts carried are returned (and said in the version's note)."""
+    try:
+        con.execute("ATTACH ? AS _old (READ_ONLY)", [str(old)])
+    except duckdb.Error:  # not a DuckDB file of ours any more: nothing to carry
+        return {}
+    carried: dict[str, int] = {}
+    try:
+        for table in OVERLAY_TABLES:
+            old_cols = {
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE database_name = '_old' AND table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            if "is_sample" not in old_cols:
+                continue
+            cols = ", ".join(c for c in columns(table) if c in old_cols)
+            rows = con.execute(f"SELECT {cols} FROM _old.{table} WHERE NOT is_sample").df()  # noqa: S608
+            if rows.empty:
+                continue
+            frame = rows.reindex(columns=columns(table))
+            frame = frame.astype(object).where(frame.notna(), None)
+            con.register("_incoming", frame)
+            try:
+                con.execute(f"DELETE FROM {table} WHERE {_sample_scope_sql(table)}")  # noqa: S608
+            finally:
+                con.unregister("_incoming")
+            carried[table] = _insert_frame(con, table, frame)
+    finally:
+        con.execute("DETACH _old")
+    return carried
+
+
 def init_database(
     path: str | os.PathLike | None = None,
     *,
@@ -204,7 +246,8 @@ def init_database(
     the committed files; the previous file is kept for undo (imported rows are
     dropped by the rebuild: undo brings them back). ``upgrade=True`` (with
     ``force``) rebuilds only if the schema version still differs once the writer
-    lock is held, so processes racing to upgrade rebuild once.
+    lock is held, so processes racing to upgrade rebuild once, and keeps the imported
+    rows of the old file (:func:`_carry_imports`).
     """
     p = default_path(path)
     if p.exists() and not force:
@@ -213,6 +256,9 @@ def init_database(
     def apply(con, version):
         counts = _load_content(con, progress)
         text = json.dumps(counts, ensure_ascii=False)
+        if upgrade and p.exists():  # a schema upgrade keeps what staff imported
+            carried = _carry_imports(con, p)
+            text += "; " + json.dumps({"imported rows kept": carried}, ensure_ascii=False)
         return {
             "rows_added": int(sum(counts.values())),
             "note": f"{note}: {text}" if note else text,
