@@ -289,10 +289,26 @@ def test_only_the_sheet_with_the_table_is_read_in_full(dbp):
             ],
         }
     )
-    sheets = importer._grid_xlsx(data, 1000)
+    sheets, names = importer._grid_xlsx(data, 1000)
     assert [(t, len(rows)) for t, rows in sheets] == [("メモ", 30), ("派遣", 2)]
+    assert names == ["メモ", "派遣"]
     res = importer.validate(data, "two.xlsx", db_path=dbp)
     assert res.ok and res.sheet == "派遣" and len(res.rows) == 1
+    # the sheet that was not read is named, never passed over in silence
+    assert any("メモ" in n and "読み込んでいないシート" in n for n in res.notes_ja), res.notes_ja
+    assert any("not read" in n and "メモ" in n for n in res.notes), res.notes
+
+
+def test_an_as_of_date_in_a_data_row_is_not_the_files_month(dbp):
+    """A source cell "令和元年12月1日現在の調査" below the header does not set every row's
+    month: without a title above the header (or a month column) the file is refused."""
+    text = "市町村名,避難者数,出典\n札幌市,100,令和元年12月1日現在の調査\n"
+    res = importer.validate(text.encode(), "evac.csv", db_path=dbp)
+    assert not res.ok and [e.column for e in res.errors] == ["年月"], res.errors
+    titled = "令和元年12月1日現在\n" + text
+    ok = importer.validate(titled.encode(), "evac.csv", db_path=dbp)
+    assert ok.ok and ok.table == "evacuees"
+    assert {str(m)[:7] for m in ok.rows["month"]} == {"2019-12"}
 
 
 def test_reading_that_takes_too_long_is_stopped_with_the_row(dbp, monkeypatch):

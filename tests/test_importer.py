@@ -269,7 +269,7 @@ def test_an_xlsx_declaring_a_huge_sheet_is_read_only_as_far_as_it_has_cells(dbp)
                            "<is><t>x</t></is></c></row></sheetData>")  # fmt: skip
 
     data = _rewrite_member(xlsx_bytes(GOOD_ROWS), "xl/worksheets/sheet1.xml", edit)
-    grid = importer._grid_xlsx(data, 1000)[0][1]
+    grid = importer._grid_xlsx(data, 1000)[0][0][1]
     assert max(len(cells) for _, cells in grid) <= importer.MAX_XLSX_COLUMNS
     assert grid[-1][0] == 60
     res = importer.validate(data, "wide.xlsx", db_path=dbp)

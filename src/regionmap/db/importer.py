@@ -826,8 +826,9 @@ def _grid_xlsx(
     cap: int,
     tables: Iterable[str] = IMPORT_TABLES,
     budget: _Budget | None = None,
-) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
-    """The worksheets as (title, rows), streamed (openpyxl read-only).
+) -> tuple[list[tuple[str, list[tuple[int, list[Any]]]]], list[str]]:
+    """The worksheets as (title, rows), streamed (openpyxl read-only), and the names of
+    every sheet of the workbook (the import says which it did not read).
 
     Only the first sheet whose first rows hold a header for one of ``tables`` is read
     in full; of the others only the first rows are read (for the messages). Rows,
@@ -847,6 +848,7 @@ def _grid_xlsx(
         ) from None
     sheets = []
     try:
+        names = list(wb.sheetnames)
         for ws in wb.worksheets:
             rows = []
             # the declared dimension is not trusted: no padding to it, at most
@@ -863,7 +865,7 @@ def _grid_xlsx(
                 if i % 1000 == 0:
                     budget.tick(i)
                 if len(rows) == HEADER_SCAN_ROWS and not full:
-                    full = _find_header(rows, tables, _title_as_of(rows)[0]) is not None
+                    full = _find_header(rows, tables, *_title_as_of(rows)[:2]) is not None
                     if not full:
                         break
                 if len(rows) > cap:
@@ -880,7 +882,7 @@ def _grid_xlsx(
         ) from None
     finally:
         wb.close()
-    return sheets
+    return sheets, names
 
 
 # --------------------------------------------------------------------------------------
@@ -918,14 +920,20 @@ def _title_as_of(rows: list[tuple[int, list[Any]]]) -> tuple[dt.date | None, int
 
 
 def _find_header(
-    rows: list[tuple[int, list[Any]]], tables: Iterable[str], as_of: dt.date | None = None
+    rows: list[tuple[int, list[Any]]],
+    tables: Iterable[str],
+    as_of: dt.date | None = None,
+    as_of_row: int | None = None,
 ) -> tuple[int, str] | None:
-    """(index in rows, table) of the header row; the best-scoring row of the first 30."""
+    """(index in rows, table) of the header row; the best-scoring row of the first 30.
+    A title's as-of date (``as_of`` in row ``as_of_row``) stands for a missing month column
+    only for a header below it: a date in a data row is not the file's month."""
     best = None
-    for idx, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+    for idx, (row_no, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        above = as_of if as_of_row is not None and as_of_row < row_no else None
         for table in tables:
             fields = _fields_found(cells, table)
-            if not _has_required(fields, table, as_of):
+            if not _has_required(fields, table, above):
                 continue
             score = len(fields)
             if best is None or score > best[0]:
@@ -1312,12 +1320,12 @@ def _parse(
         csv_text = None
         if kind == "csv":
             csv_text = _read_csv(data, cap, budget)
-            sheets = [(None, csv_text.rows)]
+            sheets, sheet_names = [(None, csv_text.rows)], []
             enc = csv_text.encoding + (", tab-separated" if csv_text.delimiter == "\t" else "")
             enc_ja = csv_text.encoding + ("、タブ区切り" if csv_text.delimiter == "\t" else "")
             result.note(f"read as CSV ({enc})", f"CSV（{enc_ja}）として読み込みました")
         else:
-            sheets = _grid_xlsx(data, cap, tables, budget)
+            sheets, sheet_names = _grid_xlsx(data, cap, tables, budget)
             if Path(file_name).suffix.lower() != ".xlsx":
                 result.note(
                     "the file is an Excel workbook; read as .xlsx",
@@ -1327,12 +1335,19 @@ def _parse(
             if sum(1 for _, c in grid if not all(is_blank(v) for v in c)) > cap - HEADER_SCAN_ROWS:
                 raise Refused(*_too_many(settings.get("max_rows")))
             as_of, as_of_row, as_of_text = _title_as_of(grid)
-            hit = _find_header(grid, tables, as_of)
+            hit = _find_header(grid, tables, as_of, as_of_row)
             if hit is not None:
                 idx, found_table = hit
+                if as_of_row is not None and as_of_row >= grid[idx][0]:
+                    as_of, as_of_row, as_of_text = None, None, ""  # in the data, not a title
                 result.table, result.sheet, result.header_row = found_table, sheet, grid[idx][0]
-                if sheet is not None and len(sheets) > 1:
+                if sheet is not None and len(sheet_names) > 1:
                     result.note(f"sheet {sheet!r}", f"シート「{sheet}」")
+                    others = [n for n in sheet_names if n != sheet]
+                    result.note(
+                        f"not read (one sheet per import): sheet(s) {', '.join(others)}",
+                        f"読み込んでいないシート（1回の取り込みは1シート）: {'、'.join(others)}",
+                    )
                 header_cells = grid[idx][1]
                 if csv_text is not None:
                     integrity = _csv_integrity(csv_text, idx, file_name, result)
