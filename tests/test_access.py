@@ -321,3 +321,15 @@ def test_app_refuses_shared_mode_without_auth(db_path, monkeypatch):
     monkeypatch.setenv("REGIONMAP_MODE", "shared")
     at = _app(db_path).run()
     assert "[auth]" in " ".join(e.value for e in at.error)
+
+
+def test_an_undo_refusal_is_said_in_the_interface_language():
+    ed = auth.Identity("a@x.jp", "editor", ("01",))
+    other = {"action": "import", "version": 3, "user_name": "b@x.jp", "bureau_scope": "01"}
+    assert auth.undo_refusal(ed, other, "ja") == "版 3 は b@x.jp さんの取り込みです"
+    assert (
+        auth.undo_refusal(auth.Identity("v", "viewer"), other, "ja") == "閲覧者は取り消しできません"
+    )
+    assert "版 3 はあなたの担当外" in auth.undo_refusal(
+        ed, {**other, "user_name": "a@x.jp", "bureau_scope": "05"}, "ja"
+    )

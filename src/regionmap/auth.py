@@ -25,6 +25,8 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from regionmap.i18n import t
+
 ROLES = ("viewer", "editor", "admin")
 #: Settings an ``[auth]`` section must have (besides the provider's own).
 AUTH_REQUIRED = ("redirect_uri", "cookie_secret")
@@ -167,23 +169,25 @@ def import_scope(ident: Identity) -> tuple[str, ...] | None:
     raise PermissionError(f"{ident.name} ({ident.role}) may not import")
 
 
-def undo_refusal(ident: Identity, target: Mapping | None) -> str | None:
+def undo_refusal(ident: Identity, target: Mapping | None, lang: str = "en") -> str | None:
     """Why ``ident`` may not undo ``target`` (the history record the undo would take
-    back); None when they may. Editors undo only their own imports, within their bureaus.
+    back), in ``lang``; None when they may. Editors undo only their own imports, within
+    their bureaus. Text, not Markdown: show it with :func:`regionmap.plaintext.plain`.
     """
     if target is None:
         return None
     if ident.role == "admin":
         return None
     if ident.role != "editor":
-        return "viewers cannot undo"
+        return t("auth.undo.viewer", lang)
     if target.get("action") != "import":
-        return "only an administrator can undo this version"
+        return t("auth.undo.admin_only", lang)
+    version = target.get("version")
     if (target.get("user_name") or "").lower() != ident.name.lower():
-        return f"version {target.get('version')} was imported by {target.get('user_name')}"
+        return t("auth.undo.other_user", lang, version=version, user=target.get("user_name"))
     scope = [c for c in str(target.get("bureau_scope") or "").split(";") if c]
     if not scope or not set(scope) <= set(ident.bureaus):
-        return f"version {target.get('version')} touches bureaus beyond yours"
+        return t("auth.undo.bureaus", lang, version=version)
     return None
 
 

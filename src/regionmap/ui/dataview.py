@@ -320,7 +320,7 @@ def undo_latest(
     """
 
     def allow(target: dict) -> None:
-        reason = auth.undo_refusal(identity, target) if identity is not None else None
+        reason = auth.undo_refusal(identity, target, lang) if identity is not None else None
         if reason:
             raise PermissionError(target.get("version"), reason)
 
@@ -569,7 +569,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
     ident = access.identity()
     if ident.role == "viewer":  # history only: no undo
         return hist
-    refusal = auth.undo_refusal(ident, target)
+    refusal = auth.undo_refusal(ident, target, lang)
     if target is None:
         st.caption(t("data.undo.none", lang))
     else:
@@ -582,7 +582,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
             )
         )
     if refusal:
-        st.caption(t("data.undo.refused", lang, version=target["version"], reason=refusal))
+        st.caption(t("data.undo.refused", lang, version=target["version"], reason=plain(refusal)))
     st.button(
         t("data.undo", lang),
         key="rm.data.undo",
