@@ -594,7 +594,11 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
     if auth.can_manage_users(ident) and ident.mode == "shared":
         st.subheader(t("data.users", lang))
         st.caption(t("data.users.help", lang))
-        st.dataframe(users.list_users(_db_path()), hide_index=True, key="rm.data.users")
+        listed = users.list_users(_db_path())
+        heads = {c: t(f"data.users.col.{c}", lang) for c in listed.columns}
+        st.dataframe(
+            shown_frame(listed.rename(columns=heads)), hide_index=True, key="rm.data.users"
+        )
     return hist
 
 

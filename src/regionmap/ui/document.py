@@ -16,6 +16,7 @@ import streamlit as st
 
 from regionmap import content
 from regionmap.i18n import fy_text, t
+from regionmap.plaintext import plain
 from regionmap.ui.cards import breakdown_is_sample, theme_covers
 from regionmap.ui.session import Context
 
@@ -49,7 +50,7 @@ def document_figures(
             with col:
                 st.metric(content.figure_label(r, lang), content.figure_text(r, lang))
         sources = dict.fromkeys(content.source_line(r, lang) for r in records)
-        st.caption(t("fig.source", lang, source=" / ".join(sources)))
+        st.caption(t("fig.source", lang, source=plain(" / ".join(sources))))
         if sample is None:
             sample = breakdown_is_sample(ctx, shown_ids)
         if sample:

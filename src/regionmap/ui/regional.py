@@ -169,7 +169,7 @@ def _groups_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _section_source(row: pd.Series, lang: str) -> str:
     """``出典：北海道の地域政策に関する資料（平成27年度） §II-3(3) …``."""
-    return t("fig.source", lang, source=content.source_line(_with_document(row), lang))
+    return t("fig.source", lang, source=plain(content.source_line(_with_document(row), lang)))
 
 
 def _with_document(row: pd.Series) -> dict:
@@ -182,7 +182,7 @@ def _with_document(row: pd.Series) -> dict:
 
 def _anchor(anchor_ja: str, lang: str) -> str:
     """The document's own phrase (Japanese: shown in Japanese mode only), then a space."""
-    return t("regional.anchor", lang, anchor=anchor_ja) + "　" if lang != "en" else ""
+    return t("regional.anchor", lang, anchor=plain(anchor_ja)) + "　" if lang != "en" else ""
 
 
 def _template_buttons(table: figures.ImportTable, lang: str) -> None:
@@ -333,7 +333,8 @@ def regional_page(ctx: Context) -> dict:
         actor = plain(step[i18n.col("actor", lang)])
         action = plain(step[i18n.col("action", lang)])
         st.markdown(f"{int(step['step'])}. **{actor}** — {action}")
-        st.caption(_anchor(step["anchor_ja"], lang) + content.section_ref(step["source_ref"], lang))
+        ref = plain(content.section_ref(step["source_ref"], lang))
+        st.caption(_anchor(step["anchor_ja"], lang) + ref)
     if items.tables or drawn:  # nothing imported: nothing to download but the templates
         # the map as its HTML file: the PNG renderer draws the registry's figures by bureau
         # or region, not this page's municipalities and groupings
