@@ -169,7 +169,8 @@ def _groups_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _section_source(row: pd.Series, lang: str) -> str:
     """``出典：北海道の地域政策に関する資料（平成27年度） §II-3(3) …``."""
-    return t("fig.source", lang, source=plain(content.source_line(_with_document(row), lang)))
+    # the committed document's section references (§II-3(3)): our own data, shown as written
+    return t("fig.source", lang, source=content.source_line(_with_document(row), lang))
 
 
 def _with_document(row: pd.Series) -> dict:
@@ -333,8 +334,7 @@ def regional_page(ctx: Context) -> dict:
         actor = plain(step[i18n.col("actor", lang)])
         action = plain(step[i18n.col("action", lang)])
         st.markdown(f"{int(step['step'])}. **{actor}** — {action}")
-        ref = plain(content.section_ref(step["source_ref"], lang))
-        st.caption(_anchor(step["anchor_ja"], lang) + ref)
+        st.caption(_anchor(step["anchor_ja"], lang) + content.section_ref(step["source_ref"], lang))
     if items.tables or drawn:  # nothing imported: nothing to download but the templates
         # the map as its HTML file: the PNG renderer draws the registry's figures by bureau
         # or region, not this page's municipalities and groupings
