@@ -17,6 +17,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -474,3 +475,43 @@ def test_year_player_steps_the_fiscal_year_and_stops_at_the_latest(server, brows
         assert f"fy={years[-1]}" in page.url
         assert not sidebar.get_by_role("switch", name="年度を順に再生").is_checked()
         assert f"{years[-1]}年度" in page.inner_text("body")
+
+
+_MAP_BOX = '[class*="st-key-rm-map-"]'
+_BACKGROUND_JS = "(sel) => getComputedStyle(document.querySelector(sel)).backgroundImage"
+
+
+def test_a_cold_visit_shows_a_still_of_the_map_until_the_map_is_drawn(app_url, browser):
+    """While deck.gl's script is still loading (held here), the map's place shows the
+    still of the view at the map's own height; once the map is drawn the still is gone."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    held = []
+    page.route("**/DeckGlJsonChart*.js", lambda route: held.append(route))
+    try:
+        page.goto(app_url + "/?lang=en")
+        page.wait_for_function(
+            "(sel) => { const el = document.querySelector(sel);"
+            " return !!el && getComputedStyle(el).backgroundImage.includes('/previews/'); }",
+            arg=_MAP_BOX,
+            timeout=60_000,
+        )
+        assert held, "deck.gl's script was not requested"
+        assert page.locator(MAP).count() == 0  # no map yet: what shows is the still
+        box = page.locator(_MAP_BOX).first.bounding_box()
+        assert 280 <= box["height"] <= 541, box  # the layout's map height, not more
+        still = re.search(r'url\("?([^")]+)"?\)', page.evaluate(_BACKGROUND_JS, _MAP_BOX))[1]
+        reply = page.request.get(still)
+        assert reply.ok and reply.headers["content-type"] == "image/png"
+        assert len(reply.body()) > 10_000  # the view's areas, not an empty picture
+        for route in held:  # let deck.gl's script through
+            route.continue_()
+        page.unroute("**/DeckGlJsonChart*.js")
+        _wait_map(page)
+        page.wait_for_function(
+            "(sel) => document.querySelector(sel).dataset.rmDrawn === 'true'", arg=MAP
+        )
+        assert page.evaluate(_BACKGROUND_JS, _MAP_BOX) == "none"
+        # the still had the map's own place: no jump when the map comes
+        assert abs(page.locator(_MAP_BOX).first.bounding_box()["height"] - box["height"]) <= 1
+    finally:
+        page.close()
