@@ -111,6 +111,15 @@ def test_a_grouping_with_an_unknown_kind_or_years_backwards_is_refused(dbp, tmp_
     assert db.read_table("wide_area_groups", con=db.connect(dbp)).empty
 
 
+def test_a_sites_file_without_coordinates_is_not_taken_for_wide_area_groupings(dbp, tmp_path):
+    """名称 and 種別 are a site's name and kind: without 経度/緯度 the file is a sites file
+    with columns missing, never read as groupings (site names as group names)."""
+    text = "名称,市町村名,種別,開始年度,出典\nサロンA,帯広市,その他,2015,x\n"
+    res = importer.import_file(write(tmp_path, "s.csv", text), db_path=dbp)
+    assert not res.ok and res.table != "wide_area_groups"
+    assert db.read_table("wide_area_groups", con=db.connect(dbp)).empty
+
+
 def test_bureau_scope_limits_an_editor_as_for_the_other_tables(dbp, tmp_path):
     p = write(tmp_path, "t.csv", TRIALS)
     res = importer.import_file(p, db_path=dbp, allowed_bureaus=["01"])  # 空知 only

@@ -161,8 +161,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         *_SOURCE,
     ),
     "wide_area_groups": (
-        Field("group_name", "圏域名", ("圏域名", "圏域", "連携名", "名称", "group_name", "group"), True),
-        Field("group_kind", "区分", ("区分", "連携区分", "種別", "group_kind", "kind"), True),
+        Field("group_name", "圏域名", ("圏域名", "圏域", "連携名", "group_name", "group"), True),
+        Field("group_kind", "区分", ("区分", "連携区分", "group_kind", "kind"), True),
         *_MUNI,
         Field("role", "役割", ("役割", "中心市", "role")),
         Field("from_fy", "開始年度", ("開始年度", "開始", "from_fy")),
