@@ -18,7 +18,7 @@ import pytest
 import test_browser as tb
 from streamlit.testing.v1 import AppTest
 
-from regionmap import content, db
+from regionmap import content, db, i18n
 from regionmap.render import common, mapimage, slides
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState, from_query_params, to_query_params
@@ -284,3 +284,13 @@ def test_english_headline_figures_use_the_singular_for_one(db_path):
         else:
             assert fig.value == f"{n:,} proposals"
     assert checked  # at least one bureau has exactly one proposal
+
+
+def test_a_regions_bureaus_slide_writes_their_seats_in_the_language(db_path):
+    con = db.connect(db_path)
+    en = slides.build_slide("region", "donan", "overview", "en", con=con)
+    ja = slides.build_slide("region", "donan", "overview", "ja", con=con)
+    bureaus_en = dict(en.items)[i18n.t("present.bureaus", "en")]
+    bureaus_ja = dict(ja.items)[i18n.t("present.bureaus", "ja")]
+    assert "（" not in bureaus_en and "(" in bureaus_en, bureaus_en
+    assert "（" in bureaus_ja, bureaus_ja

@@ -212,7 +212,12 @@ def build_slide(
         if area.kind == "region":
             b = reference.bureaus()
             members = [
-                f"{getattr(row, i18n.col('name', lang))}（{getattr(row, i18n.col('seat', lang))}）"
+                i18n.punct(
+                    "with_note",
+                    lang,
+                    text=getattr(row, i18n.col("name", lang)),
+                    note=getattr(row, i18n.col("seat", lang)),
+                )
                 for row in b[b["region_code"] == area.code].itertuples()
             ]
             items.append(
