@@ -53,14 +53,6 @@ def bureaus() -> pd.DataFrame:
     return df
 
 
-#: Credit for the readings behind the municipalities' English names.
-NAMES_EN_CREDIT_JA = "市町村名の英語表記：localgovjp（Code for FUKUI、CC0）の読みからヘボン式で作成"
-NAMES_EN_CREDIT_EN = (
-    "English municipality names: Hepburn romanisation of the readings in localgovjp "
-    "(Code for FUKUI), CC0"
-)
-
-
 @cache
 def english_names() -> dict[str, str]:
     """English names by 5-digit code (179 municipalities and Sapporo's 10 wards), from

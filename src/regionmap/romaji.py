@@ -41,10 +41,6 @@ from pathlib import Path
 
 from regionmap import reference
 
-#: Credit to show wherever these names (or the readings) are shown.
-CREDIT_JA = "市町村名の読み：localgovjp（Code for FUKUI、CC0）"
-CREDIT_EN = "Municipality readings: localgovjp (Code for FUKUI), CC0"
-
 _BASE: dict[str, str] = {
     **dict(zip("あいうえお", ["a", "i", "u", "e", "o"], strict=True)),
     **dict(zip("かきくけこ", ["ka", "ki", "ku", "ke", "ko"], strict=True)),

@@ -70,15 +70,6 @@ IMPORT_TABLES = (
     "wide_area_groups",
 )
 HEADER_SCAN_ROWS = 30
-#: The limits on what one file may cost (settings, each with its environment variable):
-#: ``max_upload_mb`` (bytes), ``max_unpacked_mb`` (an .xlsx is a zip: the sum of its members'
-#: uncompressed sizes, checked before openpyxl reads it), ``max_sheets``, ``max_rows``,
-#: ``max_cells`` (cells read), ``max_line_chars`` (a CSV line, checked before parsing) and
-#: ``max_parse_seconds`` (reading and checking, checked as rows are read).
-LIMIT_SETTINGS = (
-    "max_upload_mb", "max_unpacked_mb", "max_sheets", "max_rows", "max_cells",
-    "max_line_chars", "max_parse_seconds",
-)  # fmt: skip
 #: Largest count one row may hold: more than Hokkaido's population (about 5.1 million) is a
 #: typo, and the database column is a 32-bit integer.
 MAX_COUNT = 10_000_000
@@ -593,12 +584,6 @@ def _open_quote_column(line: str, delimiter: str) -> int:
     """1-based field number of the quote left open on ``line``."""
     rec = next(csv.reader([line], delimiter=delimiter), [])
     return max(len(rec), 1)
-
-
-def _grid_csv(data: bytes, cap: int, budget: _Budget | None = None) -> tuple[list, str]:
-    """(records, encoding); see :func:`_read_csv` for everything it checks."""
-    text = _read_csv(data, cap, budget)
-    return text.rows, text.encoding
 
 
 def _read_csv(data: bytes, cap: int, budget: _Budget | None = None) -> _CsvText:

@@ -34,7 +34,6 @@ from regionmap.codes import (
     CodeError,
     CodeReading,
     lost_zero_error,
-    normalize_code,
     prefecture_text,
     read_code,
     to_code6,
@@ -219,21 +218,6 @@ def parse_count(value: Any) -> int:
 # --------------------------------------------------------------------------------------
 # Codes and names
 # --------------------------------------------------------------------------------------
-
-
-def parse_code(value: Any) -> str:
-    """A 5- or 6-digit Hokkaido code (full-width, ``1100`` for ``01100``) -> 5 digits.
-
-    Another prefecture's code is refused naming the prefecture; ``12211`` (Chiba's
-    成田市 as written, or Hokkaido's 012211 without its zero) is refused too: see
-    :meth:`MunicipalityResolver.resolve`, which accepts that reading when the name agrees.
-    """
-    try:
-        return normalize_code(value if not isinstance(value, str) else nfkc(value))
-    except CodeError as exc:
-        raise ParseError(str(exc), exc.ja) from None
-    except ValueError as exc:
-        raise ParseError(str(exc), f"市町村コードとして読めません（{exc}）") from None
 
 
 def _read_code(value: Any) -> CodeReading:

@@ -92,8 +92,3 @@ def basis_help(lang: str) -> str:
         stated=content.basis_explanation("stated", lang),
         inferred=content.basis_explanation("inferred", lang),
     )
-
-
-def basis_column_config(lang: str) -> dict:
-    """``column_config`` entry of the 根拠 column (label and hover explanation)."""
-    return {BASIS_COLUMN: st.column_config.TextColumn(t("basis.col", lang), help=basis_help(lang))}

@@ -37,11 +37,6 @@ def imported_table(table: str, *, db_version: str) -> pd.DataFrame:
         return pd.DataFrame()
 
 
-def imported_rows(table: str) -> int:
-    """Rows imported into ``table``."""
-    return len(imported_table(table))
-
-
 #: Outline colour of the wide-area groupings (Okabe-Ito reddish purple: not the selection's
 #: vermillion), drawn above the fill.
 GROUP_LINE = (204, 121, 167, 255)
