@@ -30,11 +30,12 @@ from functools import cache
 import pandas as pd
 
 from regionmap import figures
+from regionmap.db import schema
 from regionmap.themes import POLICY_DIR, POLICY_TABLES, policy_table
 
 #: The document's source line (as the figures' source in both languages).
-DOCUMENT_SOURCE_JA = "北海道の地域政策に関する資料（平成27年度）"
-DOCUMENT_SOURCE_EN = "Hokkaido regional policy document (FY2015)"
+DOCUMENT_SOURCE_JA = schema.DOCUMENT_SOURCE_JA  # the document's name: one definition, the schema's
+DOCUMENT_SOURCE_EN = schema.DOCUMENT_SOURCE_EN
 #: The statement "every proposal is reflected" rests on the project's matching: say so.
 MATCHING_NOTE_JA = "（本ツールの対応付け）"
 MATCHING_NOTE_EN = "(this tool's matching)"

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from pathlib import Path
@@ -156,8 +157,10 @@ def template_frame(table: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TEMPLATE_COLUMNS[table]})
 
 
+@functools.cache
 def template_bytes(table: str, fmt: str) -> bytes:
-    """The template of ``table`` as CSV (UTF-8 with BOM, header only) or xlsx (with notes)."""
+    """The template of ``table`` as CSV (UTF-8 with BOM, header only) or xlsx (with notes).
+    Made from the registry and the bundled vocabularies only: built once per process."""
     df = template_frame(table)
     if fmt == "csv":
         return to_csv_bytes(df)
