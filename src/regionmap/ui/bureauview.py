@@ -180,7 +180,8 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
         df = table("proposals", _filters(ctx))
         st.caption(content.selection_label("proposals", lang, n=len(df)))
         st.caption(t("basis.footnote", lang))
-        inferred = content.basis_label("inferred", lang)
+        # the basis of a proposal's pillar: the judgements file's, as on the proposals page
+        inferred = content.basis_label(content.basis("proposals", "pillar_theme_id") or "", lang)
         for _, row in df.iterrows():
             with proposal_expander(row, lang):
                 pillar = str(row.get(i18n.col("pillar_name", lang), ""))
