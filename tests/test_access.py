@@ -214,6 +214,9 @@ def test_history_and_users_survive_undo_and_pruning(own_db, monkeypatch):
     rows = list(csv.DictReader(io.StringIO(data)))
     assert len(rows) == len(hist) and rows[-1]["action"] == "undo"
     assert any("Tokachi +2" in r["changes_text"] for r in rows)
+    # the undo takes the import back: said so, not listed as one more addition
+    assert rows[-1]["changes_text"].startswith("taken back: dispatch: "), rows[-1]
+    assert not rows[-2]["changes_text"].startswith("taken back")
 
 
 def test_editor_refused_other_bureaus_rows_whole(own_db):

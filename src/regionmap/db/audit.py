@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from regionmap.db import export, store, users
+from regionmap.i18n import t
 
 #: Columns of the audit export, in order.
 AUDIT_COLUMNS = [
@@ -61,8 +62,16 @@ def parse(changes: Any) -> dict:
     return out if isinstance(out, dict) else {}
 
 
-def changes_text(changes: Any, lang: str = "en") -> str:
-    """``changes`` in one line: ``dispatch: Tokachi +3 ~1 −5 sample`` / role changes."""
+def changes_text(changes: Any, lang: str = "en", action: str | None = None) -> str:
+    """``changes`` in one line: ``dispatch: Tokachi +3 ~1 −5 sample`` / role changes. An
+    undo's record carries the changes of the import it takes back: said as such."""
+    text = _changes_line(changes, lang)
+    if action == "undo" and text:
+        return t("audit.undone", lang, changes=text)
+    return text
+
+
+def _changes_line(changes: Any, lang: str) -> str:
     parts = []
     for table, per in parse(changes).items():
         if table == "users":
@@ -86,7 +95,9 @@ def changes_text(changes: Any, lang: str = "en") -> str:
 def audit_frame(history: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The history as the audit export: every field, plus ``changes_text``, oldest first."""
     df = history.copy()
-    df["changes_text"] = [changes_text(c, lang) for c in df.get("changes", [None] * len(df))]
+    actions = df.get("action", pd.Series([None] * len(df)))
+    changes = df.get("changes", pd.Series([None] * len(df)))
+    df["changes_text"] = [changes_text(c, lang, a) for c, a in zip(changes, actions, strict=True)]
     cols = [c for c in AUDIT_COLUMNS if c in df.columns]
     return df[cols].sort_values("version", ignore_index=True)
 

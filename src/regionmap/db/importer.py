@@ -1610,7 +1610,7 @@ def history_text(hist: pd.DataFrame) -> str:
         if c == "created_at":
             return local_time(r[c])
         if c == "changes":
-            return changes_text(r.get(c))
+            return changes_text(r.get(c), action=r.get("action"))
         if c == "sha256":
             return cell_text(r.get(c))[:12]
         return r.get(c)

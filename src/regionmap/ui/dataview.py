@@ -293,7 +293,8 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
         elif col == "created_at":
             cells = [importer.local_time(v) for v in values]
         elif col == "changes":
-            cells = [audit.changes_text(v, lang) for v in values]
+            actions = history["action"] if "action" in history else [None] * len(values)
+            cells = [audit.changes_text(v, lang, a) for v, a in zip(values, actions, strict=True)]
         else:
             cells = [importer.cell_text(v) for v in values]
         out[t(key, lang)] = cells
