@@ -455,6 +455,10 @@ def test_a_schema_upgrade_keeps_the_imported_rows_and_says_so(dbp):
         before[key].sort_values(key).reset_index(drop=True),
     )  # no sample row came back where the import had replaced them
     assert '"dispatch": 2' in db.history(dbp)["note"].iloc[0]
+    # the upgrade itself cannot be undone into the older schema: refused in words, data kept
+    with pytest.raises(LookupError, match="older database schema"):
+        db.undo(dbp)
+    assert len(db.dispatches(2015, 2015, con=db.connect(dbp)).query("not is_sample")) == 2
 
 
 def test_two_processes_racing_to_upgrade_rebuild_once(dbp):

@@ -16,8 +16,16 @@ import pandas as pd
 from regionmap import settings
 from regionmap.db import audit
 from regionmap.db.load import ensure_database
-from regionmap.db.schema import OVERLAY_TABLES, TABLES, _insert_frame, _sample_scope_sql, columns
+from regionmap.db.schema import (
+    OVERLAY_TABLES,
+    SCHEMA_VERSION,
+    TABLES,
+    _insert_frame,
+    _sample_scope_sql,
+    columns,
+)
 from regionmap.db.store import (
+    _file_schema,
     _open_read_only,
     _undo_target,
     _user,
@@ -226,6 +234,11 @@ def undo(
             raise LookupError(
                 f"the version before #{target['version']} is no longer kept "
                 f"(only the last {settings.get('history_keep')} are)"
+            )
+        if _file_schema(snap) != SCHEMA_VERSION:  # before a schema upgrade (which kept imports)
+            raise LookupError(
+                f"the version before #{target['version']} has an older database schema and "
+                "cannot be restored (the upgrade kept every imported row)"
             )
         chosen["target"] = target
         return snap
