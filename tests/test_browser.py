@@ -342,6 +342,25 @@ def name_box(name: dict, pad: float = 0.0) -> tuple[float, float, float, float]:
     return (name["x"] - half_w, name["y"] - half_h, name["x"] + half_w, name["y"] + half_h)
 
 
+def dark_share(png: bytes, names: list[dict], ratio: float) -> dict[str, float]:
+    """For each drawn name, the share of its box (:func:`name_box`) that is dark in the
+    map's screenshot ``png`` (taken at device pixel ratio ``ratio``): dark ink on a light
+    halo, about a third; more means the name sits on something dark (a dark fill without a
+    halo, a dark plate) and does not read."""
+    img, px = _pixels(png)
+    w, h = img.size
+    out = {}
+    for n in names:
+        x0, y0, x1, y1 = (round(v * ratio) for v in name_box(n))
+        cells = [
+            px[y * w + x]
+            for y in range(max(0, y0), min(h, y1))
+            for x in range(max(0, x0), min(w, x1))
+        ]
+        out[n["text"]] = sum(1 for r, g, b in cells if r + g + b < 300) / max(1, len(cells))
+    return out
+
+
 def overlapping(names: list[dict]) -> list[tuple[str, str]]:
     """Pairs of drawn names whose boxes (:func:`name_box`) overlap."""
     boxes = [(n["text"], name_box(n)) for n in names]

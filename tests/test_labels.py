@@ -148,6 +148,25 @@ def test_town_rank_puts_the_seat_then_cities_then_the_largest_towns():
     assert sorted(rank, key=rank.get) == ["c", "b", "d", "a", "e"]
 
 
+def test_a_name_with_a_leader_line_sits_on_a_plate_the_line_ends_under():
+    deck = spec.area_deck(
+        FilterState(bureau="kamikawa"), "en", None, level="municipality", focus=True
+    ).deck
+    layers = {lay["id"]: lay for lay in json.loads(deck.to_json())["layers"]}
+    leaders = layers["labels-municipalities-leaders"]  # 下川 goes out with a leader line
+    assert leaders["@@type"] == "PathLayer" and leaders["widthUnits"] == "pixels"
+    assert leaders["getWidth"] <= 2 and leaders["getColor"][:3] == list(scales.LEADER_LINE)
+    names = layers["labels-municipalities"]
+    assert names["background"] is True
+    assert names["getBackgroundColor"] == "@@=plate" and names["getBorderColor"] == "@@=edge"
+    plated = [row for row in names["data"] if row["plate"][3] > 0]
+    assert [row["position"] for row in plated] == [d["path"][1] for d in leaders["data"]]
+    assert all(row["plate"][:3] == list(scales.LABEL_HALO) for row in plated)
+    assert all(row["plate"] == [0, 0, 0, 0] for row in names["data"] if row not in plated)
+    ids = list(layers)
+    assert ids.index("labels-municipalities-leaders") < ids.index("labels-municipalities")
+
+
 def test_the_tooltip_names_the_towns_left_unnamed_in_either_language():
     munis = static.publish_layer("municipalities", where=("bureau_code", ["04"]))
     doc = json.loads(munis.path.read_bytes())

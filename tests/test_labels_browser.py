@@ -60,8 +60,11 @@ def test_every_name_is_drawn_at_every_pixel_ratio(app_url, browser, ratio, lang)
         for where in _screens(page, f"{app_url}/?lang={lang}", f"overview-{lang}-x{ratio}"):
             drawn = tb.drawn_names(page, "labels-bureaus")
             tb.check_names(drawn, tb.bureau_names(lang), where)
-            # legible: the full 14 px (the smallest screen's map is the size they were placed for)
+            # legible: the full 14 px (the smallest screen's map is the size they were placed
+            # for), dark ink on a light halo whatever the fill
             assert min(n["size"] for n in drawn["names"]) >= 13.5, where
+            dark = tb.dark_share(page.locator(tb.MAP).screenshot(), drawn["names"], ratio)
+            assert max(dark.values()) < 0.5, (where, dark)
 
         # 十勝's page: the seat and the towns the rule names, the neighbours in grey
         towns, unnamed, seat = tb.towns_placed("tokachi", lang)
@@ -74,6 +77,8 @@ def test_every_name_is_drawn_at_every_pixel_ratio(app_url, browser, ratio, lang)
             assert grey, where  # the neighbours named where they are in view
             assert tb.overlapping(drawn["names"] + grey) == [], where
             assert min(n["size"] for n in drawn["names"]) >= 11.5, where
+            dark = tb.dark_share(page.locator(tb.MAP).screenshot(), drawn["names"], ratio)
+            assert max(dark.values()) < 0.5, (where, dark)
         # a town the map leaves unnamed is named by the tooltip
         for code in unnamed[:1]:
             view = spec.view_for(FilterState(bureau="tokachi"))

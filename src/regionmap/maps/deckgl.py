@@ -93,10 +93,10 @@ def label_layer(
         billboard=True,
         pickable=False,
     )
-    if plates:
+    if plates:  # accessors of the rows (pydeck writes a keyword's string as an expression)
         layer.background = True
-        layer.get_background_color = "plate"
-        layer.get_border_color = "edge"
+        layer.get_background_color = "@@=plate"
+        layer.get_border_color = "@@=edge"
         layer.get_border_width = 1
         layer.background_padding = list(labels.PLATE_PADDING)
     if zoom is None:
@@ -138,18 +138,16 @@ def placed_layers(
     out: list[pdk.Layer] = []
     leaders = [p for p in placed if p.leader]
     if leaders:
-        out.append(
-            pdk.Layer(
-                "PathLayer",
-                id=layer_id + "-leaders",
-                data=[{"path": [list(p.anchor), list(p.at)]} for p in leaders],
-                get_path="path",
-                get_color=[*LEADER_LINE, 255],
-                get_width=1.3,
-                width_units="pixels",
-                pickable=False,
-            )
+        path = pdk.Layer(
+            "PathLayer",
+            id=layer_id + "-leaders",
+            data=[{"path": [list(p.anchor), list(p.at)]} for p in leaders],
+            get_path="path",
+            get_color=[*LEADER_LINE, 255],
+            get_width=1.3,
+            pickable=False,
         )
+        out.append(_literal(path, width_units="pixels"))
     rows = [{"position": list(p.at), "text": p.text, "plate": p.leader} for p in placed]
     out.append(label_layer(layer_id, rows, size=size, color=color, zoom=zoom))
     return out
