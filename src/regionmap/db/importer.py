@@ -1442,12 +1442,14 @@ def commit(
     db_path: str | os.PathLike | None = None,
     allowed_bureaus: Sequence[str] | None = None,
     note: str | None = None,
+    actor: Any = None,
 ) -> ImportResult:
     """Validate and, when there is no error, write the file as a new database version.
 
     All or nothing: any error leaves the database untouched. Importing a file
     that changes nothing writes nothing (``result.record["action"] ==
-    "unchanged"``).
+    "unchanged"``). ``actor``: the signed-in person (:func:`regionmap.db.commit_import`
+    reads their rights again when writing and raises :class:`regionmap.auth.Refused`).
     """
     result = _parse(file_bytes, filename, table, allowed_bureaus)
     if not result.ok or result.rows is None:
@@ -1463,6 +1465,7 @@ def commit(
         user=user,
         bureau_scope=allowed_bureaus,
         note=note,
+        actor=actor,
     )
     result.plan = rec.pop("plan")
     result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())

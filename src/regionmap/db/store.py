@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from regionmap import settings
+from regionmap import auth, settings
 from regionmap.db.schema import (
     BLOCK_SIZE,
     HISTORY_FIELDS,
@@ -102,6 +102,10 @@ def _clean_stray(path: Path) -> list[Path]:
             p.unlink()
             removed.append(p)
     return removed
+
+
+#: Who writes without a signed-in person (the command line, set-up): the operator.
+_OPERATOR = auth.personal_identity(None)
 
 
 def _now() -> str:
@@ -300,6 +304,7 @@ def _write_version(
     only_if_missing: bool = False,
     skip_if: Callable[[], bool] | None = None,
     keep_previous: bool = True,
+    authorise: Callable[[], dict] | None = None,
 ) -> dict:
     """Build the next version in a temp file and swap it in; return its history record.
 
@@ -318,12 +323,22 @@ def _write_version(
     from the live file's history and the copy's, whichever is higher (with neither readable,
     after the kept files' numbers), so none is reused.
     Settings are read before anything is written (an invalid one raises ``ValueError``).
+
+    ``authorise()`` is called first under the writer lock: it reads the writer's rights
+    again from the live file (:func:`regionmap.db.users.authorise`) and returns the history
+    fields that record them (``user_role``, ``user_bureaus``, ``user_key``; ``user_name``
+    where the record has none), or raises ``PermissionError`` and nothing is written. Every
+    write of a signed-in person passes it (an import, an undo, a change of the users);
+    without it the write is the operator's (the command line, set-up, a schema upgrade:
+    the operating-system account, every right).
     """
     keep = settings.get("history_keep")
     path.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(path):
         if (only_if_missing and path.exists()) or (skip_if is not None and skip_if()):
             raise FileExistsError(path)
+        # the rights of the moment, not those of the page that drew the button
+        rights = authorise() if authorise is not None else auth.rights_record(_OPERATOR)
         _clean_stray(path)
         entries = _history_entries(path)
         copied = _read_history_file(path) or []
@@ -350,6 +365,7 @@ def _write_version(
                 _step("apply")
                 rec = {k: None for k in HISTORY_FIELDS}
                 rec.update(record)
+                rec.update({k: v for k, v in rights.items() if k != "user_name" or not rec[k]})
                 rec.update(extra)
                 rec.update(
                     version=version,
@@ -509,19 +525,25 @@ def _carry_users(con: duckdb.DuckDBPyConnection, live: Path) -> None:
 
     Called by the store for versions built from another base than the live file (an
     undo's snapshot, a rebuild): the list of users always follows the live file. A live
-    file without the table (an older schema), missing or damaged leaves the list as it is.
+    file without the table (an older schema), missing or damaged leaves the list as it is;
+    columns an older schema's list lacks are left empty.
     """
     try:
         con.execute("ATTACH ? AS _live_users (READ_ONLY)", [str(live)])
     except duckdb.Error:  # a missing or damaged live file (being rebuilt): nothing to carry
         return
     try:
-        has = con.execute(
-            "SELECT count(*) FROM duckdb_tables() "
-            "WHERE database_name = '_live_users' AND table_name = 'users'"
-        ).fetchone()[0]
-        if has:
-            cols = ", ".join(columns("users"))
+        live_cols = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() "
+                "WHERE database_name = '_live_users' AND table_name = 'users'"
+            ).fetchall()
+        }
+        if live_cols:
+            # an older schema's list lacks newer columns (issuer, subject): left empty, so
+            # its records keep the key they had (the e-mail)
+            cols = ", ".join(c for c in columns("users") if c in live_cols)
             con.execute("DELETE FROM users")
             con.execute(f"INSERT INTO users ({cols}) SELECT {cols} FROM _live_users.users")  # noqa: S608
     finally:
