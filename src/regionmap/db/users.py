@@ -96,8 +96,11 @@ def list_users(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def _records(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every record of the ``users`` table of ``con`` (columns an older schema lacks: None)."""
-    cur = con.execute("SELECT * FROM users")
+    """Every record of the ``users`` table of ``con`` (none in a file without the table)."""
+    try:
+        cur = con.execute("SELECT * FROM users")
+    except duckdb.CatalogException:  # a file older than the list of users: nobody is listed
+        return []
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
