@@ -1,8 +1,8 @@
 """Rights read again at the moment of every write; who a signed-in person is; the origin
 of a personal session; the static folder Streamlit serves (issue #21).
 
-Without a browser: the write path (imports, undo, changes of the users list) against a copy
-of the session's database, the ``users`` command line, the schema upgrade of the users
+Without a browser: the write path (imports, undo, changes of the users list) against a
+test's own copy of the database (``dbp``), the ``users`` command line, the schema upgrade of the users
 list, and the pure decisions of :mod:`regionmap.auth`. A real ``streamlit run`` checks the
 origin and the static folder over Streamlit's own WebSocket protocol. The same story
 through the real OpenID Connect provider and chromium is in ``test_signin_browser.py``.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import urllib.request
 from pathlib import Path
 
@@ -32,16 +31,6 @@ TWO_BUREAUS_FILE = "年度,市町村コード,派遣区分,人数\n2017,01207,�
 ISSUER = "https://login.example.org/tenant/v2.0"
 
 
-@pytest.fixture
-def own_db(db_path, tmp_path, monkeypatch) -> Path:
-    """A copy of the session's database (these tests change it)."""
-    path = tmp_path / "data" / "regionmap.duckdb"
-    path.parent.mkdir()
-    shutil.copyfile(db_path, path)
-    monkeypatch.setenv("REGIONMAP_DB_PATH", str(path))
-    return path
-
-
 def signed_in(email: str, role: str = "viewer", bureaus=(), **account) -> auth.Identity:
     """The identity the page drew its buttons with (as ``ui.access`` makes it)."""
     account.setdefault("email_verified", True)
@@ -59,107 +48,107 @@ def _count(path: Path) -> int:
 # --- defect 1: a removed role no longer acts ---------------------------------------------
 
 
-def test_an_editor_demoted_after_the_preview_is_refused_and_nothing_is_written(own_db, capsys):
+def test_an_editor_demoted_after_the_preview_is_refused_and_nothing_is_written(dbp, capsys):
     assert _cli("users", "add", "alice@example.org", "--role", "editor", "--bureau", "tokachi",
-                path=own_db) == 0  # fmt: skip
+                path=dbp) == 0  # fmt: skip
     alice = signed_in("alice@example.org", "editor", (TOKACHI,))
-    preview = dataview.check_upload(TOKACHI_FILE.encode(), "t.csv", db_path=own_db,
+    preview = dataview.check_upload(TOKACHI_FILE.encode(), "t.csv", db_path=dbp,
                                     bureaus=auth.import_scope(alice))  # fmt: skip
     assert preview.ok and preview.changed  # the 取り込む button is drawn, enabled
     # an administrator makes her a viewer, on the command line
-    assert _cli("users", "add", "alice@example.org", "--role", "viewer", path=own_db) == 0
-    before = _count(own_db)
+    assert _cli("users", "add", "alice@example.org", "--role", "viewer", path=dbp) == 0
+    before = _count(dbp)
     out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", lang="ja", user=alice.name,
-                                 db_path=own_db, bureaus=auth.import_scope(alice),
+                                 db_path=dbp, bureaus=auth.import_scope(alice),
                                  identity=alice)  # fmt: skip
     assert out.kind == "error" and out.version is None
     assert out.text.startswith(
         "取り込みませんでした：あなたの現在の権限（閲覧者）では取り込めません"
     )
     assert "何も書き込んでいません" in out.text and "Traceback" not in out.text
-    assert _count(own_db) == before  # nothing written
-    assert "import" not in set(db.history(own_db).query("user_name == @alice.name")["action"])
+    assert _count(dbp) == before  # nothing written
+    assert "import" not in set(db.history(dbp).query("user_name == @alice.name")["action"])
     # the same in English
     en = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", lang="en", user=alice.name,
-                                db_path=own_db, bureaus=(TOKACHI,), identity=alice)  # fmt: skip
+                                db_path=dbp, bureaus=(TOKACHI,), identity=alice)  # fmt: skip
     assert en.text.startswith("Not imported: your role now (viewer) may not import.")
-    assert _count(own_db) == before
+    assert _count(dbp) == before
 
 
-def test_an_editor_whose_bureaus_shrank_may_not_import_the_other_bureau(own_db):
-    users.add("alice@example.org", "editor", ["tokachi", "kushiro"], path=own_db)
+def test_an_editor_whose_bureaus_shrank_may_not_import_the_other_bureau(dbp):
+    users.add("alice@example.org", "editor", ["tokachi", "kushiro"], path=dbp)
     alice = signed_in("alice@example.org", "editor", (TOKACHI, KUSHIRO))
-    assert dataview.check_upload(TWO_BUREAUS_FILE.encode(), "two.csv", db_path=own_db,
+    assert dataview.check_upload(TWO_BUREAUS_FILE.encode(), "two.csv", db_path=dbp,
                                  bureaus=(TOKACHI, KUSHIRO)).ok  # fmt: skip
-    users.add("alice@example.org", "editor", ["tokachi"], path=own_db)  # Kushiro taken away
-    before = _count(own_db)
+    users.add("alice@example.org", "editor", ["tokachi"], path=dbp)  # Kushiro taken away
+    before = _count(dbp)
     out = dataview.commit_upload(TWO_BUREAUS_FILE.encode(), "two.csv", lang="ja",
-                                 user=alice.name, db_path=own_db, bureaus=(TOKACHI, KUSHIRO),
+                                 user=alice.name, db_path=dbp, bureaus=(TOKACHI, KUSHIRO),
                                  identity=alice)  # fmt: skip
     assert out.kind == "error"
     assert "担当外の振興局（釧路）の行があります" in out.text, out.text
-    assert _count(own_db) == before
+    assert _count(dbp) == before
 
 
-def test_an_administrator_removed_after_the_page_was_drawn_cannot_undo(own_db):
-    users.add("boss@example.org", "admin", path=own_db)
+def test_an_administrator_removed_after_the_page_was_drawn_cannot_undo(dbp):
+    users.add("boss@example.org", "admin", path=dbp)
     boss = signed_in("boss@example.org", "admin")
-    importer.commit(TOKACHI_FILE.encode(), "t.csv", user="someone", db_path=own_db)
-    target = dataview.undo_target(dataview.history_frame(own_db))
+    importer.commit(TOKACHI_FILE.encode(), "t.csv", user="someone", db_path=dbp)
+    target = dataview.undo_target(dataview.history_frame(dbp))
     assert auth.undo_refusal(boss, target) is None  # the undo button is drawn, enabled
-    assert _cli("users", "remove", "boss@example.org", path=own_db) == 0
-    before = _count(own_db)
-    out = dataview.undo_latest(lang="ja", user=boss.name, db_path=own_db, identity=boss)
+    assert _cli("users", "remove", "boss@example.org", path=dbp) == 0
+    before = _count(dbp)
+    out = dataview.undo_latest(lang="ja", user=boss.name, db_path=dbp, identity=boss)
     assert out.kind == "error", out.text
     assert out.text.startswith("取り消しませんでした：あなたは現在、利用者一覧に登録されていません")
-    assert _count(own_db) == before
-    assert dataview.undo_target(dataview.history_frame(own_db))["version"] == target["version"]
+    assert _count(dbp) == before
+    assert dataview.undo_target(dataview.history_frame(dbp))["version"] == target["version"]
 
 
-def test_refused_the_same_way_when_unlisted_users_are_refused(own_db, monkeypatch):
+def test_refused_the_same_way_when_unlisted_users_are_refused(dbp, monkeypatch):
     monkeypatch.setenv("REGIONMAP_UNLISTED_USERS", "refuse")
-    users.add("boss@example.org", "admin", path=own_db)
+    users.add("boss@example.org", "admin", path=dbp)
     boss = signed_in("boss@example.org", "admin")
-    importer.commit(TOKACHI_FILE.encode(), "t.csv", user="someone", db_path=own_db)
-    users.remove("boss@example.org", path=own_db)
-    before = _count(own_db)
-    out = dataview.undo_latest(lang="en", user=boss.name, db_path=own_db, identity=boss)
+    importer.commit(TOKACHI_FILE.encode(), "t.csv", user="someone", db_path=dbp)
+    users.remove("boss@example.org", path=dbp)
+    before = _count(dbp)
+    out = dataview.undo_latest(lang="en", user=boss.name, db_path=dbp, identity=boss)
     assert out.kind == "error" and "not on the list of users" in out.text
-    assert _count(own_db) == before
+    assert _count(dbp) == before
 
 
-def test_a_demoted_administrator_cannot_change_the_users(own_db):
-    users.add("boss@example.org", "admin", path=own_db)
+def test_a_demoted_administrator_cannot_change_the_users(dbp):
+    users.add("boss@example.org", "admin", path=dbp)
     boss = signed_in("boss@example.org", "admin")
-    rec = users.add("carol@example.org", "viewer", actor=boss, path=own_db)
+    rec = users.add("carol@example.org", "viewer", actor=boss, path=dbp)
     assert (rec["user_name"], rec["user_role"], rec["user_key"]) == (
         "boss@example.org",
         "admin",
         "email",
     )
-    assert users.list_users(own_db).set_index("email").loc["carol@example.org", "added_by"] == (
+    assert users.list_users(dbp).set_index("email").loc["carol@example.org", "added_by"] == (
         "boss@example.org"
     )
-    users.add("boss@example.org", "editor", ["tokachi"], path=own_db)
-    before = _count(own_db)
+    users.add("boss@example.org", "editor", ["tokachi"], path=dbp)
+    before = _count(dbp)
     with pytest.raises(auth.Refused) as err:
-        users.add("mallory@example.org", "admin", actor=boss, path=own_db)
+        users.add("mallory@example.org", "admin", actor=boss, path=dbp)
     assert err.value.text("ja") == (
         "利用者と権限を変更できるのは管理者だけです（あなたの現在の権限：振興局の編集者：十勝）"
     )
     with pytest.raises(auth.Refused):
-        users.remove("carol@example.org", actor=boss, path=own_db)
-    assert _count(own_db) == before
-    assert "mallory@example.org" not in set(users.list_users(own_db)["email"])
+        users.remove("carol@example.org", actor=boss, path=dbp)
+    assert _count(dbp) == before
+    assert "mallory@example.org" not in set(users.list_users(dbp)["email"])
 
 
-def test_the_audit_records_the_rights_that_allowed_each_write(own_db):
-    users.add("alice@example.org", "editor", ["tokachi"], path=own_db)
+def test_the_audit_records_the_rights_that_allowed_each_write(dbp):
+    users.add("alice@example.org", "editor", ["tokachi"], path=dbp)
     alice = signed_in("alice@example.org", "editor", (TOKACHI,))
     out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", user=alice.name,
-                                 db_path=own_db, bureaus=(TOKACHI,), identity=alice)  # fmt: skip
+                                 db_path=dbp, bureaus=(TOKACHI,), identity=alice)  # fmt: skip
     assert out.kind == "success", out.text
-    last = db.history(own_db).iloc[0]
+    last = db.history(dbp).iloc[0]
     assert (last["user_name"], last["user_role"], last["user_bureaus"], last["user_key"]) == (
         "alice@example.org",
         "editor",
@@ -167,27 +156,27 @@ def test_the_audit_records_the_rights_that_allowed_each_write(own_db):
         "email",
     )
     # the command line's writes: the operating-system account
-    role_change = db.history(own_db).query("action == 'role'").iloc[0]
+    role_change = db.history(dbp).query("action == 'role'").iloc[0]
     assert (role_change["user_role"], role_change["user_key"]) == ("admin", "os")
-    rows = list(csv.DictReader(io.StringIO(audit.audit_csv(own_db).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(audit.audit_csv(dbp).decode("utf-8-sig"))))
     imp = next(r for r in rows if r["version"] == str(last["version"]))
     assert (imp["user_role"], imp["user_bureaus"], imp["user_key"]) == ("editor", "12", "email")
     # the Data page's history says it in words
-    shown = dataview.history_table(dataview.history_frame(own_db), "ja")
+    shown = dataview.history_table(dataview.history_frame(dbp), "ja")
     assert shown.iloc[0][t("data.col.user_role", "ja")] == "振興局の編集者：十勝"
 
 
-def test_personal_mode_writes_keep_the_rights_of_the_mode(own_db):
+def test_personal_mode_writes_keep_the_rights_of_the_mode(dbp):
     me = auth.personal_identity("hanako")
-    out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", user=me.name, db_path=own_db,
+    out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", user=me.name, db_path=dbp,
                                  identity=me)  # fmt: skip
     assert out.kind == "success"
-    assert db.history(own_db).iloc[0][["user_role", "user_key"]].tolist() == ["admin", "os"]
+    assert db.history(dbp).iloc[0][["user_role", "user_key"]].tolist() == ["admin", "os"]
     remote = auth.personal_identity("hanako", local=False)
-    before = _count(own_db)
-    out = dataview.undo_latest(lang="en", db_path=own_db, identity=remote)
+    before = _count(dbp)
+    out = dataview.undo_latest(lang="en", db_path=dbp, identity=remote)
     assert out.kind == "error" and "viewers cannot undo" in out.text
-    assert _count(own_db) == before
+    assert _count(dbp) == before
 
 
 # --- who a signed-in person is: the account, or a verified e-mail ---------------------------
@@ -213,40 +202,40 @@ def test_pick_user_prefers_the_account_and_takes_only_verified_e_mail():
     assert not auth.claim_true(None) and not auth.claim_true(1)
 
 
-def test_users_cli_binds_an_account_and_lists_how_each_is_matched(own_db, capsys):
+def test_users_cli_binds_an_account_and_lists_how_each_is_matched(dbp, capsys):
     assert _cli("users", "add", "Chief@Example.org", "--role", "admin", "--subject", "S-1",
-                "--issuer", ISSUER, path=own_db) == 0  # fmt: skip
+                "--issuer", ISSUER, path=dbp) == 0  # fmt: skip
     assert _cli("users", "add", "alice@example.org", "--role", "editor", "--bureau", "tokachi",
-                path=own_db) == 0  # fmt: skip
+                path=dbp) == 0  # fmt: skip
     assert _cli("users", "add", "x@example.org", "--role", "admin", "--subject", "S-9",
-                path=own_db) == 1  # fmt: skip
+                path=dbp) == 1  # fmt: skip
     assert "--subject and --issuer go together" in capsys.readouterr().err
     assert _cli("users", "add", "y@example.org", "--role", "admin", "--subject", "S-1",
-                "--issuer", ISSUER, path=own_db) == 1  # fmt: skip
+                "--issuer", ISSUER, path=dbp) == 1  # fmt: skip
     assert "already chief@example.org's" in capsys.readouterr().err
     # a role change keeps the binding
-    assert _cli("users", "add", "chief@example.org", "--role", "viewer", path=own_db) == 0
+    assert _cli("users", "add", "chief@example.org", "--role", "viewer", path=dbp) == 0
     capsys.readouterr()
-    assert _cli("users", "list", path=own_db) == 0
+    assert _cli("users", "list", path=dbp) == 0
     out = capsys.readouterr().out
     assert "matched by" in out
     chief = next(line for line in out.splitlines() if "chief@example.org" in line)
     assert f"account S-1 @ {ISSUER}" in chief and "viewer" in chief
     alice = next(line for line in out.splitlines() if "alice@example.org" in line)
     assert "verified e-mail" in alice
-    listed = users.list_users(own_db).set_index("email")
+    listed = users.list_users(dbp).set_index("email")
     assert listed.loc["chief@example.org", "key"] == "subject"
     assert listed.loc["alice@example.org", "key"] == "email"
     # a sign-in with that account is the listed person, whatever e-mail it claims
-    record, key, _ = users.find(own_db, email="other@x.jp", issuer=ISSUER, subject="S-1")
+    record, key, _ = users.find(dbp, email="other@x.jp", issuer=ISSUER, subject="S-1")
     assert (record["email"], key) == ("chief@example.org", "subject")
-    assert users.find(own_db, email="chief@example.org", email_verified=True)[2] == "bound"
+    assert users.find(dbp, email="chief@example.org", email_verified=True)[2] == "bound"
 
 
-def test_an_older_users_list_is_kept_by_the_upgrade_as_e_mail_records(own_db):
-    users.add("alice@example.org", "editor", ["tokachi"], path=own_db)
-    users.add("boss@example.org", "admin", path=own_db)
-    con = duckdb.connect(str(own_db))  # make it a schema-5 file: no issuer, subject, rights
+def test_an_older_users_list_is_kept_by_the_upgrade_as_e_mail_records(dbp):
+    users.add("alice@example.org", "editor", ["tokachi"], path=dbp)
+    users.add("boss@example.org", "admin", path=dbp)
+    con = duckdb.connect(str(dbp))  # make it a schema-5 file: no issuer, subject, rights
     try:
         con.execute("ALTER TABLE users DROP COLUMN issuer")
         con.execute("ALTER TABLE users DROP COLUMN subject")
@@ -255,10 +244,10 @@ def test_an_older_users_list_is_kept_by_the_upgrade_as_e_mail_records(own_db):
         con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     finally:
         con.close()
-    assert db.schema_version(own_db) == 5
-    db.ensure_database(own_db)
-    assert db.schema_version(own_db) == db.SCHEMA_VERSION
-    listed = users.list_users(own_db).set_index("email")
+    assert db.schema_version(dbp) == 5
+    db.ensure_database(dbp)
+    assert db.schema_version(dbp) == db.SCHEMA_VERSION
+    listed = users.list_users(dbp).set_index("email")
     assert listed.loc["alice@example.org", ["role", "bureaus", "key"]].tolist() == [
         "editor",
         TOKACHI,
@@ -268,23 +257,23 @@ def test_an_older_users_list_is_kept_by_the_upgrade_as_e_mail_records(own_db):
     # and they still act, signed in with a verified e-mail
     alice = signed_in("alice@example.org", "editor", (TOKACHI,))
     out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", user=alice.name,
-                                 db_path=own_db, bureaus=(TOKACHI,), identity=alice)  # fmt: skip
+                                 db_path=dbp, bureaus=(TOKACHI,), identity=alice)  # fmt: skip
     assert out.kind == "success", out.text
-    hist = db.history(own_db)
+    hist = db.history(dbp)
     assert hist.iloc[0]["user_role"] == "editor"
     assert hist["user_role"].isna().any()  # older records: no rights recorded, none invented
 
 
-def test_an_unverified_e_mail_is_a_viewer_and_is_told_why(own_db):
-    users.add("alice@example.org", "editor", ["tokachi"], path=own_db)
-    record, key, mismatch = users.find(own_db, email="alice@example.org", email_verified=False)
+def test_an_unverified_e_mail_is_a_viewer_and_is_told_why(dbp):
+    users.add("alice@example.org", "editor", ["tokachi"], path=dbp)
+    record, key, mismatch = users.find(dbp, email="alice@example.org", email_verified=False)
     ident = auth.shared_identity("alice@example.org", record, "viewer", mismatch=mismatch)
     assert ident.role == "viewer" and not ident.listed and ident.mismatch == "unverified"
     from regionmap.ui import access
 
     assert "email_verified" in access.key_text(ident, "ja")
     assert "サブジェクト S-1" in access.account_line(ISSUER, "S-1", "ja")
-    out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", db_path=own_db, identity=ident,
+    out = dataview.commit_upload(TOKACHI_FILE.encode(), "t.csv", db_path=dbp, identity=ident,
                                  bureaus=(TOKACHI,))  # fmt: skip
     assert out.kind == "error"
 
