@@ -602,7 +602,7 @@ def test_an_unexpected_error_shows_an_id_to_quote_and_logs_it_with_the_trace(cap
     # the user sees no path, no type, no trace: Streamlit's own box is redacted
     seen = " ".join(shown + [str(e.proto) for e in at.exception])
     assert "/srv/regionmap" not in seen and "ValueError" not in seen and "Traceback" not in seen
-    assert "File \"" not in seen
+    assert 'File "' not in seen
     # the server's log has the id with the whole trace
     logged = [r for r in caplog.records if ident in r.getMessage()]
     assert logged and logged[0].exc_info and "secret/path.py" in str(logged[0].exc_info[1])
