@@ -1682,6 +1682,9 @@ def cli(args) -> int:
                 f"now at version {rec['version']}"
             )
             return 0
+    except export.ExportError as exc:  # the export file's problem, not the database's
+        print(f"regionmap: {exc}", file=sys.stderr)
+        return 1
     except (LookupError, KeyError, ValueError, TimeoutError, PermissionError) as exc:
         print(f"{db_path}: {exc}", file=sys.stderr)
         return 1

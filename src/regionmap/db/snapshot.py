@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import json
 import os
@@ -37,7 +36,7 @@ from pathlib import Path
 import duckdb
 
 from regionmap import settings
-from regionmap.db.store import _open_read_only, default_path
+from regionmap.db.store import _open_read_only, default_path, failure_reason
 
 FORMAT = 1
 _NAME = re.compile(r"^(\d{6})-v(\d+)\.json$")
@@ -183,16 +182,9 @@ def _folder(to: str | os.PathLike) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SnapshotError(
-            f"cannot create the snapshot folder {folder}: {_reason(exc)}; nothing was published"
+            f"cannot create the snapshot folder {folder}: {failure_reason(exc)}; nothing was published"
         ) from None
     return folder
-
-
-def _reason(exc: OSError) -> str:
-    """An OS error for people: a full disk says so."""
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full (No space left on device)"
-    return exc.strerror or str(exc)
 
 
 def publish(
@@ -272,7 +264,7 @@ def publish(
         _fsync_dir(folder)
     except OSError as exc:  # a full disk, a folder that went read-only …
         raise SnapshotError(
-            f"could not write the snapshot into {folder}: {_reason(exc)}; nothing was "
+            f"could not write the snapshot into {folder}: {failure_reason(exc)}; nothing was "
             "published (the snapshots there are as they were)"
         ) from None
     finally:

@@ -29,6 +29,7 @@ from regionmap.db.schema import (
     _insert_frame,
     columns,
 )
+from regionmap.i18n import t
 
 # --------------------------------------------------------------------------------------
 # Paths, history records, the writer lock
@@ -393,6 +394,20 @@ def _write_version(
     if progress:
         progress(1.0, "done")
     return _clean_record(rec)
+
+
+def failure_reason(exc: BaseException, lang: str = "en") -> str:
+    """Why a write failed, for people, in ``lang``: a full disk says so (the OS's or DuckDB's
+    "No space left on device"), another OS error its own words, anything else its message."""
+    text = str(exc)
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+        os.strerror(errno.ENOSPC) in text
+    )
+    if full:
+        return t("error.disk_full", lang)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 class DatabaseError(RuntimeError):
