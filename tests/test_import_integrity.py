@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import full_disk
 import pandas as pd
 import pytest
 from import_helpers import messages, xlsx_of
@@ -608,3 +609,83 @@ def test_a_full_disk_in_the_app_is_a_message_and_loses_nothing(dbp, tmp_path, mo
     db.close_all()
     assert db.history(dbp).equals(before)
     _agree(dbp)
+
+
+# ---------------------------------------------------------------------------------------
+# DuckDB's own full-disk errors (issue 21, defect 5): a message in the user's language,
+# never a traceback, nothing lost
+# ---------------------------------------------------------------------------------------
+
+DUCKDB_STEPS = ("apply", "checkpoint", "snapshot", "swap")  # before the swap: DuckDB's work
+
+
+@pytest.mark.parametrize("step", DUCKDB_STEPS)
+@pytest.mark.parametrize("action", ["import", "undo", "users"])
+def test_duckdbs_full_disk_error_is_a_message_and_loses_nothing(
+    dbp, tmp_path, monkeypatch, capsys, step, action
+):
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    f = _dispatch_file(tmp_path, 2016)
+    before = db.history(dbp)
+    monkeypatch.setenv("REGIONMAP_TEST_FAULT", f"{step}:duckdb-full")
+    args = {
+        "import": ["db", "import", str(f)],
+        "undo": ["db", "undo"],
+        "users": ["users", "add", "a@example.org", "--role", "viewer"],
+    }[action]
+    code = main([*args, "--db", str(dbp)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err + out and "Exception" not in err
+    assert code == 1, err
+    assert "No space left on device" in err and "the disk is full" in err
+    if action != "users":
+        assert "could not write the database (No space left on device)" in err
+        assert "the new version was not swapped in" in err
+    assert db.history(dbp).equals(before)
+    _agree(dbp)
+    monkeypatch.delenv("REGIONMAP_TEST_FAULT")
+    assert db.commit_import(dbp, "dispatch", _rows(2018), file_name="x.csv")["version"] == 3
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_duckdbs_full_disk_error_in_the_app_says_disk_full_in_the_language(
+    dbp, tmp_path, monkeypatch, lang
+):
+    from regionmap.i18n import t
+    from regionmap.ui import dataview
+
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    before = db.history(dbp)
+    monkeypatch.setenv("REGIONMAP_TEST_FAULT", "checkpoint:duckdb-full")
+    data = _dispatch_file(tmp_path, 2016).read_bytes()
+    full = t("error.disk_full", lang)
+    out = dataview.commit_upload(data, "d2016.csv", lang=lang, db_path=dbp)
+    assert out.kind == "error" and full in out.text, out.text
+    assert "Exception" not in out.text and "FATAL" not in out.text
+    assert (
+        "データベースは元のままです" if lang == "ja" else "the database is unchanged"
+    ) in out.text
+    out = dataview.undo_latest(lang=lang, db_path=dbp)
+    assert out.kind == "error" and full in out.text and "Exception" not in out.text
+    db.close_all()
+    assert db.history(dbp).equals(before)
+
+
+@pytest.mark.skipif(full_disk.unavailable() is not None, reason=str(full_disk.unavailable()))
+def test_an_import_onto_a_really_full_disk_is_a_message_and_leaves_no_temp_file(dbp, tmp_path):
+    mount = tmp_path / "small"
+    live = mount / "data" / "regionmap.duckdb"
+    f = _dispatch_file(tmp_path, 2016)
+    res = full_disk.run_cli(
+        ["db", "import", str(f), "--db", str(live)],
+        mount=mount,
+        size_kb=4096,
+        files=[(dbp, live)],
+        # room for the copy of the file, not for DuckDB's checkpoint of the new version
+        free_kb=dbp.stat().st_size // 1024 + 40,
+    )
+    assert res.returncode == 1, res.stdout
+    assert "Traceback" not in res.stderr + res.stdout, res.stderr
+    assert "could not write the database (No space left on device)" in res.stderr
+    assert "the disk is full" in res.stderr
+    assert full_disk.left(res) == ["data/regionmap.duckdb", "data/regionmap.duckdb.lock"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
 import os
@@ -60,6 +61,7 @@ from regionmap.db.parsing import (
     parse_prefecture,
     resolver,
 )
+from regionmap.db.store import failure_reason
 
 IMPORT_TABLES = (
     "dispatch",
@@ -1688,11 +1690,12 @@ def cli(args) -> int:
     except (LookupError, KeyError, ValueError, TimeoutError, PermissionError) as exc:
         print(f"{db_path}: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # a full disk, a read-only folder …
+    except OSError as exc:  # a full disk (the OS's or DuckDB's error), a read-only folder …
         reason = exc.strerror or str(exc)
+        full = f": {failure_reason(exc)}" if exc.errno == errno.ENOSPC else ""
         print(
             f"{db_path}: could not write the database ({reason}); the new version was not "
-            "swapped in",
+            f"swapped in{full}",
             file=sys.stderr,
         )
         return 1

@@ -236,7 +236,7 @@ def commit_upload(
             data, filename, table or None, user=user, db_path=db_path, allowed_bureaus=bureaus
         )
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
-        return Outcome("error", t("data.commit.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return Outcome("error", t("data.commit.failed", lang, error=db.failure_reason(exc, lang)))
     if not res.ok:
         return Outcome("error", res.summary(lang))
     if not res.committed:
@@ -335,7 +335,7 @@ def undo_latest(
             return Outcome("info", t("data.undo.none", lang))
         return Outcome("info", t("data.undo.nothing", lang, reason=str(exc)))
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
-        return Outcome("error", t("data.undo.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return Outcome("error", t("data.undo.failed", lang, error=db.failure_reason(exc, lang)))
     return Outcome(
         "success",
         t(
