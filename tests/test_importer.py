@@ -533,3 +533,33 @@ def test_messages_and_notes_in_japanese(dbp):
     assert all(i.text("en") == i.message for i in res.errors)
     refused = importer.validate(b"\x00\x01binary", "b.csv", db_path=dbp)
     assert refused.errors[0].text("ja").startswith("CSVの文字データではなくバイナリデータ")
+
+
+# --- issue 21, defect 11: a mixed encoding is refused naming the line where it changes ------
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_mixed_encoding_csv_names_the_line_and_byte_where_decoding_failed(dbp, bom):
+    header = "年度,市町村コード,市町村名,派遣区分,人数\n".encode()
+    line2 = "2016,012106,岩見沢市,地域振興派遣,3\n".encode()
+    line3 = "2016,012017,帯広市,地域振興派遣,4\n".encode("cp932")  # Shift_JIS, the rest UTF-8
+    line4 = "2016,012025,旭川市,地域振興派遣,5\n".encode()
+    res = importer.validate(bom + header + line2 + line3 + line4, "mixed.csv", db_path=dbp)
+    assert not res.ok
+    (issue,) = res.errors
+    assert issue.row == 3
+    at = line3.index("帯".encode("cp932")) + 1  # the first byte that is not UTF-8, 1-based
+    assert f"at line 3 (byte {at} of the line," in issue.text("en"), issue.text("en")
+    assert f"3行目（その行の{at}バイト目、" in issue.text("ja"), issue.text("ja")
+    assert "Shift_JIS" in issue.text("en") and "UTF-8" in issue.text("en")
+    assert "byte 24" not in issue.text("en")  # not inside the valid header
+    assert issue.where() == "mixed.csv:3"
+
+
+def test_a_shift_jis_csv_with_a_utf8_line_names_that_line(dbp):
+    lines = ["年度,市町村コード,市町村名,派遣区分,人数", "2016,012106,岩見沢市,地域振興派遣,3"]
+    data = ("\n".join(lines) + "\n").encode("cp932")
+    data += "2016,012017,帯広市,地域振興派遣,4\n".encode() + b"2016,012025,x,y,5\n"
+    res = importer.validate(data, "mixed.csv", db_path=dbp)
+    assert not res.ok and res.errors[0].row == 3, res.errors[0].text("en")
+    assert "line 3" in res.errors[0].text("en")

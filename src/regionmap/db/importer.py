@@ -513,17 +513,44 @@ def sniff(data: bytes, filename: str) -> str:
     return "csv"
 
 
+def _where_byte(data: bytes, pos: int) -> tuple[int, int]:
+    """(line, byte within that line), both 1-based, of byte offset ``pos`` of ``data``."""
+    return data.count(b"\n", 0, pos) + 1, pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+
+
+def _undecodable(data: bytes, pos: int, encoding: str, offset: int = 0) -> Refused:
+    """The refusal of a file that is ``encoding`` up to byte ``pos`` (of ``data``, which
+    starts ``offset`` bytes into the file: after a BOM) and not from there: it names the line
+    and the byte within it (a file saved line by line in two encodings)."""
+    line, byte = _where_byte(data, pos)
+    if line == 1:  # not even the first line reads: the file as a whole is in neither
+        return Refused(
+            f"cannot read the text (line 1, byte {byte}): it is neither UTF-8 nor Shift_JIS; "
+            "save the file as CSV (UTF-8) or .xlsx",
+            f"文字を読み取れません（1行目の{byte}バイト目）。UTF-8 でも Shift_JIS でもありません。"
+            "CSV（UTF-8）か .xlsx で保存してください",
+        )
+    other = "Shift_JIS" if encoding == "UTF-8" else "UTF-8"
+    return Refused(
+        f"cannot read the text at line {line} (byte {byte} of the line, byte {pos + offset + 1} "
+        f"of the file): the file is {encoding} up to there, but line {line} is not (is it "
+        f"{other}?); save the whole file in one encoding (CSV UTF-8) or as .xlsx",
+        f"{line}行目（その行の{byte}バイト目、ファイルの{pos + offset + 1}バイト目）の文字を読み取れません。"
+        f"そこまでは{encoding}ですが、{line}行目は違います（{other}ではありませんか）。"
+        "ファイル全体を1つの文字コード（CSV UTF-8）か .xlsx で保存し直してください",
+        row=line,
+    )
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding name: UTF-8 with BOM, UTF-8, UTF-16 (Excel's "Unicode text") or
-    Shift_JIS (CP932)."""
+    Shift_JIS (CP932). A file that is neither is refused naming the line (and the byte in
+    it) where it stops being the encoding that reads furthest."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise Refused(
-                f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8",
-                f"UTF-8のファイルですが、{exc.start + 3}バイト目がUTF-8として読めません",
-            ) from None
+            raise _undecodable(data[3:], exc.start, "UTF-8", offset=3) from None
     enc16 = _utf16(data)
     if enc16:
         body = data[2:] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
@@ -535,17 +562,15 @@ def decode(data: bytes) -> tuple[str, str]:
             return text, "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_stop = exc.start
     try:
         return data.decode("cp932"), "cp932"
     except UnicodeDecodeError as exc:
-        raise Refused(
-            f"cannot read the text (byte {exc.start}): it is neither UTF-8 nor Shift_JIS; "
-            "save the file as CSV (UTF-8) or .xlsx",
-            f"文字を読み取れません（{exc.start}バイト目）。UTF-8 でも Shift_JIS でもありません。"
-            "CSV（UTF-8）か .xlsx で保存してください",
-        ) from None
+        sjis_stop = exc.start
+    if utf8_stop >= sjis_stop:  # UTF-8 up to a later line: that line is something else
+        raise _undecodable(data, utf8_stop, "UTF-8") from None
+    raise _undecodable(data, sjis_stop, "Shift_JIS") from None
 
 
 def _plausible_text(text: str) -> bool:
