@@ -689,3 +689,45 @@ def test_an_import_onto_a_really_full_disk_is_a_message_and_leaves_no_temp_file(
     assert "could not write the database (No space left on device)" in res.stderr
     assert "the disk is full" in res.stderr
     assert full_disk.left(res) == ["data/regionmap.duckdb", "data/regionmap.duckdb.lock"]
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 21, defect 10: a field given twice is read from both columns; a disagreement is
+# refused naming both columns, the row and the two values
+# ---------------------------------------------------------------------------------------
+
+
+def test_two_columns_of_one_field_that_disagree_are_refused_naming_both(dbp):
+    lines = ["年度,市町村名,隊員数,隊員数", "2016,帯広市,5,50", "2016,釧路市,3,3"]
+    res = importer.validate(csv_of(lines), "dup.csv", db_path=dbp)
+    assert not res.ok
+    (issue,) = res.errors
+    assert (issue.file, issue.row, issue.column) == ("dup.csv", 2, "隊員数")
+    assert "columns C and D are both 隊員数" in issue.text("en") and "5 and 50" in issue.text("en")
+    assert "C列とD列はどちらも「隊員数」" in issue.text("ja")
+    assert "隊員数" not in res.ignored_columns  # not "ignored": read, and found to disagree
+
+
+def test_two_code_columns_that_disagree_are_refused(dbp):
+    lines = [
+        "年度,市町村コード,派遣区分,人数,市町村コード",
+        "2016,01207,地域振興派遣,2,01100",
+    ]
+    res = importer.validate(csv_of(lines), "dup.csv", db_path=dbp)
+    assert not res.ok
+    text = " ".join(e.text("en") for e in res.errors)
+    assert "columns B and E are both 市町村コード" in text and "01207 and 01100" in text
+    assert any(e.row == 2 and e.column == "市町村コード" for e in res.errors)
+
+
+def test_two_columns_of_one_field_that_agree_are_read_once_with_a_note(dbp):
+    lines = [
+        "年度,市町村コード,派遣区分,人数,団体コード",  # two aliases of the code
+        "2016,01207,地域振興派遣,2,012076",  # the same code, 5 and 6 digits
+        "2016,01100,地域振興派遣,3,01100",
+    ]
+    res = importer.validate(csv_of(lines), "same.csv", db_path=dbp)
+    assert res.ok, messages(res)
+    assert res.ignored_columns == []
+    assert any("column E 団体コード repeats column B" in n for n in res.notes), res.notes
+    assert len(res.rows) == 2

@@ -47,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from regionmap import db, figures, i18n, settings
+from regionmap.codes import read_code
 from regionmap.db import export
 from regionmap.db.audit import changes_text
 from regionmap.db.parsing import (
@@ -968,9 +969,49 @@ def _fields_found(cells: list[Any], table: str) -> dict[str, int]:
 
 
 def _ignored_columns(cells: list[Any], table: str) -> list[str]:
-    """Header cells that are not imported: unknown, or a second column for the same field."""
+    """Header cells that are not imported: unknown ones (a second column of a field is read
+    and checked against the first, :func:`_repeated_fields`)."""
     used = set(_fields_found(cells, table).values())
+    used.update(j for cols in _repeated_fields(cells, table).values() for j in cols)
     return [nfkc(c) for j, c in enumerate(cells) if not is_blank(c) and j not in used]
+
+
+def _repeated_fields(cells: list[Any], table: str) -> dict[str, list[int]]:
+    """Fields that more than one header cell names (``隊員数,隊員数``, or 市町村コード and
+    団体コード): field -> its columns (0-based), the first one read first."""
+    aliases = _alias_map(table)
+    cols: dict[str, list[int]] = {}
+    for j, c in enumerate(cells):
+        name = None if is_blank(c) else aliases.get(_norm_header(c))
+        if name:
+            cols.setdefault(name, []).append(j)
+    return {name: js for name, js in cols.items() if len(js) > 1}
+
+
+def column_letter(j: int) -> str:
+    """The spreadsheet letter of 0-based column ``j``: 0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Two cells of one field say the same: the same text (NFKC), the same municipality code
+    (01207 = 012076) or the same number (5 = 5.0 = ５)."""
+    if nfkc(a) == nfkc(b):
+        return True
+    if is_blank(a) or is_blank(b):
+        return False
+    for read in (lambda v: read_code(nfkc(v)).code5, parse_number):
+        try:
+            if read(a) == read(b):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _has_required(found: dict[str, int], table: str, as_of: dt.date | None = None) -> bool:
@@ -1111,9 +1152,26 @@ def _rows(
     cap = settings.get("max_rows")
     if len(data_rows) > cap:
         raise Refused(*_too_many(cap))
+    repeated = _repeated_fields(header_cells, table)
+    for name, cols in repeated.items():
+        first = column_letter(cols[0])
+        for j in cols[1:]:
+            notes.append(
+                (
+                    f"column {column_letter(j)} {nfkc(header_cells[j])} repeats column {first} "
+                    f"{label[name]}: checked to agree in every row, read once",
+                    f"{column_letter(j)}列「{nfkc(header_cells[j])}」は{first}列「{label[name]}」と"
+                    "同じ項目です。全行で一致することを確かめ、1つとして読みました",
+                )
+            )
     for k, (row_no, cells) in enumerate(data_rows):
         if k % 500 == 0:
             budget.tick(row_no)
+        if repeated:
+            disagree = _disagreements(file_name, row_no, cells, header_cells, repeated)
+            if disagree:
+                issues.extend(disagree)
+                continue
         muni_cell = cell(cells, "municipality_name")
         code_cell = cell(cells, "municipality_code")
         if any(_norm_header(v) in TOTAL_WORDS for v in (muni_cell, code_cell) if not is_blank(v)):
@@ -1301,6 +1359,43 @@ def _rows(
             )
         )
     return df, issues, notes
+
+
+def _disagreements(
+    file_name: str,
+    row_no: int,
+    cells: list[Any],
+    header: list[Any],
+    repeated: dict[str, list[int]],
+) -> list[Issue]:
+    """A row's refusals where two columns of one field say different things (naming both
+    columns and both values; nothing of the row is guessed)."""
+    out = []
+    for cols in repeated.values():
+        j0 = cols[0]
+        a = cells[j0] if j0 < len(cells) else None
+        for j in cols[1:]:
+            b = cells[j] if j < len(cells) else None
+            if _same_value(a, b):
+                continue
+            name0, name = nfkc(header[j0]), nfkc(header[j])
+            both = name0 if name0 == name else f"{name0} / {name}"
+            both_ja = f"「{name0}」" if name0 == name else f"「{name0}」と「{name}」"
+            c0, c1 = column_letter(j0), column_letter(j)
+            va, vb = nfkc(a) or "(blank)", nfkc(b) or "(blank)"
+            va_ja, vb_ja = nfkc(a) or "（空欄）", nfkc(b) or "（空欄）"
+            out.append(
+                Issue(
+                    file_name,
+                    row_no,
+                    name0,
+                    f"columns {c0} and {c1} are both {both} but say {va} and {vb} in this row: "
+                    "which one is meant? keep only one of the two columns",
+                    f"{c0}列と{c1}列はどちらも{both_ja}ですが、この行では{va_ja}と{vb_ja}で"
+                    "食い違っています。どちらか一方の列だけを残してください",
+                )
+            )
+    return out
 
 
 # --------------------------------------------------------------------------------------
