@@ -563,3 +563,46 @@ def test_a_shift_jis_csv_with_a_utf8_line_names_that_line(dbp):
     res = importer.validate(data, "mixed.csv", db_path=dbp)
     assert not res.ok and res.errors[0].row == 3, res.errors[0].text("en")
     assert "line 3" in res.errors[0].text("en")
+
+
+# --- issue 21: a former (merged) municipality is not matched to a look-alike ---------------
+
+
+def test_a_former_name_without_a_merger_record_says_it_may_have_merged_not_a_lookalike(dbp):
+    rows = [["2016", "門別町", "地域振興派遣", "1"]]  # merged into 日高町 (2006); no record here
+    res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "m.csv", db_path=dbp)
+    (issue,) = res.errors
+    en, ja = issue.text("en"), issue.text("ja")
+    assert "no Hokkaido municipality is called 門別町 today" in en and "may have merged" in en
+    assert "門別町という市町村は現在の北海道にはありません" in ja and "合併" in ja
+    # look-alikes are never offered as the likely one (陸別町, 遠別町, 湧別町 are unrelated)
+    assert "did you mean" not in en and "もしかして" not in ja
+    assert "日高町" not in en  # no successor without a sourced record
+
+
+def test_a_former_name_with_a_sourced_merger_names_its_successor_and_is_not_guessed(dbp):
+    rows = [
+        ["2008", "上湧別町", "地域振興派遣", "1"],
+        ["2008", "紋別郡上湧別町", "地域振興派遣", "1"],
+    ]
+    res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "m.csv", db_path=dbp)
+    assert not res.ok and len(res.errors) == 2  # refused, not imported as 湧別町
+    for issue in res.errors:
+        en, ja = issue.text("en"), issue.text("ja")
+        assert "上湧別町 no longer exists: it merged into 湧別町 (01559) on 2009-10-05" in en
+        assert "上湧別町は2009-10-05に湧別町（01559）と合併し、現在はありません" in ja
+        assert "source:" in en and "主要財政指標一覧" in en
+
+
+def test_every_merger_record_names_a_current_municipality_and_its_source():
+    from regionmap import reference
+
+    m = reference.mergers()
+    assert len(m) >= 1
+    current = reference.municipalities().set_index("code")
+    names = set(current["name_ja"])
+    for r in m.itertuples():
+        assert r.successor_code in current.index, r
+        assert current.loc[r.successor_code, "name_ja"] == r.successor_name_ja
+        assert r.former_name_ja not in names or r.former_name_ja == r.successor_name_ja
+        assert r.source.strip() and re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.merged_on)
