@@ -149,28 +149,10 @@ def test_opens_from_disk_with_the_network_off(browser, tmp_path, lang):
     from PIL import Image, ImageChops
 
     html = _html(FilterState(), lang)
-    path = tmp_path / f"map-hokkaido-dispatch-{lang}.html"
-    path.write_text(html, encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    requests: list[str] = []
-
-    def route(r):
-        requests.append(r.request.url)
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors, requests = _open_offline(
+        browser, tmp_path, html, f"map-hokkaido-dispatch-{lang}.html"
+    )
     try:
-        page.goto(path.as_uri())
-        page.wait_for_function(
-            "() => document.getElementById('map').hasAttribute('data-rm-labels')",
-            timeout=60_000,
-        )
         shown = json.loads(page.get_attribute("#map", "data-rm-labels"))
         assert shown.get("labels-bureaus", 0) >= 8  # most names fit at the first zoom
         page.evaluate(

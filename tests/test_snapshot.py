@@ -7,7 +7,6 @@ message, the exit code, that no traceback is printed and what the folder holds a
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import full_disk
@@ -20,11 +19,9 @@ CSV = "年度,市町村名,派遣区分,人数,継続・新規\n{fy}年度,岩�
 
 
 @pytest.fixture
-def src(db_path: Path, tmp_path: Path) -> Path:
-    p = tmp_path / "edit" / "regionmap.duckdb"
-    p.parent.mkdir()
-    shutil.copyfile(db_path, p)
-    return p
+def src(dbp: Path) -> Path:
+    """The editing instance's database (a test's own copy)."""
+    return dbp
 
 
 def _change(src: Path, fy: int) -> None:
