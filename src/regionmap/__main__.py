@@ -179,6 +179,13 @@ def _users(args: argparse.Namespace) -> int:
     except (LookupError, ValueError, TimeoutError, PermissionError) as exc:
         print(f"regionmap users: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk: the list of users is as it was
+        print(
+            f"regionmap users: could not write the database {path}: {db.failure_reason(exc)}; "
+            "the users are as they were",
+            file=sys.stderr,
+        )
+        return 1
     print(f"{rec['note']} (version {rec['version']}, by {rec['user_name']})")
     return 0
 

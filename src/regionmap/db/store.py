@@ -29,6 +29,7 @@ from regionmap.db.schema import (
     _insert_frame,
     columns,
 )
+from regionmap.i18n import t
 
 # --------------------------------------------------------------------------------------
 # Paths, history records, the writer lock
@@ -276,9 +277,10 @@ WRITE_STEPS = ("copy", "apply", "checkpoint", "snapshot", "swap", "mirror", "pru
 
 
 def _step(name: str) -> None:
-    """Test hook: ``REGIONMAP_TEST_FAULT=<step>:kill`` kills the process (``kill -9``) and
-    ``<step>:full`` raises the error of a full disk just before step ``name`` (see
-    :data:`WRITE_STEPS`)."""
+    """Test hook: ``REGIONMAP_TEST_FAULT=<step>:kill`` kills the process (``kill -9``),
+    ``<step>:full`` raises the OS's error of a full disk and ``<step>:duckdb-full`` DuckDB's
+    (as DuckDB words it when the disk fills under its checkpoint or commit) just before step
+    ``name`` (see :data:`WRITE_STEPS`)."""
     raw = os.environ.get("REGIONMAP_TEST_FAULT")
     if not raw:
         return
@@ -289,7 +291,24 @@ def _step(name: str) -> None:
         if hasattr(signal, "SIGKILL"):
             os.kill(os.getpid(), signal.SIGKILL)
         os._exit(137)  # pragma: no cover - Windows
+    if kind == "duckdb-full":
+        where = f'Could not write file "{name}": {os.strerror(errno.ENOSPC)}'
+        if name == "checkpoint":
+            raise duckdb.FatalException(
+                f"FATAL Error: Failed to create checkpoint because of error: {where}"
+            )
+        raise duckdb.TransactionException(f"TransactionContext Error: Failed to commit: {where}")
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _as_os_error(exc: duckdb.Error) -> OSError:
+    """DuckDB's failure to write the new version as the OS error it stands for: a full disk
+    (DuckDB says "No space left on device" in a FatalException, a TransactionException, an
+    IOException …) is ``ENOSPC``, any other ``EIO`` with DuckDB's first line."""
+    text = str(exc).strip()
+    if os.strerror(errno.ENOSPC) in text:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return OSError(errno.EIO, f"DuckDB: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
 def _write_version(
@@ -394,10 +413,12 @@ def _write_version(
                 _snapshot(path, history_dir(path) / rec["snapshot"])
             _step("swap")
             _replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             for p in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(OSError):
                     p.unlink()
+            if isinstance(exc, duckdb.Error):  # a full disk under DuckDB, a damaged copy …
+                raise _as_os_error(exc) from exc
             raise
         # committed: what follows only tidies up (the next writer redoes it)
         with contextlib.suppress(OSError):
@@ -409,6 +430,20 @@ def _write_version(
     if progress:
         progress(1.0, "done")
     return _clean_record(rec)
+
+
+def failure_reason(exc: BaseException, lang: str = "en") -> str:
+    """Why a write failed, for people, in ``lang``: a full disk says so (the OS's or DuckDB's
+    "No space left on device"), another OS error its own words, anything else its message."""
+    text = str(exc)
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+        os.strerror(errno.ENOSPC) in text
+    )
+    if full:
+        return t("error.disk_full", lang)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 class DatabaseError(RuntimeError):

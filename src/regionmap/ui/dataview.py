@@ -247,7 +247,7 @@ def commit_upload(
     except auth.Refused as exc:
         return Outcome("error", t("data.commit.refused", lang, reason=exc.text(lang)))
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
-        return Outcome("error", t("data.commit.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return Outcome("error", t("data.commit.failed", lang, error=db.failure_reason(exc, lang)))
     if not res.ok:
         return Outcome("error", res.summary(lang))
     if not res.committed:
@@ -352,7 +352,7 @@ def undo_latest(
             return Outcome("info", t("data.undo.none", lang))
         return Outcome("info", t("data.undo.nothing", lang, reason=str(exc)))
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
-        return Outcome("error", t("data.undo.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return Outcome("error", t("data.undo.failed", lang, error=db.failure_reason(exc, lang)))
     return Outcome(
         "success",
         t(
