@@ -9,10 +9,8 @@ import datetime as dt
 import re
 import unicodedata
 
-import pandas as pd
 import pytest
-from apptest_helpers import metric, texts
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import metric, open_page, table_with, texts
 
 from regionmap import content, db, reference
 from regionmap.db import sample
@@ -50,24 +48,14 @@ def document_text() -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", SEED.read_text(encoding="utf-8")))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _ready(geo_dir, db_path):
+    """Layers and the session database exist before the app runs."""
+
+
 @pytest.fixture(scope="module")
 def con(db_path):
     return db.connect(db_path)
-
-
-def open_page(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    found = [d.value for d in at.dataframe if column in d.value.columns]
-    assert found, [list(d.value.columns) for d in at.dataframe]
-    return found[0]
 
 
 def _flat(text: str) -> str:

@@ -18,7 +18,17 @@ import shutil
 
 import pandas as pd
 import pytest
-from apptest_helpers import BUREAUS, CREDIT, colours, layer, layer_ids, metric, texts
+from apptest_helpers import (
+    BUREAUS,
+    CREDIT,
+    colours,
+    layer,
+    layer_ids,
+    metric,
+    open_page,
+    table_with,
+    texts,
+)
 from apptest_helpers import deck_spec as deck
 from apptest_helpers import tooltip_html as tooltip
 from streamlit.testing.v1 import AppTest
@@ -36,15 +46,6 @@ SAMPLE = "サンプル"
 @pytest.fixture(scope="module", autouse=True)
 def _ready(geo_dir, db_path):
     """Layers and the session database exist before the app runs."""
-
-
-def open_page(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def charts(at: AppTest) -> list[dict]:
@@ -65,16 +66,6 @@ def arr(values) -> list:
 def chart_titled(at: AppTest, words: str) -> dict:
     found = [c for c in charts(at) if words in c["layout"]["title"]["text"]]
     assert found, [c["layout"]["title"]["text"] for c in charts(at)]
-    return found[0]
-
-
-def tables(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
-
-
-def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    found = [df for df in tables(at) if column in df.columns]
-    assert found, [list(df.columns) for df in tables(at)]
     return found[0]
 
 

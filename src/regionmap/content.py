@@ -272,31 +272,21 @@ def inferred_share(table: str, column: str, ids) -> tuple[int, int]:
     return sum(bases.get(i) == "inferred" for i in ids), len(ids)
 
 
-def marked(text: str, table: str, column: str, ids, lang: str) -> str:
+def marked(text: str, table: str, column: str, ids, lang: str, *, figure: bool = False) -> str:
     """``text`` (what shows ``table.column`` of the rows ``ids``: a direction's name, a count)
     with the basis mark when it rests on this tool's reading: ``観光立国北海道の実現（資料の配置
-    から推定）`` when every row is inferred, ``…（うち1件は資料の配置から推定）`` when some are;
-    unchanged when all are stated."""
+    から推定）`` when every row is inferred, ``…（うち1件は資料の配置から推定）`` when some are
+    (``figure``: a figure counted over the rows, e.g. how many directions an area's projects
+    have, says ``…（一部は資料の配置から推定）``); unchanged when all are stated."""
     inferred, n = inferred_share(table, column, ids)
     if not inferred:
         return text
     note = basis_note("inferred", lang)
     if inferred == n:
         return i18n.punct("with_note", lang, text=text, note=note)
+    if figure:
+        return i18n.t("basis.partly", lang, text=text, basis=note)
     return i18n.t("basis.some", lang, text=text, n=inferred, basis=note)
-
-
-def partly_marked(text: str, table: str, column: str, ids, lang: str) -> str:
-    """``text`` (a figure that counts over the rows ``ids``, e.g. how many directions the
-    area's projects have) with ``（一部は資料の配置から推定）`` when some of them are inferred,
-    ``（資料の配置から推定）`` when all are."""
-    inferred, n = inferred_share(table, column, ids)
-    if not inferred:
-        return text
-    note = basis_note("inferred", lang)
-    if inferred == n:
-        return i18n.punct("with_note", lang, text=text, note=note)
-    return i18n.t("basis.partly", lang, text=text, basis=note)
 
 
 @cache

@@ -244,12 +244,13 @@ def build_slide(
         figures.append(
             _plain_figure(
                 # the area's count rests on the bureau each item was given: partly our reading
-                content.partly_marked(
+                content.marked(
                     content.selection_label("bureau_projects", lang),
                     "bureau_projects",
                     "bureau_code",
                     bp["item_id"],
                     lang,
+                    figure=True,
                 ),
                 format_number(len(bp), "件", lang),
                 doc_source,
@@ -260,12 +261,13 @@ def build_slide(
         figures.append(
             _plain_figure(
                 # how many directions: partly this tool's reading where a direction is inferred
-                content.partly_marked(
+                content.marked(
                     t("present.fig.directions", lang),
                     "priority_projects",
                     "direction_theme_id",
                     pp["project_id"],
                     lang,
+                    figure=True,
                 ),
                 format_number(directions, "", lang),
                 doc_source,
