@@ -95,6 +95,8 @@ def test_the_proposals_page_counts_distinct_measures_with_the_note():
     assert metric(at, content.measures_label("ja")) == "9件"
     at = open_page("proposals")
     assert metric(at, content.measures_label("ja")) == "14件"
+    # the table of which measure answers which proposal says the pairing is this tool's
+    assert "政策提案（本ツールの対応付け）" in table_with(at, "施策").columns
 
 
 # --------------------------------------------------------------------------- 2, 3. projects

@@ -131,7 +131,8 @@ def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
         {
             "department": t("col.department", lang),
             "measure": t("ov.col.measure", lang),
-            "proposal": t("ov.col.proposal", lang),
+            # which proposal a measure answers: this tool's matching, said on the column
+            "proposal": content.with_matching_note(t("ov.col.proposal", lang), lang),
             "bureaus": t("level.bureau", lang),
         },
         "rm.table.measures",
