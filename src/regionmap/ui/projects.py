@@ -18,28 +18,32 @@ from regionmap.ui.document import basis_help
 
 
 def projects_by_region_direction(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Counts of projects: one row per region, one column per direction, and a total.
+    """Counts of projects: one row per direction (in the themes' order), one column per
+    region (with projects), and a total.
 
-    A direction's header carries the basis mark where the projects it counts were placed
+    A direction's name carries the basis mark where the projects it counts were placed
     under it by this tool's reading (:func:`regionmap.content.marked`): the six of the
-    tourism/overseas group, オホーツクAI."""
+    tourism/overseas group, オホーツクAI. Directions are rows so that their marked names
+    are read in full, beside six short region columns."""
     if df.empty:
         return pd.DataFrame()
     regions = reference.regions().sort_values("sort_order")
     names = regions.set_index("region_code")[i18n.col("name", lang)]
-    direction = i18n.col("direction_name", lang)
-    table = pd.crosstab(df["region_code"], df[direction])
-    table = table.reindex([c for c in regions["region_code"] if c in table.index])
-    table = table.rename(columns=lambda d: _direction_header(df, direction, d, lang))
+    order = themes().set_index("theme_id")["sort_order"]
+    table = pd.crosstab(df["direction_theme_id"], df["region_code"])
+    table = table.loc[sorted(table.index, key=lambda d: order.get(d, 99))]
+    table = table[[c for c in regions["region_code"] if c in table.columns]]
+    table.columns = [str(names.get(c, c)) for c in table.columns]
     table[t("ov.total", lang)] = table.sum(axis=1)
-    table.index = [str(names.get(c, c)) for c in table.index]
-    table.index.name = t("level.region", lang)
+    table.index = [_direction_header(df, d, lang) for d in table.index]
+    table.index.name = t("ov.col.direction", lang)
     return table.reset_index()
 
 
-def _direction_header(df: pd.DataFrame, column: str, name: str, lang: str) -> str:
-    ids = df.loc[df[column] == name, "project_id"]
-    return content.marked(str(name), "priority_projects", "direction_theme_id", ids, lang)
+def _direction_header(df: pd.DataFrame, theme_id: str, lang: str) -> str:
+    ids = df.loc[df["direction_theme_id"] == theme_id, "project_id"]
+    name = theme_name(theme_id, lang)
+    return content.marked(name, "priority_projects", "direction_theme_id", ids, lang)
 
 
 def project_rows(df: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -108,16 +112,14 @@ def projects_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     st.subheader(t("ov.projects.by_region_direction", lang, when=when))
     pivot = projects_by_region_direction(df, lang)
     if not pivot.empty:
-        # the marked directions (between the region and the total) explain the mark on hover
-        plain_names = set(df[i18n.col("direction_name", lang)])
-        marked = [c for c in pivot.columns[1:-1] if c not in plain_names]
-        config = {c: st.column_config.Column(c, help=basis_help(lang)) for c in marked}
+        # the directions' column explains the mark its names carry on hover
+        direction = t("ov.col.direction", lang)
         st.dataframe(
             shown_frame(pivot),
             hide_index=True,
             width="stretch",
             key="rm.table.pp_pivot",
-            column_config=config or None,
+            column_config={direction: st.column_config.Column(direction, help=basis_help(lang))},
         )
     st.subheader(t("ov.projects.list", lang))
     direction_basis = t("basis.col_direction", lang)
