@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from regionmap import reference
@@ -29,6 +30,29 @@ def run_app(params: dict | None = None, page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def open_page(page: str, params: dict | None = None) -> AppTest:
+    """A page opened the way a link opens it: ``params`` in the URL, then ``pages/<page>.py``
+    (switched to before the first run, so ``app.py`` runs with its filter bar); fails on any
+    exception the run showed."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tables(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table of the run with a column ``column``."""
+    found = [df for df in tables(at) if column in df.columns]
+    assert found, [list(df.columns) for df in tables(at)]
+    return found[0]
 
 
 def deck_spec(at: AppTest) -> dict:

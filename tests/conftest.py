@@ -51,6 +51,7 @@ BROWSER_FILES = frozenset(
         "test_layouts.py",
         "test_maphtml.py",
         "test_present.py",
+        "test_rights.py",  # the session's app server, spoken to over its WebSocket
         "test_signin_browser.py",
     }
 )

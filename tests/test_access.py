@@ -233,7 +233,10 @@ def test_editor_refused_other_bureaus_rows_whole(own_db):
 def test_editor_undoes_only_their_own_imports(own_db):
     from regionmap.ui import dataview
 
-    alice = auth.Identity("alice@example.org", "editor", (TOKACHI,), "shared", "alice@example.org")
+    # her rights are read again from the list when she writes: she is on it, by verified e-mail
+    users.add("alice@example.org", "editor", ["tokachi"], path=own_db)
+    alice = auth.Identity("alice@example.org", "editor", (TOKACHI,), "shared", "alice@example.org",
+                          email_verified=True)  # fmt: skip
     importer.commit(TOKACHI_FILE.encode(), "tokachi.csv", user="admin@example.org",
                     db_path=own_db)  # fmt: skip
     out = dataview.undo_latest(lang="en", user=alice.name, db_path=own_db, identity=alice)

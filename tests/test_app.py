@@ -559,3 +559,53 @@ def test_the_still_comes_with_a_sessions_first_map_even_after_a_page_without_one
     assert not at.exception and _still(at) is not None
     at.switch_page("pages/bureau.py").run()  # the browser has the map script by now
     assert _still(at) is None
+
+
+# --- no traceback, ever (issue 21, defect 4) ----------------------------------------------
+
+
+def test_unicode_digits_in_url_numbers_are_a_notice_not_a_traceback():
+    params = {"fy": "²⁰¹⁵", "mfrom": "２０１５-０３", "muni": "⁰¹¹⁰⁰", "slide": "²"}
+    at = run_app(params)  # fails on any exception shown
+    notices = " ".join(t.value for t in at.toast)
+    for name in params:
+        assert name in notices, notices
+    assert dict(at.query_params) == {}
+
+
+def test_an_unexpected_error_shows_an_id_to_quote_and_logs_it_with_the_trace(caplog):
+    import logging
+    import tomllib
+
+    from streamlit import config as st_config
+
+    value = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())["client"][
+        "showErrorDetails"
+    ]
+    # a value Streamlit 1.67 knows, and the one that shows no message, type or trace
+    assert value in {o.value for o in st_config.ShowErrorDetailsConfigOptions}
+    assert value == st_config.ShowErrorDetailsConfigOptions.NONE
+
+    def page():
+        from regionmap.ui import errors
+
+        with errors.boundary("ja"):
+            raise ValueError("/srv/regionmap/secret/path.py is broken")
+
+    before = st_config.get_option("client.showErrorDetails")
+    st_config.set_option("client.showErrorDetails", value)
+    try:
+        with caplog.at_level(logging.ERROR, logger="regionmap.errors"):
+            at = AppTest.from_function(page).run()
+    finally:
+        st_config.set_option("client.showErrorDetails", before)
+    shown = [e.value for e in at.error]
+    assert len(shown) == 1 and "予期しないエラー" in shown[0], shown
+    ident = re.search(r"E-[0-9a-f]{8}", shown[0]).group(0)
+    # the user sees no path, no type, no trace: Streamlit's own box is redacted
+    seen = " ".join(shown + [str(e.proto) for e in at.exception])
+    assert "/srv/regionmap" not in seen and "ValueError" not in seen and "Traceback" not in seen
+    assert 'File "' not in seen
+    # the server's log has the id with the whole trace
+    logged = [r for r in caplog.records if ident in r.getMessage()]
+    assert logged and logged[0].exc_info and "secret/path.py" in str(logged[0].exc_info[1])

@@ -7,6 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
+import full_disk
 import openpyxl
 import pandas as pd
 import pytest
@@ -91,6 +92,37 @@ def test_export_table_and_filtered_view(dbp, tmp_path):
         export.export_table("no_such_table", tmp_path / "x.csv", db_path=dbp)
     with pytest.raises(ValueError, match=".csv or .xlsx"):
         export.export_table("bureaus", tmp_path / "x.json", db_path=dbp)
+
+
+def test_export_to_an_impossible_path_names_the_file_not_the_database(dbp, tmp_path, capsys):
+    from regionmap.__main__ import main
+
+    (tmp_path / "plain").write_text("x")
+    out = tmp_path / "plain" / "m.csv"  # under a file: the folder cannot be made
+    assert main(["db", "export", "municipalities", "--out", str(out), "--db", str(dbp)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"could not write the export file {out}" in err
+    assert "could not write the database" not in err and "swapped in" not in err
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.skipif(full_disk.unavailable() is not None, reason=str(full_disk.unavailable()))
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_to_a_full_disk_names_the_file_and_leaves_no_partial_file(dbp, tmp_path, fmt):
+    mount = tmp_path / "small"
+    out = mount / f"municipalities.{fmt}"
+    res = full_disk.run_cli(
+        ["db", "export", "municipalities", "--out", str(out), "--db", str(dbp)],
+        mount=mount,
+        size_kb=8,  # the table's file is larger
+    )
+    assert res.returncode == 1, res.stdout
+    assert "Traceback" not in res.stderr + res.stdout
+    assert f"could not write the export file {out}" in res.stderr
+    assert "the disk is full (No space left on device)" in res.stderr
+    assert "could not write the database" not in res.stderr
+    assert full_disk.left(res) == []  # neither municipalities.csv nor its .tmp
 
 
 @pytest.mark.parametrize("table", list(export.TEMPLATE_COLUMNS))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import full_disk
 import pandas as pd
 import pytest
 from import_helpers import messages, xlsx_of
@@ -608,3 +609,125 @@ def test_a_full_disk_in_the_app_is_a_message_and_loses_nothing(dbp, tmp_path, mo
     db.close_all()
     assert db.history(dbp).equals(before)
     _agree(dbp)
+
+
+# ---------------------------------------------------------------------------------------
+# DuckDB's own full-disk errors (issue 21, defect 5): a message in the user's language,
+# never a traceback, nothing lost
+# ---------------------------------------------------------------------------------------
+
+DUCKDB_STEPS = ("apply", "checkpoint", "snapshot", "swap")  # before the swap: DuckDB's work
+
+
+@pytest.mark.parametrize("step", DUCKDB_STEPS)
+@pytest.mark.parametrize("action", ["import", "undo", "users"])
+def test_duckdbs_full_disk_error_is_a_message_and_loses_nothing(
+    dbp, tmp_path, monkeypatch, capsys, step, action
+):
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    f = _dispatch_file(tmp_path, 2016)
+    before = db.history(dbp)
+    monkeypatch.setenv("REGIONMAP_TEST_FAULT", f"{step}:duckdb-full")
+    args = {
+        "import": ["db", "import", str(f)],
+        "undo": ["db", "undo"],
+        "users": ["users", "add", "a@example.org", "--role", "viewer"],
+    }[action]
+    code = main([*args, "--db", str(dbp)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err + out and "Exception" not in err
+    assert code == 1, err
+    assert "No space left on device" in err and "the disk is full" in err
+    if action != "users":
+        assert "could not write the database (No space left on device)" in err
+        assert "the new version was not swapped in" in err
+    assert db.history(dbp).equals(before)
+    _agree(dbp)
+    monkeypatch.delenv("REGIONMAP_TEST_FAULT")
+    assert db.commit_import(dbp, "dispatch", _rows(2018), file_name="x.csv")["version"] == 3
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_duckdbs_full_disk_error_in_the_app_says_disk_full_in_the_language(
+    dbp, tmp_path, monkeypatch, lang
+):
+    from regionmap.i18n import t
+    from regionmap.ui import dataview
+
+    assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
+    before = db.history(dbp)
+    monkeypatch.setenv("REGIONMAP_TEST_FAULT", "checkpoint:duckdb-full")
+    data = _dispatch_file(tmp_path, 2016).read_bytes()
+    full = t("error.disk_full", lang)
+    out = dataview.commit_upload(data, "d2016.csv", lang=lang, db_path=dbp)
+    assert out.kind == "error" and full in out.text, out.text
+    assert "Exception" not in out.text and "FATAL" not in out.text
+    assert (
+        "データベースは元のままです" if lang == "ja" else "the database is unchanged"
+    ) in out.text
+    out = dataview.undo_latest(lang=lang, db_path=dbp)
+    assert out.kind == "error" and full in out.text and "Exception" not in out.text
+    db.close_all()
+    assert db.history(dbp).equals(before)
+
+
+@pytest.mark.skipif(full_disk.unavailable() is not None, reason=str(full_disk.unavailable()))
+def test_an_import_onto_a_really_full_disk_is_a_message_and_leaves_no_temp_file(dbp, tmp_path):
+    mount = tmp_path / "small"
+    live = mount / "data" / "regionmap.duckdb"
+    f = _dispatch_file(tmp_path, 2016)
+    res = full_disk.run_cli(
+        ["db", "import", str(f), "--db", str(live)],
+        mount=mount,
+        size_kb=4096,
+        files=[(dbp, live)],
+        # room for the copy of the file, not for DuckDB's checkpoint of the new version
+        free_kb=dbp.stat().st_size // 1024 + 40,
+    )
+    assert res.returncode == 1, res.stdout
+    assert "Traceback" not in res.stderr + res.stdout, res.stderr
+    assert "could not write the database (No space left on device)" in res.stderr
+    assert "the disk is full" in res.stderr
+    assert full_disk.left(res) == ["data/regionmap.duckdb", "data/regionmap.duckdb.lock"]
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 21, defect 10: a field given twice is read from both columns; a disagreement is
+# refused naming both columns, the row and the two values
+# ---------------------------------------------------------------------------------------
+
+
+def test_two_columns_of_one_field_that_disagree_are_refused_naming_both(dbp):
+    lines = ["年度,市町村名,隊員数,隊員数", "2016,帯広市,5,50", "2016,釧路市,3,3"]
+    res = importer.validate(csv_of(lines), "dup.csv", db_path=dbp)
+    assert not res.ok
+    (issue,) = res.errors
+    assert (issue.file, issue.row, issue.column) == ("dup.csv", 2, "隊員数")
+    assert "columns C and D are both 隊員数" in issue.text("en") and "5 and 50" in issue.text("en")
+    assert "C列とD列はどちらも「隊員数」" in issue.text("ja")
+    assert "隊員数" not in res.ignored_columns  # not "ignored": read, and found to disagree
+
+
+def test_two_code_columns_that_disagree_are_refused(dbp):
+    lines = [
+        "年度,市町村コード,派遣区分,人数,市町村コード",
+        "2016,01207,地域振興派遣,2,01100",
+    ]
+    res = importer.validate(csv_of(lines), "dup.csv", db_path=dbp)
+    assert not res.ok
+    text = " ".join(e.text("en") for e in res.errors)
+    assert "columns B and E are both 市町村コード" in text and "01207 and 01100" in text
+    assert any(e.row == 2 and e.column == "市町村コード" for e in res.errors)
+
+
+def test_two_columns_of_one_field_that_agree_are_read_once_with_a_note(dbp):
+    lines = [
+        "年度,市町村コード,派遣区分,人数,団体コード",  # two aliases of the code
+        "2016,01207,地域振興派遣,2,012076",  # the same code, 5 and 6 digits
+        "2016,01100,地域振興派遣,3,01100",
+    ]
+    res = importer.validate(csv_of(lines), "same.csv", db_path=dbp)
+    assert res.ok, messages(res)
+    assert res.ignored_columns == []
+    assert any("column E 団体コード repeats column B" in n for n in res.notes), res.notes
+    assert len(res.rows) == 2

@@ -533,3 +533,76 @@ def test_messages_and_notes_in_japanese(dbp):
     assert all(i.text("en") == i.message for i in res.errors)
     refused = importer.validate(b"\x00\x01binary", "b.csv", db_path=dbp)
     assert refused.errors[0].text("ja").startswith("CSVの文字データではなくバイナリデータ")
+
+
+# --- issue 21, defect 11: a mixed encoding is refused naming the line where it changes ------
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_mixed_encoding_csv_names_the_line_and_byte_where_decoding_failed(dbp, bom):
+    header = "年度,市町村コード,市町村名,派遣区分,人数\n".encode()
+    line2 = "2016,012106,岩見沢市,地域振興派遣,3\n".encode()
+    line3 = "2016,012017,帯広市,地域振興派遣,4\n".encode("cp932")  # Shift_JIS, the rest UTF-8
+    line4 = "2016,012025,旭川市,地域振興派遣,5\n".encode()
+    res = importer.validate(bom + header + line2 + line3 + line4, "mixed.csv", db_path=dbp)
+    assert not res.ok
+    (issue,) = res.errors
+    assert issue.row == 3
+    at = line3.index("帯".encode("cp932")) + 1  # the first byte that is not UTF-8, 1-based
+    assert f"at line 3 (byte {at} of the line," in issue.text("en"), issue.text("en")
+    assert f"3行目（その行の{at}バイト目、" in issue.text("ja"), issue.text("ja")
+    assert "Shift_JIS" in issue.text("en") and "UTF-8" in issue.text("en")
+    assert "byte 24" not in issue.text("en")  # not inside the valid header
+    assert issue.where() == "mixed.csv:3"
+
+
+def test_a_shift_jis_csv_with_a_utf8_line_names_that_line(dbp):
+    lines = ["年度,市町村コード,市町村名,派遣区分,人数", "2016,012106,岩見沢市,地域振興派遣,3"]
+    data = ("\n".join(lines) + "\n").encode("cp932")
+    data += "2016,012017,帯広市,地域振興派遣,4\n".encode() + b"2016,012025,x,y,5\n"
+    res = importer.validate(data, "mixed.csv", db_path=dbp)
+    assert not res.ok and res.errors[0].row == 3, res.errors[0].text("en")
+    assert "line 3" in res.errors[0].text("en")
+
+
+# --- issue 21: a former (merged) municipality is not matched to a look-alike ---------------
+
+
+def test_a_former_name_without_a_merger_record_says_it_may_have_merged_not_a_lookalike(dbp):
+    rows = [["2016", "門別町", "地域振興派遣", "1"]]  # merged into 日高町 (2006); no record here
+    res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "m.csv", db_path=dbp)
+    (issue,) = res.errors
+    en, ja = issue.text("en"), issue.text("ja")
+    assert "no Hokkaido municipality is called 門別町 today" in en and "may have merged" in en
+    assert "門別町という市町村は現在の北海道にはありません" in ja and "合併" in ja
+    # look-alikes are never offered as the likely one (陸別町, 遠別町, 湧別町 are unrelated)
+    assert "did you mean" not in en and "もしかして" not in ja
+    assert "日高町" not in en  # no successor without a sourced record
+
+
+def test_a_former_name_with_a_sourced_merger_names_its_successor_and_is_not_guessed(dbp):
+    rows = [
+        ["2008", "上湧別町", "地域振興派遣", "1"],
+        ["2008", "紋別郡上湧別町", "地域振興派遣", "1"],
+    ]
+    res = importer.validate(csv_bytes(rows, header=HEADER[:4]), "m.csv", db_path=dbp)
+    assert not res.ok and len(res.errors) == 2  # refused, not imported as 湧別町
+    for issue in res.errors:
+        en, ja = issue.text("en"), issue.text("ja")
+        assert "上湧別町 no longer exists: it merged into 湧別町 (01559) on 2009-10-05" in en
+        assert "上湧別町は2009-10-05に湧別町（01559）と合併し、現在はありません" in ja
+        assert "source:" in en and "主要財政指標一覧" in en
+
+
+def test_every_merger_record_names_a_current_municipality_and_its_source():
+    from regionmap import reference
+
+    m = reference.mergers()
+    assert len(m) >= 1
+    current = reference.municipalities().set_index("code")
+    names = set(current["name_ja"])
+    for r in m.itertuples():
+        assert r.successor_code in current.index, r
+        assert current.loc[r.successor_code, "name_ja"] == r.successor_name_ja
+        assert r.former_name_ja not in names or r.former_name_ja == r.successor_name_ja
+        assert r.source.strip() and re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.merged_on)

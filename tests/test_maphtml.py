@@ -153,28 +153,10 @@ def test_opens_from_disk_with_the_network_off(browser, tmp_path, lang):
     from PIL import Image, ImageChops
 
     html = _html(FilterState(), lang)
-    path = tmp_path / f"map-hokkaido-dispatch-{lang}.html"
-    path.write_text(html, encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    requests: list[str] = []
-
-    def route(r):
-        requests.append(r.request.url)
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors, requests = _open_offline(
+        browser, tmp_path, html, f"map-hokkaido-dispatch-{lang}.html"
+    )
     try:
-        page.goto(path.as_uri())
-        page.wait_for_function(
-            "() => document.getElementById('map').hasAttribute('data-rm-drawn')",
-            timeout=60_000,
-        )
         # every bureau's name drawn (asked of deck.gl), none over another
         drawn = tb.drawn_names(page, "labels-bureaus", None)["names"]
         expected = {r["text"] for r in deckgl.labels_of(static.publish_layer("bureaus"), lang)}
@@ -222,4 +204,190 @@ def test_opens_from_disk_with_the_network_off(browser, tmp_path, lang):
     finally:
         context.close()
     assert [u for u in requests if not u.startswith("file://")] == []
+    assert errors == []
+
+
+# --- text from files never runs as script; one area's line on hover (issue 21, 2 and 3) ----
+
+#: A site name and ID as a hostile (or careless) file could hold them.
+HOSTILE_NAME = (
+    "<img src=x onerror=\"window.__rm_pwned='name'\"><script>window.__rm_pwned='s'</script>"
+)
+HOSTILE_ID = "x'</style><img src=x onerror=\"window.__rm_pwned='id'\"><style>"
+OBIHIRO = (143.1964, 42.9237)
+
+
+def _hostile_html(lang: str = "ja") -> str:
+    """The settlement map with one site whose name and ID are hostile, near 帯広市."""
+    import pandas as pd
+
+    from regionmap.ui import overlay, settlement
+
+    df = pd.DataFrame(
+        [
+            {
+                "site_id": HOSTILE_ID,
+                "name_ja": HOSTILE_NAME,
+                "name_en": HOSTILE_NAME,
+                "kind": "salon",
+                "kind_ja": "サロン",
+                "kind_en": "Community salon",
+                "municipality_name_ja": "帯広市</style><b>",
+                "municipality_name_en": "Obihiro",
+                "start_fy": 2015,
+                "is_sample": False,
+                "lon": OBIHIRO[0],
+                "lat": OBIHIRO[1],
+            }
+        ]
+    )
+    layer = settlement.sites_layer(df, lang, overlay.site_kinds())
+    drawn = spec.area_deck(
+        FilterState(),
+        lang,
+        None,
+        level="bureau",
+        fill=False,
+        extra_layers=[layer],
+        extra_tips=settlement.site_tips(df, lang),
+    )
+    page = downloads.map_page(
+        lang, title=HOSTILE_NAME, scale=None, figs=None, legend_title="", tiles=False
+    )
+    return maphtml.map_html(drawn.deck.to_json(), drawn.deck._tooltip, page)
+
+
+def test_hostile_text_reaches_the_file_only_escaped():
+    html = _hostile_html()
+    rest = BUNDLE_RE.sub("", html)
+    for raw in ("<img", "</style><img", "<script>window", "<b>"):
+        assert raw not in rest, raw
+    # the values are there, as escaped JSON or HTML text: the page shows them as text
+    assert "\\u003cimg src=x onerror=" in rest  # in the spec and the tooltip (JSON)
+    assert escape(HOSTILE_NAME) in rest  # the title (HTML text)
+
+
+def test_the_file_allows_only_its_own_two_scripts():
+    import base64
+
+    html = _hostile_html()
+    policy = re.search(r"http-equiv='Content-Security-Policy' content=\"([^\"]+)\"", html).group(1)
+    assert html.index("Content-Security-Policy") < html.index("<script")  # before any script
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]
+    assert "'unsafe-hashes'" not in directives["script-src"]
+    assert directives["script-src"].endswith(" 'wasm-unsafe-eval'")  # WebAssembly, not JS
+    runnable = re.findall(r"<script(?: id='rm-deckgl')?>(.*?)</script>", html, re.DOTALL)
+    assert len(runnable) == 2
+    hashes = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in runnable
+    }
+    assert set(directives["script-src"].split()) == hashes | {"'wasm-unsafe-eval'"}
+
+
+def _open_offline(browser, tmp_path, html: str, name: str):
+    """(context, page, errors, requests) of ``html`` opened from disk, the network refused,
+    CSP violations recorded in ``window.__rm_csp``."""
+    path = tmp_path / name
+    path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(
+        "window.__rm_csp = []; document.addEventListener('securitypolicyviolation', "
+        "e => window.__rm_csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    requests: list[str] = []
+
+    def route(r):
+        requests.append(r.request.url)
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_function(
+        "() => document.getElementById('map').hasAttribute('data-rm-drawn')", timeout=60_000
+    )
+    page.evaluate("() => new Promise(d => requestAnimationFrame(() => requestAnimationFrame(d)))")
+    return context, page, errors, requests
+
+
+def _hover(page, lon: float, lat: float, dy: float = 0.0):
+    box = page.locator("#map canvas").first.bounding_box()
+    x, y = page.evaluate(f"() => window.rmDeck.getViewports()[0].project([{lon}, {lat}])")
+    page.mouse.move(box["x"] + x, box["y"] + y + dy)
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(state="visible", timeout=10_000)
+    return tip, (x, y + dy)
+
+
+@pytest.mark.browser
+def test_a_hostile_site_name_and_id_run_no_script_when_hovered(browser, tmp_path):
+    context, page, errors, requests = _open_offline(browser, tmp_path, _hostile_html(), "h.html")
+    try:
+        tip, _ = _hover(page, *OBIHIRO)
+        # the name is shown as text; no element was made of it
+        assert HOSTILE_NAME in tip.inner_text()
+        assert page.evaluate("() => document.querySelectorAll('.deck-tooltip img, "
+                             ".deck-tooltip script').length") == 0  # fmt: skip
+        assert "サロン · 帯広市</style><b>" in tip.inner_text()  # the site's own line, as text
+        assert page.title() == HOSTILE_NAME
+        assert page.evaluate("() => window.__rm_pwned") is None
+        assert page.evaluate("() => window.__rm_csp") == []  # the file's scripts all ran
+        # and were something to slip through, the policy stops it: an inline handler
+        page.evaluate(
+            """() => document.body.insertAdjacentHTML('beforeend',
+                '<img src="data:," onerror="window.__rm_pwned=1" onload="window.__rm_pwned=2">')"""
+        )
+        page.wait_for_function("() => window.__rm_csp.length > 0", timeout=10_000)
+        assert page.evaluate("() => window.__rm_pwned") is None
+        assert all("script-src" in v for v in page.evaluate("() => window.__rm_csp"))
+        # the map still pans and zooms from file://
+        before = page.evaluate("() => window.rmDeck.getViewports()[0].zoom")
+        page.mouse.wheel(0, -400)
+        page.wait_for_function(
+            f"() => window.rmDeck.getViewports()[0].zoom > {before} + 0.1", timeout=10_000
+        )
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith("file://")] == []
+    assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_hovering_obihiro_shows_its_own_figure_line_only(browser, tmp_path, lang):
+    from regionmap.maps import static
+
+    munis = static.publish_layer("municipalities")
+    i = munis.codes.index("01207")  # 帯広市
+    lon, lat = munis.label_points[i]
+    html = _html(FilterState(), lang, level="municipality")
+    context, page, errors, _ = _open_offline(browser, tmp_path, html, f"m-{lang}.html")
+    try:
+        tip, (x, y) = _hover(page, lon, lat)
+        picked = page.evaluate(
+            f"() => window.rmDeck.pickObject({{x: {x}, y: {y}}}).object.properties"
+        )
+        assert picked["name_ja"] == "帯広市"
+        visible = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.deck-tooltip [data-k]'))
+                .filter(e => getComputedStyle(e).display !== 'none')
+                .map(e => [e.getAttribute('data-k'), e.innerText])"""
+        )
+        assert len(visible) == 1, visible[:5]
+        assert visible[0][0] == picked["k"]
+        if lang == "ja":  # (the municipalities' layer file carries no English name)
+            assert "帯広市" in tip.inner_text()
+        assert visible[0][1] in tip.inner_text() and "undefined" not in tip.inner_text()
+        assert page.evaluate("() => window.__rm_csp") == []
+    finally:
+        context.close()
     assert errors == []

@@ -18,12 +18,22 @@ import shutil
 
 import pandas as pd
 import pytest
-from apptest_helpers import BUREAUS, CREDIT, colours, layer, layer_ids, metric, texts
+from apptest_helpers import (
+    BUREAUS,
+    CREDIT,
+    colours,
+    layer,
+    layer_ids,
+    metric,
+    open_page,
+    table_with,
+    texts,
+)
 from apptest_helpers import deck_spec as deck
 from apptest_helpers import tooltip_html as tooltip
 from streamlit.testing.v1 import AppTest
 
-from regionmap import db, reference
+from regionmap import content, db, reference
 from regionmap.db import export, importer
 from regionmap.maps import scales, static
 from regionmap.render.charts import NO_DATA
@@ -36,15 +46,6 @@ SAMPLE = "サンプル"
 @pytest.fixture(scope="module", autouse=True)
 def _ready(geo_dir, db_path):
     """Layers and the session database exist before the app runs."""
-
-
-def open_page(page: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def charts(at: AppTest) -> list[dict]:
@@ -65,16 +66,6 @@ def arr(values) -> list:
 def chart_titled(at: AppTest, words: str) -> dict:
     found = [c for c in charts(at) if words in c["layout"]["title"]["text"]]
     assert found, [c["layout"]["title"]["text"] for c in charts(at)]
-    return found[0]
-
-
-def tables(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
-
-
-def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    found = [df for df in tables(at) if column in df.columns]
-    assert found, [list(df.columns) for df in tables(at)]
     return found[0]
 
 
@@ -122,8 +113,10 @@ def test_projects_default_shows_all_projects_by_region_with_map_and_document_yea
     at = open_page("projects")
     assert at.title[0].value == "地域重点プロジェクト — 全道"
     expected = db.priority_projects()
-    assert metric(at, "重点プロジェクト") == f"{len(expected)}件"
-    assert n(metric(at, "振興局を名指すもの")) == int(expected["bureau_code"].notna().sum())
+    # the document lists its 主な projects; 7 titles name a bureau (pp05's bureau comes from
+    # its one-bureau region, its title names none: issue 26)
+    assert metric(at, "主な地域重点プロジェクト(資料掲載分)") == f"{len(expected)}件"
+    assert n(metric(at, "振興局を名指すもの")) == len(content.projects_naming_a_bureau()) == 7
     listed = table_with(at, "プロジェクト")
     assert len(listed) == len(expected) == 16
     # the bureau column names the bureau where the title names one, else the whole region
@@ -131,7 +124,9 @@ def test_projects_default_shows_all_projects_by_region_with_map_and_document_yea
     assert len(named) == int(expected["bureau_code"].notna().sum())
     assert set(named["振興局"]) <= set(reference.bureaus()["name_ja"])
     pivot = table_with(at, "計")
-    assert int(pivot["計"].sum()) == 16 and len(pivot) == 6
+    # one row per direction (their marked names read in full), one column per region
+    assert int(pivot["計"].sum()) == 16 and len(pivot) == 4
+    assert list(pivot.columns[1:-1]) == list(reference.regions()["name_ja"])
     # map: coloured by region by default, heavier region outline, 6 region colours
     spec = deck(at)
     assert layer_ids(spec) == ["regions", "bureaus", "regions-outline", "labels-regions"]
@@ -151,7 +146,7 @@ def test_projects_theme_filter_keeps_only_projects_of_that_direction():
     listed = table_with(at, "プロジェクト")
     assert len(listed) == len(expected)
     assert set(listed["政策展開の方向"]) == {"観光立国北海道の実現"}
-    assert metric(at, "重点プロジェクト") == f"{len(expected)}件"
+    assert metric(at, "主な地域重点プロジェクト(資料掲載分)") == f"{len(expected)}件"
 
 
 def test_projects_by_bureau_and_deep_link_to_a_bureau():

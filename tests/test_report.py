@@ -326,6 +326,10 @@ def test_resolve_area_accepts_codes_and_ids():
     assert common.resolve_area("region", "kushiro_nemuro").bureau_codes == ("13", "14")
     with pytest.raises(common.UnknownAreaError, match="valid region codes"):
         common.resolve_area("region", "7")
+    # digits other than ASCII 0-9 are refused like any unknown code (int("²") would raise)
+    for kind, key in (("region", "²"), ("region", "１"), ("bureau", "¹"), ("bureau", "０１")):
+        with pytest.raises(common.UnknownAreaError, match=f"valid {kind} codes"):
+            common.resolve_area(kind, key)
 
 
 # ---------------------------------------------------------------------------

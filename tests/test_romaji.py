@@ -144,3 +144,58 @@ def test_the_committed_table_is_what_the_rules_make_from_the_source(tmp_path):
     assert out.read_text(encoding="utf-8") == (
         REFERENCE_DIR / "municipality_names_en.csv"
     ).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kana", "url", "spelled"),
+    [
+        ("もんべつ", "https://mombetsu.jp/", "mombetsu"),  # ん as m before b
+        ("おしゃまんべ", "https://www.town.oshamambe.lg.jp/index.php", "oshamambe"),
+        ("おうむ", "https://www.town.oumu.hokkaido.jp/", "oumu"),  # long vowel written out
+        ("とうま", "https://town.tohma.hokkaido.jp/", "tohma"),  # long vowel as oh
+        ("はまとんべつ", "http://www.town.hamatonbetsu.hokkaido.jp/", None),  # the rule's own
+        ("すっつ", "http://www.town.suttu.lg.jp/", None),  # Kunrei-shiki is not a spelling
+        ("もんべつ", "https://www.city.example.jp/mombetsu/", None),  # the host only
+        ("なかとんべつ", "https://www.town.nakatombetsu.hokkaido.jp/", "nakatombetsu"),
+    ],
+)
+def test_a_towns_own_spelling_is_read_from_its_address(kana, url, spelled):
+    assert romaji.own_spelling(kana, url) == spelled
+
+
+def test_english_names_use_the_towns_own_spelling_and_name_its_source():
+    """Issue 26: where the town's address spells its name, that is its English name; the
+    rule (ん n, long vowels unmarked) stays for every other name. The committed table names
+    the address of each exception."""
+    table = _committed().set_index("code")
+    exceptions = table[table["spelling_source"] != ""]
+    assert exceptions["name_en"].to_dict() == {
+        "01219": "Mombetsu City",
+        "01347": "Oshamambe Town",
+        "01454": "Tohma Town",
+        "01465": "Kembuchi Town",
+        "01486": "Embetsu Town",
+        "01513": "Nakatombetsu Town",
+        "01563": "Oumu Town",
+    }
+    for code, row in exceptions.iterrows():
+        word = row["name_en"].split()[0].lower()
+        assert word in row["spelling_source"].split("."), code  # the host shows it
+        kind = "ちょう" if row["name_en"].endswith("Town") else "し"
+        stem = row["reading_kana"].removesuffix(kind)
+        assert romaji.romanise(stem) != word and word in romaji.spellings(stem), code
+    by_code = reference.municipalities().set_index("code")["name_en"]
+    assert by_code["01219"] == "Mombetsu City" and by_code["01563"] == "Oumu Town"
+    assert by_code["01512"] == "Hamatonbetsu Town"  # its address keeps the n
+    assert by_code["01646"] == "Honbetsu Town"
+    assert by_code["01392"] == "Suttsu Town"
+    assert (table["spelling_source"] == "").sum() == 189 - 7  # the rule everywhere else
+
+
+@pytest.mark.skipif(not SHARED_CSV.is_file(), reason="../shared/reference/localgovjp not present")
+def test_every_exception_is_the_address_in_the_source():
+    src = pd.read_csv(SHARED_CSV, dtype=str, keep_default_na=False)
+    url = dict(zip(src["lgcode"].str[:5], src["url"], strict=True))
+    table = _committed().set_index("code")
+    for code, row in table[table["spelling_source"] != ""].iterrows():
+        assert row["spelling_source"] in url[code], code

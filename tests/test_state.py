@@ -275,3 +275,59 @@ def test_no_year_is_the_default_year_and_latest_is_a_choice():
     assert chosen.fiscal_year == 2013 and not chosen.latest
     # without a known default (no database), no year means the latest, as before
     assert from_query_params({})[0].fiscal_year is None
+
+
+# --- URL numbers are ASCII digits only (issue 21, defect 4) ----------------------------------
+
+#: Characters Python calls digits (str.isdigit, or \d in a regular expression) that are not
+#: the ASCII 0-9 a URL writes: superscripts, full-width, Arabic-Indic, Devanagari, circled.
+UNICODE_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹０１２３４５６７８９٠١٢٣٤٥٦٧٨٩०१२३४५६७८९①②③₂₀"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"fy": "²⁰¹⁵"},  # str.isdigit() is True, int() raises
+        {"fy": "２０１５"},  # a decimal digit to int(), not ASCII
+        {"fy": "²⁰¹³-²⁰¹⁵"},
+        {"fy": "٢٠١٥"},
+        {"mfrom": "２０１５-０３"},
+        {"mto": "²⁰¹⁵-⁰³"},
+        {"muni": "０１１００"},
+        {"muni": "⁰¹¹⁰⁰"},
+        {"muni": "01-100"},
+        {"bureau": "¹"},
+        {"region": "¹"},
+    ],
+)
+def test_url_numbers_in_other_digits_are_refused_with_a_notice(params):
+    state, notices = parse(params)
+    name = next(iter(params))
+    assert len(notices) == 1 and name in notices[0], notices
+    assert to_query_params(state) == {}
+
+
+def _unicode_numbers():
+    digits = st.sampled_from(UNICODE_DIGITS + "0123456789")
+    number = st.text(digits, min_size=1, max_size=7)
+    return st.one_of(
+        number,
+        st.builds(lambda a, b: f"{a}-{b}", number, number),
+        st.text(st.characters(categories=("Nd", "No", "Nl")), min_size=1, max_size=8),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(["lang", "theme", "fy", "region", "bureau", "metric", "level",
+                            "layers", "muni", "kind", "mfrom", "mto", "by", "present",
+                            "slide"])),
+    _unicode_numbers(),
+)  # fmt: skip
+def test_every_url_key_with_unicode_digits_never_raises_and_keeps_only_ascii(key, value):
+    state, notices = parse({key: value})
+    written = to_query_params(state)
+    # whatever was read back out of the URL is written in ASCII digits
+    assert all(v.isascii() for v in written.values()), written
+    if not value.isascii():
+        assert notices, (key, value)

@@ -83,6 +83,12 @@ def _build_parser() -> argparse.ArgumentParser:
         default=[],
         help="bureau an editor maintains (id, code or name: tokachi, 12, 十勝); repeatable",
     )
+    add.add_argument(
+        "--subject",
+        help="bind the record to this account: the ID token's subject (sub), with --issuer; "
+        "without them it matches the e-mail only when the provider says it is verified",
+    )
+    add.add_argument("--issuer", help="the provider's issuer URL (the ID token's iss)")
     rm = uact.add_parser("remove", help="remove a user (they become an unlisted user)")
     rm.add_argument("email")
     uact.add_parser("list", help="list the users and their roles")
@@ -152,14 +158,33 @@ def _users(args: argparse.Namespace) -> int:
                 return 0
             df["bureaus"] = [users.bureau_label(users.split_codes(b)) for b in df["bureaus"]]
             df["added_at"] = [importer.local_time(v) for v in df["added_at"]]
+            df["key"] = [
+                f"account {sub} @ {iss}" if k == "subject" else "verified e-mail"
+                for k, sub, iss in zip(df["key"], df["subject"], df["issuer"], strict=True)
+            ]
+            df = df.drop(columns=["issuer", "subject"]).rename(columns={"key": "matched by"})
             print(importer.text_table(df.to_numpy().tolist(), list(df.columns)))
             return 0
         if args.action == "add":
-            rec = users.add(args.email, args.role, args.bureau, path=path)
+            rec = users.add(
+                args.email,
+                args.role,
+                args.bureau,
+                subject=args.subject,
+                issuer=args.issuer,
+                path=path,
+            )
         else:
             rec = users.remove(args.email, path=path)
     except (LookupError, ValueError, TimeoutError, PermissionError) as exc:
         print(f"regionmap users: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a full disk: the list of users is as it was
+        print(
+            f"regionmap users: could not write the database {path}: {db.failure_reason(exc)}; "
+            "the users are as they were",
+            file=sys.stderr,
+        )
         return 1
     print(f"{rec['note']} (version {rec['version']}, by {rec['user_name']})")
     return 0

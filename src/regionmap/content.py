@@ -29,7 +29,7 @@ from functools import cache
 
 import pandas as pd
 
-from regionmap import figures
+from regionmap import figures, i18n
 from regionmap.db import schema
 from regionmap.themes import POLICY_DIR, POLICY_TABLES, policy_table
 
@@ -44,6 +44,24 @@ MATCHING_NOTE_EN = "(this tool's matching)"
 def with_matching_note(text: str, lang: str) -> str:
     """``text`` followed by the note that the matching is this tool's reading."""
     return text + MATCHING_NOTE_JA if lang == "ja" else f"{text} {MATCHING_NOTE_EN}"
+
+
+def measures_label(lang: str) -> str:
+    """The label of a count of the departments' measures that reflect some proposals:
+    the selection's (各部施策への反映（資料掲載分）) with the matching note, since which
+    measure answers which proposal is this tool's matching."""
+    return with_matching_note(selection_label("measures", lang), lang)
+
+
+def distinct_measures(proposals: pd.DataFrame) -> int:
+    """How many of the departments' measures reflect ``proposals`` (rows of
+    :func:`regionmap.db.proposals`, each with its ``measures``): a measure that answers two
+    of them (m12, m13 answer three 人口減少 proposals) counts once."""
+    if proposals.empty or "measures" not in proposals:
+        return 0
+    return len(
+        {m["measure_id"] for ms in proposals["measures"] if isinstance(ms, list) for m in ms}
+    )
 
 
 @cache
@@ -194,6 +212,13 @@ def basis_label(basis: str, lang: str) -> str:
     return str(_bases().at[basis, "label_en" if lang == "en" else "label_ja"])
 
 
+def basis_note(basis: str, lang: str) -> str:
+    """A basis as a note inside a sentence or a bracket: 資料の配置から推定; in English with a
+    small first letter (``inferred from the document's layout``)."""
+    label = basis_label(basis, lang)
+    return label if lang != "en" else label[:1].lower() + label[1:]
+
+
 def basis_explanation(basis: str, lang: str) -> str:
     """The one-line explanation of a basis (for a hover or a footnote)."""
     return str(_bases().at[basis, "explanation_en" if lang == "en" else "explanation_ja"])
@@ -237,6 +262,40 @@ def _bases_of(table: str, column: str) -> dict[str, str]:
         if b:
             out[str(row[key])] = b
     return out
+
+
+def inferred_share(table: str, column: str, ids) -> tuple[int, int]:
+    """``(inferred, all)``: how many of the rows ``ids`` of ``table`` (their key column's
+    values) have ``column`` as this tool's reading, and how many there are."""
+    bases = bases_of(table, column)
+    ids = [str(i) for i in ids]
+    return sum(bases.get(i) == "inferred" for i in ids), len(ids)
+
+
+def marked(text: str, table: str, column: str, ids, lang: str, *, figure: bool = False) -> str:
+    """``text`` (what shows ``table.column`` of the rows ``ids``: a direction's name, a count)
+    with the basis mark when it rests on this tool's reading: ``観光立国北海道の実現（資料の配置
+    から推定）`` when every row is inferred, ``…（うち1件は資料の配置から推定）`` when some are
+    (``figure``: a figure counted over the rows, e.g. how many directions an area's projects
+    have, says ``…（一部は資料の配置から推定）``); unchanged when all are stated."""
+    inferred, n = inferred_share(table, column, ids)
+    if not inferred:
+        return text
+    note = basis_note("inferred", lang)
+    if inferred == n:
+        return i18n.punct("with_note", lang, text=text, note=note)
+    if figure:
+        return i18n.t("basis.partly", lang, text=text, basis=note)
+    return i18n.t("basis.some", lang, text=text, n=inferred, basis=note)
+
+
+@cache
+def projects_naming_a_bureau() -> frozenset[str]:
+    """The priority projects whose title names a bureau's area (``bureau_named_by``: 日高,
+    とかち, いしかり …). Not pp05: its bureau (オホーツク) follows from its region, which has
+    one bureau, but its title names none."""
+    df = policy_table("priority_projects")
+    return frozenset(df.loc[df["bureau_named_by"] != "", "project_id"])
 
 
 def judged_columns(table: str | None = None) -> pd.DataFrame:

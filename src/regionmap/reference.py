@@ -80,3 +80,14 @@ def municipalities() -> pd.DataFrame:
         df.columns.get_loc("bureau_code") + 1, "region_code", df["bureau_code"].map(region_of)
     )
     return df
+
+
+@cache
+def mergers() -> pd.DataFrame:
+    """Former municipalities and the one each merged into, where a source in the repository
+    records it (``data/reference/mergers.csv``; its README says which sources).
+
+    Columns: ``former_name_ja``, ``former_district_ja``, ``successor_code`` (5-digit, a
+    current municipality), ``successor_name_ja``, ``merged_on`` (ISO date), ``source``.
+    """
+    return pd.read_csv(REFERENCE_DIR / "mergers.csv", **_STR)

@@ -2,8 +2,9 @@
 
 The readings come from ``localgovjp`` (Code for FUKUI, CC0 1.0, compiled from GSI and
 J-LIS sources; ``../shared/reference/localgovjp/hokkaido.csv``). A name is never guessed
-from its kanji: every English name is the romanisation of the reading, with the
-municipality's kind from the last character of its written name.
+from its kanji: every English name is the romanisation of the reading (or the
+municipality's own spelling of that reading, shown by its official site's address), with
+the municipality's kind from the last character of its written name.
 
 The romanisation is modified Hepburn with these choices (the project's, stated once here):
 
@@ -15,9 +16,18 @@ The romanisation is modified Hepburn with these choices (the project's, stated o
   not Toyora). Kana alone cannot tell, so the three Hokkaido names where this happens are
   listed in :data:`WORD_BOUNDARIES` with the boundary marked ``|`` in their official
   reading; the reading itself is never changed (a test checks it).
-- **ん is always ``n``** (modified Hepburn), also before b, m and p (ほんべつ → Honbetsu);
+- **ん is ``n``** (modified Hepburn), also before b, m and p (ほんべつ → Honbetsu);
   ``labial_m=True`` gives the traditional ``m`` (Hombetsu) where wanted. Before a vowel or
   y it is ``n'`` (しんえい → Shin'ei, かんよう → Kan'yo).
+- **A town's own spelling comes first.** Where the web address of a municipality's official
+  site (localgovjp's ``url``) spells its name with one of the two choices above made the
+  other way — ん as ``m`` before b, m, p, or a long vowel written out (``ou``, ``oo``,
+  ``uu``) or as ``oh`` — the English name uses that spelling (:func:`own_spelling`):
+  紋別 mombetsu.jp → Mombetsu, 中頓別 nakatombetsu, 剣淵 kembuchi, 長万部 oshamambe, 遠別
+  embetsu, 雄武 oumu, 当麻 tohma. An address that spells it as the rule does keeps the rule
+  (浜頓別 hamatonbetsu → Hamatonbetsu, 本別 honbetsu); other systems are not read as a
+  spelling (寿都 suttu is Kunrei-shiki: Suttsu). ``municipality_names_en.csv`` names the
+  address (host name) of every such name in ``spelling_source``.
 - **っ doubles the next consonant** (さっぽろ → Sapporo), ``t`` before ch (まっちゃ → matcha).
 - Digraphs: しゃ sha, ちゃ cha, じゃ ja, きゃ kya …; し shi, ち chi, つ tsu, ふ fu, じ ji;
   ぢ → ji and づ → zu (as じ and ず); を → o.
@@ -36,8 +46,10 @@ The romanisation is modified Hepburn with these choices (the project's, stated o
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import urlparse
 
 from regionmap import reference
 
@@ -124,20 +136,30 @@ def _syllables(kana: str) -> list[str]:
     return out
 
 
-def romanise(kana: str, *, labial_m: bool = False) -> str:
+#: How :func:`romanise` writes a long vowel (おう, おお, うう): ``plain`` (the rule: o, o,
+#: u), ``written`` (ou, oo, uu as the kana has them), ``h`` (oh, oh, u).
+LONG_VOWELS = ("plain", "written", "h")
+
+
+def romanise(kana: str, *, labial_m: bool = False, long_vowels: str = "plain") -> str:
     """Modified Hepburn of a kana reading, lower case, long vowels unmarked (see module doc).
 
-    ``labial_m``: write ん as ``m`` before b, m and p (traditional Hepburn). A ``|`` marks a
-    word boundary: vowels on either side are not joined into a long vowel.
+    ``labial_m``: write ん as ``m`` before b, m and p (traditional Hepburn). ``long_vowels``:
+    one of :data:`LONG_VOWELS` (``plain`` is the rule). A ``|`` marks a word boundary: vowels
+    on either side are not joined into a long vowel.
 
     >>> romanise("とうべつ"), romanise("とよ|うら"), romanise("しんえい"), romanise("まっちゃ")
     ('tobetsu', 'toyoura', "shin'ei", 'matcha')
+    >>> romanise("とうま", long_vowels="h"), romanise("おうむ", long_vowels="written")
+    ('tohma', 'oumu')
     """
+    if long_vowels not in LONG_VOWELS:
+        raise ValueError(f"long_vowels must be one of {', '.join(LONG_VOWELS)}")
     if "|" in kana:
         words = kana.split("|")
         out = ""
         for i, word in enumerate(words):
-            part = romanise(word, labial_m=labial_m)
+            part = romanise(word, labial_m=labial_m, long_vowels=long_vowels)
             if i and words[i - 1].endswith("ん") and part[:1] in ("a", "e", "i", "o", "u", "y"):
                 out += "'"
             out += part
@@ -162,21 +184,54 @@ def romanise(kana: str, *, labial_m: bool = False) -> str:
         else:
             parts.append(s)
     text = "".join(parts)
-    # long vowels without marks: ou, oo -> o; uu -> u (an n' keeps its vowel: n'o stays)
+    if long_vowels == "written":
+        return text
+    # long vowels without marks: ou, oo -> o (or oh); uu -> u (an n' keeps its vowel)
     out: list[str] = []
     for ch in text:
-        if out and ((out[-1] == "o" and ch in "ou") or (out[-1] == "u" and ch == "u")):
+        if out and out[-1] == "o" and ch in "ou":
+            if long_vowels == "h":
+                out.append("h")
+            continue
+        if out and out[-1] == "u" and ch == "u":
             continue
         out.append(ch)
     return "".join(out)
+
+
+def spellings(kana: str) -> set[str]:
+    """Every spelling of ``kana`` this module can make: the rule's and the ones with ん as
+    ``m`` before b, m, p and with long vowels written out or as ``oh``.
+
+    >>> sorted(spellings("もんべつ")), sorted(spellings("おうむ"))
+    (['mombetsu', 'monbetsu'], ['ohmu', 'omu', 'oumu'])
+    """
+    return {romanise(kana, labial_m=m, long_vowels=v) for m in (False, True) for v in LONG_VOWELS}
+
+
+def own_spelling(kana: str, url: str) -> str | None:
+    """The spelling of the reading ``kana`` (without its kind: もんべつ) that the address
+    ``url`` of the municipality's site shows, where it is not the rule's: a part of the
+    host name (between dots or hyphens) that is one of :func:`spellings` but not
+    :func:`romanise`'s. None when the address shows none, or the rule's own.
+
+    >>> own_spelling("もんべつ", "https://mombetsu.jp/")
+    'mombetsu'
+    >>> own_spelling("はまとんべつ", "http://www.town.hamatonbetsu.hokkaido.jp/") is None
+    True
+    """
+    host = urlparse(url.strip()).hostname or ""
+    others = spellings(kana) - {romanise(kana)}
+    return next((part for part in re.split(r"[.-]", host.lower()) if part in others), None)
 
 
 def _capital(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-def _one(name: str, kana: str, *, labial_m: bool = False) -> str:
-    """One written name (``帯広市``) and its reading (``おびひろし``) -> ``Obihiro City``."""
+def _stem(name: str, kana: str) -> tuple[str, str]:
+    """One written name (``帯広市``) and its reading (``おびひろし``) -> the reading without
+    its kind (``おびひろ``) and the kind's English word (``City``)."""
     kind = name[-1:]
     if kind not in SUFFIXES:
         raise ReadingError(f"{name!r} does not end in 市, 町, 村 or 区")
@@ -188,31 +243,46 @@ def _one(name: str, kana: str, *, labial_m: bool = False) -> str:
         raise ReadingError(
             f"the reading {kana!r} of {name!r} does not end in {' or '.join(readings)}"
         )
-    return f"{_capital(romanise(stem, labial_m=labial_m))} {word}"
+    return stem, word
 
 
-def english_name(name: str, kana: str, *, labial_m: bool = False) -> str:
+def _one(name: str, kana: str, *, labial_m: bool = False, url: str | None = None) -> str:
+    """One written name (``帯広市``) and its reading (``おびひろし``) -> ``Obihiro City``; with
+    the site's ``url``, the town's own spelling where its address shows one."""
+    stem, word = _stem(name, kana)
+    spelled = own_spelling(stem, url) if url else None
+    return f"{_capital(spelled or romanise(stem, labial_m=labial_m))} {word}"
+
+
+def english_name(name: str, kana: str, *, labial_m: bool = False, url: str | None = None) -> str:
     """The English name of a municipality or one of Sapporo's wards from its written name
     and its kana reading, as localgovjp writes them (a ward: ``札幌市 中央区`` /
-    ``さっぽろし ちゅうおうく`` → ``Sapporo Chuo Ward``)."""
+    ``さっぽろし ちゅうおうく`` → ``Sapporo Chuo Ward``); with the ``url`` of its official
+    site, the municipality's own spelling where the address shows one (:func:`own_spelling`).
+
+    >>> english_name("紋別市", "もんべつし"), english_name("紋別市", "もんべつし", url="https://mombetsu.jp/")
+    ('Monbetsu City', 'Mombetsu City')
+    """
     names, readings = name.split(), kana.split()
     if len(names) != len(readings) or not names:
         raise ReadingError(f"{name!r} and its reading {kana!r} do not have the same parts")
     if len(names) == 1:
-        return _one(names[0], readings[0], labial_m=labial_m)
-    # a ward: the city's name without its kind word, then the ward
-    city = _one(names[0], readings[0], labial_m=labial_m).rsplit(" ", 1)[0]
+        return _one(names[0], readings[0], labial_m=labial_m, url=url)
+    # a ward: the city's name without its kind word (the address is the city's), then the ward
+    city = _one(names[0], readings[0], labial_m=labial_m, url=url).rsplit(" ", 1)[0]
     return f"{city} {_one(names[-1], readings[-1], labial_m=labial_m)}"
 
 
 #: Columns of the committed table ``data/reference/municipality_names_en.csv``.
-NAME_COLUMNS = ("code", "code6", "name_ja", "reading_kana", "name_en")
+NAME_COLUMNS = ("code", "code6", "name_ja", "reading_kana", "name_en", "spelling_source")
 
 
 def english_names(localgovjp_csv: str | Path) -> list[dict[str, str]]:
     """The rows of the English-name table from localgovjp's Hokkaido file: code (5 digits),
     code6, name_ja (the ward alone for wards, as the reference table writes it),
-    reading_kana, name_en. Only Hokkaido rows (codes 01…).
+    reading_kana, name_en, spelling_source (the host name of the site's address where
+    ``name_en`` is the municipality's own spelling shown there, else blank: the rule). Only Hokkaido rows
+    (codes 01…).
 
     Names that come out alike (江差町 and 枝幸町 are both Esashi Town) get their bureau in
     brackets: "Esashi Town (Hiyama)", "Esashi Town (Soya)"."""
@@ -226,13 +296,18 @@ def english_names(localgovjp_csv: str | Path) -> list[dict[str, str]]:
             marked = WORD_BOUNDARIES.get(code6[:5])
             if marked is not None and marked.replace("|", "") != kana:
                 raise ReadingError(f"{city}: the marked reading {marked!r} is not {kana!r}")
+            url = (r.get("url") or "").strip()
+            name_en = english_name(city, marked or kana, url=url or None)
+            rule = english_name(city, marked or kana)
             rows.append(
                 {
                     "code": code6[:5],
                     "code6": code6,
                     "name_ja": city.split()[-1],
                     "reading_kana": kana,
-                    "name_en": english_name(city, marked or kana),
+                    "name_en": name_en,
+                    # the address whose host name shows the municipality's own spelling
+                    "spelling_source": (urlparse(url).hostname or url) if name_en != rule else "",
                 }
             )
     rows.sort(key=lambda r: r["code"])

@@ -377,6 +377,8 @@ class Server:
         # one secret for every replica: a browser moved to another replica by a failover
         # keeps a valid XSRF cookie for uploads
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = self._cookie_secret
+        # nginx serves static_dir as /app/static (wherever it is): the replicas need not
+        env["REGIONMAP_STATIC_SERVED_BY"] = "proxy"
         src = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(
             [src, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]

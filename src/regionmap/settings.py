@@ -98,6 +98,14 @@ REGISTRY: dict[str, Setting] = {
             _path,
         ),
         Setting(
+            "static_served_by",
+            "streamlit",
+            "Who serves static_dir as /app/static: streamlit (then static_dir must be the app "
+            "folder's static/, the only one `streamlit run` serves; the app refuses another) "
+            "or proxy (a web server in front, as the nginx of `serve`, which sets it).",
+            _choice("streamlit", "proxy"),
+        ),
+        Setting(
             "hide_northern_territories",
             False,
             "Hide the six Northern Territories villages (drawn within Nemuro by default).",
@@ -200,6 +208,20 @@ def get(name: str) -> Any:
         return setting.parse(raw)
     except ValueError as exc:
         raise ValueError(f"{setting.env_var}: {exc}") from None
+
+
+def static_dir_problem(app_dir: Path = PROJECT_ROOT) -> tuple[Path, Path] | None:
+    """``(static_dir, expected)`` when the map layers written to ``static_dir`` would not be
+    served at /app/static: Streamlit serves only ``<app_dir>/static`` (the folder of the
+    main script), so another folder makes every layer 404, unless a web server in front
+    serves it (``static_served_by = proxy``). None when they are served."""
+    if get("static_served_by") == "proxy":
+        return None
+    static = Path(get("static_dir")).expanduser()
+    expected = Path(app_dir) / "static"
+    if static.resolve() == expected.resolve():
+        return None
+    return static, expected
 
 
 def describe() -> list[dict[str, str]]:

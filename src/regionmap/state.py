@@ -64,8 +64,13 @@ MAX_SLIDE = 6
 #: Parameters Streamlit itself uses; left alone without a notice.
 _STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
 _SLUG = re.compile(r"^[a-z0-9_]{1,40}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_FY_RANGE = re.compile(r"^(\d{4})\s*[-–〜~:]\s*(\d{4})$")
+# Numbers in the URL are ASCII digits only: ``\d`` and ``str.isdigit`` also take "２０１５",
+# "٢٠١٥" and "²⁰¹⁵" (which int() cannot even read); such a value is refused with a notice.
+_YEAR = re.compile(r"^([0-9]{4})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_FY_RANGE = re.compile(r"^([0-9]{4})\s*[-–〜~:]\s*([0-9]{4})$")
+_MUNI = re.compile(r"^[0-9]{5,6}$")
+_SLIDE = re.compile(r"^[0-9]{1,3}$")
 
 
 def _default_lang() -> str:
@@ -245,13 +250,10 @@ def _many(value: str | Sequence[str]) -> list[str]:
 
 
 def _parse_fy(text: str) -> tuple[int, int] | None:
-    m = _FY_RANGE.match(text)
-    if m:
-        lo, hi = int(m.group(1)), int(m.group(2))
-    elif text.isdigit() and len(text) == 4:
-        lo = hi = int(text)
-    else:
+    m = _FY_RANGE.match(text) or _YEAR.match(text)
+    if m is None:
         return None
+    lo, hi = int(m.group(1)), int(m.groups()[-1])
     if not (FY_MIN <= lo <= hi <= FY_MAX):
         return None
     return lo, hi
@@ -398,12 +400,14 @@ def from_query_params(
 
 def _slide(text: str) -> int | None:
     """A slide number 1..MAX_SLIDE written in ASCII digits (not "²" or "３"), else None."""
-    if not (text.isascii() and text.isdigit()):
+    if not _SLIDE.match(text):
         return None
     return int(text) if 1 <= int(text) <= MAX_SLIDE else None
 
 
 def _normalize_muni(text: str) -> str | None:
+    if not _MUNI.match(text):  # the URL's code as the app writes it: 5 or 6 ASCII digits
+        return None
     try:
         code = normalize_code(text)
     except ValueError:

@@ -143,6 +143,7 @@ from regionmap.db.store import (  # noqa: F401
     check,
     close_all,
     default_path,
+    failure_reason,
     history,
     history_dir,
     schema_version,

@@ -2,10 +2,13 @@
 
 The trail *is* the database history (:func:`regionmap.db.history`): one record per
 version with who (``user_name``: the signed-in e-mail, or the operating-system user on
-the command line), when (``created_at``, UTC), the file (``file_name``, ``file_size``,
-``sha256``), from which version to which (``from_version`` → ``version``) and what
-changed (``changes``: JSON ``{table: {bureau_code: {added, replaced, sample_removed}}}``
-for imports and undos, ``{"users": {email: {from, to}}}`` for role changes). The records
+the command line) and the rights that allowed it, as read from the database at the moment
+of the write (``user_role``, ``user_bureaus``: an editor's bureau codes, ``user_key``: how
+they were known — ``subject``, ``email`` or ``os``, the operating-system account),
+when (``created_at``, UTC), the file (``file_name``, ``file_size``, ``sha256``), from
+which version to which (``from_version`` → ``version``) and what changed (``changes``:
+JSON ``{table: {bureau_code: {added, replaced, sample_removed}}}`` for imports and
+undos, ``{"users": {email: {from, to}}}`` for role changes). The records
 are rewritten into every new version and into ``<db>.history/history.json``, so undo
 and the pruning of old versions never lose one.
 """
@@ -24,7 +27,8 @@ from regionmap.i18n import t
 
 #: Columns of the audit export, in order.
 AUDIT_COLUMNS = [
-    "version", "from_version", "action", "user_name", "created_at", "table_name", "file_name",
+    "version", "from_version", "action", "user_name", "user_role", "user_bureaus", "user_key",
+    "created_at", "table_name", "file_name",
     "file_size", "sha256", "bureau_scope", "rows_added", "rows_replaced", "rows_removed",
     "changes", "changes_text", "note", "undoes", "undone_by",
 ]  # fmt: skip

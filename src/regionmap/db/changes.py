@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from regionmap import settings
-from regionmap.db import audit
+from regionmap import auth, reference, settings
+from regionmap.db import audit, users
 from regionmap.db.load import ensure_database
 from regionmap.db.schema import (
     OVERLAY_TABLES,
@@ -130,8 +130,14 @@ def commit_import(
     bureau_scope: Sequence[str] | None = None,
     note: str | None = None,
     progress: Callable[[float, str], None] | None = None,
+    actor: auth.Identity | None = None,
 ) -> dict:
     """Write ``rows`` into ``table`` as a new version (all or nothing).
+
+    ``actor``: the signed-in person importing (None: the command line's operator). Their
+    rights are read again from the live file under the writer lock: someone who may not
+    import now, or not rows of these bureaus, gets :class:`regionmap.auth.Refused` and
+    nothing is written (:func:`regionmap.db.users.authorise`).
 
     Sample rows of the same periods and bureaus are removed (see
     :func:`_sample_scope_sql`; other bureaus keep theirs), rows with an existing key are
@@ -188,8 +194,12 @@ def commit_import(
         "bureau_scope": ";".join(bureau_scope) if bureau_scope else None,
         "note": note,
     }
+
+    def authorise() -> dict:
+        return users.authorise(actor, p, "import", bureaus=_bureaus_of(rows))
+
     try:
-        rec = _write_version(p, apply, record, progress=progress)
+        rec = _write_version(p, apply, record, progress=progress, authorise=authorise)
     except _NoChange:
         plan = holder["plan"]
         return {**record, "action": "unchanged", "version": None, "plan": plan,
@@ -203,32 +213,44 @@ class _NoChange(Exception):
     pass
 
 
+def _bureaus_of(rows: pd.DataFrame) -> set[str]:
+    """The bureau codes of the municipalities ``rows`` touch."""
+    munis = reference.municipalities()
+    bureau_of = dict(zip(munis["code"], munis["bureau_code"], strict=True))
+    codes = rows["municipality_code"] if "municipality_code" in rows else []
+    return {bureau_of.get(str(c), "?") for c in codes}
+
+
 def undo(
     path: str | os.PathLike | None = None,
     *,
     user: str | None = None,
     note: str | None = None,
-    allow: Callable[[dict], None] | None = None,
+    actor: auth.Identity | None = None,
 ) -> dict:
     """Restore the version before the latest import (or forced init) not yet undone.
 
     The undo is itself a new, recorded version (the undone file is not kept: no
     redo; the snapshots kept are those of imports, ``history_keep`` of them). Raises
     ``LookupError`` when there is nothing to undo or the previous file is no
-    longer kept (``history_keep``). ``allow(target)`` is called with the record to be
-    undone under the writer lock and may raise ``PermissionError`` to refuse (a bureau
-    editor may undo only their own imports).
+    longer kept (``history_keep``). ``actor``: the signed-in person undoing (None: the
+    command line's operator); their rights are read again from the live file under the
+    writer lock, and :class:`regionmap.auth.Refused` raised, nothing written, unless they
+    may undo that version now (:func:`regionmap.auth.undo_refusal`: an editor only their
+    own imports, an administrator any).
     """
     p = default_path(path)
     chosen: dict[str, Any] = {}
+    then: dict[str, Any] = {}
 
     def pick(entries: list[dict]) -> Path:
         # under the writer lock: two undos at once undo two versions, not one twice
         target = _undo_target(entries, p)
         if target is None:
             raise LookupError("nothing to undo")
-        if allow is not None:
-            allow(target)
+        refusal = auth.undo_reason(then["identity"], target)
+        if refusal is not None:
+            raise refusal
         snap = history_dir(p) / target["snapshot"]
         if not snap.is_file():
             raise LookupError(
@@ -264,4 +286,12 @@ def undo(
         raise LookupError("nothing to undo")
     record = {"action": "undo", "user_name": user or _user(), "note": note}
     # the state before the undo is not kept: undo is not itself undoable (no redo)
-    return _write_version(p, apply, record, base=pick, mark=mark, keep_previous=False)
+    return _write_version(
+        p,
+        apply,
+        record,
+        base=pick,
+        mark=mark,
+        keep_previous=False,
+        authorise=lambda: users.authorise(actor, p, "undo", then=then),
+    )

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from regionmap import db, figures
+from regionmap.db.store import failure_reason
 from regionmap.plaintext import neutralise
 from regionmap.settings import DATA_DIR
 
@@ -83,10 +85,18 @@ def frame_bytes(df: pd.DataFrame, fmt: str, sheet_name: str = "data") -> bytes:
     raise ValueError(f"unknown format {fmt!r}; csv or xlsx")
 
 
+class ExportError(RuntimeError):
+    """The export file cannot be written; the message names it and says why."""
+
+
 def export_table(
     table: str, out: str | os.PathLike, *, db_path: str | os.PathLike | None = None
 ) -> int:
-    """Write a whole table to ``out`` (.csv or .xlsx, by suffix); return the row count."""
+    """Write a whole table to ``out`` (.csv or .xlsx, by suffix); return the row count.
+
+    The file is written under ``<out>.tmp`` and renamed: a failure (a full disk, a folder
+    that cannot be made) raises :class:`ExportError` naming ``out`` and leaves neither a
+    partial file nor the temp file behind."""
     out = Path(out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in {"csv", "xlsx"}:
@@ -95,10 +105,18 @@ def export_table(
         raise KeyError(f"unknown table {table!r}; one of {', '.join(db.TABLES)}")
     df = db.read_table(table, con=db.connect(db_path))
     data = frame_bytes(df, fmt, sheet_name=table)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ExportError(
+            f"could not write the export file {out.absolute()}: {failure_reason(exc)} "
+            "(nothing was written; the database is not touched by an export)"
+        ) from None
     return len(df)
 
 

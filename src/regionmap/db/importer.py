@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
 import os
@@ -46,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from regionmap import db, figures, i18n, settings
+from regionmap.codes import read_code
 from regionmap.db import export
 from regionmap.db.audit import changes_text
 from regionmap.db.parsing import (
@@ -60,6 +62,7 @@ from regionmap.db.parsing import (
     parse_prefecture,
     resolver,
 )
+from regionmap.db.store import failure_reason
 
 IMPORT_TABLES = (
     "dispatch",
@@ -511,17 +514,44 @@ def sniff(data: bytes, filename: str) -> str:
     return "csv"
 
 
+def _where_byte(data: bytes, pos: int) -> tuple[int, int]:
+    """(line, byte within that line), both 1-based, of byte offset ``pos`` of ``data``."""
+    return data.count(b"\n", 0, pos) + 1, pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+
+
+def _undecodable(data: bytes, pos: int, encoding: str, offset: int = 0) -> Refused:
+    """The refusal of a file that is ``encoding`` up to byte ``pos`` (of ``data``, which
+    starts ``offset`` bytes into the file: after a BOM) and not from there: it names the line
+    and the byte within it (a file saved line by line in two encodings)."""
+    line, byte = _where_byte(data, pos)
+    if line == 1:  # not even the first line reads: the file as a whole is in neither
+        return Refused(
+            f"cannot read the text (line 1, byte {byte}): it is neither UTF-8 nor Shift_JIS; "
+            "save the file as CSV (UTF-8) or .xlsx",
+            f"文字を読み取れません（1行目の{byte}バイト目）。UTF-8 でも Shift_JIS でもありません。"
+            "CSV（UTF-8）か .xlsx で保存してください",
+        )
+    other = "Shift_JIS" if encoding == "UTF-8" else "UTF-8"
+    return Refused(
+        f"cannot read the text at line {line} (byte {byte} of the line, byte {pos + offset + 1} "
+        f"of the file): the file is {encoding} up to there, but line {line} is not (is it "
+        f"{other}?); save the whole file in one encoding (CSV UTF-8) or as .xlsx",
+        f"{line}行目（その行の{byte}バイト目、ファイルの{pos + offset + 1}バイト目）の文字を読み取れません。"
+        f"そこまでは{encoding}ですが、{line}行目は違います（{other}ではありませんか）。"
+        "ファイル全体を1つの文字コード（CSV UTF-8）か .xlsx で保存し直してください",
+        row=line,
+    )
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding name: UTF-8 with BOM, UTF-8, UTF-16 (Excel's "Unicode text") or
-    Shift_JIS (CP932)."""
+    Shift_JIS (CP932). A file that is neither is refused naming the line (and the byte in
+    it) where it stops being the encoding that reads furthest."""
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise Refused(
-                f"the file starts as UTF-8 but byte {exc.start + 3} is not UTF-8",
-                f"UTF-8のファイルですが、{exc.start + 3}バイト目がUTF-8として読めません",
-            ) from None
+            raise _undecodable(data[3:], exc.start, "UTF-8", offset=3) from None
     enc16 = _utf16(data)
     if enc16:
         body = data[2:] if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data
@@ -533,17 +563,15 @@ def decode(data: bytes) -> tuple[str, str]:
             return text, "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_stop = exc.start
     try:
         return data.decode("cp932"), "cp932"
     except UnicodeDecodeError as exc:
-        raise Refused(
-            f"cannot read the text (byte {exc.start}): it is neither UTF-8 nor Shift_JIS; "
-            "save the file as CSV (UTF-8) or .xlsx",
-            f"文字を読み取れません（{exc.start}バイト目）。UTF-8 でも Shift_JIS でもありません。"
-            "CSV（UTF-8）か .xlsx で保存してください",
-        ) from None
+        sjis_stop = exc.start
+    if utf8_stop >= sjis_stop:  # UTF-8 up to a later line: that line is something else
+        raise _undecodable(data, utf8_stop, "UTF-8") from None
+    raise _undecodable(data, sjis_stop, "Shift_JIS") from None
 
 
 def _plausible_text(text: str) -> bool:
@@ -941,9 +969,49 @@ def _fields_found(cells: list[Any], table: str) -> dict[str, int]:
 
 
 def _ignored_columns(cells: list[Any], table: str) -> list[str]:
-    """Header cells that are not imported: unknown, or a second column for the same field."""
+    """Header cells that are not imported: unknown ones (a second column of a field is read
+    and checked against the first, :func:`_repeated_fields`)."""
     used = set(_fields_found(cells, table).values())
+    used.update(j for cols in _repeated_fields(cells, table).values() for j in cols)
     return [nfkc(c) for j, c in enumerate(cells) if not is_blank(c) and j not in used]
+
+
+def _repeated_fields(cells: list[Any], table: str) -> dict[str, list[int]]:
+    """Fields that more than one header cell names (``隊員数,隊員数``, or 市町村コード and
+    団体コード): field -> its columns (0-based), the first one read first."""
+    aliases = _alias_map(table)
+    cols: dict[str, list[int]] = {}
+    for j, c in enumerate(cells):
+        name = None if is_blank(c) else aliases.get(_norm_header(c))
+        if name:
+            cols.setdefault(name, []).append(j)
+    return {name: js for name, js in cols.items() if len(js) > 1}
+
+
+def column_letter(j: int) -> str:
+    """The spreadsheet letter of 0-based column ``j``: 0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Two cells of one field say the same: the same text (NFKC), the same municipality code
+    (01207 = 012076) or the same number (5 = 5.0 = ５)."""
+    if nfkc(a) == nfkc(b):
+        return True
+    if is_blank(a) or is_blank(b):
+        return False
+    for read in (lambda v: read_code(nfkc(v)).code5, parse_number):
+        try:
+            if read(a) == read(b):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _has_required(found: dict[str, int], table: str, as_of: dt.date | None = None) -> bool:
@@ -1084,9 +1152,26 @@ def _rows(
     cap = settings.get("max_rows")
     if len(data_rows) > cap:
         raise Refused(*_too_many(cap))
+    repeated = _repeated_fields(header_cells, table)
+    for name, cols in repeated.items():
+        first = column_letter(cols[0])
+        for j in cols[1:]:
+            notes.append(
+                (
+                    f"column {column_letter(j)} {nfkc(header_cells[j])} repeats column {first} "
+                    f"{label[name]}: checked to agree in every row, read once",
+                    f"{column_letter(j)}列「{nfkc(header_cells[j])}」は{first}列「{label[name]}」と"
+                    "同じ項目です。全行で一致することを確かめ、1つとして読みました",
+                )
+            )
     for k, (row_no, cells) in enumerate(data_rows):
         if k % 500 == 0:
             budget.tick(row_no)
+        if repeated:
+            disagree = _disagreements(file_name, row_no, cells, header_cells, repeated)
+            if disagree:
+                issues.extend(disagree)
+                continue
         muni_cell = cell(cells, "municipality_name")
         code_cell = cell(cells, "municipality_code")
         if any(_norm_header(v) in TOTAL_WORDS for v in (muni_cell, code_cell) if not is_blank(v)):
@@ -1276,6 +1361,43 @@ def _rows(
     return df, issues, notes
 
 
+def _disagreements(
+    file_name: str,
+    row_no: int,
+    cells: list[Any],
+    header: list[Any],
+    repeated: dict[str, list[int]],
+) -> list[Issue]:
+    """A row's refusals where two columns of one field say different things (naming both
+    columns and both values; nothing of the row is guessed)."""
+    out = []
+    for cols in repeated.values():
+        j0 = cols[0]
+        a = cells[j0] if j0 < len(cells) else None
+        for j in cols[1:]:
+            b = cells[j] if j < len(cells) else None
+            if _same_value(a, b):
+                continue
+            name0, name = nfkc(header[j0]), nfkc(header[j])
+            both = name0 if name0 == name else f"{name0} / {name}"
+            both_ja = f"「{name0}」" if name0 == name else f"「{name0}」と「{name}」"
+            c0, c1 = column_letter(j0), column_letter(j)
+            va, vb = nfkc(a) or "(blank)", nfkc(b) or "(blank)"
+            va_ja, vb_ja = nfkc(a) or "（空欄）", nfkc(b) or "（空欄）"
+            out.append(
+                Issue(
+                    file_name,
+                    row_no,
+                    name0,
+                    f"columns {c0} and {c1} are both {both} but say {va} and {vb} in this row: "
+                    "which one is meant? keep only one of the two columns",
+                    f"{c0}列と{c1}列はどちらも{both_ja}ですが、この行では{va_ja}と{vb_ja}で"
+                    "食い違っています。どちらか一方の列だけを残してください",
+                )
+            )
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------
@@ -1442,12 +1564,14 @@ def commit(
     db_path: str | os.PathLike | None = None,
     allowed_bureaus: Sequence[str] | None = None,
     note: str | None = None,
+    actor: Any = None,
 ) -> ImportResult:
     """Validate and, when there is no error, write the file as a new database version.
 
     All or nothing: any error leaves the database untouched. Importing a file
     that changes nothing writes nothing (``result.record["action"] ==
-    "unchanged"``).
+    "unchanged"``). ``actor``: the signed-in person (:func:`regionmap.db.commit_import`
+    reads their rights again when writing and raises :class:`regionmap.auth.Refused`).
     """
     result = _parse(file_bytes, filename, table, allowed_bureaus)
     if not result.ok or result.rows is None:
@@ -1463,6 +1587,7 @@ def commit(
         user=user,
         bureau_scope=allowed_bureaus,
         note=note,
+        actor=actor,
     )
     result.plan = rec.pop("plan")
     result.plan["rows"].insert(0, "row", result.rows["_row"].to_numpy())
@@ -1682,14 +1807,18 @@ def cli(args) -> int:
                 f"now at version {rec['version']}"
             )
             return 0
+    except export.ExportError as exc:  # the export file's problem, not the database's
+        print(f"regionmap: {exc}", file=sys.stderr)
+        return 1
     except (LookupError, KeyError, ValueError, TimeoutError, PermissionError) as exc:
         print(f"{db_path}: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # a full disk, a read-only folder …
+    except OSError as exc:  # a full disk (the OS's or DuckDB's error), a read-only folder …
         reason = exc.strerror or str(exc)
+        full = f": {failure_reason(exc)}" if exc.errno == errno.ENOSPC else ""
         print(
             f"{db_path}: could not write the database ({reason}); the new version was not "
-            "swapped in",
+            f"swapped in{full}",
             file=sys.stderr,
         )
         return 1

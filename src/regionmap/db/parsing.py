@@ -360,9 +360,26 @@ class MunicipalityResolver:
                     f"{nfkc(name)!r}は市町村名として読めません。市町村名は日本語（例: 帯広市）で"
                     "書くか、市町村コード（5桁または6桁）で指定してください",
                 )
+            merged = self._merger(text)
+            if merged is not None:
+                raise merged
             where = f" in {nfkc(district) or dist}" if dist else ""
             where_ja = f"（{nfkc(district) or dist}）" if dist else ""
             hints = self._suggest(text, named)
+            if not named and self._former_name(text):
+                # a whole name (stem and 市/町/村) no municipality has: perhaps one that merged;
+                # names written alike are no more than possible typos, never its successor
+                typo = f" If it is a typo: {', '.join(hints)}." if hints else ""
+                typo_ja = f"書き誤りの場合は: {'、'.join(hints)}" if hints else ""
+                raise ParseError(
+                    f"unknown municipality {nfkc(name)!r}{where}: no Hokkaido municipality is "
+                    f"called {text} today; it may have merged into another (there is no record "
+                    "of its merger in data/reference/mergers.csv): write today's municipality "
+                    f"or its code.{typo}",
+                    f"{text}という市町村は現在の北海道にはありません{where_ja}。合併して別の市町村に"
+                    "なった可能性があります（data/reference/mergers.csv に記録はありません）。"
+                    "現在の市町村名かコードで書いてください。" + typo_ja,
+                )
             raise ParseError(
                 f"unknown municipality {nfkc(name)!r}{where} (not a Hokkaido name)"
                 + (f"; did you mean {' or '.join(hints)}?" if hints else ""),
@@ -381,6 +398,31 @@ class MunicipalityResolver:
                 f"{nfkc(name)!r}は複数あります（{alts_ja}）。郡名を付けるかコードで指定してください",
             )
         return self._fold(candidates[0], str(name))
+
+    def _former_name(self, text: str) -> bool:
+        """Whether ``text`` is a whole municipality name (a stem and 市, 町 or 村) whose stem
+        no current municipality has (門別町; not 夕張村, whose stem is 夕張市's)."""
+        m = re.fullmatch(r"(.+)[市町村]", text)
+        return bool(m) and not any(
+            k[:-1] == m.group(1) for k in self._by_name if k[-1:] in ("市", "町", "村")
+        )
+
+    def _merger(self, text: str) -> ParseError | None:
+        """The refusal of a former municipality recorded in ``data/reference/mergers.csv``:
+        it names the successor, the date and the source, and guesses nothing."""
+        for r in reference.mergers().to_dict("records"):
+            if _key(r["former_name_ja"]) != text:
+                continue
+            code, succ, day = r["successor_code"], r["successor_name_ja"], r["merged_on"]
+            return ParseError(
+                f"{r['former_name_ja']} no longer exists: it merged into {succ} ({code}) on "
+                f"{day} (source: {r['source']}); write {succ} or {code} if the figure is for "
+                f"today's {succ}",
+                f"{r['former_name_ja']}は{day}に{succ}（{code}）と合併し、現在はありません"
+                f"（出典: {r['source']}）。現在の{succ}の数値であれば、{succ}または{code}と"
+                "書いてください",
+            )
+        return None
 
     def _suggest(self, text: str, named: list[dict]) -> list[str]:
         """Names close to ``text`` (NFKC): the district's forms of an existing name, else

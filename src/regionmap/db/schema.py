@@ -15,7 +15,7 @@ from regionmap import figures, settings
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
 #: proposals.bureau_label_ja, measures.note.
-SCHEMA_VERSION = 5  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty)
+SCHEMA_VERSION = 6  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty). 6: users.issuer, users.subject (sign-in key); import_history.user_role, user_bureaus, user_key (the rights a write was allowed by)
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
@@ -156,13 +156,16 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
          ("user_name", "VARCHAR"), ("bureau_scope", "VARCHAR"), ("created_at", "VARCHAR"),
          ("note", "VARCHAR"), ("snapshot", "VARCHAR"), ("undone_by", "INTEGER"),
          ("undoes", "INTEGER"), ("file_size", "BIGINT"), ("from_version", "INTEGER"),
-         ("changes", "VARCHAR")],
+         ("changes", "VARCHAR"), ("user_role", "VARCHAR"), ("user_bureaus", "VARCHAR"),
+         ("user_key", "VARCHAR")],
         ("version",),
     ),
-    # who may change what (regionmap.db.users); follows the live file across undo and rebuilds
+    # who may change what (regionmap.db.users); follows the live file across undo and rebuilds.
+    # issuer + subject: the account a record is bound to (None: matched by verified e-mail)
     "users": (
         [("email", "VARCHAR"), ("role", "VARCHAR"), ("bureaus", "VARCHAR"),
-         ("added_by", "VARCHAR"), ("added_at", "VARCHAR")],
+         ("added_by", "VARCHAR"), ("added_at", "VARCHAR"), ("issuer", "VARCHAR"),
+         ("subject", "VARCHAR")],
         ("email",),
     ),
     "meta": ([("key", "VARCHAR"), ("value", "VARCHAR")], ("key",)),

@@ -33,8 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from regionmap import settings
-from regionmap.db.store import _open_read_only, default_path
+from regionmap.db.store import _open_read_only, default_path, failure_reason
 
 FORMAT = 1
 _NAME = re.compile(r"^(\d{6})-v(\d+)\.json$")
@@ -150,6 +152,41 @@ def _db_facts(path: Path) -> tuple[int, int | None]:
         con.close()
 
 
+def _keep(keep: int | None) -> int:
+    """Snapshots to keep: ``keep``, else the ``snapshot_keep`` setting; at least 1."""
+    if keep is None:
+        try:
+            return settings.get("snapshot_keep")
+        except ValueError as exc:  # names REGIONMAP_SNAPSHOT_KEEP
+            raise SnapshotError(f"{exc}; nothing was published") from None
+    if keep < 1:
+        raise SnapshotError(
+            f"the snapshots to keep (--keep) must be 1 or more, not {keep}: the snapshot just published is always "
+            "kept, so replicas have one to follow; nothing was published"
+        )
+    return keep
+
+
+def _folder(to: str | os.PathLike) -> Path:
+    """The snapshot folder ``to``, created if missing; refused when empty, a file, or not
+    creatable."""
+    if not str(to).strip():
+        raise SnapshotError(
+            "no snapshot folder given (--to is empty); name the folder the replicas follow, "
+            "e.g. --to /srv/regionmap/snapshots"
+        )
+    folder = Path(to).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise SnapshotError(f"{folder} is a file, not a folder; give a snapshot folder for --to")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SnapshotError(
+            f"cannot create the snapshot folder {folder}: {failure_reason(exc)}; nothing was published"
+        ) from None
+    return folder
+
+
 def publish(
     to: str | os.PathLike,
     db_path: str | os.PathLike | None = None,
@@ -158,12 +195,20 @@ def publish(
     """Publish the live database into ``to``; (the snapshot, whether a new one was written).
 
     Nothing is written when the newest complete snapshot already has the same bytes.
-    Keeps the ``keep`` newest snapshots (default: the ``snapshot_keep`` setting).
+    Keeps the ``keep`` newest snapshots (default: the ``snapshot_keep`` setting; at least
+    one, and never the one just written). ``seq`` only grows: it comes after every number
+    in the folder, and the newest snapshot is never pruned.
+
+    Raises
+    ------
+    SnapshotError
+        Saying what and where: no database, an empty ``to``, a file where the folder should
+        be, a folder that cannot be made, ``keep`` below 1, a full disk (nothing is left
+        behind but the snapshots that were there).
     """
     src_path = default_path(db_path)
-    folder = Path(to).expanduser().absolute()
-    folder.mkdir(parents=True, exist_ok=True)
-    keep = keep if keep is not None else settings.get("snapshot_keep")
+    keep = _keep(keep)
+    folder = _folder(to)
     existing = complete(folder)
     pid = os.getpid()
     try:
@@ -174,13 +219,20 @@ def publish(
             f"no database at {src_path}: run `python -m regionmap setup` first"
         ) from None
     tmp_db = folder / f".publish.tmp-{pid}-{time.time_ns()}.duckdb"
+    written: list[Path] = []  # removed again unless the snapshot is complete
     try:
         with src:
             sha, size = _copy_hashing(src, tmp_db)
         if existing and existing[0].sha256 == sha:
             tmp_db.unlink()
             return existing[0], False
-        version, schema = _db_facts(tmp_db)
+        try:
+            version, schema = _db_facts(tmp_db)
+        except duckdb.Error as exc:
+            raise SnapshotError(
+                f"the database {src_path} cannot be read ({str(exc).splitlines()[0]}); "
+                "nothing was published"
+            ) from None
         if sha256_file(tmp_db) != sha:  # opened read-only: must be unchanged
             raise SnapshotError(f"{tmp_db} changed while it was read")
         # after every number in the folder, torn snapshots of a dead publisher included
@@ -199,26 +251,39 @@ def publish(
             "source": f"{socket.gethostname()}:{src_path}",
         }
         os.replace(tmp_db, folder / manifest["file"])
+        written.append(folder / manifest["file"])
         _fsync_dir(folder)
         tmp_json = folder / f".{name}.json.tmp-{pid}"
+        written.append(tmp_json)
         with open(tmp_json, "x", encoding="utf-8") as f:
             json.dump(manifest, f, ensure_ascii=False, indent=1)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_json, folder / f"{name}.json")  # the snapshot is complete from here
+        written.clear()
         _fsync_dir(folder)
+    except OSError as exc:  # a full disk, a folder that went read-only …
+        raise SnapshotError(
+            f"could not write the snapshot into {folder}: {failure_reason(exc)}; nothing was "
+            "published (the snapshots there are as they were)"
+        ) from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp_db.unlink()
-    prune(folder, keep)
+        for p in (tmp_db, *written):
+            with contextlib.suppress(OSError):
+                p.unlink()
+    prune(folder, keep, protect=name)
     return Snapshot(folder, manifest), True
 
 
-def prune(folder: Path, keep: int) -> list[str]:
+def prune(folder: Path, keep: int, protect: str | None = None) -> list[str]:
     """Remove all but the ``keep`` newest complete snapshots (manifest first, so a removed
-    snapshot is never seen as complete), and temp files older than an hour."""
+    snapshot is never seen as complete), and temp files older than an hour. ``keep`` is at
+    least 1 (the newest is never removed, so ``seq`` numbers only grow), and the snapshot
+    named ``protect`` (the one just published) is never removed."""
     removed = []
-    for snap in complete(folder)[keep:]:
+    for snap in complete(folder)[max(keep, 1) :]:
+        if snap.name == protect:
+            continue
         with contextlib.suppress(OSError):
             (folder / f"{snap.name}.json").unlink()
             removed.append(snap.name)

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from regionmap import settings
+from regionmap import auth, settings
 from regionmap.db.schema import (
     BLOCK_SIZE,
     HISTORY_FIELDS,
@@ -29,6 +29,7 @@ from regionmap.db.schema import (
     _insert_frame,
     columns,
 )
+from regionmap.i18n import t
 
 # --------------------------------------------------------------------------------------
 # Paths, history records, the writer lock
@@ -102,6 +103,10 @@ def _clean_stray(path: Path) -> list[Path]:
             p.unlink()
             removed.append(p)
     return removed
+
+
+#: Who writes without a signed-in person (the command line, set-up): the operator.
+_OPERATOR = auth.personal_identity(None)
 
 
 def _now() -> str:
@@ -272,9 +277,10 @@ WRITE_STEPS = ("copy", "apply", "checkpoint", "snapshot", "swap", "mirror", "pru
 
 
 def _step(name: str) -> None:
-    """Test hook: ``REGIONMAP_TEST_FAULT=<step>:kill`` kills the process (``kill -9``) and
-    ``<step>:full`` raises the error of a full disk just before step ``name`` (see
-    :data:`WRITE_STEPS`)."""
+    """Test hook: ``REGIONMAP_TEST_FAULT=<step>:kill`` kills the process (``kill -9``),
+    ``<step>:full`` raises the OS's error of a full disk and ``<step>:duckdb-full`` DuckDB's
+    (as DuckDB words it when the disk fills under its checkpoint or commit) just before step
+    ``name`` (see :data:`WRITE_STEPS`)."""
     raw = os.environ.get("REGIONMAP_TEST_FAULT")
     if not raw:
         return
@@ -285,7 +291,24 @@ def _step(name: str) -> None:
         if hasattr(signal, "SIGKILL"):
             os.kill(os.getpid(), signal.SIGKILL)
         os._exit(137)  # pragma: no cover - Windows
+    if kind == "duckdb-full":
+        where = f'Could not write file "{name}": {os.strerror(errno.ENOSPC)}'
+        if name == "checkpoint":
+            raise duckdb.FatalException(
+                f"FATAL Error: Failed to create checkpoint because of error: {where}"
+            )
+        raise duckdb.TransactionException(f"TransactionContext Error: Failed to commit: {where}")
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _as_os_error(exc: duckdb.Error) -> OSError:
+    """DuckDB's failure to write the new version as the OS error it stands for: a full disk
+    (DuckDB says "No space left on device" in a FatalException, a TransactionException, an
+    IOException …) is ``ENOSPC``, any other ``EIO`` with DuckDB's first line."""
+    text = str(exc).strip()
+    if os.strerror(errno.ENOSPC) in text:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return OSError(errno.EIO, f"DuckDB: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
 def _write_version(
@@ -300,6 +323,7 @@ def _write_version(
     only_if_missing: bool = False,
     skip_if: Callable[[], bool] | None = None,
     keep_previous: bool = True,
+    authorise: Callable[[], dict] | None = None,
 ) -> dict:
     """Build the next version in a temp file and swap it in; return its history record.
 
@@ -318,12 +342,22 @@ def _write_version(
     from the live file's history and the copy's, whichever is higher (with neither readable,
     after the kept files' numbers), so none is reused.
     Settings are read before anything is written (an invalid one raises ``ValueError``).
+
+    ``authorise()`` is called first under the writer lock: it reads the writer's rights
+    again from the live file (:func:`regionmap.db.users.authorise`) and returns the history
+    fields that record them (``user_role``, ``user_bureaus``, ``user_key``; ``user_name``
+    where the record has none), or raises ``PermissionError`` and nothing is written. Every
+    write of a signed-in person passes it (an import, an undo, a change of the users);
+    without it the write is the operator's (the command line, set-up, a schema upgrade:
+    the operating-system account, every right).
     """
     keep = settings.get("history_keep")
     path.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(path):
         if (only_if_missing and path.exists()) or (skip_if is not None and skip_if()):
             raise FileExistsError(path)
+        # the rights of the moment, not those of the page that drew the button
+        rights = authorise() if authorise is not None else auth.rights_record(_OPERATOR)
         _clean_stray(path)
         entries = _history_entries(path)
         copied = _read_history_file(path) or []
@@ -350,6 +384,7 @@ def _write_version(
                 _step("apply")
                 rec = {k: None for k in HISTORY_FIELDS}
                 rec.update(record)
+                rec.update({k: v for k, v in rights.items() if k != "user_name" or not rec[k]})
                 rec.update(extra)
                 rec.update(
                     version=version,
@@ -378,10 +413,12 @@ def _write_version(
                 _snapshot(path, history_dir(path) / rec["snapshot"])
             _step("swap")
             _replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             for p in (tmp, tmp.with_name(tmp.name + ".wal")):
                 with contextlib.suppress(OSError):
                     p.unlink()
+            if isinstance(exc, duckdb.Error):  # a full disk under DuckDB, a damaged copy …
+                raise _as_os_error(exc) from exc
             raise
         # committed: what follows only tidies up (the next writer redoes it)
         with contextlib.suppress(OSError):
@@ -393,6 +430,20 @@ def _write_version(
     if progress:
         progress(1.0, "done")
     return _clean_record(rec)
+
+
+def failure_reason(exc: BaseException, lang: str = "en") -> str:
+    """Why a write failed, for people, in ``lang``: a full disk says so (the OS's or DuckDB's
+    "No space left on device"), another OS error its own words, anything else its message."""
+    text = str(exc)
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
+        os.strerror(errno.ENOSPC) in text
+    )
+    if full:
+        return t("error.disk_full", lang)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 class DatabaseError(RuntimeError):
@@ -509,19 +560,25 @@ def _carry_users(con: duckdb.DuckDBPyConnection, live: Path) -> None:
 
     Called by the store for versions built from another base than the live file (an
     undo's snapshot, a rebuild): the list of users always follows the live file. A live
-    file without the table (an older schema), missing or damaged leaves the list as it is.
+    file without the table (an older schema), missing or damaged leaves the list as it is;
+    columns an older schema's list lacks are left empty.
     """
     try:
         con.execute("ATTACH ? AS _live_users (READ_ONLY)", [str(live)])
     except duckdb.Error:  # a missing or damaged live file (being rebuilt): nothing to carry
         return
     try:
-        has = con.execute(
-            "SELECT count(*) FROM duckdb_tables() "
-            "WHERE database_name = '_live_users' AND table_name = 'users'"
-        ).fetchone()[0]
-        if has:
-            cols = ", ".join(columns("users"))
+        live_cols = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() "
+                "WHERE database_name = '_live_users' AND table_name = 'users'"
+            ).fetchall()
+        }
+        if live_cols:
+            # an older schema's list lacks newer columns (issuer, subject): left empty, so
+            # its records keep the key they had (the e-mail)
+            cols = ", ".join(c for c in columns("users") if c in live_cols)
             con.execute("DELETE FROM users")
             con.execute(f"INSERT INTO users ({cols}) SELECT {cols} FROM _live_users.users")  # noqa: S608
     finally:

@@ -10,6 +10,16 @@ base (undo, rebuild), so a role change is never undone by a figures' undo.
 Roles (see :mod:`regionmap.auth` for what each may do): ``viewer``, ``editor`` (with
 the bureaus they maintain, stored as ``;``-joined bureau codes), ``admin``.
 
+Each record is keyed (:func:`regionmap.auth.pick_user`) on the account it is bound to
+(``issuer`` + ``subject`` of the ID token: ``users add EMAIL --subject SUB --issuer URL``),
+or, bound to none, on the e-mail, which then matches only when the provider says it is
+verified. Records of before schema 6 are e-mail records.
+
+Rights are read again here at the moment of every change (:func:`rights_now`, called by
+the store under the writer lock: an import, an undo, a change of this list), and the
+history records the rights that allowed it (role, bureaus, key). Whoever is not allowed
+any more gets :class:`regionmap.auth.Refused` and nothing is written.
+
 Managed from the command line only (``python -m regionmap users add|list|remove``).
 """
 
@@ -19,19 +29,18 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 
+import duckdb
 import pandas as pd
 
-from regionmap import reference
+from regionmap import auth, reference, settings
 from regionmap.db import connection, load, store
 from regionmap.db.schema import columns
 
-ROLES = ("viewer", "editor", "admin")
+ROLES = auth.ROLES
 _COLS = tuple(columns("users"))
-
-
-def normalise_email(email: str) -> str:
-    """E-mail addresses are compared case-insensitively, without surrounding blanks."""
-    return (email or "").strip().lower()
+#: The columns of :func:`list_users`, in order (``key``: how a sign-in matches the record).
+LIST_COLUMNS = ("email", "role", "bureaus", "key", "issuer", "subject", "added_by", "added_at")
+normalise_email = auth.normalise_email
 
 
 def bureau_codes(names: Iterable[str]) -> tuple[str, ...]:
@@ -76,26 +85,112 @@ def split_codes(value: object) -> tuple[str, ...]:
 
 
 def list_users(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The users of the live database (email, role, bureaus, added_by, added_at), by email."""
+    """The users of the live database by email: :data:`LIST_COLUMNS`, where ``key`` is
+    ``subject`` (bound to the account ``issuer`` + ``subject``) or ``email`` (a verified
+    e-mail)."""
 
     con = connection.connect(path)
-    return con.execute(f"SELECT {', '.join(_COLS)} FROM users ORDER BY email").df()  # noqa: S608
+    df = con.execute(f"SELECT {', '.join(_COLS)} FROM users ORDER BY email").df()  # noqa: S608
+    df["key"] = ["subject" if isinstance(s, str) and s else "email" for s in df["subject"]]
+    return df[list(LIST_COLUMNS)]
 
 
-def lookup(email: str | None, path: str | os.PathLike | None = None) -> dict | None:
-    """The user record of ``email`` (case-insensitive), or None when not listed."""
-    if not email:
-        return None
+def _records(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every record of the ``users`` table of ``con`` (none in a file without the table)."""
+    try:
+        cur = con.execute("SELECT * FROM users")
+    except duckdb.CatalogException:  # a file older than the list of users: nobody is listed
+        return []
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
-    row = (
-        connection.connect(path)
-        .execute(
-            f"SELECT {', '.join(_COLS)} FROM users WHERE email = ?",  # noqa: S608
-            [normalise_email(email)],
-        )
-        .fetchone()
+
+def find(
+    path: str | os.PathLike | None = None,
+    *,
+    email: str | None,
+    issuer: str | None = None,
+    subject: str | None = None,
+    email_verified: bool = False,
+    live: bool = False,
+) -> tuple[dict | None, str | None, str | None]:
+    """The record of a signed-in person: ``(record, key, mismatch)`` of
+    :func:`regionmap.auth.pick_user`. ``live``: read the file itself now (under the writer
+    lock), not the cached connection."""
+    if live:
+        p = store.default_path(path)
+        if not p.exists():
+            return None, None, None
+        con = store._open_read_only(p)
+        try:
+            records = _records(con)
+        finally:
+            con.close()
+    else:
+        records = _records(connection.connect(path))
+    found, key, mismatch = auth.pick_user(
+        records, email=email, issuer=issuer, subject=subject, email_verified=email_verified
     )
-    return None if row is None else dict(zip(_COLS, row, strict=True))
+    return (dict(found) if found is not None else None), key, mismatch
+
+
+def rights_now(
+    actor: auth.Identity | str | None, path: str | os.PathLike | None = None
+) -> auth.Identity | None:
+    """The rights of ``actor`` as the live database says at this moment.
+
+    A signed-in person (shared mode) is looked up again in the live file's list (None:
+    not listed and unlisted users are refused); the person at the machine (personal mode)
+    keeps the rights of the mode; a name or None is the operator of the command line
+    (the operating-system account, every right).
+    """
+    if not isinstance(actor, auth.Identity):
+        return auth.personal_identity(actor or store._user())
+    if actor.mode != "shared":
+        return actor
+    record, key, mismatch = find(
+        path,
+        email=actor.email,
+        issuer=actor.issuer,
+        subject=actor.subject,
+        email_verified=actor.email_verified,
+        live=True,
+    )
+    return auth.shared_identity(
+        actor.email or "",
+        record,
+        settings.get("unlisted_users"),
+        issuer=actor.issuer,
+        subject=actor.subject,
+        email_verified=actor.email_verified,
+        key=key,
+        mismatch=mismatch,
+    )
+
+
+def authorise(
+    actor: auth.Identity | str | None,
+    path: str | os.PathLike | None,
+    action: str,
+    *,
+    bureaus: Iterable[str] = (),
+    then: dict | None = None,
+) -> dict:
+    """Read ``actor``'s rights again (:func:`rights_now`) and refuse ``action`` (``import``
+    of rows of ``bureaus``, ``users``; ``undo`` checks its target itself) with
+    :class:`regionmap.auth.Refused` when they do not allow it.
+
+    Returns the history fields of who did it and with what rights (``user_name``,
+    ``user_role``, ``user_bureaus``, ``user_key``); ``then["identity"]`` receives the
+    identity read. Called by the store under the writer lock, before anything is written.
+    """
+    now = rights_now(actor, path)
+    if then is not None:
+        then["identity"] = now
+    refusal = auth.write_refusal(now, action, bureaus=bureaus, bureau_names=bureau_label)
+    if refusal is not None:
+        raise refusal
+    return {"user_name": now.name, **auth.rights_record(now)}
 
 
 def _describe(rec: dict | None) -> str | None:
@@ -109,7 +204,7 @@ def _change(
     path: str | os.PathLike | None,
     email: str,
     new: dict | None,
-    actor: str | None,
+    actor: auth.Identity | str | None,
 ) -> dict:
 
     p = store.default_path(path)
@@ -118,21 +213,29 @@ def _change(
     holder: dict = {}
 
     def apply(con, version):
-        row = con.execute(
-            f"SELECT {', '.join(_COLS)} FROM users WHERE email = ?",  # noqa: S608
-            [email],
-        ).fetchone()
-        old = None if row is None else dict(zip(_COLS, row, strict=True))
+        records = _records(con)
+        old = next((r for r in records if r.get("email") == email), None)
         if new is None and old is None:
             raise LookupError(f"{email} is not in the list of users")
-        con.execute("DELETE FROM users WHERE email = ?", [email])
+        rec = None
         if new is not None:
-            rec = {**new, "email": email, "added_by": who, "added_at": store._now()}
+            rec = {**new, "email": email, "added_by": holder["who"], "added_at": store._now()}
+            if old is not None and rec.get("subject") is None:  # a role change keeps the binding
+                rec["issuer"], rec["subject"] = old.get("issuer"), old.get("subject")
+            other = next(
+                (r["email"] for r in records if rec.get("subject") and r["email"] != email
+                 and (r.get("issuer"), r.get("subject")) == (rec["issuer"], rec["subject"])),
+                None,
+            )  # fmt: skip
+            if other:
+                raise ValueError(f"that account (--subject/--issuer) is already {other}'s")
+        con.execute("DELETE FROM users WHERE email = ?", [email])
+        if rec is not None:
             con.execute(
-                f"INSERT INTO users ({', '.join(_COLS)}) VALUES (?, ?, ?, ?, ?)",  # noqa: S608
-                [rec[c] for c in _COLS],
+                f"INSERT INTO users ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})",  # noqa: S608
+                [rec.get(c) for c in _COLS],
             )
-        before, after = _describe(old), _describe(new)
+        before, after = _describe(old), _describe(rec)
         holder["old"] = old
         verb = "removed" if new is None else ("added" if old is None else "changed")
         return {
@@ -142,10 +245,14 @@ def _change(
             "note": f"{verb} {email}: {before or '-'} -> {after or '-'}",
         }
 
-    who = actor or store._user()
-    record = {"action": "role", "user_name": who, "table_name": "users"}
+    def check() -> dict:
+        fields = authorise(actor, p, "users")
+        holder["who"] = fields["user_name"]
+        return fields
+
+    record = {"action": "role", "table_name": "users"}
     # a role change keeps no snapshot: it is not undone by the figures' undo
-    rec = store._write_version(p, apply, record, keep_previous=False)
+    rec = store._write_version(p, apply, record, keep_previous=False, authorise=check)
     rec["previous"] = holder.get("old")
     return rec
 
@@ -155,13 +262,21 @@ def add(
     role: str,
     bureaus: Iterable[str] = (),
     *,
-    actor: str | None = None,
+    subject: str | None = None,
+    issuer: str | None = None,
+    actor: auth.Identity | str | None = None,
     path: str | os.PathLike | None = None,
 ) -> dict:
     """Add ``email`` with ``role`` (or change their role); returns the history record.
 
     An editor needs at least one bureau (``tokachi``, ``12``, ``十勝``); viewers and admins
-    take none. Raises ``ValueError`` for a bad role, e-mail or bureau.
+    take none. ``subject`` and ``issuer`` (together) bind the record to that account (the
+    ID token's ``sub`` and ``iss``); without them a new record is matched by verified
+    e-mail and a changed one keeps its binding. ``actor``: who changes the list — a
+    signed-in identity (their rights are read again, under the writer lock: only an
+    administrator may), or the command line's operator. Raises ``ValueError`` for a bad
+    role, e-mail, bureau or account, :class:`regionmap.auth.Refused` for an actor who may
+    not change the list.
     """
     email = normalise_email(email)
     if "@" not in email or any(c.isspace() for c in email):
@@ -173,9 +288,23 @@ def add(
         raise ValueError("an editor needs the bureau(s) they maintain: --bureau tokachi …")
     if role != "editor" and codes:
         raise ValueError(f"--bureau is for editors; a {role} covers every bureau")
-    return _change(path, email, {"role": role, "bureaus": ";".join(codes) or None}, actor)
+    subject, issuer = (subject or "").strip() or None, (issuer or "").strip() or None
+    if (subject is None) != (issuer is None):
+        raise ValueError(
+            "--subject and --issuer go together: the account is the provider's (issuer) "
+            "subject id (both are shown to the person signed in, on the データ page)"
+        )
+    if issuer is not None and not issuer.startswith(("https://", "http://")):
+        raise ValueError(f"--issuer {issuer!r} is not the provider's issuer URL (https://…)")
+    new = {"role": role, "bureaus": ";".join(codes) or None, "issuer": issuer, "subject": subject}
+    return _change(path, email, new, actor)
 
 
-def remove(email: str, *, actor: str | None = None, path: str | os.PathLike | None = None) -> dict:
+def remove(
+    email: str,
+    *,
+    actor: auth.Identity | str | None = None,
+    path: str | os.PathLike | None = None,
+) -> dict:
     """Remove ``email`` from the list (they become an unlisted user); raises LookupError."""
     return _change(path, email, None, actor)

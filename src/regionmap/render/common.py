@@ -81,7 +81,7 @@ def resolve_area(kind: str, key: str) -> Area:
     key_s = str(key).strip().lower()
     if kind == "bureau":
         df = reference.bureaus()
-        if key_s.isdigit():
+        if key_s.isascii() and key_s.isdigit():
             key_s = key_s.zfill(2)
         hit = df[(df["bureau_code"] == key_s) | (df["bureau_id"] == key_s)]
         if hit.empty:
@@ -101,7 +101,7 @@ def resolve_area(kind: str, key: str) -> Area:
             r.get("seat_en", "") or "",
         )
     df = reference.regions()
-    if key_s.isdigit():
+    if key_s.isascii() and key_s.isdigit():
         key_s = str(int(key_s))
     hit = df[(df["region_code"] == key_s) | (df["region_id"] == key_s)]
     if hit.empty:

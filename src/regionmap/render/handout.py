@@ -695,7 +695,7 @@ def _render(data: HandoutData) -> bytes:
                 "report.col_project",
                 "report.col_direction",
                 "report.col_region",
-                "report.col_direction_basis",
+                "basis.col_direction",
             ),
             _project_rows,
             (50, 24, 12, 14),

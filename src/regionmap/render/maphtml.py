@@ -12,10 +12,24 @@ system font stack, as the app).
 A layer file drawn by several layers (a fill and its outlines, the selection) is
 inlined once: the spec keeps the URL and the page swaps in the parsed file before
 deck.gl reads the spec.
+
+Text from files (a site's name, an ID) never runs as script here:
+
+- every value reaches the file escaped by us: the page's texts as HTML text, the spec,
+  tooltip and layer files as JSON with ``<``, ``>`` and ``&`` written as ``\\u`` escapes
+  (nothing in them can end or re-open a ``<script>``);
+- the tooltip is filled by the page's own ``getTooltip`` (:data:`_BOOT`), which HTML-escapes
+  each ``{field}`` it fills, as Streamlit does in the app (pydeck's bundled tooltip fills
+  them raw, and turns the tooltip's CSS ``{display:none}`` into ``undefined``, which showed
+  every area's figure line at once);
+- a Content-Security-Policy (:func:`csp`) lets only the file's two scripts run (by their
+  sha256): no inline event handler, no ``eval``, no request to anywhere.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,8 +99,32 @@ def inline_data(urls: Sequence[str], static_dir: Path | None = None) -> dict[str
 
 
 def _script_json(text: str) -> str:
-    """JSON text safe inside a ``<script>`` element (``</`` cannot end it)."""
-    return text.replace("</", "<\\/")
+    """JSON text safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` (only ever inside
+    JSON strings) as ``\\u`` escapes, so no ``</script>``, ``<!--`` or ``<script`` is left for
+    the HTML parser to act on; ``JSON.parse`` reads the same values."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _sha256(script: str) -> str:
+    return (
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+        + "'"
+    )
+
+
+def csp(scripts: Sequence[str]) -> str:
+    """The file's Content-Security-Policy: only ``scripts`` (by their sha256) run, so no
+    inline event handler (``onerror=…``) and no ``javascript:`` URL can; no ``eval`` (only
+    WebAssembly may be compiled: the bundle's loaders try it at start and fall back without
+    it); nothing is fetched (images, fonts and workers only from ``data:``/``blob:`` made by
+    the page). Styles may be inline (the page's and the tooltip's own)."""
+    hashes = " ".join(_sha256(s) for s in scripts)
+    return (
+        f"default-src 'none'; script-src {hashes} 'wasm-unsafe-eval'; style-src 'unsafe-inline'; "
+        "img-src data: blob:; font-src data:; worker-src blob:; connect-src data: blob:; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def _legend_html(title: str, rows: Sequence[tuple[str, str]]) -> str:
@@ -121,7 +159,7 @@ footer p{margin:2px 0}
 .sample{background:#fff6d6;border:1px solid #e0c060;border-radius:4px;padding:4px 8px;color:#5a4500}
 """.replace("@FONT@", FONT_FAMILY)
 
-_BOOT = """
+_BOOT = r"""
 (function(){
   var data = {};
   document.querySelectorAll('script[data-rm-url]').forEach(function(el){
@@ -140,17 +178,47 @@ _BOOT = """
     view.zoom = Math.max(view.minZoom || 0, Math.min(view.maxZoom || 20,
       view.zoom + Math.log(scale) / Math.LN2));
   }
+  // The tooltip is filled here, each {field} HTML-escaped (pydeck's fills them raw): only
+  // {name} tokens are fields, so the tooltip's CSS {display:none} stays CSS.
+  function esc(v){
+    return String(v).replace(/[&<>"']/g, function(c){
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+    });
+  }
+  function field(o, k){
+    var has = Object.prototype.hasOwnProperty;
+    if (has.call(o, k)) { return o[k]; }
+    return o.properties && has.call(o.properties, k) ? o.properties[k] : undefined;
+  }
+  // inside the tooltip's <style> a value is CSS-escaped instead (so a key with quotes or
+  // "</style>" still selects its own line, and cannot leave the style element)
+  function getTooltip(info){
+    if (!tooltip || !info.picked || !info.object) { return null; }
+    var parts = String(tooltip.html || '').split(/(<style>[\s\S]*?<\/style>)/);
+    var html = parts.map(function(part){
+      var css = part.indexOf('<style>') === 0;
+      return part.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, function(m, k){
+        var v = field(info.object, k);
+        if (v == null) { return ''; }
+        return css ? CSS.escape(String(v)) : esc(v);
+      });
+    }).join('');
+    return {html: html, style: tooltip.style || {}};
+  }
   var deck = createDeck({
-    container: map, jsonInput: spec, tooltip: tooltip, customLibraries: null, configuration: null
+    container: map, jsonInput: spec, tooltip: null, customLibraries: null, configuration: null
   });
   window.rmDeck = deck;
   // The names were placed on the server (regionmap.maps.labels), as in the app: deck.gl
   // draws them all. The map says when it has drawn its layers (tests wait for it).
-  deck.setProps({onAfterRender: function(){
-    if (!map.hasAttribute('data-rm-drawn') && deck.props.layers.length &&
-        (deck.layerManager ? deck.layerManager.getLayers().every(function(l){
-          return l.isLoaded; }) : true)) { map.setAttribute('data-rm-drawn', 'true'); }
-  }});
+  deck.setProps({
+    getTooltip: getTooltip,
+    onAfterRender: function(){
+      if (!map.hasAttribute('data-rm-drawn') && deck.props.layers.length &&
+          (deck.layerManager ? deck.layerManager.getLayers().every(function(l){
+            return l.isLoaded; }) : true)) { map.setAttribute('data-rm-drawn', 'true'); }
+    }
+  });
   map.setAttribute('data-rm-layers', String((spec.layers || []).length));
 })();
 """
@@ -196,11 +264,13 @@ def map_html(
     footer += [f"<p>{escape(line)}</p>" for line in page.footer]
     note = f"<div class='note'>{escape(page.note)}</div>" if page.note else ""
     js = bundle.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    boot = _BOOT.replace("FIT_W", str(FIT_WIDTH)).replace("FIT_H", str(FIT_HEIGHT))
     spec_text = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
     tip_text = json.dumps(tooltip if tooltip is not None else False, ensure_ascii=False)
     return (
         "<!DOCTYPE html>\n"
         f"<html lang='{escape(page.lang, quote=True)}'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{csp([js, boot])}\">"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{escape(page.title)}</title><style>{_CSS}</style></head>\n"
         f"<body><header><h1>{escape(page.title)}</h1>{note}</header>\n"
@@ -210,8 +280,7 @@ def map_html(
         f"<script type='application/json' id='rm-tooltip'>{_script_json(tip_text)}</script>\n"
         f"{data_scripts}"
         f"<script id='rm-deckgl'>{js}</script>\n"
-        f"<script>{_BOOT.replace('FIT_W', str(FIT_WIDTH)).replace('FIT_H', str(FIT_HEIGHT))}"
-        "</script>\n"
+        f"<script>{boot}</script>\n"
         "</body></html>\n"
     )
 

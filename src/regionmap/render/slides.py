@@ -243,7 +243,15 @@ def build_slide(
         )
         figures.append(
             _plain_figure(
-                content.selection_label("bureau_projects", lang),
+                # the area's count rests on the bureau each item was given: partly our reading
+                content.marked(
+                    content.selection_label("bureau_projects", lang),
+                    "bureau_projects",
+                    "bureau_code",
+                    bp["item_id"],
+                    lang,
+                    figure=True,
+                ),
                 format_number(len(bp), "件", lang),
                 doc_source,
                 fy_text(db.DOCUMENT_FISCAL_YEAR, lang),
@@ -252,18 +260,48 @@ def build_slide(
         directions = pp[i18n.col("direction_name", lang)].dropna().nunique()
         figures.append(
             _plain_figure(
-                t("present.fig.directions", lang),
+                # how many directions: partly this tool's reading where a direction is inferred
+                content.marked(
+                    t("present.fig.directions", lang),
+                    "priority_projects",
+                    "direction_theme_id",
+                    pp["project_id"],
+                    lang,
+                    figure=True,
+                ),
                 format_number(directions, "", lang),
                 doc_source,
                 fy_text(db.DOCUMENT_FISCAL_YEAR, lang),
             )
         )
+        # each item's direction or bureau carries the mark where it is this tool's reading
         for r in pp.to_dict("records"):
+            direction = r.get(f"direction_name_{lang}") or ""
             items.append(
-                (r[f"title_{lang}"] or r["title_ja"], r.get(f"direction_name_{lang}") or "")
+                (
+                    r[f"title_{lang}"] or r["title_ja"],
+                    content.marked(
+                        direction,
+                        "priority_projects",
+                        "direction_theme_id",
+                        [r["project_id"]],
+                        lang,
+                    )
+                    if direction
+                    else "",
+                )
             )
+        bureau_bases = content.bases_of("bureau_projects", "bureau_code")
+        inferred_bureau = t(
+            "present.bureau_project_inferred", lang, basis=content.basis_note("inferred", lang)
+        )
         for r in bp.to_dict("records"):
-            items.append((r[f"text_{lang}"] or r["text_ja"], t("present.bureau_project", lang)))
+            kind = (
+                inferred_bureau
+                if bureau_bases.get(str(r["item_id"])) == "inferred"
+                else t("present.bureau_project", lang)
+            )
+            items.append((r[f"text_{lang}"] or r["text_ja"], kind))
     elif key == "dispatch":
         # the headline is the document's: 42市町村 (all Hokkaido), then the area's breakdown
         figures.extend(_document_first("dispatch", 1, area, lang, fiscal_year, theme_ids, con))
@@ -386,7 +424,8 @@ def build_slide(
     elif key == "proposals":
         p = db.proposals(theme_ids=themes, con=con, **f)
         figures.append(_headline_figure("proposals", area, lang, fiscal_year, theme_ids, con))
-        n_measures = int(p["measure_count"].sum()) if len(p) else 0
+        # distinct measures: one that answers two of the area's proposals counts once
+        n_measures = content.distinct_measures(p)
         depts = {
             m.get(i18n.col("department", lang))
             for ms in (p["measures"] if len(p) else [])
@@ -395,7 +434,7 @@ def build_slide(
         fy = fy_text(db.DOCUMENT_FISCAL_YEAR, lang)
         figures.append(
             _plain_figure(
-                content.selection_label("measures", lang),
+                content.measures_label(lang),
                 format_number(n_measures, "件", lang),
                 doc_source,
                 fy,

@@ -17,6 +17,7 @@ import streamlit as st
 from regionmap import auth, db, settings
 from regionmap.db import users
 from regionmap.i18n import t
+from regionmap.plaintext import plain
 from regionmap.ui.cached import by_db_version
 
 _KEY = "rm.identity"
@@ -64,12 +65,26 @@ def _os_user() -> str | None:
 
 
 @by_db_version(max_entries=64)
-def _user_record(email: str, *, db_version: str) -> dict | None:
-    return users.lookup(email, settings.get("db_path"))
+def _user_record(
+    email: str, issuer: str | None, subject: str | None, verified: bool, *, db_version: str
+) -> tuple[dict | None, str | None, str | None]:
+    return users.find(
+        settings.get("db_path"),
+        email=email,
+        issuer=issuer,
+        subject=subject,
+        email_verified=verified,
+    )
 
 
-def resolve() -> tuple[auth.Identity | None, str | None]:
-    """(identity, refusal) of this run without drawing anything (None identity: sign in)."""
+def _claim(name: str) -> str | None:
+    value = st.user.get(name)
+    return str(value) if value not in (None, "") else None
+
+
+def resolve(lang: str = "ja") -> tuple[auth.Identity | None, str | None]:
+    """(identity, refusal) of this run without drawing anything (None identity: sign in);
+    a refusal is said in ``lang`` where it is the app's own (a foreign origin)."""
     mode = settings.get("mode")
     section = _secrets_auth()
     refusal = auth.start_refusal(
@@ -77,21 +92,35 @@ def resolve() -> tuple[auth.Identity | None, str | None]:
     )
     if refusal:
         return None, refusal
+    headers = _headers()
+    static = settings.static_dir_problem() if headers else None  # served (not AppTest)
+    if static is not None:
+        path, expected = (plain(str(p)) for p in static)
+        return None, t("setup.static_dir.refused", lang, path=path, expected=expected)
     if mode == "personal":
-        return auth.personal_identity(_os_user(), auth.request_is_local(_headers())), None
+        origin = auth.origin_refusal(headers)
+        if origin is not None:
+            return None, t("auth.origin.refused", lang, origin=plain(origin))
+        return auth.personal_identity(_os_user(), auth.request_is_local(headers)), None
     if not st.user.is_logged_in:
         return None, None
-    email = str(st.user.get("email") or "")
-    record = None
-    if email and db.check(settings.get("db_path")):  # no database yet: nobody is listed
-        record = _user_record(users.normalise_email(email))
-    return auth.shared_identity(email, record, settings.get("unlisted_users")), None
+    email = auth.normalise_email(_claim("email"))
+    issuer, subject = _claim("iss"), _claim("sub")
+    verified = auth.claim_true(st.user.get("email_verified"))
+    record = key = mismatch = None
+    if db.check(settings.get("db_path")):  # no database yet: nobody is listed
+        record, key, mismatch = _user_record(email, issuer, subject, verified)
+    account = {"issuer": issuer, "subject": subject, "email_verified": verified}
+    ident = auth.shared_identity(
+        email, record, settings.get("unlisted_users"), key=key, mismatch=mismatch, **account
+    )
+    return ident, None
 
 
 def gate(lang: str) -> auth.Identity:
     """The session's identity; stops the run when the app must not be used as configured,
     when a shared app's visitor has not signed in, or when they are refused."""
-    ident, refusal = resolve()
+    ident, refusal = resolve(lang)
     if refusal:
         st.error(refusal)
         st.stop()
@@ -108,6 +137,7 @@ def gate(lang: str) -> auth.Identity:
         st.stop()
     if ident is None:  # signed in, not listed, and unlisted users are refused
         st.error(t("auth.refused", lang, who=str(st.user.get("email") or "?")))
+        st.caption(plain(account_line(_claim("iss"), _claim("sub"), lang)))
         st.button(t("auth.sign_out", lang), key="rm.auth.logout", on_click=st.logout)
         st.stop()
     st.session_state[_KEY] = ident
@@ -141,6 +171,20 @@ def mode_line(ident: auth.Identity, lang: str) -> str:
     if ident.mode == "personal":
         return t("auth.mode.remote" if ident.remote else "auth.mode.personal", lang)
     return t("auth.mode.shared", lang, who=_escape(ident.name), role=role_text(ident, lang))
+
+
+def account_line(issuer: str | None, subject: str | None, lang: str) -> str:
+    """The signed-in account as the users list keys it (plain text: show with ``plain``)."""
+    return t("auth.account", lang, issuer=issuer or "?", subject=subject or "?")
+
+
+def key_text(ident: auth.Identity, lang: str) -> str | None:
+    """How a signed-in person was recognised, or why a listed e-mail was not taken."""
+    if ident.mode != "shared":
+        return None
+    if ident.mismatch:
+        return t("auth.mismatch." + ident.mismatch, lang, who=ident.name)
+    return t("auth.key." + ident.key, lang) if ident.key else None
 
 
 def _escape(text: str) -> str:

@@ -187,9 +187,7 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                 pillar = str(row.get(i18n.col("pillar_name", lang), ""))
                 basis = t("basis.col", lang) + i18n.punct("colon", lang) + inferred
                 st.caption(i18n.punct("with_note", lang, text=plain(pillar), note=basis))
-                st.caption(
-                    content.with_matching_note(content.selection_label("measures", lang), lang)
-                )
+                st.caption(content.measures_label(lang))
                 measures = row.get("measures")
                 if isinstance(measures, list) and measures:
                     st.dataframe(

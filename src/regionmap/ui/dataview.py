@@ -226,17 +226,28 @@ def commit_upload(
     user: str | None = None,
     db_path: str | os.PathLike | None = None,
     bureaus: tuple[str, ...] | None = None,
+    identity: auth.Identity | None = None,
 ) -> Outcome:
     """Import a file as a new database version (all or nothing) and say what happened.
 
     ``bureaus`` limits the rows to those bureaus (checked again here, not only in the
-    preview); the history records ``user`` and the scope."""
+    preview); the history records ``user`` and the scope. ``identity``: who clicks — their
+    rights are read again from the database when the import is written, so someone whose
+    role was taken away after the preview is refused, in ``lang``, and nothing is written."""
     try:
         res = importer.commit(
-            data, filename, table or None, user=user, db_path=db_path, allowed_bureaus=bureaus
+            data,
+            filename,
+            table or None,
+            user=user,
+            db_path=db_path,
+            allowed_bureaus=bureaus,
+            actor=identity,
         )
+    except auth.Refused as exc:
+        return Outcome("error", t("data.commit.refused", lang, reason=exc.text(lang)))
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
-        return Outcome("error", t("data.commit.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return Outcome("error", t("data.commit.failed", lang, error=db.failure_reason(exc, lang)))
     if not res.ok:
         return Outcome("error", res.summary(lang))
     if not res.committed:
@@ -251,7 +262,7 @@ def history_frame(db_path: str | os.PathLike | None = None) -> pd.DataFrame:
     """The database versions, newest first (:func:`regionmap.db.history`)."""
     cols = ["version", "action", "table_name", "file_name", "rows_added", "rows_replaced",
             "rows_removed", "user_name", "created_at", "undone_by", "undoes", "from_version",
-            "changes", "bureau_scope", "undoable"]  # fmt: skip
+            "changes", "bureau_scope", "undoable", "user_role", "user_bureaus"]  # fmt: skip
     df = db.history(db_path)
     return df[[c for c in cols if c in df.columns]].reset_index(drop=True)
 
@@ -269,6 +280,7 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
         ("rows_replaced", "data.count.replaced"),
         ("rows_removed", "data.count.removed"),
         ("user_name", "data.col.user"),
+        ("user_role", "data.col.user_role"),
         ("created_at", "data.col.time_local"),
         ("undone_by", "data.col.undone_by"),
         ("undoes", "data.col.undoes"),
@@ -292,6 +304,9 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
             ]
         elif col == "created_at":
             cells = [importer.local_time(v) for v in values]
+        elif col == "user_role":  # the rights the change was allowed by, when it was made
+            codes = history.get("user_bureaus", pd.Series([None] * len(values), index=values.index))
+            cells = [_rights_cell(r, c, lang) for r, c in zip(values, codes, strict=True)]
         elif col == "changes":
             actions = history["action"] if "action" in history else [None] * len(values)
             cells = [audit.changes_text(v, lang, a) for v, a in zip(values, actions, strict=True)]
@@ -299,6 +314,14 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
             cells = [importer.cell_text(v) for v in values]
         out[t(key, lang)] = cells
     return out.reset_index(drop=True)
+
+
+def _rights_cell(role: Any, codes: Any, lang: str) -> str:
+    """A history record's role as people read it (an editor with their bureaus then)."""
+    if role not in auth.ROLES:
+        return importer.cell_text(role)
+    label = users.bureau_label(users.split_codes(codes), lang)
+    return t("auth.role." + role, lang, bureaus=label)
 
 
 def undo_target(history: pd.DataFrame) -> dict | None:
@@ -316,26 +339,20 @@ def undo_latest(
 ) -> Outcome:
     """Undo the latest import not yet undone, as a new recorded version.
 
-    With ``identity``, the undo is refused (under the writer lock) unless they may undo
-    that version (:func:`regionmap.auth.undo_refusal`: an editor only their own imports).
+    With ``identity``, their rights are read again from the database under the writer
+    lock, and the undo refused (in ``lang``, nothing written) unless they may undo that
+    version now (:func:`regionmap.auth.undo_refusal`: an editor only their own imports).
     """
-
-    def allow(target: dict) -> None:
-        reason = auth.undo_refusal(identity, target, lang) if identity is not None else None
-        if reason:
-            raise PermissionError(target.get("version"), reason)
-
     try:
-        rec = db.undo(db_path, user=user, allow=allow)
-    except PermissionError as exc:
-        version, reason = (exc.args + (None, None))[:2]
-        return Outcome("error", t("data.undo.refused", lang, version=version, reason=reason))
+        rec = db.undo(db_path, user=user, actor=identity)
+    except auth.Refused as exc:
+        return Outcome("error", t("data.undo.refused_now", lang, reason=exc.text(lang)))
     except LookupError as exc:
         if str(exc) == "nothing to undo":
             return Outcome("info", t("data.undo.none", lang))
         return Outcome("info", t("data.undo.nothing", lang, reason=str(exc)))
     except Exception as exc:  # noqa: BLE001 - the database is left as it was
-        return Outcome("error", t("data.undo.failed", lang, error=f"{type(exc).__name__}: {exc}"))
+        return Outcome("error", t("data.undo.failed", lang, error=db.failure_reason(exc, lang)))
     return Outcome(
         "success",
         t(
@@ -536,6 +553,7 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
                 user=ident.name,
                 db_path=_db_path(),
                 bureaus=scope,
+                identity=ident,
             )
         )
 
@@ -596,6 +614,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
         st.subheader(t("data.users", lang))
         st.caption(t("data.users.help", lang))
         listed = users.list_users(_db_path())
+        listed["key"] = [t(f"data.users.key.{k}", lang) for k in listed["key"]]
         heads = {c: t(f"data.users.col.{c}", lang) for c in listed.columns}
         st.dataframe(
             shown_frame(listed.rename(columns=heads)), hide_index=True, key="rm.data.users"
@@ -686,7 +705,12 @@ def data_page(ctx: session.Context) -> None:
     lang = ctx.lang
     st.title(t("page.data", lang))
     st.caption(t("data.intro", lang))
-    st.caption(access.mode_line(access.identity(), lang))
+    ident = access.identity()
+    st.caption(access.mode_line(ident, lang))
+    if ident.mode == "shared":  # how they were recognised, and the account to bind
+        how = access.key_text(ident, lang)
+        line = access.account_line(ident.issuer, ident.subject, lang)
+        st.caption(plain(f"{how} {line}" if how else line))
     if not ctx.ready.database:
         st.info(t("notice.no_database", lang))
         return

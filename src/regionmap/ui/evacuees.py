@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import figures, i18n, reference
-from regionmap.i18n import month_text, t
+from regionmap import content, figures, i18n, reference
+from regionmap.db import sample
+from regionmap.i18n import fy_text, month_text, t
 from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
 from regionmap.state import month_range
@@ -108,9 +109,20 @@ def evacuees_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     filters = tuple(sorted(overlay.page_filters(s, "evacuees").items()))
     df = cached.table("evacuees", filters)
     # the document's own figure first (約2,500名), beside the (sample) breakdown below
-    document.document_figures(
-        ctx, ("evacuees",), sample=bool(df.get("is_sample", pd.Series(dtype=bool)).any())
-    )
+    is_sample = bool(df.get("is_sample", pd.Series(dtype=bool)).any())
+    shown_doc = document.document_figures(ctx, ("evacuees",), sample=is_sample)
+    if is_sample and not shown_doc.empty:
+        # where the sample puts the document's figure: the document's own time (約4年後)
+        st.caption(
+            t(
+                "doc.evacuees_sample_time",
+                lang,
+                figure=content.figure_text(shown_doc.iloc[0], lang),
+                years=sample.DOCUMENT_YEARS_AFTER,
+                month=month_text(sample.EVACUEE_ANCHOR_MONTH, lang),
+                fy=fy_text(int(shown_doc["fiscal_year"].iloc[0]), lang),
+            )
+        )
     at_end = evacuees_at_cached(filters, hi)
     at_start = evacuees_at_cached(filters, lo)
     when = t("ov.as_of_month", lang, month=month_text(hi, lang))

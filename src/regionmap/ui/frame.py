@@ -17,12 +17,12 @@ from regionmap.ui.mapview import map_ready_script
 from regionmap.ui.session import (
     _CTX_KEY,
     Context,
-    _lang_from_url,
     _query_params,
     _write_url,
     navigation,
     prepare,
     setup_page,
+    url_lang,
 )
 from regionmap.ui.widgets import filter_bar
 
@@ -32,7 +32,7 @@ def start() -> Context:
 
     Called once per run from ``app.py`` (pages get the result from :func:`context`).
     """
-    lang = _lang_from_url()
+    lang = url_lang()
     access.gate(lang)  # stops the run: refused configuration, not signed in, refused user
     ready = prepare(lang)
     themes = _themes() if ready.database else None

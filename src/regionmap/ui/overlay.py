@@ -358,10 +358,20 @@ class PageItems:
         st.plotly_chart(fig, key=key, config={"displayModeBar": False})
         self.charts[key.removeprefix("rm.chart.")] = fig
 
-    def table(self, df: pd.DataFrame, columns: Mapping[str, str], key: str, caption: str) -> None:
-        """Show ``df`` (key ``rm.table.<id>``) and keep what is shown for CSV/Excel."""
+    def table(
+        self,
+        df: pd.DataFrame,
+        columns: Mapping[str, str],
+        key: str,
+        caption: str,
+        column_help: Mapping[str, str] | None = None,
+    ) -> None:
+        """Show ``df`` (key ``rm.table.<id>``) and keep what is shown for CSV/Excel;
+        ``column_help``: header -> its explanation on hover (a 根拠 column)."""
         st.caption(caption)
-        self.tables[key.removeprefix("rm.table.")] = cards.data_table(df, dict(columns), key=key)
+        self.tables[key.removeprefix("rm.table.")] = cards.data_table(
+            df, dict(columns), key=key, column_help=dict(column_help or {})
+        )
 
     def rows_table(
         self,
@@ -371,11 +381,13 @@ class PageItems:
         lang: str,
         when: str,
         sources: pd.DataFrame | None = None,
+        column_help: Mapping[str, str] | None = None,
     ) -> None:
         """:meth:`table` under the usual caption: how many rows, when, and the distinct
         sources of ``sources``' rows (default: ``df``'s), as plain text."""
         source = plain(source_of(df if sources is None else sources, lang))
-        self.table(df, columns, key, t("ov.rows", lang, n=len(df), when=when, source=source))
+        caption = t("ov.rows", lang, n=len(df), when=when, source=source)
+        self.table(df, columns, key, caption, column_help)
 
 
 def overlay_page(page: str) -> Callable[[PageView], Callable[[session.Context], dict]]:

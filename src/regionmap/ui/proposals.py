@@ -60,7 +60,7 @@ def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
         when=t("ov.proposals.of", lang, n=format_number(len(df), "件", lang)) + " · " + when,
     )  # fmt: skip
     overlay.headline(
-        c3, t("ov.proposals.measures", lang), mt["measure"].nunique() if len(mt) else 0, "件", lang,
+        c3, content.measures_label(lang), content.distinct_measures(df), "件", lang,
         when=t("ov.proposals.departments", lang, n=mt["department"].nunique() if len(mt) else 0),
     )  # fmt: skip
     overlay.source_caption(df, lang)
@@ -131,7 +131,8 @@ def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
         {
             "department": t("col.department", lang),
             "measure": t("ov.col.measure", lang),
-            "proposal": t("ov.col.proposal", lang),
+            # which proposal a measure answers: this tool's matching, said on the column
+            "proposal": content.with_matching_note(t("ov.col.proposal", lang), lang),
             "bureaus": t("level.bureau", lang),
         },
         "rm.table.measures",

@@ -71,7 +71,7 @@ def navigation(lang: str | None = None) -> Any:
     """``st.navigation`` of :data:`PAGES` with titles in ``lang`` (hidden: the sidebar
     links of the filter bar carry the filter state to the other pages). Returns the page
     to run."""
-    lang = lang or _lang_from_url()
+    lang = lang or url_lang()
     pages = [
         st.Page(
             str(settings.PROJECT_ROOT / p.script),
@@ -218,7 +218,8 @@ def mark_map_sent() -> None:
     st.session_state[_MAP_SENT_KEY] = True
 
 
-def _lang_from_url() -> str:
+def url_lang() -> str:
+    """The language the URL asks for (`?lang=`), else the setting's."""
     value = st.query_params.get("lang", "")
     if value in ("ja", "en"):
         return value
