@@ -30,8 +30,8 @@ from streamlit.testing.v1 import AppTest
 
 from regionmap import db, figures, reference, settings
 from regionmap.maps import static
-from regionmap.render.charts import ACCENT
 from regionmap.settings import PROJECT_ROOT
+from regionmap.style import ACCENT
 
 #: The document's own figures, first on the overview (labels as the cards show them).
 DOCUMENT_LABELS = [
@@ -360,7 +360,7 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
 def test_northern_territories_carry_no_figures_on_the_nemuro_map():
     at = run_app({"bureau": "nemuro"}, page="pages/bureau.py")
     spec = deck_spec(at)
-    from regionmap.render.charts import NO_DATA
+    from regionmap.style import NO_DATA
 
     codes = static.publish_layer("municipalities", where=("bureau_code", ["14"])).codes
     fills = colours(layer(spec, "municipalities")["getFillColor"])

@@ -14,8 +14,8 @@ from regionmap import db, figures, i18n
 from regionmap.maps import static
 from regionmap.maps.scales import FILL_ALPHA
 from regionmap.render import chartimage, common, handout, mapimage, slides
-from regionmap.render.charts import NO_DATA
 from regionmap.settings import DATA_DIR
+from regionmap.style import MISSING, NO_DATA
 from regionmap.ui import overlay, widgets
 
 
@@ -241,7 +241,8 @@ def test_the_dispatch_slide_gives_each_kind_its_colour(db_path, lang):
     __import__("shutil").which("pdftotext") is None, reason="pdftotext (poppler-utils)"
 )
 def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db_path, tmp_path):
-    """The PDF's dispatch card and its map follow the pages: '–' and no classes of 0."""
+    """The PDF's dispatch card and its map follow the pages: '—' (the one missing-value mark,
+    style.MISSING) and no classes of 0."""
     import subprocess
 
     con = db.connect(db_path)
@@ -255,7 +256,7 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
 
     # dispatch, sites and evacuees are not covered by 経済・活力: no card or legend says 0
     assert not re.search(r"(?<![\d,])0\s*(人|箇所)", text), text[:2000]
-    assert text.count("–") >= 3
+    assert text.count(MISSING) >= 3
     # the map beside it: no legend of zeros (one plain fill, no classes)
     area = common.resolve_area("bureau", "tokachi")
     data = handout._collect(area, "ja", con, theme_ids=["pillar_economy"])

@@ -11,7 +11,7 @@ import pytest
 
 from regionmap.maps import deckgl, scales, static
 from regionmap.render import mapimage
-from regionmap.render.charts import SEQUENTIAL
+from regionmap.style import SEQUENTIAL
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +272,7 @@ def test_gsi_background_is_a_style_file_with_its_attribution(static_dir):
 
 
 def test_number_format_shared_by_maps_and_charts():
-    from regionmap.render.charts import format_delta, format_number
+    from regionmap.style import format_delta, format_number
 
     assert format_number(2500, "人") == "2,500人"
     assert format_number(42, "市町村") == "42市町村"
@@ -291,7 +291,8 @@ def test_number_format_shared_by_maps_and_charts():
 def test_ranked_bar_chart_title_order_and_highlight():
     import pandas as pd
 
-    from regionmap.render.charts import ACCENT, FONT_FAMILY, ranked_bar
+    from regionmap.render.charts import ranked_bar
+    from regionmap.style import ACCENT, FONT_FAMILY
 
     frame = pd.DataFrame({"name": ["空知", "石狩", "後志"], "value": [5, 12, 1]})
     fig = ranked_bar(

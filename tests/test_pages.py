@@ -36,8 +36,8 @@ from streamlit.testing.v1 import AppTest
 from regionmap import content, db, reference
 from regionmap.db import export, importer
 from regionmap.maps import scales, static
-from regionmap.render.charts import NO_DATA
 from regionmap.settings import PROJECT_ROOT
+from regionmap.style import NO_DATA
 from regionmap.ui import dataview, evacuees, overlay
 
 SAMPLE = "サンプル"

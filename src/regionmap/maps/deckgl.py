@@ -23,7 +23,7 @@ from regionmap.i18n import t
 from regionmap.maps import labels
 from regionmap.maps.scales import BUREAU_LINE, LABEL_HALO, LABEL_INK, LEADER_LINE, SELECTED_LINE
 from regionmap.maps.static import PublishedLayer
-from regionmap.render.charts import FONT_FAMILY, format_number
+from regionmap.style import FONT_FAMILY, format_number
 
 
 def indexed_accessor(values: Sequence[object]) -> str:

@@ -16,20 +16,9 @@ from regionmap import db, figures, i18n, reference
 from regionmap.geo.layers import load_layer
 from regionmap.maps import labels, scales, static
 from regionmap.maps.scales import choropleth
-from regionmap.render.common import (
-    CONTEXT_COLOUR,
-    INK,
-    MUTED,
-    NO_DATA_COLOUR,
-    SAMPLE_COLOUR,
-    SEA_COLOUR,
-    Area,
-    _css_to_hex,
-    _lang_col,
-    _png,
-    resolve_area,
-)
+from regionmap.render.common import Area, css_to_hex, lang_value, png_bytes, resolve_area
 from regionmap.render.fonts import matplotlib_family
+from regionmap.style import CONTEXT, INK, MUTED, NO_DATA, SAMPLE, SEA, hex_colour
 
 A4_LANDSCAPE = (841.89, 595.28)  # points
 
@@ -75,8 +64,8 @@ def classify(values: pd.Series, lang: str = "ja") -> tuple[list[str], list[tuple
 
     codes = [str(i) for i in range(len(values))]
     classes = choropleth(codes, dict(zip(codes, map(float, values), strict=True)))
-    colours = [_css_to_hex("rgb({}, {}, {})".format(*classes.fill(c)[:3])) for c in codes]
-    legend = [(_css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
+    colours = [hex_colour(classes.fill(c)) for c in codes]
+    legend = [(css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
     return colours, legend
 
 
@@ -146,19 +135,19 @@ def _map_spec(
         covered=covered,
         no_figure=nt_codes,
     )
-    colours = [_css_to_hex("rgb({}, {}, {})".format(*classes.fill(c)[:3])) for c in codes]
+    colours = [hex_colour(classes.fill(c)) for c in codes]
     legend = (
-        [(_css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
+        [(css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
         if classes.scale is not None
         else []
     )
     if has_values:
-        unit = _lang_col(values.iloc[0], "unit", lang)
+        unit = lang_value(values.iloc[0], "unit", lang)
         fy = values["fiscal_year"].dropna().max() if "fiscal_year" in values else fiscal_year
         sample = covered and bool(values.get("is_sample", pd.Series([False])).any())
     if nt_codes:
         northern = True
-        legend.append((NO_DATA_COLOUR, i18n.t("report.northern", lang)))
+        legend.append((hex_colour(NO_DATA), i18n.t("report.northern", lang)))
 
     metric_name = i18n.t(f"report.metric.{metric}", lang) if metric in figures.ids() else ""
     title = (
@@ -206,10 +195,10 @@ def _fit(bounds, box_w: float, box_h: float, pad: float = 0.04):
 
 
 def _draw_polygons(ax, spec: MapSpec, extent, line_scale: float = 1.0) -> None:
-    ax.set_facecolor(SEA_COLOUR)
+    ax.set_facecolor(hex_colour(SEA))
     if len(spec.context):
         spec.context.plot(
-            ax=ax, color=CONTEXT_COLOUR, edgecolor="white", linewidth=0.6 * line_scale
+            ax=ax, color=hex_colour(CONTEXT), edgecolor="white", linewidth=0.6 * line_scale
         )
     spec.shapes.plot(ax=ax, color=spec.colours, edgecolor="white", linewidth=0.5 * line_scale)
     if len(spec.outlines):
@@ -503,7 +492,13 @@ def map_png(
     badge_w = text_width_px(badge, 16 * k, family, dpi) + 12 * k if badge else 0.0
     title_pt = fit_size(title, 22 * k, width * 0.955 - badge_w, family, dpi)
     fig.text(
-        0.015, 1 - head / 2, title, fontsize=title_pt, fontfamily=family, va="center", color=INK
+        0.015,
+        1 - head / 2,
+        title,
+        fontsize=title_pt,
+        fontfamily=family,
+        va="center",
+        color=hex_colour(INK),
     )
     if spec.sample:
         fig.text(
@@ -515,7 +510,7 @@ def map_png(
             va="center",
             ha="right",
             color="white",
-            bbox={"facecolor": SAMPLE_COLOUR, "edgecolor": "none", "pad": 4},
+            bbox={"facecolor": hex_colour(SAMPLE), "edgecolor": "none", "pad": 4},
         )
     # legend in a white box, in the map's emptier bottom corner; the names keep off it
     legend_box: tuple[tuple[float, float, float, float], ...] = ()
@@ -546,6 +541,6 @@ def map_png(
         fontsize=fit_size(credit, 11 * k, width * 0.97, family, dpi),
         fontfamily=family,
         va="center",
-        color=MUTED,
+        color=hex_colour(MUTED),
     )
-    return _png(fig)
+    return png_bytes(fig)

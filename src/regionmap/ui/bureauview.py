@@ -12,7 +12,8 @@ from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps.spec import northern_territories
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import format_number, trend_line
+from regionmap.render.charts import trend_line
+from regionmap.style import format_number
 from regionmap.ui.cached import table
 from regionmap.ui.cards import data_table, proposal_expander, theme_covers, where_text
 from regionmap.ui.document import BASIS_COLUMN, basis_help, with_basis

@@ -39,6 +39,7 @@ from regionmap import state as state_mod
 from regionmap.db import audit, export, importer, users
 from regionmap.i18n import CATALOG, month_text, t
 from regionmap.plaintext import plain, shown_frame
+from regionmap.style import MISSING
 from regionmap.ui import access, cards, overlay, session
 from regionmap.ui.cached import by_db_version
 
@@ -54,7 +55,7 @@ _HIDDEN_TABLES = {"meta", "users"}  # users: e-mails, shown to administrators on
 
 
 #: What the problems table shows for a problem of the whole file (no row, no column).
-NO_CELL = "—"
+NO_CELL = MISSING
 
 
 def issues_frame(result: importer.ImportResult, lang: str = "ja") -> pd.DataFrame:

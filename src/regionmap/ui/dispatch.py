@@ -7,7 +7,7 @@ import streamlit as st
 
 from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
-from regionmap.render.charts import format_delta, format_number
+from regionmap.style import MISSING, format_delta, format_number
 from regionmap.ui import cards, document, overlay, session
 
 # ===========================================================================================
@@ -85,7 +85,7 @@ def dispatch_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     with c3:
         st.metric(
             t("ov.dispatch.continuing_new", lang),
-            "—" if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
+            MISSING if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
             border=True,
             help=t(
                 "ov.dispatch.continuing_new.value",

@@ -12,8 +12,9 @@ from regionmap import content, figures, i18n, reference
 from regionmap.db import sample
 from regionmap.i18n import fy_text, month_text, t
 from regionmap.maps.spec import AreaFigures, area_codes_in
-from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
+from regionmap.render.charts import ranked_bar, trend_line
 from regionmap.state import month_range
+from regionmap.style import MISSING, format_delta, format_number
 from regionmap.ui import cached, cards, document, overlay, session, widgets
 from regionmap.ui.cached import by_db_version
 
@@ -159,7 +160,7 @@ def evacuees_page(ctx: session.Context, items: overlay.PageItems) -> dict:
             t("ov.evacuees.top_prefecture", lang),
             f"{top['prefecture']} {format_number(top['persons'], '人', lang)}"
             if top is not None and not excluded
-            else "—",
+            else MISSING,
             border=True,
         )
         st.caption(when)

@@ -21,8 +21,9 @@ from regionmap.i18n import t
 from regionmap.maps import deckgl, scales, spec
 from regionmap.maps.spec import AreaFigures, figures_from_metric
 from regionmap.plaintext import plain
-from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
+from regionmap.render.charts import count_axis
 from regionmap.state import FilterState, query_filters, shown_year
+from regionmap.style import FONT_FAMILY, format_number, rgb
 from regionmap.ui import cached, cards, downloads, mapview, session, widgets
 from regionmap.ui.cached import by_db_version
 
@@ -322,7 +323,7 @@ def stacked_bar(
             x=[str(v) for v in xs],
             y=part.to_list(),
             name=labels.get(cat, cat),
-            marker_color="rgb({}, {}, {})".format(*kind_colour(cat, order)),
+            marker_color=rgb(kind_colour(cat, order)),
             text=[format_number(v, unit, lang) if v else "" for v in part],
             hovertemplate="%{x}: %{text}<extra>" + labels.get(cat, cat) + "</extra>",
         )

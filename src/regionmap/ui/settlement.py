@@ -15,7 +15,8 @@ from regionmap.i18n import t
 from regionmap.maps import spec, static
 from regionmap.maps.spec import AreaFigures, area_codes_in
 from regionmap.plaintext import plain
-from regionmap.render.charts import format_number, ranked_bar
+from regionmap.render.charts import ranked_bar
+from regionmap.style import format_number
 from regionmap.ui import cards, overlay, session
 
 # ===========================================================================================
