@@ -24,8 +24,8 @@ import pytest
 from PIL import Image
 
 from regionmap import MLIT_CREDIT_JA, db, figures, i18n, reference, style
+from regionmap.fonts import FontNotFoundError, find_japanese_font
 from regionmap.render import chartimage, charts, common, handout, mapimage
-from regionmap.render.fonts import FontNotFoundError, find_japanese_font
 from regionmap.style import SEQUENTIAL, format_number
 
 PDFTOTEXT = shutil.which("pdftotext")

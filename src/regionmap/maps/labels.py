@@ -258,7 +258,7 @@ def _advances() -> dict[int, float]:
     try:
         from fontTools.ttLib import TTFont
 
-        from regionmap.render.fonts import FontNotFoundError, find_japanese_font
+        from regionmap.fonts import FontNotFoundError, find_japanese_font
 
         try:
             face = find_japanese_font(bold=True)

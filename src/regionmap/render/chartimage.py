@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from regionmap import figures, i18n
+from regionmap.fonts import matplotlib_family
 from regionmap.render.common import css_to_hex, png_bytes
-from regionmap.render.fonts import matplotlib_family
 from regionmap.style import ACCENT_HEX, CHART_COLOURS, INK, format_number, hex_colour, rgb
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from fpdf.enums import TextMode
 
 from regionmap import content, db, figures, geo, i18n, reference
+from regionmap.fonts import FontNotFoundError, find_japanese_font
 from regionmap.geo.layers import manifest
 from regionmap.maps import labels, scales
 from regionmap.render.chartimage import (
@@ -35,7 +36,6 @@ from regionmap.render.common import (
     lang_value,
     resolve_area,
 )
-from regionmap.render.fonts import FontNotFoundError, find_japanese_font
 from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, _map_spec, place_names
 from regionmap.style import INK, MISSING, MUTED, SAMPLE, format_number
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from regionmap import db, figures, i18n, reference
+from regionmap.fonts import matplotlib_family
 from regionmap.geo.layers import load_layer
 from regionmap.maps import labels, scales, static
 from regionmap.maps.scales import choropleth
 from regionmap.render.common import Area, css_to_hex, lang_value, png_bytes, resolve_area
-from regionmap.render.fonts import matplotlib_family
 from regionmap.style import CONTEXT, INK, MUTED, NO_DATA, SAMPLE, SEA, hex_colour
 
 A4_LANDSCAPE = (841.89, 595.28)  # points
