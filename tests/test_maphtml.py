@@ -40,7 +40,7 @@ def _view(state: FilterState, lang: str, metric: str, level: str, focus: bool = 
     """(deck, page) of a map view, as the app builds them."""
     frame = db.metric_by_area(metric, level=level, bureau_code=None)
     figs = spec.figures_from_metric(frame, level, area_filter=False)
-    drawn = spec.area_deck(state, lang, figs, level=level, focus=focus)
+    drawn = spec.area_deck(state.map_area(level, focus=focus), lang, figs)
     title = t("metric." + metric, lang)
     page = downloads.map_page(lang, title=title, scale=drawn.scale, figs=figs, legend_title=title)
     return drawn.deck, page
@@ -243,10 +243,9 @@ def _hostile_html(lang: str = "ja") -> str:
     )
     layer = settlement.sites_layer(df, lang, overlay.site_kinds())
     drawn = spec.area_deck(
-        FilterState(),
+        FilterState().map_area("bureau"),
         lang,
         None,
-        level="bureau",
         fill=False,
         extra_layers=[layer],
         extra_tips=settlement.site_tips(df, lang),

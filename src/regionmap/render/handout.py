@@ -22,6 +22,7 @@ from regionmap import content, db, figures, geo, i18n, reference
 from regionmap.fonts import FontNotFoundError, find_japanese_font
 from regionmap.geo.layers import manifest
 from regionmap.maps import labels, scales
+from regionmap.maps.areas import AreaView
 from regionmap.render.chartimage import (
     _chart_image,
     _dispatch_figure,
@@ -36,7 +37,7 @@ from regionmap.render.common import (
     lang_value,
     resolve_area,
 )
-from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, _map_spec, place_names
+from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, map_spec, place_names
 from regionmap.style import INK, MISSING, MUTED, SAMPLE, format_number
 
 #: The figure that colours the municipalities on the handout's map.
@@ -312,7 +313,8 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
 
 def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) -> None:
     covered = data.headlines.get(MAP_METRIC, {}).get("theme_match", True)
-    spec = _map_spec(data.area, MAP_METRIC, data.municipal_values, data.lang, covered=covered)
+    view = AreaView.of_area(data.area.kind, data.area.code)
+    spec = map_spec(view, MAP_METRIC, data.municipal_values, data.lang, covered=covered)
     title_h = 14
     pdf.set_xy(x, y)
     pdf.set_font(FONT, "B", 9)

@@ -10,7 +10,7 @@ import streamlit as st
 from regionmap import content, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
-from regionmap.maps.spec import northern_territories
+from regionmap.maps.areas import northern_territories
 from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import trend_line
 from regionmap.style import format_number

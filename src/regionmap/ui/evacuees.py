@@ -11,7 +11,8 @@ import streamlit as st
 from regionmap import content, figures, i18n, reference
 from regionmap.db import sample
 from regionmap.i18n import fy_text, month_text, t
-from regionmap.maps.spec import AreaFigures, area_codes_in
+from regionmap.maps.areas import area_codes_in
+from regionmap.maps.spec import AreaFigures
 from regionmap.render.charts import ranked_bar, trend_line
 from regionmap.state import month_range
 from regionmap.style import MISSING, format_delta, format_number

@@ -282,7 +282,7 @@ def choropleth_section(
 ) -> tuple[deckgl.Deck, AreaFigures | None]:
     """A choropleth of ``figs`` with everything around it; returns the deck (for tests)."""
     label = t("metric." + metric, ctx.lang)
-    drawn = spec.area_deck(ctx.state, ctx.lang, figs, level=level)
+    drawn = spec.area_deck(ctx.state.map_area(level), ctx.lang, figs)
     deck, scale = drawn.deck, drawn.scale
     show_map(
         ctx,

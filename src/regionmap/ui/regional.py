@@ -277,7 +277,11 @@ def imported_map(ctx: Context, shown: dict) -> dict:
     if groups:
         extra, group_layer = group_layers(groups, lang)
     drawn = spec.area_deck(
-        ctx.state, lang, figs, level="municipality", fill=figs is not None, extra_layers=extra
+        ctx.state.map_area("municipality"),
+        lang,
+        figs,
+        fill=figs is not None,
+        extra_layers=extra,
     )
     overlay.show_map(
         ctx,

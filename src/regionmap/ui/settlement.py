@@ -13,7 +13,8 @@ import streamlit as st
 from regionmap import i18n, reference
 from regionmap.i18n import t
 from regionmap.maps import spec, static
-from regionmap.maps.spec import AreaFigures, area_codes_in
+from regionmap.maps.areas import area_codes_in
+from regionmap.maps.spec import AreaFigures
 from regionmap.plaintext import plain
 from regionmap.render.charts import ranked_bar
 from regionmap.style import format_number
@@ -169,10 +170,9 @@ def settlement_page(ctx: session.Context, items: overlay.PageItems) -> dict:
         is_sample=overlay._is_sample(df),
     )
     deck = spec.area_deck(
-        s,
+        s.map_area("bureau"),
         lang,
         figs,
-        level="bureau",
         extra_layers=[layer],
         extra_tips=site_tips(df, lang),
         fill=False,
