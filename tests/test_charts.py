@@ -62,7 +62,7 @@ def test_doctests():
 
 
 def test_stacked_bars_of_the_overlay_pages_count_by_stack_totals():
-    from regionmap.ui.overlay import stacked_bar
+    from regionmap.ui.components.overlay import stacked_bar
 
     frame = pd.DataFrame({"fy": [2015, 2015, 2016], "kind": ["a", "b", "a"], "n": [1, 2, 1]})
     fig = stacked_bar(

@@ -17,7 +17,7 @@ from regionmap.maps.scales import FILL_ALPHA
 from regionmap.render import chartimage, common, handout, mapimage, slides
 from regionmap.settings import DATA_DIR
 from regionmap.style import MISSING, NO_DATA
-from regionmap.ui import overlay, widgets
+from regionmap.ui.components import overlay, widgets
 
 
 def test_every_module_lists_the_figures_of_the_registry_in_its_order():

@@ -17,7 +17,7 @@ from regionmap import reference
 from regionmap.maps import deckgl, labels, scales, spec, static
 from regionmap.render import mapimage
 from regionmap.state import FilterState
-from regionmap.ui import present
+from regionmap.ui.views import present
 
 BUREAU_IDS = list(reference.bureaus()["bureau_id"])
 
@@ -235,7 +235,7 @@ def test_english_town_names_are_short_on_the_map_and_bureau_names_in_japanese():
 
 
 def test_names_read_at_4_5_to_1_against_their_halo_whatever_the_fill():
-    from regionmap.ui import regional
+    from regionmap.ui.views import regional
 
     for ink in (scales.LABEL_INK, scales.CONTEXT_INK, regional.GROUP_INK):
         assert scales.contrast(ink, scales.LABEL_HALO) >= 4.5

@@ -24,7 +24,7 @@ from regionmap.maps import deckgl, spec, static
 from regionmap.render import maphtml
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState
-from regionmap.ui import downloads
+from regionmap.ui.components import downloads
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 URL = re.compile(r"https?://", re.IGNORECASE)
@@ -221,7 +221,8 @@ def _hostile_html(lang: str = "ja") -> str:
     """The settlement map with one site whose name and ID are hostile, near 帯広市."""
     import pandas as pd
 
-    from regionmap.ui import overlay, settlement
+    from regionmap.ui.components import overlay
+    from regionmap.ui.views import settlement
 
     df = pd.DataFrame(
         [

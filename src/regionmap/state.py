@@ -29,7 +29,7 @@ URL parameters
 ``kind``      a kind filter for the overlay pages (dispatch kind, site kind)
 ``mfrom``, ``mto``  a month range ``YYYY-MM`` (evacuees page)
 ``by``        areas an overlay page's map colours: ``municipality``, ``bureau``, ``region``
-``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.ui.present`)
+``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.ui.views.present`)
 ``slide``     the slide shown in presentation mode, 1-based
 
 Adding a page-specific parameter: add a field with its default to

@@ -405,7 +405,7 @@ class Deck(pdk.Deck):
     Its JSON is made once, at the first :meth:`to_json` (the page's chart, the map-ready
     marker and the HTML download each ask for it): a deck is not changed once it is drawn.
     The decks of :func:`regionmap.maps.spec.area_deck` are shared by the sessions showing
-    the same view (:mod:`regionmap.ui.mapview`).
+    the same view (:mod:`regionmap.ui.components.mapview`).
     """
 
     def to_json(self) -> str:  # noqa: D102 - same contract as pydeck's

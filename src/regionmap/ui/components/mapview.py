@@ -23,12 +23,12 @@ from regionmap.maps.areas import AreaView
 from regionmap.plaintext import plain
 from regionmap.render import mapimage
 from regionmap.state import FilterState
-from regionmap.ui import downloads
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
-from regionmap.ui.cards import theme_excludes, where_text
-from regionmap.ui.notices import category_legend, legend, map_credit, sample_notice
+from regionmap.ui.components import downloads
+from regionmap.ui.components.cards import theme_excludes, where_text
+from regionmap.ui.components.notices import category_legend, legend, map_credit, sample_notice
+from regionmap.ui.components.widgets import municipal_metric
 from regionmap.ui.session import Context, current, map_sent, mark_map_sent, set_state
-from regionmap.ui.widgets import municipal_metric
 
 # --- notices, credit, legend -------------------------------------------------------------
 
@@ -161,7 +161,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
 
 _LOG = logging.getLogger(__name__)
 
-_MAP_READY_JS = (Path(__file__).parent.parent / "assets" / "map_ready.js").read_text(
+_MAP_READY_JS = (Path(__file__).parents[2] / "assets" / "map_ready.js").read_text(
     encoding="utf-8"
 )
 

@@ -11,7 +11,8 @@ from regionmap.i18n import t
 from regionmap.plaintext import plain
 from regionmap.render.charts import count_axis
 from regionmap.style import ACCENT, FONT_FAMILY, SEQUENTIAL, format_number, rgb
-from regionmap.ui import cards, overlay, session
+from regionmap.ui import session
+from regionmap.ui.components import cards, overlay
 
 # ===========================================================================================
 # 7. Proposals
@@ -48,7 +49,7 @@ def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 @overlay.overlay_page("proposals")
-def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
     lang = ctx.lang
     df, when = overlay.document_items(ctx, "proposals")

@@ -2,7 +2,7 @@
 choropleth section, charts, page header and notices.
 
 Every figure says its unit, fiscal year (or month) and source; sample rows are marked with
-:func:`regionmap.ui.mapview.sample_notice`; a theme filter that excludes an overlay says so.
+:func:`regionmap.ui.components.mapview.sample_notice`; a theme filter that excludes an overlay says so.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from regionmap.plaintext import plain
 from regionmap.render.charts import count_axis
 from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.style import FONT_FAMILY, format_number, rgb
-from regionmap.ui import cached, cards, downloads, mapview, session, widgets
+from regionmap.ui import cached, session
 from regionmap.ui.cached import by_db_version
+from regionmap.ui.components import cards, downloads, mapview, widgets
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
@@ -239,7 +240,7 @@ def show_map(
     categories: Sequence[tuple[tuple[int, int, int], str]] | None = None,
     categories_title: str = "",
 ) -> None:
-    """Draw an overlay page's map (:func:`regionmap.ui.mapview.page_map`)."""
+    """Draw an overlay page's map (:func:`regionmap.ui.components.mapview.page_map`)."""
     mapview.page_map(
         ctx,
         deck,

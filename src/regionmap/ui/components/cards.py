@@ -16,9 +16,9 @@ from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
 from regionmap.style import MISSING
 from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
-from regionmap.ui.notices import sample_notice
+from regionmap.ui.components.notices import sample_notice
+from regionmap.ui.components.widgets import area_label
 from regionmap.ui.session import Context
-from regionmap.ui.widgets import area_label
 
 # --- figures on pages -------------------------------------------------------------------
 

@@ -16,8 +16,9 @@ from regionmap.maps.spec import AreaFigures
 from regionmap.render.charts import ranked_bar, trend_line
 from regionmap.state import month_range
 from regionmap.style import MISSING, format_delta, format_number
-from regionmap.ui import cached, cards, document, overlay, session, widgets
+from regionmap.ui import cached, session
 from regionmap.ui.cached import by_db_version
+from regionmap.ui.components import cards, document, overlay, widgets
 
 # ===========================================================================================
 # 6. Evacuees
@@ -78,7 +79,7 @@ def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame
 
 
 @overlay.overlay_page("evacuees")
-def evacuees_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """避難者: by municipality at a month, monthly trend, prefecture of origin."""
     lang, s = ctx.lang, ctx.state
     months = overlay.evacuee_months()

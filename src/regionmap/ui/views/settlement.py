@@ -18,7 +18,8 @@ from regionmap.maps.spec import AreaFigures
 from regionmap.plaintext import plain
 from regionmap.render.charts import ranked_bar
 from regionmap.style import format_number
-from regionmap.ui import cards, overlay, session
+from regionmap.ui import session
+from regionmap.ui.components import cards, overlay
 
 # ===========================================================================================
 # 5. Settlement support
@@ -123,7 +124,7 @@ def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
 
 
 @overlay.overlay_page("settlement")
-def settlement_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """集落対策: sites as points by kind; coverage by bureau."""
     lang, s = ctx.lang, ctx.state
     kinds = overlay.site_kinds()

@@ -19,9 +19,9 @@ from regionmap.render import chartimage, common, handout, maphtml, mapimage
 from regionmap.state import FilterState
 from regionmap.style import rgb
 from regionmap.ui.cached import by_db_version, effective_year
-from regionmap.ui.notices import credit_text
+from regionmap.ui.components.notices import credit_text
+from regionmap.ui.components.widgets import MUNICIPAL_METRICS, municipal_metric
 from regionmap.ui.session import Context
-from regionmap.ui.widgets import MUNICIPAL_METRICS, municipal_metric
 
 # --- downloads -------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ import streamlit as st
 from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.style import MISSING, format_delta, format_number
-from regionmap.ui import cards, document, overlay, session
+from regionmap.ui import session
+from regionmap.ui.components import cards, document, overlay
 
 # ===========================================================================================
 # 4. Staff dispatch
@@ -39,7 +40,7 @@ def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
 
 
 @overlay.overlay_page("dispatch")
-def dispatch_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
     lang, s = ctx.lang, ctx.state
     kinds = overlay.dispatch_kinds()
