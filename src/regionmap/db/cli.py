@@ -18,9 +18,10 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from regionmap import auth
 from regionmap.db import export, importer, load, snapshot, store, users
 from regionmap.db.audit import changes_text
-from regionmap.i18n import t
+from regionmap.i18n import CATALOG, join, t
 from regionmap.texttable import cell_text, local_time, text_table
 
 #: The command line's language (its own words are English; see the module's docstring).
@@ -39,6 +40,27 @@ _HISTORY_COLUMNS = [
 ]  # fmt: skip
 
 
+def rights_text(role: Any, bureaus: Any, key: Any, lang: str = LANG) -> str:
+    """The rights a write was allowed by, as the history records them (``user_role``,
+    ``user_bureaus``, ``user_key``): ``bureau editor: Tokachi; verified e-mail``; "" for a
+    record from before they were kept."""
+    if role not in auth.ROLES:
+        return ""
+    label = users.bureau_label(users.split_codes(bureaus), lang)
+    parts = [t("auth.role." + role, lang, bureaus=label)]
+    if f"data.users.key.{key}" in CATALOG:
+        parts.append(t(f"data.users.key.{key}", lang))
+    return join(parts, lang, sep="clauses")
+
+
+def _user_cell(r: dict) -> str:
+    """Who wrote a version, with the rights that allowed it: ``alice@example.org (bureau
+    editor: Tokachi; verified e-mail)``."""
+    who = cell_text(r.get("user_name"))
+    rights = rights_text(r.get("user_role"), r.get("user_bureaus"), r.get("user_key"))
+    return f"{who} ({rights})" if rights else who
+
+
 def _history_cell(r: dict, c: str) -> Any:
     if c == "created_at":
         return local_time(r.get(c))
@@ -46,11 +68,14 @@ def _history_cell(r: dict, c: str) -> Any:
         return changes_text(r.get(c), LANG, action=r.get("action"))
     if c == "sha256":
         return cell_text(r.get(c))[:12]
+    if c == "user_name":
+        return _user_cell(r)
     return r.get(c)
 
 
 def history_text(hist: pd.DataFrame) -> str:
-    """The database versions (:func:`regionmap.db.history`) as an aligned text table."""
+    """The database versions (:func:`regionmap.db.history`) as an aligned text table; the
+    user column says the rights each write was allowed by."""
     rows = [[_history_cell(r, c) for c, _ in _HISTORY_COLUMNS] for r in hist.to_dict("records")]
     return text_table(rows, [h for _, h in _HISTORY_COLUMNS])
 
