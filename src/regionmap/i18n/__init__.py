@@ -34,30 +34,21 @@ CATALOG: dict[str, dict[str, str]] = tomllib.loads(
 CATALOG["report.credit"] = {"ja": MLIT_CREDIT_JA, "en": MLIT_CREDIT_EN}
 
 
-def _add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
-    # the figures' names (metric.<id>, report.short.<id>, report.metric.<id>) are defined in
-    # the figure registry only; the catalogue file must not define them again
-    names = figures.catalogue_texts()
+def _add_names(
+    catalog: dict[str, dict[str, str]], names: dict[str, dict[str, str]], where: str
+) -> None:
+    """Add names defined in a registry (``where``) only; the catalogue file must not define
+    them again."""
     twice = sorted(set(names) & set(catalog))
     if twice:
-        raise ValueError(f"catalog.toml defines figure names of figures.toml: {', '.join(twice)}")
+        raise ValueError(f"catalog.toml defines names of {where}: {', '.join(twice)}")
     catalog.update(names)
 
 
-_add_figure_names(CATALOG)
-
-
-def _add_import_table_names(catalog: dict[str, dict[str, str]]) -> None:
-    # the import tables' names (import.table.<id>, import.key.<id>) are defined in
-    # importable.toml only; the catalogue file must not define them again
-    names = importable.catalogue_texts()
-    twice = sorted(set(names) & set(catalog))
-    if twice:
-        raise ValueError(f"catalog.toml defines names of importable.toml: {', '.join(twice)}")
-    catalog.update(names)
-
-
-_add_import_table_names(CATALOG)
+# the figures' names (metric.<id>, report.short.<id>, report.metric.<id>) and the import
+# tables' (import.table.<id>, import.key.<id>)
+_add_names(CATALOG, figures.catalogue_texts(), "figures.toml")
+_add_names(CATALOG, importable.catalogue_texts(), "importable.toml")
 
 
 def t(key: str, lang: str = "ja", /, **values: object) -> str:
