@@ -116,10 +116,11 @@ class _RowReader:
     def read(self, row_no: int, cells: list[Any], out: Rows) -> dict[str, Any] | None:
         """One row's record (None for a row skipped: a total, or columns that disagree); its
         problems and notes go to ``out``."""
-        disagree = _disagreements(self.file_name, row_no, cells, self.header, self.repeated)
-        if disagree:
-            out.issues.extend(disagree)
-            return None
+        if self.repeated:
+            disagree = _disagreements(self.file_name, row_no, cells, self.header, self.repeated)
+            if disagree:
+                out.issues.extend(disagree)
+                return None
         if self._is_total(cells):
             out.notes.append(message("import.note.total_row", row=row_no))
             return None

@@ -141,8 +141,12 @@ def _id(f: Field, value: Any, ctx: Context) -> dict[str, Any]:
 
 def _source(f: Field, value: Any, ctx: Context) -> dict[str, Any]:
     """The source written, else 取込データ（file name） in the column's language."""
-    default = t("import.source_default", f.options["lang"], file=ctx.file_name)
-    return {f.id: nfkc(value) or default}
+    return {f.id: nfkc(value) or _default_source(f.options["lang"], ctx.file_name)}
+
+
+@functools.lru_cache(maxsize=64)
+def _default_source(lang: str, file_name: str) -> str:
+    return t("import.source_default", lang, file=file_name)
 
 
 #: How a cell of each field type is read (municipality fields are read together, by
@@ -167,11 +171,11 @@ def read(f: Field, value: Any, ctx: Context) -> dict[str, Any]:
     """The columns ``value`` fills for the field ``f``: a required field may not be empty; an
     optional one that is empty fills None (or its type's default: "" for a prefecture, a
     made id, the file as the source); a month may come from the title."""
-    if f.options.get("from_title") and ctx.title_month is not None:
+    if ctx.title_month is not None and f.options.get("from_title"):
         value = ctx.title_month
-    if is_blank(value):
+    # (the readers of _READ_WHEN_BLANK read an empty cell themselves: no second look at it)
+    if (f.required or f.type not in _READ_WHEN_BLANK) and is_blank(value):
         if f.required:
             raise ParseError("import.error.missing_value")
-        if f.type not in _READ_WHEN_BLANK:
-            return dict.fromkeys(f.stores())
+        return dict.fromkeys(f.stores())
     return READERS[f.type](f, value, ctx)
