@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import io
 import os
@@ -31,6 +32,9 @@ from regionmap.plaintext import neutralise
 from regionmap.settings import DATA_DIR
 
 TEMPLATE_DIR = DATA_DIR / "templates"
+#: The templates' workbook date: fixed, so that a template is the same bytes each time it is
+#: made (data/templates/ is checked against what importable.toml makes).
+TEMPLATE_DATE = dt.datetime(2026, 1, 1)
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -53,15 +57,21 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(
-    df: pd.DataFrame, sheet_name: str = "data", notes: list[str] | None = None
+    df: pd.DataFrame,
+    sheet_name: str = "data",
+    notes: list[str] | None = None,
+    created: dt.datetime | None = None,
 ) -> bytes:
     """An .xlsx workbook of ``df`` (text never written as formulas), formula-safe.
 
-    ``notes`` go to a second sheet "説明" (one line each).
+    ``notes`` go to a second sheet "説明" (one line each). ``created``: the workbook's date
+    (default now); a fixed one makes the same bytes every time (the templates).
     """
     buf = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+        if created is not None:
+            xw.book.set_properties({"created": created})
         frame = safe_frame(df)
         for col in frame.columns:  # Excel cannot hold time zones
             if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
@@ -153,7 +163,9 @@ def template_bytes(table: str, fmt: str) -> bytes:
     if fmt == "csv":
         return to_csv_bytes(df)
     if fmt == "xlsx":
-        return to_xlsx_bytes(df, sheet_name=table, notes=template_notes(table))
+        return to_xlsx_bytes(
+            df, sheet_name=table, notes=template_notes(table), created=TEMPLATE_DATE
+        )
     raise ValueError(f"unknown format {fmt!r}; csv or xlsx")
 
 
