@@ -149,6 +149,8 @@ def test_the_names_in_the_catalogue_are_the_spec(table):
         (PROJECT_ROOT / "src/regionmap/i18n/catalog.toml").read_text(encoding="utf-8")
     )
     assert f"import.table.{table}" not in catalogue_file  # defined in the spec only
+    with pytest.raises(ValueError, match=f"import.table.{table}"):  # and refused there
+        i18n._add_import_table_names({f"import.table.{table}": {"ja": "表", "en": "table"}})
 
 
 def test_the_command_line_offers_the_spec_tables():

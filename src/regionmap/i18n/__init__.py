@@ -45,10 +45,18 @@ def _add_names(
     catalog.update(names)
 
 
-# the figures' names (metric.<id>, report.short.<id>, report.metric.<id>) and the import
-# tables' (import.table.<id>, import.key.<id>)
-_add_names(CATALOG, figures.catalogue_texts(), "figures.toml")
-_add_names(CATALOG, importable.catalogue_texts(), "importable.toml")
+def _add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
+    # the figures' names: metric.<id>, report.short.<id>, report.metric.<id>
+    _add_names(catalog, figures.catalogue_texts(), "figures.toml")
+
+
+def _add_import_table_names(catalog: dict[str, dict[str, str]]) -> None:
+    # the import tables' names: import.table.<id>, import.key.<id>
+    _add_names(catalog, importable.catalogue_texts(), "importable.toml")
+
+
+_add_figure_names(CATALOG)
+_add_import_table_names(CATALOG)
 
 
 def t(key: str, lang: str = "ja", /, **values: object) -> str:
