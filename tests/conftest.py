@@ -47,6 +47,7 @@ BROWSER_FILES = frozenset(
     {
         "test_browser.py",
         "test_browser_pages.py",
+        "test_labels_browser.py",
         "test_layouts.py",
         "test_maphtml.py",
         "test_present.py",

@@ -27,9 +27,10 @@ from pathlib import Path
 import pytest
 
 from bench import common as bench_common
-from regionmap import db, serve
-from regionmap.maps import deckgl, static
+from regionmap import db, reference, serve
+from regionmap.maps import deckgl, labels, spec, static
 from regionmap.settings import PROJECT_ROOT
+from regionmap.state import FilterState
 
 pytestmark = pytest.mark.browser
 
@@ -262,6 +263,158 @@ def open_root_once(url: str, browser) -> None:
     """Open "/" once, as the first user of a fresh server does (app.py registers the pages)."""
     with opened(browser, url + "/") as (page, _traffic):
         _wait_map(page)
+
+
+#: The deck.gl instance of the page's map: found on the map's canvas (Streamlit's React
+#: component keeps it in a hook), or the offline map's ``window.rmDeck``.
+_FIND_DECK_JS = """(sel) => {
+  if (!sel) return window.rmDeck || null;
+  const canvas = document.querySelector(sel + " canvas");
+  if (!canvas) return null;
+  const key = Object.keys(canvas).find((k) => k.startsWith("__reactFiber$"));
+  let fiber = canvas[key], deck = null;
+  for (let i = 0; fiber && !deck && i < 60; i += 1, fiber = fiber.return) {
+    for (let hook = fiber.memoizedState, j = 0; hook && !deck && j < 50; j += 1, hook = hook.next) {
+      const v = hook.memoizedState;
+      deck = [v, v && v.current, v && v.current && v.current.deck].find(
+        (c) => c && typeof c.pickObjects === "function") || null;
+    }
+  }
+  return deck;
+}"""
+
+#: The names deck.gl draws on the map, asked of deck.gl itself: the names' layer made
+#: pickable (a copy of it, in this page only) and every name picked over the whole map (a
+#: name deck.gl hides, or draws outside the map, is not picked). Each with where deck.gl
+#: draws it (its centre in CSS px from the map's top left), its size in px (deck.gl's
+#: ``sizeUnits``, ``sizeMaxPixels`` at the map's zoom) and its width as the browser measures
+#: the layer's font at that size.
+_DRAWN_NAMES_JS = (
+    """([sel, layerId]) => {
+  const deck = ("""
+    + _FIND_DECK_JS
+    + """)(sel);
+  if (!deck) return null;
+  const canvas = deck.getCanvas ? deck.getCanvas() : deck.canvas;
+  const layer = deck.props.layers.find((l) => l.id === layerId);
+  if (!layer) return [];
+  deck.setProps({layers: deck.props.layers.map(
+    (l) => (l.id === layerId ? l.clone({pickable: true}) : l))});
+  deck.redraw(true);
+  return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const r = canvas.getBoundingClientRect();
+    const vp = deck.getViewports()[0];
+    const p = layer.props;
+    const base = (typeof p.getSize === "number" ? p.getSize : 14) * (p.sizeScale || 1);
+    const size = p.sizeUnits === "common"
+      ? Math.min(p.sizeMaxPixels || Infinity, Math.max(p.sizeMinPixels || 0,
+                 base * Math.pow(2, vp.zoom)))
+      : base;
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = (p.fontWeight || "normal") + " " + size + "px " + p.fontFamily;
+    const seen = new Set();
+    const names = [];
+    for (const o of deck.pickObjects({x: 0, y: 0, width: r.width, height: r.height,
+                                      layerIds: [layerId]})) {
+      if (seen.has(o.index)) continue;
+      seen.add(o.index);
+      const [x, y] = vp.project(o.object.position);
+      names.push({text: o.object.text, x, y, size, width: ctx.measureText(o.object.text).width});
+    }
+    done({names, width: r.width, height: r.height, zoom: vp.zoom});
+  })));
+}"""
+)
+
+
+def drawn_names(page, layer_id: str, map_selector: str | None = MAP) -> dict:
+    """What :data:`_DRAWN_NAMES_JS` reports of layer ``layer_id`` of the page's map
+    (``map_selector`` None: the offline map's ``window.rmDeck``)."""
+    drawn = page.evaluate(_DRAWN_NAMES_JS, [map_selector, layer_id])
+    assert drawn is not None, "deck.gl not found on the map"
+    return drawn
+
+
+def name_box(name: dict, pad: float = 0.0) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1, CSS px) of a name :func:`drawn_names` reported: its text
+    centred where deck.gl draws it, as wide as the browser measures it, one size high."""
+    half_w, half_h = name["width"] / 2 + pad, name["size"] / 2 + pad
+    return (name["x"] - half_w, name["y"] - half_h, name["x"] + half_w, name["y"] + half_h)
+
+
+def dark_share(png: bytes, names: list[dict], ratio: float) -> dict[str, float]:
+    """For each drawn name, the share of its box (:func:`name_box`) that is dark in the
+    map's screenshot ``png`` (taken at device pixel ratio ``ratio``): dark ink on a light
+    halo, about a third; more means the name sits on something dark (a dark fill without a
+    halo, a dark plate) and does not read."""
+    img, px = _pixels(png)
+    w, h = img.size
+    out = {}
+    for n in names:
+        x0, y0, x1, y1 = (round(v * ratio) for v in name_box(n))
+        cells = [
+            px[y * w + x]
+            for y in range(max(0, y0), min(h, y1))
+            for x in range(max(0, x0), min(w, x1))
+        ]
+        out[n["text"]] = sum(1 for r, g, b in cells if r + g + b < 300) / max(1, len(cells))
+    return out
+
+
+def overlapping(names: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of drawn names whose boxes (:func:`name_box`) overlap."""
+    boxes = [(n["text"], name_box(n)) for n in names]
+    return [
+        (a, b)
+        for i, (a, p) in enumerate(boxes)
+        for b, q in boxes[i + 1 :]
+        if p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3]
+    ]
+
+
+def bureau_names(lang: str) -> set[str]:
+    """The 14 bureau names as the map shows them in ``lang``."""
+    return {r["text"] for r in deckgl.labels_of(static.publish_layer("bureaus"), lang)}
+
+
+def bureau_page_placement(bureau_id: str, lang: str) -> labels.Placement:
+    """Where the server places the names on a bureau page's map: its towns and, in grey,
+    the neighbouring bureaus (as :func:`regionmap.maps.spec.area_deck` asks for them)."""
+    b = reference.bureaus().set_index("bureau_id").loc[bureau_id]
+    view = spec.view_for(FilterState(bureau=bureau_id))
+    munis = static.publish_layer("municipalities", where=("bureau_code", [b["bureau_code"]]))
+    bureaus = static.publish_layer("bureaus")
+    return spec.placed_names(
+        (view.longitude, view.latitude, view.zoom),
+        lang,
+        munis,
+        None,
+        bureaus,
+        tuple(c for c in bureaus.codes if c != b["bureau_code"]),
+    )
+
+
+def towns_placed(bureau_id: str, lang: str) -> tuple[set[str], list[str], str]:
+    """The names the server placed on a bureau page's map (the towns), the codes it left
+    to the tooltip, and the seat's name."""
+    b = reference.bureaus().set_index("bureau_id").loc[bureau_id]
+    placement = bureau_page_placement(bureau_id, lang)
+    seat = reference.municipalities().set_index("code").loc[b["seat_code"]]
+    seat_name = labels.map_text("municipalities", seat["name_ja"], seat["name_en"], lang)
+    return {p.text for p in placement.styled("main")}, list(placement.unnamed), seat_name
+
+
+def check_names(drawn: dict, expected: set[str], where: str) -> None:
+    """The names :func:`drawn_names` reported are ``expected``, none over another, all
+    inside the map."""
+    names = drawn["names"]
+    texts = [n["text"] for n in names]
+    assert set(texts) == expected, (where, sorted(expected - set(texts)), sorted(texts))
+    assert overlapping(names) == [], (where, overlapping(names))
+    for n in names:  # inside the map
+        x0, y0, x1, y1 = name_box(n)
+        assert x0 >= -1 and y0 >= -1, (where, n)
+        assert x1 <= drawn["width"] + 1 and y1 <= drawn["height"] + 1, (where, n)
 
 
 def _metrics(page) -> list[str]:

@@ -15,11 +15,12 @@ import re
 from html import escape
 
 import pytest
+import test_browser as tb
 from apptest_helpers import run_app
 
 from regionmap import db
 from regionmap.i18n import t
-from regionmap.maps import spec
+from regionmap.maps import deckgl, spec, static
 from regionmap.render import maphtml
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState
@@ -112,10 +113,13 @@ def test_legend_credit_notice_and_tooltip_in_the_language(lang):
     spec_json = json.loads(re.search(r"id='rm-spec'>(.*?)</script>", html).group(1))
     assert "mapStyle" not in spec_json and "mapProvider" not in spec_json
     labels = [layer for layer in spec_json["layers"] if layer["@@type"] == "TextLayer"]
-    assert labels and labels[0]["rmDeclutter"] is True
-    assert "extensions" not in labels[0]  # not in the bundle: the page declutters itself
+    # the names placed on the server (regionmap.maps.labels), as in the app: every bureau's,
+    # none left to the page to hide; they shrink with a smaller window, never grow past 14 px
+    assert labels and "extensions" not in labels[0] and "rmDeclutter" not in labels[0]
+    assert labels[0]["sizeUnits"] == "common" and labels[0]["sizeMaxPixels"] == 14
     names = {row["text"] for row in labels[0]["data"]}
     assert ("Tokachi" if lang == "en" else "十勝") in names
+    assert names == {r["text"] for r in deckgl.labels_of(static.publish_layer("bureaus"), lang)}
 
 
 def test_the_overview_offers_the_html_file_in_both_languages():
@@ -153,8 +157,12 @@ def test_opens_from_disk_with_the_network_off(browser, tmp_path, lang):
         browser, tmp_path, html, f"map-hokkaido-dispatch-{lang}.html"
     )
     try:
-        shown = json.loads(page.get_attribute("#map", "data-rm-labels"))
-        assert shown.get("labels-bureaus", 0) >= 8  # most names fit at the first zoom
+        # every bureau's name drawn (asked of deck.gl), none over another
+        drawn = tb.drawn_names(page, "labels-bureaus", None)["names"]
+        expected = {r["text"] for r in deckgl.labels_of(static.publish_layer("bureaus"), lang)}
+        assert len({n["text"] for n in drawn}) >= 8  # most names fit at the first zoom
+        assert {n["text"] for n in drawn} == expected
+        assert tb.overlapping(drawn) == []
         page.evaluate(
             "() => new Promise(d => requestAnimationFrame(() => requestAnimationFrame(d)))"
         )
@@ -305,7 +313,7 @@ def _open_offline(browser, tmp_path, html: str, name: str):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
     page.wait_for_function(
-        "() => document.getElementById('map').hasAttribute('data-rm-labels')", timeout=60_000
+        "() => document.getElementById('map').hasAttribute('data-rm-drawn')", timeout=60_000
     )
     page.evaluate("() => new Promise(d => requestAnimationFrame(() => requestAnimationFrame(d)))")
     return context, page, errors, requests

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import unicodedata
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
@@ -21,7 +20,8 @@ from typing import Any
 import pydeck as pdk
 
 from regionmap.i18n import t
-from regionmap.maps.scales import BUREAU_LINE, SELECTED_LINE
+from regionmap.maps import labels
+from regionmap.maps.scales import BUREAU_LINE, LABEL_HALO, LABEL_INK, LEADER_LINE, SELECTED_LINE
 from regionmap.maps.static import PublishedLayer
 from regionmap.render.charts import FONT_FAMILY, format_number
 
@@ -54,68 +54,103 @@ def label_layer(
     rows: Sequence[Mapping[str, object]],
     *,
     size: int = 14,
-    color: Sequence[int] = (20, 20, 20, 255),
-    declutter: bool = False,
+    color: Sequence[int] = LABEL_INK,
+    zoom: float | None = None,
 ) -> pdk.Layer:
-    """A TextLayer of Japanese labels; rows hold ``position`` ([lon, lat]) and ``text``.
+    """A TextLayer of names; rows hold ``position`` ([lon, lat]), ``text`` and, for a name
+    with a leader line, ``plate`` (it sits on a white plate the line ends under).
 
-    ``declutter`` hides labels that would overlap others (deck.gl's
-    CollisionFilterExtension); zooming in brings them back. deck.gl tests only a label's
-    anchor against the labels drawn (enlarged by :data:`COLLISION_SCALE`) into its
-    collision map, so the wider label wins (``priority``, :func:`label_width`): then two
-    labels that would overlap always have the narrower one's anchor inside the wider one's
-    enlarged box, and it is hidden — at any map size, in either language.
+    Every name has a white halo (:data:`HALO_WIDTH` in the font atlas: about a fifth of the
+    text's height, :data:`regionmap.maps.labels.HALO_EM`), so it reads at 4.5:1 or more
+    whatever the fill below (:data:`regionmap.maps.scales.LABEL_INK`).
+
+    ``zoom``: the names were placed for this view's zoom (:func:`placed_layers`): their size
+    is ``size`` px at :data:`regionmap.maps.labels.REFERENCE_SCALE` of the view and never
+    larger, and smaller with the map below it, so names placed apart stay apart at any map
+    size and any zoom. Without it the names are ``size`` px at every zoom.
     """
-    data = [{"position": list(r["position"]), "text": str(r["text"])} for r in rows]
-    if declutter:
-        for row in data:
-            row["priority"] = label_width(row["text"])
+    data = [
+        {
+            "position": list(r["position"]),
+            "text": str(r["text"]),
+            "plate": list(LABEL_HALO) + [240] if r.get("plate") else [0, 0, 0, 0],
+            "edge": list(LEADER_LINE) + [255] if r.get("plate") else [0, 0, 0, 0],
+        }
+        for r in rows
+    ]
+    plates = any(r.get("plate") for r in rows)
     layer = pdk.Layer(
         "TextLayer",
         id=layer_id,
         data=data,
         get_position="position",
         get_text="text",
-        get_size=size,
         get_color=list(color),
         font_weight=600,
-        font_settings={"sdf": True, "fontSize": 48, "buffer": 6},
-        outline_width=3,
-        outline_color=[255, 255, 255, 235],
+        font_settings={"sdf": True, "fontSize": 48, "buffer": 12, "radius": 16},
+        outline_width=HALO_WIDTH,
+        outline_color=[*LABEL_HALO, 255],
         billboard=True,
         pickable=False,
     )
-    if declutter:
-        layer.extensions = [{"@@type": "CollisionFilterExtension"}]
-        layer.collision_enabled = True
-        layer.get_collision_priority = "@@=priority"
-        layer.collision_test_props = {"sizeScale": COLLISION_SCALE}
+    if plates:  # accessors of the rows (pydeck writes a keyword's string as an expression)
+        layer.background = True
+        layer.get_background_color = "@@=plate"
+        layer.get_border_color = "@@=edge"
+        layer.get_border_width = 1
+        layer.background_padding = list(labels.PLATE_PADDING)
+    if zoom is None:
+        return _literal(layer, get_size=size, size_units="pixels", **_text_props(data))
     return _literal(
         layer,
-        size_units="pixels",
-        get_text_anchor="middle",
-        get_alignment_baseline="center",
-        font_family=FONT_FAMILY,
-        character_set=character_set(r["text"] for r in data),
+        get_size=round(size / (labels.REFERENCE_SCALE * 2**zoom), 8),
+        size_units="common",
+        size_max_pixels=size,
+        **_text_props(data),
     )
 
 
-#: How much larger labels are drawn into deck.gl's collision map than on the map. Two
-#: labels of the same size overlap when their anchors are closer than the sum of their
-#: half-widths (at most the wider one's width) and of their half-heights (one height):
-#: twice the size covers both; the rest is room for the white outline, the collision
-#: map's half resolution and the faded edge of deck.gl's 5x5 visibility sample.
-COLLISION_SCALE = 2.2
+def _text_props(data: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    return {
+        "get_text_anchor": "middle",
+        "get_alignment_baseline": "center",
+        "font_family": FONT_FAMILY,
+        "character_set": character_set(str(r["text"]) for r in data),
+    }
 
 
-def label_width(text: str) -> int:
-    """A label's width in half-em steps (a kanji or kana 2, a Latin letter 1): the
-    priority of a decluttered label (the wider one is kept).
+#: The halo's width given to deck.gl (``outlineWidth``, in pixels of its 48 px font atlas
+#: whose distance field reaches 16 px): deck.gl draws 0.75 of it, :data:`labels.HALO_EM`.
+HALO_WIDTH = round(labels.HALO_EM * 48 / 0.75)
 
-    >>> label_width("十勝"), label_width("Tokachi")
-    (4, 7)
-    """
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+def placed_layers(
+    layer_id: str,
+    placed: Sequence[labels.Placed],
+    *,
+    zoom: float,
+    size: int,
+    color: Sequence[int] = LABEL_INK,
+) -> list[pdk.Layer]:
+    """The names of a :class:`regionmap.maps.labels.Placement` (placed for a view of
+    ``zoom``): their leader lines (``layer_id + "-leaders"``, under them) and the names
+    (``layer_id``)."""
+    out: list[pdk.Layer] = []
+    leaders = [p for p in placed if p.leader]
+    if leaders:
+        path = pdk.Layer(
+            "PathLayer",
+            id=layer_id + "-leaders",
+            data=[{"path": [list(p.anchor), list(p.at)]} for p in leaders],
+            get_path="path",
+            get_color=[*LEADER_LINE, 255],
+            get_width=1.3,
+            pickable=False,
+        )
+        out.append(_literal(path, width_units="pixels"))
+    rows = [{"position": list(p.at), "text": p.text, "plate": p.leader} for p in placed]
+    out.append(label_layer(layer_id, rows, size=size, color=color, zoom=zoom))
+    return out
 
 
 def _literal(layer: pdk.Layer, **props: object) -> pdk.Layer:
@@ -127,24 +162,17 @@ def _literal(layer: pdk.Layer, **props: object) -> pdk.Layer:
 
 
 def labels_of(layer: PublishedLayer, lang: str, codes: Iterable[str] | None = None) -> list[dict]:
-    """Label rows (position, text) of a published layer's features, optionally some codes."""
+    """Rows (label point, name as the map shows it) of a published layer's features,
+    optionally some codes."""
     wanted = None if codes is None else set(codes)
-    names = layer.names_en if lang == "en" else layer.names_ja
-    if layer.name == "bureaus" and lang == "ja":
-        names = tuple(_short_bureau(n) for n in names)
     return [
-        {"position": list(layer.label_points[i]), "text": names[i]}
+        {
+            "position": list(layer.label_points[i]),
+            "text": labels.map_text(layer.name, layer.names_ja[i], layer.names_en[i], lang),
+        }
         for i, code in enumerate(layer.codes)
         if wanted is None or code in wanted
     ]
-
-
-def _short_bureau(name: str) -> str:
-    """空知総合振興局 -> 空知 (labels stay short on the map)."""
-    for suffix in ("総合振興局", "振興局"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def area_layers(

@@ -18,6 +18,33 @@ BUREAU_LINE = (90, 90, 90, 220)
 MUNI_LINE = (120, 120, 120, 200)
 SELECTED_LINE = (213, 94, 0, 255)  # vermillion (Okabe-Ito), stands out on cividis
 CONTEXT_FILL = (236, 236, 230, 255)  # neighbouring areas drawn for context
+#: Area names: the text, the halo around it (every map: deck.gl, PNG, still, slides, handouts),
+#: the grey of the neighbouring bureaus' names on a bureau page, and the leader lines. The
+#: text is read against its halo, whatever the fill below: both inks keep a contrast of at
+#: least 4.5:1 with it (:func:`contrast`, WCAG 2).
+LABEL_INK = (34, 34, 34)
+LABEL_HALO = (255, 255, 255)
+CONTEXT_INK = (90, 90, 90)
+LEADER_LINE = (60, 60, 60)
+
+
+def contrast(a: Iterable[float], b: Iterable[float]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0-255; alpha ignored), 1 to 21.
+
+    >>> round(contrast((34, 34, 34), (255, 255, 255)), 1)
+    15.9
+    """
+
+    def luminance(rgb) -> float:
+        def channel(v: float) -> float:
+            c = v / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b_ = (channel(v) for v in list(rgb)[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
 
 
 # --- colour scales ---------------------------------------------------------------

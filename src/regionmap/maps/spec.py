@@ -12,7 +12,8 @@ browser find them by id, and deck.gl keeps their data across reruns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,13 +21,15 @@ import pydeck as pdk
 
 from regionmap import i18n, reference
 from regionmap.i18n import fy_text
-from regionmap.maps import deckgl, scales, static
+from regionmap.maps import deckgl, labels, scales, static
 from regionmap.state import FilterState
 
 #: Levels a map can be coloured by.
 LEVELS = ("municipality", "bureau", "region")
-#: Label sizes (px) of the area names.
-LABEL_SIZE = {"municipality": 12, "bureau": 14, "region": 15}
+#: Label sizes (px) of the area names, and of the neighbouring bureaus' on a bureau page.
+LABEL_SIZE = labels.LABEL_SIZE
+#: The level of each layer's names.
+_LAYER_LEVEL = {"municipalities": "municipality", "bureaus": "bureau", "regions": "region"}
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ def area_deck(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     bureaus, regions = static.publish_layer("bureaus"), static.publish_layer("regions")
+    view = view_for(s)
     area_selected = bool(s.bureau or s.region)
     focus = focus and level == "municipality" and area_selected
     values = figs.values if fill and figs is not None else None
@@ -262,33 +266,19 @@ def area_deck(
         )
         labels = []
         if s.has_layer("labels") and label_codes is None:  # all Hokkaido: the bureaus' names
-            labels.append(
-                deckgl.label_layer(
-                    "labels-bureaus",
-                    deckgl.labels_of(bureaus, lang),
-                    size=LABEL_SIZE["bureau"],
-                    declutter=True,
-                )
-            )
+            labels += name_layers(view, lang, bureaus)
         if s.has_layer("labels") and label_codes is not None:
-            labels.append(
-                deckgl.label_layer(
-                    "labels-municipalities",
-                    deckgl.labels_of(munis, lang, label_codes),
-                    size=LABEL_SIZE["municipality"],
-                    declutter=True,
-                )
+            # the area's municipalities (the seats always, the others where they fit) and, on
+            # the bureau page, the neighbours' names where they are in view, in grey
+            own = {s.bureau_code} if s.bureau_code else set(munis.groups)
+            labels += name_layers(
+                view,
+                lang,
+                munis,
+                label_codes,
+                context=bureaus if focus else None,
+                context_codes=tuple(c for c in bureaus.codes if c not in own),
             )
-            if focus:  # the neighbours' names: the selected area shows its municipalities
-                own = {s.bureau_code} if s.bureau_code else set(munis.groups)
-                labels.append(
-                    deckgl.label_layer(
-                        "labels-bureaus",
-                        deckgl.labels_of(bureaus, lang, [c for c in bureaus.codes if c not in own]),
-                        size=13,
-                        color=(90, 90, 90, 255),
-                    )
-                )
         tips = _tips(munis, figs if fill else None, label_codes, lang)
         tips = {k: v for k, v in tips.items() if k[1:] not in no_figures}
     else:
@@ -328,16 +318,7 @@ def area_deck(
                 line_width=0.6,
                 pickable=False,
             )
-        labels = []
-        if s.has_layer("labels"):
-            labels.append(  # overlapping names (English ones are longer) are hidden
-                deckgl.label_layer(
-                    "labels-" + fill_layer.name,
-                    deckgl.labels_of(fill_layer, lang),
-                    size=LABEL_SIZE[level],
-                    declutter=True,
-                )
-            )
+        labels = name_layers(view, lang, fill_layer) if s.has_layer("labels") else []
         tips = _tips(fill_layer, figs if fill else None, inside, lang)
 
     # the selected area outlined above the areas, then points, then names
@@ -349,8 +330,85 @@ def area_deck(
     tips.update(extra_tips or {})
     deck = deckgl.make_deck(
         layers,
-        view_for(s),
+        view,
         tooltip_spec=deckgl.tooltip(tips, lang=lang),
         basemap_url=static.publish_gsi_style() if s.has_layer("tiles") else None,
     )
     return AreaMap(deck, classes if values is not None else None)
+
+
+def name_layers(
+    view: pdk.ViewState,
+    lang: str,
+    layer: static.PublishedLayer,
+    codes: Iterable[str] | None = None,
+    *,
+    context: static.PublishedLayer | None = None,
+    context_codes: Sequence[str] = (),
+) -> list[pdk.Layer]:
+    """The names of ``layer``'s areas (``codes`` of them) on the map of ``view``, placed by
+    :func:`regionmap.maps.labels.place` (``labels-<layer>``, with ``-leaders``), and the
+    ``context`` areas' names in grey (``labels-bureaus``, the neighbours of a bureau page).
+
+    Municipalities: their bureaus' seats always, the others where they fit; the rest are
+    named by the tooltip. Bureaus and regions: every name, always.
+    """
+    placement = placed_names(
+        (view.longitude, view.latitude, view.zoom),
+        lang,
+        layer,
+        None if codes is None else tuple(sorted(codes)),
+        context,
+        tuple(context_codes),
+    )
+    size = LABEL_SIZE[_LAYER_LEVEL[layer.name]]
+    out = deckgl.placed_layers(
+        "labels-" + layer.name, placement.styled("main"), zoom=view.zoom, size=size
+    )
+    if context is not None:
+        out += deckgl.placed_layers(
+            "labels-" + context.name,
+            placement.styled("context"),
+            zoom=view.zoom,
+            size=LABEL_SIZE["context"],
+            color=scales.CONTEXT_INK,
+        )
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def placed_names(
+    view: tuple[float, float, float],
+    lang: str,
+    layer: static.PublishedLayer,
+    codes: tuple[str, ...] | None,
+    context: static.PublishedLayer | None = None,
+    context_codes: tuple[str, ...] = (),
+) -> labels.Placement:
+    """Where the names of :func:`name_layers` go on the map of ``view`` (longitude,
+    latitude, zoom, fitted to deckgl.FIT_WIDTH x FIT_HEIGHT): placed once per view, layer
+    file (its URL holds its content's hash) and language for the server's life."""
+    plane = labels.view_plane(*view, deckgl.FIT_WIDTH, deckgl.FIT_HEIGHT)
+    areas = static.layer_frame(layer)
+    if codes is not None:
+        areas = areas[areas["code"].isin(set(codes))]
+    level = _LAYER_LEVEL[layer.name]
+    seats = None
+    if layer.name == "municipalities":
+        seats = set(reference.bureaus()["seat_code"]) & set(areas["code"])
+    names = labels.names_of(
+        areas, layer.name, lang, size=LABEL_SIZE[level], seats=seats, required=True
+    )
+    if context is not None:
+        around = static.layer_frame(context)
+        around = around[around["code"].isin(set(context_codes))]
+        names += labels.names_of(
+            around,
+            context.name,
+            lang,
+            size=LABEL_SIZE["context"],
+            style="context",
+            required=False,
+            within=plane.bounds(),
+        )
+    return labels.place(names, plane, static.land())

@@ -36,8 +36,10 @@ _FILE_PROPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # layer: (key prefix, code column, other columns)
     "bureaus": ("b", "bureau_code", ("bureau_id", "name_ja", "name_en", "region_code")),
     "regions": ("r", "region_code", ("region_id", "name_ja", "name_en")),
-    "municipalities": ("m", "code", ("name_ja", "bureau_code", "region_code")),
-    "wards": ("w", "code", ("name_ja", "bureau_code", "region_code")),
+    # municipalities, wards: name_en (from the readings) for the English tooltip, which names
+    # the towns a bureau page's map leaves unnamed (regionmap.maps.labels)
+    "municipalities": ("m", "code", ("name_ja", "name_en", "bureau_code", "region_code")),
+    "wards": ("w", "code", ("name_ja", "name_en", "bureau_code", "region_code")),
     # wide-area groupings (publish_groups): code = the grouping's name
     "groups": ("g", "code", ("name_ja", "kind", "members")),
 }
@@ -355,6 +357,32 @@ def _described(
             for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
         ),
         groups=groups,
+    )
+
+
+def layer_frame(layer: PublishedLayer):
+    """The features of a published layer with their shapes (lon/lat), in its file's order:
+    the boundary layer's columns and ``code`` (the feature's code), for the names' placement
+    (:mod:`regionmap.maps.labels`)."""
+    code_col = _FILE_PROPS[layer.name][1]
+    gdf = load_layer(layer.name, level=layer.level)
+    gdf = gdf.assign(code=gdf[code_col].astype(str))
+    return gdf.set_index("code", drop=False).loc[list(layer.codes)].reset_index(drop=True)
+
+
+def land(level: str = "overview"):
+    """Hokkaido's land (the bureaus together, lon/lat): what is not sea on a map."""
+    _, geo, build_id = _folders(None, None)
+    return _land(level, str(geo), build_id, bool(settings.get("hide_northern_territories")))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _land(level: str, geo_dir: str, build_id: str, hide_northern_territories: bool):
+    # build_id, hide_northern_territories: only cache keys (load_layer reads the setting)
+    import shapely
+
+    return shapely.union_all(
+        load_layer("bureaus", level=level, geo_dir=Path(geo_dir)).geometry.values
     )
 
 

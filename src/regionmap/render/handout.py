@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from fpdf.enums import TextMode
 
 from regionmap import content, db, figures, geo, i18n, reference
 from regionmap.geo.layers import manifest
+from regionmap.maps import labels, scales
 from regionmap.render.chartimage import (
     _chart_image,
     _dispatch_figure,
@@ -39,7 +41,7 @@ from regionmap.render.common import (
     resolve_area,
 )
 from regionmap.render.fonts import FontNotFoundError, find_japanese_font
-from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, _map_spec, _place_labels
+from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, _map_spec, place_names
 
 #: The figure that colours the municipalities on the handout's map.
 MAP_METRIC = "dispatch"
@@ -328,40 +330,42 @@ def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) ->
     pdf.set_draw_color(200, 200, 200)
     pdf.rect(x, my, w, mh)
 
-    def to_page(px, py):
-        return (
-            x + (px - extent[0]) / (extent[2] - extent[0]) * w,
-            my + mh - (py - extent[1]) / (extent[3] - extent[1]) * mh,
-        )
-
-    # neighbouring bureaus, grey
-    pdf.set_font(FONT, "", 7)
-    pdf.set_text_color(140, 140, 140)
-    for cx, cy, text in spec.context_labels:
-        px, py = to_page(cx, cy)
-        tw = pdf.get_string_width(text)
-        if x + tw / 2 < px < x + w - tw / 2 and my + 6 < py < my + mh - 6:
-            pdf.text(px - tw / 2, py + 2.5, text)
-    # municipality labels, as real text (selectable, crisp when printed)
-    fs = 6.5 if len(spec.labels) <= 30 else 5.2
-
-    def to_box(px, py):
-        qx, qy = to_page(px, py)
-        return qx, -qy
-
-    pdf.set_font(FONT, "", fs)
-    for bx, by, text, dark in _place_labels(spec.labels, to_box, fs * 1.02, fs * 1.25):
-        tw = pdf.get_string_width(text)
-        pdf.set_text_color(*((255, 255, 255) if dark else _hex(INK)))
-        pdf.text(bx - tw / 2, -by + fs * 0.35, text)
+    # legend, bottom-left (the names keep off it)
+    legend_box: tuple[tuple[float, float, float, float], ...] = ()
+    lh = 10
+    lx, ly = x + 6, my + mh - 6 - lh * len(spec.legend)
+    if spec.legend:
+        pdf.set_font(FONT, "", 6.5)
+        lw = max(pdf.get_string_width(s) for _c, s in spec.legend) + 22
+        legend_box = ((lx - 3, ly - 3, lx - 3 + lw, ly + 2 + lh * len(spec.legend)),)
+    # the names, as real text (selectable, crisp when printed), on a white halo: the same
+    # rule as every map (regionmap.maps.labels); the neighbouring bureaus' in grey
+    fs = 6.5 if len(spec.names) <= 30 else 5.2
+    placement = place_names(spec, extent, (x, my, x + w, my + mh), fs, obstacles=legend_box)
+    pdf.set_font(FONT, "B", fs)
+    for p in placement.placed:
+        px, py = (p.box[0] + p.box[2]) / 2, (p.box[1] + p.box[3]) / 2
+        tw = pdf.get_string_width(p.text)
+        tx, ty = px - tw / 2, py + fs * 0.35
+        if p.leader:  # a line from the area to the name, on a plate in the sea
+            ax_, ay_ = _page_point(p.anchor, spec, extent, (x, my, w, mh))
+            pdf.set_draw_color(*scales.LEADER_LINE)
+            pdf.set_line_width(0.5)
+            pdf.line(ax_, ay_, px, py)
+            pdf.set_fill_color(*scales.LABEL_HALO)
+            pdf.rect(*p.box[:2], p.box[2] - p.box[0], p.box[3] - p.box[1], style="DF")
+        else:  # the halo: the text's outline in white, under the text
+            with pdf.local_context(text_mode=TextMode.STROKE, line_width=2 * labels.HALO_EM * fs):
+                pdf.set_draw_color(*scales.LABEL_HALO)
+                pdf.text(tx, ty, p.text)
+        pdf.set_text_color(*(scales.CONTEXT_INK if p.style == "context" else scales.LABEL_INK))
+        pdf.text(tx, ty, p.text)
     # legend, bottom-left
     if spec.legend:
-        lh = 10
-        lx, ly = x + 6, my + mh - 6 - lh * len(spec.legend)
         pdf.set_fill_color(255, 255, 255)
         pdf.set_draw_color(210, 210, 210)
-        lw = max(pdf.get_string_width(s) for _c, s in spec.legend) + 22
-        pdf.rect(lx - 3, ly - 3, lw, lh * len(spec.legend) + 5, style="DF")
+        bx0, by0, bx1, by1 = legend_box[0]
+        pdf.rect(bx0, by0, bx1 - bx0, by1 - by0, style="DF")
         pdf.set_font(FONT, "", 6.5)
         for i, (colour, text) in enumerate(spec.legend):
             pdf.set_fill_color(*_hex(colour))
@@ -374,6 +378,16 @@ def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) ->
     pdf.set_text_color(*_hex(MUTED))
     pdf.set_xy(x, my + mh + 1)
     pdf.cell(w, 8, i18n.t("report.credit", data.lang))
+
+
+def _page_point(lonlat, spec, extent, frame) -> tuple[float, float]:
+    """Where (lon, lat) is on the page, for a map of ``extent`` drawn in ``frame`` (x, y, w, h)."""
+    x, y, w, h = frame
+    px, py = lonlat[0] * spec.kx, lonlat[1]
+    return (
+        x + (px - extent[0]) / (extent[2] - extent[0]) * w,
+        y + h - (py - extent[1]) / (extent[3] - extent[1]) * h,
+    )
 
 
 def _sample_tag(pdf, x: float, y: float, lang: str) -> None:

@@ -87,25 +87,10 @@ def offline_spec(deck_json: str) -> tuple[dict, list[str]]:
         spec.pop(key, None)
     urls: list[str] = []
     for layer in spec.get("layers", []):
-        _declutter_in_page(layer)
         data = layer.get("data")
         if isinstance(data, str) and data.startswith(static.STATIC_URL) and data not in urls:
             urls.append(data)
     return spec, urls
-
-
-def _declutter_in_page(layer: dict) -> None:
-    """The bundle has no CollisionFilterExtension: a label layer that asks for it gets
-    ``rmDeclutter`` instead, and the page hides overlapping labels itself (:data:`_BOOT`)."""
-    extensions = layer.get("extensions") or []
-    if not any(e.get("@@type") == "CollisionFilterExtension" for e in extensions):
-        return
-    layer["extensions"] = [e for e in extensions if e.get("@@type") != "CollisionFilterExtension"]
-    if not layer["extensions"]:
-        del layer["extensions"]
-    for key in ("collisionEnabled", "collisionTestProps", "collisionGroup", "getCollisionPriority"):
-        layer.pop(key, None)
-    layer["rmDeclutter"] = True
 
 
 def inline_data(urls: Sequence[str], static_dir: Path | None = None) -> dict[str, str]:
@@ -181,16 +166,8 @@ _BOOT = r"""
     data[el.getAttribute('data-rm-url')] = JSON.parse(el.textContent);
   });
   var spec = JSON.parse(document.getElementById('rm-spec').textContent);
-  var labels = {};  // label layers to declutter: id -> all their rows
   (spec.layers || []).forEach(function(layer){
     if (typeof layer.data === 'string' && data[layer.data]) { layer.data = data[layer.data]; }
-    if (layer.rmDeclutter) {
-      // the wider label first, as in the app (regionmap.maps.deckgl.label_layer)
-      labels[layer.id] = layer.data.slice().sort(function(a, b){
-        return (b.priority || 0) - (a.priority || 0);
-      });
-      delete layer.rmDeclutter;
-    }
   });
   var tooltip = JSON.parse(document.getElementById('rm-tooltip').textContent);
   var map = document.getElementById('map');
@@ -232,46 +209,15 @@ _BOOT = r"""
     container: map, jsonInput: spec, tooltip: null, customLibraries: null, configuration: null
   });
   window.rmDeck = deck;
-  // Hide labels that would overlap a wider one at the current zoom (what deck.gl's
-  // CollisionFilterExtension does in the app); zooming in brings them back.
-  var measure = document.createElement('canvas').getContext('2d');
-  var pending = false;
-  function declutter(){
-    pending = false;
-    var viewports = deck.getViewports ? deck.getViewports() : [];
-    var layers = deck.props.layers || [];
-    if (!viewports.length || !layers.length) { schedule(); return; }
-    var vp = viewports[0], changed = false, shown = {};
-    var next = layers.map(function(layer){
-      var rows = labels[layer.id];
-      if (!rows) { return layer; }
-      var size = (typeof layer.props.getSize === 'number' ? layer.props.getSize : 14) * 1.1;
-      measure.font = '600 ' + size + 'px ' + (layer.props.fontFamily || 'sans-serif');
-      var boxes = [], kept = [];
-      rows.forEach(function(row){
-        var p = vp.project(row.position);
-        var w = measure.measureText(row.text).width / 2 + 3, h = size / 2 + 2;
-        var box = [p[0] - w, p[1] - h, p[0] + w, p[1] + h];
-        for (var j = 0; j < boxes.length; j++) {
-          var b = boxes[j];
-          if (box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) { return; }
-        }
-        boxes.push(box); kept.push(row);
-      });
-      shown[layer.id] = kept.length;
-      if (layer.props.data && layer.props.data.length === kept.length &&
-          layer.props.data.every(function(r, i){ return r === kept[i]; })) { return layer; }
-      changed = true;
-      return layer.clone({data: kept});
-    });
-    if (changed) { deck.setProps({layers: next}); }
-    map.setAttribute('data-rm-labels', JSON.stringify(shown));
-  }
-  function schedule(){ if (!pending) { pending = true; requestAnimationFrame(declutter); } }
+  // The names were placed on the server (regionmap.maps.labels), as in the app: deck.gl
+  // draws them all. The map says when it has drawn its layers (tests wait for it).
   deck.setProps({
     getTooltip: getTooltip,
-    onViewStateChange: function(){ schedule(); },
-    onAfterRender: function(){ if (!map.hasAttribute('data-rm-labels')) { schedule(); } }
+    onAfterRender: function(){
+      if (!map.hasAttribute('data-rm-drawn') && deck.props.layers.length &&
+          (deck.layerManager ? deck.layerManager.getLayers().every(function(l){
+            return l.isLoaded; }) : true)) { map.setAttribute('data-rm-drawn', 'true'); }
+    }
   });
   map.setAttribute('data-rm-layers', String((spec.layers || []).length));
 })();

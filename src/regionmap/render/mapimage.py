@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ import pandas as pd
 
 from regionmap import db, figures, i18n, reference
 from regionmap.geo.layers import load_layer
+from regionmap.maps import labels, scales, static
 from regionmap.maps.scales import choropleth
 from regionmap.render.common import (
     CONTEXT_COLOUR,
@@ -46,13 +47,16 @@ class MapSpec:
     colours: list[str]
     outlines: Any  # GeoDataFrame drawn as heavier outlines (bureaus / regions)
     context: Any  # GeoDataFrame drawn grey underneath (the rest of Hokkaido)
-    labels: list[tuple[float, float, str, float, bool]]  # x, y, text, weight, on a dark fill
-    context_labels: list[tuple[float, float, str]]
+    names: list[labels.Name]  # the areas' names, in ems (placed at each image's type size)
+    context_areas: Any  # GeoDataFrame of the neighbouring bureaus, lon/lat (their names)
     bounds: tuple[float, float, float, float]
     legend: list[tuple[str, str]]  # (colour, text)
     title: str
     sample: bool
     northern: bool = False
+    lang: str = "ja"
+    kx: float = 1.0  # the projection's x scale: x = lon * kx, y = lat
+    layer: str = "bureaus"  # the layer of the areas named (bureaus, regions, municipalities)
 
 
 def _project(gdf, kx: float):
@@ -62,12 +66,6 @@ def _project(gdf, kx: float):
     out = gdf.copy()
     out["geometry"] = shapely.transform(gdf.geometry.values, lambda c: c * np.array([kx, 1.0]))
     return out
-
-
-def _is_dark(colour: str) -> bool:
-    """True for fills that need white text (relative luminance below 0.4)."""
-    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
 
 
 def classify(values: pd.Series, lang: str = "ja") -> tuple[list[str], list[tuple[str, str]]]:
@@ -102,10 +100,8 @@ def _map_spec(
         key = "region_code" if level == "region" else "bureau_code"
         outlines = load_layer("regions", "detail")
         context = shapes.iloc[0:0]
-        name_col = i18n.col("name", lang)
-        # a branch on purpose: Japanese uses the short names (空知), with no English column
-        if level == "bureau" and lang == "ja" and "short_ja" in shapes.columns:
-            name_col = "short_ja"
+        layer = "regions" if level == "region" else "bureaus"
+        seats = None
     else:
         munis = load_layer("municipalities", "detail")
         col = "bureau_code" if area.kind == "bureau" else "region_code"
@@ -116,16 +112,12 @@ def _map_spec(
         else:
             outlines = bureaus[bureaus["bureau_code"] == area.code]
         context = bureaus[~bureaus["bureau_code"].isin(area.bureau_codes)]
-        name_col = "name_ja"
-        if lang == "en":  # English names from the official readings (Northern Territories: ja)
-            shapes = shapes.assign(
-                name_en=shapes["code"]
-                .astype(str)
-                .map(reference.english_names())
-                .fillna(shapes["name_ja"])
-            )
-            name_col = "name_en"
+        layer = "municipalities"
+        seats = set(reference.bureaus()["seat_code"]) & set(shapes["code"].astype(str))
 
+    # the names of the areas (and the seats always named), placed at each image's type size
+    names = labels.names_of(shapes, layer, lang, seats=seats)
+    context_areas = context
     minx, miny, maxx, maxy = shapes.total_bounds
     kx = math.cos(math.radians((miny + maxy) / 2))
     shapes = _project(shapes, kx)
@@ -168,25 +160,6 @@ def _map_spec(
         northern = True
         legend.append((NO_DATA_COLOUR, i18n.t("report.northern", lang)))
 
-    weight = shapes["area_km2"] if "area_km2" in shapes.columns else pd.Series(1.0, shapes.index)
-    labels = [
-        (float(lon) * kx, float(lat), str(name), float(w), _is_dark(colour))
-        for lon, lat, name, w, colour in zip(
-            shapes["label_lon"], shapes["label_lat"], shapes[name_col], weight, colours, strict=True
-        )
-    ]
-    context_labels = []
-    if area is not None:
-        # branches on purpose: Japanese uses the short names (空知) where the layer has them
-        short = "short_ja" if lang == "ja" and "short_ja" in context.columns else "name_en"
-        if lang == "ja" and short not in context.columns:
-            short = "name_ja"
-        context_labels = [
-            (float(lon) * kx, float(lat), str(n))
-            for lon, lat, n in zip(
-                context["label_lon"], context["label_lat"], context[short], strict=True
-            )
-        ]
     metric_name = i18n.t(f"report.metric.{metric}", lang) if metric in figures.ids() else ""
     title = (
         i18n.t(
@@ -206,13 +179,16 @@ def _map_spec(
         colours,
         outlines,
         context,
-        labels,
-        context_labels,
+        names,
+        context_areas,
         (bx0, by0, bx1, by1),
         legend,
         title,
         sample,
         northern,
+        lang,
+        kx,
+        layer,
     )
 
 
@@ -244,33 +220,99 @@ def _draw_polygons(ax, spec: MapSpec, extent, line_scale: float = 1.0) -> None:
     ax.set_axis_off()
 
 
-def _ems(text: str) -> float:
-    """Width of ``text`` in ems, roughly: a kanji or kana is one, a Latin letter 0.6."""
-    import unicodedata
+def place_names(
+    spec: MapSpec,
+    extent: tuple[float, float, float, float],
+    box: tuple[float, float, float, float],
+    size: float,
+    *,
+    obstacles: tuple[tuple[float, float, float, float], ...] = (),
+) -> labels.Placement:
+    """Where the names of ``spec`` go on an image that shows ``extent`` (projected
+    coordinates) in ``box`` (x0, y0, x1, y1: its pixels or points, y down), the names
+    ``size`` high (same units): :func:`regionmap.maps.labels.place`, the rule of every map.
+    The neighbouring bureaus' names are placed after the area's own, where they are in view;
+    ``obstacles`` are boxes no name covers (the legend)."""
+    bx0, by0, bx1, by1 = box
+    ax = (bx1 - bx0) / (extent[2] - extent[0])
+    ay = -(by1 - by0) / (extent[3] - extent[1])
+    margin = size * 0.3
+    plane = labels.affine_plane(
+        ax,
+        bx0 - extent[0] * ax,
+        ay,
+        by1 - extent[1] * ay,
+        (bx0 + margin, by0 + margin, bx1 - margin, by1 - margin),
+        kx=spec.kx,
+    )
+    plane = replace(plane, obstacles=tuple(obstacles))
+    names = [replace(n, size=size) for n in spec.names]
+    if len(spec.context_areas):
+        names += labels.names_of(
+            spec.context_areas,
+            "bureaus",
+            spec.lang,
+            size=size,
+            style="context",
+            required=False,
+            within=plane.bounds(),
+        )
+    return labels.place(names, plane, static.land("detail"))
 
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+
+def _draw_names(ax, spec: MapSpec, placement: labels.Placement, size_pt: float, family) -> None:
+    """Draw placed names on a matplotlib map (data coordinates: x = lon * kx, y = lat): the
+    ink on a white halo; a name with a leader line on a plate, the line from its area."""
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=2 * labels.HALO_EM * size_pt, foreground="white")]
+    for p in placement.placed:
+        x, y = p.at[0] * spec.kx, p.at[1]
+        ink = scales.CONTEXT_INK if p.style == "context" else scales.LABEL_INK
+        plate = None
+        if p.leader:
+            ax.plot(
+                [p.anchor[0] * spec.kx, x],
+                [p.anchor[1], y],
+                color=_rgb(scales.LEADER_LINE),
+                linewidth=max(0.6, size_pt / 12),
+                zorder=4,
+            )
+            plate = {
+                "boxstyle": "square,pad=0.25",
+                "facecolor": "white",
+                "edgecolor": _rgb(scales.LEADER_LINE),
+                "linewidth": max(0.5, size_pt / 16),
+            }
+        ax.text(
+            x,
+            y,
+            p.text,
+            fontsize=size_pt,
+            fontfamily=family,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            color=_rgb(ink),
+            path_effects=None if plate else halo,
+            bbox=plate,
+            zorder=5,
+        )
 
 
-def _place_labels(
-    items: list[tuple[float, float, str, float, bool]],
-    to_box,
-    char_w: float,
-    line_h: float,
-) -> list[tuple[float, float, str, bool]]:
-    """Keep labels that do not overlap, biggest area first; positions in box units."""
-    kept: list[tuple[float, float, float, float]] = []
-    out = []
-    for x, y, text, _w, dark in sorted(items, key=lambda it: -it[3]):
-        px, py = to_box(x, y)
-        half = _ems(text) * char_w / 2
-        rect = (px - half, py - line_h / 2, px + half, py + line_h / 2)
-        if any(
-            not (rect[2] < k[0] or rect[0] > k[2] or rect[3] < k[1] or rect[1] > k[3]) for k in kept
-        ):
-            continue
-        kept.append(rect)
-        out.append((px, py, text, dark))
-    return out
+def _axes_box(fig, ax, artist) -> tuple[float, float, float, float]:
+    """An artist's box (x0, y0, x1, y1) in the axes' pixels, y down (as :func:`place_names`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    a = ax.get_window_extent(renderer)
+    b = artist.get_window_extent(renderer)
+    return (b.x0 - a.x0, a.y1 - b.y1, b.x1 - a.x0, a.y1 - b.y0)
+
+
+def _rgb(colour) -> tuple[float, float, float]:
+    return tuple(v / 255 for v in colour[:3])
 
 
 def text_width_px(text: str, size_pt: float, family: str | list[str], dpi: float) -> float:
@@ -346,23 +388,53 @@ def view_spec(
     )
 
 
-def preview_png(spec: MapSpec, width: int = 720, height: int = 540) -> bytes:
-    """A still of a map view's areas and colours, without text, on a transparent ground:
-    what the page shows in the map's place while the interactive map loads (a cold visit
-    waits seconds for deck.gl). ``spec``: the view's :func:`view_spec`, the same classes and
-    colours as the map and :func:`map_png`; no labels, legend or credit (the page shows those
-    itself)."""
+#: The still's size (px): the map's place shows it scaled to fit (``contain``), about as the
+#: interactive map's first view (fitted to 760x540) is.
+PREVIEW_SIZE = (720, 540)
+
+
+def preview_png(
+    spec: MapSpec, width: int = PREVIEW_SIZE[0], height: int = PREVIEW_SIZE[1]
+) -> bytes:
+    """A still of a map view's areas, colours and names on a transparent ground: what the
+    page shows in the map's place while the interactive map loads (a cold visit waits
+    seconds for deck.gl). ``spec``: the view's :func:`view_spec`, the same classes and
+    colours as the map and :func:`map_png`; the names by the same rule
+    (:func:`preview_names`), as large as the map's on the smallest screen; no legend or
+    credit (the page shows those itself)."""
     from matplotlib.figure import Figure
 
     dpi = 100
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.patch.set_alpha(0)
     ax = fig.add_axes((0, 0, 1, 1))
-    _draw_polygons(ax, spec, _fit(spec.bounds, width, height), line_scale=0.6)
+    extent = _fit(spec.bounds, width, height)
+    _draw_polygons(ax, spec, extent, line_scale=0.6)
     ax.set_facecolor("none")
+    size = preview_name_size(spec)
+    _draw_names(
+        ax, spec, preview_names(spec, width, height), size * 72 / dpi, matplotlib_family(bold=True)
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, transparent=True)
     return buf.getvalue()
+
+
+def preview_name_size(spec: MapSpec) -> float:
+    """Size (px) of the still's names: the map's (:data:`regionmap.maps.labels.LABEL_SIZE`)
+    on the smallest screen (:data:`regionmap.maps.labels.REFERENCE_SCALE`), where the still
+    is shown about that much smaller than it is."""
+    level = {"municipalities": "municipality", "regions": "region"}.get(spec.layer, "bureau")
+    return labels.LABEL_SIZE[level] / labels.REFERENCE_SCALE
+
+
+def preview_names(
+    spec: MapSpec, width: int = PREVIEW_SIZE[0], height: int = PREVIEW_SIZE[1]
+) -> labels.Placement:
+    """The names of the still of ``spec`` (see :func:`preview_png`), in its pixels."""
+    return place_names(
+        spec, _fit(spec.bounds, width, height), (0, 0, width, height), preview_name_size(spec)
+    )
 
 
 def map_png(
@@ -424,41 +496,6 @@ def map_png(
     k = max(0.45, min(width / 1600, height / 1000)) * type_scale  # type scales with the image
     _draw_polygons(ax, spec, extent, line_scale=1.3 * k)
 
-    def to_box(x, y):
-        return (
-            (x - extent[0]) / (extent[2] - extent[0]) * box_w,
-            (y - extent[1]) / (extent[3] - extent[1]) * box_h,
-        )
-
-    fs = label_pt if label_pt else (13 if len(spec.labels) <= 30 else 10) * k
-    px_per_pt = dpi / 72
-    for px, py, text, dark in _place_labels(
-        spec.labels, to_box, fs * px_per_pt * 1.02, fs * px_per_pt * 1.25
-    ):
-        ax.text(
-            extent[0] + px / box_w * (extent[2] - extent[0]),
-            extent[1] + py / box_h * (extent[3] - extent[1]),
-            text,
-            fontsize=fs,
-            fontfamily=family,
-            ha="center",
-            va="center",
-            color="white" if dark else INK,
-        )
-    mx, my = 0.06 * (extent[2] - extent[0]), 0.04 * (extent[3] - extent[1])
-    for x, y, text in spec.context_labels:
-        if extent[0] + mx < x < extent[2] - mx and extent[1] + my < y < extent[3] - my:
-            ax.text(
-                x,
-                y,
-                text,
-                fontsize=fs,
-                fontfamily=family,
-                ha="center",
-                va="center",
-                color="#8a8a8a",
-            )
-
     title = area.title(lang) if area else i18n.t("report.hokkaido", lang)
     if spec.title:
         title += "　" + spec.title
@@ -480,12 +517,13 @@ def map_png(
             color="white",
             bbox={"facecolor": SAMPLE_COLOUR, "edgecolor": "none", "pad": 4},
         )
-    # legend in a white box, in the map's emptier bottom corner
+    # legend in a white box, in the map's emptier bottom corner; the names keep off it
+    legend_box: tuple[tuple[float, float, float, float], ...] = ()
     if spec.legend:
         from matplotlib.patches import Patch
 
         handles = [Patch(facecolor=c, edgecolor="#888888", label=text) for c, text in spec.legend]
-        ax.legend(
+        legend = ax.legend(
             handles=handles,
             loc="lower right" if area is None else "lower left",
             prop={"family": family, "size": legend_pt or 12 * k},
@@ -493,6 +531,11 @@ def map_png(
             edgecolor="#cccccc",
             fancybox=False,
         )
+        legend_box = (_axes_box(fig, ax, legend),)
+    # the names: every bureau's or region's, the seats', the other towns' where they fit
+    fs = label_pt if label_pt else (13 if len(spec.names) <= 30 else 10) * k
+    placement = place_names(spec, extent, (0, 0, box_w, box_h), fs * dpi / 72, obstacles=legend_box)
+    _draw_names(ax, spec, placement, fs, matplotlib_family(bold=True))
     credit = i18n.t("report.credit", lang) + (
         "  " + i18n.t("names.credit", lang) if lang == "en" and area is not None else ""
     )

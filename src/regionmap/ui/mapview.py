@@ -91,10 +91,11 @@ def _area_deck(
 @by_db_version(max_entries=64)
 def preview_url(view: tuple, *, db_version: str) -> str:
     """The URL of the still (:func:`regionmap.render.mapimage.preview_png`) of ``view`` =
-    ``(area_kind, code, metric, level, fiscal_year, theme_ids)`` (the map PNG's view),
-    published once as a static file; cached on the view and the database version."""
-    area_kind, code, metric, level, fiscal_year, theme_ids = view
-    spec = mapimage.view_spec(area_kind, code, metric, level, fiscal_year, list(theme_ids), "ja")
+    ``(area_kind, code, metric, level, fiscal_year, theme_ids, lang)`` (the map PNG's view;
+    the still carries the areas' names in the page's language), published once as a static
+    file; cached on the view and the database version."""
+    area_kind, code, metric, level, fiscal_year, theme_ids, lang = view
+    spec = mapimage.view_spec(area_kind, code, metric, level, fiscal_year, list(theme_ids), lang)
     return static.publish_preview(mapimage.preview_png(spec))
 
 
@@ -109,7 +110,7 @@ def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
     level = level if level in ("bureau", "region") else "bureau"
     fy = effective_year(ctx, metric)
     try:
-        return preview_url((kind, code, metric, level, fy, tuple(s.theme_ids)))
+        return preview_url((kind, code, metric, level, fy, tuple(s.theme_ids), ctx.lang))
     except Exception:  # noqa: BLE001 - the still is optional; the interactive map follows
         _LOG.warning("no still of the map %s", (kind, code, metric, level, fy), exc_info=True)
         return None

@@ -40,6 +40,9 @@ def imported_table(table: str, *, db_version: str) -> pd.DataFrame:
 #: Outline colour of the wide-area groupings (Okabe-Ito reddish purple: not the selection's
 #: vermillion), drawn above the fill.
 GROUP_LINE = (204, 121, 167, 255)
+#: The groupings' names: the outline's hue, dark enough to read at 4.5:1 or more on the
+#: names' white halo (regionmap.maps.scales.contrast), as every name on a map.
+GROUP_INK = (143, 85, 117, 255)
 
 
 def groups_of(df: pd.DataFrame) -> list[static.Group]:
@@ -63,7 +66,7 @@ def group_layers(groups: list[static.Group], lang: str) -> tuple[list, static.Pu
         {"position": p, "text": name}
         for p, name in zip(layer.label_points, layer.names_ja, strict=True)
     ]
-    layers.append(deckgl.label_layer("labels-groups", labels, size=14, color=GROUP_LINE))
+    layers.append(deckgl.label_layer("labels-groups", labels, size=14, color=GROUP_INK))
     return layers, layer
 
 
