@@ -175,9 +175,9 @@ def test_users_cli_records_role_changes(own_db, capsys):
 
 
 def importer_user() -> str:
-    from regionmap.db.store import _user
+    from regionmap.db.store import os_user
 
-    return _user()
+    return os_user()
 
 
 def test_history_and_users_survive_undo_and_pruning(own_db, monkeypatch):

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from regionmap import content, db, figures
+from regionmap import content, db, figures, importable
 from regionmap.settings import PROJECT_ROOT
 from regionmap.themes import POLICY_DIR, policy_table, split_ids
 
@@ -203,7 +203,7 @@ def test_missing_sections_are_there_with_their_source(document_text):
     assert "home visits" in sec.at["evacuee_support", "summary_en"]
     # figures the sections point to are registered (imported ones and groupings included)
     known = {f.id for f in figures.FIGURES + figures.IMPORTED_FIGURES}
-    known |= {t.table for t in figures.IMPORT_TABLES}
+    known |= {t.table for t in importable.IMPORT_ONLY}
     for ids in sec["figure_ids"]:
         assert set(split_ids(ids)) <= known, ids
 
@@ -228,11 +228,11 @@ def test_imported_figures_are_declared_without_a_sample():
         assert f.origin == "imported" and f.origin in figures.ORIGINS
         assert figures.get(f.id) is f
         assert f.id not in figures.ids()  # not on screen until wired into the data layer
-    tables = {t.table: t for t in figures.IMPORT_TABLES}
+    tables = {t.table: t for t in importable.IMPORT_ONLY}
     assert set(tables) == {"kyoryokutai", "migration_trials", "wide_area_groups"}
     for t in tables.values():
-        ids = [c.id for c in t.columns]
+        ids = [c.id for c in t.template_fields]
         assert "municipality_code" in ids and set(t.key) <= set(ids)
-        assert any(c.required for c in t.columns)
+        assert any(c.required for c in t.template_fields)
     assert tables["wide_area_groups"].template_headers()[:2] == ["圏域名", "区分"]
     assert [k.ja for k in figures.GROUPING_KINDS][:2] == ["定住自立圏", "包括交流連携"]

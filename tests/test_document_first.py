@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from apptest_helpers import run_app
 
-from regionmap import content, db, figures, reference
+from regionmap import content, db, figures, importable, reference
 from regionmap.render import handout, headline, slides
 from regionmap.themes import POLICY_DIR
 
@@ -194,9 +194,9 @@ def test_regional_page_shows_every_section_and_offers_the_templates(geo_dir, db_
     flow = " ".join(m.value for m in at.markdown)
     assert "北海道地域づくり推進本部" in flow and "地域づくり連携会議" in flow
     infos = " ".join(i.value for i in at.info)
-    for table in figures.IMPORT_TABLES:
+    for table in importable.IMPORT_ONLY:
         assert table.label_ja in infos and "まだ取り込まれていません" in infos
     buttons = [b for b in at.get("download_button")]
-    assert len(buttons) == 2 * len(figures.IMPORT_TABLES)  # CSV and Excel templates
+    assert len(buttons) == 2 * len(importable.IMPORT_ONLY)  # CSV and Excel templates
     at_en = run_app({"lang": "en"}, page="pages/regional.py")
     assert at_en.title[0].value == "Migration, cooperation, governance"

@@ -18,6 +18,7 @@ from import_helpers import messages, xlsx_of
 from regionmap import db
 from regionmap.__main__ import main
 from regionmap.db import importer
+from regionmap.db.importer import reading, xlsxfile
 
 HEADER = ["年度", "市町村コード", "市町村名", "派遣区分", "人数"]
 
@@ -290,7 +291,7 @@ def test_only_the_sheet_with_the_table_is_read_in_full(dbp):
             ],
         }
     )
-    sheets, names = importer._grid_xlsx(data, 1000)
+    sheets, names = xlsxfile.read_sheets(data, 1000)
     assert [(t, len(rows)) for t, rows in sheets] == [("メモ", 30), ("派遣", 2)]
     assert names == ["メモ", "派遣"]
     res = importer.validate(data, "two.xlsx", db_path=dbp)
@@ -315,7 +316,7 @@ def test_an_as_of_date_in_a_data_row_is_not_the_files_month(dbp):
 def test_reading_that_takes_too_long_is_stopped_with_the_row(dbp, monkeypatch):
     monkeypatch.setenv("REGIONMAP_MAX_PARSE_SECONDS", "5")
     clock = itertools.count(0, 1.0)  # every look at the clock: one more second
-    monkeypatch.setattr(importer.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(reading.time, "monotonic", lambda: next(clock))
     lines = ["年度,市町村名,派遣区分,人数"] + ["H27,夕張市,地域振興派遣,1"] * 3000
     res = importer.validate(csv_of(lines), "slow.csv", db_path=dbp)
     assert not res.ok

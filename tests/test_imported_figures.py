@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from apptest_helpers import colours, deck_spec, layer, layer_ids, run_app
 
-from regionmap import db, figures
+from regionmap import db, importable
 from regionmap.db import export, importer
 from regionmap.maps import scales, static
 from regionmap.ui.views import regional
@@ -157,10 +157,10 @@ def db_copy(db_path, tmp_path, monkeypatch):
 def test_with_nothing_imported_the_page_says_so_with_the_templates(db_copy):
     at = run_app(page="pages/regional.py")
     infos = " ".join(i.value for i in at.info)
-    for table in figures.IMPORT_TABLES:
+    for table in importable.IMPORT_ONLY:
         assert table.label_ja in infos
-    assert infos.count("まだ取り込まれていません") == len(figures.IMPORT_TABLES)
-    assert len(at.get("download_button")) == 2 * len(figures.IMPORT_TABLES)  # CSV and Excel
+    assert infos.count("まだ取り込まれていません") == len(importable.IMPORT_ONLY)
+    assert len(at.get("download_button")) == 2 * len(importable.IMPORT_ONLY)  # CSV and Excel
     assert not at.get("deck_gl_json_chart")  # no map of nothing
     assert not at.expander  # and nothing to download but the templates
     assert not [d for d in at.dataframe]  # and no table of zeros

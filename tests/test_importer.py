@@ -15,6 +15,7 @@ from import_helpers import messages, xlsx_of
 from regionmap import db
 from regionmap.__main__ import main
 from regionmap.db import importer
+from regionmap.db.importer import values, xlsxfile
 
 GOOD_ROWS = [
     ["平成27年度", "古宇郡泊村", "地域振興派遣", "2", "継続"],
@@ -159,7 +160,7 @@ def test_each_kind_of_bad_row_has_its_message(dbp):
         "bad.csv:6:市町村名: 蘂取郡蘂取村 (01700) is a Northern Territories village: it has no "
         "municipal government and cannot hold figures",
         "bad.csv:7:人数: negative count -2",
-        f"bad.csv:8:年度: fiscal year 2099 is out of range (1989–{importer._year_range()[1]})",
+        f"bad.csv:8:年度: fiscal year 2099 is out of range (1989–{values.year_range()[1]})",
         "bad.csv:9: duplicate key: same fiscal year, municipality and kind as row 4",
         "bad.csv:10:派遣区分: unknown kind '出向'; one of: 地域振興派遣、広域連携派遣、徴収対策連携派遣、自治法派遣、相互交流",
         "bad.csv:10:人数: not a number: 'abc'",
@@ -269,7 +270,7 @@ def test_an_xlsx_declaring_a_huge_sheet_is_read_only_as_far_as_it_has_cells(dbp)
                            "<is><t>x</t></is></c></row></sheetData>")  # fmt: skip
 
     data = _rewrite_member(xlsx_bytes(GOOD_ROWS), "xl/worksheets/sheet1.xml", edit)
-    grid = importer._grid_xlsx(data, 1000)[0][0][1]
+    grid = xlsxfile.read_sheets(data, 1000)[0][0][1]
     assert max(len(cells) for _, cells in grid) <= importer.MAX_XLSX_COLUMNS
     assert grid[-1][0] == 60
     res = importer.validate(data, "wide.xlsx", db_path=dbp)

@@ -1,6 +1,7 @@
 """Command line: ``python -m regionmap geo build|db ...|users ...|report ...|setup|serve|settings``.
 
-Each subcommand is a thin wrapper: the work lives in the package modules.
+Each subcommand is a thin wrapper: the work lives in the package modules (``db`` and
+``users``: :mod:`regionmap.db.cli`).
 Exit code 0 on success, 1 when the input is refused (with a message on
 standard error that says what and where), 2 on a usage error.
 """
@@ -10,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from regionmap import db, geo, serve, settings
-from regionmap.db import importer, snapshot, users
+from regionmap import db, geo, importable, serve, settings
+from regionmap.db import cli as db_cli
 from regionmap.db.store import DatabaseError
 from regionmap.geo.build import cli_build
 from regionmap.render import handout
@@ -57,7 +58,7 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument(
                 "--table",
-                choices=importer.IMPORT_TABLES,
+                choices=importable.NAMES,
                 help="target table (guessed from the headers if omitted)",
             )
             p.add_argument(
@@ -147,61 +148,6 @@ def _setup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _users(args: argparse.Namespace) -> int:
-    """``users add|remove|list``: changes are recorded in the history with the OS user."""
-    path = db.default_path(args.db)
-    try:
-        if args.action == "list":
-            df = users.list_users(path)
-            if df.empty:
-                print("no users (in shared mode everyone signed in is an unlisted user)")
-                return 0
-            df["bureaus"] = [users.bureau_label(users.split_codes(b)) for b in df["bureaus"]]
-            df["added_at"] = [importer.local_time(v) for v in df["added_at"]]
-            df["key"] = [
-                f"account {sub} @ {iss}" if k == "subject" else "verified e-mail"
-                for k, sub, iss in zip(df["key"], df["subject"], df["issuer"], strict=True)
-            ]
-            df = df.drop(columns=["issuer", "subject"]).rename(columns={"key": "matched by"})
-            print(importer.text_table(df.to_numpy().tolist(), list(df.columns)))
-            return 0
-        if args.action == "add":
-            rec = users.add(
-                args.email,
-                args.role,
-                args.bureau,
-                subject=args.subject,
-                issuer=args.issuer,
-                path=path,
-            )
-        else:
-            rec = users.remove(args.email, path=path)
-    except (LookupError, ValueError, TimeoutError, PermissionError) as exc:
-        print(f"regionmap users: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # a full disk: the list of users is as it was
-        print(
-            f"regionmap users: could not write the database {path}: {db.failure_reason(exc)}; "
-            "the users are as they were",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"{rec['note']} (version {rec['version']}, by {rec['user_name']})")
-    return 0
-
-
-def _publish(args: argparse.Namespace) -> int:
-    try:
-        snap, new = snapshot.publish(args.to, args.db, keep=args.keep)
-    except snapshot.SnapshotError as exc:
-        print(f"regionmap: {exc}", file=sys.stderr)
-        return 1
-    m = snap.manifest
-    what = "published" if new else "already published (no change since)"
-    print(f"{what}: {snap.path} (version {m['version']}, sha256 {m['sha256'][:16]}…)")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
 
@@ -215,16 +161,14 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "geo":
         return cli_build(args)
-    if args.command == "db" and args.action == "publish":
-        return _publish(args)
     if args.command == "db":
-        return importer.cli(args)
+        return db_cli.db_command(args)
     if args.command == "serve":
         return serve.cli(args)
     if args.command == "report":
         return handout.cli(args)
     if args.command == "users":
-        return _users(args)
+        return db_cli.users_command(args)
     if args.command == "setup":
         return _setup(args)
     if args.command == "settings":

@@ -19,6 +19,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from regionmap.i18n import Message, message
+
 _WEIGHTS = (6, 5, 4, 3, 2)
 HOKKAIDO = "01"
 
@@ -50,13 +52,18 @@ PREFECTURE_CODES: dict[str, tuple[str, str]] = {
 
 
 class CodeError(ValueError):
-    """A value that is not a usable code; ``str`` is English, ``ja`` Japanese."""
+    """A value that is not a usable code: :attr:`message` says why (a catalogue text ``key``
+    with ``values``); ``str`` is its English, :attr:`ja` its Japanese."""
 
-    def __init__(self, message: str, ja: str | None = None, *, prefecture: str | None = None):
-        super().__init__(message)
-        self.ja = ja or message
+    def __init__(self, key: str, /, *, prefecture: str | None = None, **values: object):
+        self.message: Message = message(key, **values)
+        super().__init__(self.message.text("en"))
         #: the prefecture code (``"13"``) when the value is another prefecture's code
         self.prefecture = prefecture
+
+    @property
+    def ja(self) -> str:
+        return self.message.text("ja")
 
 
 def check_digit(code5: str) -> str:
@@ -85,12 +92,17 @@ def to_code6(code5: str) -> str:
     return code5 + check_digit(code5)
 
 
-def prefecture_text(pref: str, lang: str = "en") -> str:
+def prefecture_message(pref: str) -> Message:
     """``prefecture 13, 東京都`` / ``都道府県コード13、東京都`` (the code alone if unknown)."""
     names = PREFECTURE_CODES.get(pref)
-    if lang == "ja":
-        return f"都道府県コード{pref}" + (f"、{names[0]}" if names else "（該当なし）")
-    return f"prefecture {pref}" + (f", {names[0]}" if names else ", no such prefecture")
+    if names is None:
+        return message("codes.no_prefecture", code=pref)
+    return message("codes.prefecture", code=pref, name=names[0])
+
+
+def prefecture_text(pref: str, lang: str = "en") -> str:
+    """:func:`prefecture_message` in ``lang``."""
+    return prefecture_message(pref).text(lang)
 
 
 @dataclass(frozen=True)
@@ -114,38 +126,31 @@ class CodeReading:
 
 def _digits(value: object) -> str:
     if value is None:
-        raise CodeError("empty code", "コードが空欄です")
+        raise CodeError("codes.empty")
     if isinstance(value, bool):
-        raise CodeError(f"not a code: {value!r}", f"コードとして読めません: {value!r}")
+        raise CodeError("codes.not_a_code", value=value)
     if isinstance(value, float):
         if value != value or not value.is_integer():
-            raise CodeError(f"not a code: {value!r}", f"コードとして読めません: {value!r}")
+            raise CodeError("codes.not_a_code", value=value)
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().replace("-", "")
     if not text:
-        raise CodeError("empty code", "コードが空欄です")
+        raise CodeError("codes.empty")
     if not text.isdigit() or not text.isascii():
-        raise CodeError(f"not a code: {value!r}", f"コードとして読めません: {value!r}")
+        raise CodeError("codes.not_a_code", value=value)
     return text
 
 
-def _not_hokkaido(text: str, pref: str, extra: str = "", extra_ja: str = "") -> CodeError:
+def _not_hokkaido(text: str, pref: str, more: Message | str = "") -> CodeError:
     return CodeError(
-        f"{text} is not a Hokkaido municipality ({prefecture_text(pref)}); "
-        f"Hokkaido codes start with 01{extra}",
-        f"{text}は北海道の市町村コードではありません（{prefecture_text(pref, 'ja')}）。"
-        f"北海道のコードは01で始まります{extra_ja}",
-        prefecture=pref,
+        "codes.not_hokkaido", code=text, prefecture=pref, where=prefecture_message(pref), more=more
     )
 
 
 def _check6(text: str) -> str:
     code5, digit = text[:5], text[5]
     if check_digit(code5) != digit:
-        raise CodeError(
-            f"check digit of {text} is wrong (expected {code5}{check_digit(code5)})",
-            f"{text}のチェックディジットが誤っています（正しくは{code5}{check_digit(code5)}）",
-        )
+        raise CodeError("codes.check_digit", code=text, expected=code5 + check_digit(code5))
     return code5
 
 
@@ -195,9 +200,7 @@ def read_code(value: object) -> CodeReading:
         if text[:2] != HOKKAIDO:
             raise _not_hokkaido(text, text[:2])
         return CodeReading(_check6(text), text)
-    raise CodeError(
-        f"a code has 5 or 6 digits, got {value!r}", f"コードは5桁または6桁です: {value!r}"
-    )
+    raise CodeError("codes.length", value=value)
 
 
 def normalize_code(value: object) -> str:
@@ -221,12 +224,4 @@ def normalize_code(value: object) -> str:
 def lost_zero_error(reading: CodeReading, name: str | None = None) -> CodeError:
     """The refusal for ``12211``: another prefecture's code as written; 012211 only with a name."""
     alt = reading.written
-    code6 = "0" + alt
-    pref = alt[:2]
-    return _not_hokkaido(
-        alt,
-        pref,
-        f"; if it is {code6} with its leading zero lost (Excel drops it from numbers), "
-        "write it as text or add the municipality name so the two can be checked",
-        f"。先頭の0が落ちた{code6}の場合は、文字列として書くか、照合のため市町村名も書いてください",
-    )
+    return _not_hokkaido(alt, alt[:2], message("codes.lost_zero_hint", code6="0" + alt))

@@ -20,7 +20,8 @@ Adding a figure
 1. One ``[[figure]]`` in ``figures.toml`` (its position is its order on screen), with its
    names (``label``; ``title``, ``short``, ``handout``: the catalogue keys ``metric.<id>``,
    ``report.short.<id>``, ``report.metric.<id>``, which :mod:`regionmap.i18n` takes from here).
-2. Its table in ``db.schema.TABLES`` and its facts query in ``db.queries._FACTS``.
+2. Its table (a table staff import: ``importable.toml``; any other: ``db.schema.TABLES``) and
+   its facts in ``db.queries._FACTS``.
 
 Examples
 --------
@@ -319,9 +320,8 @@ _REGISTRY = _load_registry((Path(__file__).parent / "figures.toml").read_text(en
 FIGURES: tuple[Figure, ...] = tuple(f for f in _REGISTRY["figures"] if f.origin != "imported")
 
 #: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
-#: gives no numbers for: they exist once staff import them (tables in ``db.schema.TABLES``,
-#: import in ``db.importer.FIELDS``, templates from :data:`IMPORT_TABLES`, facts in
-#: ``db.queries._FACTS``). They stay out of :data:`FIGURES` on purpose: every headline row,
+#: gives no numbers for: they exist once staff import them (their tables, import and templates
+#: in :mod:`regionmap.importable`, facts in ``db.queries``). They stay out of :data:`FIGURES` on purpose: every headline row,
 #: selector, slide and handout walks FIGURES, and a figure that is usually empty would put a
 #: card of "—" on each; the regional page shows them (a table and a map), and says when
 #: nothing is imported. :func:`get` and :func:`imported_ids` reach them.
@@ -343,98 +343,15 @@ DOCUMENT_FIGURES: tuple[DocumentFigure, ...] = _REGISTRY["document_figures"]
 _BY_ID: dict[str, Figure] = {f.id: f for f in _REGISTRY["figures"]}
 
 
+def kinds(name: str) -> tuple[Kind, ...]:
+    """The list of kinds ``name`` of figures.toml's ``[kinds]`` (``KeyError`` if none): a
+    figure's kinds, or those an import table's field reads (``importable.toml``)."""
+    return _REGISTRY["kinds"][name]
+
+
 def document_figures(figure_id: str | None = None) -> tuple[DocumentFigure, ...]:
     """The document's own figures (of ``figure_id``, or all), in screen order."""
     return tuple(d for d in DOCUMENT_FIGURES if figure_id is None or d.figure == figure_id)
-
-
-# --------------------------------------------------------------------------------------
-# The import tables of the figures only staff imports provide
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of an import table: its id, the header staff write (Japanese, as in the
-    template), its English label, and whether it is required."""
-
-    id: str
-    header_ja: str
-    label_en: str
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class ImportTable:
-    """A table only staff imports fill (no sample): its columns, key and period column."""
-
-    table: str
-    label_ja: str
-    label_en: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    period: str | None
-
-    def template_headers(self) -> list[str]:
-        """The template's header row (Japanese, as staff write it)."""
-        return [c.header_ja for c in self.columns]
-
-
-_MUNI_COLUMNS = (
-    Column("municipality_code", "市町村コード", "Municipality code"),
-    Column("municipality_name", "市町村名", "Municipality"),
-)
-_SOURCE_COLUMN = Column("source_ja", "出典", "Source")
-
-
-def _yearly_count_table(table: str, label_ja: str, label_en: str, count: Column) -> ImportTable:
-    """An import table of one count per fiscal year and municipality, with its source."""
-    return ImportTable(
-        table,
-        label_ja,
-        label_en,
-        (
-            Column("fiscal_year", "年度", "Fiscal year", True),
-            *_MUNI_COLUMNS,
-            count,
-            _SOURCE_COLUMN,
-        ),
-        key=("fiscal_year", "municipality_code"),
-        period="fiscal_year",
-    )
-
-
-#: The import tables of :data:`IMPORTED_FIGURES` and of the wide-area groupings.
-IMPORT_TABLES: tuple[ImportTable, ...] = (
-    _yearly_count_table(
-        "kyoryokutai",
-        "地域おこし協力隊",
-        "Regional revitalisation volunteers",
-        Column("members", "隊員数", "Members", True),
-    ),
-    _yearly_count_table(
-        "migration_trials",
-        "移住体験事業",
-        "Trial migration",
-        Column("participants", "参加者数", "Participants", True),
-    ),
-    ImportTable(
-        "wide_area_groups",
-        "広域連携の圏域",
-        "Wide-area groupings",
-        (
-            Column("group_name", "圏域名", "Grouping", True),
-            Column("group_kind", "区分", "Kind", True),
-            *_MUNI_COLUMNS,
-            Column("role", "役割", "Role (e.g. central city)"),
-            Column("from_fy", "開始年度", "First fiscal year"),
-            Column("to_fy", "終了年度", "Last fiscal year"),
-            _SOURCE_COLUMN,
-        ),
-        key=("group_name", "municipality_code"),
-        period=None,
-    ),
-)
 
 
 def catalogue_texts() -> dict[str, dict[str, str]]:

@@ -73,6 +73,9 @@ sample site of the bureaus the file covers, whatever their year (a map mixing
 invented and real points of one bureau would mislead). Real rows not in the
 file are kept (so a bureau can import only its own rows).
 
+The import tables (dispatch, sites, evacuees and the import-only ones) are defined once, in
+``importable.toml`` (:mod:`regionmap.importable`): ``schema`` makes their tables from it.
+
 Modules
 -------
 ``schema``
@@ -82,6 +85,12 @@ Modules
 ``filters`` (the pure ``(sql, params)`` builders, used as ``db.filters.in_filter``)
 ``queries``
 ``changes``
+``importer`` (a package: reading and checking a file), ``parsing`` (cells as staff write them)
+``export``, ``audit``, ``users``, ``snapshot``, ``sample``
+``cli`` (``python -m regionmap db …`` and ``users …``)
+
+No module imports this package's ``__init__`` (they import each other's modules), so loading
+it has no cycle; a helper one module takes from another is public.
 """
 
 from __future__ import annotations

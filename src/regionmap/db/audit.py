@@ -22,7 +22,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from regionmap.db import export, store, users
+from regionmap.db import store, users
+from regionmap.db.export import frame_bytes
 from regionmap.i18n import t
 
 #: Columns of the audit export, in order.
@@ -90,7 +91,7 @@ def _changes_line(changes: Any, lang: str) -> str:
             if c.get("replaced"):
                 bits.append(f"~{c['replaced']}")
             if c.get("sample_removed"):
-                bits.append(f"−{c['sample_removed']} " + ("sample" if lang == "en" else "サンプル"))
+                bits.append(t("audit.sample_removed", lang, n=c["sample_removed"]))
             items.append(f"{users.bureau_label([code], lang) or code} {' '.join(bits)}".strip())
         parts.append(f"{table}: {', '.join(items)}" if items else table)
     return "; ".join(parts)
@@ -109,4 +110,4 @@ def audit_frame(history: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def audit_csv(path: str | os.PathLike | None = None, lang: str = "en") -> bytes:
     """The audit trail as CSV (formula-safe: cells starting with = + - @ are neutralised)."""
 
-    return export.frame_bytes(audit_frame(store.history(path), lang), "csv")
+    return frame_bytes(audit_frame(store.history(path), lang), "csv")

@@ -20,18 +20,18 @@ from regionmap.db.schema import (
     OVERLAY_TABLES,
     SCHEMA_VERSION,
     TABLES,
-    _insert_frame,
-    _sample_scope_sql,
     columns,
+    insert_frame,
+    sample_scope_sql,
 )
 from regionmap.db.store import (
-    _file_schema,
-    _open_read_only,
-    _undo_target,
-    _user,
-    _write_version,
     default_path,
+    file_schema,
     history_dir,
+    open_read_only,
+    os_user,
+    undo_target,
+    write_version,
 )
 
 # --------------------------------------------------------------------------------------
@@ -71,14 +71,14 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
             f"FROM i LEFT JOIN {table} t ON {on} ORDER BY i._row"
         ).fetchall()
         removed = con.execute(
-            f"SELECT {period}, count(*) FROM {table} WHERE {_sample_scope_sql(table)} "  # noqa: S608
+            f"SELECT {period}, count(*) FROM {table} WHERE {sample_scope_sql(table)} "  # noqa: S608
             "GROUP BY 1 ORDER BY 1"
         ).fetchall()
         by_bureau = con.execute(
             f"SELECT b.bureau_code, b.short_ja, b.name_en, count(*) FROM {table} "  # noqa: S608
             f"JOIN municipalities m ON m.code = {table}.municipality_code "
             "JOIN bureaus b ON b.bureau_code = m.bureau_code "
-            f"WHERE {_sample_scope_sql(table)} GROUP BY 1, 2, 3 ORDER BY 1"
+            f"WHERE {sample_scope_sql(table)} GROUP BY 1, 2, 3 ORDER BY 1"
         ).fetchall()
     finally:
         con.unregister("_incoming")
@@ -111,7 +111,7 @@ def read_plan(path: str | os.PathLike | None, table: str, rows: pd.DataFrame) ->
     """:func:`plan_import` against the live database (opened read-only)."""
     p = default_path(path)
     ensure_database(p)
-    con = _open_read_only(p)
+    con = open_read_only(p)
     try:
         return plan_import(con, table, rows)
     finally:
@@ -140,7 +140,7 @@ def commit_import(
     nothing is written (:func:`regionmap.db.users.authorise`).
 
     Sample rows of the same periods and bureaus are removed (see
-    :func:`_sample_scope_sql`; other bureaus keep theirs), rows with an existing key are
+    :func:`sample_scope_sql`; other bureaus keep theirs), rows with an existing key are
     replaced, unchanged rows are left alone. When nothing would change, nothing
     is written and the returned record has ``action == "unchanged"``. Returns
     the history record plus ``plan`` (see :func:`plan_import`).
@@ -164,7 +164,7 @@ def commit_import(
         # the sample rows the plan counted: of every row of the file (unchanged ones too)
         con.register("_incoming", every.astype(object).where(every.notna(), None))
         try:
-            con.execute(f"DELETE FROM {table} WHERE {_sample_scope_sql(table)}")  # noqa: S608
+            con.execute(f"DELETE FROM {table} WHERE {sample_scope_sql(table)}")  # noqa: S608
         finally:
             con.unregister("_incoming")
         con.register("_incoming", frame)
@@ -175,7 +175,7 @@ def commit_import(
             con.execute(f"DELETE FROM {table} USING _incoming i WHERE {on}")  # noqa: S608
         finally:
             con.unregister("_incoming")
-        _insert_frame(con, table, frame)
+        insert_frame(con, table, frame)
         return {
             "rows_added": plan["added"],
             "rows_replaced": plan["replaced"],
@@ -190,7 +190,7 @@ def commit_import(
         "file_name": file_name,
         "sha256": sha256,
         "file_size": file_size,
-        "user_name": user or _user(),
+        "user_name": user or os_user(),
         "bureau_scope": ";".join(bureau_scope) if bureau_scope else None,
         "note": note,
     }
@@ -199,7 +199,7 @@ def commit_import(
         return users.authorise(actor, p, "import", bureaus=_bureaus_of(rows))
 
     try:
-        rec = _write_version(p, apply, record, progress=progress, authorise=authorise)
+        rec = write_version(p, apply, record, progress=progress, authorise=authorise)
     except _NoChange:
         plan = holder["plan"]
         return {**record, "action": "unchanged", "version": None, "plan": plan,
@@ -245,7 +245,7 @@ def undo(
 
     def pick(entries: list[dict]) -> Path:
         # under the writer lock: two undos at once undo two versions, not one twice
-        target = _undo_target(entries, p)
+        target = undo_target(entries, p)
         if target is None:
             raise LookupError("nothing to undo")
         refusal = auth.undo_reason(then["identity"], target)
@@ -257,7 +257,7 @@ def undo(
                 f"the version before #{target['version']} is no longer kept "
                 f"(only the last {settings.get('history_keep')} are)"
             )
-        if _file_schema(snap) != SCHEMA_VERSION:  # before a schema upgrade (which kept imports)
+        if file_schema(snap) != SCHEMA_VERSION:  # before a schema upgrade (which kept imports)
             raise LookupError(
                 f"the version before #{target['version']} has an older database schema and "
                 "cannot be restored (the upgrade kept every imported row)"
@@ -284,9 +284,9 @@ def undo(
 
     if not p.exists():
         raise LookupError("nothing to undo")
-    record = {"action": "undo", "user_name": user or _user(), "note": note}
+    record = {"action": "undo", "user_name": user or os_user(), "note": note}
     # the state before the undo is not kept: undo is not itself undoable (no redo)
-    return _write_version(
+    return write_version(
         p,
         apply,
         record,

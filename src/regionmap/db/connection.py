@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from regionmap.db.load import ensure_database
-from regionmap.db.schema import TABLES, _ident
-from regionmap.db.store import _CACHE, _CACHE_LOCK, _CATALOG, _open_read_only, check, default_path
+from regionmap.db.schema import TABLES, whitelisted
+from regionmap.db.store import check, default_path, reader
 
 
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
@@ -26,28 +26,20 @@ def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
     p = default_path(path)
     if not check(p):
         ensure_database(p)
-    st = os.stat(p)
-    key = (st.st_mtime_ns, st.st_ino, st.st_size)
-    with _CACHE_LOCK:
-        entry = _CACHE.get(str(p))
-        if entry is None or entry[0] != key:
-            entry = (key, _open_read_only(p))
-            _CACHE[str(p)] = entry
-        cur = entry[1].cursor()
-    cur.execute(f"USE {_CATALOG}")
-    return cur
+    return reader(p)
 
 
-def _con(con) -> duckdb.DuckDBPyConnection:
+def cursor(con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """``con``, or a cursor on the live database when it is None (the queries' ``con=None``)."""
     return con if con is not None else connect()
 
 
 def read_table(table: str, con=None) -> pd.DataFrame:
     """A whole table (whitelisted name) as a DataFrame, in key order."""
-    cols, key = TABLES[_ident(table)]
-    return _con(con).execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}").df()  # noqa: S608
+    cols, key = TABLES[whitelisted(table)]
+    return cursor(con).execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}").df()  # noqa: S608
 
 
 def meta(con=None) -> dict[str, str]:
     """The ``meta`` table as a dict (schema_version, created_at, sample_loaded …)."""
-    return dict(_con(con).execute("SELECT key, value FROM meta").fetchall())
+    return dict(cursor(con).execute("SELECT key, value FROM meta").fetchall())

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import io
 import os
@@ -23,12 +24,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from regionmap import db, figures
+from regionmap import importable
+from regionmap.db.connection import connect, read_table
+from regionmap.db.schema import TABLES
 from regionmap.db.store import failure_reason
 from regionmap.plaintext import neutralise
 from regionmap.settings import DATA_DIR
 
 TEMPLATE_DIR = DATA_DIR / "templates"
+#: The templates' workbook date: fixed, so that a template is the same bytes each time it is
+#: made (data/templates/ is checked against what importable.toml makes).
+TEMPLATE_DATE = dt.datetime(2026, 1, 1)
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -51,15 +57,21 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(
-    df: pd.DataFrame, sheet_name: str = "data", notes: list[str] | None = None
+    df: pd.DataFrame,
+    sheet_name: str = "data",
+    notes: list[str] | None = None,
+    created: dt.datetime | None = None,
 ) -> bytes:
     """An .xlsx workbook of ``df`` (text never written as formulas), formula-safe.
 
-    ``notes`` go to a second sheet "説明" (one line each).
+    ``notes`` go to a second sheet "説明" (one line each). ``created``: the workbook's date
+    (default now); a fixed one makes the same bytes every time (the templates).
     """
     buf = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+        if created is not None:
+            xw.book.set_properties({"created": created})
         frame = safe_frame(df)
         for col in frame.columns:  # Excel cannot hold time zones
             if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
@@ -101,9 +113,9 @@ def export_table(
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in {"csv", "xlsx"}:
         raise ValueError(f"{out}: write to a .csv or .xlsx file")
-    if table not in db.TABLES:
-        raise KeyError(f"unknown table {table!r}; one of {', '.join(db.TABLES)}")
-    df = db.read_table(table, con=db.connect(db_path))
+    if table not in TABLES:
+        raise KeyError(f"unknown table {table!r}; one of {', '.join(TABLES)}")
+    df = read_table(table, con=connect(db_path))
     data = frame_bytes(df, fmt, sheet_name=table)
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -124,48 +136,16 @@ def export_table(
 # Import templates
 # --------------------------------------------------------------------------------------
 
-#: Template columns (the Japanese headers the importer knows) per importable table.
+#: Template columns (the Japanese headers the importer knows) per importable table, from
+#: importable.toml (:meth:`regionmap.importable.ImportTable.template_headers`).
 TEMPLATE_COLUMNS: dict[str, list[str]] = {
-    "dispatch": ["年度", "市町村コード", "市町村名", "派遣区分", "人数", "継続・新規", "出典"],
-    "sites": ["ID", "名称", "市町村コード", "市町村名", "種別", "経度", "緯度", "開始年度", "運営主体", "出典"],
-    "evacuees": ["年月", "市町村コード", "市町村名", "避難元", "避難者数", "出典"],
-    # the import-only tables: their headers as the figure registry declares them
-    **{tb.table: tb.template_headers() for tb in figures.IMPORT_TABLES},
-}  # fmt: skip
+    tb.table: tb.template_headers() for tb in importable.TABLES
+}
 
 
 def template_notes(table: str) -> list[str]:
-    """Instructions shown with a template (Japanese first, English second)."""
-    common = [
-        "1行目が見出しです。見出しの上にタイトル行があっても構いません。 / Row 1 is the header; title rows above it are fine.",
-        "市町村はコード（5桁または6桁）か名称で。泊村は郡名を付けてください（古宇郡泊村）。 / Municipality by 5/6-digit code or name; write the district for 泊村.",
-        "札幌市の区は札幌市（01100）として集計されます。北方領土の村は取り込めません。 / Sapporo's wards count as Sapporo; Northern Territories villages are refused.",
-        "年度は 2015、2015年度、平成27年度、H27、令和2年度、R2 のいずれでも。 / Fiscal year as 2015, 2015年度, 平成27年度, H27, 令和2年度 or R2.",
-        "取り込んだ実データは、同じ表・同じ年度（避難者は年月）・同じ振興局のサンプル値を置き換えます（取組箇所はその振興局のサンプル全体）。他の振興局のサンプルは残ります。 / Real rows replace the sample rows of the same table, period and bureau (for sites: all sample sites of the bureaus in the file); other bureaus keep their sample rows.",
-    ]
-    if table in ("kyoryokutai", "migration_trials"):
-        return common[:4] + [
-            "サンプルはありません。取り込んだ行だけが表示されます。 / There is no sample: only imported rows are shown.",
-            "1行は1年度・1市町村の人数です。 / One row: one fiscal year and municipality.",
-        ]  # fmt: skip
-    if table == "wide_area_groups":
-        kinds = "、".join(k.ja for k in figures.GROUPING_KINDS)
-        return common[:3] + [
-            "1行は圏域の構成市町村1つです（圏域名を行ごとに繰り返します）。 / One row per member municipality of a grouping (repeat its name).",
-            f"区分: {kinds} / kind of grouping",
-            "役割（中心市など）、開始年度、終了年度は空欄可。 / Role (e.g. central city), first and last fiscal year may be empty.",
-            "地図には構成市町村を合わせた範囲が圏域名とともに描かれます。 / The map draws each grouping as the union of its members, with its name.",
-        ]  # fmt: skip
-    if table == "dispatch":
-        kinds = "、".join(ja for ja, _ in db.DISPATCH_KINDS.values())
-        return common + [
-            f"派遣区分: {kinds}",
-            "継続・新規: 継続 または 新規（空欄可） / continuing or new (may be empty)",
-        ]
-    if table == "sites":
-        kinds = "、".join(ja for ja, _ in db.SITE_KINDS.values())
-        return common + [f"種別: {kinds}", "経度・緯度: 世界測地系の十進数（例 141.35, 43.06） / WGS84 decimal degrees", "ID は空欄可（市町村と名称から作ります） / ID may be empty"]  # fmt: skip
-    return common + ["年月: 2015-03、2015年3月、H27.3 など / month as 2015-03, 2015年3月 or H27.3", "避難元: 都道府県名（空欄可） / prefecture of origin (may be empty)"]  # fmt: skip
+    """Instructions shown with a template (Japanese / English), from importable.toml."""
+    return list(importable.get(table).template_notes)
 
 
 def template_frame(table: str) -> pd.DataFrame:
@@ -183,7 +163,9 @@ def template_bytes(table: str, fmt: str) -> bytes:
     if fmt == "csv":
         return to_csv_bytes(df)
     if fmt == "xlsx":
-        return to_xlsx_bytes(df, sheet_name=table, notes=template_notes(table))
+        return to_xlsx_bytes(
+            df, sheet_name=table, notes=template_notes(table), created=TEMPLATE_DATE
+        )
     raise ValueError(f"unknown format {fmt!r}; csv or xlsx")
 
 

@@ -8,14 +8,14 @@ from typing import Any
 import pandas as pd
 
 from regionmap import figures
-from regionmap.db.connection import _con
+from regionmap.db.connection import cursor
 
 # --------------------------------------------------------------------------------------
 # Filters: pure functions from arguments to (sql, params)
 # --------------------------------------------------------------------------------------
 
 
-def _as_list(value: Any) -> list | None:
+def as_list(value: Any) -> list | None:
     """None/empty -> None; a scalar -> [scalar]; an iterable -> list."""
     if value is None:
         return None
@@ -35,7 +35,7 @@ def in_filter(expr: str, values: Any) -> tuple[str, list]:
     >>> in_filter("m.bureau_code", None)
     ('', [])
     """
-    vals = _as_list(values)
+    vals = as_list(values)
     if not vals:
         return "", []
     return f"{expr} IN ({', '.join('?' for _ in vals)})", vals
@@ -74,7 +74,7 @@ def area_filter(
 
     A municipality filter also matches the wards of a city (their ``parent_code``).
     """
-    muni = _as_list(municipality_code)
+    muni = as_list(municipality_code)
     if muni:
         ph = ", ".join("?" for _ in muni)
         muni_f = (f"({alias}.code IN ({ph}) OR {alias}.parent_code IN ({ph}))", muni + muni)
@@ -91,7 +91,7 @@ def overlay_theme_filter(metric: str, theme_ids: Any) -> tuple[str, list]:
     """For a per-municipality figure: no condition when no theme is selected or the themes
     cover it, else one that keeps nothing. The answer is the registry's
     (:func:`regionmap.figures.covers`), the same the pages use for their notices."""
-    ids = _as_list(theme_ids)
+    ids = as_list(theme_ids)
     if not ids or figures.covers(metric, ids):
         return "", []
     return "FALSE", []
@@ -99,7 +99,7 @@ def overlay_theme_filter(metric: str, theme_ids: Any) -> tuple[str, list]:
 
 def item_theme_filter(item_type: str, id_expr: str, theme_ids: Any) -> tuple[str, list]:
     """For document items: the item carries one of the selected themes."""
-    ids = _as_list(theme_ids)
+    ids = as_list(theme_ids)
     if not ids:
         return "", []
     ph = ", ".join("?" for _ in ids)
@@ -110,5 +110,7 @@ def item_theme_filter(item_type: str, id_expr: str, theme_ids: Any) -> tuple[str
     )
 
 
-def _select(con, sql: str, params: Sequence) -> pd.DataFrame:
-    return _con(con).execute(sql, list(params)).df()
+def query_frame(con, sql: str, params: Sequence) -> pd.DataFrame:
+    """The rows of ``sql`` (its values bound from ``params``) as a frame, on ``con`` or the
+    live database."""
+    return cursor(con).execute(sql, list(params)).df()

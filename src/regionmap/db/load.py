@@ -22,11 +22,11 @@ from regionmap.db.schema import (
     SAMPLE_SOURCE_EN,
     SAMPLE_SOURCE_JA,
     SCHEMA_VERSION,
-    _insert_frame,
-    _sample_scope_sql,
     columns,
+    insert_frame,
+    sample_scope_sql,
 )
-from regionmap.db.store import _file_schema, _now, _user, _write_version, default_path
+from regionmap.db.store import default_path, file_schema, os_user, utc_now, write_version
 
 # --------------------------------------------------------------------------------------
 # Init: reference, document facts, sample figures
@@ -73,7 +73,7 @@ def _insert_links(
         for r in df.to_dict("records")
         for v in dict.fromkeys(_split(r.get(list_col)))
     ]
-    _insert_frame(con, table, pd.DataFrame(links))
+    insert_frame(con, table, pd.DataFrame(links))
 
 
 def _load_policy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -97,32 +97,32 @@ def _load_policy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
     df = _read_policy("themes")
     if df is not None:
-        counts["themes"] = _insert_frame(con, "themes", df)
+        counts["themes"] = insert_frame(con, "themes", df)
     df = _read_policy("priority_projects")
     if df is not None:
-        counts["priority_projects"] = _insert_frame(con, "priority_projects", df)
+        counts["priority_projects"] = insert_frame(con, "priority_projects", df)
         tag_rows("priority_project", df, "project_id", "direction_theme_id")
     df = _read_policy("proposals")
     if df is not None:
         df["is_joint"] = _as_bool(df["is_joint"]) if "is_joint" in df else None
-        counts["proposals"] = _insert_frame(con, "proposals", df)
+        counts["proposals"] = insert_frame(con, "proposals", df)
         _insert_links(con, df, "proposal_id", "bureau_codes", "proposal_bureaus", "bureau_code")
         tag_rows("proposal", df, "proposal_id", "pillar_theme_id")
     df = _read_policy("measures")
     if df is not None:
-        counts["measures"] = _insert_frame(con, "measures", df)
+        counts["measures"] = insert_frame(con, "measures", df)
         _insert_links(con, df, "measure_id", "proposal_ids", "measure_proposals", "proposal_id")
         tag_rows("measure", df, "measure_id", "pillar_theme_id")
     df = _read_policy("bureau_projects")
     if df is not None:
-        counts["bureau_projects"] = _insert_frame(con, "bureau_projects", df)
+        counts["bureau_projects"] = insert_frame(con, "bureau_projects", df)
         tag_rows("bureau_project", df, "item_id", None)
     df = _read_policy("document_totals")
     if df is not None:
         if "is_approximate" in df:
             df["is_approximate"] = _as_bool(df["is_approximate"])
-        counts["document_totals"] = _insert_frame(con, "document_totals", df)
-    _insert_frame(con, "item_themes", pd.DataFrame(tags))
+        counts["document_totals"] = insert_frame(con, "document_totals", df)
+    insert_frame(con, "item_themes", pd.DataFrame(tags))
     return counts
 
 
@@ -161,13 +161,13 @@ def _municipalities_layer():
 def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
     if progress:
         progress(0.1, "reference")
-    _insert_frame(con, "regions", reference.regions())
-    _insert_frame(con, "bureaus", reference.bureaus())
-    _insert_frame(con, "municipalities", reference.municipalities().replace({"": None}))
+    insert_frame(con, "regions", reference.regions())
+    insert_frame(con, "bureaus", reference.bureaus())
+    insert_frame(con, "municipalities", reference.municipalities().replace({"": None}))
     if progress:
         progress(0.3, "policy")
     counts = _load_policy(con)
-    _insert_frame(
+    insert_frame(
         con,
         "overlay_themes",
         pd.DataFrame([{"metric": f.id, "theme_id": t} for f in figures.FIGURES for t in f.themes]),
@@ -177,24 +177,24 @@ def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
     frames = _sample_frames()
     if frames is not None:
         for name, df in frames.items():
-            counts[name] = _insert_frame(con, name, df)
+            counts[name] = insert_frame(con, name, df)
     meta = {
         "schema_version": str(SCHEMA_VERSION),
-        "created_at": _now(),
+        "created_at": utc_now(),
         "sample_loaded": str(frames is not None).lower(),
         "sites_placed": str(
             frames is not None and bool(frames["sites"]["lon"].notna().all())
         ).lower(),
         "policy_tables": ";".join(sorted(counts)),
     }
-    _insert_frame(con, "meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
+    insert_frame(con, "meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
     return counts
 
 
 def _carry_imports(con: duckdb.DuckDBPyConnection, old: Path) -> dict[str, int]:
     """Copy the real (imported) rows of every importable table of the ``old`` file into the
     version being built on ``con``, replacing the sample rows they replace on import (same
-    periods and bureaus, :func:`_sample_scope_sql`). Columns the old schema lacks are left
+    periods and bureaus, :func:`sample_scope_sql`). Columns the old schema lacks are left
     empty; the tables and counts carried are returned (and said in the version's note)."""
     try:
         con.execute("ATTACH ? AS _old (READ_ONLY)", [str(old)])
@@ -221,10 +221,10 @@ def _carry_imports(con: duckdb.DuckDBPyConnection, old: Path) -> dict[str, int]:
             frame = frame.astype(object).where(frame.notna(), None)
             con.register("_incoming", frame)
             try:
-                con.execute(f"DELETE FROM {table} WHERE {_sample_scope_sql(table)}")  # noqa: S608
+                con.execute(f"DELETE FROM {table} WHERE {sample_scope_sql(table)}")  # noqa: S608
             finally:
                 con.unregister("_incoming")
-            carried[table] = _insert_frame(con, table, frame)
+            carried[table] = insert_frame(con, table, frame)
     finally:
         con.execute("DETACH _old")
     return carried
@@ -264,16 +264,16 @@ def init_database(
             "note": f"{note}: {text}" if note else text,
         }
 
-    record = {"action": "init", "user_name": user or _user(), "file_name": None}
+    record = {"action": "init", "user_name": user or os_user(), "file_name": None}
     try:
-        return _write_version(
+        return write_version(
             p,
             apply,
             record,
             fresh=True,
             progress=progress,
             only_if_missing=not force,
-            skip_if=(lambda: p.exists() and _file_schema(p) == SCHEMA_VERSION) if upgrade else None,
+            skip_if=(lambda: p.exists() and file_schema(p) == SCHEMA_VERSION) if upgrade else None,
         )
     except FileExistsError:  # another process created it meanwhile
         return {"action": "exists", "path": str(p)}
@@ -296,7 +296,7 @@ def ensure_database(
     """
     p = default_path(path)
     if p.exists():
-        if _file_schema(p) == SCHEMA_VERSION:
+        if file_schema(p) == SCHEMA_VERSION:
             return p
         # an older schema (or not our database): rebuild, keeping the old file for undo
         init_database(p, force=True, progress=progress, note="schema upgrade", upgrade=True)

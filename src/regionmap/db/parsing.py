@@ -34,18 +34,32 @@ from regionmap.codes import (
     CodeError,
     CodeReading,
     lost_zero_error,
-    prefecture_text,
+    prefecture_message,
     read_code,
     to_code6,
 )
+from regionmap.i18n import Joined, Message, Punct, message
 
 
 class ParseError(ValueError):
-    """A cell that cannot be read; the message says why, in English (``str``) and Japanese (``ja``)."""
+    """A cell that cannot be read: :attr:`message` says why (a catalogue text ``key`` with
+    ``values``); ``str`` is its English, :attr:`ja` its Japanese, :meth:`text` either."""
 
-    def __init__(self, message: str, ja: str | None = None):
-        super().__init__(message)
-        self.ja = ja or message
+    def __init__(self, key: str | Message, /, **values: object):
+        self.message: Message = key if isinstance(key, Message) else message(key, **values)
+        super().__init__(self.message.text("en"))
+
+    @property
+    def ja(self) -> str:
+        return self.message.text("ja")
+
+    def text(self, lang: str) -> str:
+        return self.message.text(lang)
+
+
+#: Forms of a fiscal year and a month the messages offer as examples (what staff may write).
+FISCAL_YEAR_EXAMPLES = ("2015", "2015年度", "平成27年度", "H27")
+MONTH_EXAMPLES = ("2015-03", "2015年3月", "H27.3")
 
 
 #: Era name -> (first Gregorian year - 1). 平成1 = 1989, 令和1 = 2019.
@@ -92,11 +106,12 @@ _ERA_RE = re.compile(
 _YEAR_RE = re.compile(r"^(?:FY\s*)?(\d{4})\s*(?:年度|年|FY)?$", re.IGNORECASE)
 
 
-def _era_year(era: str, n: str) -> int:
+def era_year(era: str, n: str) -> int:
+    """The Gregorian year of year ``n`` (``"元"`` for 1) of ``era`` (令和, 平成, 昭和 or R, H, S)."""
     era = ERA_LETTERS.get(era.upper(), era)
     year = 1 if n == "元" else int(n)
     if year < 1:
-        raise ParseError(f"{era}{n}年 does not exist", f"{era}{n}年は存在しません")
+        raise ParseError("parse.no_such_year", year=f"{era}{n}年")
     return ERAS[era] + year
 
 
@@ -110,24 +125,28 @@ def parse_fiscal_year(value: Any) -> int:
     [2015, 2019, 2016, 2014]
     """
     if isinstance(value, bool):
-        raise ParseError(f"not a fiscal year: {value!r}", f"年度として読めません: {value!r}")
+        raise ParseError("parse.not_fiscal_year", value=value)
     if isinstance(value, int):
         if 1000 <= value <= 9999:
             return value
-        raise ParseError(f"not a fiscal year: {value!r}", f"年度として読めません: {value!r}")
+        raise ParseError("parse.not_fiscal_year", value=value)
     text = nfkc(value).replace(" ", "")
     if not text:
-        raise ParseError("empty fiscal year", "年度が空欄です")
+        raise ParseError("parse.empty_fiscal_year")
     m = _YEAR_RE.match(text)
     if m:
         return int(m.group(1))
     m = _ERA_RE.match(text)
     if m:
-        return _era_year(m.group(1), m.group(2))
+        return era_year(m.group(1), m.group(2))
     raise ParseError(
-        f"not a fiscal year: {nfkc(value)!r} (write e.g. 2015, 2015年度, 平成27年度 or H27)",
-        f"年度として読めません: {nfkc(value)!r}（例: 2015、2015年度、平成27年度、H27）",
+        "parse.fiscal_year_examples", value=nfkc(value), examples=_examples(FISCAL_YEAR_EXAMPLES)
     )
+
+
+def _examples(forms: tuple[str, ...]) -> Joined:
+    """Forms staff may write, listed: 2015、2015年度 / 2015, 2015年度 or H27."""
+    return Joined((Joined(forms[:-1]), forms[-1]), "examples")
 
 
 _MONTH_RES = [
@@ -150,7 +169,7 @@ def parse_month(value: Any) -> dt.date:
         return dt.date(value.year, value.month, 1)
     text = nfkc(value).replace(" ", "")
     if not text:
-        raise ParseError("empty month", "年月が空欄です")
+        raise ParseError("parse.empty_month")
     year = month = None
     for rx in _MONTH_RES:
         m = rx.match(text)
@@ -160,12 +179,9 @@ def parse_month(value: Any) -> dt.date:
     if year is None:
         m = _ERA_MONTH_RE.match(text)
         if m:
-            year, month = _era_year(m.group(1), m.group(2)), int(m.group(3))
+            year, month = era_year(m.group(1), m.group(2)), int(m.group(3))
     if year is None or not 1 <= month <= 12:
-        raise ParseError(
-            f"not a month: {nfkc(value)!r} (write e.g. 2015-03, 2015年3月 or H27.3)",
-            f"年月として読めません: {nfkc(value)!r}（例: 2015-03、2015年3月、H27.3）",
-        )
+        raise ParseError("parse.not_month", value=nfkc(value), examples=_examples(MONTH_EXAMPLES))
     return dt.date(year, month, 1)
 
 
@@ -185,7 +201,7 @@ _UNITS = ("人", "名", "箇所", "か所", "ヶ所", "カ所", "件", "団体")
 def parse_number(value: Any) -> float:
     """A number with optional thousands separators, full-width digits and a unit (人, 箇所 …)."""
     if isinstance(value, bool):
-        raise ParseError(f"not a number: {value!r}", f"数値として読めません: {value!r}")
+        raise ParseError("parse.not_number", value=value)
     if isinstance(value, (int, float)) and not (isinstance(value, float) and value != value):
         return float(value)
     text = nfkc(value).replace(" ", "").replace("−", "-").replace("▲", "-").replace("△", "-")
@@ -194,9 +210,9 @@ def parse_number(value: Any) -> float:
             text = text[: -len(unit)]
             break
     if not text:
-        raise ParseError("empty number", "数値が空欄です")
+        raise ParseError("parse.empty_number")
     if not _NUMBER_RE.match(text):
-        raise ParseError(f"not a number: {nfkc(value)!r}", f"数値として読めません: {nfkc(value)!r}")
+        raise ParseError("parse.not_number", value=nfkc(value))
     return float(text.replace(",", ""))
 
 
@@ -209,9 +225,7 @@ def parse_count(value: Any) -> int:
     """
     x = parse_number(value)
     if not float(x).is_integer():
-        raise ParseError(
-            f"not a whole number: {nfkc(value)!r}", f"整数ではありません: {nfkc(value)!r}"
-        )
+        raise ParseError("parse.not_whole", value=nfkc(value))
     return int(x)
 
 
@@ -224,7 +238,7 @@ def _read_code(value: Any) -> CodeReading:
     try:
         return read_code(value if not isinstance(value, str) else nfkc(value))
     except CodeError as exc:
-        raise ParseError(str(exc), exc.ja) from None
+        raise ParseError(exc.message) from None
 
 
 @dataclass(frozen=True)
@@ -234,10 +248,24 @@ class Match:
     code: str
     name_ja: str
     bureau_code: str
-    note: str = ""
-    note_ja: str = ""
+    #: what was done to read it (a ward counted as its city, a leading zero restored)
+    notes: tuple[Message, ...] = ()
     #: the code was read with its leading zero restored (12211 -> 012211), confirmed by name
     lost_zero: bool = False
+
+    @property
+    def note_message(self) -> Joined:
+        """:attr:`notes` as one text ("; " / "。" between them)."""
+        return Joined(self.notes, "clauses")
+
+    @property
+    def note(self) -> str:
+        """The notes in English ("" when none)."""
+        return self.note_message.text("en")
+
+    @property
+    def note_ja(self) -> str:
+        return self.note_message.text("ja")
 
 
 class MunicipalityResolver:
@@ -265,40 +293,31 @@ class MunicipalityResolver:
     def _fold(self, r: dict, given: str) -> Match:
         if r["kind"] == "northern_territory":
             raise ParseError(
-                f"{r['district_ja']}{r['name_ja']} ({r['code']}) is a Northern Territories "
-                "village: it has no municipal government and cannot hold figures",
-                f"{r['district_ja']}{r['name_ja']}（{r['code']}）は北方領土の村です。"
-                "行政機能がないため数値を登録できません",
+                "parse.northern_territory", name=r["district_ja"] + r["name_ja"], code=r["code"]
             )
         if r["kind"] == "ward":
             city = self._by_code[r["parent_code"]]
-            return Match(
-                city["code"],
-                city["name_ja"],
-                city["bureau_code"],
-                f"ward {r['district_ja']}{r['name_ja']} ({r['code']}) counted as "
-                f"{city['name_ja']} ({city['code']})",
-                f"{r['district_ja']}{r['name_ja']}（{r['code']}）は{city['name_ja']}"
-                f"（{city['code']}）として集計します",
+            ward = message(
+                "parse.ward_counted",
+                ward=r["district_ja"] + r["name_ja"],
+                code=r["code"],
+                city=city["name_ja"],
+                city_code=city["code"],
             )
+            return Match(city["code"], city["name_ja"], city["bureau_code"], (ward,))
         return Match(r["code"], r["name_ja"], r["bureau_code"])
 
     def by_code(self, value: Any) -> Match:
         """The municipality of a code alone (a lost-zero reading such as ``12211`` is refused)."""
         reading = _read_code(value)
         if reading.lost_zero:
-            exc = lost_zero_error(reading)
-            raise ParseError(str(exc), exc.ja)
+            raise ParseError(lost_zero_error(reading).message)
         return self._fold(self._record(reading.code5), str(value))
 
     def _record(self, code: str) -> dict:
         r = self._by_code.get(code)
         if r is None:
-            raise ParseError(
-                f"unknown municipality code {code} ({to_code6(code)}): no Hokkaido municipality "
-                "has it (data/reference/municipalities.csv)",
-                f"市町村コード{code}（{to_code6(code)}）の北海道の市町村は見つかりません",
-            )
+            raise ParseError("parse.unknown_code", code=code, code6=to_code6(code))
         return r
 
     def _lookup(self, name: Any, district: Any = None) -> tuple[list[dict], list[dict], str, str]:
@@ -308,15 +327,12 @@ class MunicipalityResolver:
         """
         text = _key(name)
         if not text:
-            raise ParseError("empty municipality name", "市町村名が空欄です")
+            raise ParseError("parse.empty_name")
         if text.startswith("北海道"):
             text = text[3:]
         for pref in PREFECTURES:
             if pref != "北海道" and text.startswith(pref):
-                raise ParseError(
-                    f"{nfkc(name)!r} is in {pref}, not in Hokkaido",
-                    f"{nfkc(name)!r}は{pref}の市町村です（北海道ではありません）",
-                )
+                raise ParseError("parse.other_prefecture", value=nfkc(name), prefecture=pref)
         dist = _key(district)
         # a bureau prefix (後志総合振興局泊村) narrows the search to that bureau
         bureau = None
@@ -348,64 +364,52 @@ class MunicipalityResolver:
         candidates, named, text, dist = self._lookup(name, district)
         if len({r["name_ja"] for r in named}) > 1 and text not in self._by_name:
             names = "、".join(sorted({r["name_ja"] for r in named}))
-            raise ParseError(
-                f"{nfkc(name)!r} is ambiguous ({names}); write the full name",
-                f"{nfkc(name)!r}には複数の候補があります（{names}）。正式な名称で書いてください",
-            )
+            raise ParseError("parse.name_ambiguous", value=nfkc(name), names=names)
         if not candidates:
-            if re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", text):
-                raise ParseError(
-                    f"unknown municipality {nfkc(name)!r}: write the name in Japanese "
-                    "(e.g. 帯広市) or give the 5- or 6-digit municipality code",
-                    f"{nfkc(name)!r}は市町村名として読めません。市町村名は日本語（例: 帯広市）で"
-                    "書くか、市町村コード（5桁または6桁）で指定してください",
-                )
-            merged = self._merger(text)
-            if merged is not None:
-                raise merged
-            where = f" in {nfkc(district) or dist}" if dist else ""
-            where_ja = f"（{nfkc(district) or dist}）" if dist else ""
-            hints = self._suggest(text, named)
-            if not named and self._former_name(text):
-                # a whole name (stem and 市/町/村) no municipality has: perhaps one that merged;
-                # names written alike are no more than possible typos, never its successor
-                typo = f" If it is a typo: {', '.join(hints)}." if hints else ""
-                typo_ja = f"書き誤りの場合は: {'、'.join(hints)}" if hints else ""
-                raise ParseError(
-                    f"unknown municipality {nfkc(name)!r}{where}: no Hokkaido municipality is "
-                    f"called {text} today; it may have merged into another (there is no record "
-                    "of its merger in data/reference/mergers.csv): write today's municipality "
-                    f"or its code.{typo}",
-                    f"{text}という市町村は現在の北海道にはありません{where_ja}。合併して別の市町村に"
-                    "なった可能性があります（data/reference/mergers.csv に記録はありません）。"
-                    "現在の市町村名かコードで書いてください。" + typo_ja,
-                )
-            raise ParseError(
-                f"unknown municipality {nfkc(name)!r}{where} (not a Hokkaido name)"
-                + (f"; did you mean {' or '.join(hints)}?" if hints else ""),
-                f"北海道の市町村に{nfkc(name)!r}{where_ja}は見つかりません"
-                + (f"。もしかして: {'、'.join(hints)}" if hints else ""),
-            )
+            raise self._unknown(name, district, named, text, dist)
         if len(candidates) > 1:
-            alts = " or ".join(
-                f"{r['district_ja']}{r['name_ja']} ({r['code']})" for r in candidates
-            )
-            alts_ja = "、".join(
-                f"{r['district_ja']}{r['name_ja']}（{r['code']}）" for r in candidates
+            alts = tuple(
+                Punct("with_note", {"text": r["district_ja"] + r["name_ja"], "note": r["code"]})
+                for r in candidates
             )
             raise ParseError(
-                f"{nfkc(name)!r} is ambiguous: {alts}; add the district (郡) or use the code",
-                f"{nfkc(name)!r}は複数あります（{alts_ja}）。郡名を付けるかコードで指定してください",
+                "parse.name_needs_district",
+                value=nfkc(name),
+                alts=Joined(alts, "or_list"),
+                gun="郡",
             )
         return self._fold(candidates[0], str(name))
+
+    def _unknown(
+        self, name: Any, district: Any, named: list[dict], text: str, dist: str
+    ) -> ParseError:
+        """The refusal of a name no municipality (in the district or bureau given) has: how to
+        write it, its merger, that it may have merged, or the names it may be a typo of."""
+        if re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", text):
+            return ParseError("parse.name_not_japanese", value=nfkc(name), example="帯広市")
+        merged = self._merger(text)
+        if merged is not None:
+            return merged
+        where = Punct("in_place", {"place": nfkc(district) or dist}) if dist else ""
+        hints = self._suggest(text, named)
+        if not named and self._former_name(text):
+            # a whole name (stem and 市/町/村) no municipality has: perhaps one that merged;
+            # names written alike are no more than possible typos, never its successor
+            typo = message("parse.typo", names=Joined(tuple(hints))) if hints else ""
+            return ParseError(
+                "parse.former_name", value=nfkc(name), name=text, where=where, typo=typo
+            )
+        hint = message("parse.did_you_mean", names=Joined(tuple(hints), "or_list")) if hints else ""
+        return ParseError("parse.unknown_name", value=nfkc(name), where=where, hint=hint)
 
     def _former_name(self, text: str) -> bool:
         """Whether ``text`` is a whole municipality name (a stem and 市, 町 or 村) whose stem
         no current municipality has (門別町; not 夕張村, whose stem is 夕張市's)."""
         m = re.fullmatch(r"(.+)[市町村]", text)
-        return bool(m) and not any(
-            k[:-1] == m.group(1) for k in self._by_name if k[-1:] in ("市", "町", "村")
-        )
+        if m is None:
+            return False
+        stem = m.group(1)
+        return not any(k[:-1] == stem for k in self._by_name if k[-1:] in ("市", "町", "村"))
 
     def _merger(self, text: str) -> ParseError | None:
         """The refusal of a former municipality recorded in ``data/reference/mergers.csv``:
@@ -415,12 +419,12 @@ class MunicipalityResolver:
                 continue
             code, succ, day = r["successor_code"], r["successor_name_ja"], r["merged_on"]
             return ParseError(
-                f"{r['former_name_ja']} no longer exists: it merged into {succ} ({code}) on "
-                f"{day} (source: {r['source']}); write {succ} or {code} if the figure is for "
-                f"today's {succ}",
-                f"{r['former_name_ja']}は{day}に{succ}（{code}）と合併し、現在はありません"
-                f"（出典: {r['source']}）。現在の{succ}の数値であれば、{succ}または{code}と"
-                "書いてください",
+                "parse.merged",
+                former=r["former_name_ja"],
+                successor=succ,
+                code=code,
+                day=day,
+                source=r["source"],
             )
         return None
 
@@ -456,7 +460,7 @@ class MunicipalityResolver:
             code, name = name, None  # a code written in the name column
         has_code, has_name = not is_blank(code), not is_blank(name)
         if not has_code and not has_name:
-            raise ParseError("no municipality code or name", "市町村コードも市町村名もありません")
+            raise ParseError("parse.no_municipality")
         if not has_code:
             return self.by_name(name, district)
         reading = _read_code(code)
@@ -465,53 +469,51 @@ class MunicipalityResolver:
         rec = self._by_code.get(reading.code5)
         if rec is None and not reading.lost_zero:
             self._record(reading.code5)  # raises: unknown code
-        agrees, why, why_ja = (False, "", "") if rec is None else self._agrees(rec, name, district)
-        shown = f"{nfkc(name)!r}" + (f" ({nfkc(district)})" if not is_blank(district) else "")
-        if not agrees:
-            if reading.lost_zero:
-                w, pref = reading.written, reading.written[:2]
-                other = f" {rec['name_ja']}" if rec is not None else ""
-                raise ParseError(
-                    f"{w} is not a Hokkaido municipality ({prefecture_text(pref)}), and the name "
-                    f"{shown} does not confirm reading it as 0{w}{other} (leading zero lost)",
-                    f"{w}は北海道の市町村コードではありません（{prefecture_text(pref, 'ja')}）。"
-                    f"先頭の0が落ちた0{w}{other}とみなすには、市町村名{shown}が一致しません",
-                )
-            full = f"{rec['district_ja']}{rec['name_ja']}"
-            raise ParseError(
-                f"code {reading.written} is {full} ({rec['code']}), but the name says {shown}"
-                + (f" ({why})" if why else "")
-                + "; correct one of them",
-                f"コード{reading.written}は{full}（{rec['code']}）ですが、市町村名は{shown}です"
-                + (f"（{why_ja}）" if why_ja else "")
-                + "。どちらかを直してください",
-            )
+        why = self._disagreement(rec, name, district)
+        if why is not None or rec is None:  # (no record is always a disagreement)
+            raise self._not_confirmed(reading, rec, name, district, why or "")
         match = self._fold(rec, str(code))
         if reading.lost_zero:
-            note = (
-                f"code {reading.written} read as 0{reading.written} {rec['name_ja']} "
-                "(leading zero lost), as the name confirms"
-            )
-            note_ja = (
-                f"コード{reading.written}は先頭の0が落ちたものとして0{reading.written}"
-                f"（{rec['name_ja']}）と読みました（市町村名と一致）"
-            )
-            match = dataclasses.replace(
-                match,
-                note=(match.note + "; " if match.note else "") + note,
-                note_ja=(match.note_ja + "。" if match.note_ja else "") + note_ja,
-                lost_zero=True,
-            )
+            read = message("parse.lost_zero_read", written=reading.written, name=rec["name_ja"])
+            match = dataclasses.replace(match, notes=(*match.notes, read), lost_zero=True)
         return match
 
-    def _agrees(self, rec: dict, name: Any, district: Any) -> tuple[bool, str, str]:
-        """Whether ``name`` (and district) can name ``rec``: (agrees, why not, why not in Japanese)."""
+    def _not_confirmed(
+        self, reading: CodeReading, rec: dict | None, name: Any, district: Any, why: Message | str
+    ) -> ParseError:
+        """The refusal of a code the name does not confirm: as a code that lost its leading
+        zero (it is another prefecture's as written), or as a code and a name that disagree."""
+        shown = f"{nfkc(name)!r}" + (f" ({nfkc(district)})" if not is_blank(district) else "")
+        if reading.lost_zero:
+            w = reading.written
+            return ParseError(
+                "parse.lost_zero_unconfirmed",
+                code=w,
+                prefecture=prefecture_message(w[:2]),
+                other=f" {rec['name_ja']}" if rec is not None else "",
+                shown=shown,
+            )
+        assert rec is not None  # an unknown code was refused by _record
+        return ParseError(
+            "parse.code_name_disagree",
+            written=reading.written,
+            full=rec["district_ja"] + rec["name_ja"],
+            code=rec["code"],
+            shown=shown,
+            why=Punct("paren", {"text": why}) if why else "",
+        )
+
+    def _disagreement(self, rec: dict | None, name: Any, district: Any) -> Message | str | None:
+        """None when ``name`` (and district) can name ``rec``; else why not (a message, or ""
+        when the name is simply another municipality's)."""
+        if rec is None:
+            return ""
         try:
             candidates, _, _, _ = self._lookup(name, district)
         except ParseError as exc:
-            return False, str(exc), exc.ja
+            return exc.message
         city = rec["parent_code"] or rec["code"]
-        return any((r["parent_code"] or r["code"]) == city for r in candidates), "", ""
+        return None if any((r["parent_code"] or r["code"]) == city for r in candidates) else ""
 
 
 #: Variant characters staff write for those in the official names (桧山郡 for 檜山郡, 北龍町 for
@@ -552,6 +554,4 @@ def parse_prefecture(value: Any) -> tuple[str, str]:
             return ja, en
     if text in {"その他", "other", "Other"}:
         return "その他", "Other"
-    raise ParseError(
-        f"unknown prefecture {nfkc(value)!r}", f"都道府県名として読めません: {nfkc(value)!r}"
-    )
+    raise ParseError("parse.unknown_prefecture", value=nfkc(value))

@@ -13,17 +13,17 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import figures
+from regionmap import figures, importable
 from regionmap.codes import normalize_code
-from regionmap.db.connection import _con
+from regionmap.db.connection import cursor
 from regionmap.db.filters import (
-    _as_list,
-    _select,
     and_all,
     area_filter,
+    as_list,
     in_filter,
     item_theme_filter,
     overlay_theme_filter,
+    query_frame,
     range_filter,
 )
 from regionmap.db.schema import (
@@ -51,7 +51,7 @@ def themes(kind: str | None = None, con=None) -> pd.DataFrame:
     """Policy themes: theme_id, kind ("pillar"|"direction"), name_ja, name_en, group_id,
     sort_order, description_ja, description_en."""
     where, params = and_all(in_filter("kind", kind))
-    return _select(
+    return query_frame(
         con,
         "SELECT theme_id, kind, name_ja, name_en, group_id, sort_order, description_ja, "  # noqa: S608
         f"description_en FROM themes WHERE {where} ORDER BY sort_order, theme_id",
@@ -75,13 +75,13 @@ def theme_covers(metric: str, theme_ids: Any, con=None) -> bool:
     page, slide and handout uses; :func:`regionmap.figures.covers`). A document figure is
     covered by the themes its items carry."""
     _check_metric(metric)
-    ids = _as_list(theme_ids)
+    ids = as_list(theme_ids)
     if not ids:
         return True
     fig = figures.get(metric)
     carried: list[str] = []
     if fig.item_type is not None:
-        rows = _con(con).execute(
+        rows = cursor(con).execute(
             "SELECT DISTINCT theme_id FROM item_themes WHERE item_type = ?", [fig.item_type]
         )
         carried = [r[0] for r in rows.fetchall()]
@@ -103,7 +103,7 @@ def fiscal_years(metric: str, con=None) -> list[int]:
     of their months; document metrics have the document's year.
     """
     _check_metric(metric)
-    c = _con(con)
+    c = cursor(con)
     if metric in DOCUMENT_METRICS:
         return [DOCUMENT_FISCAL_YEAR]
     if metric == "dispatch":
@@ -147,23 +147,30 @@ class _Facts:
     item_id: str = ""
 
 
-#: The facts of each figure (:data:`regionmap.figures.FIGURES`): one entry per figure.
+def _municipal_facts(metric: str, year: str = "") -> _Facts:
+    """The facts of a per-municipality figure, from its import table (importable.toml): its
+    value is the table's count column (each row counts 1 without one: a site), its fiscal year
+    the table's period (``year``: another condition than "the period is the year")."""
+    fig = figures.get(metric)
+    tb = importable.get(fig.table)
+    value = f"f.{tb.count}" if tb.count else "1"
+    return _Facts(
+        f"SELECT f.municipality_code, {value} AS value, f.is_sample, f.source_ja, f.source_en "  # noqa: S608
+        f"FROM {tb.table} f",
+        year=year or f"f.{tb.period} = ?",
+        kind="f.kind" if fig.kinds else "",
+    )
+
+
+#: The facts of each figure (:data:`regionmap.figures.FIGURES` and the imported ones): one
+#: entry per figure.
 _FACTS: dict[str, _Facts] = {
-    "dispatch": _Facts(
-        "SELECT f.municipality_code, f.persons AS value, f.is_sample, f.source_ja, f.source_en "
-        "FROM dispatch f",
-        year="f.fiscal_year = ?",
-        kind="f.kind",
-    ),
-    "sites": _Facts(
-        "SELECT f.municipality_code, 1 AS value, f.is_sample, f.source_ja, f.source_en "
-        "FROM sites f",
-        year="f.start_fy <= ?",
-        kind="f.kind",
-    ),
-    "evacuees": _Facts(
-        "SELECT f.municipality_code, f.persons AS value, f.is_sample, f.source_ja, f.source_en "
-        "FROM evacuees f",
+    "dispatch": _municipal_facts("dispatch"),
+    # a site counts from its first year on
+    "sites": _municipal_facts("sites", year="f.start_fy <= ?"),
+    # the fiscal year's last month with figures
+    "evacuees": _municipal_facts(
+        "evacuees",
         year=f"f.month = (SELECT max(month) FROM evacuees WHERE {_fy_of_month_sql('month')} = ?)",  # noqa: S608
     ),
     # a project naming a bureau belongs to it; a region-wide one to every bureau of its region
@@ -178,16 +185,7 @@ _FACTS: dict[str, _Facts] = {
         item_id="f.proposal_id",
     ),
     # import only (figures.IMPORTED_FIGURES): no sample, so is_sample is always false
-    "kyoryokutai": _Facts(
-        "SELECT f.municipality_code, f.members AS value, f.is_sample, f.source_ja, f.source_en "
-        "FROM kyoryokutai f",
-        year="f.fiscal_year = ?",
-    ),
-    "migration_trials": _Facts(
-        "SELECT f.municipality_code, f.participants AS value, f.is_sample, f.source_ja, "
-        "f.source_en FROM migration_trials f",
-        year="f.fiscal_year = ?",
-    ),
+    **{metric: _municipal_facts(metric) for metric in IMPORTED_METRICS},
 }
 
 
@@ -215,14 +213,16 @@ def _facts(
     return f"{facts.select} WHERE {where}", params  # noqa: S608
 
 
+def _real_years_sql(metric: str) -> str:
+    """SQL of the fiscal years of a per-municipality figure that hold real (imported, not
+    sample) figures: its import table's period, as a fiscal year (a month's: April–March)."""
+    tb = importable.get(figures.get(metric).table)
+    period = _fy_of_month_sql(tb.period) if dict(tb.columns)[tb.period] == "DATE" else tb.period
+    return f"SELECT DISTINCT {period} FROM {tb.table} WHERE NOT is_sample"  # noqa: S608
+
+
 #: Per overlay figure: SQL of the fiscal years that hold real (imported, not sample) figures.
-_REAL_YEARS_SQL = {
-    "dispatch": "SELECT DISTINCT fiscal_year FROM dispatch WHERE NOT is_sample",
-    "sites": "SELECT DISTINCT start_fy FROM sites WHERE NOT is_sample",
-    "evacuees": f"SELECT DISTINCT {_fy_of_month_sql('month')} FROM evacuees WHERE NOT is_sample",  # noqa: S608
-    "kyoryokutai": "SELECT DISTINCT fiscal_year FROM kyoryokutai WHERE NOT is_sample",
-    "migration_trials": "SELECT DISTINCT fiscal_year FROM migration_trials WHERE NOT is_sample",
-}
+_REAL_YEARS_SQL = {metric: _real_years_sql(metric) for metric in MUNICIPAL_METRICS}
 
 
 def real_years(metric: str, con=None) -> list[int]:
@@ -231,7 +231,7 @@ def real_years(metric: str, con=None) -> list[int]:
     _check_metric(metric)
     if metric in DOCUMENT_METRICS:
         return [DOCUMENT_FISCAL_YEAR]
-    rows = _con(con).execute(_REAL_YEARS_SQL[metric]).fetchall()
+    rows = cursor(con).execute(_REAL_YEARS_SQL[metric]).fetchall()
     return sorted(int(r[0]) for r in rows if r[0] is not None)
 
 
@@ -308,7 +308,7 @@ def metric_by_area(
     region_code, bureau_code = _area(area, ("region_code", "bureau_code"))
     if level not in _LEVEL_EXPR:
         raise ValueError(f"unknown level {level!r}; one of {', '.join(AREA_LEVELS)}")
-    c = _con(con)
+    c = cursor(con)
     fy = _default_year(metric, fiscal_year, c)
     table, code_col, level_expr = _LEVEL_EXPR[level]
     facts = (metric, fy, theme_ids, kind, region_code, bureau_code)
@@ -338,10 +338,10 @@ def metric_by_area(
             in_filter("a.region_code", region_code),
             (
                 "a.region_code IN (SELECT region_code FROM bureaus WHERE bureau_code IN "  # noqa: S608
-                f"({', '.join('?' for _ in _as_list(bureau_code))}))"
-                if _as_list(bureau_code)
+                f"({', '.join('?' for _ in as_list(bureau_code))}))"
+                if as_list(bureau_code)
                 else "",
-                _as_list(bureau_code) or [],
+                as_list(bureau_code) or [],
             ),
         )
     order = "r.sort_order" if level == "region" else "a.area_code"
@@ -395,7 +395,7 @@ def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[s
 
 def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
     sql, params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
-    return int(_con(con).execute(sql, params).fetchone()[0])
+    return int(cursor(con).execute(sql, params).fetchone()[0])
 
 
 def headline(
@@ -416,7 +416,7 @@ def headline(
     """
     _check_metric(metric)
     region_code, bureau_code = _area(area, ("region_code", "bureau_code"))
-    c = _con(con)
+    c = cursor(con)
     years = fiscal_years(metric, con=c)
     fy = _default_year(metric, fiscal_year, c)
     info = _info(metric)
@@ -481,7 +481,7 @@ def priority_projects(
     direction_theme_id, direction_name_ja, direction_name_en, theme_ids (";"),
     note, source_ref + unit/fiscal_year/source/is_sample.
     """
-    bureaus_f = _as_list(bureau_code)
+    bureaus_f = as_list(bureau_code)
     bureau_sql = ("", [])
     if bureaus_f:
         ph = ", ".join("?" for _ in bureaus_f)
@@ -507,7 +507,7 @@ def priority_projects(
         f"WHERE {where} ORDER BY p.project_id"
     )
     return _doc_columns(
-        _select(con, sql, ["priority_project", *params]), *_unit("priority_projects")
+        query_frame(con, sql, ["priority_project", *params]), *_unit("priority_projects")
     )
 
 
@@ -529,7 +529,7 @@ def measures(proposal_id: Any = None, theme_ids: Any = None, con=None) -> pd.Dat
         "LEFT JOIN measure_proposals mp ON mp.measure_id = me.measure_id "
         f"WHERE {where} ORDER BY mp.proposal_id, me.measure_id"
     )
-    return _select(con, sql, params)
+    return query_frame(con, sql, params)
 
 
 def proposals(
@@ -544,15 +544,15 @@ def proposals(
     measures (list of dicts: measure_id, department_ja, department_en, text_ja,
     text_en) + unit/fiscal_year/source/is_sample.
     """
-    c = _con(con)
+    c = cursor(con)
     where, params = and_all(
         item_theme_filter("proposal", "p.proposal_id", theme_ids),
         (
             "p.proposal_id IN (SELECT pb2.proposal_id FROM proposal_bureaus pb2 JOIN bureaus b2 "  # noqa: S608
             f"ON b2.bureau_code = pb2.bureau_code WHERE {and_all(in_filter('b2.region_code', region_code), in_filter('b2.bureau_code', bureau_code))[0]})",
-            [*(_as_list(region_code) or []), *(_as_list(bureau_code) or [])],
+            [*(as_list(region_code) or []), *(as_list(bureau_code) or [])],
         )
-        if (_as_list(region_code) or _as_list(bureau_code))
+        if (as_list(region_code) or as_list(bureau_code))
         else ("", []),
     )
     sql = (
@@ -605,12 +605,12 @@ def bureau_projects(
         "FROM bureau_projects bp LEFT JOIN bureaus b ON b.bureau_code = bp.bureau_code "
         f"WHERE {where} ORDER BY bp.bureau_code, bp.item_id"
     )
-    return _doc_columns(_select(con, sql, ["bureau_project", *params]), "件", "items")
+    return _doc_columns(query_frame(con, sql, ["bureau_project", *params]), "件", "items")
 
 
 def document_totals(con=None) -> pd.DataFrame:
     """The totals the document gives (key, fiscal_year, as_of, value, unit, label, source_ref)."""
-    return _select(con, "SELECT * FROM document_totals ORDER BY key", [])
+    return query_frame(con, "SELECT * FROM document_totals ORDER BY key", [])
 
 
 def _overlay_columns(df: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -701,7 +701,7 @@ def _overlay_rows(
         "LEFT JOIN bureaus b ON b.bureau_code = m.bureau_code "
         f"WHERE {where} ORDER BY {order}"
     )
-    return _overlay_columns(_select(con, sql, params), metric)
+    return _overlay_columns(query_frame(con, sql, params), metric)
 
 
 def dispatches(
@@ -766,7 +766,7 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
     the document's projects and proposals, counted for the municipality's bureau).
     """
 
-    c = _con(con)
+    c = cursor(con)
     code5 = normalize_code(code)
     row = c.execute(
         "SELECT coalesce(parent_code, code), bureau_code FROM municipalities WHERE code = ?",

@@ -36,7 +36,7 @@ from functools import cache
 
 import pandas as pd
 
-from regionmap import figures, reference
+from regionmap import figures, importable, reference
 from regionmap.settings import DATA_DIR
 
 #: The committed totals transcribed from the planning document.
@@ -362,7 +362,7 @@ def dispatch() -> pd.DataFrame:
     df["is_sample"] = True
     df["source_ja"] = SOURCE_JA
     df["source_en"] = SOURCE_EN
-    df = df.sort_values(["fiscal_year", "municipality_code", "kind"], kind="stable")
+    df = df.sort_values(list(importable.get("dispatch").key), kind="stable")
     return df.reset_index(drop=True)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from regionmap import figures, settings
+from regionmap import figures, importable, settings
 
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
@@ -104,50 +104,10 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
          ("source_ref", "VARCHAR")],
         ("key",),
     ),
-    "dispatch": (
-        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"), ("kind", "VARCHAR"),
-         ("kind_ja", "VARCHAR"), ("kind_en", "VARCHAR"), ("persons", "INTEGER"),
-         ("status", "VARCHAR"),
-         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
-         ("import_id", "INTEGER")],
-        ("fiscal_year", "municipality_code", "kind"),
-    ),
-    "sites": (
-        [("site_id", "VARCHAR"), ("name_ja", "VARCHAR"), ("name_en", "VARCHAR"),
-         ("municipality_code", "VARCHAR"), ("kind", "VARCHAR"), ("kind_ja", "VARCHAR"),
-         ("kind_en", "VARCHAR"), ("lon", "DOUBLE"), ("lat", "DOUBLE"), ("start_fy", "INTEGER"),
-         ("is_model_project", "BOOLEAN"), ("operator_ja", "VARCHAR"), ("operator_en", "VARCHAR"),
-         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
-         ("import_id", "INTEGER")],
-        ("site_id",),
-    ),
-    "evacuees": (
-        [("month", "DATE"), ("municipality_code", "VARCHAR"), ("prefecture_ja", "VARCHAR"),
-         ("prefecture_en", "VARCHAR"), ("persons", "INTEGER"), ("is_sample", "BOOLEAN"),
-         ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
-        ("month", "municipality_code", "prefecture_ja"),
-    ),
-    # import-only tables (figures.IMPORT_TABLES): created empty, no sample; is_sample is
-    # always false and kept so the importer treats them like the tables above
-    "kyoryokutai": (
-        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"), ("members", "INTEGER"),
-         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
-         ("import_id", "INTEGER")],
-        ("fiscal_year", "municipality_code"),
-    ),
-    "migration_trials": (
-        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"), ("participants", "INTEGER"),
-         ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"),
-         ("import_id", "INTEGER")],
-        ("fiscal_year", "municipality_code"),
-    ),
-    "wide_area_groups": (
-        [("group_name", "VARCHAR"), ("group_kind", "VARCHAR"), ("group_kind_ja", "VARCHAR"),
-         ("group_kind_en", "VARCHAR"), ("municipality_code", "VARCHAR"), ("role", "VARCHAR"),
-         ("from_fy", "INTEGER"), ("to_fy", "INTEGER"), ("is_sample", "BOOLEAN"),
-         ("source_ja", "VARCHAR"), ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
-        ("group_name", "municipality_code"),
-    ),
+    # the import tables (dispatch, sites, evacuees with a flagged sample; kyoryokutai,
+    # migration_trials, wide_area_groups created empty): from importable.toml, the one place
+    # they are defined
+    **{tb.table: (tb.schema_columns(), tb.key) for tb in importable.TABLES},
     "overlay_themes": ([("metric", "VARCHAR"), ("theme_id", "VARCHAR")], ("metric", "theme_id")),
     "import_history": (
         [("version", "INTEGER"), ("action", "VARCHAR"), ("table_name", "VARCHAR"),
@@ -171,21 +131,17 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     "meta": ([("key", "VARCHAR"), ("value", "VARCHAR")], ("key",)),
 }  # fmt: skip
 
-#: Overlay tables: key columns, the period column, and which sample rows a real import
-#: replaces: those of the file's (period, bureau) pairs, or all of the file's bureaus (sites:
-#: an inventory of points, a map mixing invented and real sites of a bureau would mislead).
+#: The import tables: key columns, the period column (what a plan is counted by), and which
+#: sample rows a real import replaces: those of the file's (period, bureau) pairs, or all of the
+#: file's bureaus (sites: an inventory of points, a map mixing invented and real sites of a
+#: bureau would mislead). From importable.toml (:data:`regionmap.importable.TABLES`).
 OVERLAY_TABLES: dict[str, dict[str, Any]] = {
-    "dispatch": {"key": ("fiscal_year", "municipality_code", "kind"), "period": "fiscal_year", "replaces": "period"},
-    "sites": {"key": ("site_id",), "period": "start_fy", "replaces": "all"},
-    "evacuees": {"key": ("month", "municipality_code", "prefecture_ja"), "period": "month", "replaces": "period"},
-    # import only (no sample to replace); a grouping's "period" in a plan is its name
-    "kyoryokutai": {"key": ("fiscal_year", "municipality_code"), "period": "fiscal_year", "replaces": "period"},
-    "migration_trials": {"key": ("fiscal_year", "municipality_code"), "period": "fiscal_year", "replaces": "period"},
-    "wide_area_groups": {"key": ("group_name", "municipality_code"), "period": "group_name", "replaces": "all"},
-}  # fmt: skip
+    tb.table: {"key": tb.key, "period": tb.period, "replaces": tb.replaces}
+    for tb in importable.TABLES
+}
 
 
-def _sample_scope_sql(table: str) -> str:
+def sample_scope_sql(table: str) -> str:
     """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``).
 
     Sample rows of a bureau the file covers (its municipalities' bureaus) and, unless the
@@ -213,7 +169,7 @@ def columns(table: str) -> list[str]:
     return [c for c, _ in TABLES[table][0]]
 
 
-def _ident(table: str, cols: Iterable[str] | None = None) -> str:
+def whitelisted(table: str, cols: Iterable[str] | None = None) -> str:
     """Check a table (and columns) against the whitelist and return the table name."""
     if table not in TABLES:
         raise KeyError(f"unknown table {table!r}")
@@ -225,15 +181,16 @@ def _ident(table: str, cols: Iterable[str] | None = None) -> str:
     return table
 
 
-def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table of :data:`TABLES` that ``con``'s database lacks."""
     for table, (cols, key) in TABLES.items():
         body = ", ".join(f"{c} {t}" for c, t in cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body}, PRIMARY KEY ({', '.join(key)}))")
 
 
-def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> int:
     """Insert the whitelisted columns of ``df`` into ``table`` (missing columns as NULL)."""
-    cols = columns(_ident(table))
+    cols = columns(whitelisted(table))
     if df.empty:
         return 0
     frame = df.reindex(columns=cols).astype(object).where(df.reindex(columns=cols).notna(), None)

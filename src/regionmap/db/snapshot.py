@@ -36,7 +36,7 @@ from pathlib import Path
 import duckdb
 
 from regionmap import settings
-from regionmap.db.store import _open_read_only, default_path, failure_reason
+from regionmap.db.store import default_path, failure_reason, open_read_only
 
 FORMAT = 1
 _NAME = re.compile(r"^(\d{6})-v(\d+)\.json$")
@@ -143,7 +143,7 @@ def complete(folder: str | os.PathLike) -> list[Snapshot]:
 
 def _db_facts(path: Path) -> tuple[int, int | None]:
     """(history version, schema version) of a database file."""
-    con = _open_read_only(path)
+    con = open_read_only(path)
     try:
         version = con.execute("SELECT coalesce(max(version), 0) FROM import_history").fetchone()[0]
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

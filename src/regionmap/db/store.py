@@ -25,11 +25,11 @@ from regionmap.db.schema import (
     BLOCK_SIZE,
     HISTORY_FIELDS,
     SCHEMA_VERSION,
-    _create_schema,
-    _insert_frame,
     columns,
+    create_schema,
+    insert_frame,
 )
-from regionmap.i18n import t
+from regionmap.i18n import LANGS, t
 
 # --------------------------------------------------------------------------------------
 # Paths, history records, the writer lock
@@ -109,7 +109,8 @@ def _clean_stray(path: Path) -> list[Path]:
 _OPERATOR = auth.personal_identity(None)
 
 
-def _now() -> str:
+def utc_now() -> str:
+    """Now, in UTC, as the history records it (ISO 8601, whole seconds)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
@@ -140,7 +141,7 @@ def _history_from_db(path: Path) -> list[dict] | None:
     if not path.exists():
         return None
     try:
-        con = _open_read_only(path)
+        con = open_read_only(path)
     except duckdb.Error:  # a damaged file has no readable history (init --force replaces it)
         return None
     try:
@@ -213,12 +214,14 @@ def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
                 "undone_by", "undoes", "file_size", "from_version"):  # fmt: skip
         df[col] = df[col].astype("Int64")
-    target = _undo_target(entries, p)
+    target = undo_target(entries, p)
     df["undoable"] = df["version"] == (target["version"] if target else -1)
     return df.sort_values("version", ascending=False, ignore_index=True)
 
 
-def _undo_target(entries: list[dict], path: Path) -> dict | None:
+def undo_target(entries: list[dict], path: Path) -> dict | None:
+    """The record an undo takes back: the latest import (or forced init) not yet undone
+    whose previous file was kept; None when there is none."""
     for e in sorted(entries, key=lambda e: e["version"], reverse=True):
         if e["action"] in {"import", "init"} and e.get("undone_by") is None and e.get("snapshot"):
             return e
@@ -272,7 +275,7 @@ def _pause_hook() -> None:
         time.sleep(float(raw))
 
 
-#: The steps of :func:`_write_version`, in order (``REGIONMAP_TEST_FAULT`` names one).
+#: The steps of :func:`write_version`, in order (``REGIONMAP_TEST_FAULT`` names one).
 WRITE_STEPS = ("copy", "apply", "checkpoint", "snapshot", "swap", "mirror", "prune")
 
 
@@ -311,7 +314,7 @@ def _as_os_error(exc: duckdb.Error) -> OSError:
     return OSError(errno.EIO, f"DuckDB: {text.splitlines()[0] if text else type(exc).__name__}")
 
 
-def _write_version(
+def write_version(
     path: Path,
     apply: Callable[[duckdb.DuckDBPyConnection, int], dict | None],
     record: dict,
@@ -377,7 +380,7 @@ def _write_version(
             # 16 KB blocks: the default 256 KB block per column segment makes a 10 MB file
             con = duckdb.connect(str(tmp), config={"default_block_size": str(BLOCK_SIZE)})
             try:
-                _create_schema(con)
+                create_schema(con)
                 if src != path and path.exists():  # undo, rebuild: users follow the live file
                     _carry_users(con, path)
                 extra = apply(con, version) or {}
@@ -391,14 +394,14 @@ def _write_version(
                     from_version=max((e["version"] for e in entries), default=None)
                     if path.exists()
                     else None,
-                    created_at=_now(),
+                    created_at=utc_now(),
                     snapshot=f"{version:04d}.duckdb" if keep_previous and path.exists() else None,
                 )
                 if mark is not None:
                     mark(entries, version)
                 all_entries = [*entries, _clean_record(rec)]
                 con.execute("DELETE FROM import_history")
-                _insert_frame(
+                insert_frame(
                     con, "import_history", pd.DataFrame(all_entries, columns=HISTORY_FIELDS)
                 )
                 _step("checkpoint")
@@ -452,22 +455,18 @@ class DatabaseError(RuntimeError):
 
 def _unusable(path: Path, exc: BaseException) -> DatabaseError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return DatabaseError(
-        f"データベースファイル {path} を開けません（壊れているか DuckDB のファイルではありません）。"
-        f"`python -m regionmap db init --force` で作り直してください（元のファイルは {path.name}.history/"
-        f" に残ります）。/ The database file {path} cannot be opened (damaged, or not a DuckDB "
-        f"file: {detail}). Rebuild it with `python -m regionmap db init --force` (the old file "
-        f"is kept in {path.name}.history/), or move it away, then reload the app."
-    )
+    # raised where no language is known (the app's start, the command line): both, Japanese first
+    said = [t("db.unusable", lang, path=path, name=path.name, detail=detail) for lang in LANGS]
+    return DatabaseError(" / ".join(said))
 
 
-def _file_schema(path: Path) -> int | None:
+def file_schema(path: Path) -> int | None:
     """Schema version of an existing file; None for a DuckDB file that is not ours.
 
     Raises :class:`DatabaseError` when DuckDB cannot open the file at all.
     """
     try:
-        con = _open_read_only(path)
+        con = open_read_only(path)
     except duckdb.Error as exc:
         raise _unusable(path, exc) from exc
     try:
@@ -496,7 +495,7 @@ def check(path: str | os.PathLike | None = None) -> bool:
         if key in _CHECKED:
             return True
     try:
-        if _file_schema(p) != SCHEMA_VERSION:
+        if file_schema(p) != SCHEMA_VERSION:
             return False
     except DatabaseError:
         return False
@@ -508,12 +507,13 @@ def check(path: str | os.PathLike | None = None) -> bool:
 def schema_version(path: str | os.PathLike | None = None) -> int | None:
     """Schema version of a database file (None when it is not one of ours)."""
     try:
-        return _file_schema(default_path(path))
+        return file_schema(default_path(path))
     except DatabaseError:
         return None
 
 
-def _user() -> str | None:
+def os_user() -> str | None:
+    """The operating-system account running this process (the command line's writer)."""
     try:
         return getpass.getuser()
     except Exception:  # pragma: no cover - no login name (containers)
@@ -524,18 +524,32 @@ def _user() -> str | None:
 # Reading: the cached read-only connection
 # --------------------------------------------------------------------------------------
 
+#: path -> ((st_mtime_ns, st_ino, st_size) of the file it was opened on, the connection)
 _CACHE: dict[str, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
-
-
-# --- the cache of read-only connections (connection.connect) ----------------------
-
 _CACHE_LOCK = threading.Lock()
 #: (path, st_mtime_ns, st_ino, st_size) of files found to have the current schema
 _CHECKED: set[tuple[str, int, int, int]] = set()
 _CATALOG = "regionmap"
 
 
-def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+def reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """A cursor on the cached read-only connection of the live file ``path``: one connection
+    per file version (``st_mtime_ns``, ``st_ino``, ``st_size``), reopened when an import
+    swapped a new file in; thread-safe (each call gets its own cursor)."""
+    st = os.stat(path)
+    key = (st.st_mtime_ns, st.st_ino, st.st_size)
+    with _CACHE_LOCK:
+        entry = _CACHE.get(str(path))
+        if entry is None or entry[0] != key:
+            entry = (key, open_read_only(path))
+            _CACHE[str(path)] = entry
+        cur = entry[1].cursor()
+    cur.execute(f"USE {_CATALOG}")
+    return cur
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A new read-only connection on the file ``path`` (the caller closes it)."""
     # a private in-memory instance with the file attached: DuckDB's instance cache
     # (keyed by path) would otherwise keep serving the replaced file
     con = duckdb.connect(":memory:", config={"python_enable_replacements": False})

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import pandas as pd
 
-from regionmap import auth, reference, settings
+from regionmap import auth, i18n, reference, settings
 from regionmap.db import connection, load, store
 from regionmap.db.schema import columns
 
@@ -73,8 +73,8 @@ def bureau_codes(names: Iterable[str]) -> tuple[str, ...]:
 def bureau_label(codes: Sequence[str], lang: str = "en") -> str:
     """Bureau codes as names people read (``Tokachi`` / ``十勝``), joined."""
     df = reference.bureaus().set_index("bureau_code")
-    col = "name_en" if lang == "en" else "short_ja"
-    return (", " if lang == "en" else "・").join(str(df[col].get(c, c)) for c in codes if c)
+    col = i18n.short_name_col(lang)
+    return i18n.join((str(df[col].get(c, c)) for c in codes if c), lang, sep="middot")
 
 
 def split_codes(value: object) -> tuple[str, ...]:
@@ -121,7 +121,7 @@ def find(
         p = store.default_path(path)
         if not p.exists():
             return None, None, None
-        con = store._open_read_only(p)
+        con = store.open_read_only(p)
         try:
             records = _records(con)
         finally:
@@ -145,7 +145,7 @@ def rights_now(
     (the operating-system account, every right).
     """
     if not isinstance(actor, auth.Identity):
-        return auth.personal_identity(actor or store._user())
+        return auth.personal_identity(actor or store.os_user())
     if actor.mode != "shared":
         return actor
     record, key, mismatch = find(
@@ -219,7 +219,7 @@ def _change(
             raise LookupError(f"{email} is not in the list of users")
         rec = None
         if new is not None:
-            rec = {**new, "email": email, "added_by": holder["who"], "added_at": store._now()}
+            rec = {**new, "email": email, "added_by": holder["who"], "added_at": store.utc_now()}
             if old is not None and rec.get("subject") is None:  # a role change keeps the binding
                 rec["issuer"], rec["subject"] = old.get("issuer"), old.get("subject")
             other = next(
@@ -252,7 +252,7 @@ def _change(
 
     record = {"action": "role", "table_name": "users"}
     # a role change keeps no snapshot: it is not undone by the figures' undo
-    rec = store._write_version(p, apply, record, keep_previous=False, authorise=check)
+    rec = store.write_version(p, apply, record, keep_previous=False, authorise=check)
     rec["previous"] = holder.get("old")
     return rec
 

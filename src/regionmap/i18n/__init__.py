@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, figures
+from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, figures, importable
 
 LANGS: tuple[str, ...] = ("ja", "en")
 
@@ -33,17 +34,29 @@ CATALOG: dict[str, dict[str, str]] = tomllib.loads(
 CATALOG["report.credit"] = {"ja": MLIT_CREDIT_JA, "en": MLIT_CREDIT_EN}
 
 
-def _add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
-    # the figures' names (metric.<id>, report.short.<id>, report.metric.<id>) are defined in
-    # the figure registry only; the catalogue file must not define them again
-    names = figures.catalogue_texts()
+def _add_names(
+    catalog: dict[str, dict[str, str]], names: dict[str, dict[str, str]], where: str
+) -> None:
+    """Add names defined in a registry (``where``) only; the catalogue file must not define
+    them again."""
     twice = sorted(set(names) & set(catalog))
     if twice:
-        raise ValueError(f"catalog.toml defines figure names of figures.toml: {', '.join(twice)}")
+        raise ValueError(f"catalog.toml defines names of {where}: {', '.join(twice)}")
     catalog.update(names)
 
 
+def _add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
+    # the figures' names: metric.<id>, report.short.<id>, report.metric.<id>
+    _add_names(catalog, figures.catalogue_texts(), "figures.toml")
+
+
+def _add_import_table_names(catalog: dict[str, dict[str, str]]) -> None:
+    # the import tables' names: import.table.<id>, import.key.<id>
+    _add_names(catalog, importable.catalogue_texts(), "importable.toml")
+
+
 _add_figure_names(CATALOG)
+_add_import_table_names(CATALOG)
 
 
 def t(key: str, lang: str = "ja", /, **values: object) -> str:
@@ -55,6 +68,99 @@ def t(key: str, lang: str = "ja", /, **values: object) -> str:
     entry = CATALOG[key]
     text = entry.get(lang) or entry["ja"]
     return text.format(**values) if values else text
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalogue text not yet put in a language: its key and its placeholders' values.
+
+    What a module says to people without knowing their language (an import's problems and
+    notes, a refused file, a cell that cannot be read) is a message; the page or the command
+    line renders it with :meth:`text`. A value may itself be a :class:`Message` or a
+    :class:`Joined` list, rendered in the same language; anything else is put in as it is.
+    Messages are plain data (they pickle: the Data page caches a checked file).
+
+    >>> Message("fig.fy", {"fy": 2015}).text("en")
+    'FY2015'
+    """
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        """The text in ``lang`` (``"ja"`` or ``"en"``)."""
+        return t(self.key, lang, **{k: render(v, lang) for k, v in self.values.items()})
+
+
+def message(key: str, /, **values: object) -> Message:
+    """The :class:`Message` ``key`` with ``values`` (checked: an unknown key raises ``KeyError``)."""
+    if key not in CATALOG:
+        raise KeyError(f"no text {key!r} in the catalogue")
+    return Message(key, values)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Items shown as one text, separated as the language separates them (:data:`PUNCTUATION`
+    ``sep``); items that are :class:`Message` are rendered in that language.
+
+    >>> Joined(("空知", "石狩")).text("ja"), Joined(("継続", "新規"), "or").text("en")
+    ('空知、石狩', '継続 or 新規')
+    """
+
+    items: tuple[object, ...]
+    sep: str = "list"
+
+    def text(self, lang: str) -> str:
+        return join((render(i, lang) for i in self.items), lang, self.sep)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A value written in both languages (a bureau's short name, a month as each language
+    writes it): :func:`pick` inside a message.
+
+    >>> Pair("十勝", "Tokachi").text("en")
+    'Tokachi'
+    """
+
+    ja: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return pick((self.ja, self.en), lang)
+
+
+@dataclass(frozen=True)
+class Punct:
+    """The :data:`PUNCTUATION` ``key`` around values, in a message (:func:`punct` deferred).
+
+    >>> Punct("with_note", {"text": "帯広市", "note": "01207"}).text("en")
+    '帯広市 (01207)'
+    """
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return punct(self.key, lang, **{k: render(v, lang) for k, v in self.values.items()})
+
+
+def render(value: object, lang: str) -> object:
+    """A message's value in ``lang``: a :class:`Message`, :class:`Joined`, :class:`Pair` or
+    :class:`Punct` as text, anything else as it is (numbers keep their format specs:
+    ``{n:,}``)."""
+    return value.text(lang) if isinstance(value, (Message, Joined, Pair, Punct)) else value
+
+
+def capitalise(text: str) -> str:
+    """A name at the start of a heading: its first letter in upper case (English names are
+    written in lower case to sit inside sentences; Japanese is unchanged).
+
+    >>> capitalise("trial migration"), capitalise("移住体験事業")
+    ('Trial migration', '移住体験事業')
+    """
+    return text[:1].upper() + text[1:]
 
 
 def area_name(row: Mapping[str, object], lang: str) -> str:
@@ -83,6 +189,18 @@ def col(base: str, lang: str) -> str:
 #: Japanese script). ``{placeholders}`` are filled by :func:`punct`.
 PUNCTUATION: dict[str, dict[str, str]] = {
     "list": {"ja": "、", "en": ", "},  # items of a list: 空知、石狩 / Sorachi, Ishikari
+    "middot": {"ja": "・", "en": ", "},  # short names in a row: 十勝・釧路 / Tokachi, Kushiro
+    "or": {"ja": " または ", "en": " or "},  # the choices of a cell: 継続 または 新規
+    "or_list": {"ja": "、", "en": " or "},  # names one of which is meant: A、B / A or B
+    "examples": {"ja": "、", "en": " or "},  # the last of a list of examples: …、H27 / … or H27
+    "clauses": {"ja": "。", "en": "; "},
+    "slash": {"ja": " / ", "en": " / "},  # alternatives side by side
+    "paren": {"ja": "（{text}）", "en": " ({text})"},  # a reason after a sentence's subject
+    "quoted": {"ja": "「{text}」", "en": "{text}"},  # a column's name inside a sentence
+    "in_place": {
+        "ja": "（{place}）",
+        "en": " in {place}",
+    },  # where a name was looked for  # notes on one thing, one after the other
     "dot": {"ja": " ・ ", "en": " · "},  # parts of a line on screen
     "report.dot": {"ja": "　・　", "en": "  ·  "},  # parts of a line in a handout
     "report.title": {"ja": "　", "en": " — "},  # handout title and its subtitle

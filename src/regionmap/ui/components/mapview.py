@@ -161,9 +161,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
 
 _LOG = logging.getLogger(__name__)
 
-_MAP_READY_JS = (Path(__file__).parents[2] / "assets" / "map_ready.js").read_text(
-    encoding="utf-8"
-)
+_MAP_READY_JS = (Path(__file__).parents[2] / "assets" / "map_ready.js").read_text(encoding="utf-8")
 
 
 def deck_chart(

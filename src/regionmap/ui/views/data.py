@@ -34,12 +34,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from regionmap import auth, db, i18n, reference, settings
+from regionmap import auth, db, i18n, importable, reference, settings
 from regionmap import state as state_mod
 from regionmap.db import audit, export, importer, users
 from regionmap.i18n import CATALOG, month_text, t
 from regionmap.plaintext import plain, shown_frame
 from regionmap.style import MISSING
+from regionmap.texttable import cell_text, local_time
 from regionmap.ui import access, session
 from regionmap.ui.cached import by_db_version
 from regionmap.ui.components import cards, overlay
@@ -103,14 +104,19 @@ def preview_frame(result: importer.ImportResult, limit: int = PREVIEW_ROWS) -> p
     return df[cols].head(limit).reset_index(drop=True)
 
 
-#: Columns of the import preview per table, after ``row`` and ``change`` (i18n ``data.col.*``).
+def _preview_column(field_id: str) -> str:
+    """A template field's column in the preview (i18n ``data.col.*``): the municipality's
+    name beside its code, a name, operator or source in the interface language."""
+    return "municipality" if field_id == "municipality_name" else field_id.removesuffix("_ja")
+
+
+#: Columns of the import preview per table (the template's, importable.toml), after ``row``
+#: and ``change``; the tables with a sample (the import-only ones are shown as read).
 _PREVIEW_COLUMNS = {
-    "dispatch": ("fiscal_year", "municipality_code", "municipality", "kind", "persons", "status",
-                 "source"),
-    "sites": ("site_id", "name", "municipality_code", "municipality", "kind", "lon", "lat",
-              "start_fy", "operator", "source"),
-    "evacuees": ("month", "municipality_code", "municipality", "prefecture", "persons", "source"),
-}  # fmt: skip
+    tb.table: tuple(_preview_column(f.id) for f in tb.template_fields)
+    for tb in importable.TABLES
+    if tb.sample
+}
 
 
 def preview_table(
@@ -156,7 +162,7 @@ def preview_table(
     }
     out = pd.DataFrame(
         {
-            t("data.col.row", lang): df["row"].map(importer.cell_text),
+            t("data.col.row", lang): df["row"].map(cell_text),
             t("data.col.change", lang): [t("data.change." + c, lang) for c in df["change"]],
         }
     )
@@ -166,14 +172,14 @@ def preview_table(
             out[t("data.col." + name, lang)] = col.to_numpy()
         else:
             cells = col if col is not None else [None] * len(df)
-            out[t("data.col." + name, lang)] = [importer.cell_text(v) for v in cells]
+            out[t("data.col." + name, lang)] = [cell_text(v) for v in cells]
     return out
 
 
 def _month_cell(value: Any, lang: str) -> str:
     """A month as people write it: 2015年3月 / 2015-03."""
     if not hasattr(value, "month"):
-        return importer.cell_text(value)
+        return cell_text(value)
     return month_text(value, lang, numeric=True)
 
 
@@ -199,7 +205,15 @@ def check_upload(
     except Exception as exc:  # noqa: BLE001 - reported to the user as the file's problem
         return importer.ImportResult(
             file_name=filename,
-            errors=[importer.Issue(filename, None, None, f"{type(exc).__name__}: {exc}")],
+            errors=[
+                importer.Issue(
+                    filename,
+                    None,
+                    None,
+                    "import.refused.unexpected",
+                    error=f"{type(exc).__name__}: {exc}",
+                )  # fmt: skip
+            ],
         )
 
 
@@ -294,18 +308,16 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
         values = history[col]
         if col == "action":
             cells = [
-                t("data.action." + a, lang)
-                if f"data.action.{a}" in CATALOG
-                else importer.cell_text(a)
+                t("data.action." + a, lang) if f"data.action.{a}" in CATALOG else cell_text(a)
                 for a in values
             ]
         elif col == "table_name":
             cells = [
-                _table_label(v, lang) if v in importer.IMPORT_TABLES else importer.cell_text(v)
+                _table_label(v, lang) if v in importer.IMPORT_TABLES else cell_text(v)
                 for v in values
             ]
         elif col == "created_at":
-            cells = [importer.local_time(v) for v in values]
+            cells = [local_time(v) for v in values]
         elif col == "user_role":  # the rights the change was allowed by, when it was made
             codes = history.get("user_bureaus", pd.Series([None] * len(values), index=values.index))
             cells = [_rights_cell(r, c, lang) for r, c in zip(values, codes, strict=True)]
@@ -313,7 +325,7 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
             actions = history["action"] if "action" in history else [None] * len(values)
             cells = [audit.changes_text(v, lang, a) for v, a in zip(values, actions, strict=True)]
         else:
-            cells = [importer.cell_text(v) for v in values]
+            cells = [cell_text(v) for v in values]
         out[t(key, lang)] = cells
     return out.reset_index(drop=True)
 
@@ -321,7 +333,7 @@ def history_table(history: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
 def _rights_cell(role: Any, codes: Any, lang: str) -> str:
     """A history record's role as people read it (an editor with their bureaus then)."""
     if role not in auth.ROLES:
-        return importer.cell_text(role)
+        return cell_text(role)
     label = users.bureau_label(users.split_codes(codes), lang)
     return t("auth.role." + role, lang, bureaus=label)
 

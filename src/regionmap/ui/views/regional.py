@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from regionmap import content, db, figures, i18n, reference
+from regionmap import content, db, figures, i18n, importable, reference
 from regionmap.db import export
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, spec, static
@@ -22,8 +22,8 @@ from regionmap.ui.cached import by_db_version
 from regionmap.ui.components import overlay
 from regionmap.ui.session import Context
 
-#: The import tables, by id: a section lists those among its ``figure_ids``.
-_IMPORT_TABLES = {tb.table: tb for tb in figures.IMPORT_TABLES}
+#: The import-only tables, by id: a section lists those among its ``figure_ids``.
+_IMPORT_TABLES = {tb.table: tb for tb in importable.IMPORT_ONLY}
 
 
 @by_db_version(max_entries=16)
@@ -97,7 +97,7 @@ def _bureau_names(lang: str) -> dict[str, str]:
 
 def figure_table(fig: figures.Figure, df: pd.DataFrame, fy: int, lang: str) -> pd.DataFrame:
     """The imported figure of one fiscal year per municipality (only the imported ones)."""
-    count = {"kyoryokutai": "members", "migration_trials": "participants"}[fig.id]
+    count = importable.get(fig.table).count
     rows = df[df["fiscal_year"] == fy].sort_values("municipality_code")
     names, bureaus = _municipality_names(lang), _bureau_names(lang)
     unit = fig.unit.text(2, lang)
@@ -184,8 +184,8 @@ def _anchor(anchor_ja: str, lang: str) -> str:
     return t("regional.anchor", lang, anchor=plain(anchor_ja)) + "　" if lang != "en" else ""
 
 
-def _template_buttons(table: figures.ImportTable, lang: str) -> None:
-    label = table.label_en if lang == "en" else table.label_ja
+def _template_buttons(table: importable.ImportTable, lang: str) -> None:
+    label = i18n.capitalise(t(table.label_key, lang))
     formats = (
         ("csv", "text/csv", ""),
         ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
@@ -206,15 +206,15 @@ def _import_table(ctx: Context, table_id: str, shown: dict, items: overlay.PageI
     (its table kept in ``items`` for the downloads)."""
     lang = ctx.lang
     table = _IMPORT_TABLES[table_id]
-    label = table.label_en if lang == "en" else table.label_ja
+    label = i18n.capitalise(t(table.label_key, lang))
     df = imported_table(table_id)
     if df.empty:
         st.info(t("regional.nothing_imported", lang, label=label))
         # the headers staff write are Japanese (the template's); English names them in English
         columns = i18n.join(
             [
-                (c.label_en if lang == "en" else c.header_ja) + ("*" if c.required else "")
-                for c in table.columns
+                i18n.capitalise(i18n.pick(c.label, lang)) + ("*" if c.required else "")
+                for c in table.template_fields
             ],
             lang,
         )
