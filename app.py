@@ -8,7 +8,8 @@ presentation mode (``pages/present.py``). An unexpected error is logged with an 
 user is shown (``regionmap.ui.errors``), never a stack trace.
 """
 
-from regionmap.ui import errors, frame, present, session
+from regionmap.ui import errors, frame, session
+from regionmap.ui.views import present
 
 with errors.boundary(session.url_lang()):
     session.setup_page()

@@ -39,7 +39,7 @@ NAME = "browser"
 PEER = PROJECT_ROOT / "bench" / "peer" / "app.py"
 MAP = '[data-testid="stDeckGlJsonChart"]'
 #: the map's place on the page (its element container): a still of the map on a cold visit,
-#: then the interactive map (regionmap.ui.mapview.deck_chart)
+#: then the interactive map (regionmap.ui.components.mapview.deck_chart)
 MAP_BOX = '[class*="st-key-rm-map"]'
 RUNNING = '[data-testid="stStatusWidget"]'
 POLL_S = 0.1

@@ -42,7 +42,7 @@ def _floor_pdf(name: str) -> bytes:
     """The engine's floor: fpdf2, the same embedded font, one line of text."""
     from fpdf import FPDF
 
-    from regionmap.render.fonts import find_japanese_font
+    from regionmap.fonts import find_japanese_font
 
     font = find_japanese_font()
     pdf = FPDF(orientation="L", unit="pt", format="A4")

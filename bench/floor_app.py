@@ -68,7 +68,7 @@ def _page() -> None:
 
 
 def _bound(widget, field: str, label: str, **kwargs):
-    """As ``regionmap.ui.widgets.bound_widget``: the value set before the widget, a callback."""
+    """As ``regionmap.ui.components.widgets.bound_widget``: the value set before the widget, a callback."""
     key = "floor.w." + field
     st.session_state.setdefault(key, kwargs.get("options", [False])[0] if kwargs else False)
     st.session_state[key] = st.session_state[key]

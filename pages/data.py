@@ -1,5 +1,6 @@
 """データ Data: import (upload, validate, dry run, commit), history and undo, templates, export."""
 
-from regionmap.ui import dataview, frame
+from regionmap.ui import frame
+from regionmap.ui.views import data
 
-dataview.data_page(frame.context())
+data.page(frame.context())

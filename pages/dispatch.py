@@ -1,5 +1,6 @@
 """職員派遣 Staff dispatch: by municipality, kind and fiscal year; trend; choropleth."""
 
-from regionmap.ui import dispatch, frame
+from regionmap.ui import frame
+from regionmap.ui.views import dispatch
 
-dispatch.dispatch_page(frame.context())
+dispatch.page(frame.context())

@@ -1,5 +1,6 @@
 """避難者 Evacuees: by municipality, monthly trend, prefecture of origin."""
 
-from regionmap.ui import evacuees, frame
+from regionmap.ui import frame
+from regionmap.ui.views import evacuees
 
-evacuees.evacuees_page(frame.context())
+evacuees.page(frame.context())

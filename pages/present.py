@@ -1,5 +1,6 @@
 """プレゼンテーション Presentation mode: a bureau or region as full-screen slides."""
 
-from regionmap.ui import frame, present
+from regionmap.ui import frame
+from regionmap.ui.views import present
 
-present.run(frame.context())
+present.page(frame.context())

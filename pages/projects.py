@@ -1,5 +1,6 @@
 """地域重点プロジェクト Priority projects: by region and direction, filtered by theme."""
 
-from regionmap.ui import frame, projects
+from regionmap.ui import frame
+from regionmap.ui.views import projects
 
-projects.projects_page(frame.context())
+projects.page(frame.context())

@@ -1,5 +1,6 @@
 """政策提案 Proposals and how they were reflected in the departments' measures."""
 
-from regionmap.ui import frame, proposals
+from regionmap.ui import frame
+from regionmap.ui.views import proposals
 
-proposals.proposals_page(frame.context())
+proposals.page(frame.context())

@@ -1,5 +1,6 @@
 """集落対策 Settlement support: sites as points by kind; coverage by bureau."""
 
-from regionmap.ui import frame, settlement
+from regionmap.ui import frame
+from regionmap.ui.views import settlement
 
-settlement.settlement_page(frame.context())
+settlement.page(frame.context())

@@ -231,7 +231,7 @@ def test_editor_refused_other_bureaus_rows_whole(own_db):
 
 
 def test_editor_undoes_only_their_own_imports(own_db):
-    from regionmap.ui import dataview
+    from regionmap.ui.views import data as dataview
 
     # her rights are read again from the list when she writes: she is on it, by verified e-mail
     users.add("alice@example.org", "editor", ["tokachi"], path=own_db)

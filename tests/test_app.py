@@ -30,8 +30,8 @@ from streamlit.testing.v1 import AppTest
 
 from regionmap import db, figures, reference, settings
 from regionmap.maps import static
-from regionmap.render.charts import ACCENT
 from regionmap.settings import PROJECT_ROOT
+from regionmap.style import ACCENT
 
 #: The document's own figures, first on the overview (labels as the cards show them).
 DOCUMENT_LABELS = [
@@ -360,7 +360,7 @@ def test_bureau_page_shows_the_bureau_its_municipalities_and_items():
 def test_northern_territories_carry_no_figures_on_the_nemuro_map():
     at = run_app({"bureau": "nemuro"}, page="pages/bureau.py")
     spec = deck_spec(at)
-    from regionmap.render.charts import NO_DATA
+    from regionmap.style import NO_DATA
 
     codes = static.publish_layer("municipalities", where=("bureau_code", ["14"])).codes
     fills = colours(layer(spec, "municipalities")["getFillColor"])
@@ -410,7 +410,7 @@ def test_a_theme_that_does_not_cover_a_figure_shows_no_zeros_on_the_bureau_page(
 
 def test_selection_on_the_map_becomes_the_state():
     from regionmap.state import FilterState
-    from regionmap.ui.mapview import selection_to_state
+    from regionmap.ui.components.mapview import selection_to_state
 
     s = FilterState(lang="ja")
     clicked = {"bureaus": [{"properties": {"code": "13", "k": "b13", "i": 12}}]}
@@ -509,7 +509,7 @@ def test_no_network_and_no_boundary_file_says_what_to_do(monkeypatch, tmp_path):
 
 
 def test_next_year_of_the_year_player():
-    from regionmap.ui.widgets import next_year
+    from regionmap.ui.components.widgets import next_year
 
     years = (2014, 2012, 2013)
     assert next_year(years, None) == 2012  # from "latest" it starts at the first year

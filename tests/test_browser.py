@@ -381,7 +381,7 @@ def bureau_page_placement(bureau_id: str, lang: str) -> labels.Placement:
     """Where the server places the names on a bureau page's map: its towns and, in grey,
     the neighbouring bureaus (as :func:`regionmap.maps.spec.area_deck` asks for them)."""
     b = reference.bureaus().set_index("bureau_id").loc[bureau_id]
-    view = spec.view_for(FilterState(bureau=bureau_id))
+    view = spec.view_for(FilterState(bureau=bureau_id).map_area())
     munis = static.publish_layer("municipalities", where=("bureau_code", [b["bureau_code"]]))
     bureaus = static.publish_layer("bureaus")
     return spec.placed_names(

@@ -93,7 +93,7 @@ def test_overlay_pages_draw_their_maps_offline(app_url, browser, path, name, exp
 
 
 def test_settlement_points_are_drawn_in_their_kind_colours(app_url, browser):
-    from regionmap.ui.overlay import kind_colour
+    from regionmap.ui.components.overlay import kind_colour
 
     kinds = list(db.SITE_KINDS)
     with opened(browser, app_url + "/settlement?kind=shopping", height=1300) as (page, _traffic):

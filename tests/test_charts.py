@@ -7,6 +7,7 @@ import doctest
 import pandas as pd
 import pytest
 
+from regionmap import style
 from regionmap.render import charts
 from regionmap.render.charts import count_axis, ranked_bar, trend_line
 
@@ -55,10 +56,13 @@ def test_all_zero_counts_show_zero_and_one():
 
 def test_doctests():
     assert doctest.testmod(charts).failed == 0
+    # the number format and the palette moved to the style module (issue #22)
+    assert doctest.testmod(style).failed == 0
+    assert doctest.testmod(style).attempted >= 5
 
 
 def test_stacked_bars_of_the_overlay_pages_count_by_stack_totals():
-    from regionmap.ui.overlay import stacked_bar
+    from regionmap.ui.components.overlay import stacked_bar
 
     frame = pd.DataFrame({"fy": [2015, 2015, 2016], "kind": ["a", "b", "a"], "n": [1, 2, 1]})
     fig = stacked_bar(

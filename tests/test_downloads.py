@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from regionmap.render import common
 from regionmap.render.charts import ranked_bar
 from regionmap.state import FilterState
-from regionmap.ui import downloads
+from regionmap.ui.components import downloads
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,11 +12,12 @@ from apptest_helpers import colours, html_text, layer, run_app
 
 from regionmap import db, figures, i18n
 from regionmap.maps import static
+from regionmap.maps.areas import AreaView
 from regionmap.maps.scales import FILL_ALPHA
 from regionmap.render import chartimage, common, handout, mapimage, slides
-from regionmap.render.charts import NO_DATA
 from regionmap.settings import DATA_DIR
-from regionmap.ui import overlay, widgets
+from regionmap.style import MISSING, NO_DATA
+from regionmap.ui.components import overlay, widgets
 
 
 def test_every_module_lists_the_figures_of_the_registry_in_its_order():
@@ -182,7 +183,7 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
     db_path, params, theme
 ):
     """The bureau page's deck.gl map and the map the slides and PDF handouts draw
-    (mapimage._map_spec, used by mapimage.map_png) give every municipality the same colour
+    (mapimage.map_spec, used by mapimage.map_png) give every municipality the same colour
     and have the same legend classes."""
     at = run_app(params, "pages/bureau.py")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
@@ -204,7 +205,8 @@ def test_the_page_and_the_handout_map_of_a_view_have_the_same_classes_and_colour
         **area.filters(),
     )
     covered = db.theme_covers(params["metric"], [theme] if theme else [])
-    paper = mapimage._map_spec(area, params["metric"], values, "ja", covered=covered)
+    view = AreaView.of_area(area.kind, area.code)
+    paper = mapimage.map_spec(view, params["metric"], values, "ja", covered=covered)
     printed = {
         str(code): tuple(int(h[i : i + 2], 16) for i in (1, 3, 5))
         for code, h in zip(paper.shapes["code"], paper.colours, strict=True)
@@ -241,7 +243,8 @@ def test_the_dispatch_slide_gives_each_kind_its_colour(db_path, lang):
     __import__("shutil").which("pdftotext") is None, reason="pdftotext (poppler-utils)"
 )
 def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db_path, tmp_path):
-    """The PDF's dispatch card and its map follow the pages: '–' and no classes of 0."""
+    """The PDF's dispatch card and its map follow the pages: '—' (the one missing-value mark,
+    style.MISSING) and no classes of 0."""
     import subprocess
 
     con = db.connect(db_path)
@@ -255,12 +258,13 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
 
     # dispatch, sites and evacuees are not covered by 経済・活力: no card or legend says 0
     assert not re.search(r"(?<![\d,])0\s*(人|箇所)", text), text[:2000]
-    assert text.count("–") >= 3
+    assert text.count(MISSING) >= 3
     # the map beside it: no legend of zeros (one plain fill, no classes)
     area = common.resolve_area("bureau", "tokachi")
     data = handout._collect(area, "ja", con, theme_ids=["pillar_economy"])
     assert data.headlines["dispatch"]["theme_match"] is False
-    spec = mapimage._map_spec(area, handout.MAP_METRIC, data.municipal_values, "ja", covered=False)
+    view = AreaView.of_area(area.kind, area.code)
+    spec = mapimage.map_spec(view, handout.MAP_METRIC, data.municipal_values, "ja", covered=False)
     assert spec.legend == [] and len(set(spec.colours)) == 1
 
 

@@ -596,7 +596,7 @@ def test_an_invalid_setting_is_refused_before_anything_is_written(
 
 @pytest.mark.parametrize("fault", ["swap:full", "copy:full"])
 def test_a_full_disk_in_the_app_is_a_message_and_loses_nothing(dbp, tmp_path, monkeypatch, fault):
-    from regionmap.ui import dataview
+    from regionmap.ui.views import data as dataview
 
     assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
     before = db.history(dbp)
@@ -653,7 +653,7 @@ def test_duckdbs_full_disk_error_in_the_app_says_disk_full_in_the_language(
     dbp, tmp_path, monkeypatch, lang
 ):
     from regionmap.i18n import t
-    from regionmap.ui import dataview
+    from regionmap.ui.views import data as dataview
 
     assert importer.import_file(_dispatch_file(tmp_path, 2015), db_path=dbp).committed
     before = db.history(dbp)

@@ -19,7 +19,7 @@ from apptest_helpers import colours, deck_spec, layer, layer_ids, run_app
 from regionmap import db, importable
 from regionmap.db import export, importer
 from regionmap.maps import scales, static
-from regionmap.ui import regional
+from regionmap.ui.views import regional
 
 KYORYOKUTAI = "年度,市町村コード,市町村名,隊員数,出典\n2019,011002,,3,総務省調査\nR1,,ニセコ町,2,\n"
 TRIALS = "年度,市町村コード,市町村名,参加者数,出典\n2019,,帯広市,12,\n2019,,音更町,5,\n"

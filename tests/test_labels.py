@@ -17,7 +17,7 @@ from regionmap import reference
 from regionmap.maps import deckgl, labels, scales, spec, static
 from regionmap.render import mapimage
 from regionmap.state import FilterState
-from regionmap.ui import present
+from regionmap.ui.views import present
 
 BUREAU_IDS = list(reference.bureaus()["bureau_id"])
 
@@ -41,7 +41,7 @@ def _inside(b, frame) -> bool:
 
 
 def _overview(state: FilterState, lang: str, layer: str) -> labels.Placement:
-    view = spec.view_for(state)
+    view = spec.view_for(state.map_area())
     return spec.placed_names(
         (view.longitude, view.latitude, view.zoom), lang, static.publish_layer(layer), None
     )
@@ -58,7 +58,7 @@ def test_every_bureau_and_region_is_named_apart_on_the_smallest_screen(lang, lay
     expected = {r["text"] for r in deckgl.labels_of(published, lang)}
     assert {p.text for p in placement.placed} == expected  # none dropped
     assert len(placement.placed) == len(published.codes) and placement.unnamed == ()
-    view = spec.view_for(FilterState())
+    view = spec.view_for(FilterState().map_area())
     plane = labels.view_plane(
         view.longitude, view.latitude, view.zoom, deckgl.FIT_WIDTH, deckgl.FIT_HEIGHT
     )
@@ -79,7 +79,7 @@ def test_every_bureau_and_region_is_named_apart_on_the_smallest_screen(lang, lay
 def test_the_name_layers_keep_names_apart_at_any_map_size(lang):
     """The names are as large as placed on the smallest screen's map and never larger; on a
     smaller map (a phone) they shrink with it, so names placed apart stay apart."""
-    deck = spec.area_deck(FilterState(), lang, None, level="bureau").deck
+    deck = spec.area_deck(FilterState().map_area("bureau"), lang, None).deck
     view = deck.initial_view_state
     (layer,) = [
         lay for lay in json.loads(deck.to_json())["layers"] if lay["id"] == "labels-bureaus"
@@ -95,7 +95,7 @@ def test_the_name_layers_keep_names_apart_at_any_map_size(lang):
 
 def test_a_bureau_page_names_the_bureau_towns_and_the_neighbours_in_grey():
     deck = spec.area_deck(
-        FilterState(bureau="tokachi"), "ja", None, level="municipality", focus=True
+        FilterState(bureau="tokachi").map_area("municipality", focus=True), "ja", None
     ).deck
     layers = {lay["id"]: lay for lay in json.loads(deck.to_json())["layers"]}
     towns = {row["text"] for row in layers["labels-municipalities"]["data"]}
@@ -114,7 +114,7 @@ def test_a_bureau_page_names_the_bureau_towns_and_the_neighbours_in_grey():
 @pytest.mark.parametrize("bureau_id", BUREAU_IDS)
 def test_every_bureau_page_names_its_seat_and_then_the_largest(bureau_id, lang):
     b = reference.bureaus().set_index("bureau_id").loc[bureau_id]
-    view = spec.view_for(FilterState(bureau=bureau_id))
+    view = spec.view_for(FilterState(bureau=bureau_id).map_area())
     munis = static.publish_layer("municipalities", where=("bureau_code", [b["bureau_code"]]))
     placement = tb.bureau_page_placement(bureau_id, lang)
     own = placement.styled("main")
@@ -150,7 +150,7 @@ def test_town_rank_puts_the_seat_then_cities_then_the_largest_towns():
 
 def test_a_name_with_a_leader_line_sits_on_a_plate_the_line_ends_under():
     deck = spec.area_deck(
-        FilterState(bureau="kamikawa"), "en", None, level="municipality", focus=True
+        FilterState(bureau="kamikawa").map_area("municipality", focus=True), "en", None
     ).deck
     layers = {lay["id"]: lay for lay in json.loads(deck.to_json())["layers"]}
     leaders = layers["labels-municipalities-leaders"]  # 下川 goes out with a leader line
@@ -235,11 +235,11 @@ def test_english_town_names_are_short_on_the_map_and_bureau_names_in_japanese():
 
 
 def test_names_read_at_4_5_to_1_against_their_halo_whatever_the_fill():
-    from regionmap.ui import regional
+    from regionmap.ui.views import regional
 
     for ink in (scales.LABEL_INK, scales.CONTEXT_INK, regional.GROUP_INK):
         assert scales.contrast(ink, scales.LABEL_HALO) >= 4.5
-    deck = spec.area_deck(FilterState(), "en", None, level="bureau").deck
+    deck = spec.area_deck(FilterState().map_area("bureau"), "en", None).deck
     (layer,) = [
         lay for lay in json.loads(deck.to_json())["layers"] if lay["id"] == "labels-bureaus"
     ]

@@ -88,7 +88,7 @@ def test_every_name_is_drawn_at_every_pixel_ratio(app_url, browser, ratio, lang,
             assert max(dark.values()) < 0.5, (where, dark)
         # a town the map leaves unnamed is named by the tooltip
         for code in unnamed[:1]:
-            first = spec.view_for(FilterState(bureau="tokachi"))
+            first = spec.view_for(FilterState(bureau="tokachi").map_area())
             zoom = float(page.locator(tb.MAP).get_attribute("data-rm-zoom"))  # refitted
             view = SimpleNamespace(longitude=first.longitude, latitude=first.latitude, zoom=zoom)
             x, y = tb._area_point(page, "municipalities", code, view)

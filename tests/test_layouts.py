@@ -28,7 +28,7 @@ import test_browser as tb
 from regionmap.maps import deckgl, static
 from regionmap.maps.scales import SELECTED_LINE
 from regionmap.render.slides import SLIDES
-from regionmap.ui import present
+from regionmap.ui.views import present
 
 pytestmark = pytest.mark.browser
 

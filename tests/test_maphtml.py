@@ -24,7 +24,7 @@ from regionmap.maps import deckgl, spec, static
 from regionmap.render import maphtml
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState
-from regionmap.ui import downloads
+from regionmap.ui.components import downloads
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 URL = re.compile(r"https?://", re.IGNORECASE)
@@ -40,7 +40,7 @@ def _view(state: FilterState, lang: str, metric: str, level: str, focus: bool = 
     """(deck, page) of a map view, as the app builds them."""
     frame = db.metric_by_area(metric, level=level, bureau_code=None)
     figs = spec.figures_from_metric(frame, level, area_filter=False)
-    drawn = spec.area_deck(state, lang, figs, level=level, focus=focus)
+    drawn = spec.area_deck(state.map_area(level, focus=focus), lang, figs)
     title = t("metric." + metric, lang)
     page = downloads.map_page(lang, title=title, scale=drawn.scale, figs=figs, legend_title=title)
     return drawn.deck, page
@@ -221,7 +221,8 @@ def _hostile_html(lang: str = "ja") -> str:
     """The settlement map with one site whose name and ID are hostile, near 帯広市."""
     import pandas as pd
 
-    from regionmap.ui import overlay, settlement
+    from regionmap.ui.components import overlay
+    from regionmap.ui.views import settlement
 
     df = pd.DataFrame(
         [
@@ -243,10 +244,9 @@ def _hostile_html(lang: str = "ja") -> str:
     )
     layer = settlement.sites_layer(df, lang, overlay.site_kinds())
     drawn = spec.area_deck(
-        FilterState(),
+        FilterState().map_area("bureau"),
         lang,
         None,
-        level="bureau",
         fill=False,
         extra_layers=[layer],
         extra_tips=settlement.site_tips(df, lang),

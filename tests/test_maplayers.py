@@ -11,7 +11,7 @@ import pytest
 
 from regionmap.maps import deckgl, scales, static
 from regionmap.render import mapimage
-from regionmap.render.charts import SEQUENTIAL
+from regionmap.style import SEQUENTIAL
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_publishing_again_reuses_the_file(layers, static_dir, geo_dir):
     again = static.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
     assert again == layers["bureaus"]
     mtime = again.path.stat().st_mtime_ns
-    static._publish_cached.clear()
+    static.clear_caches()
     rebuilt = static.publish_layer("bureaus", "overview", static_dir=static_dir, geo_dir=geo_dir)
     assert rebuilt.path == again.path and rebuilt.path.stat().st_mtime_ns == mtime
 
@@ -272,7 +272,7 @@ def test_gsi_background_is_a_style_file_with_its_attribution(static_dir):
 
 
 def test_number_format_shared_by_maps_and_charts():
-    from regionmap.render.charts import format_delta, format_number
+    from regionmap.style import format_delta, format_number
 
     assert format_number(2500, "人") == "2,500人"
     assert format_number(42, "市町村") == "42市町村"
@@ -291,7 +291,8 @@ def test_number_format_shared_by_maps_and_charts():
 def test_ranked_bar_chart_title_order_and_highlight():
     import pandas as pd
 
-    from regionmap.render.charts import ACCENT, FONT_FAMILY, ranked_bar
+    from regionmap.render.charts import ranked_bar
+    from regionmap.style import ACCENT, FONT_FAMILY
 
     frame = pd.DataFrame({"name": ["空知", "石狩", "後志"], "value": [5, 12, 1]})
     fig = ranked_bar(
@@ -330,3 +331,29 @@ def test_one_figure_has_one_colour_on_every_map():
 def test_english_legend_says_one_person():
     labels = [text for _c, text in scales.count_scale([0, 1, 3]).legend("persons", "en")]
     assert labels[:2] == ["0 persons", "1 person"]
+
+
+def test_a_layer_is_made_once_for_viewers_arriving_at_once():
+    """maps/ caches without Streamlit (issue #22): concurrent first calls of one key make it
+    once and all get the same object; the oldest beyond the limit is made again."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls: list[int] = []
+
+    @static.made_once(max_entries=2)
+    def make(x: int) -> object:
+        calls.append(x)
+        time.sleep(0.05)
+        return object()
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(make, [1] * 8))
+    assert calls == [1] and all(g is got[0] for g in got)
+    assert make(1) is got[0]
+    make(2)
+    make(3)  # beyond two: the first is dropped
+    assert make(1) is not got[0] and calls == [1, 2, 3, 1]
+    make.clear()
+    make(3)
+    assert calls[-1] == 3 and len(calls) == 5

@@ -4,7 +4,7 @@ Each page is opened the way a link opens it: URL parameters first, then the
 page (``switch_page`` before the first run, so ``app.py`` runs with its filter
 bar). Figures, table row counts and map layers are compared with the
 database's own queries. AppTest does not render pydeck or plotly: their specs
-are asserted on. The Data page's import is tested through :mod:`regionmap.ui.dataview`
+are asserted on. The Data page's import is tested through :mod:`regionmap.ui.views.data`
 directly (AppTest cannot upload a file) on a copy of the database, plus the
 page's own render and its undo button.
 """
@@ -36,9 +36,11 @@ from streamlit.testing.v1 import AppTest
 from regionmap import content, db, reference
 from regionmap.db import export, importer
 from regionmap.maps import scales, static
-from regionmap.render.charts import NO_DATA
 from regionmap.settings import PROJECT_ROOT
-from regionmap.ui import dataview, evacuees, overlay
+from regionmap.style import NO_DATA
+from regionmap.ui.components import overlay
+from regionmap.ui.views import data as dataview
+from regionmap.ui.views import evacuees
 
 SAMPLE = "サンプル"
 
@@ -313,7 +315,7 @@ def test_every_text_key_of_the_overlay_and_data_pages_exists():
     from regionmap.i18n import CATALOG
 
     used = set()
-    for path in sorted((PROJECT_ROOT / "src" / "regionmap" / "ui").glob("*.py")):
+    for path in sorted((PROJECT_ROOT / "src" / "regionmap" / "ui").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         used |= set(
             re.findall(
@@ -375,7 +377,7 @@ def test_malformed_parameters_fall_back_to_defaults_without_error(page, params):
 
 
 def _site_colour(kind: str) -> list[int]:
-    from regionmap.ui.overlay import kind_colour
+    from regionmap.ui.components.overlay import kind_colour
 
     return list(kind_colour(kind, list(db.SITE_KINDS)))
 

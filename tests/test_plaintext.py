@@ -233,7 +233,8 @@ def _upload_script():
 
     import streamlit as st
 
-    from regionmap.ui import dataview, frame
+    from regionmap.ui import frame
+    from regionmap.ui.views import data as dataview
 
     class Upload:
         name = os.environ["RM_TEST_UPLOAD_NAME"]
@@ -245,7 +246,7 @@ def _upload_script():
     real = st.file_uploader  # AppTest runs in this process: put it back afterwards
     st.file_uploader = lambda *a, **k: Upload()
     try:
-        dataview.data_page(frame.context())
+        dataview.page(frame.context())
     finally:
         st.file_uploader = real
 

@@ -22,7 +22,7 @@ from regionmap import content, db, i18n
 from regionmap.render import common, mapimage, slides
 from regionmap.settings import PROJECT_ROOT
 from regionmap.state import FilterState, from_query_params, to_query_params
-from regionmap.ui import present
+from regionmap.ui.views import present
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 

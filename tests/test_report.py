@@ -23,10 +23,10 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from regionmap import MLIT_CREDIT_JA, db, figures, i18n, reference
+from regionmap import MLIT_CREDIT_JA, db, figures, i18n, reference, style
+from regionmap.fonts import FontNotFoundError, find_japanese_font
 from regionmap.render import chartimage, charts, common, handout, mapimage
-from regionmap.render.charts import SEQUENTIAL
-from regionmap.render.fonts import FontNotFoundError, find_japanese_font
+from regionmap.style import SEQUENTIAL, format_number
 
 PDFTOTEXT = shutil.which("pdftotext")
 PDFFONTS = shutil.which("pdffonts")
@@ -175,7 +175,7 @@ def test_bureau_handout_shows_its_name_and_figures(handouts, con, bureau):
     for metric in figures.ids():
         h = db.headline(metric, bureau_code=bureau.bureau_code, con=con)
         card = _card(words, CARD_LABELS[metric])
-        assert common.format_value(h["value"]) in card, (metric, card)
+        assert format_number(h["value"]) in card, (metric, card)
         assert h["unit_ja"] in card, (metric, card)
         assert f"{h['fiscal_year']}年度" in card, (metric, card)
         assert ("サンプル" in card) == bool(h["is_sample"]), (metric, card)
@@ -200,7 +200,7 @@ def test_region_handout_shows_its_name_and_figures(handouts, con, region):
     for metric in figures.ids():
         h = db.headline(metric, region_code=region.region_code, con=con)
         card = _card(words, CARD_LABELS[metric])
-        assert common.format_value(h["value"]) in card, (metric, card)
+        assert format_number(h["value"]) in card, (metric, card)
         assert h["unit_ja"] in card
     for title in db.priority_projects(region_code=region.region_code, con=con)["title_ja"]:
         assert _squash(title) in text
@@ -256,7 +256,7 @@ def test_handout_follows_the_theme_filter_and_year(tmp_path, geo_dir, db_path, c
             con=con,
         )
         card = _card(words, CARD_LABELS[metric])
-        assert common.format_value(h["value"]) in card, (metric, card)
+        assert format_number(h["value"]) in card, (metric, card)
         assert f"{h['fiscal_year']}年度" in card, (metric, card)
     listed = db.priority_projects(theme_ids=themes, bureau_code="12", con=con)["title_ja"]
     everything = db.priority_projects(bureau_code="12", con=con)["title_ja"]
@@ -433,8 +433,8 @@ def test_map_classes_match_the_dashboard():
     assert [text for _c, text in legend] == [text for _c, text in scale.legend("", "ja")]
     assert colours[2] == legend[-1][0]  # the largest value takes the darkest class
     assert colours[0] == legend[0][0]
-    assert common.format_value(2512) == "2,512"
-    assert common.format_value(3.0) == "3"
+    assert format_number(2512) == "2,512"
+    assert format_number(3.0) == "3"
 
 
 def test_chart_png_draws_the_dashboards_own_charts():
@@ -445,8 +445,8 @@ def test_chart_png_draws_the_dashboards_own_charts():
     )
     img = _image(chartimage.chart_png(fig, width=900, height=500))
     colours = _colours(img)
-    accent = tuple(int(x) for x in charts.ACCENT[4:-1].split(","))  # "rgb(0, 34, 78)"
-    light = charts.SEQUENTIAL[2]
+    accent = tuple(int(x) for x in style.ACCENT[4:-1].split(","))  # "rgb(0, 34, 78)"
+    light = style.SEQUENTIAL[2]
     assert colours.get(accent, 0) > 3 * colours.get(light, 0) > 0  # 1,800 vs 120 + 40
 
 

@@ -22,7 +22,7 @@ from regionmap import auth, db, settings
 from regionmap.__main__ import main
 from regionmap.db import audit, importer, users
 from regionmap.i18n import t
-from regionmap.ui import dataview
+from regionmap.ui.views import data as dataview
 
 TOKACHI, KUSHIRO = "12", "13"
 TOKACHI_FILE = "年度,市町村コード,派遣区分,人数\n2016,01207,相互交流,3\n2016,01631,相互交流,2\n"

@@ -28,6 +28,7 @@ instead of the database file.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import secrets
@@ -72,7 +73,7 @@ def python_command(module: str, *args: object, python: str = "") -> list[str]:
     Parameters
     ----------
     module : str
-        The module run (``streamlit``, ``regionmap``, ``regionmap.replica``).
+        The module run (``streamlit``, ``regionmap``, ``regionmap.ui.replica``).
     *args : object
         Its arguments (paths and numbers as text).
     python : str, optional
@@ -98,11 +99,11 @@ def streamlit_command(
     watching or usage statistics (:func:`python_command`).
 
     ``extra_args`` are more ``streamlit run`` options, after the fixed ones. ``preload``:
-    through :mod:`regionmap.replica`, whose port opens once the heavy libraries are imported
+    through :mod:`regionmap.ui.replica`, whose port opens once the heavy libraries are imported
     (a replica of ``serve``).
     """
     return python_command(
-        "regionmap.replica" if preload else "streamlit",
+        "regionmap.ui.replica" if preload else "streamlit",
         "run",
         script,
         "--server.address",
@@ -142,9 +143,13 @@ def find_nginx(name: str | None = None) -> str | None:
 
 
 def streamlit_static_dir() -> Path:
-    import streamlit
-
-    return Path(streamlit.__file__).resolve().parent / "static"
+    """Streamlit's own web files (``/static/…``), which nginx serves: found where the
+    package is installed, without importing it (``serve`` runs Streamlit only in its
+    replicas)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        raise ServeError("Streamlit is not installed: pip install -r requirements.txt")
+    return Path(spec.origin).resolve().parent / "static"
 
 
 def render_nginx_conf(

@@ -29,7 +29,7 @@ URL parameters
 ``kind``      a kind filter for the overlay pages (dispatch kind, site kind)
 ``mfrom``, ``mto``  a month range ``YYYY-MM`` (evacuees page)
 ``by``        areas an overlay page's map colours: ``municipality``, ``bureau``, ``region``
-``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.ui.present`)
+``present``   ``1``: presentation mode (slides, controls hidden; see :mod:`regionmap.ui.views.present`)
 ``slide``     the slide shown in presentation mode, 1-based
 
 Adding a page-specific parameter: add a field with its default to
@@ -48,6 +48,7 @@ from functools import cache
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
 from regionmap.i18n import LANGS, t
+from regionmap.maps.areas import AreaView
 from regionmap.plaintext import plain
 from regionmap.settings import DATA_DIR
 
@@ -170,6 +171,19 @@ class FilterState:
 
     def has_layer(self, name: str) -> bool:
         return name in self.layers
+
+    def map_area(self, level: str = "bureau", *, focus: bool = False) -> AreaView:
+        """What a map of this state draws (:class:`regionmap.maps.areas.AreaView`): the areas
+        of ``level`` coloured, the selected area outlined (``focus``: its municipalities
+        alone, the neighbours around them), the clicked municipality, the layers on."""
+        return AreaView(
+            level=level,
+            region_code=self.region_code or "",
+            bureau_code=self.bureau_code or "",
+            focus=focus,
+            muni=self.muni,
+            layers=self.layers,
+        )
 
 
 # --- reference look-ups ---------------------------------------------------------

@@ -23,7 +23,7 @@ from regionmap.i18n import t
 from regionmap.maps import labels
 from regionmap.maps.scales import BUREAU_LINE, LABEL_HALO, LABEL_INK, LEADER_LINE, SELECTED_LINE
 from regionmap.maps.static import PublishedLayer
-from regionmap.render.charts import FONT_FAMILY, format_number
+from regionmap.style import FONT_FAMILY, format_number
 
 
 def indexed_accessor(values: Sequence[object]) -> str:
@@ -405,7 +405,7 @@ class Deck(pdk.Deck):
     Its JSON is made once, at the first :meth:`to_json` (the page's chart, the map-ready
     marker and the HTML download each ask for it): a deck is not changed once it is drawn.
     The decks of :func:`regionmap.maps.spec.area_deck` are shared by the sessions showing
-    the same view (:mod:`regionmap.ui.mapview`).
+    the same view (:mod:`regionmap.ui.components.mapview`).
     """
 
     def to_json(self) -> str:  # noqa: D102 - same contract as pydeck's

@@ -42,6 +42,9 @@ import shapely
 from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
+from regionmap import reference
+from regionmap.i18n import pick
+
 #: Most of a name's box that may lie over other areas in its own area (rule 1).
 MAX_OVER_OTHERS = 0.5
 #: Directions tried for a leader line (rule 2), evenly around the label point.
@@ -258,7 +261,7 @@ def _advances() -> dict[int, float]:
     try:
         from fontTools.ttLib import TTFont
 
-        from regionmap.render.fonts import FontNotFoundError, find_japanese_font
+        from regionmap.fonts import FontNotFoundError, find_japanese_font
 
         try:
             face = find_japanese_font(bold=True)
@@ -561,8 +564,6 @@ def names_of(
     or none is. ``within`` (lon/lat bounds, the neighbouring bureaus of a bureau page): an
     area whose label point is outside is named at a point of its part inside.
     """
-    from regionmap import reference
-
     code_col = "code" if "code" in areas.columns else f"{layer[:-1]}_code"
     codes = [str(c) for c in areas[code_col]]
     if "name_en" in areas.columns:
@@ -639,27 +640,27 @@ KIND_WORDS_EN = (" City", " Town", " Village")
 
 
 def map_text(layer: str, name_ja: str, name_en: str, lang: str) -> str:
-    """An area's name as every map shows it: a bureau's without 総合振興局/振興局 in Japanese
-    (空知), a municipality's without City/Town/Village in English (:func:`map_name`), the
-    others as they are."""
-    if lang != "en":
-        return short_bureau(name_ja) if layer == "bureaus" else name_ja
-    return map_name(name_en, lang) if layer in ("municipalities", "wards") else name_en
+    """An area's name as every map shows it: a bureau's short name (空知, the reference
+    table's ``short_ja``, as every table and list writes it; Sorachi), a municipality's
+    without City/Town/Village in English (:func:`map_name`), the others as they are."""
+    if layer == "bureaus":
+        name_ja = _short_names().get(name_ja, name_ja)
+    if layer in ("municipalities", "wards"):
+        name_en = map_name(name_en)
+    return pick((name_ja, name_en), lang)
 
 
-def short_bureau(name: str) -> str:
-    """空知総合振興局 -> 空知."""
-    for suffix in ("総合振興局", "振興局"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+@cache
+def _short_names() -> dict[str, str]:
+    """A bureau's short name (``short_ja``) by its full Japanese name."""
+    b = reference.bureaus()
+    return dict(zip(b["name_ja"], b["short_ja"], strict=True))
 
 
-def map_name(name: str, lang: str) -> str:
-    """A municipality's name as a map shows it: in English without "City", "Town" or
-    "Village" (帯広市 stays 帯広市; "Obihiro City" is "Obihiro")."""
-    if lang == "en":
-        for word in KIND_WORDS_EN:
-            if name.endswith(word) and len(name) > len(word):
-                return name[: -len(word)]
-    return name
+def map_name(name_en: str) -> str:
+    """A municipality's English name as a map shows it: without "City", "Town" or
+    "Village" ("Obihiro City" is "Obihiro")."""
+    for word in KIND_WORDS_EN:
+        if name_en.endswith(word) and len(name_en) > len(word):
+            return name_en[: -len(word)]
+    return name_en

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from regionmap.render.charts import NO_DATA, SEQUENTIAL, format_number
+from regionmap.style import INK, NO_DATA, SEQUENTIAL, format_number, rgb
 
 #: Line styles: region outlines heavier than bureau outlines.
 REGION_LINE = (40, 40, 40, 255)
@@ -22,7 +22,7 @@ CONTEXT_FILL = (236, 236, 230, 255)  # neighbouring areas drawn for context
 #: the grey of the neighbouring bureaus' names on a bureau page, and the leader lines. The
 #: text is read against its halo, whatever the fill below: both inks keep a contrast of at
 #: least 4.5:1 with it (:func:`contrast`, WCAG 2).
-LABEL_INK = (34, 34, 34)
+LABEL_INK = INK
 LABEL_HALO = (255, 255, 255)
 CONTEXT_INK = (90, 90, 90)
 LEADER_LINE = (60, 60, 60)
@@ -104,7 +104,7 @@ class ColorScale:
             elif unit:
                 text = format_number(0, unit, lang).replace("0", text, 1)
             if alpha is None:
-                items.append(("rgb({}, {}, {})".format(*colour), text))
+                items.append((rgb(colour), text))
             else:
                 items.append(("rgba({}, {}, {}, {:.3f})".format(*colour, alpha / 255), text))
         return items

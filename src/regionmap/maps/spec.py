@@ -1,9 +1,12 @@
-"""The one map pipeline: (filter state, figures, level) -> the deck every page draws.
+"""The one map pipeline: (area view, figures) -> the deck every page draws.
 
 The overview, the bureau page and every overlay page build their map with
-:func:`area_deck`; the classes and fills come from :func:`regionmap.maps.scales.choropleth`,
-which the slides and the handouts (:mod:`regionmap.render.mapimage`) use too, so the web
-page, the slide and the PDF of one view show the same classes and colours.
+:func:`area_deck` from an :class:`regionmap.maps.areas.AreaView` (which areas are drawn,
+filled and named) and their figures; the classes and fills come from
+:func:`regionmap.maps.scales.choropleth`. The slides, the handouts, the map PNG and the
+still (:mod:`regionmap.render.mapimage`) read the same area model and the same classes, and
+the offline HTML map (:mod:`regionmap.render.maphtml`) is this deck, so the web page, the
+slide and the PDF of one view show the same areas, names, classes and colours.
 
 Layers have fixed ids (``bureaus``, ``regions``, ``municipalities``, their ``-lines``,
 ``regions-outline``, ``selected-bureau``/``selected-region``, ``labels-…``) so tests and the
@@ -19,17 +22,15 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 
-from regionmap import i18n, reference
+from regionmap import i18n
 from regionmap.i18n import fy_text
-from regionmap.maps import deckgl, labels, scales, static
-from regionmap.state import FilterState
+from regionmap.maps import areas, deckgl, labels, scales, static
+from regionmap.maps.areas import AreaView
 
 #: Levels a map can be coloured by.
-LEVELS = ("municipality", "bureau", "region")
+LEVELS = areas.LEVELS
 #: Label sizes (px) of the area names, and of the neighbouring bureaus' on a bureau page.
 LABEL_SIZE = labels.LABEL_SIZE
-#: The level of each layer's names.
-_LAYER_LEVEL = {"municipalities": "municipality", "bureaus": "bureau", "regions": "region"}
 
 
 @dataclass(frozen=True)
@@ -93,40 +94,13 @@ def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> A
     )
 
 
-def northern_territories() -> frozenset[str]:
-    """Codes of the six Northern Territories villages (drawn, with no figures)."""
-    m = reference.municipalities()
-    return frozenset(m.loc[m["kind"] == "northern_territory", "code"])
-
-
-def view_for(s: FilterState) -> pdk.ViewState:
+def view_for(area: AreaView) -> pdk.ViewState:
     """Hokkaido, or the selected bureau/region: changes only when the area changes."""
-    if s.bureau:
-        return deckgl.view_for_bounds(static.publish_layer("bureaus").bounds_of([s.bureau_code]))
-    if s.region:
-        return deckgl.view_for_bounds(static.publish_layer("regions").bounds_of([s.region_code]))
+    if area.bureau_code:
+        return deckgl.view_for_bounds(static.publish_layer("bureaus").bounds_of([area.bureau_code]))
+    if area.region_code:
+        return deckgl.view_for_bounds(static.publish_layer("regions").bounds_of([area.region_code]))
     return deckgl.view_for_bounds(static.HOKKAIDO_BOUNDS)
-
-
-def area_codes_in(level: str, region_code: str | None, bureau_code: str | None) -> frozenset[str]:
-    """Codes of the areas of ``level`` inside a region/bureau (municipalities without wards)."""
-    if level == "municipality":
-        m = reference.municipalities()
-        m = m[m["kind"] != "ward"]
-    elif level == "bureau":
-        m = reference.bureaus().rename(columns={"bureau_code": "code"})
-        m = m.assign(bureau_code=m["code"])
-    else:
-        m = reference.regions().rename(columns={"region_code": "code"})
-        m = m.assign(region_code=m["code"], bureau_code="")
-    if bureau_code:
-        if level == "region":
-            b = reference.bureaus().set_index("bureau_code")
-            return frozenset({str(b.loc[bureau_code, "region_code"])})
-        m = m[m["bureau_code"] == bureau_code]
-    elif region_code:
-        m = m[m["region_code"] == region_code]
-    return frozenset(m["code"].astype(str))
 
 
 def _tips(
@@ -162,179 +136,180 @@ class AreaMap:
 
 
 def area_deck(
-    s: FilterState,
+    area: AreaView,
     lang: str,
     figs: AreaFigures | None,
     *,
-    level: str,
-    focus: bool = False,
     fill: bool = True,
     extra_layers: Sequence[pdk.Layer] = (),
     extra_tips: Mapping[str, str] | None = None,
 ) -> AreaMap:
-    """The deck of a map of ``figs`` by ``level`` areas, under the state ``s``.
+    """The deck of a map of ``figs`` on the view ``area``.
 
     Parameters
     ----------
-    s : FilterState
-        The area (bureau or region: outlined, and the view fitted to it), the clicked
-        municipality (outlined), the layers switched on (labels, municipal boundaries, tiles).
+    area : AreaView
+        What the map draws (:mod:`regionmap.maps.areas`): the areas coloured, the selected
+        bureau or region (outlined, and the view fitted to it), whether the map shows that
+        area alone (its municipalities, the neighbours as a clickable context: the bureau
+        page), the clicked municipality (outlined), the layers switched on (names,
+        municipal boundaries, tiles).
     lang : str
         Language of the labels and the tooltip.
     figs : AreaFigures or None
         The figure per area; None when there is none to show (no database, or a theme that
-        covers nothing of the figure): the areas are then drawn plain, never as zeros.
-    level : {"municipality", "bureau", "region"}
-        The areas coloured.
-    focus : bool
-        With ``level="municipality"`` and an area selected: draw only that area's
-        municipalities (their own static file), its neighbours as a clickable context (the
-        bureau page). Otherwise all municipalities, those outside the area dimmed.
+        covers nothing of the figure): the areas are then drawn plain, never as zeros. Its
+        ``selected`` areas (an overlay page's area filter) are drawn, the others dimmed.
     fill : bool
         False draws the areas plain (maps of points, e.g. settlement sites).
     extra_layers, extra_tips
         Layers drawn above the areas (points) and their tooltip lines.
     """
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    bureaus, regions = static.publish_layer("bureaus"), static.publish_layer("regions")
-    view = view_for(s)
-    area_selected = bool(s.bureau or s.region)
-    focus = focus and level == "municipality" and area_selected
+    view = view_for(area)
     values = figs.values if fill and figs is not None else None
-    inside = figs.selected if figs is not None else None
-    layers: list[pdk.Layer] = []
-    tips: dict[str, str]
-
-    if level == "municipality":
-        if focus:
-            where = (
-                ("bureau_code", [s.bureau_code])
-                if s.bureau_code
-                else ("region_code", [s.region_code])
-            )
-            munis = static.publish_layer("municipalities", where=where)
-            inside = frozenset(munis.codes)
-            outside: list[str] = []
-        else:
-            munis = static.publish_layer("municipalities")
-            outside = [c for c in munis.codes if inside is not None and c not in inside]
-        no_figures = northern_territories()
-        classes = scales.choropleth(munis.codes, values, no_figure=no_figures, outside=outside)
-        selected_muni = s.muni if s.muni in munis.codes else None
-        if focus:  # the neighbours in a light fill, clickable to go there
-            layers += deckgl.area_layers(
-                "bureaus",
-                bureaus,
-                fill_colors=[list(scales.CONTEXT_FILL)] * len(bureaus.codes),
-                line_color=scales.BUREAU_LINE,
-                line_width=1.5,
-                pickable=True,
-            )
-        layers += deckgl.area_layers(
-            "municipalities",
-            munis,
-            fill_colors=classes.fills(),
-            line_color=scales.MUNI_LINE,
-            line_width=1 if focus else 0.6,
-            line_colors=[
-                list(scales.SELECTED_LINE if c == selected_muni else scales.MUNI_LINE)
-                for c in munis.codes
-            ]
-            if selected_muni
-            else None,
-            line_widths=[3.0 if c == selected_muni else 1.0 for c in munis.codes]
-            if selected_muni
-            else None,
-            pickable=True,
-        )
-        if not focus:
-            layers += deckgl.area_layers(
-                "bureaus", bureaus, line_color=scales.BUREAU_LINE, line_width=1.2, pickable=False
-            )
-        layers += deckgl.area_layers(
-            "regions", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
-        )
-        label_codes = (
-            inside
-            if inside is not None
-            else (
-                area_codes_in("municipality", s.region_code, s.bureau_code)
-                if area_selected
-                else None
-            )
-        )
-        labels = []
-        if s.has_layer("labels") and label_codes is None:  # all Hokkaido: the bureaus' names
-            labels += name_layers(view, lang, bureaus)
-        if s.has_layer("labels") and label_codes is not None:
-            # the area's municipalities (the seats always, the others where they fit) and, on
-            # the bureau page, the neighbours' names where they are in view, in grey
-            own = {s.bureau_code} if s.bureau_code else set(munis.groups)
-            labels += name_layers(
-                view,
-                lang,
-                munis,
-                label_codes,
-                context=bureaus if focus else None,
-                context_codes=tuple(c for c in bureaus.codes if c not in own),
-            )
-        tips = _tips(munis, figs if fill else None, label_codes, lang)
-        tips = {k: v for k, v in tips.items() if k[1:] not in no_figures}
+    if area.level == "municipality":
+        layers, labels_, tips, classes = _municipality_layers(area, view, lang, figs, fill)
     else:
-        fill_layer = bureaus if level == "bureau" else regions
-        outside = [c for c in fill_layer.codes if inside is not None and c not in inside]
-        classes = scales.choropleth(fill_layer.codes, values, outside=outside)
-        fills = classes.fills()
-        bureau_layers = deckgl.area_layers(
-            "bureaus",
-            bureaus,
-            fill_colors=fills if level == "bureau" else None,
-            line_color=scales.BUREAU_LINE,
-            line_width=1.2,
-            pickable=level == "bureau",
-        )
-        if level == "region":  # the filled regions first, their outlines above the bureaus'
-            layers += deckgl.area_layers("regions", regions, fill_colors=fills, line_width=0)
-            layers += bureau_layers
-            layers += deckgl.area_layers(
-                "regions-outline",
-                regions,
-                line_color=scales.REGION_LINE,
-                line_width=3,
-                pickable=False,
-            )
-        else:
-            layers += bureau_layers
-            layers += deckgl.area_layers(
-                "regions", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
-            )
-        if s.has_layer("municipalities"):  # municipal boundaries just above the filled layer
-            at = 2 if len(layers) > 1 and layers[1].id.endswith(deckgl.LINES_SUFFIX) else 1
-            layers[at:at] = deckgl.area_layers(
-                "municipalities",
-                static.publish_layer("municipalities"),
-                line_color=(110, 110, 110, 140),
-                line_width=0.6,
-                pickable=False,
-            )
-        labels = name_layers(view, lang, fill_layer) if s.has_layer("labels") else []
-        tips = _tips(fill_layer, figs if fill else None, inside, lang)
-
+        layers, labels_, tips, classes = _area_layers(area, view, lang, figs, fill)
     # the selected area outlined above the areas, then points, then names
-    if s.bureau_code:
-        layers.append(deckgl.selection_layer("selected-bureau", bureaus, [s.bureau_code]))
-    elif s.region_code:
-        layers.append(deckgl.selection_layer("selected-region", regions, [s.region_code]))
-    layers += list(extra_layers) + labels
+    if area.bureau_code:
+        layers.append(
+            deckgl.selection_layer(
+                "selected-bureau", static.publish_layer("bureaus"), [area.bureau_code]
+            )
+        )
+    elif area.region_code:
+        layers.append(
+            deckgl.selection_layer(
+                "selected-region", static.publish_layer("regions"), [area.region_code]
+            )
+        )
+    layers += list(extra_layers) + labels_
     tips.update(extra_tips or {})
     deck = deckgl.make_deck(
         layers,
         view,
         tooltip_spec=deckgl.tooltip(tips, lang=lang),
-        basemap_url=static.publish_gsi_style() if s.has_layer("tiles") else None,
+        basemap_url=static.publish_gsi_style() if area.has_layer("tiles") else None,
     )
     return AreaMap(deck, classes if values is not None else None)
+
+
+def _municipality_layers(
+    area: AreaView, view: pdk.ViewState, lang: str, figs: AreaFigures | None, fill: bool
+) -> tuple[list[pdk.Layer], list[pdk.Layer], dict[str, str], scales.Choropleth]:
+    """The layers, names, tooltip lines and classes of a map of municipalities: all of
+    Hokkaido's (those outside the figures' selection dimmed), or a focused area's alone
+    with the neighbouring bureaus around them."""
+    bureaus, regions = static.publish_layer("bureaus"), static.publish_layer("regions")
+    values = figs.values if fill and figs is not None else None
+    if area.focus:
+        munis = static.publish_layer("municipalities", where=area.where)
+        outside: list[str] = []
+    else:
+        munis = static.publish_layer("municipalities")
+        outside = area.outside(munis.codes, figs.selected if figs is not None else None)
+    no_figures = area.no_figure(munis.codes)
+    classes = scales.choropleth(munis.codes, values, no_figure=no_figures, outside=outside)
+    selected_muni = area.muni if area.muni in munis.codes else None
+    layers: list[pdk.Layer] = []
+    if area.focus:  # the neighbours in a light fill, clickable to go there
+        layers += deckgl.area_layers(
+            "bureaus",
+            bureaus,
+            fill_colors=[list(scales.CONTEXT_FILL)] * len(bureaus.codes),
+            line_color=scales.BUREAU_LINE,
+            line_width=1.5,
+            pickable=True,
+        )
+    layers += deckgl.area_layers(
+        "municipalities",
+        munis,
+        fill_colors=classes.fills(),
+        line_color=scales.MUNI_LINE,
+        line_width=1 if area.focus else 0.6,
+        line_colors=[
+            list(scales.SELECTED_LINE if c == selected_muni else scales.MUNI_LINE)
+            for c in munis.codes
+        ]
+        if selected_muni
+        else None,
+        line_widths=[3.0 if c == selected_muni else 1.0 for c in munis.codes]
+        if selected_muni
+        else None,
+        pickable=True,
+    )
+    if not area.focus:
+        layers += deckgl.area_layers(
+            "bureaus", bureaus, line_color=scales.BUREAU_LINE, line_width=1.2, pickable=False
+        )
+    layers += deckgl.area_layers(
+        "regions", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
+    )
+    named = frozenset(area.named(munis.codes)) if area.area_selected else None
+    names: list[pdk.Layer] = []
+    if area.has_layer("labels") and named is None:  # all Hokkaido: the bureaus' names
+        names += name_layers(view, lang, bureaus)
+    elif area.has_layer("labels"):
+        # the area's municipalities (the seats always, the others where they fit) and, on
+        # the bureau page, the neighbours' names where they are in view, in grey
+        names += name_layers(
+            view,
+            lang,
+            munis,
+            named,
+            context=bureaus if area.focus else None,
+            context_codes=area.context_bureaus(bureaus.codes),
+        )
+    tips = _tips(munis, figs if fill else None, named, lang)
+    tips = {k: v for k, v in tips.items() if k[1:] not in no_figures}
+    return layers, names, tips, classes
+
+
+def _area_layers(
+    area: AreaView, view: pdk.ViewState, lang: str, figs: AreaFigures | None, fill: bool
+) -> tuple[list[pdk.Layer], list[pdk.Layer], dict[str, str], scales.Choropleth]:
+    """The layers, names, tooltip lines and classes of a map of bureaus or regions."""
+    bureaus, regions = static.publish_layer("bureaus"), static.publish_layer("regions")
+    values = figs.values if fill and figs is not None else None
+    inside = figs.selected if figs is not None else None
+    fill_layer = bureaus if area.level == "bureau" else regions
+    classes = scales.choropleth(
+        fill_layer.codes, values, outside=area.outside(fill_layer.codes, inside)
+    )
+    fills = classes.fills()
+    bureau_layers = deckgl.area_layers(
+        "bureaus",
+        bureaus,
+        fill_colors=fills if area.level == "bureau" else None,
+        line_color=scales.BUREAU_LINE,
+        line_width=1.2,
+        pickable=area.level == "bureau",
+    )
+    layers: list[pdk.Layer] = []
+    if area.level == "region":  # the filled regions first, their outlines above the bureaus'
+        layers += deckgl.area_layers("regions", regions, fill_colors=fills, line_width=0)
+        layers += bureau_layers
+        layers += deckgl.area_layers(
+            "regions-outline", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
+        )
+    else:
+        layers += bureau_layers
+        layers += deckgl.area_layers(
+            "regions", regions, line_color=scales.REGION_LINE, line_width=3, pickable=False
+        )
+    if area.has_layer("municipalities"):  # municipal boundaries just above the filled layer
+        at = 2 if len(layers) > 1 and layers[1].id.endswith(deckgl.LINES_SUFFIX) else 1
+        layers[at:at] = deckgl.area_layers(
+            "municipalities",
+            static.publish_layer("municipalities"),
+            line_color=(110, 110, 110, 140),
+            line_width=0.6,
+            pickable=False,
+        )
+    names = name_layers(view, lang, fill_layer) if area.has_layer("labels") else []
+    tips = _tips(fill_layer, figs if fill else None, inside, lang)
+    return layers, names, tips, classes
 
 
 def name_layers(
@@ -361,7 +336,7 @@ def name_layers(
         context,
         tuple(context_codes),
     )
-    size = LABEL_SIZE[_LAYER_LEVEL[layer.name]]
+    size = LABEL_SIZE[areas.LEVEL_OF[layer.name]]
     out = deckgl.placed_layers(
         "labels-" + layer.name, placement.styled("main"), zoom=view.zoom, size=size
     )
@@ -389,26 +364,14 @@ def placed_names(
     latitude, zoom, fitted to deckgl.FIT_WIDTH x FIT_HEIGHT): placed once per view, layer
     file (its URL holds its content's hash) and language for the server's life."""
     plane = labels.view_plane(*view, deckgl.FIT_WIDTH, deckgl.FIT_HEIGHT)
-    areas = static.layer_frame(layer)
+    shown = static.layer_frame(layer)
     if codes is not None:
-        areas = areas[areas["code"].isin(set(codes))]
-    level = _LAYER_LEVEL[layer.name]
-    seats = None
-    if layer.name == "municipalities":
-        seats = set(reference.bureaus()["seat_code"]) & set(areas["code"])
-    names = labels.names_of(
-        areas, layer.name, lang, size=LABEL_SIZE[level], seats=seats, required=True
-    )
+        shown = shown[shown["code"].isin(set(codes))]
+    names = areas.area_names(shown, layer.name, lang, size=LABEL_SIZE[areas.LEVEL_OF[layer.name]])
     if context is not None:
         around = static.layer_frame(context)
         around = around[around["code"].isin(set(context_codes))]
-        names += labels.names_of(
-            around,
-            context.name,
-            lang,
-            size=LABEL_SIZE["context"],
-            style="context",
-            required=False,
-            within=plane.bounds(),
+        names += areas.context_names(
+            around, lang, size=LABEL_SIZE["context"], within=plane.bounds()
         )
     return labels.place(names, plane, static.land())

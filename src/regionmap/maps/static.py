@@ -11,15 +11,18 @@ bureau, ``r1`` region, ``m01100`` municipality); figures never go into the file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
-import streamlit as st
 
 from regionmap import reference, settings
 from regionmap.geo.layers import load_layer, manifest, to_geojson_bytes
@@ -45,6 +48,71 @@ _FILE_PROPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 #: Decimal places of coordinates per level (3 is about 100 m, 4 about 10 m).
 _PRECISION = {"overview": 3, "detail": 4}
+
+
+# --- made once per process --------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+class MadeOnce(Generic[_T]):
+    """A function of hashable positional arguments whose results are kept for the process's
+    life (:func:`made_once`)."""
+
+    def __init__(self, fn: Callable[..., _T], max_entries: int) -> None:
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self._max = max_entries
+        self._made: OrderedDict[tuple, _T] = OrderedDict()
+        self._lock = threading.Lock()
+        self._making: dict[tuple, threading.Lock] = {}
+
+    def __call__(self, *args: Any) -> _T:
+        try:
+            return self._made[args]
+        except KeyError:
+            pass
+        with self._lock:
+            key_lock = self._making.setdefault(args, threading.Lock())
+        with key_lock:
+            try:
+                return self._made[args]  # made by the call this one waited for
+            except KeyError:
+                value = self._fn(*args)
+            with self._lock:
+                self._made[args] = value
+                while len(self._made) > self._max:
+                    self._made.popitem(last=False)
+                self._making.pop(args, None)
+            return value
+
+    def clear(self) -> None:
+        """Forget every result (the next call makes it again)."""
+        with self._lock:
+            self._made.clear()
+
+
+def made_once(max_entries: int) -> Callable[[Callable[..., _T]], MadeOnce[_T]]:
+    """Keep what a function makes (a published file and its description, Hokkaido's land)
+    for the process's life: the same object for every caller, session and thread; the
+    first call of a key makes it while concurrent calls of that key wait for it (no file
+    written twice by viewers arriving at once); beyond ``max_entries`` the oldest is
+    dropped. ``.clear()`` forgets them (a rebuilt boundary layer gets a new key anyway).
+
+    What ``st.cache_resource`` gave these functions, in plain Python: :mod:`regionmap.maps`
+    is below the interface and imports no Streamlit."""
+
+    def decorate(fn: Callable[..., _T]) -> MadeOnce[_T]:
+        return MadeOnce(fn, max_entries)
+
+    return decorate
+
+
+def clear_caches() -> None:
+    """Forget every layer, grouping file and land made in this process (the next call
+    makes them again; a file whose content is unchanged is not written again)."""
+    for made in (_publish_cached, _publish_groups_cached, _land):
+        made.clear()
 
 
 # --- static layer files ----------------------------------------------------------
@@ -189,7 +257,7 @@ def _folders(static_dir: Path | None, geo_dir: Path | None) -> tuple[Path, Path,
     return static, geo, build_id
 
 
-@st.cache_resource(show_spinner=False, max_entries=96)
+@made_once(max_entries=96)
 def _publish_cached(
     name: str,
     level: str,
@@ -288,7 +356,7 @@ def groups_file_bytes(groups: Sequence[Group], geo_dir: Path | None = None):
     return data, out
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@made_once(max_entries=16)
 def _publish_groups_cached(
     groups: tuple[Group, ...], static_dir: str, geo_dir: str, build_id: str
 ) -> PublishedLayer:
@@ -376,7 +444,7 @@ def land(level: str = "overview"):
     return _land(level, str(geo), build_id, bool(settings.get("hide_northern_territories")))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@made_once(max_entries=8)
 def _land(level: str, geo_dir: str, build_id: str, hide_northern_territories: bool):
     # build_id, hide_northern_territories: only cache keys (load_layer reads the setting)
     import shapely

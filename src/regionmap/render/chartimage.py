@@ -11,15 +11,9 @@ import numpy as np
 import pandas as pd
 
 from regionmap import figures, i18n
-from regionmap.render.common import (
-    ACCENT_COLOUR,
-    CHART_COLOURS,
-    INK,
-    _css_to_hex,
-    _png,
-    format_value,
-)
-from regionmap.render.fonts import matplotlib_family
+from regionmap.fonts import matplotlib_family
+from regionmap.render.common import css_to_hex, png_bytes
+from regionmap.style import ACCENT_HEX, CHART_COLOURS, INK, format_number, hex_colour, rgb
 
 
 def _category(value: Any) -> Any:
@@ -46,9 +40,9 @@ def _colour_arg(colour: Any) -> Any:
     if colour is None:
         return None
     if isinstance(colour, str):
-        return _css_to_hex(colour)
+        return css_to_hex(colour)
     try:
-        return [_css_to_hex(c) for c in colour]
+        return [css_to_hex(c) for c in colour]
     except (TypeError, ValueError):  # numbers on a colour scale: use the default colour
         return None
 
@@ -86,7 +80,7 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10, legend: str = "r
     numeric_axis = not bars and bool(cats) and all(_is_number(c) for c in cats)
     pos = {c: (float(c) if numeric_axis else i) for i, c in enumerate(cats)}
 
-    colours = [_css_to_hex(c) for c in (layout.colorway or ())] or list(CHART_COLOURS)
+    colours = [css_to_hex(c) for c in (layout.colorway or ())] or list(CHART_COLOURS)
     width = 0.8
     stack_pos = dict.fromkeys(cats, 0.0)
     stack_neg = dict.fromkeys(cats, 0.0)
@@ -157,7 +151,9 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10, legend: str = "r
             cat_axis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
     title = layout.title.text if layout.title is not None else None
     if title:
-        ax.set_title(title, fontfamily=family, fontsize=fontsize * 1.25, loc="left", color=INK)
+        ax.set_title(
+            title, fontfamily=family, fontsize=fontsize * 1.25, loc="left", color=hex_colour(INK)
+        )
     if layout.xaxis.title.text:
         ax.set_xlabel(layout.xaxis.title.text, fontfamily=family, fontsize=fontsize)
     if layout.yaxis.title.text:
@@ -193,7 +189,7 @@ def _draw_plotly(ax, figure, family: str, fontsize: float = 10, legend: str = "r
 def _thousands():
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _p: format_value(v) if float(v).is_integer() else f"{v:,.1f}")
+    return FuncFormatter(lambda v, _p: format_number(v))
 
 
 def chart_png(figure, width: int = 1200, height: int = 700, scale: float = 1.0) -> bytes:
@@ -219,7 +215,7 @@ def chart_png(figure, width: int = 1200, height: int = 700, scale: float = 1.0) 
     ax = fig.add_subplot(1, 1, 1)
     _draw_plotly(ax, figure, family, fontsize=max(9, height / 55))
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 # ---------------------------------------------------------------------------
@@ -251,7 +247,7 @@ def _dispatch_figure(trend: pd.DataFrame, lang: str):
                 y=trend[kind_id].tolist(),
                 name=kind.label(lang) if kind else str(kind_id),
                 # the kind's colour on the web page too (figures.Figure.kind_colour)
-                marker_color="rgb({}, {}, {})".format(*fig_def.kind_colour(str(kind_id))),
+                marker_color=rgb(fig_def.kind_colour(str(kind_id))),
             )
         )
     fig = go.Figure(bars)
@@ -266,7 +262,7 @@ def _evacuee_figure(trend: pd.Series, lang: str):
     fig = go.Figure([go.Scatter(x=x, y=trend.tolist(), mode="lines+markers", name="")])
     fig.update_layout(
         title=i18n.t("report.chart_evacuees", lang),
-        colorway=[ACCENT_COLOUR],
+        colorway=[ACCENT_HEX],
         yaxis={"rangemode": "tozero"},
     )
     return fig
@@ -278,7 +274,7 @@ def _sites_figure(by_kind: pd.Series, lang: str):
     fig = go.Figure(
         [go.Bar(y=[str(k) for k in by_kind.index], x=by_kind.tolist(), orientation="h", name="")]
     )
-    fig.update_layout(title=i18n.t("report.chart_sites", lang), colorway=[ACCENT_COLOUR])
+    fig.update_layout(title=i18n.t("report.chart_sites", lang), colorway=[ACCENT_HEX])
     return fig
 
 
@@ -292,4 +288,4 @@ def _chart_image(
     ax = fig.add_subplot(1, 1, 1)
     _draw_plotly(ax, figure, family, fontsize=7, legend=legend)
     fig.tight_layout(pad=0.4)
-    return _png(fig)
+    return png_bytes(fig)

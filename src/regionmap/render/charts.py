@@ -1,21 +1,15 @@
-"""Charts (plotly) and the one palette and number format of the dashboard.
+"""Charts (plotly) in the dashboard's style (:mod:`regionmap.style`: the palette, the
+number format, the fonts), so maps, charts and tables agree:
 
-Everything that draws a figure uses the same pieces, so maps, charts and
-tables agree:
-
-- :data:`SEQUENTIAL` — the colour-blind-safe sequential palette (cividis,
-  light = low, dark = high) of every choropleth and bar;
-- :func:`format_number` — thousands separators and the Japanese unit
-  (``1,234人``, ``12件``, ``3箇所``, ``42市町村``);
-- :data:`FONT_FAMILY` — Japanese fonts first, for every chart and map label;
 - :func:`ranked_bar` — a ranked horizontal bar chart whose title says what,
   where and when; :func:`ranked_html` the same ranking as HTML bars (no chart library
-  in the browser), both from :func:`ranked_rows`.
+  in the browser), both from :func:`ranked_rows`;
+- :func:`trend_line` — a line over fiscal years or months;
+- :func:`count_axis` — whole-number axes of counts.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -24,63 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from regionmap import figures
-
-#: Font list for charts and map labels: Japanese faces first (installed by the OS).
-FONT_FAMILY = '"Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif'
-
-#: cividis sampled at 6 steps, light (low) to dark (high); colour-blind safe.
-SEQUENTIAL: tuple[tuple[int, int, int], ...] = (
-    (254, 232, 56),
-    (201, 183, 106),
-    (150, 142, 119),
-    (105, 106, 112),
-    (57, 72, 107),
-    (0, 34, 78),
-)
-#: The accent colour of single-series charts (the darkest step of the palette).
-ACCENT = "rgb(0, 34, 78)"
-#: Colour of areas without a figure and of the Northern Territories.
-NO_DATA = (220, 220, 220)
-
-
-def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -> str:
-    """A figure with thousands separators and its unit.
-
-    Japanese writes the unit right after the number (``1,234人``); English
-    puts a space and the English unit word when the unit is Japanese
-    (``1,234 persons``). Whole numbers show no decimals; others one.
-
-    Examples
-    --------
-    >>> format_number(2500, "人")
-    '2,500人'
-    >>> format_number(2500, "人", "en")
-    '2,500 persons'
-    >>> format_number(1, "persons", "en")
-    '1 person'
-    >>> format_number(None, "件")
-    '—'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    if not unit:
-        return number
-    if lang == "en":
-        return f"{number} {figures.unit_text(unit, lang, value)}"
-    return f"{number}{unit}"
-
-
-def format_delta(value: float | int | None, unit: str = "", lang: str = "ja") -> str | None:
-    """A change with its sign (``+3件``, ``-120人``), or ``None`` when unknown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    sign = "+" if value > 0 else ("±" if value == 0 else "-")
-    return sign + format_number(abs(value), unit, lang)
-
-
-def rgb(color: tuple[int, int, int]) -> str:
-    return "rgb({}, {}, {})".format(*color)
+from regionmap.style import ACCENT, FONT_FAMILY, SEQUENTIAL, format_number, rgb
 
 
 @dataclass(frozen=True)

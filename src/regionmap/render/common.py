@@ -1,5 +1,6 @@
-"""The areas a handout, slide or PNG is about (Hokkaido, a region, a bureau) and value
-formatting shared by the renderers.
+"""The areas a handout, slide or PNG is about (Hokkaido, a region, a bureau) and what the
+renderers share: a value in the page's language, a plotly colour as matplotlib takes it, a
+figure as PNG. Colours and the number format are :mod:`regionmap.style`'s.
 """
 
 from __future__ import annotations
@@ -7,10 +8,9 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from regionmap import reference
-from regionmap.render.charts import NO_DATA, SEQUENTIAL
+from regionmap.style import hex_colour
 
 # ---------------------------------------------------------------------------
 # Areas
@@ -130,25 +130,11 @@ def all_areas() -> list[Area]:
 
 
 # ---------------------------------------------------------------------------
-# Numbers and text
+# Text and images
 # ---------------------------------------------------------------------------
 
 
-def format_value(value: Any) -> str:
-    """A figure as the handout prints it: thousands separators, no needless decimals.
-
-    >>> format_value(2512), format_value(3.0), format_value(12.345), format_value(None)
-    ('2,512', '3', '12.3', '–')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    v = float(value)
-    if v.is_integer():
-        return f"{int(v):,}"
-    return f"{v:,.1f}"
-
-
-def _lang_col(frame_or_row, base: str, lang: str, default: str = "") -> str:
+def lang_value(frame_or_row, base: str, lang: str, default: str = "") -> str:
     """Value of ``base_en``/``base_ja`` for the language, falling back to the other one."""
     for col in (f"{base}_{lang}", f"{base}_ja", f"{base}_en", base):
         try:
@@ -160,48 +146,20 @@ def _lang_col(frame_or_row, base: str, lang: str, default: str = "") -> str:
     return default
 
 
-#: Map colours are the dashboard's (regionmap.render.charts / regionmap.maps.scales): cividis classes.
-NO_DATA_COLOUR = "#{:02x}{:02x}{:02x}".format(*NO_DATA)
-
-
-CONTEXT_COLOUR = "#ececec"
-
-
-SEA_COLOUR = "#f3f8fc"
-
-
-INK = "#222222"
-
-
-MUTED = "#666666"
-
-
-SAMPLE_COLOUR = "#b35806"
-
-
-#: Series colours of multi-series charts: steps of the dashboard's palette, alternating dark/light.
-CHART_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[i]) for i in (5, 1, 3, 0, 4, 2))
-
-
-ACCENT_COLOUR = "#{:02x}{:02x}{:02x}".format(*SEQUENTIAL[-1])
-
-
-def _css_to_hex(colour: str) -> str:
-    """``rgb(r, g, b)`` / ``rgba(...)`` / ``#rrggbb`` / a named colour -> ``#rrggbb``."""
+def css_to_hex(colour: str) -> str:
+    """``rgb(r, g, b)`` / ``rgba(...)`` / ``#rrggbb`` / a named colour -> ``#rrggbb``
+    (a plotly figure's colours, as matplotlib takes them)."""
     from matplotlib.colors import to_hex
 
     c = str(colour).strip()
     if c.startswith("rgb"):
         nums = [float(x) for x in c[c.index("(") + 1 : c.index(")")].split(",")]
-        r, g, b = (int(round(v)) for v in nums[:3])
-        return f"#{r:02x}{g:02x}{b:02x}"
+        return hex_colour([int(round(v)) for v in nums[:3]])
     return to_hex(c)
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
+    """A matplotlib figure as PNG."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
-
-
-#: The headline figures of a handout, in the order they are shown (the registry's).

@@ -19,8 +19,10 @@ import pandas as pd
 from fpdf.enums import TextMode
 
 from regionmap import content, db, figures, geo, i18n, reference
+from regionmap.fonts import FontNotFoundError, find_japanese_font
 from regionmap.geo.layers import manifest
 from regionmap.maps import labels, scales
+from regionmap.maps.areas import AreaView
 from regionmap.render.chartimage import (
     _chart_image,
     _dispatch_figure,
@@ -28,20 +30,15 @@ from regionmap.render.chartimage import (
     _sites_figure,
     kinds_in_order,
 )
-from regionmap.render.charts import format_number
 from regionmap.render.common import (
-    INK,
-    MUTED,
-    SAMPLE_COLOUR,
     Area,
     UnknownAreaError,
-    _lang_col,
     all_areas,
-    format_value,
+    lang_value,
     resolve_area,
 )
-from regionmap.render.fonts import FontNotFoundError, find_japanese_font
-from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, _map_spec, place_names
+from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, map_spec, place_names
+from regionmap.style import INK, MISSING, MUTED, SAMPLE, format_number
 
 #: The figure that colours the municipalities on the handout's map.
 MAP_METRIC = "dispatch"
@@ -97,7 +94,7 @@ def _collect(
     for metric in figures.ids():
         h = dict(db.headline(metric, fiscal_year=year(metric), theme_ids=themes, con=con, **f))
         data.headlines[metric] = h
-        src = _lang_col(h, "source", lang)
+        src = lang_value(h, "source", lang)
         if src and src not in sources:
             sources.append(src)
         data.any_sample |= bool(h.get("is_sample"))
@@ -237,12 +234,12 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
     pdf.set_fill_color(37, 52, 148)
     pdf.rect(0, 0, A4_LANDSCAPE[0], 6, style="F")
     pdf.set_xy(28, 16)
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
     title = area.title(data.lang)
     title += i18n.punct("report.title", data.lang) + i18n.t("report.handout", data.lang)
     if continued:
         title += i18n.t("report.continued", data.lang)
-    as_of = i18n.t("report.data_as_of", data.lang, when=data.data_as_of or "–")
+    as_of = i18n.t("report.data_as_of", data.lang, when=data.data_as_of or MISSING)
     days = i18n.t("report.made_on", data.lang, day=date.today().isoformat())
     if data.updated_on:
         days = i18n.t("report.updated_on", data.lang, day=data.updated_on) + "　" + days
@@ -256,10 +253,10 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
         size -= 0.5
         pdf.set_font(FONT, "B", size)
     pdf.set_xy(28, 16)
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
     pdf.cell(room, 24 if not continued else 18, title)
     pdf.set_font(FONT, "", 7.5)
-    pdf.set_text_color(*_hex(MUTED))
+    pdf.set_text_color(*MUTED)
     pdf.set_xy(814 - right_w, 14)
     pdf.cell(right_w, 10, as_of, align="R")
     pdf.set_xy(814 - right_w, 25)
@@ -299,16 +296,16 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
     # the document's own figures first (all Hokkaido, in its units, with their source)
     pdf.set_xy(28, y)
     pdf.set_font(FONT, "B", 7.5)
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
     pdf.cell(786, 10, _fit_text(pdf, document_figures_line(data.lang), 786))
     y += 14
     if data.any_sample:
         pdf.set_fill_color(254, 240, 217)
-        pdf.set_draw_color(*_hex(SAMPLE_COLOUR))
+        pdf.set_draw_color(*SAMPLE)
         pdf.rect(28, y, 786, 16, style="DF")
         pdf.set_xy(32, y + 2)
         pdf.set_font(FONT, "B", 7.5)
-        pdf.set_text_color(*_hex(SAMPLE_COLOUR))
+        pdf.set_text_color(*SAMPLE)
         pdf.cell(778, 12, i18n.t("report.sample_notice", data.lang))
         y += 20
     pdf.set_y(y)
@@ -316,11 +313,12 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
 
 def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) -> None:
     covered = data.headlines.get(MAP_METRIC, {}).get("theme_match", True)
-    spec = _map_spec(data.area, MAP_METRIC, data.municipal_values, data.lang, covered=covered)
+    view = AreaView.of_area(data.area.kind, data.area.code)
+    spec = map_spec(view, MAP_METRIC, data.municipal_values, data.lang, covered=covered)
     title_h = 14
     pdf.set_xy(x, y)
     pdf.set_font(FONT, "B", 9)
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
     pdf.cell(w - 60, title_h, spec.title)
     if spec.sample:
         _sample_tag(pdf, x + w - 44, y + 1, data.lang)
@@ -371,11 +369,11 @@ def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) ->
             pdf.set_fill_color(*_hex(colour))
             pdf.set_draw_color(150, 150, 150)
             pdf.rect(lx, ly + i * lh, 12, 7, style="DF")
-            pdf.set_text_color(*_hex(INK))
+            pdf.set_text_color(*INK)
             pdf.text(lx + 16, ly + i * lh + 6, text)
     # credit under the map
     pdf.set_font(FONT, "", 6)
-    pdf.set_text_color(*_hex(MUTED))
+    pdf.set_text_color(*MUTED)
     pdf.set_xy(x, my + mh + 1)
     pdf.cell(w, 8, i18n.t("report.credit", data.lang))
 
@@ -393,7 +391,7 @@ def _page_point(lonlat, spec, extent, frame) -> tuple[float, float]:
 def _sample_tag(pdf, x: float, y: float, lang: str) -> None:
     pdf.set_font(FONT, "B", 6.5)
     w = pdf.get_string_width(i18n.t("report.sample", lang)) + 8
-    pdf.set_fill_color(*_hex(SAMPLE_COLOUR))
+    pdf.set_fill_color(*SAMPLE)
     pdf.rect(x, y, w, 10, style="F")
     pdf.set_text_color(255, 255, 255)
     pdf.set_xy(x, y)
@@ -412,40 +410,40 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         pdf.set_fill_color(246, 248, 251)
         pdf.set_draw_color(215, 220, 230)
         pdf.rect(cx, cy, cw, ch, style="DF")
-        pdf.set_text_color(*_hex(MUTED))
+        pdf.set_text_color(*MUTED)
         pdf.set_font(FONT, "B", 7.5)
         pdf.set_xy(cx + 6, cy + 4)
         pdf.cell(cw - 60, 10, i18n.t(f"report.metric.{metric}", data.lang))
         if h.get("is_sample") and h.get("theme_match", True):
             _sample_tag(pdf, cx + cw - 44, cy + 4, data.lang)
         # value + unit
-        pdf.set_text_color(*_hex(INK))
+        pdf.set_text_color(*INK)
         pdf.set_font(FONT, "B", 17)
         # a theme that covers nothing of the figure: "—", never 0 (as on the pages)
-        value = format_value(h.get("value") if h.get("theme_match", True) else None)
+        value = format_number(h.get("value") if h.get("theme_match", True) else None)
         pdf.set_xy(cx + 6, cy + 15)
         vw = pdf.get_string_width(value)
         pdf.cell(vw + 2, 20, value)
         pdf.set_font(FONT, "", 9)
         pdf.set_xy(cx + 8 + vw, cy + 21)
-        unit = _lang_col(h, "unit", data.lang) if h.get("theme_match", True) else ""
+        unit = lang_value(h, "unit", data.lang) if h.get("theme_match", True) else ""
         # a branch on purpose (grammar, not a choice of text): "1 proposal", not "1 proposals"
         if data.lang == "en" and h.get("value") == 1:
             unit = format_number(1, unit, "en").split(" ", 1)[1]
         pdf.cell(40, 12, unit)
         # fiscal year, previous year, source
         pdf.set_font(FONT, "", 6.5)
-        pdf.set_text_color(*_hex(MUTED))
+        pdf.set_text_color(*MUTED)
         line = i18n.fy_text(h.get("fiscal_year"), data.lang)
         if h.get("previous") is not None and not (
             isinstance(h.get("previous"), float) and math.isnan(h["previous"])
         ):
             line += i18n.punct("report.gap", data.lang) + i18n.t(
-                "report.previous", data.lang, value=format_value(h["previous"])
+                "report.previous", data.lang, value=format_number(h["previous"])
             )
         pdf.set_xy(cx + 6, cy + 36)
         pdf.cell(cw - 12, 8, line)
-        src = i18n.t("report.source", data.lang, source=_lang_col(h, "source", data.lang, "–"))
+        src = i18n.t("report.source", data.lang, source=lang_value(h, "source", data.lang, MISSING))
         for k, line in enumerate(_wrap(pdf, src, cw - 12, 2)):
             pdf.set_xy(cx + 6, cy + 45 + k * 8)
             pdf.cell(cw - 12, 8, line)
@@ -477,7 +475,7 @@ def _chart(pdf, figure, x: float, y: float, w: float, h: float, sample: bool, la
     title = figure.layout.title.text or ""
     figure.update_layout(title=None)
     pdf.set_font(FONT, "B", 8.5)
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
     pdf.set_xy(x, y)
     pdf.cell(w - 52, 12, _fit_text(pdf, title, w - 52))
     if sample:
@@ -493,7 +491,7 @@ def _section(pdf, title: str) -> None:
     pdf.set_font(FONT, "B", 11)
     pdf.set_text_color(37, 52, 148)
     pdf.cell(0, 16, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
 
 
 def _table(
@@ -506,7 +504,7 @@ def _table(
         pdf.cell(0, 12, i18n.t("report.none", lang), new_x="LMARGIN", new_y="NEXT")
         return
     pdf.set_font(FONT, "", 7.5)
-    pdf.set_text_color(*_hex(INK))
+    pdf.set_text_color(*INK)
     pdf.set_fill_color(255, 255, 255)
     pdf.set_draw_color(210, 215, 225)
     pdf.set_line_width(0.4)
@@ -627,7 +625,8 @@ def _render(data: HandoutData) -> bytes:
     footer = [
         credit,
         _fit_len(
-            i18n.t("report.data_source", data.lang, sources=" / ".join(data.sources) or "–"), 150
+            i18n.t("report.data_source", data.lang, sources=" / ".join(data.sources) or MISSING),
+            150,
         ),
     ]
     pdf = _new_pdf(data.lang, footer)
@@ -728,7 +727,7 @@ def _render(data: HandoutData) -> bytes:
         )
     _section(pdf, i18n.t("report.sources_title", data.lang))
     pdf.set_font(FONT, "", 7)
-    pdf.set_text_color(*_hex(MUTED))
+    pdf.set_text_color(*MUTED)
     notes = [document_figures_line(data.lang), credit, *data.sources]
     if data.lang == "en":
         notes.append(i18n.t("names.credit", data.lang))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from regionmap import content, db, figures, i18n
 from regionmap.i18n import fy_text, t
-from regionmap.render.charts import format_delta, format_number
+from regionmap.style import format_delta, format_number
 
 #: Figures whose count is of a list the document calls a selection (content.selections).
 SELECTION_FIGURES: tuple[str, ...] = ("priority_projects", "proposals")

@@ -40,7 +40,7 @@ import pydeck
 
 from regionmap import settings
 from regionmap.maps import deckgl, static
-from regionmap.render.charts import FONT_FAMILY
+from regionmap.style import FONT_FAMILY
 
 #: pydeck's deck.gl bundle for offline notebooks (defines ``createDeck``).
 BUNDLE = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"

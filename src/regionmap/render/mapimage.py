@@ -6,30 +6,21 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from regionmap import db, figures, i18n, reference
+from regionmap import db, figures, i18n
+from regionmap.fonts import matplotlib_family
 from regionmap.geo.layers import load_layer
-from regionmap.maps import labels, scales, static
+from regionmap.maps import areas, labels, scales, static
+from regionmap.maps.areas import AreaView
 from regionmap.maps.scales import choropleth
-from regionmap.render.common import (
-    CONTEXT_COLOUR,
-    INK,
-    MUTED,
-    NO_DATA_COLOUR,
-    SAMPLE_COLOUR,
-    SEA_COLOUR,
-    Area,
-    _css_to_hex,
-    _lang_col,
-    _png,
-    resolve_area,
-)
-from regionmap.render.fonts import matplotlib_family
+from regionmap.render.common import css_to_hex, lang_value, png_bytes, resolve_area
+from regionmap.style import CONTEXT, INK, MUTED, NO_DATA, SAMPLE, SEA, hex_colour
 
 A4_LANDSCAPE = (841.89, 595.28)  # points
 
@@ -75,48 +66,53 @@ def classify(values: pd.Series, lang: str = "ja") -> tuple[list[str], list[tuple
 
     codes = [str(i) for i in range(len(values))]
     classes = choropleth(codes, dict(zip(codes, map(float, values), strict=True)))
-    colours = [_css_to_hex("rgb({}, {}, {})".format(*classes.fill(c)[:3])) for c in codes]
-    legend = [(_css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
-    return colours, legend
+    return paper_colours(classes, codes, lang)
 
 
-def _map_spec(
-    area: Area | None,
+def paper_colours(
+    classes: scales.Choropleth, codes: Sequence[str], lang: str
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The fills (hex, opaque on paper) of ``codes`` and the legend rows of ``classes``
+    (none when nothing is classed)."""
+    colours = [hex_colour(classes.fill(c)) for c in codes]
+    if classes.scale is None:
+        return colours, []
+    return colours, [(css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
+
+
+def map_spec(
+    view: AreaView,
     metric: str | None,
     values: pd.DataFrame | None,
     lang: str,
-    level: str = "bureau",
     fiscal_year: Any = None,
     covered: bool = True,
 ) -> MapSpec:
-    """Gather and project the polygons of one area (or all Hokkaido when ``area`` is None).
+    """Gather and project the polygons of a map view (:class:`regionmap.maps.areas.AreaView`:
+    all Hokkaido by bureau or region, or an area's municipalities with the neighbouring
+    bureaus around them), coloured by ``values`` (a ``db.metric_by_area`` frame of
+    ``metric``) as the page colours them.
 
     ``covered`` False: the theme filter covers nothing of ``metric``; the areas are drawn
     plain, with no classes (as on the page)."""
 
     bureaus = load_layer("bureaus", "detail")
-    if area is None:
-        shapes = load_layer("regions" if level == "region" else "bureaus", "detail")
-        key = "region_code" if level == "region" else "bureau_code"
+    layer = view.fill_layer
+    if view.focus:
+        column, codes = view.where or ("", ())
+        munis = load_layer("municipalities", "detail")
+        shapes = munis[munis[column].isin(codes)]
+        key = "code"
+        outlines = bureaus[bureaus["bureau_code"].isin(view.own_bureaus())]
+        context = bureaus[bureaus["bureau_code"].isin(view.context_bureaus(bureaus["bureau_code"]))]
+    else:
+        shapes = load_layer(layer, "detail")
+        key = f"{view.level}_code"
         outlines = load_layer("regions", "detail")
         context = shapes.iloc[0:0]
-        layer = "regions" if level == "region" else "bureaus"
-        seats = None
-    else:
-        munis = load_layer("municipalities", "detail")
-        col = "bureau_code" if area.kind == "bureau" else "region_code"
-        shapes = munis[munis[col] == area.code]
-        key = "code"
-        if area.kind == "region":
-            outlines = bureaus[bureaus["region_code"] == area.code]
-        else:
-            outlines = bureaus[bureaus["bureau_code"] == area.code]
-        context = bureaus[~bureaus["bureau_code"].isin(area.bureau_codes)]
-        layer = "municipalities"
-        seats = set(reference.bureaus()["seat_code"]) & set(shapes["code"].astype(str))
 
     # the names of the areas (and the seats always named), placed at each image's type size
-    names = labels.names_of(shapes, layer, lang, seats=seats)
+    names = areas.area_names(shapes, layer, lang, size=1.0)
     context_areas = context
     minx, miny, maxx, maxy = shapes.total_bounds
     kx = math.cos(math.radians((miny + maxy) / 2))
@@ -124,41 +120,29 @@ def _map_spec(
     outlines = _project(outlines, kx)
     context = _project(context, kx)
 
-    # values -> colours: the one choropleth of pages, slides and handouts
-    # (maplayers.choropleth), drawn opaque on paper
-
+    # values -> colours: the one choropleth of pages, slides and handouts, drawn opaque
     unit, fy, sample = "", fiscal_year, False
-    northern = False
     codes = [str(c) for c in shapes[key]]
-    nt_codes = (
-        [c for c, flag in zip(codes, shapes["is_northern_territory"], strict=True) if flag]
-        if "is_northern_territory" in shapes.columns
-        else []
-    )
+    nt_codes = view.no_figure(codes)
     has_values = bool(metric) and values is not None and not values.empty
     classes = choropleth(
         codes,
         (
             {str(k): float(v) for k, v in values.set_index("area_code")["value"].items()}
-            if has_values
+            if has_values and values is not None
             else None
         ),
         covered=covered,
         no_figure=nt_codes,
     )
-    colours = [_css_to_hex("rgb({}, {}, {})".format(*classes.fill(c)[:3])) for c in codes]
-    legend = (
-        [(_css_to_hex(c), text) for c, text in classes.scale.legend("", lang)]
-        if classes.scale is not None
-        else []
-    )
-    if has_values:
-        unit = _lang_col(values.iloc[0], "unit", lang)
+    colours, legend = paper_colours(classes, codes, lang)
+    if has_values and values is not None:
+        unit = lang_value(values.iloc[0], "unit", lang)
         fy = values["fiscal_year"].dropna().max() if "fiscal_year" in values else fiscal_year
         sample = covered and bool(values.get("is_sample", pd.Series([False])).any())
-    if nt_codes:
-        northern = True
-        legend.append((NO_DATA_COLOUR, i18n.t("report.northern", lang)))
+    northern = bool(nt_codes)
+    if northern:
+        legend.append((hex_colour(NO_DATA), i18n.t("report.northern", lang)))
 
     metric_name = i18n.t(f"report.metric.{metric}", lang) if metric in figures.ids() else ""
     title = (
@@ -166,7 +150,7 @@ def _map_spec(
             "report.map_title",
             lang,
             metric=metric_name,
-            by=i18n.t(f"report.by.{'municipality' if area is not None else level}", lang),
+            by=i18n.t(f"report.by.{view.level}", lang),
             fy=i18n.fy_text(fy, lang),
             unit=unit,
         )
@@ -206,10 +190,10 @@ def _fit(bounds, box_w: float, box_h: float, pad: float = 0.04):
 
 
 def _draw_polygons(ax, spec: MapSpec, extent, line_scale: float = 1.0) -> None:
-    ax.set_facecolor(SEA_COLOUR)
+    ax.set_facecolor(hex_colour(SEA))
     if len(spec.context):
         spec.context.plot(
-            ax=ax, color=CONTEXT_COLOUR, edgecolor="white", linewidth=0.6 * line_scale
+            ax=ax, color=hex_colour(CONTEXT), edgecolor="white", linewidth=0.6 * line_scale
         )
     spec.shapes.plot(ax=ax, color=spec.colours, edgecolor="white", linewidth=0.5 * line_scale)
     if len(spec.outlines):
@@ -248,14 +232,8 @@ def place_names(
     plane = replace(plane, obstacles=tuple(obstacles))
     names = [replace(n, size=size) for n in spec.names]
     if len(spec.context_areas):
-        names += labels.names_of(
-            spec.context_areas,
-            "bureaus",
-            spec.lang,
-            size=size,
-            style="context",
-            required=False,
-            within=plane.bounds(),
+        names += areas.context_names(
+            spec.context_areas, spec.lang, size=size, within=plane.bounds()
         )
     return labels.place(names, plane, static.land("detail"))
 
@@ -369,12 +347,17 @@ def view_spec(
 ) -> MapSpec:
     """The :class:`MapSpec` of a map view (the arguments of :func:`map_png`)."""
     area = None if area_kind == "hokkaido" else resolve_area(area_kind, code)
+    view = (
+        AreaView.of_area(area.kind, area.code)
+        if area
+        else AreaView.of_area("hokkaido", None, level)
+    )
     values = None
     if metric:
         filters = area.filters() if area else {}
         values = db.metric_by_area(
             metric,
-            level="municipality" if area else level,
+            level=view.level,
             fiscal_year=fiscal_year,
             theme_ids=theme_ids,
             con=con,
@@ -383,9 +366,7 @@ def view_spec(
     covered = True
     if metric and theme_ids:
         covered = db.theme_covers(metric, theme_ids, con=con)
-    return _map_spec(
-        area, metric, values, lang, level=level, fiscal_year=fiscal_year, covered=covered
-    )
+    return map_spec(view, metric, values, lang, fiscal_year=fiscal_year, covered=covered)
 
 
 #: The still's size (px): the map's place shows it scaled to fit (``contain``), about as the
@@ -503,7 +484,13 @@ def map_png(
     badge_w = text_width_px(badge, 16 * k, family, dpi) + 12 * k if badge else 0.0
     title_pt = fit_size(title, 22 * k, width * 0.955 - badge_w, family, dpi)
     fig.text(
-        0.015, 1 - head / 2, title, fontsize=title_pt, fontfamily=family, va="center", color=INK
+        0.015,
+        1 - head / 2,
+        title,
+        fontsize=title_pt,
+        fontfamily=family,
+        va="center",
+        color=hex_colour(INK),
     )
     if spec.sample:
         fig.text(
@@ -515,7 +502,7 @@ def map_png(
             va="center",
             ha="right",
             color="white",
-            bbox={"facecolor": SAMPLE_COLOUR, "edgecolor": "none", "pad": 4},
+            bbox={"facecolor": hex_colour(SAMPLE), "edgecolor": "none", "pad": 4},
         )
     # legend in a white box, in the map's emptier bottom corner; the names keep off it
     legend_box: tuple[tuple[float, float, float, float], ...] = ()
@@ -546,6 +533,6 @@ def map_png(
         fontsize=fit_size(credit, 11 * k, width * 0.97, family, dpi),
         fontfamily=family,
         va="center",
-        color=MUTED,
+        color=hex_colour(MUTED),
     )
-    return _png(fig)
+    return png_bytes(fig)

@@ -15,7 +15,7 @@ import pandas as pd
 from regionmap import content, db, i18n, reference
 from regionmap.i18n import fy_text, month_text, t
 from regionmap.render import chartimage, common, headline
-from regionmap.render.charts import ACCENT, format_delta, format_number
+from regionmap.style import ACCENT, format_delta, format_number
 
 #: The slides, in order.
 SLIDES: tuple[str, ...] = (

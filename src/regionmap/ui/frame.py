@@ -2,8 +2,8 @@
 notices, the filter bar in the sidebar and the map-ready script.
 
 ``app.py`` calls :func:`regionmap.ui.session.setup_page`, :func:`~regionmap.ui.session.navigation`
-and :func:`start`; a page script starts with ``ctx = frame.context()`` and lays out widgets
-with the views of :mod:`regionmap.ui`.
+and :func:`start`; a page script calls its view with the run's context
+(``regionmap.ui.views.<page>.page(frame.context())``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import streamlit as st
 from regionmap import state as state_mod
 from regionmap.ui import access, layout
 from regionmap.ui.cached import _all_years, _themes, default_year
-from regionmap.ui.mapview import map_ready_script
+from regionmap.ui.components.mapview import map_ready_script
+from regionmap.ui.components.widgets import filter_bar
 from regionmap.ui.session import (
     _CTX_KEY,
     Context,
@@ -24,7 +25,6 @@ from regionmap.ui.session import (
     setup_page,
     url_lang,
 )
-from regionmap.ui.widgets import filter_bar
 
 
 def start() -> Context:

@@ -1,9 +1,10 @@
 """The run of a page: the page list, first-run preparation, the run's :class:`Context` and
 the URL.
 
-``app.py`` calls :func:`setup_page`, :func:`start` (prepares what is missing, reads the
-state from the URL, draws the filter bar in the sidebar once) and runs the page chosen in
-``st.navigation``. The state lives in the URL (``st.query_params``); widgets are drawn from
+``app.py`` calls :func:`setup_page`, :func:`navigation` and
+:func:`regionmap.ui.frame.start` (which prepares what is missing with :func:`prepare`,
+reads the state from the URL, draws the filter bar in the sidebar once and makes the
+run's :class:`Context`), then runs the page chosen in ``st.navigation``. The state lives in the URL (``st.query_params``); widgets are drawn from
 it on every run and their ``on_change`` callbacks write the URL before the rerun, so a
 bookmark, the back button, a map click and the widgets agree. Session state is used under
 the ``rm.`` prefix only (widget keys and the run's :class:`Context`).
@@ -49,7 +50,8 @@ class PageSpec:
         object.__setattr__(self, "title_key", f"page.{self.name}")
 
 
-#: The pages, in navigation order. Add new pages here (and their title to the i18n catalog).
+#: The pages, in navigation order. Add new pages here, with their script (``pages/<name>.py``),
+#: their view (``regionmap.ui.views.<name>.page``) and their title (``page.<name>`` in the catalogue).
 PAGES: list[PageSpec] = [
     PageSpec(name, default=name == "overview")
     for name in (

@@ -9,8 +9,10 @@ import streamlit as st
 from regionmap import content, figures, i18n
 from regionmap.i18n import t
 from regionmap.plaintext import plain
-from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
-from regionmap.ui import cards, overlay, session
+from regionmap.render.charts import count_axis
+from regionmap.style import ACCENT, FONT_FAMILY, SEQUENTIAL, format_number, rgb
+from regionmap.ui import session
+from regionmap.ui.components import cards, overlay
 
 # ===========================================================================================
 # 7. Proposals
@@ -47,7 +49,7 @@ def proposals_by_pillar(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 @overlay.overlay_page("proposals")
-def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """政策提案: the bureaus' proposals and the departments' measures reflecting them."""
     lang = ctx.lang
     df, when = overlay.document_items(ctx, "proposals")
@@ -78,11 +80,11 @@ def proposals_page(ctx: session.Context, items: overlay.PageItems) -> dict:
         fig = go.Figure()
         fig.add_bar(
             y=pillars["pillar"], x=pillars["proposals"], orientation="h",
-            name=t("metric.proposals", lang), marker_color="rgb(150, 142, 119)",
+            name=t("metric.proposals", lang), marker_color=rgb(SEQUENTIAL[2]),
         )  # fmt: skip
         fig.add_bar(
             y=pillars["pillar"], x=pillars["reflected"], orientation="h",
-            name=t("ov.proposals.reflected", lang), marker_color="rgb(0, 34, 78)",
+            name=t("ov.proposals.reflected", lang), marker_color=ACCENT,
         )  # fmt: skip
         fig.update_layout(
             barmode="group",

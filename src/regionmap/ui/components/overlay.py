@@ -2,7 +2,7 @@
 choropleth section, charts, page header and notices.
 
 Every figure says its unit, fiscal year (or month) and source; sample rows are marked with
-:func:`regionmap.ui.mapview.sample_notice`; a theme filter that excludes an overlay says so.
+:func:`regionmap.ui.components.mapview.sample_notice`; a theme filter that excludes an overlay says so.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from regionmap.i18n import t
 from regionmap.maps import deckgl, scales, spec
 from regionmap.maps.spec import AreaFigures, figures_from_metric
 from regionmap.plaintext import plain
-from regionmap.render.charts import FONT_FAMILY, count_axis, format_number
+from regionmap.render.charts import count_axis
 from regionmap.state import FilterState, query_filters, shown_year
-from regionmap.ui import cached, cards, downloads, mapview, session, widgets
+from regionmap.style import FONT_FAMILY, format_number, rgb
+from regionmap.ui import cached, session
 from regionmap.ui.cached import by_db_version
+from regionmap.ui.components import cards, downloads, mapview, widgets
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
@@ -238,7 +240,7 @@ def show_map(
     categories: Sequence[tuple[tuple[int, int, int], str]] | None = None,
     categories_title: str = "",
 ) -> None:
-    """Draw an overlay page's map (:func:`regionmap.ui.mapview.page_map`)."""
+    """Draw an overlay page's map (:func:`regionmap.ui.components.mapview.page_map`)."""
     mapview.page_map(
         ctx,
         deck,
@@ -281,7 +283,7 @@ def choropleth_section(
 ) -> tuple[deckgl.Deck, AreaFigures | None]:
     """A choropleth of ``figs`` with everything around it; returns the deck (for tests)."""
     label = t("metric." + metric, ctx.lang)
-    drawn = spec.area_deck(ctx.state, ctx.lang, figs, level=level)
+    drawn = spec.area_deck(ctx.state.map_area(level), ctx.lang, figs)
     deck, scale = drawn.deck, drawn.scale
     show_map(
         ctx,
@@ -322,7 +324,7 @@ def stacked_bar(
             x=[str(v) for v in xs],
             y=part.to_list(),
             name=labels.get(cat, cat),
-            marker_color="rgb({}, {}, {})".format(*kind_colour(cat, order)),
+            marker_color=rgb(kind_colour(cat, order)),
             text=[format_number(v, unit, lang) if v else "" for v in part],
             hovertemplate="%{x}: %{text}<extra>" + labels.get(cat, cat) + "</extra>",
         )

@@ -14,10 +14,11 @@ from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
+from regionmap.style import MISSING
 from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
-from regionmap.ui.notices import sample_notice
+from regionmap.ui.components.notices import sample_notice
+from regionmap.ui.components.widgets import area_label
 from regionmap.ui.session import Context
-from regionmap.ui.widgets import area_label
 
 # --- figures on pages -------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
         with col:
             source = t("fig.source", lang, source=plain(c.source))
             if not c.theme_match:
-                st.metric(c.label, "—", border=True, help=source)
+                st.metric(c.label, MISSING, border=True, help=source)
                 st.caption(t("fig.not_in_theme", lang))
                 continue
             st.metric(

@@ -195,10 +195,11 @@ def _cached_map(
     )
 
 
-def route(ctx, page) -> None:
-    """From any page, ``?present=1`` opens the presentation page (with the same URL state)."""
+def route(ctx, chosen) -> None:
+    """From any page (``chosen``, the page ``st.navigation`` runs), ``?present=1`` opens the
+    presentation page (with the same URL state)."""
 
-    if ctx.state.present and getattr(page, "url_path", "") != "present":
+    if ctx.state.present and getattr(chosen, "url_path", "") != "present":
         st.switch_page(_present_page(), query_params=to_query_params(ctx.state))
 
 
@@ -211,7 +212,7 @@ def _go(number: int) -> None:
     session.set_state(replace(ctx.state, present=True, slide=clamp_slide(number)))
 
 
-def run(ctx) -> None:
+def page(ctx) -> None:
     """Lay out the current slide of the state's bureau or region (the ``present`` page)."""
 
     lang, s = ctx.lang, ctx.state

@@ -17,7 +17,7 @@ import streamlit as st
 from regionmap import content
 from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain
-from regionmap.ui.cards import breakdown_is_sample, theme_covers
+from regionmap.ui.components.cards import breakdown_is_sample, theme_covers
 from regionmap.ui.session import Context
 
 BASIS_COLUMN = "basis"

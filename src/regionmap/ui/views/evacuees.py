@@ -11,11 +11,14 @@ import streamlit as st
 from regionmap import content, figures, i18n, reference
 from regionmap.db import sample
 from regionmap.i18n import fy_text, month_text, t
-from regionmap.maps.spec import AreaFigures, area_codes_in
-from regionmap.render.charts import format_delta, format_number, ranked_bar, trend_line
+from regionmap.maps.areas import area_codes_in
+from regionmap.maps.spec import AreaFigures
+from regionmap.render.charts import ranked_bar, trend_line
 from regionmap.state import month_range
-from regionmap.ui import cached, cards, document, overlay, session, widgets
+from regionmap.style import MISSING, format_delta, format_number
+from regionmap.ui import cached, session
 from regionmap.ui.cached import by_db_version
+from regionmap.ui.components import cards, document, overlay, widgets
 
 # ===========================================================================================
 # 6. Evacuees
@@ -76,7 +79,7 @@ def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame
 
 
 @overlay.overlay_page("evacuees")
-def evacuees_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """避難者: by municipality at a month, monthly trend, prefecture of origin."""
     lang, s = ctx.lang, ctx.state
     months = overlay.evacuee_months()
@@ -159,7 +162,7 @@ def evacuees_page(ctx: session.Context, items: overlay.PageItems) -> dict:
             t("ov.evacuees.top_prefecture", lang),
             f"{top['prefecture']} {format_number(top['persons'], '人', lang)}"
             if top is not None and not excluded
-            else "—",
+            else MISSING,
             border=True,
         )
         st.caption(when)

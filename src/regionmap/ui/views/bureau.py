@@ -1,4 +1,5 @@
-"""The bureau page: an area's summary, its municipalities' figures and its policy items."""
+"""The bureau page (振興局): an area's summary, its map, its municipalities' figures and its
+policy items."""
 
 from __future__ import annotations
 
@@ -10,17 +11,33 @@ import streamlit as st
 from regionmap import content, figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
-from regionmap.maps.spec import northern_territories
+from regionmap.maps.areas import northern_territories
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import format_number, trend_line
+from regionmap.render.charts import trend_line
+from regionmap.style import format_number
 from regionmap.ui.cached import table
-from regionmap.ui.cards import data_table, proposal_expander, theme_covers, where_text
-from regionmap.ui.document import BASIS_COLUMN, basis_help, with_basis
-from regionmap.ui.notices import sample_notice
+from regionmap.ui.components import downloads, mapview, widgets
+from regionmap.ui.components.cards import data_table, proposal_expander, theme_covers, where_text
+from regionmap.ui.components.document import BASIS_COLUMN, basis_help, with_basis
+from regionmap.ui.components.notices import sample_notice
+from regionmap.ui.components.widgets import _area_value, area_label
 from regionmap.ui.session import Context
-from regionmap.ui.widgets import _area_value, area_label
 
 # --- bureau page -----------------------------------------------------------------------
+
+
+def page(ctx: Context) -> None:
+    """Lay out the bureau page: the area's summary, its map, its municipalities' figures,
+    its policy items and the downloads (the handout among them)."""
+    st.title(ctx.t("page.bureau") + " — " + where_text(ctx))
+    if not (ctx.state.bureau or ctx.state.region):
+        st.info(ctx.t("bureau.pick_prompt"))
+    area_summary(ctx)
+    widgets.metric_controls(ctx, level=False)
+    mapview.area_map(ctx, page="bureau")
+    municipality_figures(ctx)
+    items = area_items(ctx)
+    downloads.downloads(ctx, page="bureau", **items)
 
 
 def area_summary(ctx: Context) -> None:

@@ -7,7 +7,9 @@ viewers routed to it waiting for those imports. Here they are imported first, th
 starts: the port opens on a process ready to run the app. Only libraries and modules that
 declare no Streamlit cache are imported before Streamlit's runtime exists.
 
-``python -m regionmap.replica run app.py --server.port …`` takes ``streamlit``'s arguments.
+``python -m regionmap.ui.replica run app.py --server.port …`` takes ``streamlit``'s arguments.
+It is the Streamlit process itself, so it lives in :mod:`regionmap.ui` (nothing below the
+interface imports Streamlit).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The Data page (データ): import, history and undo, templates, export.
 
-The page script (``pages/data.py``) calls :func:`data_page`. The work is done by
+The page script (``pages/data.py``) calls :func:`page`. The work is done by
 the importer (:mod:`regionmap.db.importer`), the database's versioned store
 (:func:`regionmap.db.history`, :func:`regionmap.db.undo`) and
 :mod:`regionmap.export`; this module only turns their results into what the
@@ -39,9 +39,11 @@ from regionmap import state as state_mod
 from regionmap.db import audit, export, importer, users
 from regionmap.i18n import CATALOG, month_text, t
 from regionmap.plaintext import plain, shown_frame
+from regionmap.style import MISSING
 from regionmap.texttable import cell_text, local_time
-from regionmap.ui import access, cards, overlay, session
+from regionmap.ui import access, session
 from regionmap.ui.cached import by_db_version
+from regionmap.ui.components import cards, overlay
 
 _OUTCOME = "rm.data.outcome"  # message of the last commit/undo: (kind, text)
 PREVIEW_ROWS = 200
@@ -55,7 +57,7 @@ _HIDDEN_TABLES = {"meta", "users"}  # users: e-mails, shown to administrators on
 
 
 #: What the problems table shows for a problem of the whole file (no row, no column).
-NO_CELL = "—"
+NO_CELL = MISSING
 
 
 def issues_frame(result: importer.ImportResult, lang: str = "ja") -> pd.DataFrame:
@@ -412,7 +414,7 @@ def view_filters(name: str, state, con) -> dict[str, Any]:
     """The filters of list ``name`` as its page shows it for ``state``.
 
     The same :func:`regionmap.state.query_filters` with the same years, months
-    and kinds as the pages (:func:`regionmap.ui.overlay.page_filters`); the
+    and kinds as the pages (:func:`regionmap.ui.components.overlay.page_filters`); the
     dispatch page's table shows the year shown, so its export does too.
     """
 
@@ -712,7 +714,7 @@ def export_section(ctx: session.Context) -> None:
     )
 
 
-def data_page(ctx: session.Context) -> None:
+def page(ctx: session.Context) -> None:
     """データ: import, history and undo, templates, export."""
     lang = ctx.lang
     st.title(t("page.data", lang))

@@ -13,10 +13,13 @@ import streamlit as st
 from regionmap import i18n, reference
 from regionmap.i18n import t
 from regionmap.maps import spec, static
-from regionmap.maps.spec import AreaFigures, area_codes_in
+from regionmap.maps.areas import area_codes_in
+from regionmap.maps.spec import AreaFigures
 from regionmap.plaintext import plain
-from regionmap.render.charts import format_number, ranked_bar
-from regionmap.ui import cards, overlay, session
+from regionmap.render.charts import ranked_bar
+from regionmap.style import format_number
+from regionmap.ui import session
+from regionmap.ui.components import cards, overlay
 
 # ===========================================================================================
 # 5. Settlement support
@@ -121,7 +124,7 @@ def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
 
 
 @overlay.overlay_page("settlement")
-def settlement_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """集落対策: sites as points by kind; coverage by bureau."""
     lang, s = ctx.lang, ctx.state
     kinds = overlay.site_kinds()
@@ -168,10 +171,9 @@ def settlement_page(ctx: session.Context, items: overlay.PageItems) -> dict:
         is_sample=overlay._is_sample(df),
     )
     deck = spec.area_deck(
-        s,
+        s.map_area("bureau"),
         lang,
         figs,
-        level="bureau",
         extra_layers=[layer],
         extra_tips=site_tips(df, lang),
         fill=False,

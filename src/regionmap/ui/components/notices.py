@@ -12,7 +12,7 @@ from regionmap import geo
 from regionmap.geo.layers import MANIFEST, geo_dir_path
 from regionmap.i18n import t
 from regionmap.maps import scales
-from regionmap.render.charts import FONT_FAMILY
+from regionmap.style import FONT_FAMILY
 from regionmap.ui.session import _CTX_KEY, Context
 
 

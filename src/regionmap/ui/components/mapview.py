@@ -19,15 +19,16 @@ from regionmap import i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, scales, spec, static
+from regionmap.maps.areas import AreaView
 from regionmap.plaintext import plain
 from regionmap.render import mapimage
 from regionmap.state import FilterState
-from regionmap.ui import downloads
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
-from regionmap.ui.cards import theme_excludes, where_text
-from regionmap.ui.notices import category_legend, legend, map_credit, sample_notice
+from regionmap.ui.components import downloads
+from regionmap.ui.components.cards import theme_excludes, where_text
+from regionmap.ui.components.notices import category_legend, legend, map_credit, sample_notice
+from regionmap.ui.components.widgets import municipal_metric
 from regionmap.ui.session import Context, current, map_sent, mark_map_sent, set_state
-from regionmap.ui.widgets import municipal_metric
 
 # --- notices, credit, legend -------------------------------------------------------------
 
@@ -55,37 +56,34 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     drawn, figs = _area_deck(
         # what the deck reads of the state (the area, the clicked municipality, the layers):
         # the sessions that differ only in other filters share the deck
-        FilterState(region=s.region, bureau=s.bureau, muni=s.muni, layers=s.layers),
+        s.map_area(level, focus=focus),
         ctx.lang,
         metric if shown else None,
-        level,
         effective_year(ctx, metric) if shown else None,
         s.theme_ids,
-        focus,
     )
     return drawn.deck, drawn.scale, figs
 
 
 @by_db_version(max_entries=256, shared=True)
 def _area_deck(
-    where: FilterState,
+    area: AreaView,
     lang: str,
     metric: str | None,
-    level: str,
     fiscal_year: int | None,
     theme_ids: tuple[str, ...],
-    focus: bool,
     *,
     db_version: str,
 ) -> tuple[spec.AreaMap, spec.AreaFigures | None]:
-    """The deck of ``metric`` (None: no figures) per ``level`` area in ``fiscal_year`` and
-    ``theme_ids`` on the map of ``where``, and its figures: made once per view, every session
-    showing it gets the same deck (its JSON made once), which nobody changes."""
+    """The deck of ``metric`` (None: no figures) per area of ``area.level`` in
+    ``fiscal_year`` and ``theme_ids`` on the map ``area``, and its figures: made once per
+    view, every session showing it gets the same deck (its JSON made once), which nobody
+    changes."""
     figs = None
     if metric is not None:
-        df = metric_frame(metric, level, fiscal_year, theme_ids, None, None)
-        figs = spec.figures_from_metric(df, level, area_filter=False)
-    return spec.area_deck(where, lang, figs, level=level, focus=focus), figs
+        df = metric_frame(metric, area.level, fiscal_year, theme_ids, None, None)
+        figs = spec.figures_from_metric(df, area.level, area_filter=False)
+    return spec.area_deck(area, lang, figs), figs
 
 
 @by_db_version(max_entries=64)
@@ -163,9 +161,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
 
 _LOG = logging.getLogger(__name__)
 
-_MAP_READY_JS = (Path(__file__).parent.parent / "assets" / "map_ready.js").read_text(
-    encoding="utf-8"
-)
+_MAP_READY_JS = (Path(__file__).parents[2] / "assets" / "map_ready.js").read_text(encoding="utf-8")
 
 
 def deck_chart(

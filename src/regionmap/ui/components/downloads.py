@@ -17,10 +17,11 @@ from regionmap.maps import deckgl, scales
 from regionmap.maps.spec import AreaFigures
 from regionmap.render import chartimage, common, handout, maphtml, mapimage
 from regionmap.state import FilterState
+from regionmap.style import rgb
 from regionmap.ui.cached import by_db_version, effective_year
-from regionmap.ui.notices import credit_text
+from regionmap.ui.components.notices import credit_text
+from regionmap.ui.components.widgets import MUNICIPAL_METRICS, municipal_metric
 from regionmap.ui.session import Context
-from regionmap.ui.widgets import MUNICIPAL_METRICS, municipal_metric
 
 # --- downloads -------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ def map_page(
         legend_rows=rows,
         legend_note=t("map.legend.outlines", lang),
         categories_title=categories_title,
-        categories=tuple(("rgb({}, {}, {})".format(*c[:3]), label) for c, label in categories),
+        categories=tuple((rgb(c), label) for c, label in categories),
         source=t("fig.source", lang, source=figs.source(lang))
         if figs is not None and figs.source(lang)
         else "",

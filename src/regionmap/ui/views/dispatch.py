@@ -7,8 +7,9 @@ import streamlit as st
 
 from regionmap import figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
-from regionmap.render.charts import format_delta, format_number
-from regionmap.ui import cards, document, overlay, session
+from regionmap.style import MISSING, format_delta, format_number
+from regionmap.ui import session
+from regionmap.ui.components import cards, document, overlay
 
 # ===========================================================================================
 # 4. Staff dispatch
@@ -39,7 +40,7 @@ def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
 
 
 @overlay.overlay_page("dispatch")
-def dispatch_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
     lang, s = ctx.lang, ctx.state
     kinds = overlay.dispatch_kinds()
@@ -85,7 +86,7 @@ def dispatch_page(ctx: session.Context, items: overlay.PageItems) -> dict:
     with c3:
         st.metric(
             t("ov.dispatch.continuing_new", lang),
-            "—" if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
+            MISSING if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
             border=True,
             help=t(
                 "ov.dispatch.continuing_new.value",

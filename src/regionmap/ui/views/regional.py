@@ -18,8 +18,8 @@ from regionmap.db import export
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, spec, static
 from regionmap.plaintext import plain, shown_frame
-from regionmap.ui import overlay
 from regionmap.ui.cached import by_db_version
+from regionmap.ui.components import overlay
 from regionmap.ui.session import Context
 
 #: The import-only tables, by id: a section lists those among its ``figure_ids``.
@@ -277,7 +277,11 @@ def imported_map(ctx: Context, shown: dict) -> dict:
     if groups:
         extra, group_layer = group_layers(groups, lang)
     drawn = spec.area_deck(
-        ctx.state, lang, figs, level="municipality", fill=figs is not None, extra_layers=extra
+        ctx.state.map_area("municipality"),
+        lang,
+        figs,
+        fill=figs is not None,
+        extra_layers=extra,
     )
     overlay.show_map(
         ctx,
@@ -300,7 +304,7 @@ def imported_map(ctx: Context, shown: dict) -> dict:
     }
 
 
-def regional_page(ctx: Context) -> dict:
+def page(ctx: Context) -> dict:
     """移住・広域連携・推進体制: the document's sections in our words, the policy flow, and
     the import-only figures (nothing imported: said, with their templates)."""
     lang = ctx.lang

@@ -9,8 +9,9 @@ from regionmap import content, i18n, reference
 from regionmap.i18n import t
 from regionmap.plaintext import shown_frame
 from regionmap.themes import split_ids, theme_name, themes
-from regionmap.ui import overlay, session
-from regionmap.ui.document import basis_help
+from regionmap.ui import session
+from regionmap.ui.components import overlay
+from regionmap.ui.components.document import basis_help
 
 # ===========================================================================================
 # 3. Priority projects
@@ -80,7 +81,7 @@ def pillar_header(lang: str) -> str:
 
 
 @overlay.overlay_page("projects")
-def projects_page(ctx: session.Context, items: overlay.PageItems) -> dict:
+def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """地域重点プロジェクト: projects by region and direction, filtered by theme, with bureaus."""
     lang = ctx.lang
     df, when = overlay.document_items(ctx, "priority_projects")
