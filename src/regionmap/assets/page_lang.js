@@ -6,10 +6,12 @@
 // map_ready.js by regionmap.ui.components.mapview.map_ready_script) reads the page's
 // marker, a hidden div of class rm-page-lang written by regionmap.ui.a11y:
 //   data-lang    the interface language ("ja" or "en"): set as html lang;
-// and points each map's aria-describedby at its text alternative (a visually hidden
-// div of class rm-map-alt, data-map="KEY", written by mapview.text_alternative).
 //   data-labels  JSON [[english, translated], ...] from the catalogue (streamlit.*):
-//                Streamlit's strings, with {label} for the part it fills in.
+//                Streamlit's strings, with {label} for the part it fills in;
+//   data-css     CSS kept in the page's head (contrast, regionmap.ui.layout.A11Y_CSS).
+// It points each map's aria-describedby at its text alternative (a visually hidden
+// div of class rm-map-alt, data-map="KEY", written by mapview.text_alternative), and
+// makes a region that scrolls focusable.
 // It sets the aria-label, title and placeholder attributes and the skip link's text
 // in that language, again whenever Streamlit redraws them. A switch back to English
 // puts Streamlit's own strings back.
@@ -19,6 +21,7 @@
 (() => {
   if (window.__rmLang) return;
   const ATTRS = ["aria-label", "title", "placeholder"];
+  const SCROLLERS = '[data-testid="stSidebarContent"], [data-testid="stTable"], [data-testid="stMain"]';
   const state = (window.__rmLang = { key: "", rules: [] });
 
   const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -47,6 +50,8 @@
   const apply = () => {
     const marker = document.querySelector(".rm-page-lang");
     if (!marker) return;
+    const css = marker.dataset.css || "";
+    if (sheet.textContent !== css) sheet.textContent = css;
     const lang = marker.dataset.lang || "ja";
     if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
     const key = lang + marker.dataset.labels;
@@ -68,6 +73,12 @@
       if (chart && chart.getAttribute("aria-describedby") !== alt.id) {
         chart.setAttribute("aria-describedby", alt.id);
       }
+    }
+    // a region that scrolls is reached by the keyboard (WCAG 2.1.1): the sidebar when its
+    // filters are taller than the window, a wide table on a phone
+    for (const el of document.querySelectorAll(SCROLLERS)) {
+      const scrolls = el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
     }
     const rules = state.rules;
     if (!rules.length) return;
@@ -100,6 +111,10 @@
   // the marker takes no room on the page
   style.textContent = ".stElementContainer:has(> .stHtml > .rm-page-lang){display:none}";
   document.head.appendChild(style);
+  // the marker's data-css (contrast), kept in the head while Streamlit redraws the page
+  const sheet = document.createElement("style");
+  document.head.appendChild(sheet);
+  window.addEventListener("resize", schedule);
   new MutationObserver(schedule).observe(document.body, {
     childList: true,
     subtree: true,

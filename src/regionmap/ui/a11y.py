@@ -15,6 +15,7 @@ from html import escape
 import streamlit as st
 
 from regionmap.i18n import CATALOG
+from regionmap.ui import layout
 
 #: The catalogue keys of Streamlit's own labels.
 PREFIX = "streamlit."
@@ -26,11 +27,13 @@ def streamlit_labels() -> list[tuple[str, str]]:
 
 
 def marker_html(lang: str) -> str:
-    """The hidden marker ``page_lang.js`` reads: the language and the labels."""
+    """The hidden marker ``page_lang.js`` reads: the language, the labels and the contrast
+    CSS (:data:`regionmap.ui.layout.A11Y_CSS`)."""
     labels = json.dumps(streamlit_labels(), ensure_ascii=False, separators=(",", ":"))
     return (
         f"<div class='rm-page-lang' hidden data-lang='{escape(lang, quote=True)}' "
-        f"data-labels='{escape(labels, quote=True)}'></div>"
+        f"data-labels='{escape(labels, quote=True)}' "
+        f"data-css='{escape(layout.A11Y_CSS, quote=True)}'></div>"
     )
 
 

@@ -25,6 +25,7 @@ from regionmap.plaintext import plain
 from regionmap.render import mapimage
 from regionmap.state import FilterState
 from regionmap.style import format_number
+from regionmap.ui import layout
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
 from regionmap.ui.components import downloads
 from regionmap.ui.components.cards import theme_excludes, where_text
@@ -311,7 +312,8 @@ def text_alternative(
     table = t("map.alt.table", lang)
     ident = "rm-alt-" + map_key_class(key)
     st.html(
-        f"<div class='rm-sr rm-map-alt' id='{escape(ident, quote=True)}' "
+        f"<div class='rm-map-alt' style='{layout.SCREEN_READER_ONLY}' "
+        f"id='{escape(ident, quote=True)}' "
         f"data-map='{escape(map_key_class(key), quote=True)}'>"
         f"{escape(text)} {escape(table)}</div>"
     )
