@@ -108,7 +108,7 @@ def test_the_maps_text_alternative_names_its_highest_area(app_url, browser):
         assert names[high[0]] in text and names[low[0]] in text
         assert "最も多いのは" in text
         # the table it refers to holds every area's figure
-        page.get_by_text("地図の数値を表で見る").click()
+        page.get_by_text("地図の数値を表で見る", exact=True).click()
         table = page.locator('[data-testid="stTable"]').first
         table.wait_for()
         assert names[high[0]] in table.inner_text()
@@ -117,10 +117,11 @@ def test_the_maps_text_alternative_names_its_highest_area(app_url, browser):
 
 
 def _tab_to(page, selector: str, limit: int = 80) -> int:
-    """Press Tab from where the focus is until it is inside ``selector``; the presses."""
+    """Press Tab from where the focus is until the focused element matches ``selector``;
+    the presses."""
     for n in range(1, limit + 1):
         page.keyboard.press("Tab")
-        if page.evaluate("(s) => !!document.activeElement.closest(s)", selector):
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
             return n
     raise AssertionError(f"Tab never reached {selector}")
 
@@ -132,14 +133,14 @@ def test_the_keyboard_chooses_an_area_and_a_municipality_as_a_click_does(app_url
         _idle(page)
         page.locator("body").focus()
         # from the page's start to the area filter; choose 空知 by typing, as a click on it does
-        _tab_to(page, ".st-key-rm-w-area")
+        _tab_to(page, ".st-key-rm-w-area input")
         page.keyboard.type("空知")
         page.keyboard.press("Enter")
         page.wait_for_url("**bureau=sorachi**", timeout=30_000)
         _idle(page)
         # on to the municipality list (after the map), and 岩見沢市: the town's figures
         page.locator("body").focus()
-        _tab_to(page, ".st-key-rm-w-muni")
+        _tab_to(page, ".st-key-rm-w-muni input")
         page.keyboard.type("岩見沢")
         page.keyboard.press("Enter")
         page.wait_for_url("**muni=01210**", timeout=30_000)
