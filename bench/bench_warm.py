@@ -83,11 +83,12 @@ def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 300.0) -> 
     raise RuntimeError(f"not healthy within {timeout:.0f} s")
 
 
-class MakeRun:
-    """``make run PORT=…`` in its own process group (make, then the app under it)."""
+class MakeRun(_Endpoint):
+    """``make run PORT=…`` in its own process group (make, then the app under it); what
+    :func:`bench.load.run_step` needs of a server once entered."""
 
     def __init__(self, label: str, env: dict[str, str] | None = None) -> None:
-        self.port = serve.free_port()
+        super().__init__(None, serve.free_port())  # type: ignore[arg-type] - set on entry
         self.log_path = RESULTS_DIR / "logs" / f"{label}.log"
         self.env = {
             **os.environ,
@@ -120,17 +121,6 @@ class MakeRun:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self._out.close()
-
-    # what run_step needs of a server
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/_stcore/stream"
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def rss_mb(self) -> float | None:
-        return None
 
 
 def _wave(endpoint: Any, n: int, duration: float, seed: int) -> dict[str, Any]:
@@ -237,40 +227,24 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
     run, cold, srv = out["make_run"], out["make_run_cold"], out["serve"]
     restarted = srv.get("restarted") or {}
     attempts = f"; attempts started at load {run.get('attempts_loadavg')}"
+    waves = (
+        ("warm_first_wave_x", "make run", run, 2.0, attempts),
+        ("cold_first_wave_x", "before (no warm-up)", cold, None, ""),
+        ("serve_warm_first_wave_x", f"serve --replicas {out['replicas']}", srv, 2.0, ""),
+        ("restarted_first_wave_x", "replica restarted after kill -9", restarted, 2.0, ""),
+    )
     return [
-        metric(
-            "warm_first_wave_x",
-            "make run: first wave after start, first-render p95 / a warm wave's",
-            _ratio(run),
-            "x",
-            target_op="<=",
-            target=2.0,
-            note=_note(run) + attempts,
-        ),
-        metric(
-            "cold_first_wave_x",
-            "before (no warm-up): first wave p95 / a warm wave's",
-            _ratio(cold),
-            "x",
-            note=_note(cold),
-        ),
-        metric(
-            "serve_warm_first_wave_x",
-            f"serve --replicas {out['replicas']}: first wave p95 / a warm wave's",
-            _ratio(srv),
-            "x",
-            target_op="<=",
-            target=2.0,
-            note=_note(srv),
-        ),
-        metric(
-            "restarted_first_wave_x",
-            "replica restarted after kill -9: first wave p95 / a warm wave's",
-            _ratio(restarted),
-            "x",
-            target_op="<=",
-            target=2.0,
-            note=_note(restarted),
+        *(
+            metric(
+                key,
+                f"{who}: first wave p95 / a warm wave's",
+                _ratio(case),
+                "x",
+                target_op="<=" if target else None,
+                target=target,
+                note=_note(case) + more,
+            )
+            for key, who, case, target, more in waves
         ),
         metric(
             "make_run_start_to_healthy_s",
@@ -283,21 +257,20 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
             f"trivial app {out['trivial_start_s']:.1f} s; without warm-up "
             f"{cold.get('start_to_healthy_s') or 0:.1f} s",
         ),
-        metric(
-            "serve_start_to_healthy_s",
-            f"serve --replicas {out['replicas']}: start to healthy through nginx",
-            srv.get("start_to_healthy_s"),
-            "s",
-            target_op="<=",
-            target=START_LIMIT_S,
-        ),
-        metric(
-            "restart_to_healthy_s",
-            "kill -9 of a replica to its restart answering, warm",
-            restarted.get("kill_to_healthy_s"),
-            "s",
-            target_op="<=",
-            target=START_LIMIT_S,
+        *(
+            metric(key, label, value, "s", target_op="<=", target=START_LIMIT_S)
+            for key, label, value in (
+                (
+                    "serve_start_to_healthy_s",
+                    f"serve --replicas {out['replicas']}: start to healthy through nginx",
+                    srv.get("start_to_healthy_s"),
+                ),
+                (
+                    "restart_to_healthy_s",
+                    "kill -9 of a replica to its restart answering, warm",
+                    restarted.get("kill_to_healthy_s"),
+                ),
+            )
         ),
         metric(
             "warm_errors",
