@@ -172,7 +172,8 @@ def test_the_file_watcher_is_off_unless_a_developer_asks():
 def test_a_started_replica_opens_its_port_only_once_warm(geo_dir, db_path, tmp_path):
     port = serve.free_port()
     log = tmp_path / "replica.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # the warm-up as make run has it (the test session turns it off for its other servers)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "REGIONMAP_WARM_UP_S": "300"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             serve.streamlit_command(
