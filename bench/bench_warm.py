@@ -142,12 +142,14 @@ def _calmest(attempt, label: str, repeats: int = REPEATS) -> dict[str, Any]:
     """Run ``attempt()`` until it starts calm (load ≤ CALM_LOAD), at most ``repeats`` times; the
     attempt that started calmest, with the loads of all."""
     tries: list[dict[str, Any]] = []
-    for _ in range(repeats):
+    for i in range(repeats):
         out = attempt()
         tries.append(out)
-        if out["first"]["loadavg_before"] <= CALM_LOAD:
+        load = out["first"]["loadavg_before"]
+        if load <= CALM_LOAD:
             break
-        print(f"{label}: started at load {out['first']['loadavg_before']}; again", flush=True)
+        more = "; again" if i + 1 < repeats else f"; kept the calmest of {repeats}"
+        print(f"{label}: started at load {load}{more}", flush=True)
     best = min(tries, key=lambda o: o["first"]["loadavg_before"])
     return {**best, "attempts_loadavg": [o["first"]["loadavg_before"] for o in tries]}
 
