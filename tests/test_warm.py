@@ -90,9 +90,10 @@ def test_reference_tables_read_by_sessions_at_once_are_read_once(monkeypatch):
 # --- the warm-up ------------------------------------------------------------------------
 
 
-def test_the_views_warmed_are_every_page_then_each_bureau():
+def test_the_views_warmed_are_the_overview_each_bureau_then_every_page():
     views = warmup.views()
     assert views[0] == warmup.View("pages/overview.py")  # the default page first
+    assert all(v.params for v in views[1:15])  # then the 14 bureaus, before the other pages
     assert {v.script for v in views if not v.params} == {p.script for p in PAGES}
     bureaus = [v.params["bureau"] for v in views if v.params]
     assert bureaus == list(reference.bureaus()["bureau_id"])
