@@ -38,9 +38,9 @@ from bench.common import (
     RESULTS_DIR,
     StreamlitServer,
     app_unavailable,
+    measure_and_write,
     metric,
     quick_mode,
-    write_result,
 )
 from bench.load import run_step
 from regionmap import serve
@@ -302,12 +302,10 @@ def main(argv: list[str] | None = None) -> dict:
     subprocess.run(["make", "setup"], cwd=str(PROJECT_ROOT), capture_output=True, check=False)
     n = args.viewers or (10 if quick else 30)
     duration = 4.0 if quick else 8.0
-    t0 = time.perf_counter()
-    out = measure(n, duration, max(2, os.cpu_count() or 1), 2 if quick else REPEATS)
-    out["elapsed_s"] = time.perf_counter() - t0
-    metrics = build_metrics(out)
-    write_result(NAME, metrics, out)
-    return {"status": "ok", "metrics": metrics}
+    replicas = max(2, os.cpu_count() or 1)
+    return measure_and_write(
+        NAME, lambda: measure(n, duration, replicas, 2 if quick else REPEATS), build_metrics
+    )
 
 
 if __name__ == "__main__":
