@@ -128,6 +128,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--runtime-dir", help="nginx configuration, logs, temp files (run/)")
 
+    # data -----------------------------------------------------------------
+    data = sub.add_parser("data", help="the committed data files").add_subparsers(
+        dest="action", required=True
+    )
+    bp = data.add_parser(
+        "build-public",
+        help="build data/public/soumu_zaisei_hokkaido.csv from the ministry's fiscal workbooks",
+    )
+    bp.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="folder of the editions as published (H17.xls … R3.xlsx), e.g. ../shared/data/soumu/zaisei",
+    )
+    bp.add_argument("--out", help="output file (default: the committed extract)")
+
     # settings -------------------------------------------------------------
     sub.add_parser("settings", help="list the settings, their values and environment variables")
     return parser
@@ -171,6 +187,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return db_cli.users_command(args)
     if args.command == "setup":
         return _setup(args)
+    if args.command == "data":
+        from regionmap.db import public
+
+        return public.cli_build(args.source, args.out)
     if args.command == "settings":
         for s in settings.describe():
             print(f"{s['env']}={s['value']}\n    {s['help']} (default: {s['default']})")

@@ -15,7 +15,7 @@ from regionmap import figures, importable, settings
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
 #: proposals.bureau_label_ja, measures.note.
-SCHEMA_VERSION = 6  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty). 6: users.issuer, users.subject (sign-in key); import_history.user_role, user_bureaus, user_key (the rights a write was allowed by)
+SCHEMA_VERSION = 7  # 7: fiscal_indicators (public figures, from data/public). 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty). 6: users.issuer, users.subject (sign-in key); import_history.user_role, user_bureaus, user_key (the rights a write was allowed by)
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
@@ -37,6 +37,12 @@ SITE_KINDS: dict[str, tuple[str, str]] = figures.get("sites").kind_labels()
 OVERLAY_METRICS: tuple[str, ...] = figures.ids(origin="municipal")
 DOCUMENT_METRICS: tuple[str, ...] = figures.ids(origin="document")
 AREA_LEVELS = ("region", "bureau", "municipality")
+#: The value columns of ``fiscal_indicators``: one per public figure (figures.toml ``column``),
+#: then the FY2012–FY2013 editions' ラスパイレス指数 参考値.
+FISCAL_VALUE_COLUMNS: tuple[str, ...] = (
+    *(f.column for f in figures.PUBLIC_FIGURES if f.table == "fiscal_indicators" and f.column),
+    "laspeyres_reference",
+)
 
 # --------------------------------------------------------------------------------------
 # Schema (the whitelist of table and column names)
@@ -109,6 +115,16 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     # they are defined
     **{tb.table: (tb.schema_columns(), tb.key) for tb in importable.TABLES},
     "overlay_themes": ([("metric", "VARCHAR"), ("theme_id", "VARCHAR")], ("metric", "theme_id")),
+    # public figures (figures.PUBLIC_FIGURES): one row per municipality and fiscal year, one
+    # column per indicator (the ministry's published value; NULL where it published 「－」)
+    "fiscal_indicators": (
+        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"),
+         ("name_published", "VARCHAR"),
+         *[(c, "DOUBLE") for c in FISCAL_VALUE_COLUMNS],
+         ("edition", "VARCHAR"), ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"),
+         ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
+        ("fiscal_year", "municipality_code"),
+    ),
     "import_history": (
         [("version", "INTEGER"), ("action", "VARCHAR"), ("table_name", "VARCHAR"),
          ("file_name", "VARCHAR"), ("sha256", "VARCHAR"), ("rows_added", "INTEGER"),
