@@ -58,11 +58,16 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument(
                 "--table",
-                choices=importable.NAMES,
+                choices=(*importable.NAMES, "fiscal_indicators"),
                 help="target table (guessed from the headers if omitted)",
             )
             p.add_argument(
                 "--dry-run", action="store_true", help="show what would change, write nothing"
+            )
+            p.add_argument(
+                "--fiscal-year",
+                type=int,
+                help="fiscal year of a ministry's workbook whose title does not say it (2015)",
             )
             p.add_argument("--user", help="who is importing (recorded in the history)")
         if name == "publish":

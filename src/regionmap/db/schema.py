@@ -157,13 +157,27 @@ OVERLAY_TABLES: dict[str, dict[str, Any]] = {
 }
 
 
+#: The tables of public figures an import writes (a ministry's workbook, db.importer.fiscal):
+#: replaced by key (fiscal year, municipality); they hold no sample. Not in
+#: :data:`OVERLAY_TABLES`: a database build loads them whole from data/public (nothing to carry).
+PUBLIC_TABLES: dict[str, dict[str, Any]] = {
+    "fiscal_indicators": {
+        "key": TABLES["fiscal_indicators"][1],
+        "period": "fiscal_year",
+        "replaces": "period",
+    }
+}
+#: Every table an import writes (:mod:`regionmap.db.changes`).
+WRITABLE_TABLES: dict[str, dict[str, Any]] = {**OVERLAY_TABLES, **PUBLIC_TABLES}
+
+
 def sample_scope_sql(table: str) -> str:
     """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``).
 
     Sample rows of a bureau the file covers (its municipalities' bureaus) and, unless the
     table replaces all of a bureau's sample, of a period the file has for that bureau.
     """
-    spec = OVERLAY_TABLES[table]
+    spec = WRITABLE_TABLES[table]
     same_period = ""
     if spec["replaces"] != "all":
         period = spec["period"]

@@ -147,6 +147,15 @@ class Edition:
         return not self.errors
 
 
+def is_edition(grid: list[tuple[int, list[Any]]]) -> bool:
+    """Whether a sheet is an edition: a header row with 都道府県名, 団体名 and an indicator."""
+    try:
+        cells = grid[_find_header(grid)][1]
+    except Refused:
+        return False
+    return any(HEADERS.get(_header_key(c)) in DECIMALS for c in cells)
+
+
 def _find_header(grid: list[tuple[int, list[Any]]]) -> int:
     for i, (_, cells) in enumerate(grid[:20]):
         keys = {_header_key(c) for c in cells}
@@ -205,7 +214,7 @@ def read_edition(
     cols = _columns(header_row, header_cells)
     title = " ".join(_nfkc(c) for _, cells in grid[:h] for c in cells if _nfkc(c))
     fy, year_from = _fiscal_year(title, file_name, fiscal_year)
-    ed = Edition(fy, pd.DataFrame(columns=list(COLUMNS)), year_from, header_row, False, 0)
+    ed = Edition(fy, pd.DataFrame(columns=[*COLUMNS, "_row"]), year_from, header_row, False, 0)
     at = {v: k for k, v in cols.items()}
     body = [(row, list(c) + [None] * (len(header_cells) - len(c))) for row, c in grid[h + 1 :]]
     ed.national = len({_nfkc(c[at["prefecture"]]) for _, c in body} & _PREFS) >= (
@@ -226,7 +235,7 @@ def read_edition(
             seen[code] = row
             out.append(_record(ed, row, cells, cols, header_cells, code, name, file_name))
     ed.other_prefectures = len(others)
-    ed.rows = pd.DataFrame(out, columns=list(COLUMNS))
+    ed.rows = pd.DataFrame(out, columns=[*COLUMNS, "_row"])
     ed.rows = ed.rows.sort_values("municipality_code", kind="stable").reset_index(drop=True)
     _notes(ed)
     return ed
@@ -284,7 +293,7 @@ def _record(
     name: str, file_name: str,
 ) -> dict[str, Any]:  # fmt: skip
     """A Hokkaido row's values (a cell neither a number nor a missing mark is an error)."""
-    rec: dict[str, Any] = {"fiscal_year": ed.fiscal_year, "municipality_code": code,
+    rec: dict[str, Any] = {"_row": row, "fiscal_year": ed.fiscal_year, "municipality_code": code,
                            "name_published": name, "edition": edition_name(ed.fiscal_year)}  # fmt: skip
     for j, col in cols.items():
         if col in ("code", "prefecture", "name"):
