@@ -58,7 +58,7 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument(
                 "--table",
-                choices=(*importable.NAMES, "fiscal_indicators"),
+                choices=(*importable.NAMES, *(tb.table for tb in importable.PUBLISHED)),
                 help="target table (guessed from the headers if omitted)",
             )
             p.add_argument(

@@ -384,6 +384,70 @@ def _table(
     return tb
 
 
+@dataclass(frozen=True)
+class PublishedTable:
+    """A table filled from a government's workbooks as published (importable.toml
+    ``[[published]]``): its columns, key, the source of its figures and the published headers."""
+
+    table: str
+    label: tuple[str, str]
+    key: tuple[str, ...]
+    key_label: tuple[str, str]
+    period: str
+    source: str
+    columns: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str] = field(compare=False)
+
+    @property
+    def label_key(self) -> str:
+        return f"import.table.{self.table}"
+
+    @property
+    def key_label_key(self) -> str:
+        return f"import.key.{self.table}"
+
+    def schema_columns(self) -> list[tuple[str, str]]:
+        """Its database columns and their types: its own, then :data:`BOOKKEEPING_COLUMNS`."""
+        return [*self.columns, *BOOKKEEPING_COLUMNS]
+
+    def value_columns(self) -> tuple[str, ...]:
+        """Its value columns (the DOUBLE ones), in order."""
+        return tuple(c for c, t in self.columns if t == "DOUBLE")
+
+
+_PUBLISHED_KEYS = frozenset(
+    {"id", "label", "key", "key_label", "period", "source", "columns", "headers"}
+)
+
+
+def _published(entry: dict, n: int) -> PublishedTable:
+    where = f"importable.toml, [[published]] {n} ({entry.get('id', '?')})"
+    if set(entry) != _PUBLISHED_KEYS:
+        raise SpecError(f"{where}: its keys are {', '.join(sorted(_PUBLISHED_KEYS))}")
+    if not _pair(entry["label"]) or not _pair(entry["key_label"]):
+        raise SpecError(f"{where}: label and key_label are [Japanese, English]")
+    tb = PublishedTable(
+        table=entry["id"],
+        label=tuple(entry["label"]),  # type: ignore[arg-type]
+        key=tuple(entry["key"]),
+        key_label=tuple(entry["key_label"]),  # type: ignore[arg-type]
+        period=entry["period"],
+        source=entry["source"],
+        columns=tuple(entry["columns"].items()),
+        headers=dict(entry["headers"]),
+    )
+    cols = dict(tb.columns)
+    if not {*tb.key, tb.period} <= set(cols):
+        raise SpecError(f"{where}: key and period are columns of [published.columns]")
+    figs = [f for f in figures.PUBLIC_FIGURES if f.source == tb.source and f.table == tb.table]
+    if not figs or any(cols.get(f.column or "") != "DOUBLE" for f in figs):
+        raise SpecError(f"{where}: each public figure of {tb.source} needs its DOUBLE column")
+    read = {"code", "prefecture", "name"}
+    if not set(tb.headers.values()) <= set(cols) | read:
+        raise SpecError(f"{where}: a header names no column")
+    return tb
+
+
 def load(text: str) -> tuple[ImportTable, ...]:
     """The tables in ``text`` (importable.toml), checked; a :class:`SpecError` names the entry
     that is wrong."""
@@ -404,6 +468,16 @@ def load(text: str) -> tuple[ImportTable, ...]:
 TABLES: tuple[ImportTable, ...] = load(
     (Path(__file__).parent / "importable.toml").read_text(encoding="utf-8")
 )
+#: The tables filled from a government's workbooks as published (``[[published]]``).
+PUBLISHED: tuple[PublishedTable, ...] = tuple(
+    _published(e, n)
+    for n, e in enumerate(
+        tomllib.loads((Path(__file__).parent / "importable.toml").read_text(encoding="utf-8")).get(
+            "published", ()
+        ),
+        start=1,
+    )
+)
 #: Their names (``db import --table``, the Data page's choice of table).
 NAMES: tuple[str, ...] = tuple(tb.table for tb in TABLES)
 #: The tables only staff imports fill (no sample): the regional page offers their templates.
@@ -420,11 +494,16 @@ def get(table: str) -> ImportTable:
         raise KeyError(f"unknown import table {table!r}; one of {', '.join(NAMES)}") from None
 
 
+def published(table: str) -> PublishedTable:
+    """The published table ``table`` (``KeyError`` if none)."""
+    return {tb.table: tb for tb in PUBLISHED}[table]
+
+
 def catalogue_texts() -> dict[str, dict[str, str]]:
     """The tables' names as text catalogue entries: ``import.table.<id>`` (the table) and
     ``import.key.<id>`` (its key in words); :mod:`regionmap.i18n` adds them to its catalogue."""
     out: dict[str, dict[str, str]] = {}
-    for tb in TABLES:
+    for tb in (*TABLES, *PUBLISHED):
         out[tb.label_key] = {"ja": tb.label[0], "en": tb.label[1]}
         out[tb.key_label_key] = {"ja": tb.key_label[0], "en": tb.key_label[1]}
     return out

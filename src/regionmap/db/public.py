@@ -49,10 +49,9 @@ def build(folder: str | Path) -> tuple[pd.DataFrame, list[fiscal.Edition]]:
     if not eds:
         raise Refused("import.fiscal.no_editions", folder=str(folder))
     rows = pd.concat([e.rows for e in eds], ignore_index=True)
-    years = rows["fiscal_year"].tolist()
-    if len(set(zip(years, rows["municipality_code"], strict=True))) != len(rows):
+    if rows.duplicated(list(fiscal.SPEC.key)).any():
         raise Refused("import.fiscal.edition_twice", folder=str(folder))
-    rows = rows.sort_values(["fiscal_year", "municipality_code"]).reset_index(drop=True)
+    rows = rows.sort_values(list(fiscal.SPEC.key)).reset_index(drop=True)
     return rows, eds
 
 

@@ -37,12 +37,9 @@ SITE_KINDS: dict[str, tuple[str, str]] = figures.get("sites").kind_labels()
 OVERLAY_METRICS: tuple[str, ...] = figures.ids(origin="municipal")
 DOCUMENT_METRICS: tuple[str, ...] = figures.ids(origin="document")
 AREA_LEVELS = ("region", "bureau", "municipality")
-#: The value columns of ``fiscal_indicators``: one per public figure (figures.toml ``column``),
-#: then the FY2012–FY2013 editions' ラスパイレス指数 参考値.
-FISCAL_VALUE_COLUMNS: tuple[str, ...] = (
-    *(f.column for f in figures.PUBLIC_FIGURES if f.table == "fiscal_indicators" and f.column),
-    "laspeyres_reference",
-)
+#: The value columns of ``fiscal_indicators`` (importable.toml ``[[published]]``): one per public
+#: figure (figures.toml ``column``) and the FY2012–FY2013 editions' ラスパイレス指数 参考値.
+FISCAL_VALUE_COLUMNS: tuple[str, ...] = importable.published("fiscal_indicators").value_columns()
 
 # --------------------------------------------------------------------------------------
 # Schema (the whitelist of table and column names)
@@ -115,16 +112,9 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     # they are defined
     **{tb.table: (tb.schema_columns(), tb.key) for tb in importable.TABLES},
     "overlay_themes": ([("metric", "VARCHAR"), ("theme_id", "VARCHAR")], ("metric", "theme_id")),
-    # public figures (figures.PUBLIC_FIGURES): one row per municipality and fiscal year, one
-    # column per indicator (the ministry's published value; NULL where it published 「－」)
-    "fiscal_indicators": (
-        [("fiscal_year", "INTEGER"), ("municipality_code", "VARCHAR"),
-         ("name_published", "VARCHAR"),
-         *[(c, "DOUBLE") for c in FISCAL_VALUE_COLUMNS],
-         ("edition", "VARCHAR"), ("is_sample", "BOOLEAN"), ("source_ja", "VARCHAR"),
-         ("source_en", "VARCHAR"), ("import_id", "INTEGER")],
-        ("fiscal_year", "municipality_code"),
-    ),
+    # the tables of a government's workbooks as published (public figures): importable.toml's
+    # [[published]], their one definition
+    **{tb.table: (tb.schema_columns(), tb.key) for tb in importable.PUBLISHED},
     "import_history": (
         [("version", "INTEGER"), ("action", "VARCHAR"), ("table_name", "VARCHAR"),
          ("file_name", "VARCHAR"), ("sha256", "VARCHAR"), ("rows_added", "INTEGER"),
@@ -161,11 +151,8 @@ OVERLAY_TABLES: dict[str, dict[str, Any]] = {
 #: replaced by key (fiscal year, municipality); they hold no sample. Not in
 #: :data:`OVERLAY_TABLES`: a database build loads them whole from data/public (nothing to carry).
 PUBLIC_TABLES: dict[str, dict[str, Any]] = {
-    "fiscal_indicators": {
-        "key": TABLES["fiscal_indicators"][1],
-        "period": "fiscal_year",
-        "replaces": "period",
-    }
+    tb.table: {"key": tb.key, "period": tb.period, "replaces": "period"}
+    for tb in importable.PUBLISHED
 }
 #: Every table an import writes (:mod:`regionmap.db.changes`).
 WRITABLE_TABLES: dict[str, dict[str, Any]] = {**OVERLAY_TABLES, **PUBLIC_TABLES}

@@ -28,11 +28,10 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import figures, reference
+from regionmap import figures, importable, reference
 from regionmap.codes import HOKKAIDO, PREFECTURE_CODES, CodeError, check_digit
 from regionmap.db.importer.header import column_letter
 from regionmap.db.importer.result import Issue, Refused
-from regionmap.db.schema import FISCAL_VALUE_COLUMNS
 from regionmap.i18n import Message, message
 
 #: The source of the fiscal indicators (figures.toml ``[sources.soumu_zaisei]``).
@@ -41,14 +40,10 @@ SOURCE = figures.source("soumu_zaisei")
 TABLE = "fiscal_indicators"
 #: The FY2012–FY2013 editions' second Laspeyres column (the table's last value column).
 LASPEYRES_REFERENCE = "laspeyres_reference"
+#: The table's one definition (importable.toml ``[[published]]``).
+SPEC = importable.published(TABLE)
 #: Every column of the table's rows (its database columns but the bookkeeping ones).
-COLUMNS: tuple[str, ...] = (
-    "fiscal_year",
-    "municipality_code",
-    "name_published",
-    *FISCAL_VALUE_COLUMNS,
-    "edition",
-)
+COLUMNS: tuple[str, ...] = tuple(c for c, _ in SPEC.columns)
 #: Decimals of each value column (the ministry's; the reference value as the index).
 DECIMALS: dict[str, int] = {
     **{f.column: f.decimals for f in figures.PUBLIC_FIGURES if f.column},
@@ -56,13 +51,7 @@ DECIMALS: dict[str, int] = {
 }
 
 #: The headers of the editions (NFKC, without spaces, line breaks and ※) -> the column.
-HEADERS: dict[str, str] = {
-    "団体コード": "code",
-    "都道府県名": "prefecture",
-    "団体名": "name",
-    **{figures.get(f.id).label_ja: f.column for f in figures.PUBLIC_FIGURES if f.column},
-    "ラスパイレス指数参考値": LASPEYRES_REFERENCE,
-}
+HEADERS: dict[str, str] = dict(SPEC.headers)
 #: Cells that say "no value": missing, never 0.
 MISSING_MARKS = frozenset({"", "-", "－", "‐", "―", "—", "–", "−"})
 #: A file whose prefecture column holds at least this many prefectures is a national file.
