@@ -171,3 +171,81 @@ def test_setup_loads_the_extract_and_queries_never_sum(db_path):
     yubetsu = indicators.indicator_series("01559", "fiscal_capability", con=con)
     assert yubetsu.set_index("fiscal_year")["value"].loc[2005:2008].isna().all()
     assert indicators.indicator_default_year("fiscal_capability", con=con) == 2015
+
+
+# --- db import of the workbooks as published -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def workbook_bytes() -> dict[str, bytes]:
+    """Each workbook's bytes, read once per session."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data/soumu/zaisei is not there")
+    return {name: (SHARED / name).read_bytes() for name in EDITIONS}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["H17.xls", "H21.xls", "H24.xls", "H27.xls", "R3.xlsx"])
+def test_db_import_dry_run_recognises_an_edition(workbook_bytes, base_db, name):
+    from regionmap.db import importer
+
+    res = importer.validate(workbook_bytes[name], name, db_path=base_db)
+    assert res.ok, [str(e) for e in res.errors]
+    assert res.table == "fiscal_indicators"
+    fy = 2005 + EDITIONS.index(name)
+    n = 178 if fy < 2009 else 179
+    # the committed extract is in the database: the edition changes nothing
+    assert (res.plan["added"], res.plan["replaced"], res.plan["unchanged"]) == (0, 0, n)
+    notes = " ".join(res.note_texts("ja"))
+    assert "都府県の" in notes and "取り込まず、数えるだけ" in notes
+    if fy < 2009:
+        assert "上湧別町" in notes and "地図にも描きません" in notes
+    assert "取り込む表" not in notes
+
+
+@needs_shared
+def test_db_import_command_line_dry_run_and_real(workbook_bytes, geo_dir, tmp_path, monkeypatch,
+                                                 capsys):  # fmt: skip
+    from regionmap.__main__ import main
+    from regionmap.db import history
+    from regionmap.db.load import init_database
+    from regionmap.db.store import open_read_only
+
+    # a database built without the extract (a checkout without data/public): the table is empty
+    monkeypatch.setattr(public, "EXTRACT", tmp_path / "missing.csv")
+    dbp = tmp_path / "db" / "regionmap.duckdb"
+    init_database(dbp)
+    # a copy of the FY2015 edition under another name: the year is asked for, never guessed
+    f = tmp_path / "zaisei.xls"
+    f.write_bytes(workbook_bytes["H27.xls"])
+    assert main(["db", "import", str(f), "--dry-run", "--db", str(dbp)]) == 1
+    err = capsys.readouterr().err
+    assert "--fiscal-year" in err and "nothing was imported" in err
+    assert main(["db", "import", str(f), "--fiscal-year", "2015", "--db", str(dbp)]) == 0
+    out = capsys.readouterr().out
+    assert "1562 rows of 46 other prefectures are set aside" in out
+    con = open_read_only(dbp)
+    try:
+        rows = con.execute(
+            "SELECT count(*), count(future_burden_ratio), "
+            "max(real_debt_service_ratio) FILTER (WHERE municipality_code = '01209') "
+            "FROM fiscal_indicators WHERE fiscal_year = 2015"
+        ).fetchone()
+    finally:
+        con.close()
+    assert rows == (179, 179 - 72, 76.3)  # 「-」 stored as NULL, never 0
+    hist = history(dbp)
+    last = hist[hist["action"] == "import"].iloc[-1]
+    assert last["table_name"] == "fiscal_indicators" and last["rows_added"] == 179
+
+
+@needs_shared
+def test_the_data_page_reads_an_edition_with_the_year_field(workbook_bytes, dbp):
+    from regionmap.ui.views import data as dataview
+
+    data = workbook_bytes["H28.xlsx"]  # no year in its title
+    res = dataview.check_upload(data, "shihyo.xlsx", db_path=dbp)
+    assert not res.ok and "年度を指定してください" in res.errors[0].text("ja")
+    res = dataview.check_upload(data, "shihyo.xlsx", db_path=dbp, fiscal_year=2016)
+    assert res.ok and res.table == "fiscal_indicators"
+    assert res.plan["unchanged"] == 179
