@@ -19,27 +19,27 @@ from pathlib import Path
 import pandas as pd
 
 from regionmap import settings
-from regionmap.db.importer import fiscal
+from regionmap.db.importer import editions, fiscal
 from regionmap.db.importer.reading import workbook_grid
 from regionmap.db.importer.result import Refused
 
 #: The committed extract (figures.toml ``[sources.soumu_zaisei] extract``, under data/).
-EXTRACT: Path = settings.DATA_DIR / fiscal.SOURCE.extract
+EXTRACT: Path = settings.DATA_DIR / editions.SOURCE.extract
 #: The workbooks of a source folder: the editions as the ministry names them.
 PATTERNS = ("*.xls", "*.xlsx")
 
 
-def editions(folder: str | Path) -> list[Path]:
+def workbooks(folder: str | Path) -> list[Path]:
     """The workbooks in ``folder``, by fiscal year (their names are the editions': H17 … R3)."""
     files = [p for pat in PATTERNS for p in Path(folder).glob(pat)]
-    return sorted(files, key=lambda p: (fiscal.file_name_year(p.name) or 0, p.name))
+    return sorted(files, key=lambda p: (editions.file_name_year(p.name) or 0, p.name))
 
 
 def build(folder: str | Path) -> tuple[pd.DataFrame, list[fiscal.Edition]]:
     """Every edition of ``folder`` read: the extract's rows (fiscal year, code) and each
     edition as read. A workbook with a problem raises :class:`Refused` (named)."""
     eds = []
-    for path in editions(folder):
+    for path in workbooks(folder):
         grid = workbook_grid(path.read_bytes(), path.name)
         ed = fiscal.read_edition(grid, path.name)
         if not ed.ok:
@@ -85,7 +85,7 @@ def extract_rows(path: str | Path | None = None) -> pd.DataFrame:
     if not p.is_file():
         return pd.DataFrame(columns=list(fiscal.COLUMNS))
     df = read_extract(p)
-    texts = {fy: fiscal.source_texts(int(fy)) for fy in df["fiscal_year"].unique()}
+    texts = {fy: editions.source_texts(int(fy)) for fy in df["fiscal_year"].unique()}
     df["source_ja"] = df["fiscal_year"].map(lambda fy: texts[fy][0])
     df["source_en"] = df["fiscal_year"].map(lambda fy: texts[fy][1])
     df["is_sample"] = False
@@ -102,7 +102,7 @@ def cli_build(folder: str, out: str | None = None) -> int:
         print(f"regionmap: {exc.reason.text('en')}", file=sys.stderr)
         return 1
     for ed in eds:
-        print(f"{fiscal.edition_name(ed.fiscal_year)} FY{ed.fiscal_year}: {len(ed.rows)} rows; "
+        print(f"{editions.edition_name(ed.fiscal_year)} FY{ed.fiscal_year}: {len(ed.rows)} rows; "
               + "; ".join(n.text("en") for n in ed.notes[2:]))  # fmt: skip
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")

@@ -14,7 +14,7 @@ from typing import Any
 
 from regionmap import importable, settings
 from regionmap.db import changes, store
-from regionmap.db.importer import fiscal, formats, header
+from regionmap.db.importer import editions, fiscal, formats, header
 from regionmap.db.importer.header import HEADER_SCAN_ROWS
 from regionmap.db.importer.reading import (
     Budget,
@@ -89,7 +89,7 @@ def _ministry(result: ImportResult, data: bytes, file_name: str, fiscal_year: in
     for note in ed.notes:
         result.note(note)
     rows = ed.rows.copy()
-    texts = fiscal.source_texts(ed.fiscal_year)
+    texts = editions.source_texts(ed.fiscal_year)
     rows["source_ja"], rows["source_en"], rows["is_sample"] = texts[0], texts[1], False
     result.rows = rows
     return True

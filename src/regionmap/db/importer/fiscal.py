@@ -20,6 +20,7 @@ municipality and fiscal year, one column per public figure) and says what it set
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,12 +31,11 @@ import pandas as pd
 
 from regionmap import figures, importable, reference
 from regionmap.codes import HOKKAIDO, PREFECTURE_CODES, CodeError, check_digit
+from regionmap.db.importer.editions import edition_name, file_name_year, title_year
 from regionmap.db.importer.header import column_letter
 from regionmap.db.importer.result import Issue, Refused
 from regionmap.i18n import Message, message
 
-#: The source of the fiscal indicators (figures.toml ``[sources.soumu_zaisei]``).
-SOURCE = figures.source("soumu_zaisei")
 #: The table the editions fill (one column per public figure of that source).
 TABLE = "fiscal_indicators"
 #: The FY2012–FY2013 editions' second Laspeyres column (the table's last value column).
@@ -57,58 +57,21 @@ MISSING_MARKS = frozenset({"", "-", "－", "‐", "―", "—", "–", "−"})
 #: A file whose prefecture column holds at least this many prefectures is a national file.
 NATIONAL_MIN_PREFECTURES = 10
 
-_ERA = re.compile(r"(平成|令和|H|R)(元|\d{1,2})(?:年度)?", re.IGNORECASE)
-_ERA_BASE = {"平成": 1988, "h": 1988, "令和": 2018, "r": 2018}
-
 
 def _nfkc(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return _nfkc_text(value) if isinstance(value, str) else _nfkc_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _nfkc_text(text: str) -> str:
+    """NFKC and stripped (an edition repeats its prefectures' names 1,700 times: cached)."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _header_key(value: Any) -> str:
     return re.sub(r"[\s※*]", "", _nfkc(value))
-
-
-def era_year(text: str) -> int | None:
-    """The fiscal year an era year names (平成27年度, H27, 令和元年度, R3), or None.
-
-    >>> era_year("平成30年度決算"), era_year("令和元年度"), era_year("R3"), era_year("2015")
-    (2018, 2019, 2021, None)
-    """
-    m = _ERA.search(_nfkc(text))
-    if not m:
-        return None
-    n = 1 if m.group(2) == "元" else int(m.group(2))
-    return _ERA_BASE[m.group(1).lower()] + n
-
-
-def edition_name(fiscal_year: int) -> str:
-    """The edition's name as the ministry writes it: H27 (FY2015), R1 (FY2019)."""
-    return f"H{fiscal_year - 1988}" if fiscal_year < 2019 else f"R{fiscal_year - 2018}"
-
-
-def edition_name_ja(fiscal_year: int) -> str:
-    """The edition's name in Japanese: 平成27年度版 (FY2015), 令和元年度版 (FY2019)."""
-    if fiscal_year < 2019:
-        return f"平成{fiscal_year - 1988}年度版"
-    n = fiscal_year - 2018
-    return f"令和{'元' if n == 1 else n}年度版"
-
-
-def title_year(title: str) -> int | None:
-    """The fiscal year a title row says in brackets: 「（平成30年度決算）」「（令和３年度）」."""
-    m = re.search(r"[(（]([^()（）]*年度[^()（）]*)[)）]", _nfkc(title))
-    return era_year(m.group(1)) if m else None
-
-
-def file_name_year(file_name: str) -> int | None:
-    """The fiscal year of a file named as an edition (``H27.xls``, ``R3.xlsx``, ``平成27年度``)."""
-    stem = _nfkc(Path(file_name).stem)
-    if re.fullmatch(r"(平成|令和|H|R)(元|\d{1,2})(年度)?(版)?", stem, re.IGNORECASE):
-        return era_year(stem)
-    return None
 
 
 @dataclass
@@ -168,6 +131,12 @@ def _value(cell: Any, column: str) -> tuple[float | None, bool]:
     return round(float(text), DECIMALS[column]), False
 
 
+@functools.cache
+def _names() -> _Names:
+    """Hokkaido's municipalities by name (the reference's, read once a process)."""
+    return _Names()
+
+
 class _Names:
     """Hokkaido's municipalities by name, as the editions write them."""
 
@@ -209,8 +178,14 @@ def read_edition(
     ed.national = len({_nfkc(c[at["prefecture"]]) for _, c in body} & _PREFS) >= (
         NATIONAL_MIN_PREFECTURES
     )
-    names, others, out, seen = _Names(), set(), [], {}
+    names, others, out, seen = _names(), set(), [], {}
+    hokkaido = PREFECTURE_CODES[HOKKAIDO][0]
     for row, cells in body:
+        pref = _nfkc(cells[at["prefecture"]])
+        if pref in _PREFS and pref != hokkaido and ed.national:  # the bulk: counted, not read
+            ed.other_prefecture_rows += 1
+            others.add(pref)
+            continue
         texts = [_nfkc(c) for c in cells]
         if not any(texts) or not _is_hokkaido(ed, row, texts, at, others, file_name):
             continue
@@ -384,11 +359,3 @@ def _notes(ed: Edition) -> None:
                                 footnotes=len(ed.footnote_rows)))  # fmt: skip
     if ed.missing_cells:
         ed.notes.append(message("import.fiscal.missing", n=ed.missing_cells))
-
-
-def source_texts(fiscal_year: int) -> tuple[str, str]:
-    """A row's source line (Japanese, English): the publication, its edition and the credit."""
-    ja = (f"{SOURCE.publisher[0]}「{SOURCE.title[0]}」{edition_name_ja(fiscal_year)}"
-          f"（{fiscal_year}年度決算）")  # fmt: skip
-    en = f'{SOURCE.publisher[1]}, "{SOURCE.title[1]}", FY{fiscal_year} ({edition_name(fiscal_year)} edition)'
-    return ja, en
