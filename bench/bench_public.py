@@ -45,51 +45,45 @@ def _reset_peak():
         pass
     return _status("VmRSS")
 """
-_IMPORT = (
-    _MEMORY
-    + """
-import json, sys, time
-from regionmap.db import importer
-import python_calamine, pandas
-data = open(sys.argv[1], "rb").read()
-base = _reset_peak()
-t0 = time.perf_counter()
-res = importer.validate(data, sys.argv[2], db_path=sys.argv[3])
-took = time.perf_counter() - t0
-peak = _status("VmHWM")
-print(json.dumps({"seconds": took, "peak_mb": peak - base, "ok": res.ok,
-                  "rows": 0 if res.rows is None else len(res.rows)}))
-"""
-)
-_READ = (
-    _MEMORY
-    + """
-import json, sys, time
-from regionmap.db.importer import fiscal
-from regionmap.db.importer.reading import workbook_grid
-import python_calamine, pandas
-data = open(sys.argv[1], "rb").read()
-base = _reset_peak()
-t0 = time.perf_counter()
-ed = fiscal.read_edition(workbook_grid(data, sys.argv[2]), sys.argv[2])
-took = time.perf_counter() - t0
-peak = _status("VmHWM")
-print(json.dumps({"seconds": took, "peak_mb": peak - base, "ok": ed.ok, "rows": len(ed.rows)}))
-"""
-)
-_PANDAS = (
-    _MEMORY
-    + """
+
+
+def _case(imports: str, call: str, ok: str, rows: str) -> str:
+    """The script of one case: ``call`` on the file's bytes (``data``; ``argv[2]`` its name,
+    ``argv[3]`` the database), timed, with its peak memory above the baseline after imports."""
+    return (
+        _MEMORY
+        + f"""
 import io, json, sys, time
-import pandas, python_calamine
+{imports}
 data = open(sys.argv[1], "rb").read()
 base = _reset_peak()
 t0 = time.perf_counter()
-df = pandas.read_excel(io.BytesIO(data), engine="calamine", header=None)
+out = {call}
 took = time.perf_counter() - t0
 peak = _status("VmHWM")
-print(json.dumps({"seconds": took, "peak_mb": peak - base, "ok": True, "rows": len(df)}))
+print(json.dumps({{"seconds": took, "peak_mb": peak - base, "ok": {ok}, "rows": {rows}}}))
 """
+    )
+
+
+_IMPORT = _case(
+    "from regionmap.db import importer\nimport python_calamine, pandas",
+    "importer.validate(data, sys.argv[2], db_path=sys.argv[3])",
+    "out.ok",
+    "0 if out.rows is None else len(out.rows)",
+)
+_READ = _case(
+    "from regionmap.db.importer import fiscal\n"
+    "from regionmap.db.importer.reading import workbook_grid\nimport python_calamine, pandas",
+    "fiscal.read_edition(workbook_grid(data, sys.argv[2]), sys.argv[2])",
+    "out.ok",
+    "len(out.rows)",
+)
+_PANDAS = _case(
+    "import pandas, python_calamine",
+    'pandas.read_excel(io.BytesIO(data), engine="calamine", header=None)',
+    "True",
+    "len(out)",
 )
 
 

@@ -154,29 +154,16 @@ class Field:
 
 
 @dataclass(frozen=True)
-class ImportTable:
-    """A table staff import (see importable.toml for what each attribute means)."""
+class _Table:
+    """What every table an import writes says the same way: its id, names, key, the column its
+    plan is counted by, its columns; its names in the catalogue and its database columns."""
 
     table: str
     label: tuple[str, str]
     key: tuple[str, ...]
     key_label: tuple[str, str]
     period: str
-    replaces: str
-    sample: bool
     columns: tuple[tuple[str, str], ...]
-    fields: tuple[Field, ...]
-    count: str | None = None
-    order: tuple[tuple[str, str], ...] = ()
-    template_notes: tuple[str, ...] = ()
-
-    @property
-    def label_ja(self) -> str:
-        return self.label[0]
-
-    @property
-    def label_en(self) -> str:
-        return self.label[1]
 
     @property
     def label_key(self) -> str:
@@ -191,6 +178,26 @@ class ImportTable:
     def schema_columns(self) -> list[tuple[str, str]]:
         """Its database columns and their types: its own, then :data:`BOOKKEEPING_COLUMNS`."""
         return [*self.columns, *BOOKKEEPING_COLUMNS]
+
+
+@dataclass(frozen=True)
+class ImportTable(_Table):
+    """A table staff import (see importable.toml for what each attribute means)."""
+
+    replaces: str
+    sample: bool
+    fields: tuple[Field, ...]
+    count: str | None = None
+    order: tuple[tuple[str, str], ...] = ()
+    template_notes: tuple[str, ...] = ()
+
+    @property
+    def label_ja(self) -> str:
+        return self.label[0]
+
+    @property
+    def label_en(self) -> str:
+        return self.label[1]
 
     def field(self, field_id: str) -> Field:
         """The field ``field_id`` (``KeyError`` if the table has none)."""
@@ -341,6 +348,21 @@ def _template_notes(
     return tuple(line.replace("{kinds}", kinds_text) for line in lines)
 
 
+def _common(entry: dict, where: str) -> dict[str, Any]:
+    """What every table of importable.toml says the same way: its id, names, key, period and
+    columns (checked)."""
+    if not _pair(entry["label"]) or not _pair(entry["key_label"]):
+        raise SpecError(f"{where}: label and key_label are [Japanese, English]")
+    return {
+        "table": entry["id"],
+        "label": tuple(entry["label"]),
+        "key": tuple(entry["key"]),
+        "key_label": tuple(entry["key_label"]),
+        "period": entry["period"],
+        "columns": tuple(entry["columns"].items()),
+    }
+
+
 def _table(
     entry: dict, groups: Mapping[str, tuple[Field, ...]], notes: Mapping[str, str], n: int
 ) -> ImportTable:
@@ -359,22 +381,15 @@ def _table(
     } - set(entry)
     if unknown or missing:
         raise SpecError(f"{where}: unknown {sorted(unknown)} or missing {sorted(missing)} keys")
-    if not _pair(entry["label"]) or not _pair(entry["key_label"]):
-        raise SpecError(f"{where}: label and key_label are [Japanese, English]")
     fields = tuple(_fields(entry["field"], groups, where))
     kind_fields = [f for f in fields if f.type == "kind"]
     kinds_text = (
         "、".join(ja for ja, _ in kind_fields[0].kind_names().values()) if kind_fields else ""
     )
     tb = ImportTable(
-        table=entry["id"],
-        label=tuple(entry["label"]),  # type: ignore[arg-type]
-        key=tuple(entry["key"]),
-        key_label=tuple(entry["key_label"]),  # type: ignore[arg-type]
-        period=entry["period"],
+        **_common(entry, where),
         replaces=entry["replaces"],
         sample=bool(entry["sample"]),
-        columns=tuple(entry["columns"].items()),
         fields=fields,
         count=entry.get("count"),
         order=tuple(tuple(p) for p in entry.get("order", ())),  # type: ignore[misc]
@@ -385,30 +400,12 @@ def _table(
 
 
 @dataclass(frozen=True)
-class PublishedTable:
+class PublishedTable(_Table):
     """A table filled from a government's workbooks as published (importable.toml
     ``[[published]]``): its columns, key, the source of its figures and the published headers."""
 
-    table: str
-    label: tuple[str, str]
-    key: tuple[str, ...]
-    key_label: tuple[str, str]
-    period: str
     source: str
-    columns: tuple[tuple[str, str], ...]
     headers: Mapping[str, str] = field(compare=False)
-
-    @property
-    def label_key(self) -> str:
-        return f"import.table.{self.table}"
-
-    @property
-    def key_label_key(self) -> str:
-        return f"import.key.{self.table}"
-
-    def schema_columns(self) -> list[tuple[str, str]]:
-        """Its database columns and their types: its own, then :data:`BOOKKEEPING_COLUMNS`."""
-        return [*self.columns, *BOOKKEEPING_COLUMNS]
 
     def value_columns(self) -> tuple[str, ...]:
         """Its value columns (the DOUBLE ones), in order."""
@@ -424,17 +421,8 @@ def _published(entry: dict, n: int) -> PublishedTable:
     where = f"importable.toml, [[published]] {n} ({entry.get('id', '?')})"
     if set(entry) != _PUBLISHED_KEYS:
         raise SpecError(f"{where}: its keys are {', '.join(sorted(_PUBLISHED_KEYS))}")
-    if not _pair(entry["label"]) or not _pair(entry["key_label"]):
-        raise SpecError(f"{where}: label and key_label are [Japanese, English]")
     tb = PublishedTable(
-        table=entry["id"],
-        label=tuple(entry["label"]),  # type: ignore[arg-type]
-        key=tuple(entry["key"]),
-        key_label=tuple(entry["key_label"]),  # type: ignore[arg-type]
-        period=entry["period"],
-        source=entry["source"],
-        columns=tuple(entry["columns"].items()),
-        headers=dict(entry["headers"]),
+        **_common(entry, where), source=entry["source"], headers=dict(entry["headers"])
     )
     cols = dict(tb.columns)
     if not {*tb.key, tb.period} <= set(cols):
