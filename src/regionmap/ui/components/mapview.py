@@ -13,7 +13,6 @@ from dataclasses import replace
 from html import escape
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from regionmap import i18n, reference
@@ -301,7 +300,7 @@ def text_alternative(
     """The map's text alternative under it (:func:`regionmap.maps.describe.alt_text`):
     visually hidden, read by screen readers as the map's description
     (``assets/page_lang.js`` points the map's ``aria-describedby`` at it), and the table of
-    the map's figures it refers to, in a closed expander (an HTML table, which screen
+    the map's figures it refers to, closed until opened (an HTML table, which screen
     readers and keyboards read; the map's canvas is neither)."""
     values = figs.shown() if figs is not None else None
     level = figs.level if figs is not None else "bureau"
@@ -320,17 +319,20 @@ def text_alternative(
     if not values:
         return
     rows = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
-    with st.expander(table):
-        st.caption(t("map.alt.table_note", lang, n=len(rows)))
-        area = t("map.alt.col.area", lang)
-        value = t("map.alt.col.value", lang, unit=unit)
-        frame = pd.DataFrame(
-            {
-                area: [names.get(c, c) for c, _ in rows],
-                value: [format_number(v, "", lang) for _, v in rows],
-            }
-        )
-        st.table(frame.set_index(area))
+    body = "".join(
+        f"<tr><th scope='row'>{escape(names.get(c, c))}</th>"
+        f"<td>{escape(format_number(v, '', lang))}</td></tr>"
+        for c, v in rows
+    )
+    # an HTML details element (not st.expander: the page's own expanders stay what they are)
+    st.html(
+        f"<details class='rm-map-table'><summary>{escape(table)}</summary>"
+        f"<p>{escape(t('map.alt.table_note', lang, n=len(rows)))}</p>"
+        f"<table><caption>{escape(title)}</caption><thead><tr>"
+        f"<th scope='col'>{escape(t('map.alt.col.area', lang))}</th>"
+        f"<th scope='col'>{escape(t('map.alt.col.value', lang, unit=unit))}</th>"
+        f"</tr></thead><tbody>{body}</tbody></table></details>"
+    )
 
 
 def page_map(
