@@ -48,6 +48,7 @@ def pytest_configure(config):
 #: while the other worker takes the other files (each with its module fixtures once).
 BROWSER_FILES = frozenset(
     {
+        "test_a11y_browser.py",
         "test_browser.py",
         "test_browser_pages.py",
         "test_labels_browser.py",

@@ -324,7 +324,7 @@ def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) ->
         _sample_tag(pdf, x + w - 44, y + 1, data.lang)
     my, mh = y + title_h + 2, h - title_h - 2
     png, extent = _map_image(spec, w, mh)
-    pdf.image(io.BytesIO(png), x, my, w, mh)
+    pdf.image(io.BytesIO(png), x, my, w, mh, alt_text=spec.alt)  # the map in words
     pdf.set_draw_color(200, 200, 200)
     pdf.rect(x, my, w, mh)
 

@@ -16,7 +16,7 @@ import pandas as pd
 from regionmap import db, figures, i18n
 from regionmap.fonts import matplotlib_family
 from regionmap.geo.layers import load_layer
-from regionmap.maps import areas, labels, scales, static
+from regionmap.maps import areas, describe, labels, scales, static
 from regionmap.maps.areas import AreaView
 from regionmap.maps.scales import choropleth
 from regionmap.render.common import css_to_hex, lang_value, png_bytes, resolve_area
@@ -48,6 +48,7 @@ class MapSpec:
     lang: str = "ja"
     kx: float = 1.0  # the projection's x scale: x = lon * kx, y = lat
     layer: str = "bureaus"  # the layer of the areas named (bureaus, regions, municipalities)
+    alt: str = ""  # the map in words (maps.describe.alt_text): the slide's and handout's alt
 
 
 def _project(gdf, kx: float):
@@ -125,13 +126,14 @@ def map_spec(
     codes = [str(c) for c in shapes[key]]
     nt_codes = view.no_figure(codes)
     has_values = bool(metric) and values is not None and not values.empty
+    by_code = (
+        {str(k): float(v) for k, v in values.set_index("area_code")["value"].items()}
+        if has_values and values is not None
+        else None
+    )
     classes = choropleth(
         codes,
-        (
-            {str(k): float(v) for k, v in values.set_index("area_code")["value"].items()}
-            if has_values and values is not None
-            else None
-        ),
+        by_code,
         covered=covered,
         no_figure=nt_codes,
     )
@@ -157,6 +159,14 @@ def map_spec(
         if metric
         else ""
     )
+    alt = describe.alt_text(
+        title,
+        {c: v for c, v in by_code.items() if c in set(codes)} if by_code and covered else None,
+        describe.area_names(view.level, lang),
+        unit,
+        lang,
+        classes=[text for _, text in legend],
+    )
     bx0, by0, bx1, by1 = shapes.total_bounds
     return MapSpec(
         shapes,
@@ -173,6 +183,7 @@ def map_spec(
         lang,
         kx,
         layer,
+        alt,
     )
 
 

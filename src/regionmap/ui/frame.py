@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from regionmap import state as state_mod
-from regionmap.ui import access, layout
+from regionmap.ui import a11y, access, layout
 from regionmap.ui.cached import _all_years, _themes, default_year
 from regionmap.ui.components.mapview import map_ready_script
 from regionmap.ui.components.widgets import filter_bar
@@ -49,6 +49,7 @@ def start() -> Context:
     ctx = Context(state, tuple(notices), ready, tuple(years), themes)
     st.session_state[_CTX_KEY] = ctx
     map_ready_script()
+    a11y.page_lang(ctx.lang)
     layout.apply()
     filter_bar(ctx)
     for notice in notices:

@@ -19,6 +19,12 @@ MAP_HEIGHT = "clamp(300px, calc(100vh - 262px), 540px)"
 #: On a phone (a single column): shorter, so the legend and the credit follow soon.
 PHONE_MAP_HEIGHT = "clamp(280px, 62vh, 440px)"
 
+#: Captions (Streamlit draws them at 60 % opacity): opaque, 5.8:1 on white, 5.5:1 on the
+#: sidebar's grey.
+CAPTION_INK = "#666563"
+#: The selected option of a segmented control (on Streamlit's pink): 6.0:1.
+SELECTED_INK = "#a3202f"
+
 CSS = f"""
 <style>
 .stElementContainer[class*="st-key-rm-map-"] {{ height: {MAP_HEIGHT} !important;
@@ -34,6 +40,25 @@ CSS = f"""
 [data-testid="stMainBlockContainer"] h5 {{ padding: 0.1rem 0; }}
 </style>
 """
+
+
+#: Contrast: put in the page's head by
+#: ``assets/page_lang.js`` (from the marker of :mod:`regionmap.ui.a11y`), where it stays
+#: while Streamlit redraws the page (a style element in the page is missing for a moment
+#: when a page opens, and the captions would show at Streamlit's contrast).
+A11Y_CSS = f"""
+/* contrast (WCAG 2.1 AA, 4.5:1): Streamlit's grey captions are 3.8:1, the selected
+   segmented control's red on its pink 4.2:1; the same look, a shade darker */
+[data-testid="stCaptionContainer"] {{ color: {CAPTION_INK}; opacity: 1; }}
+button[data-selected="true"] [data-testid="stMarkdownContainer"] p {{ color: {SELECTED_INK}; }}
+"""
+
+#: Visually hidden, read by screen readers (not display:none): the text alternative of a
+#: map (an inline style: hidden from the first paint).
+SCREEN_READER_ONLY = (
+    "position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
+    "clip:rect(0 0 0 0);white-space:nowrap;border:0"
+)
 
 
 def apply() -> None:

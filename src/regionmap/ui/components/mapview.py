@@ -18,11 +18,13 @@ import streamlit as st
 from regionmap import i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
-from regionmap.maps import deckgl, scales, spec, static
+from regionmap.maps import deckgl, describe, scales, spec, static
 from regionmap.maps.areas import AreaView
 from regionmap.plaintext import plain
 from regionmap.render import mapimage
 from regionmap.state import FilterState
+from regionmap.style import format_number
+from regionmap.ui import layout
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
 from regionmap.ui.components import downloads
 from regionmap.ui.components.cards import theme_excludes, where_text
@@ -161,7 +163,11 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
 
 _LOG = logging.getLogger(__name__)
 
-_MAP_READY_JS = (Path(__file__).parents[2] / "assets" / "map_ready.js").read_text(encoding="utf-8")
+_ASSETS = Path(__file__).parents[2] / "assets"
+#: map_ready.js and page_lang.js (the page's language, :mod:`regionmap.ui.a11y`): one script
+_MAP_READY_JS = "\n".join(
+    (_ASSETS / name).read_text(encoding="utf-8") for name in ("map_ready.js", "page_lang.js")
+)
 
 
 def deck_chart(
@@ -233,7 +239,8 @@ def fit_view_json(deck: deckgl.Deck) -> str:
 
 
 def map_ready_script() -> None:
-    """Put ``assets/map_ready.js`` on the page (once: the element is the same every run)."""
+    """Put ``assets/map_ready.js`` and ``assets/page_lang.js`` on the page (once: the
+    element is the same every run)."""
     st.sidebar.html(f"<script>{_MAP_READY_JS}</script>", unsafe_allow_javascript=True)
 
 
@@ -281,6 +288,53 @@ def selection_to_state(s: FilterState, objects: dict[str, list]) -> FilterState 
     return None
 
 
+def text_alternative(
+    key: str,
+    *,
+    title: str,
+    figs: spec.AreaFigures | None,
+    scale: scales.ColorScale | None,
+    kinds: Sequence[str],
+    lang: str,
+) -> None:
+    """The map's text alternative under it (:func:`regionmap.maps.describe.alt_text`):
+    visually hidden, read by screen readers as the map's description
+    (``assets/page_lang.js`` points the map's ``aria-describedby`` at it), and the table of
+    the map's figures it refers to, closed until opened (an HTML table, which screen
+    readers and keyboards read; the map's canvas is neither)."""
+    values = figs.shown() if figs is not None else None
+    level = figs.level if figs is not None else "bureau"
+    names = describe.area_names(level, lang)
+    unit = figs.unit(lang) if figs is not None else ""
+    classes = [label for _, label in scale.legend(unit, lang)] if scale is not None else []
+    text = describe.alt_text(title, values, names, unit, lang, classes=classes, kinds=kinds)
+    table = t("map.alt.table", lang)
+    ident = "rm-alt-" + map_key_class(key)
+    st.html(
+        f"<div class='rm-map-alt' style='{layout.SCREEN_READER_ONLY}' "
+        f"id='{escape(ident, quote=True)}' "
+        f"data-map='{escape(map_key_class(key), quote=True)}'>"
+        f"{escape(text)} {escape(table)}</div>"
+    )
+    if not values:
+        return
+    rows = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+    body = "".join(
+        f"<tr><th scope='row'>{escape(names.get(c, c))}</th>"
+        f"<td>{escape(format_number(v, '', lang))}</td></tr>"
+        for c, v in rows
+    )
+    # an HTML details element (not st.expander: the page's own expanders stay what they are)
+    st.html(
+        f"<details class='rm-map-table'><summary>{escape(table)}</summary>"
+        f"<p>{escape(t('map.alt.table_note', lang, n=len(rows)))}</p>"
+        f"<table><caption>{escape(title)}</caption><thead><tr>"
+        f"<th scope='col'>{escape(t('map.alt.col.area', lang))}</th>"
+        f"<th scope='col'>{escape(t('map.alt.col.value', lang, unit=unit))}</th>"
+        f"</tr></thead><tbody>{body}</tbody></table></details>"
+    )
+
+
 def page_map(
     ctx: Context,
     deck: deckgl.Deck,
@@ -311,6 +365,14 @@ def page_map(
     col_map, col_side = st.columns([4, 1])
     with col_map:
         deck_chart(deck, key=key, height=height, lang=lang, preview=preview)
+        text_alternative(
+            key,
+            title=title,
+            figs=figs,
+            scale=scale,
+            kinds=[label for _, label in categories],
+            lang=lang,
+        )
         if figs is not None and figs.source(lang):
             st.caption(t("fig.source", lang, source=plain(figs.source(lang))))
         map_credit(lang, tiles=s.has_layer("tiles"))

@@ -282,3 +282,32 @@ def metric_controls(ctx: Context, *, level: bool = True) -> None:
             format_func=lambda v: t("level." + v, lang),
             from_widget=lambda s, v: replace(s, level=v or s.level),
         )
+
+
+def municipality_select(ctx: Context) -> None:
+    """The municipality list of the bureau page: the keyboard's way to what a click on a
+    municipality of the map does (``muni`` in the state, :func:`mapview.on_map_select`):
+    the same state, the same figures below. Offers the area's municipalities, in the
+    reference's order."""
+    s, lang = ctx.state, ctx.lang
+    m = reference.municipalities()
+    if s.bureau:
+        code = reference.bureaus().set_index("bureau_id").loc[s.bureau, "bureau_code"]
+        m = m[m["bureau_code"] == code]
+    elif s.region:
+        code = reference.regions().set_index("region_id").loc[s.region, "region_code"]
+        m = m[m["region_code"] == code]
+    else:
+        return
+    names = {str(r["code"]): i18n.area_name(r, lang) for _, r in m.iterrows()}
+    options = ["", *names]
+    bound_widget(
+        st.selectbox,
+        "muni",
+        t("filter.municipality", lang),
+        options=options,
+        format_func=lambda c: names.get(c, t("filter.municipality.none", lang)),
+        to_widget=lambda st_: st_.muni if st_.muni in names else "",
+        from_widget=lambda st_, v: replace(st_, muni=v or None),
+        help=t("filter.municipality.help", lang),
+    )

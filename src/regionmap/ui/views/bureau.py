@@ -81,6 +81,7 @@ def municipality_figures(ctx: Context) -> None:
     s, lang = ctx.state, ctx.lang
     if not ctx.ready.database or not (s.bureau or s.region):
         return
+    widgets.municipality_select(ctx)
     if not s.muni:
         st.caption(t("bureau.municipality.none", lang))
         return

@@ -163,6 +163,16 @@ def layers_key() -> tuple[str, bool]:
     return build, bool(settings.get("hide_northern_territories"))
 
 
+@by_db_version(max_entries=64)
+def _map_alt(
+    area_kind, code, metric, lang, fiscal_year, theme_ids, layers=("", False), *, db_version: str
+) -> str:
+    """The slide map's text alternative (:attr:`regionmap.render.mapimage.MapSpec.alt`),
+    of the view :func:`_cached_map` draws. ``db_version`` and ``layers`` are cache keys."""
+    ids = list(theme_ids) or None
+    return mapimage.view_spec(area_kind, code, metric, "bureau", fiscal_year, ids, lang).alt
+
+
 @by_db_version(max_entries=128)
 def _cached_map(
     area_kind,
@@ -253,7 +263,8 @@ def page(ctx) -> None:
             s.theme_ids,
             layers_key(),
         )
-        st.image(png, width="stretch")
+        alt = _map_alt(kind, code, slide.map_metric, lang, s.fiscal_year, s.theme_ids, layers_key())
+        st.image(png, width="stretch", alt=alt)
         st.caption(t("map.credit", lang))
         if slide.sample:  # one compact line: the slide keeps its room
             st.markdown(
