@@ -12,7 +12,7 @@ The registry is the data file ``figures.toml`` beside this module (figures, thei
 counters, the document's own figures), read and checked once at import: a wrong entry is
 a :class:`RegistryError` naming it. Nothing else lists figures: the database, the filter
 state, the pages, the slides and the handouts iterate over :data:`FIGURES` or ask
-:func:`get`. The SQL of each figure's facts stays in the data layer (``db.queries._FACTS``),
+:func:`get`. The SQL of each figure's facts stays in the data layer (``db.queries.FACTS``),
 keyed by the id here.
 
 Adding a figure
@@ -21,7 +21,7 @@ Adding a figure
    names (``label``; ``title``, ``short``, ``handout``: the catalogue keys ``metric.<id>``,
    ``report.short.<id>``, ``report.metric.<id>``, which :mod:`regionmap.i18n` takes from here).
 2. Its table (a table staff import: ``importable.toml``; any other: ``db.schema.TABLES``) and
-   its facts in ``db.queries._FACTS``.
+   its facts in ``db.queries.FACTS``.
 
 Examples
 --------
@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from regionmap.bilingual import pick
 
 #: Area levels, from the largest.
 LEVELS: tuple[str, ...] = ("region", "bureau", "municipality")
@@ -75,9 +77,7 @@ class Unit:
 
     def text(self, value: float | int | None, lang: str) -> str:
         """The counter word for ``value`` in ``lang`` (English: singular for exactly 1)."""
-        if lang != "en":
-            return self.ja
-        return self.en_one if value == 1 else self.en_many
+        return pick((self.ja, self.en_one if value == 1 else self.en_many), lang)
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Kind:
     en: str
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.ja
+        return pick((self.ja, self.en), lang)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class Figure:
     texts: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_ja
+        return pick((self.label_ja, self.label_en), lang)
 
     def kind(self, kind_id: str) -> Kind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
@@ -248,7 +248,7 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
     )
 
 
-def _load_registry(text: str) -> dict[str, Any]:
+def load_registry(text: str) -> dict[str, Any]:
     """The registry in ``text`` (figures.toml), checked: figures, kinds, units, the document's
     own figures. A :class:`RegistryError` names the entry that is wrong."""
     data = tomllib.loads(text)
@@ -313,7 +313,7 @@ def _document_figure(entry: dict, figs: dict[str, Figure]) -> DocumentFigure:
     return DocumentFigure(**entry)
 
 
-_REGISTRY = _load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))
+_REGISTRY = load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))
 
 #: Every figure shown in the headline, selectors, tables, slides and handouts, in its order on
 #: screen (figures.toml's [[figure]] entries but the ``imported`` ones).

@@ -47,7 +47,7 @@ from functools import cache
 
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
-from regionmap.i18n import LANGS, t
+from regionmap.i18n import LANGS, col, t
 from regionmap.maps.areas import AreaView
 from regionmap.plaintext import plain
 from regionmap.settings import DATA_DIR
@@ -226,7 +226,7 @@ def region_of_bureau(bureau_id: str) -> str:
 def _name(kind: str, ident: str, lang: str) -> str:
     df = _table(kind)
     row = df.loc[df[f"{kind}_id"] == ident].iloc[0]
-    return str(row["name_en"] if lang == "en" else row["name_ja"])
+    return str(row[col("name", lang)])
 
 
 @cache

@@ -19,6 +19,7 @@ from functools import cache
 
 import pandas as pd
 
+from regionmap.bilingual import col
 from regionmap.settings import DATA_DIR
 
 #: Folder of the policy tables transcribed from the planning document.
@@ -82,4 +83,4 @@ def theme_name(theme_id: str, language: str = "ja") -> str:
     df = _table("themes").set_index("theme_id")
     if theme_id not in df.index:
         raise KeyError(f"unknown theme id {theme_id!r}")
-    return str(df.at[theme_id, "name_en" if language == "en" else "name_ja"])
+    return str(df.at[theme_id, col("name", language)])

@@ -129,7 +129,7 @@ def _load_policy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def _sample_frames() -> dict[str, pd.DataFrame] | None:
     frames = {
         "dispatch": sample.dispatch(),
-        "sites": sample.sites(_municipalities_layer()),
+        "sites": sample.sites(municipalities_layer()),
         "evacuees": sample.evacuees(),
     }
     for name, df in frames.items():
@@ -148,7 +148,7 @@ def _sample_frames() -> dict[str, pd.DataFrame] | None:
     return frames
 
 
-def _municipalities_layer():
+def municipalities_layer():
     """The built municipalities layer (to place sample sites inside their municipality), or None."""
     try:
         if geo.layers_available():

@@ -164,7 +164,7 @@ def _municipal_facts(metric: str, year: str = "") -> _Facts:
 
 #: The facts of each figure (:data:`regionmap.figures.FIGURES` and the imported ones): one
 #: entry per figure.
-_FACTS: dict[str, _Facts] = {
+FACTS: dict[str, _Facts] = {
     "dispatch": _municipal_facts("dispatch"),
     # a site counts from its first year on
     "sites": _municipal_facts("sites", year="f.start_fy <= ?"),
@@ -200,7 +200,7 @@ def _facts(
     Columns: municipality_code (overlay) / bureau_code (document), value, is_sample,
     source_ja, source_en, item_id (document: for distinct counts).
     """
-    facts = _FACTS[metric]
+    facts = FACTS[metric]
     if facts.item_id:
         item_type = figures.get(metric).item_type or ""
         where, params = and_all(item_theme_filter(item_type, facts.item_id, theme_ids))
@@ -222,7 +222,7 @@ def _real_years_sql(metric: str) -> str:
 
 
 #: Per overlay figure: SQL of the fiscal years that hold real (imported, not sample) figures.
-_REAL_YEARS_SQL = {metric: _real_years_sql(metric) for metric in MUNICIPAL_METRICS}
+REAL_YEARS_SQL = {metric: _real_years_sql(metric) for metric in MUNICIPAL_METRICS}
 
 
 def real_years(metric: str, con=None) -> list[int]:
@@ -231,7 +231,7 @@ def real_years(metric: str, con=None) -> list[int]:
     _check_metric(metric)
     if metric in DOCUMENT_METRICS:
         return [DOCUMENT_FISCAL_YEAR]
-    rows = cursor(con).execute(_REAL_YEARS_SQL[metric]).fetchall()
+    rows = cursor(con).execute(REAL_YEARS_SQL[metric]).fetchall()
     return sorted(int(r[0]) for r in rows if r[0] is not None)
 
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from regionmap import reference
+from regionmap.bilingual import pick
 from regionmap.style import hex_colour
 
 # ---------------------------------------------------------------------------
@@ -37,18 +38,15 @@ class Area:
 
     def seat(self, lang: str) -> str:
         """The seat's name in ``lang`` (English from the official reading)."""
-        return (self.seat_en or self.seat_ja) if lang == "en" else self.seat_ja
+        return pick((self.seat_ja, self.seat_en or self.seat_ja), lang)
 
     def title(self, lang: str) -> str:
-        # branches on purpose (layout, not a choice of text): English titles add the
-        # Japanese name, which the catalogue's English texts may not carry
+        # English titles add the Japanese name, which the catalogue's English texts may not carry
         if self.kind == "region":
-            if lang == "en":
-                return f"{self.name_en} region ({self.name_ja}連携地域)"
-            return f"{self.name_ja}連携地域"
-        if lang == "en":
-            return f"{self.name_en} ({self.name_ja})"
-        return self.name_ja
+            return pick(
+                (f"{self.name_ja}連携地域", f"{self.name_en} region ({self.name_ja}連携地域)"), lang
+            )
+        return pick((self.name_ja, f"{self.name_en} ({self.name_ja})"), lang)
 
     def filters(self) -> dict[str, str]:
         """Keyword filters for the database's query functions."""
