@@ -44,6 +44,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
@@ -280,7 +281,7 @@ def _parse_month(text: str) -> str | None:
     return text
 
 
-def _known_many(value: object, known: Sequence[str], bad: Callable[[str], None]) -> tuple[str, ...]:
+def _known_many(value: Any, known: Sequence[str], bad: Callable[[str], None]) -> tuple[str, ...]:
     """The known ones of a comma-separated parameter, in ``known``'s order; ``bad`` is told
     the unknown ones (comma-separated)."""
     wanted = _many(value)
@@ -326,7 +327,7 @@ def from_query_params(
         # the value is the URL's: shown as text, never a link (plaintext.plain)
         notices.append(t("notice.bad_param", lang, name=name, value=plain(value)))
 
-    values: dict[str, object] = {"lang": lang, "default_fy": default_fy}
+    values: dict[str, Any] = {"lang": lang, "default_fy": default_fy}
     if lang_text and lang_text not in LANGS:
         bad("lang", lang_text)
 

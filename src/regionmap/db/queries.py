@@ -34,6 +34,7 @@ from regionmap.db.schema import (
     DOCUMENT_SOURCE_JA,
     OVERLAY_METRICS,
 )
+from regionmap.db.store import one_row
 
 #: Figures only staff imports provide (``figures.IMPORTED_FIGURES``): per municipality like
 #: the overlay figures, never a sample; not in ``figures.FIGURES`` (no headline card, slide or
@@ -120,10 +121,12 @@ def fiscal_years(metric: str, con=None) -> list[int]:
             "AS INTEGER) FROM evacuees ORDER BY 1"
         ).fetchall()
         return [int(r[0]) for r in rows]
-    lo, hi = c.execute(
-        "SELECT min(start_fy), greatest(max(start_fy), "
-        "(SELECT max(fiscal_year) FROM dispatch)) FROM sites"
-    ).fetchone()
+    lo, hi = one_row(
+        c.execute(
+            "SELECT min(start_fy), greatest(max(start_fy), "
+            "(SELECT max(fiscal_year) FROM dispatch)) FROM sites"
+        )
+    )
     return [] if lo is None else list(range(int(lo), int(hi) + 1))
 
 
@@ -338,7 +341,7 @@ def metric_by_area(
             in_filter("a.region_code", region_code),
             (
                 "a.region_code IN (SELECT region_code FROM bureaus WHERE bureau_code IN "  # noqa: S608
-                f"({', '.join('?' for _ in as_list(bureau_code))}))"
+                f"({', '.join('?' for _ in as_list(bureau_code) or [])}))"
                 if as_list(bureau_code)
                 else "",
                 as_list(bureau_code) or [],
@@ -395,7 +398,7 @@ def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[s
 
 def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
     sql, params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
-    return int(cursor(con).execute(sql, params).fetchone()[0])
+    return int(one_row(cursor(con).execute(sql, params))[0])
 
 
 def headline(
@@ -425,14 +428,16 @@ def headline(
     has_prev = fy is not None and (fy - 1) in years
     prev_sql, prev_params = (
         _total_sql(metric, fy - 1, theme_ids, region_code, bureau_code, kind)
-        if has_prev
+        if has_prev and fy is not None
         else ("SELECT NULL", [])
     )
     src_sql, src_params = _sources_sql(metric, fy)
-    row = c.execute(
-        f"SELECT ({cur_sql}), ({prev_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
-        [*cur_params, *prev_params, *src_params],
-    ).fetchone()
+    row = one_row(
+        c.execute(
+            f"SELECT ({cur_sql}), ({prev_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
+            [*cur_params, *prev_params, *src_params],
+        )
+    )
     value = int(row[0] or 0)
     previous = int(row[1]) if has_prev and row[1] is not None else None
     src_ja, src_en, is_sample = row[2] or "", row[3] or "", bool(row[4])
@@ -482,7 +487,7 @@ def priority_projects(
     note, source_ref + unit/fiscal_year/source/is_sample.
     """
     bureaus_f = as_list(bureau_code)
-    bureau_sql = ("", [])
+    bureau_sql: tuple[str, list[Any]] = ("", [])
     if bureaus_f:
         ph = ", ".join("?" for _ in bureaus_f)
         bureau_sql = (
@@ -792,10 +797,12 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
             value_sql, params = _total_sql(metric, fy, None, None, bureau, None)
             scope = "bureau"
         src_sql, src_params = _sources_sql(metric, fy)
-        value, src_ja, src_en, is_sample = c.execute(
-            f"SELECT ({value_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
-            [*params, *src_params],
-        ).fetchone()
+        value, src_ja, src_en, is_sample = one_row(
+            c.execute(
+                f"SELECT ({value_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
+                [*params, *src_params],
+            )
+        )
         out.append(
             {
                 "metric": metric,

@@ -51,7 +51,7 @@ def character_set(texts: Iterable[str]) -> str:
 
 def label_layer(
     layer_id: str,
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     size: int = 14,
     color: Sequence[int] = LABEL_INK,

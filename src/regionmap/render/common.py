@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from regionmap import reference
 from regionmap.bilingual import pick
@@ -48,7 +49,7 @@ class Area:
             )
         return pick((self.name_ja, f"{self.name_en} ({self.name_ja})"), lang)
 
-    def filters(self) -> dict[str, str]:
+    def filters(self) -> dict[str, Any]:
         """Keyword filters for the database's query functions."""
         return {"bureau_code" if self.kind == "bureau" else "region_code": self.code}
 
@@ -66,7 +67,7 @@ def _valid_codes(kind: str) -> str:
     return ", ".join(f"{r.region_code} {r.region_id}" for r in df.itertuples())
 
 
-def resolve_area(kind: str, key: str) -> Area:
+def resolve_area(kind: str, key: str | None) -> Area:
     """Return the bureau or region named by its code or id (``"01"``, ``"1"``, ``"sorachi"``).
 
     Raises

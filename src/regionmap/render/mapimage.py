@@ -99,9 +99,9 @@ def map_spec(
     bureaus = load_layer("bureaus", "detail")
     layer = view.fill_layer
     if view.focus:
-        column, codes = view.where or ("", ())
+        column, where_codes = view.where or ("", ())
         munis = load_layer("municipalities", "detail")
-        shapes = munis[munis[column].isin(codes)]
+        shapes = munis[munis[column].isin(where_codes)]
         key = "code"
         outlines = bureaus[bureaus["bureau_code"].isin(view.own_bureaus())]
         context = bureaus[bureaus["bureau_code"].isin(view.context_bureaus(bureaus["bureau_code"]))]

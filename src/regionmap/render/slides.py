@@ -431,13 +431,13 @@ def build_slide(
             for ms in (p["measures"] if len(p) else [])
             for m in ms
         }
-        fy = fy_text(db.DOCUMENT_FISCAL_YEAR, lang)
+        doc_fy = fy_text(db.DOCUMENT_FISCAL_YEAR, lang)
         figures.append(
             _plain_figure(
                 content.measures_label(lang),
                 format_number(n_measures, "件", lang),
                 doc_source,
-                fy,
+                doc_fy,
             )
         )
         figures.append(
@@ -445,7 +445,7 @@ def build_slide(
                 t("present.fig.departments", lang),
                 format_number(len(depts - {None}), "", lang),
                 doc_source,
-                fy,
+                doc_fy,
             )
         )
         for r in p.to_dict("records"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -110,7 +111,7 @@ def resolve(lang: str = "ja") -> tuple[auth.Identity | None, str | None]:
     record = key = mismatch = None
     if db.check(settings.get("db_path")):  # no database yet: nobody is listed
         record, key, mismatch = _user_record(email, issuer, subject, verified)
-    account = {"issuer": issuer, "subject": subject, "email_verified": verified}
+    account: dict[str, Any] = {"issuer": issuer, "subject": subject, "email_verified": verified}
     ident = auth.shared_identity(
         email, record, settings.get("unlisted_users"), key=key, mismatch=mismatch, **account
     )

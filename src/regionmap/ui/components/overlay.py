@@ -120,7 +120,7 @@ def valid_kind(s: FilterState, kinds: Mapping[str, Any]) -> str | None:
 
 def map_by(s: FilterState, options: Sequence[str]) -> str:
     """What the page's map colours: the state's ``map_by`` if the page offers it, else its first."""
-    return s.map_by if s.map_by in options else options[0]
+    return s.map_by if s.map_by is not None and s.map_by in options else options[0]
 
 
 def source_of(df: pd.DataFrame, lang: str) -> str:

@@ -80,6 +80,14 @@ def area_label(option: str, lang: str) -> str:
     return "\u3000" + str(b[i18n.col("name", lang)])
 
 
+def _layer_shown(name: str, s: FilterState) -> bool:
+    return name in s.layers
+
+
+def _layer_set(name: str, s: FilterState, shown: bool) -> FilterState:
+    return replace(s, layers=(s.layers | {name}) if shown else (s.layers - {name}))
+
+
 def area_value(s: FilterState) -> str:
     if s.bureau:
         return "b:" + s.bureau
@@ -168,10 +176,8 @@ def filter_bar(ctx: Context) -> None:
                 st.checkbox,
                 "layer_" + layer,
                 t("layer." + layer, lang),
-                to_widget=lambda s, name=layer: name in s.layers,
-                from_widget=lambda s, v, name=layer: replace(
-                    s, layers=(s.layers | {name}) if v else (s.layers - {name})
-                ),
+                to_widget=functools.partial(_layer_shown, layer),
+                from_widget=functools.partial(_layer_set, layer),
             )
         st.button(
             t("filter.reset", lang),

@@ -37,7 +37,7 @@ def page(ctx: Context) -> None:
     mapview.area_map(ctx, page="bureau")
     municipality_figures(ctx)
     items = area_items(ctx)
-    downloads.downloads(ctx, page="bureau", **items)
+    downloads.downloads(ctx, page="bureau", charts=items["charts"], tables=items["tables"])
 
 
 def area_summary(ctx: Context) -> None:

@@ -268,7 +268,7 @@ def commit_upload(
         return Outcome("error", res.summary(lang))
     if not res.committed:
         return Outcome("info", res.summary(lang))
-    return Outcome("success", res.summary(lang), int(res.record["version"]))
+    return Outcome("success", res.summary(lang), int((res.record or {})["version"]))
 
 
 # --- history and undo ------------------------------------------------------------------------
@@ -614,7 +614,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
                 file=plain(target.get("file_name")) or t("data.action.init", lang),
             )
         )
-    if refusal:
+    if refusal and target is not None:  # undo_refusal refuses no missing target
         st.caption(t("data.undo.refused", lang, version=target["version"], reason=plain(refusal)))
     st.button(
         t("data.undo", lang),

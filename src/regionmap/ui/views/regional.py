@@ -9,6 +9,7 @@ wide-area groupings): with nothing imported the page says so and offers their te
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -271,7 +272,9 @@ def imported_map(ctx: Context, shown: dict) -> dict:
                 values={c: v for c, v in figs.values.items() if c in have},
                 **{i18n.col("source", lang): chosen["source"]},
             )
-    extra, tips, group_layer = [], {}, None
+    extra: list[Any] = []
+    tips: dict[str, Any] = {}
+    group_layer = None
     if groups:
         extra, group_layer = group_layers(groups, lang)
     drawn = spec.area_deck(
