@@ -368,16 +368,16 @@ def _table(
     )
     tb = ImportTable(
         table=entry["id"],
-        label=tuple(entry["label"]),  # type: ignore[arg-type]
+        label=tuple(entry["label"]),
         key=tuple(entry["key"]),
-        key_label=tuple(entry["key_label"]),  # type: ignore[arg-type]
+        key_label=tuple(entry["key_label"]),
         period=entry["period"],
         replaces=entry["replaces"],
         sample=bool(entry["sample"]),
         columns=tuple(entry["columns"].items()),
         fields=fields,
         count=entry.get("count"),
-        order=tuple(tuple(p) for p in entry.get("order", ())),  # type: ignore[misc]
+        order=tuple(tuple(p) for p in entry.get("order", ())),
         template_notes=_template_notes(entry, notes, kinds_text, where),
     )
     _check_table(tb, where)

@@ -43,13 +43,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from typing import Any
 
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
 from regionmap.i18n import LANGS, col, t
 from regionmap.maps.areas import AreaView
+from regionmap.once import made_once
 from regionmap.plaintext import plain
 from regionmap.settings import DATA_DIR
 
@@ -195,7 +195,7 @@ def _table(kind: str):
     return reference.bureaus() if kind == "bureau" else reference.regions()
 
 
-@cache
+@made_once(max_entries=64)
 def _ids(kind: str) -> dict[str, str]:
     """Bureau (or region) id and code -> its id."""
     df = _table(kind)
@@ -209,7 +209,7 @@ def _code_of(kind: str, ident: str) -> str:
     return _codes(kind)[ident]
 
 
-@cache
+@made_once(max_entries=64)
 def _codes(kind: str) -> dict[str, str]:
     """Bureau (or region) id -> its code (read only)."""
     df = _table(kind)
@@ -230,7 +230,7 @@ def _name(kind: str, ident: str, lang: str) -> str:
     return str(row[col("name", lang)])
 
 
-@cache
+@made_once(max_entries=64)
 def _catalogue_themes() -> tuple[str, ...]:
     """Theme ids of the committed catalogue (``data/policy/themes.csv``), in its order."""
     import csv
@@ -243,7 +243,7 @@ def _catalogue_themes() -> tuple[str, ...]:
     return tuple(r["theme_id"] for r in rows)
 
 
-@cache
+@made_once(max_entries=64)
 def _municipality_codes() -> frozenset[str]:
     return frozenset(reference.municipalities()["code"])
 

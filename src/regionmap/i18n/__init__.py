@@ -272,6 +272,6 @@ def month_text(value: object, lang: str, *, numeric: bool = False) -> str:
 
     if isinstance(value, str) and len(value) == 7:
         value = value + "-01"
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)
     english = f"{ts.year:04d}-{ts.month:02d}" if numeric else ts.strftime("%b %Y")
     return pick((f"{ts.year}年{ts.month}月", english), lang)

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 
 from regionmap import reference
 from regionmap.maps import labels
+from regionmap.once import made_once
 
 #: The areas a map may fill, and the boundary layer of each.
 LEVELS = ("municipality", "bureau", "region")
@@ -170,7 +170,7 @@ class AreaView:
         return frozenset(codes) & northern_territories()
 
 
-@cache
+@made_once(max_entries=64)
 def northern_territories() -> frozenset[str]:
     """Codes of the six Northern Territories villages (drawn, with no figures)."""
     m = reference.municipalities()

@@ -4,7 +4,8 @@ number format, the fonts), so maps, charts and tables agree:
 - :func:`ranked_bar` — a ranked horizontal bar chart whose title says what,
   where and when; :func:`ranked_html` the same ranking as HTML bars (no chart library
   in the browser), both from :func:`ranked_rows`;
-- :func:`trend_line` — a line over fiscal years or months;
+- :func:`trend_line` — a line over fiscal years or months; :func:`trend_html` the same
+  line as an inline SVG (no chart library in the browser);
 - :func:`count_axis` — whole-number axes of counts.
 """
 
@@ -161,6 +162,58 @@ def trend_line(
         height=320,
         margin={"l": 10, "r": 20, "t": 60, "b": 30},
         yaxis={"title": {"text": figures.unit_text(unit, lang)}, **count_axis(frame[y])},
+    )
+
+
+def trend_html(
+    frame: pd.DataFrame, *, x: str, y: str, title: str, unit: str, lang: str = "ja"
+) -> str:
+    """:func:`trend_line` as an inline SVG under its title, for a page that should not load
+    a chart library in the browser (the bureau page: plotly's script is 4.7 MB of the
+    11.7 MB a cold visit loaded, issue #25). The axis runs from zero to the largest figure,
+    labelled with its unit; the first and last ``x`` are written under the line; each point
+    tells its ``x`` and figure on hover. Every text is escaped (plain text)."""
+    values = [float(v) for v in frame[y]]
+    xs = [str(v) for v in frame[x]]
+    width, height, left, right, top, bottom = 640, 240, 64, 16, 16, 28
+    peak = max(values, default=0.0) or 1.0
+    n = len(values)
+
+    def px(i: int) -> float:
+        return left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5)
+
+    def py(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / peak)
+
+    points = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(values))
+    dots = "".join(
+        f"<circle cx='{px(i):.1f}' cy='{py(v):.1f}' r='3' fill='{ACCENT}'>"
+        f"<title>{escape(xs[i])}: {escape(format_number(v, unit, lang))}</title></circle>"
+        for i, v in enumerate(values)
+    )
+    base = height - bottom
+    label = escape(figures.unit_text(unit, lang))
+    ticks = "".join(
+        f"<text x='{left - 6}' y='{py(v) + 4:.1f}' text-anchor='end'>"
+        f"{escape(format_number(v, unit, lang))}</text>"
+        f"<line x1='{left}' x2='{width - right}' y1='{py(v):.1f}' y2='{py(v):.1f}' "
+        "stroke='#e6e6e6'/>"
+        for v in (0.0, peak)
+    )
+    ends = (
+        f"<text x='{px(0):.1f}' y='{height - 8}' text-anchor='start'>{escape(xs[0])}</text>"
+        f"<text x='{px(n - 1):.1f}' y='{height - 8}' text-anchor='end'>{escape(xs[-1])}</text>"
+        if n
+        else ""
+    )
+    return (
+        f"<figure class='rm-trend' style='margin:0;font-family:{escape(FONT_FAMILY)}'>"
+        f"<figcaption style='font-size:15px;font-weight:600;margin:0 0 4px'>{escape(title)}"
+        f"</figcaption><svg viewBox='0 0 {width} {height}' width='100%' role='img' "
+        f"aria-label='{escape(title)}' style='max-width:{width}px;font-size:12px;fill:#444'>"
+        f"<desc>{label}</desc>{ticks}<line x1='{left}' x2='{width - right}' y1='{base}' "
+        f"y2='{base}' stroke='#999'/><polyline points='{points}' fill='none' "
+        f"stroke='{ACCENT}' stroke-width='2'/>{dots}{ends}</svg></figure>"
     )
 
 

@@ -13,7 +13,7 @@ from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps.areas import northern_territories
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import trend_line
+from regionmap.render.charts import trend_html, trend_line
 from regionmap.style import format_number
 from regionmap.ui.cached import table
 from regionmap.ui.components import downloads, mapview, widgets
@@ -270,8 +270,10 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                 where=where_text(ctx),
                 when=f"{monthly['month'].iloc[0]}–{monthly['month'].iloc[-1]}",
             )
+            # an inline SVG, not a plotly chart: the bureau page loads no chart library in
+            # the browser (issue #25); the plotly figure is the chart's PNG download
+            st.html(trend_html(monthly, x="month", y="persons", title=title, unit=unit, lang=lang))
             fig = trend_line(monthly, x="month", y="persons", title=title, unit=unit, lang=lang)
-            st.plotly_chart(fig, key="rm.chart.evacuees", config={"displayModeBar": False})
             shown["charts"]["evacuees"] = fig
             shown["tables"]["evacuees"] = monthly
     if any_sample:
