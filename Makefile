@@ -12,14 +12,14 @@ DEV_STAMP := $(VENV)/.installed-dev
 # the port of make run and make serve: make run PORT=8502
 PORT   ?= 8501
 
-.PHONY: run dev serve setup test lint format bench clean help
+.PHONY: run dev serve setup test lint typecheck format bench clean help
 
 help:
 	@echo "make run    set up (venv, runtime requirements, boundary layers, database) and start the app"
 	@echo "            on 127.0.0.1:$(PORT) (another port: make run PORT=8502)"
 	@echo "make dev    the same, reloading the page when a source file is saved (for developers)"
 	@echo "make serve  the same app for many viewers: one replica per core behind nginx"
-	@echo "make test   ruff (lint + format check), then pytest, browser test included"
+	@echo "make test   ruff (lint, complexity, format check), mypy, then pytest, browser test included"
 	@echo "make bench  run the benchmark harness (bench/), report in bench/results/"
 
 $(RUN_STAMP): requirements.txt pyproject.toml
@@ -56,11 +56,15 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# the package's types (pyproject.toml [tool.mypy]); a few seconds with its cache
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+test: lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 bench: setup $(DEV_STAMP)

@@ -39,7 +39,7 @@ from typing import Any
 
 from bench.common import baseline, metric, quick_mode, summarize, timed, timeit, write_result
 from regionmap import db
-from regionmap.db import importer, sample
+from regionmap.db import importer, load, sample
 
 NAME = "db"
 
@@ -299,7 +299,7 @@ def measure(
         t_sample = timeit(
             lambda: (
                 sample.dispatch(),
-                sample.sites(db._municipalities_layer()),
+                sample.sites(load.municipalities_layer()),
                 sample.evacuees(),
             ),
             repeat=repeats,

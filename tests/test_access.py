@@ -293,9 +293,9 @@ def _read(path: Path) -> str:
 
 
 def test_identity_text_is_escaped():
-    from regionmap.ui.access import _escape
+    from regionmap.ui.access import escape_markdown
 
-    assert _escape("<b>[x](javascript:alert(1))</b>") == (
+    assert escape_markdown("<b>[x](javascript:alert(1))</b>") == (
         "\\<b\\>\\[x\\]\\(javascript:alert\\(1\\)\\)\\</b\\>"
     )
 

@@ -1,6 +1,8 @@
-"""The data layer's shape (issue #22): no import cycle, helpers other modules use are public,
-every message a catalogue key (no ``(en, ja)`` pair, no inline language branch), the
-importer in small modules. Read from the source, so a regression names the file and line.
+"""The data layer's shape (issue #22): every message a catalogue key (no ``(en, ja)`` pair,
+no inline language branch), the importer in small modules. Read from the source, so a
+regression names the file and line. The rules of the whole package (no import cycle, no
+private name taken across modules, few language branches, layers) are in
+``tests/test_architecture.py``.
 """
 
 from __future__ import annotations
@@ -16,112 +18,6 @@ DB = SRC / "regionmap" / "db"
 #: The modules of the data layer and what reads spreadsheets with it.
 DB_FILES = sorted(DB.rglob("*.py"))
 MESSAGE_FILES = [*DB_FILES, SRC / "regionmap" / "codes.py", SRC / "regionmap" / "importable.py"]
-
-
-def _module(path: Path) -> str:
-    parts = path.relative_to(SRC).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imports(path: Path) -> set[str]:
-    """The regionmap modules ``path`` imports when it is loaded (imports inside functions
-    are not followed: they run later). ``from regionmap.db import store`` is the module
-    ``store``, not the package."""
-    modules = {_module(p) for p in (SRC / "regionmap").rglob("*.py")}
-    out: set[str] = set()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
-        for n in ast.walk(node) if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) else []:
-            if isinstance(n, ast.Import):
-                out |= {a.name for a in n.names if a.name in modules}
-            elif isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("regionmap"):
-                subs = {f"{n.module}.{a.name}" for a in n.names} & modules
-                out |= subs
-                if len(subs) < len(n.names) and n.module in modules:
-                    out.add(n.module)
-    out.discard(_module(path))
-    return out
-
-
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in graph.get(v, ()):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
-    for v in list(graph):
-        if v not in index:
-            visit(v)
-    return out
-
-
-def test_the_data_layer_has_no_import_cycle():
-    graph = {_module(p): _imports(p) for p in (SRC / "regionmap").rglob("*.py")}
-    assert "regionmap.db.store" in graph["regionmap.db.changes"]  # the graph is read
-    cycles = [c for c in _cycles(graph) if any(m.startswith("regionmap.db") for m in c)]
-    assert cycles == []
-
-
-def test_the_cycle_check_finds_a_cycle():
-    # db/__init__ → changes → audit → export → db, as it was before issue #22
-    graph = {
-        "regionmap.db": {"regionmap.db.changes"},
-        "regionmap.db.changes": {"regionmap.db.audit"},
-        "regionmap.db.audit": {"regionmap.db.export"},
-        "regionmap.db.export": {"regionmap.db"},
-    }
-    assert _cycles(graph) == [sorted(graph)]
-
-
-def _private_imports(path: Path) -> list[str]:
-    """``_private`` names ``path`` takes from another regionmap module."""
-    found = []
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    local_modules = {
-        a.asname or a.name
-        for n in ast.walk(tree)
-        if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("regionmap")
-        for a in n.names
-    }
-    for n in ast.walk(tree):
-        if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("regionmap"):
-            found += [f"{n.lineno}: {n.module}.{a.name}" for a in n.names if _private(a.name)]
-        elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
-            if n.value.id in local_modules and _private(n.attr):
-                found.append(f"{n.lineno}: {n.value.id}.{n.attr}")
-    return found
-
-
-def _private(name: str) -> bool:
-    return name.startswith("_") and not name.startswith("__")
-
-
-def test_no_module_of_the_data_layer_takes_another_ones_private_helpers():
-    found = [f"{p.relative_to(SRC)}:{x}" for p in DB_FILES for x in _private_imports(p)]
-    assert found == []
 
 
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -108,7 +108,7 @@ def test_every_selection_and_basis_label(con):
     assert proposals.figures[1].label == SELECTION_LABELS_JA["measures"] + "（本ツールの対応付け）"
     # every bureau project's basis in the handout is one of the two plain words
     for attribution in ("named", "inferred", "layout"):
-        assert handout._attribution_text(attribution, "ja") in BASIS_LABELS_JA.values()
+        assert handout.attribution_text(attribution, "ja") in BASIS_LABELS_JA.values()
     bases = content.bases_of("priority_projects", "direction_theme_id")
     assert set(bases.values()) == {"stated", "inferred"}
     assert content.MATCHING_NOTE_JA == "（本ツールの対応付け）"

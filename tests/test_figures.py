@@ -69,7 +69,7 @@ def test_kinds_have_one_colour_on_the_web_page_and_in_both_handouts(db_path):
         {"collection": [1, 2], "regional": [3, 4]}, index=pd.Index([2014, 2015], name="fy")
     )
     for lang in ("ja", "en"):
-        bars = chartimage._dispatch_figure(trend, lang).data
+        bars = chartimage.dispatch_figure(trend, lang).data
         got = {b.name: b.marker.color for b in bars}
         for kind in ("collection", "regional"):
             name = fig.kind(kind).label(lang)
@@ -261,7 +261,7 @@ def test_a_handout_under_a_theme_that_does_not_cover_dispatch_says_dash_not_0(db
     assert text.count(MISSING) >= 3
     # the map beside it: no legend of zeros (one plain fill, no classes)
     area = common.resolve_area("bureau", "tokachi")
-    data = handout._collect(area, "ja", con, theme_ids=["pillar_economy"])
+    data = handout.collect(area, "ja", con, theme_ids=["pillar_economy"])
     assert data.headlines["dispatch"]["theme_match"] is False
     view = AreaView.of_area(area.kind, area.code)
     spec = mapimage.map_spec(view, handout.MAP_METRIC, data.municipal_values, "ja", covered=False)
@@ -300,11 +300,11 @@ def test_a_wrong_registry_entry_is_refused_with_what_and_where(wrong):
     text = _REGISTRY_TOML.read_text(encoding="utf-8")
     assert old in text
     with pytest.raises(figures.RegistryError, match=re.escape(message)):
-        figures._load_registry(text.replace(old, new, 1))
+        figures.load_registry(text.replace(old, new, 1))
 
 
 def test_the_registry_file_gives_every_figure_its_labels_units_and_kinds():
-    reg = figures._load_registry(_REGISTRY_TOML.read_text(encoding="utf-8"))
+    reg = figures.load_registry(_REGISTRY_TOML.read_text(encoding="utf-8"))
     assert reg["figures"] == figures.FIGURES + figures.IMPORTED_FIGURES + figures.PUBLIC_FIGURES
     assert [k.id for k in figures.get("dispatch").kinds][:3] == [
         d.kind for d in figures.document_figures("dispatch")
@@ -324,7 +324,7 @@ def test_the_figures_names_are_defined_once_in_the_registry_and_reach_the_catalo
         assert i18n.t(f"report.short.{fig.id}", "ja") == fig.texts[f"report.short.{fig.id}"][0]
     # the catalogue file defining a figure's name again is refused at import
     with pytest.raises(ValueError, match="metric.dispatch"):
-        i18n._add_figure_names({"metric.dispatch": {"ja": "派遣", "en": "Dispatch"}})
+        i18n.add_figure_names({"metric.dispatch": {"ja": "派遣", "en": "Dispatch"}})
     text = _REGISTRY_TOML.read_text(encoding="utf-8")
     with pytest.raises(figures.RegistryError, match=r"\(dispatch\): missing key\(s\) title"):
-        figures._load_registry(text.replace('title = ["派遣職員", "Dispatched staff"]\n', "", 1))
+        figures.load_registry(text.replace('title = ["派遣職員", "Dispatched staff"]\n', "", 1))

@@ -20,7 +20,7 @@ import pytest
 from import_helpers import xlsx_of
 
 from regionmap import figures, i18n, importable
-from regionmap.__main__ import _build_parser
+from regionmap.__main__ import build_parser
 from regionmap.db import export, importer, queries, schema
 from regionmap.db.importer import header
 from regionmap.settings import PROJECT_ROOT
@@ -117,9 +117,9 @@ def test_a_unit_in_brackets_is_read_but_a_bracketed_alias_is_its_own_field(dbp):
 def test_each_figure_counts_the_count_column_of_its_table(metric):
     tb = importable.get(figures.get(metric).table)
     value = f"f.{tb.count} AS value" if tb.count else "1 AS value"
-    assert value in queries._FACTS[metric].select
-    assert f"FROM {tb.table} f" in queries._FACTS[metric].select
-    assert f"FROM {tb.table} WHERE NOT is_sample" in queries._REAL_YEARS_SQL[metric]
+    assert value in queries.FACTS[metric].select
+    assert f"FROM {tb.table} f" in queries.FACTS[metric].select
+    assert f"FROM {tb.table} WHERE NOT is_sample" in queries.REAL_YEARS_SQL[metric]
 
 
 @pytest.mark.parametrize("table", TABLE_IDS)
@@ -150,11 +150,11 @@ def test_the_names_in_the_catalogue_are_the_spec(table):
     )
     assert f"import.table.{table}" not in catalogue_file  # defined in the spec only
     with pytest.raises(ValueError, match=f"import.table.{table}"):  # and refused there
-        i18n._add_import_table_names({f"import.table.{table}": {"ja": "表", "en": "table"}})
+        i18n.add_import_table_names({f"import.table.{table}": {"ja": "表", "en": "table"}})
 
 
 def test_the_command_line_offers_the_spec_tables():
-    parser = _build_parser()
+    parser = build_parser()
     db_sub = next(a for a in parser._actions if getattr(a, "choices", None) and "db" in a.choices)
     db_parser = db_sub.choices["db"]
     actions = next(a for a in db_parser._actions if getattr(a, "choices", None))

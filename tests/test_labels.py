@@ -293,7 +293,7 @@ def test_slides_and_pngs_follow_the_rule(where, lang):
         (label_pt * 100 / 72, 1400, 1050 * 0.86),
         (13 * 100 / 72, 1600, 860),
     ):
-        extent = mapimage._fit(view.bounds, width, height)
+        extent = mapimage.fit_extent(view.bounds, width, height)
         placement = mapimage.place_names(view, extent, (0, 0, width, height), size)
         named = {p.code for p in placement.placed if p.style == "main"}
         if where[0] == "hokkaido":

@@ -42,6 +42,18 @@ def test_test_and_bench_add_their_tools():
         assert "pip install -r requirements-dev.txt" in commands, target
 
 
+def test_test_runs_the_static_checks_before_pytest():
+    commands = _dry("test").splitlines()
+    steps = ["ruff check .", "ruff format --check .", "/mypy", "-m pytest"]
+    where = [next(i for i, c in enumerate(commands) if step in c) for step in steps]
+    assert where == sorted(where), commands
+    # mypy is pinned where pip installs the test tools, and configured for the package
+    assert "mypy==" in (PROJECT_ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'files = ["src/regionmap"]' in pyproject
+    assert '"C901", "PLR0915"' in pyproject
+
+
 def test_readme_says_how_to_choose_the_port_in_both_languages():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.count("make run PORT=8502") >= 2

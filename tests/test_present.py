@@ -112,13 +112,13 @@ def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
         return f"png{len(drawn)}".encode()
 
     monkeypatch.setattr(mapimage, "map_png", fake_map_png)
-    present._cached_map.clear()
+    present.cached_map.clear()
     args = ("bureau", "nemuro", "dispatch", "ja", 2015, ())
-    first = present._cached_map(*args, present.layers_key())
-    assert present._cached_map(*args, present.layers_key()) == first and len(drawn) == 1
+    first = present.cached_map(*args, present.layers_key())
+    assert present.cached_map(*args, present.layers_key()) == first and len(drawn) == 1
     # the setting changes what load_layer draws (the six villages within Nemuro)
     monkeypatch.setenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES", "true")
-    hidden = present._cached_map(*args, present.layers_key())
+    hidden = present.cached_map(*args, present.layers_key())
     assert hidden != first and drawn == [None, "true"]
     monkeypatch.delenv("REGIONMAP_HIDE_NORTHERN_TERRITORIES")
     # rebuilt layers (a new manifest) are drawn again
@@ -128,9 +128,9 @@ def test_slide_map_is_redrawn_when_the_layers_or_their_setting_change(
     m["built_at"] = "2099-01-01T00:00:00+00:00"
     (rebuilt / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     monkeypatch.setenv("REGIONMAP_GEO_DIR", str(rebuilt))
-    assert present._cached_map(*args, present.layers_key()) not in (first, hidden)
+    assert present.cached_map(*args, present.layers_key()) not in (first, hidden)
     assert len(drawn) == 3
-    present._cached_map.clear()
+    present.cached_map.clear()
 
 
 def test_slide_numbers_are_clamped():
@@ -276,7 +276,7 @@ def test_english_headline_figures_use_the_singular_for_one(db_path):
     checked = 0
     for code in [f"{i:02d}" for i in range(1, 15)]:
         area = common.resolve_area("bureau", code)
-        fig = slides._headline_figure("proposals", area, "en", None, (), con)
+        fig = slides.headline_figure("proposals", area, "en", None, (), con)
         n = db.headline("proposals", con=con, bureau_code=code)["value"]
         if n == 1:
             assert fig.value == "1 proposal"

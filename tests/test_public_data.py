@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from regionmap import figures
-from regionmap.db import indicators, public
+from regionmap.db import extract, indicators, public
 from regionmap.db.importer import fiscal
 from regionmap.db.importer.reading import workbook_grid
 from regionmap.db.importer.result import Refused
@@ -135,16 +135,16 @@ def test_a_foreign_row_in_a_hokkaido_file_stays_refused(grids):
 def test_the_committed_extract_is_what_the_build_makes(tmp_path):
     rows, eds = public.build(SHARED)
     assert len(eds) == 17
-    assert public.to_csv(rows) == public.EXTRACT.read_text(encoding="utf-8")
+    assert extract.to_csv(rows) == extract.EXTRACT.read_text(encoding="utf-8")
 
 
 def test_the_extract_holds_179_municipalities_for_17_years():
-    df = public.read_extract()
+    df = extract.read_extract()
     per_year = df.groupby("fiscal_year").size()
     assert list(per_year.index) == list(range(2005, 2022))
     assert set(per_year[per_year.index < 2009]) == {178}
     assert set(per_year[per_year.index >= 2009]) == {179}
-    readme = (public.EXTRACT.parent / "README.md").read_text(encoding="utf-8")
+    readme = (extract.EXTRACT.parent / "README.md").read_text(encoding="utf-8")
     assert figures.source("soumu_zaisei").credit[0] in readme
     assert "build-public --from" in readme
 
@@ -212,7 +212,7 @@ def test_db_import_command_line_dry_run_and_real(workbook_bytes, geo_dir, tmp_pa
     from regionmap.db.store import open_read_only
 
     # a database built without the extract (a checkout without data/public): the table is empty
-    monkeypatch.setattr(public, "EXTRACT", tmp_path / "missing.csv")
+    monkeypatch.setattr(extract, "EXTRACT", tmp_path / "missing.csv")
     dbp = tmp_path / "db" / "regionmap.duckdb"
     init_database(dbp)
     # a copy of the FY2015 edition under another name: the year is asked for, never guessed

@@ -18,7 +18,7 @@ from regionmap.geo.build import cli_build
 from regionmap.render import handout
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m regionmap",
         description="regionmap: boundary layers, policy database, handouts and settings.",
@@ -171,7 +171,7 @@ def _setup(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
 
     try:
         return _dispatch(args)

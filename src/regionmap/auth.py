@@ -34,6 +34,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from regionmap.i18n import t
@@ -257,14 +258,18 @@ def shared_identity(
     listed and ``unlisted_users`` is ``refuse``). The name is the record's e-mail (the
     claimed one for someone not listed)."""
     email = normalise_email(email)
-    account = {"issuer": issuer, "subject": subject, "email_verified": email_verified}
+    account: dict[str, Any] = {
+        "issuer": issuer,
+        "subject": subject,
+        "email_verified": email_verified,
+    }
     if user is None:
         if unlisted == "refuse":
             return None
         name = email or subject or "?"
         return Identity(name=name, role="viewer", mode="shared", email=email or None,
                         listed=False, mismatch=mismatch, **account)  # fmt: skip
-    role = user.get("role") if user.get("role") in ROLES else "viewer"
+    role = str(user["role"]) if user.get("role") in ROLES else "viewer"
     raw = user.get("bureaus") or ""
     bureaus = tuple(c for c in str(raw).split(";") if c) if role == "editor" else ()
     name = normalise_email(user.get("email")) or email

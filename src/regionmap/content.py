@@ -43,7 +43,7 @@ MATCHING_NOTE_EN = "(this tool's matching)"
 
 def with_matching_note(text: str, lang: str) -> str:
     """``text`` followed by the note that the matching is this tool's reading."""
-    return text + MATCHING_NOTE_JA if lang == "ja" else f"{text} {MATCHING_NOTE_EN}"
+    return text + i18n.pick((MATCHING_NOTE_JA, " " + MATCHING_NOTE_EN), lang)
 
 
 def measures_label(lang: str) -> str:
@@ -117,6 +117,7 @@ def figure_text(row: Mapping, lang: str) -> str:
     from the previous year)``, ``about 2,500 persons``."""
     value, cont = int(row["value"]), row.get("continuing")
     approx = bool(row["is_approximate"])
+    # a branch on purpose (grammar): English counts with a plural word after the number
     if lang == "en":
         unit = figures.unit_of(str(row["unit_ja"]))
         word = unit.text(value, "en") if unit else str(row["unit_en"])
@@ -134,7 +135,7 @@ def figure_text(row: Mapping, lang: str) -> str:
 
 def figure_label(row: Mapping, lang: str) -> str:
     """A document figure's label without the "(約)" the value already carries."""
-    label = str(row["label_en" if lang == "en" else "label_ja"])
+    label = str(row[i18n.col("label", lang)])
     for tail in (" (約)", " (about)", "(約)"):
         label = label.removesuffix(tail)
     for tail in (" 派遣先市町村数", " 派遣先団体数", ": municipalities receiving staff"):
@@ -146,7 +147,7 @@ def source_line(row: Mapping, lang: str) -> str:
     """``北海道の地域政策に関する資料（平成27年度） §II-3(1) 道職員の…`` (the document and its
     section; in English the section number only: its title is the document's Japanese)."""
     ref = section_ref(row["source_ref"], lang)
-    src = row["source_en"] if lang == "en" else row["source_ja"]
+    src = row[i18n.col("source", lang)]
     return f"{src} {ref}".strip()
 
 
@@ -154,9 +155,8 @@ def section_ref(source_ref: str, lang: str) -> str:
     """The section part of a ``source_ref`` (``§II-3(1) 道職員の…``; ``§II-3(1)`` in English)."""
     text = str(source_ref)
     ref = text.split(" ", 1)[1] if " " in text else ""
-    if lang == "en":
-        ref = " / ".join(p.split(" ", 1)[0] for p in ref.split(" / ") if p.startswith("§"))
-    return ref
+    numbers = " / ".join(p.split(" ", 1)[0] for p in ref.split(" / ") if p.startswith("§"))
+    return i18n.pick((ref, numbers), lang)
 
 
 def headline_document_figure(
@@ -192,10 +192,9 @@ def selection_label(table: str, lang: str, n: int | None = None) -> str:
     """The label of a selected list (``主な地域重点プロジェクト（資料掲載分）``); with ``n``,
     the count label (``主な地域重点プロジェクト（資料掲載分）16件``)."""
     row = _selections().loc[table]
-    suffix = "en" if lang == "en" else "ja"
     if n is None:
-        return str(row[f"label_{suffix}"])
-    return str(row[f"count_label_{suffix}"]).format(n=n)
+        return str(row[i18n.col("label", lang)])
+    return str(row[i18n.col("count_label", lang)]).format(n=n)
 
 
 @made_once(max_entries=64)
@@ -209,19 +208,19 @@ def _bases() -> pd.DataFrame:
 def basis_label(basis: str, lang: str) -> str:
     """明記 / 資料の配置から推定 (``Stated in the document`` / ``Inferred from the document's
     layout``)."""
-    return str(_bases().at[basis, "label_en" if lang == "en" else "label_ja"])
+    return str(_bases().at[basis, i18n.col("label", lang)])
 
 
 def basis_note(basis: str, lang: str) -> str:
     """A basis as a note inside a sentence or a bracket: 資料の配置から推定; in English with a
     small first letter (``inferred from the document's layout``)."""
     label = basis_label(basis, lang)
-    return label if lang != "en" else label[:1].lower() + label[1:]
+    return i18n.pick((label, label[:1].lower() + label[1:]), lang)
 
 
 def basis_explanation(basis: str, lang: str) -> str:
     """The one-line explanation of a basis (for a hover or a footnote)."""
-    return str(_bases().at[basis, "explanation_en" if lang == "en" else "explanation_ja"])
+    return str(_bases().at[basis, i18n.col("explanation", lang)])
 
 
 @made_once(max_entries=64)

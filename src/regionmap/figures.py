@@ -12,7 +12,7 @@ The registry is the data file ``figures.toml`` beside this module (figures, thei
 counters, the document's own figures), read and checked once at import: a wrong entry is
 a :class:`RegistryError` naming it. Nothing else lists figures: the database, the filter
 state, the pages, the slides and the handouts iterate over :data:`FIGURES` or ask
-:func:`get`. The SQL of each figure's facts stays in the data layer (``db.queries._FACTS``),
+:func:`get`. The SQL of each figure's facts stays in the data layer (``db.queries.FACTS``),
 keyed by the id here.
 
 Adding a figure
@@ -21,7 +21,7 @@ Adding a figure
    names (``label``; ``title``, ``short``, ``handout``: the catalogue keys ``metric.<id>``,
    ``report.short.<id>``, ``report.metric.<id>``, which :mod:`regionmap.i18n` takes from here).
 2. Its table (a table staff import: ``importable.toml``; any other: ``db.schema.TABLES``) and
-   its facts in ``db.queries._FACTS``.
+   its facts in ``db.queries.FACTS``.
 
 A public figure (``origin = "public"``: a value a ministry publishes per municipality and year,
 such as the fiscal indicators) adds its column, decimals, definition (``help``), legal
@@ -47,6 +47,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from regionmap.bilingual import pick
 
 #: Area levels, from the largest.
 LEVELS: tuple[str, ...] = ("region", "bureau", "municipality")
@@ -87,9 +89,7 @@ class Unit:
 
     def text(self, value: float | int | None, lang: str) -> str:
         """The counter word for ``value`` in ``lang`` (English: singular for exactly 1)."""
-        if lang != "en":
-            return self.ja
-        return self.en_one if value == 1 else self.en_many
+        return pick((self.ja, self.en_one if value == 1 else self.en_many), lang)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Kind:
     en: str
 
     def label(self, lang: str) -> str:
-        return self.en if lang == "en" else self.ja
+        return pick((self.ja, self.en), lang)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Threshold:
     designated_value: float | None = None
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_ja
+        return pick((self.label_ja, self.label_en), lang)
 
     def value_for(self, code: str) -> float:
         """The threshold for the municipality ``code`` (5 digits)."""
@@ -146,7 +146,7 @@ class Source:
 
     def credit_text(self, lang: str) -> str:
         """The credit to show wherever its figures appear."""
-        return self.credit[1] if lang == "en" else self.credit[0]
+        return pick(self.credit, lang)
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class Figure:
         return f"figure.help.{self.id}"
 
     def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_ja
+        return pick((self.label_ja, self.label_en), lang)
 
     def kind(self, kind_id: str) -> Kind | None:
         return next((k for k in self.kinds if k.id == kind_id), None)
@@ -358,10 +358,12 @@ def _public(entry: dict, where: str, sources: Mapping[str, Source]) -> dict[str,
             Threshold(
                 t["id"],
                 float(t["value"]),
-                *t["label"],
-                *t["law"],
+                label_ja=t["label"][0],
+                label_en=t["label"][1],
+                law_ja=t["law"][0],
+                law_en=t["law"][1],
                 designated_value=t.get("designated_value"),
-            )  # fmt: skip
+            )
         )
         texts[f"threshold.{entry['id']}.{t['id']}"] = tuple(t["label"])
     return {
@@ -382,13 +384,19 @@ def _source(sid: str, entry: dict) -> Source:
         raise RegistryError(f"{where}: its keys are {', '.join(pairs)}, extract, designated_cities")
     if not all(_texts(entry[k], 2) for k in pairs):
         raise RegistryError(f"{where}: {', '.join(pairs)} are [Japanese, English]")
+    publisher, title, credit, licence = (tuple(entry[k]) for k in pairs)
     return Source(
-        sid, *(tuple(entry[k]) for k in pairs), entry["extract"],  # type: ignore[arg-type]
-        tuple(entry["designated_cities"]),
-    )  # fmt: skip
+        sid,
+        publisher=publisher,
+        title=title,
+        credit=credit,
+        licence=licence,
+        extract=entry["extract"],
+        designated_cities=tuple(entry["designated_cities"]),
+    )
 
 
-def _load_registry(text: str) -> dict[str, Any]:
+def load_registry(text: str) -> dict[str, Any]:
     """The registry in ``text`` (figures.toml), checked: figures, kinds, units, the document's
     own figures. A :class:`RegistryError` names the entry that is wrong."""
     data = tomllib.loads(text)
@@ -459,7 +467,7 @@ def _document_figure(entry: dict, figs: dict[str, Figure]) -> DocumentFigure:
     return DocumentFigure(**entry)
 
 
-_REGISTRY = _load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))
+_REGISTRY = load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))
 
 #: Every figure shown in the headline, selectors, tables, slides and handouts, in its order on
 #: screen (figures.toml's [[figure]] entries but the ``imported`` and ``public`` ones).

@@ -392,7 +392,7 @@ def _table(
         sample=bool(entry["sample"]),
         fields=fields,
         count=entry.get("count"),
-        order=tuple(tuple(p) for p in entry.get("order", ())),  # type: ignore[misc]
+        order=tuple(tuple(p) for p in entry.get("order", ())),
         template_notes=_template_notes(entry, notes, kinds_text, where),
     )
     _check_table(tb, where)

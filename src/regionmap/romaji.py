@@ -187,16 +187,16 @@ def romanise(kana: str, *, labial_m: bool = False, long_vowels: str = "plain") -
     if long_vowels == "written":
         return text
     # long vowels without marks: ou, oo -> o (or oh); uu -> u (an n' keeps its vowel)
-    out: list[str] = []
+    kept: list[str] = []
     for ch in text:
-        if out and out[-1] == "o" and ch in "ou":
+        if kept and kept[-1] == "o" and ch in "ou":
             if long_vowels == "h":
-                out.append("h")
+                kept.append("h")
             continue
-        if out and out[-1] == "u" and ch == "u":
+        if kept and kept[-1] == "u" and ch == "u":
             continue
-        out.append(ch)
-    return "".join(out)
+        kept.append(ch)
+    return "".join(kept)
 
 
 def spellings(kana: str) -> set[str]:

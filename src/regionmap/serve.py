@@ -447,6 +447,7 @@ class Server:
         tmp = self.conf_path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.conf_path)
+        assert self.nginx_bin is not None  # start refuses a machine without nginx
         test = subprocess.run(
             [self.nginx_bin, "-t", "-q", *self._nginx_paths()],
             capture_output=True,
@@ -456,6 +457,7 @@ class Server:
             raise ServeError(f"nginx refuses {self.conf_path}: {test.stderr.strip()}")
 
     def _start_nginx(self) -> None:
+        assert self.nginx_bin is not None  # start refuses a machine without nginx
         args = [self.nginx_bin, *self._nginx_paths()]
         self.nginx = _popen(
             args, self.runtime_dir / "logs" / "nginx.log", dict(os.environ), self.runtime_dir

@@ -43,10 +43,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
-from regionmap.i18n import LANGS, t
+from regionmap.i18n import LANGS, col, t
 from regionmap.maps.areas import AreaView
 from regionmap.once import made_once
 from regionmap.plaintext import plain
@@ -226,7 +227,7 @@ def region_of_bureau(bureau_id: str) -> str:
 def _name(kind: str, ident: str, lang: str) -> str:
     df = _table(kind)
     row = df.loc[df[f"{kind}_id"] == ident].iloc[0]
-    return str(row["name_en"] if lang == "en" else row["name_ja"])
+    return str(row[col("name", lang)])
 
 
 @made_once(max_entries=64)
@@ -280,7 +281,7 @@ def _parse_month(text: str) -> str | None:
     return text
 
 
-def _known_many(value: object, known: Sequence[str], bad: Callable[[str], None]) -> tuple[str, ...]:
+def _known_many(value: Any, known: Sequence[str], bad: Callable[[str], None]) -> tuple[str, ...]:
     """The known ones of a comma-separated parameter, in ``known``'s order; ``bad`` is told
     the unknown ones (comma-separated)."""
     wanted = _many(value)
@@ -326,7 +327,7 @@ def from_query_params(
         # the value is the URL's: shown as text, never a link (plaintext.plain)
         notices.append(t("notice.bad_param", lang, name=name, value=plain(value)))
 
-    values: dict[str, object] = {"lang": lang, "default_fy": default_fy}
+    values: dict[str, Any] = {"lang": lang, "default_fy": default_fy}
     if lang_text and lang_text not in LANGS:
         bad("lang", lang_text)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from regionmap import figures
+from regionmap import figures, i18n
 
 #: Font list for charts and map labels: Japanese faces first (installed by the OS).
 FONT_FAMILY = '"Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif'
@@ -107,9 +107,8 @@ def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -
     number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     if not unit:
         return number
-    if lang == "en":
-        return f"{number} {figures.unit_text(unit, lang, value)}"
-    return f"{number}{unit}"
+    word = i18n.pick((unit, figures.unit_text(unit, lang, value)), lang)
+    return i18n.punct("number_unit", lang, number=number, unit=word)
 
 
 def format_delta(value: float | int | None, unit: str = "", lang: str = "ja") -> str | None:

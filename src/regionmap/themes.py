@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from regionmap.bilingual import col
 from regionmap.once import made_once
 from regionmap.settings import DATA_DIR
 
@@ -81,4 +82,4 @@ def theme_name(theme_id: str, language: str = "ja") -> str:
     df = _table("themes").set_index("theme_id")
     if theme_id not in df.index:
         raise KeyError(f"unknown theme id {theme_id!r}")
-    return str(df.at[theme_id, "name_en" if language == "en" else "name_ja"])
+    return str(df.at[theme_id, col("name", language)])

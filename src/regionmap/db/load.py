@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from regionmap import figures, geo, reference
-from regionmap.db import public, sample
+from regionmap.db import extract, sample
 from regionmap.db.schema import (
     OVERLAY_TABLES,
     POLICY_DIR,
@@ -129,7 +129,7 @@ def _load_policy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def _sample_frames() -> dict[str, pd.DataFrame] | None:
     frames = {
         "dispatch": sample.dispatch(),
-        "sites": sample.sites(_municipalities_layer()),
+        "sites": sample.sites(municipalities_layer()),
         "evacuees": sample.evacuees(),
     }
     for name, df in frames.items():
@@ -148,7 +148,7 @@ def _sample_frames() -> dict[str, pd.DataFrame] | None:
     return frames
 
 
-def _municipalities_layer():
+def municipalities_layer():
     """The built municipalities layer (to place sample sites inside their municipality), or None."""
     try:
         if geo.layers_available():
@@ -174,7 +174,7 @@ def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
     )
     if progress:
         progress(0.45, "public")
-    counts["fiscal_indicators"] = insert_frame(con, "fiscal_indicators", public.extract_rows())
+    counts["fiscal_indicators"] = insert_frame(con, "fiscal_indicators", extract.extract_rows())
     if progress:
         progress(0.5, "sample")
     frames = _sample_frames()

@@ -180,7 +180,7 @@ def parse_month(value: Any) -> dt.date:
         m = _ERA_MONTH_RE.match(text)
         if m:
             year, month = era_year(m.group(1), m.group(2)), int(m.group(3))
-    if year is None or not 1 <= month <= 12:
+    if year is None or month is None or not 1 <= month <= 12:
         raise ParseError("parse.not_month", value=nfkc(value), examples=_examples(MONTH_EXAMPLES))
     return dt.date(year, month, 1)
 

@@ -12,19 +12,17 @@ with the committed file byte for byte.
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-from regionmap import settings
-from regionmap.db.importer import editions, fiscal
+from regionmap.db import editions
+from regionmap.db.extract import EXTRACT, SPEC, to_csv
+from regionmap.db.importer import fiscal
 from regionmap.db.importer.reading import workbook_grid
 from regionmap.db.importer.result import Refused
 
-#: The committed extract (figures.toml ``[sources.soumu_zaisei] extract``, under data/).
-EXTRACT: Path = settings.DATA_DIR / editions.SOURCE.extract
 #: The workbooks of a source folder: the editions as the ministry names them.
 PATTERNS = ("*.xls", "*.xlsx")
 
@@ -49,47 +47,10 @@ def build(folder: str | Path) -> tuple[pd.DataFrame, list[fiscal.Edition]]:
     if not eds:
         raise Refused("import.fiscal.no_editions", folder=str(folder))
     rows = pd.concat([e.rows for e in eds], ignore_index=True)
-    if rows.duplicated(list(fiscal.SPEC.key)).any():
+    if rows.duplicated(list(SPEC.key)).any():
         raise Refused("import.fiscal.edition_twice", folder=str(folder))
-    rows = rows.sort_values(list(fiscal.SPEC.key)).reset_index(drop=True)
+    rows = rows.sort_values(list(SPEC.key)).reset_index(drop=True)
     return rows, eds
-
-
-def to_csv(rows: pd.DataFrame) -> str:
-    """The extract's text: :data:`fiscal.COLUMNS`, each value with its published decimals."""
-    out = rows.loc[:, list(fiscal.COLUMNS)].copy()
-    for col, places in fiscal.DECIMALS.items():
-        out[col] = ["" if v is None or pd.isna(v) else f"{float(v):.{places}f}" for v in out[col]]
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
-
-
-def read_extract(path: str | Path | None = None) -> pd.DataFrame:
-    """The committed extract as rows of ``fiscal_indicators`` (missing values as None)."""
-    df = pd.read_csv(
-        path or EXTRACT,
-        dtype={"municipality_code": str, "name_published": str, "edition": str},
-        keep_default_na=False,
-        na_values={c: [""] for c in fiscal.DECIMALS},
-        encoding="utf-8",
-    )
-    return df
-
-
-def extract_rows(path: str | Path | None = None) -> pd.DataFrame:
-    """The extract with the bookkeeping columns of the table (real rows: not a sample; the
-    source line of each row's edition), ready for ``insert_frame``; empty when the file is
-    missing (a checkout without data/public)."""
-    p = Path(path or EXTRACT)
-    if not p.is_file():
-        return pd.DataFrame(columns=list(fiscal.COLUMNS))
-    df = read_extract(p)
-    texts = {fy: editions.source_texts(int(fy)) for fy in df["fiscal_year"].unique()}
-    df["source_ja"] = df["fiscal_year"].map(lambda fy: texts[fy][0])
-    df["source_en"] = df["fiscal_year"].map(lambda fy: texts[fy][1])
-    df["is_sample"] = False
-    return df
 
 
 def cli_build(folder: str, out: str | None = None) -> int:

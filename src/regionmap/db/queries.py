@@ -34,6 +34,7 @@ from regionmap.db.schema import (
     DOCUMENT_SOURCE_JA,
     OVERLAY_METRICS,
 )
+from regionmap.db.store import one_row
 
 #: Figures only staff imports provide (``figures.IMPORTED_FIGURES``): per municipality like
 #: the overlay figures, never a sample; not in ``figures.FIGURES`` (no headline card, slide or
@@ -120,10 +121,12 @@ def fiscal_years(metric: str, con=None) -> list[int]:
             "AS INTEGER) FROM evacuees ORDER BY 1"
         ).fetchall()
         return [int(r[0]) for r in rows]
-    lo, hi = c.execute(
-        "SELECT min(start_fy), greatest(max(start_fy), "
-        "(SELECT max(fiscal_year) FROM dispatch)) FROM sites"
-    ).fetchone()
+    lo, hi = one_row(
+        c.execute(
+            "SELECT min(start_fy), greatest(max(start_fy), "
+            "(SELECT max(fiscal_year) FROM dispatch)) FROM sites"
+        )
+    )
     return [] if lo is None else list(range(int(lo), int(hi) + 1))
 
 
@@ -164,7 +167,7 @@ def _municipal_facts(metric: str, year: str = "") -> _Facts:
 
 #: The facts of each figure (:data:`regionmap.figures.FIGURES` and the imported ones): one
 #: entry per figure.
-_FACTS: dict[str, _Facts] = {
+FACTS: dict[str, _Facts] = {
     "dispatch": _municipal_facts("dispatch"),
     # a site counts from its first year on
     "sites": _municipal_facts("sites", year="f.start_fy <= ?"),
@@ -200,7 +203,7 @@ def _facts(
     Columns: municipality_code (overlay) / bureau_code (document), value, is_sample,
     source_ja, source_en, item_id (document: for distinct counts).
     """
-    facts = _FACTS[metric]
+    facts = FACTS[metric]
     if facts.item_id:
         item_type = figures.get(metric).item_type or ""
         where, params = and_all(item_theme_filter(item_type, facts.item_id, theme_ids))
@@ -222,7 +225,7 @@ def _real_years_sql(metric: str) -> str:
 
 
 #: Per overlay figure: SQL of the fiscal years that hold real (imported, not sample) figures.
-_REAL_YEARS_SQL = {metric: _real_years_sql(metric) for metric in MUNICIPAL_METRICS}
+REAL_YEARS_SQL = {metric: _real_years_sql(metric) for metric in MUNICIPAL_METRICS}
 
 
 def real_years(metric: str, con=None) -> list[int]:
@@ -231,7 +234,7 @@ def real_years(metric: str, con=None) -> list[int]:
     _check_metric(metric)
     if metric in DOCUMENT_METRICS:
         return [DOCUMENT_FISCAL_YEAR]
-    rows = cursor(con).execute(_REAL_YEARS_SQL[metric]).fetchall()
+    rows = cursor(con).execute(REAL_YEARS_SQL[metric]).fetchall()
     return sorted(int(r[0]) for r in rows if r[0] is not None)
 
 
@@ -338,7 +341,7 @@ def metric_by_area(
             in_filter("a.region_code", region_code),
             (
                 "a.region_code IN (SELECT region_code FROM bureaus WHERE bureau_code IN "  # noqa: S608
-                f"({', '.join('?' for _ in as_list(bureau_code))}))"
+                f"({', '.join('?' for _ in as_list(bureau_code) or [])}))"
                 if as_list(bureau_code)
                 else "",
                 as_list(bureau_code) or [],
@@ -395,7 +398,7 @@ def _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind) -> tuple[s
 
 def _total(metric, fy, theme_ids, region_code, bureau_code, kind, con) -> int:
     sql, params = _total_sql(metric, fy, theme_ids, region_code, bureau_code, kind)
-    return int(cursor(con).execute(sql, params).fetchone()[0])
+    return int(one_row(cursor(con).execute(sql, params))[0])
 
 
 def headline(
@@ -425,14 +428,16 @@ def headline(
     has_prev = fy is not None and (fy - 1) in years
     prev_sql, prev_params = (
         _total_sql(metric, fy - 1, theme_ids, region_code, bureau_code, kind)
-        if has_prev
+        if has_prev and fy is not None
         else ("SELECT NULL", [])
     )
     src_sql, src_params = _sources_sql(metric, fy)
-    row = c.execute(
-        f"SELECT ({cur_sql}), ({prev_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
-        [*cur_params, *prev_params, *src_params],
-    ).fetchone()
+    row = one_row(
+        c.execute(
+            f"SELECT ({cur_sql}), ({prev_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
+            [*cur_params, *prev_params, *src_params],
+        )
+    )
     value = int(row[0] or 0)
     previous = int(row[1]) if has_prev and row[1] is not None else None
     src_ja, src_en, is_sample = row[2] or "", row[3] or "", bool(row[4])
@@ -482,7 +487,7 @@ def priority_projects(
     note, source_ref + unit/fiscal_year/source/is_sample.
     """
     bureaus_f = as_list(bureau_code)
-    bureau_sql = ("", [])
+    bureau_sql: tuple[str, list[Any]] = ("", [])
     if bureaus_f:
         ph = ", ".join("?" for _ in bureaus_f)
         bureau_sql = (
@@ -792,10 +797,12 @@ def municipality_summary(code: str, fiscal_year: int | None = None, con=None) ->
             value_sql, params = _total_sql(metric, fy, None, None, bureau, None)
             scope = "bureau"
         src_sql, src_params = _sources_sql(metric, fy)
-        value, src_ja, src_en, is_sample = c.execute(
-            f"SELECT ({value_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
-            [*params, *src_params],
-        ).fetchone()
+        value, src_ja, src_en, is_sample = one_row(
+            c.execute(
+                f"SELECT ({value_sql}), s.* FROM ({src_sql}) s",  # noqa: S608
+                [*params, *src_params],
+            )
+        )
         out.append(
             {
                 "metric": metric,

@@ -33,6 +33,7 @@ import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
@@ -424,7 +425,7 @@ def _site_start(kind: str, code: str, i: int) -> int:
     return 2013 if u < 0.25 else 2014 if u < 0.55 else 2015 if u < 0.8 else 2016
 
 
-def _placement(gdf) -> dict[str, object]:
+def _placement(gdf) -> dict[str, tuple[Any, float, float]]:
     """Map municipality code -> (geometry, label lon, label lat) from a municipalities layer."""
     if gdf is None:
         return {}

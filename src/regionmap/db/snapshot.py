@@ -32,11 +32,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from regionmap import settings
-from regionmap.db.store import default_path, failure_reason, open_read_only
+from regionmap.db.store import default_path, failure_reason, one_row, open_read_only
 
 FORMAT = 1
 _NAME = re.compile(r"^(\d{6})-v(\d+)\.json$")
@@ -145,7 +146,7 @@ def _db_facts(path: Path) -> tuple[int, int | None]:
     """(history version, schema version) of a database file."""
     con = open_read_only(path)
     try:
-        version = con.execute("SELECT coalesce(max(version), 0) FROM import_history").fetchone()[0]
+        version = one_row(con.execute("SELECT coalesce(max(version), 0) FROM import_history"))[0]
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return int(version), (int(row[0]) if row else None)
     finally:
@@ -239,7 +240,7 @@ def publish(
         taken = [int(m.group(1)) for n in os.listdir(folder) if (m := _SEQ.match(n))]
         seq = max([*taken, *(s.seq for s in existing)], default=0) + 1
         name = f"{seq:06d}-v{version}"
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "file": f"{name}.duckdb",
             "sha256": sha,

@@ -12,10 +12,12 @@ import json
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -51,6 +53,14 @@ def _tmp_prefix(path: Path) -> str:
     return f".{path.name}.tmp-"
 
 
+def one_row(cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always gives one (an aggregate, ``SELECT (…), (…)``)."""
+    row = cur.fetchone()
+    if row is None:
+        raise duckdb.Error("the query gave no row")
+    return row
+
+
 @contextlib.contextmanager
 def _writer_lock(path: Path, timeout: float = 120.0):
     """Advisory lock on ``<db>.lock`` so writers queue; readers never take it."""
@@ -58,7 +68,7 @@ def _writer_lock(path: Path, timeout: float = 120.0):
     fh = open(lock_path, "a+b")
     deadline = time.monotonic() + timeout
     try:
-        if os.name == "nt":  # pragma: no cover - Windows
+        if sys.platform == "win32":  # pragma: no cover - Windows
             import msvcrt
 
             while True:
@@ -145,9 +155,11 @@ def _history_from_db(path: Path) -> list[dict] | None:
     except duckdb.Error:  # a damaged file has no readable history (init --force replaces it)
         return None
     try:
-        if not con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_history'"
-        ).fetchone()[0]:
+        if not one_row(
+            con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_history'"
+            )
+        )[0]:
             return []
         df = con.execute("SELECT * FROM import_history ORDER BY version").df()
     except duckdb.Error:
@@ -385,7 +397,7 @@ def write_version(
                     _carry_users(con, path)
                 extra = apply(con, version) or {}
                 _step("apply")
-                rec = {k: None for k in HISTORY_FIELDS}
+                rec: dict[str, Any] = {k: None for k in HISTORY_FIELDS}
                 rec.update(record)
                 rec.update({k: v for k, v in rights.items() if k != "user_name" or not rec[k]})
                 rec.update(extra)

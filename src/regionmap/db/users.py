@@ -190,6 +190,7 @@ def authorise(
     refusal = auth.write_refusal(now, action, bureaus=bureaus, bureau_names=bureau_label)
     if refusal is not None:
         raise refusal
+    assert now is not None  # write_refusal refuses no identity
     return {"user_name": now.name, **auth.rights_record(now)}
 
 

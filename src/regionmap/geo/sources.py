@@ -13,6 +13,7 @@ the file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tempfile
@@ -242,7 +243,7 @@ def _sha256(*paths: Path) -> str:
     h = hashlib.sha256()
     for p in paths:
         with open(p, "rb") as fh:
-            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+            for chunk in iter(functools.partial(fh.read, 1 << 20), b""):
                 h.update(chunk)
     return "sha256:" + h.hexdigest()
 

@@ -260,7 +260,7 @@ def municipal_units(raw: RawSource) -> Units:
     # 5. dissolve parts by code ---------------------------------------------------------------
     keep = np.array([i not in skip for i in range(n)])
     order: dict[str, list[int]] = {}
-    for i in np.flatnonzero(keep):
+    for i in np.flatnonzero(keep).tolist():
         order.setdefault(codes[i], []).append(int(i))
     rows = []
     for code in sorted(order):

@@ -18,11 +18,14 @@ Examples
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from regionmap import MLIT_CREDIT_EN, MLIT_CREDIT_JA, figures, importable
+
+# the helpers that choose a language's value live below the catalogue; re-exported here
+from regionmap.bilingual import area_name, col, pick, short_name_col  # noqa: F401
 
 LANGS: tuple[str, ...] = ("ja", "en")
 
@@ -45,18 +48,18 @@ def _add_names(
     catalog.update(names)
 
 
-def _add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
+def add_figure_names(catalog: dict[str, dict[str, str]]) -> None:
     # the figures' names: metric.<id>, report.short.<id>, report.metric.<id>
     _add_names(catalog, figures.catalogue_texts(), "figures.toml")
 
 
-def _add_import_table_names(catalog: dict[str, dict[str, str]]) -> None:
+def add_import_table_names(catalog: dict[str, dict[str, str]]) -> None:
     # the import tables' names: import.table.<id>, import.key.<id>
     _add_names(catalog, importable.catalogue_texts(), "importable.toml")
 
 
-_add_figure_names(CATALOG)
-_add_import_table_names(CATALOG)
+add_figure_names(CATALOG)
+add_import_table_names(CATALOG)
 
 
 def t(key: str, lang: str = "ja", /, **values: object) -> str:
@@ -153,6 +156,12 @@ def render(value: object, lang: str) -> object:
     return value.text(lang) if isinstance(value, (Message, Joined, Pair, Punct)) else value
 
 
+def names_credit(lang: str) -> str:
+    """The credit of the municipalities' English names (the official readings): shown with
+    English names only, so ``""`` in Japanese."""
+    return pick(("", t("names.credit", lang)), lang)
+
+
 def capitalise(text: str) -> str:
     """A name at the start of a heading: its first letter in upper case (English names are
     written in lower case to sit inside sentences; Japanese is unchanged).
@@ -161,26 +170,6 @@ def capitalise(text: str) -> str:
     ('Trial migration', '移住体験事業')
     """
     return text[:1].upper() + text[1:]
-
-
-def area_name(row: Mapping[str, object], lang: str) -> str:
-    """Name of a region, bureau or municipality from its reference row.
-
-    English uses ``name_en`` where the table has it, else the Japanese name.
-    """
-    if lang == "en" and row.get("name_en"):
-        return str(row["name_en"])
-    return str(row["name_ja"])
-
-
-def col(base: str, lang: str) -> str:
-    """The name of the ``base`` data column in ``lang``: ``{base}_en`` for English,
-    ``{base}_ja`` otherwise (the reference and figure tables carry both).
-
-    >>> col("name", "en"), col("name", "ja"), col("source", "xx")
-    ('name_en', 'name_ja', 'source_ja')
-    """
-    return f"{base}_en" if lang == "en" else f"{base}_ja"
 
 
 #: Punctuation between and around texts, per language. Kept out of
@@ -208,6 +197,7 @@ PUNCTUATION: dict[str, dict[str, str]] = {
     "report.bullet": {"ja": "・{text}", "en": "• {text}"},
     "report.dept": {"ja": "【{dept}】{text}", "en": "[{dept}] {text}"},
     "report.when_what": {"ja": "{when}（{what}）", "en": "{when} ({what})"},
+    "number_unit": {"ja": "{number}{unit}", "en": "{number} {unit}"},  # 3件 / 3 cases
     "with_unit": {"ja": "{label}（{unit}）", "en": "{label} ({unit})"},  # a column and its unit
     "with_note": {"ja": "{text}（{note}）", "en": "{text} ({note})"},  # a name and its note
     "colon": {"ja": "：", "en": ": "},
@@ -215,20 +205,6 @@ PUNCTUATION: dict[str, dict[str, str]] = {
     "report.events": {"ja": "、", "en": "; "},  # dated events in a handout line
     "report.event_items": {"ja": "・", "en": ", "},  # items of one dated event
 }
-
-
-def pick(pair: Sequence[str], lang: str) -> str:
-    """The Japanese or the English of a ``(ja, en)`` pair (a vocabulary such as dispatch kinds).
-
-    >>> pick(("継続", "continuing"), "en")
-    'continuing'
-    """
-    return pair[1] if lang == "en" else pair[0]
-
-
-def short_name_col(lang: str) -> str:
-    """The column of an area's short name: ``short_ja`` (空知) in Japanese, ``name_en``."""
-    return "name_en" if lang == "en" else "short_ja"
 
 
 def punct(key: str, lang: str, /, **values: object) -> str:
@@ -264,7 +240,7 @@ def page_number(page: int, lang: str) -> str:
     >>> page_number(2, "ja"), page_number(2, "en")
     ('2 / {nb}', 'page 2 of {nb}')
     """
-    return f"page {page} of {{nb}}" if lang == "en" else f"{page} / {{nb}}"
+    return pick((f"{page} / {{nb}}", f"page {page} of {{nb}}"), lang)
 
 
 def fy_text(fy: object, lang: str) -> str:
@@ -296,7 +272,6 @@ def month_text(value: object, lang: str, *, numeric: bool = False) -> str:
 
     if isinstance(value, str) and len(value) == 7:
         value = value + "-01"
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    if lang != "en":
-        return f"{ts.year}年{ts.month}月"
-    return f"{ts.year:04d}-{ts.month:02d}" if numeric else ts.strftime("%b %Y")
+    ts = pd.Timestamp(value)
+    english = f"{ts.year:04d}-{ts.month:02d}" if numeric else ts.strftime("%b %Y")
+    return pick((f"{ts.year}年{ts.month}月", english), lang)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pydeck as pdk
 
-from regionmap.i18n import t
+from regionmap.i18n import col, t
 from regionmap.maps import labels
 from regionmap.maps.scales import BUREAU_LINE, LABEL_HALO, LABEL_INK, LEADER_LINE, SELECTED_LINE
 from regionmap.maps.static import PublishedLayer
@@ -51,7 +51,7 @@ def character_set(texts: Iterable[str]) -> str:
 
 def label_layer(
     layer_id: str,
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, Any]],
     *,
     size: int = 14,
     color: Sequence[int] = LABEL_INK,
@@ -303,7 +303,7 @@ def tooltip(
     where it applies; the source stays in the caption under the map, so the tooltip never
     covers the neighbouring areas.
     """
-    field = name_field or ("name_en" if lang == "en" else "name_ja")
+    field = name_field or col("name", lang)
     lines = "".join(
         f'<div data-k="{escape(k, quote=True)}">{line}</div>' for k, line in layer_keys.items()
     )

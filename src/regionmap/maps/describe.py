@@ -98,4 +98,4 @@ def alt_text(
         parts.append(t("map.alt.points", lang, kinds=i18n.join(kinds, lang)))
     if values is not None:
         parts.append(extremes_text(values, names, unit, lang))
-    return ("" if lang == "ja" else " ").join(parts)
+    return i18n.pick(("", " "), lang).join(parts)  # Japanese sentences run on

@@ -322,10 +322,10 @@ def place(names: Sequence[Name], plane: Plane, land: BaseGeometry) -> Placement:
             unnamed.append(name)
     # a second chance: a name left out goes in where moving one name placed before (within
     # its own area) makes room for it
-    unnamed = [n.code for n in unnamed if not placer.make_room(n) and n.style == styles[0]]
+    still_unnamed = [n.code for n in unnamed if not placer.make_room(n) and n.style == styles[0]]
     order = {n.code + "\0" + n.style: i for i, n in enumerate(names)}
     placed = sorted(placer.placed, key=lambda p: order.get(p.code + "\0" + p.style, 0))
-    return Placement(tuple(placed), tuple(unnamed))
+    return Placement(tuple(placed), tuple(still_unnamed))
 
 
 #: A candidate: (cost, centre x, centre y).
@@ -513,9 +513,9 @@ class _Placer:
                 text=name.text,
                 style=name.style,
                 size=name.size,
-                anchor=tuple(round(v, 5) for v in name.anchor),
+                anchor=(round(name.anchor[0], 5), round(name.anchor[1], 5)),
                 at=self.plane.lonlat(cx, cy),
-                box=tuple(round(v, 2) for v in b),
+                box=(round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)),
                 leader=leader,
             )
         )

@@ -360,8 +360,8 @@ def _described(
             for x, y in zip(table["label_lon"], table["label_lat"], strict=True)
         ),
         bounds=tuple(
-            tuple(round(float(v), 4) for v in row)
-            for row in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
+            (round(float(x0), 4), round(float(y0), 4), round(float(x1), 4), round(float(y1), 4))
+            for x0, y0, x1, y1 in table[["minx", "miny", "maxx", "maxy"]].itertuples(index=False)
         ),
         groups=groups,
     )

@@ -231,7 +231,7 @@ def kinds_in_order(trend: pd.DataFrame, figure_id: str) -> pd.DataFrame:
     return trend[known + [k for k in trend.columns if k not in order]]
 
 
-def _dispatch_figure(trend: pd.DataFrame, lang: str):
+def dispatch_figure(trend: pd.DataFrame, lang: str):
     """The stacked bars of dispatch by fiscal year and kind; ``trend``'s columns are kind
     ids (each drawn in its registry colour, named in ``lang``)."""
     import plotly.graph_objects as go
@@ -255,7 +255,7 @@ def _dispatch_figure(trend: pd.DataFrame, lang: str):
     return fig
 
 
-def _evacuee_figure(trend: pd.Series, lang: str):
+def evacuee_figure(trend: pd.Series, lang: str):
     import plotly.graph_objects as go
 
     x = [pd.Timestamp(m).strftime("%Y-%m") for m in trend.index]
@@ -268,7 +268,7 @@ def _evacuee_figure(trend: pd.Series, lang: str):
     return fig
 
 
-def _sites_figure(by_kind: pd.Series, lang: str):
+def sites_figure(by_kind: pd.Series, lang: str):
     import plotly.graph_objects as go
 
     fig = go.Figure(
@@ -278,7 +278,7 @@ def _sites_figure(by_kind: pd.Series, lang: str):
     return fig
 
 
-def _chart_image(
+def chart_image(
     figure, width_pt: float, height_pt: float, dpi: int = 170, legend: str = "right"
 ) -> bytes:
     from matplotlib.figure import Figure

@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from regionmap import reference
+from regionmap.bilingual import pick
 from regionmap.style import hex_colour
 
 # ---------------------------------------------------------------------------
@@ -37,20 +39,17 @@ class Area:
 
     def seat(self, lang: str) -> str:
         """The seat's name in ``lang`` (English from the official reading)."""
-        return (self.seat_en or self.seat_ja) if lang == "en" else self.seat_ja
+        return pick((self.seat_ja, self.seat_en or self.seat_ja), lang)
 
     def title(self, lang: str) -> str:
-        # branches on purpose (layout, not a choice of text): English titles add the
-        # Japanese name, which the catalogue's English texts may not carry
+        # English titles add the Japanese name, which the catalogue's English texts may not carry
         if self.kind == "region":
-            if lang == "en":
-                return f"{self.name_en} region ({self.name_ja}連携地域)"
-            return f"{self.name_ja}連携地域"
-        if lang == "en":
-            return f"{self.name_en} ({self.name_ja})"
-        return self.name_ja
+            return pick(
+                (f"{self.name_ja}連携地域", f"{self.name_en} region ({self.name_ja}連携地域)"), lang
+            )
+        return pick((self.name_ja, f"{self.name_en} ({self.name_ja})"), lang)
 
-    def filters(self) -> dict[str, str]:
+    def filters(self) -> dict[str, Any]:
         """Keyword filters for the database's query functions."""
         return {"bureau_code" if self.kind == "bureau" else "region_code": self.code}
 
@@ -68,7 +67,7 @@ def _valid_codes(kind: str) -> str:
     return ", ".join(f"{r.region_code} {r.region_id}" for r in df.itertuples())
 
 
-def resolve_area(kind: str, key: str) -> Area:
+def resolve_area(kind: str, key: str | None) -> Area:
     """Return the bureau or region named by its code or id (``"01"``, ``"1"``, ``"sorachi"``).
 
     Raises

@@ -24,11 +24,11 @@ from regionmap.geo.layers import manifest
 from regionmap.maps import labels, scales
 from regionmap.maps.areas import AreaView
 from regionmap.render.chartimage import (
-    _chart_image,
-    _dispatch_figure,
-    _evacuee_figure,
-    _sites_figure,
+    chart_image,
+    dispatch_figure,
+    evacuee_figure,
     kinds_in_order,
+    sites_figure,
 )
 from regionmap.render.common import (
     Area,
@@ -37,7 +37,7 @@ from regionmap.render.common import (
     lang_value,
     resolve_area,
 )
-from regionmap.render.mapimage import A4_LANDSCAPE, _map_image, map_spec, place_names
+from regionmap.render.mapimage import A4_LANDSCAPE, map_image, map_spec, place_names
 from regionmap.style import INK, MISSING, MUTED, SAMPLE, format_number
 
 #: The figure that colours the municipalities on the handout's map.
@@ -70,7 +70,7 @@ class HandoutData:
     any_sample: bool = False
 
 
-def _collect(
+def collect(
     area: Area,
     lang: str,
     con,
@@ -219,7 +219,7 @@ def _new_pdf(lang: str, footer_lines: list[str]):
     pdf.add_font(FONT, "B", bold.path, collection_font_number=bold.index)
     pdf.set_margins(28, 24, 28)
     pdf.set_auto_page_break(True, margin=44)
-    pdf.set_lang("ja" if lang == "ja" else "en")  # a language code, not text: left as is
+    pdf.set_lang(i18n.pick(("ja", "en"), lang))  # the PDF's language code
     pdf.alias_nb_pages()
     return pdf
 
@@ -323,7 +323,7 @@ def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) ->
     if spec.sample:
         _sample_tag(pdf, x + w - 44, y + 1, data.lang)
     my, mh = y + title_h + 2, h - title_h - 2
-    png, extent = _map_image(spec, w, mh)
+    png, extent = map_image(spec, w, mh)
     pdf.image(io.BytesIO(png), x, my, w, mh, alt_text=spec.alt)  # the map in words
     pdf.set_draw_color(200, 200, 200)
     pdf.rect(x, my, w, mh)
@@ -480,7 +480,7 @@ def _chart(pdf, figure, x: float, y: float, w: float, h: float, sample: bool, la
     pdf.cell(w - 52, 12, _fit_text(pdf, title, w - 52))
     if sample:
         _sample_tag(pdf, x + w - 44, y + 1, lang)
-    png = _chart_image(figure, w, h - 14, legend="below")
+    png = chart_image(figure, w, h - 14, legend="below")
     pdf.image(io.BytesIO(png), x, y + 14, w, h - 14)
 
 
@@ -578,7 +578,7 @@ def _proposal_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
     ]
 
 
-def _attribution_text(attribution: str, lang: str) -> str:
+def attribution_text(attribution: str, lang: str) -> str:
     """The basis of a bureau project's bureau in plain words (明記 / 資料の配置から推定)."""
     b = content.basis("bureau_projects", "bureau_code", {"attribution": attribution})
     return content.basis_label(b, lang) if b else attribution
@@ -614,7 +614,7 @@ def _bureau_project_rows(df: pd.DataFrame | None, lang: str) -> list[list[str]]:
         [
             _s(r, f"text_{lang}", "text_ja"),
             _s(r, f"bureau_name_{lang}", "bureau_name_ja", "bureau_code"),
-            _attribution_text(_s(r, "attribution"), lang),
+            attribution_text(_s(r, "attribution"), lang),
         ]
         for r in df.to_dict("records")
     ]
@@ -647,7 +647,7 @@ def _render(data: HandoutData) -> bytes:
     if data.dispatch_trend is not None and len(data.dispatch_trend):
         _chart(
             pdf,
-            _dispatch_figure(data.dispatch_trend, data.lang),
+            dispatch_figure(data.dispatch_trend, data.lang),
             rx,
             y,
             rw,
@@ -664,7 +664,7 @@ def _render(data: HandoutData) -> bytes:
     if data.evacuee_trend is not None and len(data.evacuee_trend):
         _chart(
             pdf,
-            _evacuee_figure(data.evacuee_trend, data.lang),
+            evacuee_figure(data.evacuee_trend, data.lang),
             28,
             y,
             386,
@@ -675,7 +675,7 @@ def _render(data: HandoutData) -> bytes:
     if data.sites_by_kind is not None and len(data.sites_by_kind):
         _chart(
             pdf,
-            _sites_figure(data.sites_by_kind, data.lang),
+            sites_figure(data.sites_by_kind, data.lang),
             428,
             y,
             386,
@@ -729,8 +729,8 @@ def _render(data: HandoutData) -> bytes:
     pdf.set_font(FONT, "", 7)
     pdf.set_text_color(*MUTED)
     notes = [document_figures_line(data.lang), credit, *data.sources]
-    if data.lang == "en":
-        notes.append(i18n.t("names.credit", data.lang))
+    if names_credit := i18n.names_credit(data.lang):
+        notes.append(names_credit)
     notes.append(i18n.t("basis.footnote", data.lang))
     if data.boundary_vintage:
         notes.insert(1, i18n.t("report.boundaries", data.lang, vintage=data.boundary_vintage))
@@ -790,7 +790,7 @@ def build_handout(
     if lang not in i18n.LANGS:
         raise ValueError(f"lang must be 'ja' or 'en', got {lang!r}")
     area = resolve_area(area_kind, code)
-    return _render(_collect(area, lang, con, fiscal_year=fiscal_year, theme_ids=theme_ids))
+    return _render(collect(area, lang, con, fiscal_year=fiscal_year, theme_ids=theme_ids))
 
 
 # ---------------------------------------------------------------------------

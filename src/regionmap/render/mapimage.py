@@ -100,9 +100,9 @@ def map_spec(
     bureaus = load_layer("bureaus", "detail")
     layer = view.fill_layer
     if view.focus:
-        column, codes = view.where or ("", ())
+        column, where_codes = view.where or ("", ())
         munis = load_layer("municipalities", "detail")
-        shapes = munis[munis[column].isin(codes)]
+        shapes = munis[munis[column].isin(where_codes)]
         key = "code"
         outlines = bureaus[bureaus["bureau_code"].isin(view.own_bureaus())]
         context = bureaus[bureaus["bureau_code"].isin(view.context_bureaus(bureaus["bureau_code"]))]
@@ -187,7 +187,7 @@ def map_spec(
     )
 
 
-def _fit(bounds, box_w: float, box_h: float, pad: float = 0.04):
+def fit_extent(bounds, box_w: float, box_h: float, pad: float = 0.04):
     """Extent (x0, y0, x1, y1) around ``bounds`` with the box's aspect ratio."""
     x0, y0, x1, y1 = bounds
     w, h = (x1 - x0) or 1e-6, (y1 - y0) or 1e-6
@@ -323,7 +323,7 @@ def fit_size(
     return size_pt if width <= max_px or width == 0 else size_pt * max_px / width * 0.98
 
 
-def _map_image(
+def map_image(
     spec: MapSpec, width_pt: float, height_pt: float, dpi: int = 200
 ) -> tuple[bytes, tuple]:
     """The polygons only (labels and legend are drawn by the PDF as text), as PNG."""
@@ -332,7 +332,7 @@ def _map_image(
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    extent = _fit(spec.bounds, width_pt, height_pt)
+    extent = fit_extent(spec.bounds, width_pt, height_pt)
     fig = Figure(figsize=(width_pt / 72, height_pt / 72), dpi=dpi)
     ax = fig.add_axes((0, 0, 1, 1))
     _draw_polygons(ax, spec, extent)
@@ -400,7 +400,7 @@ def preview_png(
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.patch.set_alpha(0)
     ax = fig.add_axes((0, 0, 1, 1))
-    extent = _fit(spec.bounds, width, height)
+    extent = fit_extent(spec.bounds, width, height)
     _draw_polygons(ax, spec, extent, line_scale=0.6)
     ax.set_facecolor("none")
     size = preview_name_size(spec)
@@ -425,7 +425,7 @@ def preview_names(
 ) -> labels.Placement:
     """The names of the still of ``spec`` (see :func:`preview_png`), in its pixels."""
     return place_names(
-        spec, _fit(spec.bounds, width, height), (0, 0, width, height), preview_name_size(spec)
+        spec, fit_extent(spec.bounds, width, height), (0, 0, width, height), preview_name_size(spec)
     )
 
 
@@ -484,7 +484,7 @@ def map_png(
     head = 0.09
     ax = fig.add_axes((0, 0.05, 1, 1 - head - 0.05))
     box_w, box_h = width, height * (1 - head - 0.05)
-    extent = _fit(spec.bounds, box_w, box_h)
+    extent = fit_extent(spec.bounds, box_w, box_h)
     k = max(0.45, min(width / 1600, height / 1000)) * type_scale  # type scales with the image
     _draw_polygons(ax, spec, extent, line_scale=1.3 * k)
 
@@ -534,9 +534,8 @@ def map_png(
     fs = label_pt if label_pt else (13 if len(spec.names) <= 30 else 10) * k
     placement = place_names(spec, extent, (0, 0, box_w, box_h), fs * dpi / 72, obstacles=legend_box)
     _draw_names(ax, spec, placement, fs, matplotlib_family(bold=True))
-    credit = i18n.t("report.credit", lang) + (
-        "  " + i18n.t("names.credit", lang) if lang == "en" and area is not None else ""
-    )
+    names_credit = i18n.names_credit(lang) if area is not None else ""
+    credit = i18n.t("report.credit", lang) + ("  " + names_credit if names_credit else "")
     fig.text(
         0.015,
         0.02,

@@ -113,11 +113,11 @@ def _document_first(
     label = t("slide.breakdown_label", lang, label=t(f"metric.{metric}", lang))
     return [
         *_document_figures(metric, lang, fiscal_year)[:n],
-        _headline_figure(metric, area, lang, fiscal_year, theme_ids, con, label=label),
+        headline_figure(metric, area, lang, fiscal_year, theme_ids, con, label=label),
     ]
 
 
-def _headline_figure(
+def headline_figure(
     metric: str, area, lang: str, fiscal_year: int | None, theme_ids, con, label: str | None = None
 ) -> Figure:
 
@@ -208,7 +208,7 @@ def build_slide(
             )
         )
         for metric in ("priority_projects", "proposals", "dispatch", "evacuees"):
-            figures.append(_headline_figure(metric, area, lang, fiscal_year, theme_ids, con))
+            figures.append(headline_figure(metric, area, lang, fiscal_year, theme_ids, con))
         if area.kind == "region":
             b = reference.bureaus()
             members = [
@@ -239,7 +239,7 @@ def build_slide(
         pp = db.priority_projects(theme_ids=themes, con=con, **f)
         bp = db.bureau_projects(theme_ids=themes, con=con, **f)
         figures.append(
-            _headline_figure("priority_projects", area, lang, fiscal_year, theme_ids, con)
+            headline_figure("priority_projects", area, lang, fiscal_year, theme_ids, con)
         )
         figures.append(
             _plain_figure(
@@ -338,11 +338,11 @@ def build_slide(
             trend = d.pivot_table(
                 index="fiscal_year", columns="kind", values="persons", aggfunc="sum"
             ).fillna(0)
-            chart = chartimage._dispatch_figure(chartimage.kinds_in_order(trend, "dispatch"), lang)
+            chart = chartimage.dispatch_figure(chartimage.kinds_in_order(trend, "dispatch"), lang)
             chart.update_layout(barmode="stack", title=t("present.chart.dispatch", lang))
             sample |= bool(d["is_sample"].any())
     elif key == "settlement":
-        figures.append(_headline_figure("sites", area, lang, fiscal_year, theme_ids, con))
+        figures.append(headline_figure("sites", area, lang, fiscal_year, theme_ids, con))
         s = db.sites(
             fiscal_year=_year_or_latest("sites", fiscal_year, con), theme_ids=themes, con=con, **f
         )
@@ -423,7 +423,7 @@ def build_slide(
             sample |= smp
     elif key == "proposals":
         p = db.proposals(theme_ids=themes, con=con, **f)
-        figures.append(_headline_figure("proposals", area, lang, fiscal_year, theme_ids, con))
+        figures.append(headline_figure("proposals", area, lang, fiscal_year, theme_ids, con))
         # distinct measures: one that answers two of the area's proposals counts once
         n_measures = content.distinct_measures(p)
         depts = {
@@ -431,13 +431,13 @@ def build_slide(
             for ms in (p["measures"] if len(p) else [])
             for m in ms
         }
-        fy = fy_text(db.DOCUMENT_FISCAL_YEAR, lang)
+        doc_fy = fy_text(db.DOCUMENT_FISCAL_YEAR, lang)
         figures.append(
             _plain_figure(
                 content.measures_label(lang),
                 format_number(n_measures, "件", lang),
                 doc_source,
-                fy,
+                doc_fy,
             )
         )
         figures.append(
@@ -445,7 +445,7 @@ def build_slide(
                 t("present.fig.departments", lang),
                 format_number(len(depts - {None}), "", lang),
                 doc_source,
-                fy,
+                doc_fy,
             )
         )
         for r in p.to_dict("records"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -110,7 +111,7 @@ def resolve(lang: str = "ja") -> tuple[auth.Identity | None, str | None]:
     record = key = mismatch = None
     if db.check(settings.get("db_path")):  # no database yet: nobody is listed
         record, key, mismatch = _user_record(email, issuer, subject, verified)
-    account = {"issuer": issuer, "subject": subject, "email_verified": verified}
+    account: dict[str, Any] = {"issuer": issuer, "subject": subject, "email_verified": verified}
     ident = auth.shared_identity(
         email, record, settings.get("unlisted_users"), key=key, mismatch=mismatch, **account
     )
@@ -144,7 +145,12 @@ def gate(lang: str) -> auth.Identity:
     if ident.mode == "shared":
         with st.sidebar:
             st.caption(
-                t("auth.mode.shared", lang, who=_escape(ident.name), role=role_text(ident, lang))
+                t(
+                    "auth.mode.shared",
+                    lang,
+                    who=escape_markdown(ident.name),
+                    role=role_text(ident, lang),
+                )
             )
             st.button(t("auth.sign_out", lang), key="rm.auth.logout", on_click=st.logout)
     return ident
@@ -170,7 +176,7 @@ def mode_line(ident: auth.Identity, lang: str) -> str:
     """The one line the Data page shows about the run mode and the user."""
     if ident.mode == "personal":
         return t("auth.mode.remote" if ident.remote else "auth.mode.personal", lang)
-    return t("auth.mode.shared", lang, who=_escape(ident.name), role=role_text(ident, lang))
+    return t("auth.mode.shared", lang, who=escape_markdown(ident.name), role=role_text(ident, lang))
 
 
 def account_line(issuer: str | None, subject: str | None, lang: str) -> str:
@@ -187,7 +193,7 @@ def key_text(ident: auth.Identity, lang: str) -> str | None:
     return t("auth.key." + ident.key, lang) if ident.key else None
 
 
-def _escape(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """Text from the identity provider, safe in Streamlit markdown (no markup, no links)."""
     out = []
     for ch in text:

@@ -66,12 +66,12 @@ def _db_version() -> str:
 
 
 @by_db_version(max_entries=8)
-def _themes(*, db_version: str) -> pd.DataFrame:
+def all_themes(*, db_version: str) -> pd.DataFrame:
     return db.themes()
 
 
 @by_db_version(max_entries=8)
-def _all_years(*, db_version: str) -> tuple[int, ...]:
+def all_years(*, db_version: str) -> tuple[int, ...]:
     years: set[int] = set()
     for metric in figures.ids():
         years.update(db.fiscal_years(metric))

@@ -12,18 +12,19 @@ import streamlit as st
 
 from regionmap import state as state_mod
 from regionmap.ui import a11y, access, layout
-from regionmap.ui.cached import _all_years, _themes, default_year
+from regionmap.ui.cached import all_themes, all_years, default_year
 from regionmap.ui.components.mapview import map_ready_script
 from regionmap.ui.components.widgets import filter_bar
 from regionmap.ui.session import (
-    _CTX_KEY,
     Context,
-    _query_params,
-    _write_url,
     navigation,
     prepare,
     setup_page,
+    store,
+    stored,
     url_lang,
+    url_params,
+    write_url,
 )
 
 
@@ -35,19 +36,19 @@ def start() -> Context:
     lang = url_lang()
     access.gate(lang)  # stops the run: refused configuration, not signed in, refused user
     ready = prepare(lang)
-    themes = _themes() if ready.database else None
+    themes = all_themes() if ready.database else None
     known = list(themes["theme_id"]) if themes is not None else None
-    years = _all_years() if ready.database else ()
+    years = all_years() if ready.database else ()
     state, notices = state_mod.from_query_params(
-        _query_params(),
+        url_params(),
         known_themes=known,
         known_years=years or None,
         default_fy=default_year() if ready.database else None,
     )
     # write back the cleaned state, so the URL shows what is shown
-    _write_url(state)
+    write_url(state)
     ctx = Context(state, tuple(notices), ready, tuple(years), themes)
-    st.session_state[_CTX_KEY] = ctx
+    store(ctx)
     map_ready_script()
     a11y.page_lang(ctx.lang)
     layout.apply()
@@ -66,8 +67,8 @@ def context() -> Context:
     does what ``app.py`` does (page config, navigation, filter bar); the ``st.navigation``
     call also switches Streamlit to ``app.py`` for every later run.
     """
-    ctx = st.session_state.get(_CTX_KEY)
-    if not isinstance(ctx, Context):
+    ctx = stored()
+    if ctx is None:
         setup_page()
         navigation()
         ctx = start()

@@ -28,7 +28,6 @@ from regionmap.state import FilterState
 
 _CTX_KEY = "rm.ctx"
 _MAP_SENT_KEY = "rm.map_sent"  # the session has sent a map: its browser has the map script
-_W = "rm.w."  # prefix of the filter widgets' keys
 
 # --- pages ------------------------------------------------------------------------
 
@@ -231,12 +230,12 @@ def url_lang() -> str:
         return "ja"
 
 
-def _query_params() -> dict[str, list[str]]:
+def url_params() -> dict[str, list[str]]:
     qp = st.query_params
     return {k: qp.get_all(k) for k in qp.keys()}  # noqa: SIM118 - QueryParams is not a dict
 
 
-def _write_url(state: FilterState) -> None:
+def write_url(state: FilterState) -> None:
     wanted = state_mod.to_query_params(state)
     current = {k: st.query_params.get(k) for k in st.query_params.keys()}  # noqa: SIM118
     current.pop("embed", None)
@@ -247,10 +246,21 @@ def _write_url(state: FilterState) -> None:
 
 def set_state(new: FilterState) -> None:
     """Make ``new`` the state: write it to the URL (use in callbacks; the rerun shows it)."""
-    _write_url(new)
+    write_url(new)
+    ctx = stored()
+    if ctx is not None:
+        store(replace(ctx, state=new))
+
+
+def store(ctx: Context) -> None:
+    """Keep ``ctx`` as this run's :class:`Context` (:func:`regionmap.ui.frame.start` makes it)."""
+    st.session_state[_CTX_KEY] = ctx
+
+
+def stored() -> Context | None:
+    """This run's :class:`Context`, or None before :func:`regionmap.ui.frame.start` made it."""
     ctx = st.session_state.get(_CTX_KEY)
-    if isinstance(ctx, Context):
-        st.session_state[_CTX_KEY] = replace(ctx, state=new)
+    return ctx if isinstance(ctx, Context) else None
 
 
 def current() -> Context:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from regionmap import importable, settings
-from regionmap.db import changes, store
-from regionmap.db.importer import editions, fiscal, formats, header, xlsxfile
+from regionmap.db import changes, editions, extract, store
+from regionmap.db.importer import fiscal, formats, header, xlsxfile
 from regionmap.db.importer.header import HEADER_SCAN_ROWS
 from regionmap.db.importer.reading import (
     Budget,
@@ -42,7 +42,7 @@ def _parse(
     fiscal_year: int | None = None,
 ) -> ImportResult:
     result = ImportResult(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
-    if table in (None, fiscal.TABLE) and _ministry(result, data, file_name, fiscal_year):
+    if table in (None, extract.TABLE) and _ministry(result, data, file_name, fiscal_year):
         return result
     if table is not None and table not in IMPORT_TABLES:
         result.errors.append(Issue(file_name, None, None, "import.refused.unknown_table",
@@ -87,10 +87,10 @@ def _ministry(result: ImportResult, data: bytes, file_name: str, fiscal_year: in
     try:
         ed = fiscal.read_edition(grid, file_name, fiscal_year)
     except Refused as exc:
-        result.table = fiscal.TABLE
+        result.table = extract.TABLE
         result.errors.append(exc.issue(file_name))
         return True
-    result.table, result.header_row = fiscal.TABLE, ed.header_row
+    result.table, result.header_row = extract.TABLE, ed.header_row
     result.errors.extend(ed.errors)
     for note in ed.notes:
         result.note(note)
@@ -298,7 +298,11 @@ def import_file(
     data = _read_file(p)
     if isinstance(data, Issue):
         return ImportResult(p.name, errors=[data])
-    kw = {"db_path": db_path, "allowed_bureaus": allowed_bureaus, "fiscal_year": fiscal_year}
+    kw: dict[str, Any] = {
+        "db_path": db_path,
+        "allowed_bureaus": allowed_bureaus,
+        "fiscal_year": fiscal_year,
+    }
     if dry_run:
         return validate(data, p.name, table, **kw)
     return commit(data, p.name, table, user=user, **kw)

@@ -29,26 +29,13 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import figures, importable, reference
+from regionmap import reference
 from regionmap.codes import HOKKAIDO, PREFECTURE_CODES, CodeError, check_digit
-from regionmap.db.importer.editions import edition_name, file_name_year, title_year
+from regionmap.db.editions import edition_name, file_name_year, title_year
+from regionmap.db.extract import COLUMNS, DECIMALS, SPEC
 from regionmap.db.importer.header import column_letter
 from regionmap.db.importer.result import Issue, Refused
 from regionmap.i18n import Message, message
-
-#: The table the editions fill (one column per public figure of that source).
-TABLE = "fiscal_indicators"
-#: The FY2012–FY2013 editions' second Laspeyres column (the table's last value column).
-LASPEYRES_REFERENCE = "laspeyres_reference"
-#: The table's one definition (importable.toml ``[[published]]``).
-SPEC = importable.published(TABLE)
-#: Every column of the table's rows (its database columns but the bookkeeping ones).
-COLUMNS: tuple[str, ...] = tuple(c for c, _ in SPEC.columns)
-#: Decimals of each value column (the ministry's; the reference value as the index).
-DECIMALS: dict[str, int] = {
-    **{f.column: f.decimals for f in figures.PUBLIC_FIGURES if f.column},
-    LASPEYRES_REFERENCE: figures.get("laspeyres").decimals,
-}
 
 #: The headers of the editions (NFKC, without spaces, line breaks and ※) -> the column.
 HEADERS: dict[str, str] = dict(SPEC.headers)
@@ -178,7 +165,8 @@ def read_edition(
     ed.national = len({_nfkc(c[at["prefecture"]]) for _, c in body} & _PREFS) >= (
         NATIONAL_MIN_PREFECTURES
     )
-    names, others, out, seen = _names(), set(), [], {}
+    names, others, out = _names(), set(), []
+    seen: dict[str, int] = {}
     hokkaido = PREFECTURE_CODES[HOKKAIDO][0]
     for row, cells in body:
         pref = _nfkc(cells[at["prefecture"]])

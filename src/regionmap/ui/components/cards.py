@@ -185,7 +185,9 @@ def _ranked_figure(
         highlight = [str(names[c]) for c in b.index[b["region_code"] == region_code]]
     else:
         highlight = None
-    args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight)
+    args: dict[str, Any] = dict(
+        label="name", value="value", unit=unit, lang=lang, highlight=highlight
+    )
     bars = ranked_html(ranked_rows(frame, **args), title=title)
     fig = ranked_bar(frame, title=title, **args)
     sample = "is_sample" in df and bool(df["is_sample"].any())

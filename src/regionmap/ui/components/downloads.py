@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,10 @@ def download_name(
     """``map-tokachi-dispatch-2015-ja.png``: what, area, metric/table, fiscal year, language."""
     fy = str(fiscal_year) if fiscal_year else "latest"
     return f"{what}-{slug}-{item}-{fy}-{lang}.{ext}"
+
+
+def _chart_png(fig: Any) -> bytes:
+    return chart_png_bytes(fig.to_json(), fig)
 
 
 def handout_name(area_file: str, fiscal_year: int | None, lang: str) -> str:
@@ -252,7 +257,7 @@ def downloads(
                     continue
                 st.download_button(
                     t("download.chart_png", lang, name=_item_label("chart", item, lang)),
-                    data=lambda fig=fig: chart_png_bytes(fig.to_json(), fig),
+                    data=functools.partial(_chart_png, fig),
                     file_name=download_name("chart", slug, item, fy, lang, "png"),
                     mime="image/png",
                     key=f"rm.dl.{page}.chart.{item}",
@@ -269,7 +274,7 @@ def downloads(
                 ):
                     st.download_button(
                         t(f"download.{fmt}", lang, name=name),
-                        data=lambda frame=frame, fmt=fmt, item=item: table_bytes(frame, fmt, item),
+                        data=functools.partial(table_bytes, frame, fmt, item),
                         file_name=download_name("table", slug, item, s.fiscal_year, lang, fmt),
                         mime=mime,
                         key=f"rm.dl.{page}.table.{item}.{fmt}",

@@ -13,7 +13,7 @@ from regionmap.geo.layers import MANIFEST, geo_dir_path
 from regionmap.i18n import t
 from regionmap.maps import scales
 from regionmap.style import FONT_FAMILY
-from regionmap.ui.session import _CTX_KEY, Context
+from regionmap.ui.session import stored
 
 
 def map_credit(lang: str, *, tiles: bool = False) -> None:
@@ -57,11 +57,11 @@ def sample_notice(lang: str) -> None:
 
     The full notice is shown the first time in a run, a short mark after that.
     """
-    ctx = st.session_state.get(_CTX_KEY)
-    if isinstance(ctx, Context) and ctx.shown.sample_notice:
+    ctx = stored()
+    if ctx is not None and ctx.shown.sample_notice:
         st.caption(t("notice.sample.short", lang))
         return
-    if isinstance(ctx, Context):
+    if ctx is not None:
         ctx.shown.sample_notice = True
     st.warning(t("notice.sample", lang), icon=":material/science:")
 

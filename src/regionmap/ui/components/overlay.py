@@ -120,7 +120,7 @@ def valid_kind(s: FilterState, kinds: Mapping[str, Any]) -> str | None:
 
 def map_by(s: FilterState, options: Sequence[str]) -> str:
     """What the page's map colours: the state's ``map_by`` if the page offers it, else its first."""
-    return s.map_by if s.map_by in options else options[0]
+    return s.map_by if s.map_by is not None and s.map_by in options else options[0]
 
 
 def source_of(df: pd.DataFrame, lang: str) -> str:
@@ -137,7 +137,7 @@ def source_caption(df: pd.DataFrame, lang: str) -> None:
         st.caption(t("fig.source", lang, source=plain(text)))
 
 
-def _is_sample(df: pd.DataFrame) -> bool:
+def has_sample(df: pd.DataFrame) -> bool:
     return bool(len(df)) and "is_sample" in df and bool(df["is_sample"].astype(bool).any())
 
 
@@ -440,7 +440,7 @@ def page_downloads(
     )
 
 
-def _area_name(code: str, level: str, lang: str) -> str:
+def area_name_of(code: str, level: str, lang: str) -> str:
     if level == "bureau":
         b = reference.bureaus().set_index("bureau_code")
         return (
@@ -498,7 +498,7 @@ def _years(metric: str) -> tuple[int, ...]:
     return cached.metric_years(metric)
 
 
-def _fy_for(ctx: session.Context, metric: str) -> int | None:
+def fy_for(ctx: session.Context, metric: str) -> int | None:
     """The fiscal year a page shows: the filter bar's if ``metric`` has it, else the latest."""
     return shown_year(ctx.state, _years(metric))
 

@@ -19,7 +19,9 @@ from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.state import FilterState
 from regionmap.ui.cached import metric_years
-from regionmap.ui.session import _W, PAGES, Context, current, set_state
+from regionmap.ui.session import PAGES, Context, current, set_state
+
+_W = "rm.w."  # prefix of the filter widgets' keys
 
 # --- widgets bound to the state ------------------------------------------------------
 
@@ -78,7 +80,15 @@ def area_label(option: str, lang: str) -> str:
     return "\u3000" + str(b[i18n.col("name", lang)])
 
 
-def _area_value(s: FilterState) -> str:
+def _layer_shown(name: str, s: FilterState) -> bool:
+    return name in s.layers
+
+
+def _layer_set(name: str, s: FilterState, shown: bool) -> FilterState:
+    return replace(s, layers=(s.layers | {name}) if shown else (s.layers - {name}))
+
+
+def area_value(s: FilterState) -> str:
     if s.bureau:
         return "b:" + s.bureau
     if s.region:
@@ -157,7 +167,7 @@ def filter_bar(ctx: Context) -> None:
             t("filter.area", lang),
             options=_area_options(),
             format_func=lambda v: area_label(v, lang),
-            to_widget=_area_value,
+            to_widget=area_value,
             from_widget=_area_apply,
         )
         st.caption(t("filter.layers", lang))
@@ -166,10 +176,8 @@ def filter_bar(ctx: Context) -> None:
                 st.checkbox,
                 "layer_" + layer,
                 t("layer." + layer, lang),
-                to_widget=lambda s, name=layer: name in s.layers,
-                from_widget=lambda s, v, name=layer: replace(
-                    s, layers=(s.layers | {name}) if v else (s.layers - {name})
-                ),
+                to_widget=functools.partial(_layer_shown, layer),
+                from_widget=functools.partial(_layer_set, layer),
             )
         st.button(
             t("filter.reset", lang),

@@ -20,7 +20,7 @@ from regionmap.ui.components import downloads, mapview, widgets
 from regionmap.ui.components.cards import data_table, proposal_expander, theme_covers, where_text
 from regionmap.ui.components.document import BASIS_COLUMN, basis_help, with_basis
 from regionmap.ui.components.notices import sample_notice
-from regionmap.ui.components.widgets import _area_value, area_label
+from regionmap.ui.components.widgets import area_label, area_value
 from regionmap.ui.session import Context
 
 # --- bureau page -----------------------------------------------------------------------
@@ -37,7 +37,7 @@ def page(ctx: Context) -> None:
     mapview.area_map(ctx, page="bureau")
     municipality_figures(ctx)
     items = area_items(ctx)
-    downloads.downloads(ctx, page="bureau", **items)
+    downloads.downloads(ctx, page="bureau", charts=items["charts"], tables=items["tables"])
 
 
 def area_summary(ctx: Context) -> None:
@@ -128,7 +128,7 @@ def municipality_figures(ctx: Context) -> None:
             "bureau.municipality.per_bureau",
             lang,
             figures=i18n.join(per_bureau, lang),
-            area=area_label(_area_value(s), lang).strip("\u3000 "),
+            area=area_label(area_value(s), lang).strip("\u3000 "),
         )
     )
     # the sample notice only where a sample figure is shown (not under "—")

@@ -132,14 +132,14 @@ def preview_table(
     if df.empty or result.table not in _PREVIEW_COLUMNS:
         return df
 
-    en = lang == "en"
     munis = reference.municipalities()
     names = dict(zip(munis["code"], munis[i18n.col("name", lang)], strict=True))
 
-    def pick(ja: str, en_col: str) -> pd.Series:
-        col = df.get(en_col) if en else None
-        base = df.get(ja, pd.Series([None] * len(df), index=df.index))
-        return base if col is None else col.where(col.notna() & (col != ""), base)
+    def in_lang(base: str) -> pd.Series:
+        """The ``base`` column in ``lang``; the Japanese where the English is empty."""
+        ja = df.get(i18n.col(base, "ja"), pd.Series([None] * len(df), index=df.index))
+        own = df.get(i18n.col(base, lang))
+        return ja if own is None else own.where(own.notna() & (own != ""), ja)
 
     values = {
         "fiscal_year": df.get("fiscal_year"),
@@ -147,18 +147,18 @@ def preview_table(
         "month": df.get("month", pd.Series(dtype=object)).map(lambda m: _month_cell(m, lang)),
         "municipality_code": df.get("municipality_code"),
         "municipality": df.get("municipality_code", pd.Series(dtype=object)).map(names),
-        "kind": pick("kind_ja", "kind_en"),
+        "kind": in_lang("kind"),
         "persons": df.get("persons"),
         "status": df.get("status", pd.Series(dtype=object)).map(
             lambda v: t("data.status." + v, lang) if f"data.status.{v}" in CATALOG else v
         ),
-        "source": pick("source_ja", "source_en"),
+        "source": in_lang("source"),
         "site_id": df.get("site_id"),
-        "name": pick("name_ja", "name_en"),
+        "name": in_lang("name"),
         "lon": df.get("lon"),
         "lat": df.get("lat"),
-        "operator": pick("operator_ja", "operator_en"),
-        "prefecture": pick("prefecture_ja", "prefecture_en"),
+        "operator": in_lang("operator"),
+        "prefecture": in_lang("prefecture"),
     }
     out = pd.DataFrame(
         {
@@ -288,7 +288,7 @@ def commit_upload(
         return Outcome("error", res.summary(lang))
     if not res.committed:
         return Outcome("info", res.summary(lang))
-    return Outcome("success", res.summary(lang), int(res.record["version"]))
+    return Outcome("success", res.summary(lang), int((res.record or {})["version"]))
 
 
 # --- history and undo ------------------------------------------------------------------------
@@ -646,7 +646,7 @@ def history_section(ctx: session.Context) -> pd.DataFrame:
                 file=plain(target.get("file_name")) or t("data.action.init", lang),
             )
         )
-    if refusal:
+    if refusal and target is not None:  # undo_refusal refuses no missing target
         st.caption(t("data.undo.refused", lang, version=target["version"], reason=plain(refusal)))
     st.button(
         t("data.undo", lang),

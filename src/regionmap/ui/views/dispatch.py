@@ -49,7 +49,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         kind = overlay.kind_filter(ctx, kinds, "ov.dispatch.kind")
     with c_by:
         level = overlay.map_by_control(ctx, ("municipality", "bureau"))
-    fy = overlay._fy_for(ctx, "dispatch")
+    fy = overlay.fy_for(ctx, "dispatch")
     if s.fiscal_year is not None and s.fiscal_year != fy:
         st.caption(t("ov.fy_not_available", lang, fy=s.fiscal_year, shown=fy_text(fy, lang)))
     excluded = overlay.theme_excludes(s.theme_ids, "dispatch")
@@ -57,7 +57,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         overlay.theme_excluded_notice(ctx, "dispatch")
     all_years = overlay.frame("dispatches", overlay.page_filters(s, "dispatches"))
     # the document's own figures first (42市町村 …), beside the (sample) breakdown below
-    document.document_figures(ctx, ("dispatch",), sample=overlay._is_sample(all_years))
+    document.document_figures(ctx, ("dispatch",), sample=overlay.has_sample(all_years))
     when = fy_text(fy, lang)
     # a theme that covers nothing of the figure: "—" on every card, never 0
     summary = dispatch_summary(all_years, fy) if fy and not excluded else {}
@@ -154,5 +154,5 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         lang,
         when,
     )
-    overlay.close_page(ctx, "dispatch", "dispatch", items, sample=overlay._is_sample(all_years))
+    overlay.close_page(ctx, "dispatch", "dispatch", items, sample=overlay.has_sample(all_years))
     return {"rows": len(rows), "deck": deck, "figures": figs, "fiscal_year": fy}

@@ -181,7 +181,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         when_en=t("ov.as_of_month", "en", month=month_text(hi, "en")),
         source_ja=overlay.source_of(at_end, "ja"),
         source_en=overlay.source_of(at_end, "en"),
-        is_sample=overlay._is_sample(at_end),
+        is_sample=overlay.has_sample(at_end),
         selected=area_codes_in(level, s.region_code, s.bureau_code)
         if (s.bureau or s.region)
         else None,
@@ -223,7 +223,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     overlay.source_caption(df, lang)
     st.subheader(t("ov.evacuees.table", lang, when=when))
     shown = by_muni.assign(
-        bureau=[overlay._area_name(c, "bureau", lang) for c in by_muni["bureau_code"]]
+        bureau=[overlay.area_name_of(c, "bureau", lang) for c in by_muni["bureau_code"]]
     )
     items.rows_table(
         shown,
@@ -237,5 +237,5 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         when,
         sources=at_end,
     )
-    overlay.close_page(ctx, "evacuees", "evacuees", items, sample=overlay._is_sample(df))
+    overlay.close_page(ctx, "evacuees", "evacuees", items, sample=overlay.has_sample(df))
     return {"rows": len(shown), "deck": deck, "months": (lo, hi), "figures": figs}

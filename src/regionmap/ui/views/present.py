@@ -174,7 +174,7 @@ def _map_alt(
 
 
 @by_db_version(max_entries=128)
-def _cached_map(
+def cached_map(
     area_kind,
     code,
     metric,
@@ -254,7 +254,7 @@ def page(ctx) -> None:
     _navigation(s, number, lang, prev_col, count_col, next_col, exit_col)
     left, right = st.columns([11, 10], gap="large")
     with left:
-        png = _cached_map(
+        png = cached_map(
             kind,
             code,
             slide.map_metric,

@@ -9,13 +9,14 @@ wide-area groupings): with nothing imported the page says so and offers their te
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from regionmap import content, db, figures, i18n, importable, reference
 from regionmap.db import export
-from regionmap.i18n import fy_text, t
+from regionmap.i18n import fy_text, pick, t
 from regionmap.maps import deckgl, spec, static
 from regionmap.plaintext import plain, shown_frame
 from regionmap.ui.cached import by_db_version
@@ -79,10 +80,9 @@ def _source(df: pd.DataFrame, lang: str) -> str:
 
 def _municipality_names(lang: str) -> dict[str, str]:
     m = reference.municipalities()
-    if lang == "en":
-        names = reference.english_names()
-        return {c: names.get(c, n) for c, n in zip(m["code"], m["name_ja"], strict=True)}
-    return dict(zip(m["code"], m["name_ja"], strict=True))
+    ja = dict(zip(m["code"], m["name_ja"], strict=True))
+    english = reference.english_names()
+    return pick((ja, {c: english.get(c, n) for c, n in ja.items()}), lang)
 
 
 def _bureau_names(lang: str) -> dict[str, str]:
@@ -181,7 +181,7 @@ def _with_document(row: pd.Series) -> dict:
 
 def _anchor(anchor_ja: str, lang: str) -> str:
     """The document's own phrase (Japanese: shown in Japanese mode only), then a space."""
-    return t("regional.anchor", lang, anchor=plain(anchor_ja)) + "　" if lang != "en" else ""
+    return pick((t("regional.anchor", lang, anchor=plain(anchor_ja)) + "　", ""), lang)
 
 
 def _template_buttons(table: importable.ImportTable, lang: str) -> None:
@@ -270,10 +270,11 @@ def imported_map(ctx: Context, shown: dict) -> dict:
             figs = dataclasses.replace(
                 figs,
                 values={c: v for c, v in figs.values.items() if c in have},
-                source_ja=chosen["source"] if lang != "en" else figs.source_ja,
-                source_en=chosen["source"] if lang == "en" else figs.source_en,
+                **{i18n.col("source", lang): chosen["source"]},
             )
-    extra, tips, group_layer = [], {}, None
+    extra: list[Any] = []
+    tips: dict[str, Any] = {}
+    group_layer = None
     if groups:
         extra, group_layer = group_layers(groups, lang)
     drawn = spec.area_deck(

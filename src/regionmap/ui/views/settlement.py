@@ -129,7 +129,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     lang, s = ctx.lang, ctx.state
     kinds = overlay.site_kinds()
     overlay.kind_filter(ctx, kinds, "ov.settlement.kind")
-    fy = overlay._fy_for(ctx, "sites")
+    fy = overlay.fy_for(ctx, "sites")
     when = t("ov.as_of_fy", lang, fy=fy) if fy else ""
     excluded = overlay.theme_excludes(s.theme_ids, "sites")
     if excluded:
@@ -168,7 +168,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         when_en=t("ov.as_of_fy", "en", fy=fy) if fy else "",
         source_ja=overlay.source_of(df, "ja"),
         source_en=overlay.source_of(df, "en"),
-        is_sample=overlay._is_sample(df),
+        is_sample=overlay.has_sample(df),
     )
     deck = spec.area_deck(
         s.map_area("bureau"),
@@ -204,13 +204,13 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
 
     st.subheader(t("ov.settlement.coverage_title", lang, when=when))
     cov_show = cov.assign(
-        name=[overlay._area_name(c, "bureau", lang) for c in cov["bureau_code"]],
+        name=[overlay.area_name_of(c, "bureau", lang) for c in cov["bureau_code"]],
         pct=(100 * cov["share"]).round(1),
     )
     title = t("ov.settlement.coverage_chart", lang, where=t("fig.where.all", lang), when=when)
     fig = ranked_bar(
         cov_show, label="name", value="pct", title=title, unit="%", lang=lang,
-        highlight=overlay._area_name(s.bureau_code, "bureau", lang) if s.bureau_code else None,
+        highlight=overlay.area_name_of(s.bureau_code, "bureau", lang) if s.bureau_code else None,
     )  # fmt: skip
     items.chart(fig, "rm.chart.coverage")
     cov_table = cov_show.assign(
@@ -250,6 +250,6 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
         lang,
         when,
     )
-    sample = overlay._is_sample(df) or overlay._is_sample(everywhere)
+    sample = overlay.has_sample(df) or overlay.has_sample(everywhere)
     overlay.close_page(ctx, "settlement", "sites", items, sample=sample)
     return {"rows": len(df), "deck": deck, "coverage": cov, "fiscal_year": fy}
