@@ -56,13 +56,15 @@ def by_db_version(
 
 
 def _db_version() -> str:
-    """Changes when the database file is replaced (an import): part of every cache key."""
+    """Changes when the database file is replaced (an import), or when what may be read of
+    it changes (sample breakdowns shown or hidden): part of every cache key."""
     path = Path(settings.get("db_path"))
+    rows = "all" if settings.samples_shown() else "real"
     try:
         s = os.stat(path)
     except OSError:  # not there, or a path that cannot be one (the map is drawn without)
-        return "missing"
-    return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
+        return "missing:" + rows
+    return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}:{rows}"
 
 
 @by_db_version(max_entries=8)
