@@ -113,7 +113,7 @@ def test_default_overview_shows_the_first_map_with_credit_labels_and_figures():
     assert labels_shown[4:] == [
         "主な地域重点プロジェクト(資料掲載分)",
         "地域振興派遣",
-        "集落対策箇所",
+        "集落対策箇所（サンプル）",  # a sample figure carries the mark on its card (issue #23)
         "避難者",
         "振興局からの主な政策提案(資料掲載分)",
     ]

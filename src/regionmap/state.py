@@ -81,6 +81,17 @@ def _default_lang() -> str:
         return "ja"
 
 
+def _default_metric() -> str:
+    """The overview's figure when none is chosen: a per-municipality breakdown where samples
+    are shown (a newcomer sees an overlay at work, marked sample); the document's own
+    priority projects by bureau where they are hidden (shared mode): a real figure first."""
+    try:
+        shown = settings.samples_shown()
+    except ValueError:
+        shown = False
+    return "dispatch" if shown else "priority_projects"
+
+
 @dataclass(frozen=True)
 class FilterState:
     """Everything that decides what the dashboard shows (see the module doc).
@@ -129,7 +140,7 @@ class FilterState:
     fy_to: int | None = None
     region: str | None = None
     bureau: str | None = None
-    metric: str = "dispatch"
+    metric: str = field(default_factory=_default_metric)
     level: str = "bureau"
     layers: frozenset[str] = DEFAULT_LAYERS
     muni: str | None = None

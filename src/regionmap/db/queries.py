@@ -261,6 +261,17 @@ def real_years(metric: str, con=None) -> list[int]:
     return sorted(int(r[0]) for r in rows if r[0] is not None)
 
 
+def has_sample(metric: str, con=None) -> bool:
+    """Whether the rows of ``metric`` that may be shown include sample rows (never when
+    samples are hidden; never for the document's figures)."""
+    _check_metric(metric)
+    if metric not in MUNICIPAL_METRICS or not settings.samples_shown():
+        return False
+    table = importable.get(figures.get(metric).table).table
+    row = cursor(con).execute(f"SELECT bool_or(is_sample) FROM {table}").fetchone()  # noqa: S608
+    return bool(row[0])
+
+
 def default_year(metric: str, con=None) -> int:
     """The fiscal year a view of ``metric`` opens on: the latest year with real figures;
     with only sample figures (or none), the document's year (FY2015). "Latest year" stays
@@ -436,7 +447,7 @@ def headline(
     """One figure for the headline cards, for the area (``region_code``, ``bureau_code``).
 
     Returns dict(value, previous, fiscal_year, unit_ja, unit_en, label_ja, label_en,
-    source_ja, source_en, is_sample, theme_match). ``previous`` is the same
+    source_ja, source_en, is_sample, theme_match, has_figures). ``previous`` is the same
     figure one fiscal year earlier (None when there is none). ``theme_match`` is
     False when the theme filter excludes the metric (value is then 0).
     """
@@ -476,6 +487,9 @@ def headline(
         "source_en": src_en,
         "is_sample": is_sample,
         "theme_match": theme_match,
+        # no figures in any year (nothing imported, the sample hidden): "not imported
+        # yet" in words, never the 0 of ``value``
+        "has_figures": bool(years),
     }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pydeck as pdk
 
-from regionmap.i18n import t
+from regionmap.i18n import sample_marked, t
 from regionmap.maps import labels
 from regionmap.maps.scales import BUREAU_LINE, LABEL_HALO, LABEL_INK, LEADER_LINE, SELECTED_LINE
 from regionmap.maps.static import PublishedLayer
@@ -350,9 +350,7 @@ def figure_line(
     elif fiscal_year is not None:
         parts.append(escape(t("tooltip.fy", lang, fy=fiscal_year)))
     line = " · ".join(parts)
-    if is_sample:
-        line += escape(t("tooltip.sample", lang))
-    return line
+    return sample_marked(line, lang) if is_sample else line
 
 
 # --- view and deck ----------------------------------------------------------------

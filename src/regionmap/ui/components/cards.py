@@ -15,7 +15,13 @@ from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
 from regionmap.style import MISSING
-from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
+from regionmap.ui.cached import (
+    by_db_version,
+    cached_headline_row,
+    effective_year,
+    metric_frame,
+    metric_years,
+)
 from regionmap.ui.components.notices import sample_notice
 from regionmap.ui.components.widgets import area_label
 from regionmap.ui.session import Context
@@ -56,6 +62,23 @@ def theme_covers(metric: str, theme_ids: Sequence[str]) -> bool:
 @by_db_version(max_entries=256)
 def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], *, db_version: str) -> bool:
     return db.theme_covers(metric, list(theme_ids))
+
+
+def not_imported(metric: str) -> bool:
+    """Whether ``metric`` is a per-municipality figure with no figures at all: nothing
+    imported and its sample hidden (setting ``sample``). Pages then say so in words, with
+    the templates: never a row of zeros or a map coloured as if none were there."""
+    return figures.get(metric).origin != "document" and not metric_years(metric)
+
+
+def has_sample(metric: str) -> bool:
+    """Whether what is shown of ``metric`` includes sample rows (never when hidden)."""
+    return _has_sample(metric)
+
+
+@by_db_version(max_entries=16)
+def _has_sample(metric: str, *, db_version: str) -> bool:
+    return db.has_sample(metric)
 
 
 def _headline_row(ctx: Context, metrics: Sequence[str]):
@@ -101,11 +124,11 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
                 st.caption(t("fig.not_in_theme", lang))
                 continue
             st.metric(
-                c.label,
+                i18n.sample_marked(c.label, lang) if c.is_sample else c.label,
                 c.value,
                 delta=c.delta,
                 delta_color="off",
-                help=source + (t("tooltip.sample", lang) if c.is_sample else ""),
+                help=source,
                 border=True,
             )
             change = t("fig.change", lang, delta=c.delta) if c.delta else ""
@@ -116,7 +139,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
                 parts.append(c.breakdown)
             if parts:
                 st.caption(" · ".join(parts))
-    if any(c.is_sample or c.breakdown for c in row.cards):
+    if any(c.is_sample or c.breakdown_sample for c in row.cards):
         sample_notice(lang)
     return list(row.cards)
 
@@ -186,9 +209,10 @@ def _ranked_figure(
     else:
         highlight = None
     args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight)
+    sample = "is_sample" in df and bool(df["is_sample"].any())
+    title = i18n.sample_marked(title, lang) if sample else title
     bars = ranked_html(ranked_rows(frame, **args), title=title)
     fig = ranked_bar(frame, title=title, **args)
-    sample = "is_sample" in df and bool(df["is_sample"].any())
     return fig, bars, str(df[i18n.col("source", lang)].iloc[0]), sample
 
 

@@ -25,7 +25,7 @@ from regionmap.render import mapimage
 from regionmap.state import FilterState
 from regionmap.ui.cached import by_db_version, effective_year, metric_frame
 from regionmap.ui.components import downloads
-from regionmap.ui.components.cards import theme_excludes, where_text
+from regionmap.ui.components.cards import not_imported, theme_excludes, where_text
 from regionmap.ui.components.notices import category_legend, legend, map_credit, sample_notice
 from regionmap.ui.components.widgets import municipal_metric
 from regionmap.ui.session import Context, current, map_sent, mark_map_sent, set_state
@@ -52,7 +52,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     s = ctx.state
     focus = page == "bureau" and bool(s.bureau or s.region)
     level = "municipality" if focus else level
-    shown = ctx.ready.database and not theme_excludes(ctx, metric)
+    shown = ctx.ready.database and not theme_excludes(ctx, metric) and not not_imported(metric)
     drawn, figs = _area_deck(
         # what the deck reads of the state (the area, the clicked municipality, the layers):
         # the sessions that differ only in other filters share the deck
@@ -131,6 +131,8 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     title = ""
     if theme_excludes(ctx, metric):
         st.info(t("notice.theme_excludes", lang, metric=t("metric." + metric, lang)))
+    elif ctx.ready.database and not_imported(metric):
+        st.info(t("notice.not_imported", lang, metric=t("metric." + metric, lang)))
     elif figs is not None:
         when = fy_text(figs.fiscal_year, lang)
         title = t(
@@ -146,7 +148,7 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         deck,
         key=key,
         preview=_preview(ctx, metric, level, by_municipality),
-        heading=f"##### {title}" if title else "",
+        heading="##### {}" if title else "",
         title=title or t("map.alt", lang),
         scale=scale,
         figs=figs,
@@ -303,11 +305,18 @@ def page_map(
     the MLIT credit under it; beside it the legend(s) and the click hint, and the map to keep
     (offline HTML) in the downloads; the sample notice when a figure is sample.
 
-    ``heading`` is Markdown made by the caller from catalogue text and figures (empty: none).
+    ``heading`` is the Markdown around the title (``"**{}**"``, ``"##### {}"``; empty: no
+    heading); the title is made by the caller from catalogue text and figures. A sample
+    figure's title, legend and map to keep carry the sample mark.
     """
     s, lang = ctx.state, ctx.lang
+    if figs is not None and figs.is_sample:  # the mark on the map's title and legends
+        title = i18n.sample_marked(title, lang)
+        legend_title = i18n.sample_marked(legend_title, lang) if legend_title else legend_title
+        if categories_title:
+            categories_title = i18n.sample_marked(categories_title, lang)
     if heading:
-        st.markdown(heading)
+        st.markdown(heading.format(title))
     col_map, col_side = st.columns([4, 1])
     with col_map:
         deck_chart(deck, key=key, height=height, lang=lang, preview=preview)

@@ -52,6 +52,13 @@ def _boundary_vintage(layers_version: str) -> str | None:
         return None
 
 
+def sample_page_line(lang: str) -> str:
+    """The line at the top of a page whose figures include samples (said once there, with
+    where the mark is: every element holding a sample figure carries it itself), coloured
+    as the mark; one line under the title, so the map stays above the fold."""
+    return ":orange[" + t("notice.sample.page", lang) + "]"
+
+
 def sample_notice(lang: str) -> None:
     """The 'sample data' notice; call wherever sample figures are shown.
 

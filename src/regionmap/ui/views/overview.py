@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from regionmap.ui.components import cards, document, downloads, mapview, widgets
+from regionmap import figures
+from regionmap.ui.components import cards, document, downloads, mapview, notices, widgets
 from regionmap.ui.session import Context
 
 
 def page(ctx: Context) -> None:
     """Lay out the overview page."""
     st.title(ctx.t("page.overview"))
-    st.caption(ctx.t("app.caption") + " — " + cards.where_text(ctx))
+    caption = ctx.t("app.caption") + " — " + cards.where_text(ctx)
+    if ctx.ready.database and any(cards.has_sample(m) for m in figures.ids()):
+        caption += "  \n" + notices.sample_page_line(ctx.lang)  # once, at the top
+    st.caption(caption)
     widgets.metric_controls(ctx)
     mapview.area_map(ctx, page="overview")
     document.document_figures(ctx)

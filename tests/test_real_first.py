@@ -1,0 +1,137 @@
+"""Real first on every screen (issue #23): sample breakdowns hidden show no sample value
+anywhere (every page's elements walked) and say "not imported yet" with the templates;
+shown, every element holding a sample figure carries the mark on itself, the page says so
+once at the top, and the document's 42市町村 never sits unexplained above the sample's
+69市町村."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from apptest_helpers import html_text, open_page, texts, tooltip_html
+
+from regionmap import db, figures, i18n
+from regionmap.i18n import t
+from regionmap.settings import PROJECT_ROOT
+from regionmap.style import format_number
+
+#: Every page, as a link opens it (the bureau page and the slides of a bureau too).
+VIEWS = [(p.stem, None) for p in sorted((PROJECT_ROOT / "pages").glob("*.py"))] + [
+    ("overview", {"metric": "dispatch"}),
+    ("overview", {"metric": "sites", "level": "region"}),
+    ("bureau", {"bureau": "tokachi"}),
+    ("bureau", {"bureau": "tokachi", "muni": "01207"}),
+    *[("present", {"present": "1", "bureau": "tokachi", "slide": str(n)}) for n in range(1, 7)],
+]
+
+
+def everything_shown(at) -> str:
+    """Every text the run shows: titles, captions, Markdown, notices, HTML blocks (without
+    their style and script), cards, tables, chart titles, map specs and tooltips, buttons."""
+    parts = [texts(at), re.sub(r"<(style|script)\b.*?</\1>", "", html_text(at), flags=re.S)]
+    parts += [f"{m.label} {m.value} {m.help or ''}" for m in at.metric]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [e.proto.spec for e in at.get("plotly_chart")]
+    parts += [e.proto.json + e.proto.tooltip for e in at.get("deck_gl_json_chart")]
+    parts += [e.proto.label for e in at.get("download_button")]
+    parts += [e.value for kind in ("error", "success") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture(scope="module")
+def sample_values(db_path) -> set[str]:
+    """The sample's own totals as the cards write them (88人, 69市町村 …), read with the
+    sample shown: none of them may appear with it hidden."""
+    values = set()
+    for metric in figures.ids(origin="municipal"):
+        h = db.headline(metric, db.DOCUMENT_FISCAL_YEAR)
+        assert h["is_sample"] and h["value"] > 0  # the session's database: sample only
+        values.add(format_number(h["value"], h["unit_ja"], "ja"))
+    dispatched = db.dispatches(db.DOCUMENT_FISCAL_YEAR, db.DOCUMENT_FISCAL_YEAR)
+    values.add(format_number(dispatched["municipality_code"].nunique(), "市町村", "ja"))
+    return values
+
+
+@pytest.mark.parametrize(("page", "params"), VIEWS, ids=lambda v: json.dumps(v) if v else "")
+def test_hidden_samples_show_no_sample_value_anywhere(monkeypatch, sample_values, page, params):
+    monkeypatch.setenv("REGIONMAP_SAMPLE", "hide")
+    at = open_page(page, params)
+    shown = everything_shown(at)
+    assert i18n.sample_marked("", "ja") not in shown  # the mark: （サンプル）
+    assert db.SAMPLE_SOURCE_JA not in shown
+    assert t("notice.sample", "ja") not in shown and t("doc.breakdown_short", "ja") not in shown
+    for value in sample_values:
+        assert not re.search(rf"(?<![0-9,.]){re.escape(value)}", shown), value
+
+
+@pytest.mark.parametrize(
+    ("page", "table", "document"),
+    [("dispatch", "dispatch", "42市町村"), ("settlement", "sites", None), ("evacuees", "evacuees", "約2,500名")],
+)  # fmt: skip
+def test_hidden_samples_leave_the_documents_figures_and_the_template(
+    monkeypatch, db_path, page, table, document
+):
+    """Shared mode's default: the document's own figures, then "not imported yet" with the
+    template, in words: no map, no card of 0."""
+    monkeypatch.setenv("REGIONMAP_MODE", "personal")
+    monkeypatch.setenv("REGIONMAP_SAMPLE", "hide")
+    at = open_page(page)
+    shown = texts(at)
+    assert "まだ取り込まれていません" in shown
+    assert not at.get("deck_gl_json_chart")  # words, never a blank map
+    assert not [m for m in at.metric if m.value.startswith("0")]
+    if document:
+        assert any(m.value.startswith(document) for m in at.metric), [m.value for m in at.metric]
+    names = [b.proto.label for b in at.get("download_button")]
+    assert any("CSV" in n for n in names) and any("Excel" in n for n in names), names
+
+
+def test_hidden_samples_leave_the_overview_on_a_real_figure(monkeypatch, db_path):
+    """No figure chosen: the overview colours the document's own figure by bureau; the
+    headline's per-municipality cards say "未取り込み" or give the document's figure."""
+    monkeypatch.setenv("REGIONMAP_SAMPLE", "hide")
+    at = open_page("overview")
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert "重点プロジェクト" in texts(at)
+    assert spec["layers"]
+    sites = [m.value for m in at.metric if m.label == t("metric.sites", "ja")]
+    assert sites == [t("fig.not_imported", "ja")]
+
+
+def test_shown_samples_are_marked_on_every_element_and_said_once_at_the_top(monkeypatch, db_path):
+    monkeypatch.setenv("REGIONMAP_SAMPLE", "show")
+    at = open_page("dispatch", {"fy": "2015"})
+    mark = i18n.sample_mark("ja")
+    # the page says so once, at the top (under its title)
+    assert t("notice.sample.page", "ja") in at.caption[0].value
+    assert sum(t("notice.sample.page", "ja") in c.value for c in at.caption) == 1
+    # the sample cards carry the mark on themselves; the document's figures do not
+    labels = {m.label: m.value for m in at.metric}
+    assert labels[i18n.sample_marked(t("metric.dispatch", "ja"), "ja")] == "88人"
+    assert labels[i18n.sample_marked(t("ov.dispatch.municipalities", "ja"), "ja")] == "69市町村"
+    assert labels["地域振興派遣"].startswith("42市町村")
+    # the map's title, legend and tooltip, and the trend chart's title
+    shown = everything_shown(at)
+    assert re.search(r"\*\*派遣職員（人）—[^*\n]*（サンプル）\*\*", shown)
+    assert "凡例" in html_text(at) and i18n.sample_marked("派遣職員", "ja") in html_text(at)
+    assert re.search(r'data-k="m01100">[\d,]+人 · 2015年度（サンプル）', tooltip_html(at))
+    trend = [e.proto.spec for e in at.get("plotly_chart")]
+    assert trend and all(
+        "\\uff08\\u30b5\\u30f3\\u30d7\\u30eb\\uff09" in s or mark in s for s in trend
+    )
+
+
+def test_the_sample_count_of_municipalities_is_explained_beside_the_documents(monkeypatch, db_path):
+    """69市町村 (every kind of dispatch, sample) under the document's 42市町村 (regional
+    development dispatch only): said on the page, with the breakdown's own count of that kind."""
+    monkeypatch.setenv("REGIONMAP_SAMPLE", "show")
+    at = open_page("dispatch", {"fy": "2015"})
+    shown = texts(at)
+    assert "資料の「42市町村」は地域振興派遣の派遣先だけを数えた数です" in shown
+    assert "地域振興派遣に限ると42市町村" in shown
+    assert "市町村別の内訳 — すべての派遣区分・2015年度（サンプル）" in shown
+    # one kind chosen: the cards count that kind, as the document does; nothing to explain
+    at = open_page("dispatch", {"fy": "2015", "kind": "regional"})
+    assert "だけを数えた数です" not in texts(at)
