@@ -37,6 +37,7 @@ from bench.common import (
 PARTS: dict[str, tuple[str, int, int, str]] = {
     "geo": ("bench_geo", 300, 120, "boundary build, layer bytes, gap/overlap"),
     "db": ("bench_db", 300, 120, "database init, query times, importer"),
+    "public": ("bench_public", 300, 150, "one edition of the ministry's workbooks vs pandas"),
     "handouts": ("bench_report", 420, 150, "PDF handouts for the 14 bureaus"),
     "app": ("bench_app", 420, 150, "server time and bytes per page vs the peer"),
     "browser": ("bench_browser", 420, 180, "real browser: navigation to map drawn"),
@@ -83,6 +84,10 @@ CHECKLIST: dict[str, list[tuple[str, str]]] = {
     ],
     "db": [
         ("query_typical_ms", "typical query < 10 ms"),
+    ],
+    "public": [
+        ("edition_import_vs_pandas_time_x", "import of an edition ≤ 2× pandas+calamine (time)"),
+        ("edition_import_vs_pandas_memory_x", "import of an edition ≤ 2× pandas+calamine (memory)"),
     ],
     "handouts": [
         ("all_bureaus_s", "14 bureau handouts < 60 s"),

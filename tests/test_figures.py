@@ -305,7 +305,7 @@ def test_a_wrong_registry_entry_is_refused_with_what_and_where(wrong):
 
 def test_the_registry_file_gives_every_figure_its_labels_units_and_kinds():
     reg = figures._load_registry(_REGISTRY_TOML.read_text(encoding="utf-8"))
-    assert reg["figures"] == figures.FIGURES + figures.IMPORTED_FIGURES
+    assert reg["figures"] == figures.FIGURES + figures.IMPORTED_FIGURES + figures.PUBLIC_FIGURES
     assert [k.id for k in figures.get("dispatch").kinds][:3] == [
         d.kind for d in figures.document_figures("dispatch")
     ]

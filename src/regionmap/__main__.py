@@ -58,11 +58,16 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument(
                 "--table",
-                choices=importable.NAMES,
+                choices=(*importable.NAMES, *(tb.table for tb in importable.PUBLISHED)),
                 help="target table (guessed from the headers if omitted)",
             )
             p.add_argument(
                 "--dry-run", action="store_true", help="show what would change, write nothing"
+            )
+            p.add_argument(
+                "--fiscal-year",
+                type=int,
+                help="fiscal year of a ministry's workbook whose title does not say it (2015)",
             )
             p.add_argument("--user", help="who is importing (recorded in the history)")
         if name == "publish":
@@ -128,6 +133,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--runtime-dir", help="nginx configuration, logs, temp files (run/)")
 
+    # data -----------------------------------------------------------------
+    data = sub.add_parser("data", help="the committed data files").add_subparsers(
+        dest="action", required=True
+    )
+    bp = data.add_parser(
+        "build-public",
+        help="build data/public/soumu_zaisei_hokkaido.csv from the ministry's fiscal workbooks",
+    )
+    bp.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="folder of the editions as published (H17.xls … R3.xlsx), e.g. ../shared/data/soumu/zaisei",
+    )
+    bp.add_argument("--out", help="output file (default: the committed extract)")
+
     # settings -------------------------------------------------------------
     sub.add_parser("settings", help="list the settings, their values and environment variables")
     return parser
@@ -171,6 +192,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return db_cli.users_command(args)
     if args.command == "setup":
         return _setup(args)
+    if args.command == "data":
+        from regionmap.db import public
+
+        return public.cli_build(args.source, args.out)
     if args.command == "settings":
         for s in settings.describe():
             print(f"{s['env']}={s['value']}\n    {s['help']} (default: {s['default']})")

@@ -49,7 +49,12 @@ LEVELS: tuple[str, ...] = ("region", "bureau", "municipality")
 #: ``municipal``: per-municipality figures, a flagged sample until real ones are imported;
 #: ``imported``: per-municipality figures that only staff imports provide (no sample: with
 #: nothing imported a page says so and offers the template).
-ORIGINS: tuple[str, ...] = ("document", "municipal", "imported")
+#: ``public``: published per municipality and fiscal year by a ministry (values such as an index
+#: or a %, never summed over areas: see :data:`PUBLIC_FIGURES`).
+ORIGINS: tuple[str, ...] = ("document", "municipal", "imported", "public")
+
+#: How a public figure is directed: which end of its scale is the good one.
+DIRECTIONS: tuple[str, ...] = ("higher_better", "higher_worse", "neutral")
 
 #: The category colours of kinds (Okabe-Ito, colour-blind safe), by a kind's position in
 #: its figure's vocabulary: the same kind has the same colour on every page and handout.
@@ -90,6 +95,51 @@ class Kind:
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.ja
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A legal threshold of a public figure (実質公債費比率 25 %: 早期健全化基準).
+
+    ``designated_value`` is the threshold of the designated cities (政令指定都市, the
+    source's ``designated_cities``) where the law sets another (将来負担比率: 400 %).
+    A municipality is counted as at or above it when its value is ``>=`` its threshold (the
+    law's 「以上」). Its name is the catalogue key ``threshold.<figure>.<id>``.
+    """
+
+    id: str
+    value: float
+    label_ja: str
+    label_en: str
+    law_ja: str
+    law_en: str
+    designated_value: float | None = None
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_ja
+
+    def value_for(self, code: str) -> float:
+        """The threshold for the municipality ``code`` (5 digits)."""
+        if self.designated_value is not None and code in designated_cities():
+            return self.designated_value
+        return self.value
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where public figures come from (figures.toml ``[sources.<id>]``)."""
+
+    id: str
+    publisher: tuple[str, str]
+    title: tuple[str, str]
+    credit: tuple[str, str]
+    licence: tuple[str, str]
+    extract: str
+    designated_cities: tuple[str, ...]
+
+    def credit_text(self, lang: str) -> str:
+        """The credit to show wherever its figures appear."""
+        return self.credit[1] if lang == "en" else self.credit[0]
 
 
 @dataclass(frozen=True)
@@ -140,6 +190,21 @@ class Figure:
     kinds: tuple[Kind, ...] = field(default_factory=tuple)
     default_year: str = "real"
     texts: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    column: str | None = None
+    source: str | None = None
+    decimals: int = 0
+    direction: str = "neutral"
+    years: tuple[int, int] | None = None
+    thresholds: tuple[Threshold, ...] = ()
+
+    @property
+    def is_indicator(self) -> bool:
+        """A value per municipality and year (an index, a %), never summed over areas."""
+        return self.origin == "public"
+
+    def help_key(self) -> str:
+        """The catalogue key of its definition (public figures: the ministry's words)."""
+        return f"figure.help.{self.id}"
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_ja
@@ -180,6 +245,11 @@ _FIGURE_KEYS = frozenset(
     | {"default_year"}
     | set(TEXT_KEYS)
 )
+#: The keys only a public figure has (and must have: all of them).
+_PUBLIC_KEYS = frozenset(
+    {"kind", "column", "source", "decimals", "direction", "years", "help", "threshold"}
+)
+_THRESHOLD_KEYS = frozenset({"id", "value", "label", "law", "designated_value"})
 
 
 def _texts(value: Any, n: int) -> bool:
@@ -204,9 +274,12 @@ def _kinds(value: Any, where: str) -> tuple[Kind, ...]:
     return tuple(Kind(*k) for k in value)
 
 
-def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
+def _figure(
+    entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int, sources: Mapping[str, Source]
+) -> Figure:
     where = f"figures.toml, [[figure]] {n} ({entry.get('id', '?')})"
-    unknown = set(entry) - _FIGURE_KEYS
+    public = entry.get("origin") == "public"
+    unknown = set(entry) - _FIGURE_KEYS - (_PUBLIC_KEYS if public else set())
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     missing = [
@@ -232,6 +305,7 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
     if entry["origin"] != "document" and not entry.get("themes"):
         raise RegistryError(f"{where}: a per-municipality figure needs the themes that cover it")
     label_ja, label_en = entry["label"]
+    extra = _public(entry, where, sources) if public else {}
     return Figure(
         id=entry["id"],
         table=entry["table"],
@@ -244,8 +318,67 @@ def _figure(entry: dict, kinds: dict[str, tuple[Kind, ...]], n: int) -> Figure:
         item_type=entry.get("item_type"),
         kinds=kinds.get(entry.get("kinds", ""), ()),
         default_year=entry.get("default_year", "real"),
-        texts={TEXT_KEYS[k] + entry["id"]: tuple(entry[k]) for k in TEXT_KEYS if k in entry},
+        texts={TEXT_KEYS[k] + entry["id"]: tuple(entry[k]) for k in TEXT_KEYS if k in entry}
+        | extra.pop("texts", {}),
+        **extra,
     )
+
+
+def _public(entry: dict, where: str, sources: Mapping[str, Source]) -> dict[str, Any]:
+    """The parts only a public figure has, checked (every one is needed but thresholds)."""
+    missing = sorted(_PUBLIC_KEYS - {"threshold"} - set(entry))
+    if missing:
+        raise RegistryError(f"{where}: a public figure needs {', '.join(missing)}")
+    if entry["kind"] != "indicator":
+        raise RegistryError(f"{where}: kind is indicator")
+    if entry["source"] not in sources:
+        raise RegistryError(f"{where}: no [sources.{entry['source']}]")
+    if entry["direction"] not in DIRECTIONS:
+        raise RegistryError(f"{where}: direction is one of {', '.join(DIRECTIONS)}")
+    years = entry["years"]
+    if not (isinstance(years, list) and len(years) == 2 and years[0] <= years[1]):
+        raise RegistryError(f"{where}: years is [first, last]")
+    if not _texts(entry["help"], 2):
+        raise RegistryError(f"{where}: help is [Japanese, English]")
+    texts = {f"figure.help.{entry['id']}": tuple(entry["help"])}
+    thresholds = []
+    for t in entry.get("threshold", ()):
+        if set(t) - _THRESHOLD_KEYS or not {"id", "value", "label", "law"} <= set(t):
+            raise RegistryError(f"{where}: a threshold has id, value, label, law")
+        if not (_texts(t["label"], 2) and _texts(t["law"], 2)):
+            raise RegistryError(f"{where}: a threshold's label and law are [Japanese, English]")
+        thresholds.append(
+            Threshold(
+                t["id"],
+                float(t["value"]),
+                *t["label"],
+                *t["law"],
+                designated_value=t.get("designated_value"),
+            )  # fmt: skip
+        )
+        texts[f"threshold.{entry['id']}.{t['id']}"] = tuple(t["label"])
+    return {
+        "column": entry["column"],
+        "source": entry["source"],
+        "decimals": int(entry["decimals"]),
+        "direction": entry["direction"],
+        "years": (int(years[0]), int(years[1])),
+        "thresholds": tuple(thresholds),
+        "texts": texts,
+    }
+
+
+def _source(sid: str, entry: dict) -> Source:
+    where = f"figures.toml, [sources.{sid}]"
+    pairs = ("publisher", "title", "credit", "licence")
+    if set(entry) != {*pairs, "extract", "designated_cities"}:
+        raise RegistryError(f"{where}: its keys are {', '.join(pairs)}, extract, designated_cities")
+    if not all(_texts(entry[k], 2) for k in pairs):
+        raise RegistryError(f"{where}: {', '.join(pairs)} are [Japanese, English]")
+    return Source(
+        sid, *(tuple(entry[k]) for k in pairs), entry["extract"],  # type: ignore[arg-type]
+        tuple(entry["designated_cities"]),
+    )  # fmt: skip
 
 
 def _load_registry(text: str) -> dict[str, Any]:
@@ -253,7 +386,8 @@ def _load_registry(text: str) -> dict[str, Any]:
     own figures. A :class:`RegistryError` names the entry that is wrong."""
     data = tomllib.loads(text)
     kinds = {name: _kinds(v, f"figures.toml, [kinds] {name}") for name, v in data["kinds"].items()}
-    figs = tuple(_figure(e, kinds, n) for n, e in enumerate(data["figure"], start=1))
+    sources = {sid: _source(sid, e) for sid, e in data.get("sources", {}).items()}
+    figs = tuple(_figure(e, kinds, n, sources) for n, e in enumerate(data["figure"], start=1))
     seen = [f.id for f in figs]
     if len(set(seen)) != len(seen):
         raise RegistryError("figures.toml: a figure id is used twice")
@@ -263,8 +397,13 @@ def _load_registry(text: str) -> dict[str, Any]:
     for d in docs:
         if d.figure not in seen:
             raise RegistryError(f"figures.toml, [[document_figure]] {d.key}: no figure {d.figure}")
+    summaries = data.get("summaries", {})
+    if not all(_texts(v, 2) for v in summaries.values()):
+        raise RegistryError("figures.toml, [summaries]: each is [Japanese, English]")
     return {
         "figures": figs,
+        "sources": sources,
+        "summaries": {f"summary.{k}": tuple(v) for k, v in summaries.items()},
         "kinds": kinds,
         "other_units": tuple(
             _unit(u, "figures.toml, [units] other") for u in data["units"]["other"]
@@ -316,8 +455,20 @@ def _document_figure(entry: dict, figs: dict[str, Figure]) -> DocumentFigure:
 _REGISTRY = _load_registry((Path(__file__).parent / "figures.toml").read_text(encoding="utf-8"))
 
 #: Every figure shown in the headline, selectors, tables, slides and handouts, in its order on
-#: screen (figures.toml's [[figure]] entries but the ``imported`` ones).
-FIGURES: tuple[Figure, ...] = tuple(f for f in _REGISTRY["figures"] if f.origin != "imported")
+#: screen (figures.toml's [[figure]] entries but the ``imported`` and ``public`` ones).
+FIGURES: tuple[Figure, ...] = tuple(
+    f for f in _REGISTRY["figures"] if f.origin not in ("imported", "public")
+)
+
+#: The public figures (``origin = "public"``): values a ministry publishes per municipality and
+#: fiscal year (the fiscal indicators of 総務省「地方公共団体の主要財政指標一覧」). Kept out of
+#: :data:`FIGURES`, whose every consumer sums counts: a bureau or region shows the median and
+#: range of its municipalities and the count at or above each threshold (``db.queries``:
+#: ``indicator_by_area``), never a sum. :func:`get` and :func:`public_ids` reach them.
+PUBLIC_FIGURES: tuple[Figure, ...] = tuple(f for f in _REGISTRY["figures"] if f.origin == "public")
+
+#: Where public figures come from, by id (``[sources.<id>]``).
+SOURCES: dict[str, Source] = _REGISTRY["sources"]
 
 #: Per-municipality figures from the document's sections II-3(3) and II-4 that the document
 #: gives no numbers for: they exist once staff import them (their tables, import and templates
@@ -356,11 +507,34 @@ def document_figures(figure_id: str | None = None) -> tuple[DocumentFigure, ...]
 
 def catalogue_texts() -> dict[str, dict[str, str]]:
     """Every figure's names as text catalogue entries (``{key: {"ja": …, "en": …}}``): the
-    figures' names are defined in figures.toml only; :mod:`regionmap.i18n` adds these to its
-    catalogue."""
-    return {
+    figures' names (public figures: their definition ``figure.help.<id>`` and thresholds
+    ``threshold.<id>.<threshold>`` too), the area summaries ``summary.<id>`` and the sources'
+    credits ``source.<id>.credit`` are defined in figures.toml only; :mod:`regionmap.i18n`
+    adds these to its catalogue."""
+    out = {
         key: {"ja": ja, "en": en} for f in _REGISTRY["figures"] for key, (ja, en) in f.texts.items()
     }
+    out |= {key: {"ja": ja, "en": en} for key, (ja, en) in _REGISTRY["summaries"].items()}
+    for src in SOURCES.values():
+        for part in ("publisher", "title", "credit", "licence"):
+            ja, en = getattr(src, part)
+            out[f"source.{src.id}.{part}"] = {"ja": ja, "en": en}
+    return out
+
+
+def public_ids() -> tuple[str, ...]:
+    """The ids of the public figures (:data:`PUBLIC_FIGURES`), in their order on screen."""
+    return tuple(f.id for f in PUBLIC_FIGURES)
+
+
+def source(source_id: str) -> Source:
+    """The source ``source_id`` of public figures (``KeyError`` if none)."""
+    return SOURCES[source_id]
+
+
+def designated_cities() -> frozenset[str]:
+    """The 5-digit codes of the designated cities (政令指定都市) of every source."""
+    return frozenset(c for s in SOURCES.values() for c in s.designated_cities)
 
 
 def get(figure_id: str) -> Figure:

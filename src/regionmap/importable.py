@@ -154,29 +154,16 @@ class Field:
 
 
 @dataclass(frozen=True)
-class ImportTable:
-    """A table staff import (see importable.toml for what each attribute means)."""
+class _Table:
+    """What every table an import writes says the same way: its id, names, key, the column its
+    plan is counted by, its columns; its names in the catalogue and its database columns."""
 
     table: str
     label: tuple[str, str]
     key: tuple[str, ...]
     key_label: tuple[str, str]
     period: str
-    replaces: str
-    sample: bool
     columns: tuple[tuple[str, str], ...]
-    fields: tuple[Field, ...]
-    count: str | None = None
-    order: tuple[tuple[str, str], ...] = ()
-    template_notes: tuple[str, ...] = ()
-
-    @property
-    def label_ja(self) -> str:
-        return self.label[0]
-
-    @property
-    def label_en(self) -> str:
-        return self.label[1]
 
     @property
     def label_key(self) -> str:
@@ -191,6 +178,26 @@ class ImportTable:
     def schema_columns(self) -> list[tuple[str, str]]:
         """Its database columns and their types: its own, then :data:`BOOKKEEPING_COLUMNS`."""
         return [*self.columns, *BOOKKEEPING_COLUMNS]
+
+
+@dataclass(frozen=True)
+class ImportTable(_Table):
+    """A table staff import (see importable.toml for what each attribute means)."""
+
+    replaces: str
+    sample: bool
+    fields: tuple[Field, ...]
+    count: str | None = None
+    order: tuple[tuple[str, str], ...] = ()
+    template_notes: tuple[str, ...] = ()
+
+    @property
+    def label_ja(self) -> str:
+        return self.label[0]
+
+    @property
+    def label_en(self) -> str:
+        return self.label[1]
 
     def field(self, field_id: str) -> Field:
         """The field ``field_id`` (``KeyError`` if the table has none)."""
@@ -341,6 +348,21 @@ def _template_notes(
     return tuple(line.replace("{kinds}", kinds_text) for line in lines)
 
 
+def _common(entry: dict, where: str) -> dict[str, Any]:
+    """What every table of importable.toml says the same way: its id, names, key, period and
+    columns (checked)."""
+    if not _pair(entry["label"]) or not _pair(entry["key_label"]):
+        raise SpecError(f"{where}: label and key_label are [Japanese, English]")
+    return {
+        "table": entry["id"],
+        "label": tuple(entry["label"]),
+        "key": tuple(entry["key"]),
+        "key_label": tuple(entry["key_label"]),
+        "period": entry["period"],
+        "columns": tuple(entry["columns"].items()),
+    }
+
+
 def _table(
     entry: dict, groups: Mapping[str, tuple[Field, ...]], notes: Mapping[str, str], n: int
 ) -> ImportTable:
@@ -359,28 +381,58 @@ def _table(
     } - set(entry)
     if unknown or missing:
         raise SpecError(f"{where}: unknown {sorted(unknown)} or missing {sorted(missing)} keys")
-    if not _pair(entry["label"]) or not _pair(entry["key_label"]):
-        raise SpecError(f"{where}: label and key_label are [Japanese, English]")
     fields = tuple(_fields(entry["field"], groups, where))
     kind_fields = [f for f in fields if f.type == "kind"]
     kinds_text = (
         "、".join(ja for ja, _ in kind_fields[0].kind_names().values()) if kind_fields else ""
     )
     tb = ImportTable(
-        table=entry["id"],
-        label=tuple(entry["label"]),  # type: ignore[arg-type]
-        key=tuple(entry["key"]),
-        key_label=tuple(entry["key_label"]),  # type: ignore[arg-type]
-        period=entry["period"],
+        **_common(entry, where),
         replaces=entry["replaces"],
         sample=bool(entry["sample"]),
-        columns=tuple(entry["columns"].items()),
         fields=fields,
         count=entry.get("count"),
         order=tuple(tuple(p) for p in entry.get("order", ())),  # type: ignore[misc]
         template_notes=_template_notes(entry, notes, kinds_text, where),
     )
     _check_table(tb, where)
+    return tb
+
+
+@dataclass(frozen=True)
+class PublishedTable(_Table):
+    """A table filled from a government's workbooks as published (importable.toml
+    ``[[published]]``): its columns, key, the source of its figures and the published headers."""
+
+    source: str
+    headers: Mapping[str, str] = field(compare=False)
+
+    def value_columns(self) -> tuple[str, ...]:
+        """Its value columns (the DOUBLE ones), in order."""
+        return tuple(c for c, t in self.columns if t == "DOUBLE")
+
+
+_PUBLISHED_KEYS = frozenset(
+    {"id", "label", "key", "key_label", "period", "source", "columns", "headers"}
+)
+
+
+def _published(entry: dict, n: int) -> PublishedTable:
+    where = f"importable.toml, [[published]] {n} ({entry.get('id', '?')})"
+    if set(entry) != _PUBLISHED_KEYS:
+        raise SpecError(f"{where}: its keys are {', '.join(sorted(_PUBLISHED_KEYS))}")
+    tb = PublishedTable(
+        **_common(entry, where), source=entry["source"], headers=dict(entry["headers"])
+    )
+    cols = dict(tb.columns)
+    if not {*tb.key, tb.period} <= set(cols):
+        raise SpecError(f"{where}: key and period are columns of [published.columns]")
+    figs = [f for f in figures.PUBLIC_FIGURES if f.source == tb.source and f.table == tb.table]
+    if not figs or any(cols.get(f.column or "") != "DOUBLE" for f in figs):
+        raise SpecError(f"{where}: each public figure of {tb.source} needs its DOUBLE column")
+    read = {"code", "prefecture", "name"}
+    if not set(tb.headers.values()) <= set(cols) | read:
+        raise SpecError(f"{where}: a header names no column")
     return tb
 
 
@@ -404,6 +456,16 @@ def load(text: str) -> tuple[ImportTable, ...]:
 TABLES: tuple[ImportTable, ...] = load(
     (Path(__file__).parent / "importable.toml").read_text(encoding="utf-8")
 )
+#: The tables filled from a government's workbooks as published (``[[published]]``).
+PUBLISHED: tuple[PublishedTable, ...] = tuple(
+    _published(e, n)
+    for n, e in enumerate(
+        tomllib.loads((Path(__file__).parent / "importable.toml").read_text(encoding="utf-8")).get(
+            "published", ()
+        ),
+        start=1,
+    )
+)
 #: Their names (``db import --table``, the Data page's choice of table).
 NAMES: tuple[str, ...] = tuple(tb.table for tb in TABLES)
 #: The tables only staff imports fill (no sample): the regional page offers their templates.
@@ -420,11 +482,16 @@ def get(table: str) -> ImportTable:
         raise KeyError(f"unknown import table {table!r}; one of {', '.join(NAMES)}") from None
 
 
+def published(table: str) -> PublishedTable:
+    """The published table ``table`` (``KeyError`` if none)."""
+    return {tb.table: tb for tb in PUBLISHED}[table]
+
+
 def catalogue_texts() -> dict[str, dict[str, str]]:
     """The tables' names as text catalogue entries: ``import.table.<id>`` (the table) and
     ``import.key.<id>`` (its key in words); :mod:`regionmap.i18n` adds them to its catalogue."""
     out: dict[str, dict[str, str]] = {}
-    for tb in TABLES:
+    for tb in (*TABLES, *PUBLISHED):
         out[tb.label_key] = {"ja": tb.label[0], "en": tb.label[1]}
         out[tb.key_label_key] = {"ja": tb.key_label[0], "en": tb.key_label[1]}
     return out

@@ -17,9 +17,9 @@ from regionmap import auth, reference, settings
 from regionmap.db import audit, users
 from regionmap.db.load import ensure_database
 from regionmap.db.schema import (
-    OVERLAY_TABLES,
     SCHEMA_VERSION,
     TABLES,
+    WRITABLE_TABLES,
     columns,
     insert_frame,
     sample_scope_sql,
@@ -38,7 +38,7 @@ from regionmap.db.store import (
 # Imports (SQL side; parsing and validation live in regionmap.db.importer)
 # --------------------------------------------------------------------------------------
 
-_VALUE_COLS = {t: [c for c in columns(t) if c not in spec["key"] and c != "import_id"] for t, spec in OVERLAY_TABLES.items()}  # fmt: skip
+_VALUE_COLS = {t: [c for c in columns(t) if c not in spec["key"] and c != "import_id"] for t, spec in WRITABLE_TABLES.items()}  # fmt: skip
 
 
 def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> dict:
@@ -49,10 +49,10 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
     that go), periods (sorted list), removed_by_period {period: count},
     removed_by_bureau [{bureau_code, short_ja, name_en, rows}] in bureau order).
     """
-    if table not in OVERLAY_TABLES:
+    if table not in WRITABLE_TABLES:
         raise KeyError(f"cannot import into {table!r}")
-    key = OVERLAY_TABLES[table]["key"]
-    period = OVERLAY_TABLES[table]["period"]
+    key = WRITABLE_TABLES[table]["key"]
+    period = WRITABLE_TABLES[table]["period"]
     vals = _VALUE_COLS[table]
     incoming = rows.reindex(columns=columns(table)).copy()
     incoming["is_sample"] = False  # imported rows are real
@@ -147,7 +147,7 @@ def commit_import(
     """
     p = default_path(path)
     ensure_database(p)
-    key = OVERLAY_TABLES[table]["key"]
+    key = WRITABLE_TABLES[table]["key"]
     holder: dict[str, Any] = {}
 
     def apply(con, version):

@@ -105,7 +105,12 @@ def _init(args: argparse.Namespace, db_path: Path) -> int:
 
 def _import(args: argparse.Namespace, db_path: Path) -> int:
     res = importer.import_file(
-        args.file, args.table, dry_run=args.dry_run, user=args.user, db_path=db_path
+        args.file,
+        args.table,
+        dry_run=args.dry_run,
+        user=args.user,
+        db_path=db_path,
+        fiscal_year=getattr(args, "fiscal_year", None),
     )
     for issue in res.errors:
         print(issue.format(LANG), file=sys.stderr)

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from regionmap import figures, geo, reference
-from regionmap.db import sample
+from regionmap.db import public, sample
 from regionmap.db.schema import (
     OVERLAY_TABLES,
     POLICY_DIR,
@@ -172,6 +172,9 @@ def _load_content(con: duckdb.DuckDBPyConnection, progress=None) -> dict:
         "overlay_themes",
         pd.DataFrame([{"metric": f.id, "theme_id": t} for f in figures.FIGURES for t in f.themes]),
     )
+    if progress:
+        progress(0.45, "public")
+    counts["fiscal_indicators"] = insert_frame(con, "fiscal_indicators", public.extract_rows())
     if progress:
         progress(0.5, "sample")
     frames = _sample_frames()

@@ -15,7 +15,7 @@ from regionmap import figures, importable, settings
 #: Bump when :data:`TABLES` changes: an existing file of another version is rebuilt from the
 #: committed files on first use (the old file kept for undo). 2: proposals.policy_area_en,
 #: proposals.bureau_label_ja, measures.note.
-SCHEMA_VERSION = 6  # 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty). 6: users.issuer, users.subject (sign-in key); import_history.user_role, user_bureaus, user_key (the rights a write was allowed by)
+SCHEMA_VERSION = 7  # 7: fiscal_indicators (public figures, from data/public). 3: users; import_history: file_size, from_version, changes. 4: municipalities.name_en, bureaus.seat_en (English names from readings). 5: kyoryokutai, migration_trials, wide_area_groups (import only, created empty). 6: users.issuer, users.subject (sign-in key); import_history.user_role, user_bureaus, user_key (the rights a write was allowed by)
 BLOCK_SIZE = 16384
 #: Fiscal year of the planning document (平成27年度).
 DOCUMENT_FISCAL_YEAR = 2015
@@ -37,6 +37,9 @@ SITE_KINDS: dict[str, tuple[str, str]] = figures.get("sites").kind_labels()
 OVERLAY_METRICS: tuple[str, ...] = figures.ids(origin="municipal")
 DOCUMENT_METRICS: tuple[str, ...] = figures.ids(origin="document")
 AREA_LEVELS = ("region", "bureau", "municipality")
+#: The value columns of ``fiscal_indicators`` (importable.toml ``[[published]]``): one per public
+#: figure (figures.toml ``column``) and the FY2012–FY2013 editions' ラスパイレス指数 参考値.
+FISCAL_VALUE_COLUMNS: tuple[str, ...] = importable.published("fiscal_indicators").value_columns()
 
 # --------------------------------------------------------------------------------------
 # Schema (the whitelist of table and column names)
@@ -109,6 +112,9 @@ TABLES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     # they are defined
     **{tb.table: (tb.schema_columns(), tb.key) for tb in importable.TABLES},
     "overlay_themes": ([("metric", "VARCHAR"), ("theme_id", "VARCHAR")], ("metric", "theme_id")),
+    # the tables of a government's workbooks as published (public figures): importable.toml's
+    # [[published]], their one definition
+    **{tb.table: (tb.schema_columns(), tb.key) for tb in importable.PUBLISHED},
     "import_history": (
         [("version", "INTEGER"), ("action", "VARCHAR"), ("table_name", "VARCHAR"),
          ("file_name", "VARCHAR"), ("sha256", "VARCHAR"), ("rows_added", "INTEGER"),
@@ -141,13 +147,24 @@ OVERLAY_TABLES: dict[str, dict[str, Any]] = {
 }
 
 
+#: The tables of public figures an import writes (a ministry's workbook, db.importer.fiscal):
+#: replaced by key (fiscal year, municipality); they hold no sample. Not in
+#: :data:`OVERLAY_TABLES`: a database build loads them whole from data/public (nothing to carry).
+PUBLIC_TABLES: dict[str, dict[str, Any]] = {
+    tb.table: {"key": tb.key, "period": tb.period, "replaces": "period"}
+    for tb in importable.PUBLISHED
+}
+#: Every table an import writes (:mod:`regionmap.db.changes`).
+WRITABLE_TABLES: dict[str, dict[str, Any]] = {**OVERLAY_TABLES, **PUBLIC_TABLES}
+
+
 def sample_scope_sql(table: str) -> str:
     """WHERE condition of the sample rows an import into ``table`` replaces (uses ``_incoming``).
 
     Sample rows of a bureau the file covers (its municipalities' bureaus) and, unless the
     table replaces all of a bureau's sample, of a period the file has for that bureau.
     """
-    spec = OVERLAY_TABLES[table]
+    spec = WRITABLE_TABLES[table]
     same_period = ""
     if spec["replaces"] != "all":
         period = spec["period"]

@@ -14,9 +14,17 @@ from typing import Any
 
 from regionmap import importable, settings
 from regionmap.db import changes, store
-from regionmap.db.importer import formats, header
+from regionmap.db.importer import editions, fiscal, formats, header
 from regionmap.db.importer.header import HEADER_SCAN_ROWS
-from regionmap.db.importer.reading import Budget, Grid, Source, check_size, too_big, too_many_rows
+from regionmap.db.importer.reading import (
+    Budget,
+    Grid,
+    Source,
+    check_size,
+    too_big,
+    too_many_rows,
+    workbook_grid,
+)
 from regionmap.db.importer.result import ImportResult, Issue, Refused
 from regionmap.db.importer.rows import read_rows
 from regionmap.db.parsing import is_blank
@@ -27,9 +35,15 @@ IMPORT_TABLES: tuple[str, ...] = importable.NAMES
 
 
 def _parse(
-    data: bytes, file_name: str, table: str | None, allowed_bureaus: Sequence[str] | None
+    data: bytes,
+    file_name: str,
+    table: str | None,
+    allowed_bureaus: Sequence[str] | None,
+    fiscal_year: int | None = None,
 ) -> ImportResult:
     result = ImportResult(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    if table in (None, fiscal.TABLE) and _ministry(result, data, file_name, fiscal_year):
+        return result
     if table is not None and table not in IMPORT_TABLES:
         result.errors.append(Issue(file_name, None, None, "import.refused.unknown_table",
                                    table=table, tables=Joined(IMPORT_TABLES)))  # fmt: skip
@@ -47,6 +61,38 @@ def _parse(
     except Refused as exc:
         result.errors.append(exc.issue(file_name))
     return result
+
+
+#: The first bytes of the workbooks calamine reads: Excel 97–2003 (OLE2) and .xlsx (zip).
+_WORKBOOK_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")
+
+
+def _ministry(result: ImportResult, data: bytes, file_name: str, fiscal_year: int | None) -> bool:
+    """Read a ministry's published workbook (:mod:`.fiscal`) into ``result``: True when the
+    file is one (its first sheet an edition of the key fiscal indicators), else False and the
+    file goes to the staff tables' readers."""
+    if not data.startswith(_WORKBOOK_MAGIC):
+        return False
+    try:
+        grid = workbook_grid(data, file_name)
+        if not fiscal.is_edition(grid):
+            return False
+        ed = fiscal.read_edition(grid, file_name, fiscal_year)
+    except Refused as exc:
+        if exc.reason.key == "import.refused.bad_workbook":
+            return False
+        result.table = fiscal.TABLE
+        result.errors.append(exc.issue(file_name))
+        return True
+    result.table, result.header_row = fiscal.TABLE, ed.header_row
+    result.errors.extend(ed.errors)
+    for note in ed.notes:
+        result.note(note)
+    rows = ed.rows.copy()
+    texts = editions.source_texts(ed.fiscal_year)
+    rows["source_ja"], rows["source_en"], rows["is_sample"] = texts[0], texts[1], False
+    result.rows = rows
+    return True
 
 
 def _read_sheet(
@@ -158,12 +204,14 @@ def validate(
     *,
     db_path: str | os.PathLike | None = None,
     allowed_bureaus: Sequence[str] | None = None,
+    fiscal_year: int | None = None,
 ) -> ImportResult:
     """Read and check a file; on success also plan the change against the live database.
 
-    Never writes. ``table`` is guessed from the headers when None.
+    Never writes. ``table`` is guessed from the headers when None. ``fiscal_year``: the year of
+    a ministry's workbook whose title does not say it (:mod:`.fiscal`).
     """
-    result = _parse(file_bytes, filename, table, allowed_bureaus)
+    result = _parse(file_bytes, filename, table, allowed_bureaus, fiscal_year)
     if result.ok and result.rows is not None and result.table is not None:
         p = store.default_path(db_path)
         result.plan = changes.read_plan(p, result.table, result.rows.drop(columns="_row"))
@@ -182,6 +230,7 @@ def commit(
     allowed_bureaus: Sequence[str] | None = None,
     note: str | None = None,
     actor: Any = None,
+    fiscal_year: int | None = None,
 ) -> ImportResult:
     """Validate and, when there is no error, write the file as a new database version.
 
@@ -190,7 +239,7 @@ def commit(
     "unchanged"``). ``actor``: the signed-in person (:func:`regionmap.db.commit_import`
     reads their rights again when writing and raises :class:`regionmap.auth.Refused`).
     """
-    result = _parse(file_bytes, filename, table, allowed_bureaus)
+    result = _parse(file_bytes, filename, table, allowed_bureaus, fiscal_year)
     if not result.ok or result.rows is None or result.table is None:
         return result
     rec = changes.commit_import(
@@ -236,12 +285,14 @@ def import_file(
     user: str | None = None,
     db_path: str | os.PathLike | None = None,
     allowed_bureaus: Sequence[str] | None = None,
+    fiscal_year: int | None = None,
 ) -> ImportResult:
     """:func:`validate` (dry run) or :func:`commit` a file on disk."""
     p = Path(path)
     data = _read_file(p)
     if isinstance(data, Issue):
         return ImportResult(p.name, errors=[data])
+    kw = {"db_path": db_path, "allowed_bureaus": allowed_bureaus, "fiscal_year": fiscal_year}
     if dry_run:
-        return validate(data, p.name, table, db_path=db_path, allowed_bureaus=allowed_bureaus)
-    return commit(data, p.name, table, user=user, db_path=db_path, allowed_bureaus=allowed_bureaus)
+        return validate(data, p.name, table, **kw)
+    return commit(data, p.name, table, user=user, **kw)

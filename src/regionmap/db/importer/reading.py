@@ -9,6 +9,7 @@ is decided from its bytes in :mod:`.formats`.
 
 from __future__ import annotations
 
+import io
 import time
 import unicodedata
 from collections.abc import Callable
@@ -191,3 +192,48 @@ def _plausible_text(text: str) -> bool:
         if unicodedata.category(ch) in ("Cn", "Co", "Cs", "Cc") and ch not in "\r\n\t"
     )
     return bad <= 0.01 * len(head)
+
+
+# --------------------------------------------------------------------------------------
+# Workbooks read by calamine (.xls, .xlsx, .ods): one fast reader with bounded memory
+# --------------------------------------------------------------------------------------
+
+
+def workbook_sheets(
+    data: bytes, file_name: str, budget: Budget | None = None, *, first_only: bool = False
+) -> tuple[list[tuple[str, Grid]], list[str]]:
+    """The sheets of a workbook (Excel 97–2003 ``.xls``, ``.xlsx``, ``.ods``) read with
+    python-calamine: ``[(sheet name, grid)]`` and every sheet's name. The size, row, cell and
+    time limits of every import hold (a file past one is refused saying which)."""
+    import python_calamine  # heavy optional reader: imported where used
+
+    check_size(data)
+    budget = budget or Budget()
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine's own errors: a damaged or foreign file
+        raise Refused("import.refused.bad_workbook", error_type=type(exc).__name__,
+                      error=str(exc)[:200]) from None  # fmt: skip
+    names = list(wb.sheet_names)
+    cap = row_cap()
+    sheets: list[tuple[str, Grid]] = []
+    for name in names[:1] if first_only else names:
+        sheet = wb.get_sheet_by_name(name)
+        if sheet.total_height > cap:  # declared before a row is read
+            raise too_many_rows()
+        grid: Grid = []
+        for i, cells in enumerate(sheet.iter_rows(), start=1):
+            if i > cap:
+                raise too_many_rows()
+            budget.add(len(cells), row=i, sheet=name)
+            if i % 1000 == 0:
+                budget.tick(i)
+            grid.append((i, cells))
+        budget.tick()
+        sheets.append((name, grid))
+    return sheets, names
+
+
+def workbook_grid(data: bytes, file_name: str, budget: Budget | None = None) -> Grid:
+    """The first sheet of a workbook (:func:`workbook_sheets`)."""
+    return workbook_sheets(data, file_name, budget, first_only=True)[0][0][1]

@@ -190,8 +190,12 @@ def check_upload(
     *,
     db_path: str | os.PathLike | None = None,
     bureaus: tuple[str, ...] | None = None,
+    fiscal_year: int | None = None,
 ) -> importer.ImportResult:
     """Validate an uploaded file against the live database (a dry run, never writes).
+
+    ``fiscal_year``: the year of a ministry's workbook whose title does not say it (the
+    page's field; a file whose year is found nowhere is refused asking for it).
 
     ``bureaus``: the only bureaus the file may touch (a bureau editor's); a row of
     another bureau refuses the whole file, naming the row and its bureau. Anything
@@ -200,7 +204,12 @@ def check_upload(
     """
     try:
         return importer.validate(
-            data, filename, table or None, db_path=db_path, allowed_bureaus=bureaus
+            data,
+            filename,
+            table or None,
+            db_path=db_path,
+            allowed_bureaus=bureaus,
+            fiscal_year=fiscal_year,
         )
     except Exception as exc:  # noqa: BLE001 - reported to the user as the file's problem
         return importer.ImportResult(
@@ -219,9 +228,18 @@ def check_upload(
 
 @by_db_version(max_entries=4)
 def _check_cached(
-    data: bytes, filename: str, table: str, db_path: str, bureaus=None, *, db_version: str
+    data: bytes,
+    filename: str,
+    table: str,
+    db_path: str,
+    bureaus=None,
+    fiscal_year: int | None = None,
+    *,
+    db_version: str,
 ):
-    return check_upload(data, filename, table or None, db_path=db_path, bureaus=bureaus)
+    return check_upload(
+        data, filename, table or None, db_path=db_path, bureaus=bureaus, fiscal_year=fiscal_year
+    )
 
 
 @dataclass(frozen=True)
@@ -243,6 +261,7 @@ def commit_upload(
     db_path: str | os.PathLike | None = None,
     bureaus: tuple[str, ...] | None = None,
     identity: auth.Identity | None = None,
+    fiscal_year: int | None = None,
 ) -> Outcome:
     """Import a file as a new database version (all or nothing) and say what happened.
 
@@ -259,6 +278,7 @@ def commit_upload(
             db_path=db_path,
             allowed_bureaus=bureaus,
             actor=identity,
+            fiscal_year=fiscal_year,
         )
     except auth.Refused as exc:
         return Outcome("error", t("data.commit.refused", lang, reason=exc.text(lang)))
@@ -514,11 +534,22 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
         max_upload_size=cap_mb,
         help=t("data.upload.help", lang, mb=cap_mb),
     )
+    fiscal_year = st.number_input(
+        t("data.fiscal_year", lang),
+        min_value=1989,
+        max_value=2100,
+        value=None,
+        step=1,
+        format="%d",
+        key="rm.data.fiscal_year",
+        help=t("data.fiscal_year.help", lang),
+    )
+    fiscal_year = int(fiscal_year) if fiscal_year is not None else None
     if upload is None:
         st.caption(t("data.upload.none", lang))
         return None
     data = upload.getvalue()
-    result = _check_cached(data, upload.name, table or "", _db_path(), scope)
+    result = _check_cached(data, upload.name, table or "", _db_path(), scope, fiscal_year)
     notes = result.note_texts(lang) if hasattr(result, "note_texts") else result.notes
     for note in notes:
         st.caption(t("data.note", lang, note=plain(note)))
@@ -568,6 +599,7 @@ def import_section(ctx: session.Context) -> importer.ImportResult | None:
                 db_path=_db_path(),
                 bureaus=scope,
                 identity=ident,
+                fiscal_year=fiscal_year,
             )
         )
 
