@@ -81,15 +81,14 @@ def _default_lang() -> str:
         return "ja"
 
 
-def _default_metric() -> str:
-    """The overview's figure when none is chosen: a per-municipality breakdown where samples
-    are shown (a newcomer sees an overlay at work, marked sample); the document's own
-    priority projects by bureau where they are hidden (shared mode): a real figure first."""
-    try:
-        shown = settings.samples_shown()
-    except ValueError:
-        shown = False
-    return "dispatch" if shown else "priority_projects"
+#: The overview's figure when none is chosen: a real one, published for every municipality
+#: (財政力指数, the ministry's; by bureau the median of its municipalities), never a sample.
+DEFAULT_METRIC = "fiscal_capability"
+
+
+def overview_metrics() -> tuple[str, ...]:
+    """The figures the overview offers: the counted ones, then the public (ministry's)."""
+    return figures.ids() + figures.public_ids()
 
 
 @dataclass(frozen=True)
@@ -140,7 +139,7 @@ class FilterState:
     fy_to: int | None = None
     region: str | None = None
     bureau: str | None = None
-    metric: str = field(default_factory=_default_metric)
+    metric: str = DEFAULT_METRIC
     level: str = "bureau"
     layers: frozenset[str] = DEFAULT_LAYERS
     muni: str | None = None
@@ -392,7 +391,7 @@ def from_query_params(
             else:
                 values[attr] = value
 
-    read("metric", "metric", lambda x: x if x in figures.ids() else None)
+    read("metric", "metric", lambda x: x if x in overview_metrics() else None)
     read("level", "level", lambda x: x if x in LEVELS else None)
     if "layers" in raw:
         values["layers"] = frozenset(_known_many(raw["layers"], LAYERS, lambda u: bad("layers", u)))

@@ -338,13 +338,14 @@ def figure_line(
     is_sample: bool,
     lang: str,
     when: str = "",
+    decimals: int | None = None,
 ) -> str:
     """One tooltip line: figure and unit, fiscal year and (sample).
 
     ``when`` (e.g. ``2016年3月時点``) is written instead of the fiscal year when given.
     """
 
-    parts = [escape(format_number(value, unit_ja, lang))]
+    parts = [escape(format_number(value, unit_ja, lang, decimals=decimals))]
     if when:
         parts.append(escape(when))
     elif fiscal_year is not None:

@@ -14,11 +14,12 @@ from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
-from regionmap.style import MISSING
+from regionmap.style import MISSING, format_number
 from regionmap.ui.cached import (
     by_db_version,
     cached_headline_row,
     effective_year,
+    indicator_frame,
     metric_frame,
     metric_years,
 )
@@ -154,7 +155,8 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
         return None  # the map above says why there are no figures
-    drawn = _ranked_figure(
+    ranked = _ranked_indicator if figures.get(metric).is_indicator else _ranked_figure
+    drawn = ranked(
         metric, effective_year(ctx, metric), s.theme_ids, lang, s.bureau_code, s.region_code
     )
     if drawn is None:
@@ -214,6 +216,53 @@ def _ranked_figure(
     bars = ranked_html(ranked_rows(frame, **args), title=title)
     fig = ranked_bar(frame, title=title, **args)
     return fig, bars, str(df[i18n.col("source", lang)].iloc[0]), sample
+
+
+@by_db_version(max_entries=64, shared=True)
+def _ranked_indicator(
+    metric: str,
+    fiscal_year: int | None,
+    theme_ids: tuple[str, ...],
+    lang: str,
+    bureau_code: str | None,
+    region_code: str | None,
+    *,
+    db_version: str,
+) -> tuple[Any, str, str, bool] | None:
+    """A public figure's ranking by bureau: each bureau's median of its municipalities
+    (never a sum), its lowest and highest beside its name; the ministry's credit as source.
+    ``theme_ids`` do not narrow a published figure."""
+    df = indicator_frame(metric, "bureau", fiscal_year)
+    df = df[df["median"].notna()]
+    if df.empty:
+        return None
+    fig_def = figures.get(metric)
+    b = reference.bureaus().set_index("bureau_code")
+    names = b[i18n.short_name_col(lang)]
+    dec = fig_def.decimals
+
+    def _range(r) -> str:
+        lo, hi = (format_number(r[k], "", lang, decimals=dec) for k in ("min", "max"))
+        return i18n.punct("with_note", lang, text=str(names[r["area_code"]]), note=f"{lo}–{hi}")
+
+    frame = df.assign(name=[_range(r) for _, r in df.iterrows()], value=df["median"].astype(float))
+    unit = str(df[i18n.col("unit", lang)].iloc[0])
+    title = t(
+        "chart.ranked.indicator",
+        lang,
+        metric=t("metric." + metric, lang),
+        unit=unit,
+        when=fy_text(int(df["fiscal_year"].iloc[0]), lang),
+    )
+    chosen = [bureau_code] if bureau_code else list(b.index[b["region_code"] == region_code])
+    highlight = [n for c, n in zip(df["area_code"], frame["name"], strict=True) if c in chosen]
+    args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight or None)
+    bars = ranked_html(ranked_rows(frame, **args), title=title)
+    fig = ranked_bar(frame, title=title, **args)
+    source = str(df[i18n.col("credit", lang)].iloc[0]).removeprefix(
+        t("fig.source", lang, source="")
+    )
+    return fig, bars, source, False
 
 
 def proposal_expander(row: Any, lang: str) -> Any:

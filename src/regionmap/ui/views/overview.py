@@ -23,4 +23,6 @@ def page(ctx: Context) -> None:
     document.document_figures(ctx)
     cards.headline_cards(ctx)
     ranked = cards.ranked_chart(ctx)
-    downloads.downloads(ctx, page="overview", charts={"ranked": ranked})
+    # a public figure's map is kept as its HTML file (the server's still draws counts only)
+    real = figures.get(ctx.state.metric).is_indicator
+    downloads.downloads(ctx, page="overview", charts={"ranked": ranked}, map_png=not real)
