@@ -13,6 +13,7 @@ import pytest
 from apptest_helpers import html_text, open_page, texts, tooltip_html
 
 from regionmap import db, figures, i18n
+from regionmap.db import indicators
 from regionmap.i18n import t
 from regionmap.settings import PROJECT_ROOT
 from regionmap.style import format_number
@@ -89,12 +90,12 @@ def test_hidden_samples_leave_the_documents_figures_and_the_template(
 
 
 def test_hidden_samples_leave_the_overview_on_a_real_figure(monkeypatch, db_path):
-    """No figure chosen: the overview colours the document's own figure by bureau; the
+    """No figure chosen: the overview colours the ministry's 財政力指数 by bureau; the
     headline's per-municipality cards say "未取り込み" or give the document's figure."""
     monkeypatch.setenv("REGIONMAP_SAMPLE", "hide")
     at = open_page("overview")
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    assert "重点プロジェクト" in texts(at)
+    assert "##### 財政力指数：市町村の中央値（指数）" in texts(at)
     assert spec["layers"]
     sites = [m.value for m in at.metric if m.label == t("metric.sites", "ja")]
     assert sites == [t("fig.not_imported", "ja")]
@@ -135,3 +136,60 @@ def test_the_sample_count_of_municipalities_is_explained_beside_the_documents(mo
     # one kind chosen: the cards count that kind, as the document does; nothing to explain
     at = open_page("dispatch", {"fy": "2015", "kind": "regional"})
     assert "だけを数えた数です" not in texts(at)
+
+
+def _title(at) -> str:
+    found = [m.value for m in at.markdown if m.value.startswith("##### ")]
+    assert len(found) == 1, [m.value for m in at.markdown]
+    return found[0]
+
+
+def test_the_overview_opens_on_the_ministrys_fiscal_capability_never_summed(db_path):
+    """The default figure is real: 財政力指数, FY2015, each bureau coloured by the median of
+    its municipalities (said), with the ministry's credit; the ranking gives each bureau's
+    median and its lowest–highest; no sample mark on any of it."""
+    at = open_page("overview")
+    assert "metric" not in at.query_params
+    assert _title(at) == "##### 財政力指数：市町村の中央値（指数）— 振興局別、全道、2015年度"
+    legend = html_text(at)
+    assert "凡例：財政力指数：市町村の中央値" in legend
+    assert any(
+        c.value == "出典：総務省「地方公共団体の主要財政指標一覧」を加工して作成"
+        for c in at.caption
+    )
+    by_bureau = indicators.indicator_by_area("fiscal_capability", "bureau", 2015).set_index(
+        "area_code"
+    )
+    sorachi = format_number(by_bureau.loc["01", "median"], "指数", "ja", decimals=2)
+    assert re.search(rf'data-k="b01">{re.escape(sorachi)} · 2015年度<', tooltip_html(at))
+    assert "サンプル" not in tooltip_html(at)
+    bodies = [e.proto.body for e in at.get("html") if "rm-ranked" in e.proto.body]
+    assert len(bodies) == 1 and "市町村の中央値（括弧内は最小〜最大）" in bodies[0]
+    lo, hi = by_bureau.loc["01", "min"], by_bureau.loc["01", "max"]
+    assert f"空知（{lo:.2f}–{hi:.2f}）" in bodies[0]
+
+
+def test_the_debt_service_ratio_shows_its_legal_thresholds_and_yubari(db_path):
+    """実質公債費比率: the law's 25 % and 35 % beside the legend, with how many municipalities
+    are at or above them (夕張市 76.3 % in FY2015: one above both); Sorachi's range reaches it."""
+    at = open_page("overview", {"metric": "real_debt_service_ratio"})
+    notes = [c.value for c in at.caption if "以上" in c.value]
+    assert notes == [
+        "早期健全化基準 25%以上：1市町村（地方公共団体の財政の健全化に関する法律）",
+        "財政再生基準 35%以上：1市町村（地方公共団体の財政の健全化に関する法律）",
+    ]
+    assert "空知（0.5–76.3）" in " ".join(e.proto.body for e in at.get("html"))
+
+
+def test_a_year_of_the_ministrys_series_recolours_the_map(db_path):
+    """The ministry's 17 editions are years of the filter bar (FY2005–FY2021): FY2008 is
+    shown as such, with its own figures."""
+    at = open_page("overview", {"fy": "2008"})
+    assert _title(at).endswith("2008年度")
+    by_bureau = indicators.indicator_by_area("fiscal_capability", "bureau", 2008).set_index(
+        "area_code"
+    )
+    sorachi = format_number(by_bureau.loc["01", "median"], "指数", "ja", decimals=2)
+    assert re.search(rf'data-k="b01">{re.escape(sorachi)} · 2008年度<', tooltip_html(at))
+    at = open_page("overview", {"fy": "2021"})
+    assert _title(at).endswith("2021年度")
