@@ -193,3 +193,23 @@ def test_a_year_of_the_ministrys_series_recolours_the_map(db_path):
     assert re.search(rf'data-k="b01">{re.escape(sorachi)} · 2008年度<', tooltip_html(at))
     at = open_page("overview", {"fy": "2021"})
     assert _title(at).endswith("2021年度")
+
+
+def test_a_municipalitys_panel_charts_its_indicators_over_time_with_the_thresholds(db_path):
+    """夕張市 clicked: its 財政力指数 and 実質公債費比率 over the ministry's 17 editions, the
+    latter with the law's 25 % and 35 % drawn and named; 76.3 % in FY2015; the credit."""
+    at = open_page("bureau", {"bureau": "sorachi", "muni": "01209"})
+    charts = {
+        json.loads(c.proto.spec)["layout"]["title"]["text"]: json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+    }
+    debt = charts["実質公債費比率（%）の推移 — 夕張市、2005〜2021年度"]
+    assert [a["text"] for a in debt["layout"]["annotations"]] == [
+        "早期健全化基準 25%",
+        "財政再生基準 35%",
+    ]
+    assert sorted(s["y0"] for s in debt["layout"]["shapes"]) == [25, 35]
+    years, values = debt["data"][0]["x"], debt["data"][0]["y"]
+    assert len(years) == 17 and values[years.index("2015")] == 76.3
+    assert "財政力指数（指数）の推移 — 夕張市、2005〜2021年度" in charts
+    assert any("総務省" in str(c.value) for c in at.caption)

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from regionmap import figures
-from regionmap.style import ACCENT, FONT_FAMILY, SEQUENTIAL, format_number, rgb
+from regionmap.style import ACCENT, FONT_FAMILY, INK, SEQUENTIAL, format_number, rgb
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,47 @@ def trend_line(
         height=320,
         margin={"l": 10, "r": 20, "t": 60, "b": 30},
         yaxis={"title": {"text": figures.unit_text(unit, lang)}, **count_axis(frame[y])},
+    )
+
+
+def indicator_trend(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    decimals: int,
+    thresholds: Sequence[tuple[float, str]] = (),
+    lang: str = "ja",
+) -> go.Figure:
+    """A public figure over the ministry's editions (``fiscal_year``, ``value``; a year
+    without a value is a gap, never 0), its legal thresholds as dashed lines named on the
+    chart (実質公債費比率: 早期健全化基準 25%, 財政再生基準 35%)."""
+    texts = [format_number(v, unit, lang, decimals=decimals) for v in frame["value"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["fiscal_year"].astype(str),
+            y=[None if v is None or pd.isna(v) else float(v) for v in frame["value"]],
+            mode="lines+markers",
+            line={"color": ACCENT},
+            text=texts,
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            connectgaps=False,
+        )
+    )
+    for value, name in thresholds:
+        fig.add_hline(
+            y=value,
+            line={"color": rgb(INK), "dash": "dash", "width": 1},
+            annotation_text=f"{name} {format_number(value, unit, lang, decimals=0)}",
+            annotation_position="top left",
+        )
+    return _styled(
+        fig,
+        title,
+        height=300,
+        margin={"l": 10, "r": 20, "t": 60, "b": 30},
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": figures.unit_text(unit, lang)}, "tickformat": f",.{decimals}f"},
     )
 
 
