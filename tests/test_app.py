@@ -147,7 +147,7 @@ def test_metric_picker_recolours_the_map_and_changes_the_legend():
 
 
 def test_ranked_chart_highlights_the_selected_regions_bureaus():
-    at = run_app({"region": "donan"})
+    at = run_app({"region": "donan", "metric": "dispatch"})  # a counted figure: plain names
     _, rows = ranking(at)
     assert {name for name, _, marked in rows if marked} == {"渡島", "檜山"}
     assert ACCENT.replace(" ", "") in html_text(at).replace(" ", "")  # marked in the accent
@@ -535,7 +535,7 @@ def test_a_cold_visit_shows_a_still_of_its_map_until_the_map_is_drawn():
     visit waits seconds for the map script); later runs leave it out."""
     from PIL import Image
 
-    at = run_app()
+    at = run_app({"metric": "dispatch"})  # the still draws counted figures only
     url = _still(at)
     assert url is not None and url.startswith("app/static/previews/")
     path = Path(settings.get("static_dir")) / url.removeprefix("app/static/")
@@ -555,6 +555,7 @@ def test_the_still_comes_with_a_sessions_first_map_even_after_a_page_without_one
     """``/overview`` opens through a switch to the home page, and a session may start on
     a page without a map (the data page): the still comes with the first map it sends."""
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    at.query_params["metric"] = "dispatch"  # the server's still draws counted figures only
     at.switch_page("pages/data.py").run()
     assert not at.exception and _still(at) is None
     at.switch_page("pages/overview.py").run()

@@ -164,7 +164,7 @@ def test_the_overview_opens_on_the_ministrys_fiscal_capability_never_summed(db_p
     assert re.search(rf'data-k="b01">{re.escape(sorachi)} · 2015年度<', tooltip_html(at))
     assert "サンプル" not in tooltip_html(at)
     bodies = [e.proto.body for e in at.get("html") if "rm-ranked" in e.proto.body]
-    assert len(bodies) == 1 and "市町村の中央値（括弧内は最小〜最大）" in bodies[0]
+    assert len(bodies) == 1 and "市町村の中央値（括弧内は最小〜最大）、全道、2015年度" in bodies[0]
     lo, hi = by_bureau.loc["01", "min"], by_bureau.loc["01", "max"]
     assert f"空知（{lo:.2f}–{hi:.2f}）" in bodies[0]
 

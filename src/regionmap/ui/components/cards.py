@@ -252,6 +252,7 @@ def _ranked_indicator(
         lang,
         metric=t("metric." + metric, lang),
         unit=unit,
+        where=t("fig.where.all", lang),
         when=fy_text(int(df["fiscal_year"].iloc[0]), lang),
     )
     chosen = [bureau_code] if bureau_code else list(b.index[b["region_code"] == region_code])
