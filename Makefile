@@ -12,11 +12,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 # the port of make run and make serve: make run PORT=8502
 PORT   ?= 8501
 
-.PHONY: run serve setup test lint format bench clean help
+.PHONY: run dev serve setup test lint format bench clean help
 
 help:
 	@echo "make run    set up (venv, runtime requirements, boundary layers, database) and start the app"
 	@echo "            on 127.0.0.1:$(PORT) (another port: make run PORT=8502)"
+	@echo "make dev    the same, reloading the page when a source file is saved (for developers)"
 	@echo "make serve  the same app for many viewers: one replica per core behind nginx"
 	@echo "make test   ruff (lint + format check), then pytest, browser test included"
 	@echo "make bench  run the benchmark harness (bench/), report in bench/results/"
@@ -36,8 +37,15 @@ $(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
 setup: $(RUN_STAMP)
 	$(BIN)/python -m regionmap setup
 
+# production settings (no file watcher, .streamlit/config.toml); the port opens once the
+# default views are warm (regionmap.ui.replica: imports, then caches, then Streamlit)
 run: setup
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/python -m regionmap.ui.replica run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+# for developers: the page reruns when a source file is saved; no warm-up
+dev: setup
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.fileWatcherType auto --server.runOnSave true
 
 # many viewers: REPLICAS Streamlit processes (default: one per core) behind Debian's nginx
 REPLICAS ?=

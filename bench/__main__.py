@@ -9,7 +9,7 @@ stops half-way. The results are then collected into ``bench/results/report.json`
 and a short Markdown table ``bench/results/report.md`` (target, measured, baseline
 or peer, pass or miss and by how much; date and machine).
 
-Parts, in running order: geo, db, handouts, app, browser, load.
+Parts, in running order: geo, db, handouts, app, browser, load, serve, warm.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ PARTS: dict[str, tuple[str, int, int, str]] = {
     "browser": ("bench_browser", 420, 180, "real browser: navigation to map drawn"),
     "load": ("load", 840, 150, "concurrent viewers 10/30/60, saturation vs trivial app"),
     "serve": ("bench_serve", 600, 180, "30 viewers through nginx with N replicas vs one process"),
+    "warm": ("bench_warm", 1500, 900, "first wave after a start or a restart vs a warm wave"),
 }
 
 #: The targets the issues set, part by part, in the order the report lists them:
@@ -74,6 +75,15 @@ CHECKLIST: dict[str, list[tuple[str, str]]] = {
         ("serve_failover_recovery_s", "kill -9 of a replica: every viewer back within 5 s"),
         ("serve_failover_left_broken", "kill -9 of a replica: no session left broken"),
         ("serve_import_seen_s", "an import during the run: every replica within 5 s"),
+    ],
+    "warm": [
+        ("warm_first_wave_x", "make run: first wave after start ≤ 2× a warm wave (p95)"),
+        ("serve_warm_first_wave_x", "serve, 2 replicas: first wave ≤ 2× a warm wave (p95)"),
+        ("restarted_first_wave_x", "restarted replica: first wave ≤ 2× a warm wave (p95)"),
+        ("make_run_start_to_healthy_s", "make run: start to healthy ≤ 20 s"),
+        ("serve_start_to_healthy_s", "serve: start to healthy ≤ 20 s"),
+        ("restart_to_healthy_s", "kill -9 to the restarted replica healthy ≤ 20 s"),
+        ("warm_errors", "no errors in any wave"),
     ],
     "geo": [
         ("build_s", "boundary build < 10 s"),

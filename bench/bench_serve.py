@@ -49,10 +49,10 @@ from bench.common import (
     StreamlitServer,
     app_script,
     app_unavailable,
+    measure_and_write,
     metric,
     quick_mode,
     rss_mb,
-    write_result,
 )
 from bench.load import FILTER_KEYS, RERUN_TIMEOUT_S, TRIVIAL, _pages, _warm, run_step
 from bench.stclient import StreamlitSession, filter_widget, next_value
@@ -549,12 +549,7 @@ def main(argv: list[str] | None = None) -> dict:
     duration = args.duration or (6.0 if quick else 20.0)
     sat = (3, 5.0) if quick else (8, 20.0)
     replicas = args.replicas or max(2, os.cpu_count() or 1)
-    t0 = time.perf_counter()
-    out = measure(n, duration, sat, replicas)
-    out["elapsed_s"] = time.perf_counter() - t0
-    metrics = build_metrics(out)
-    write_result(NAME, metrics, out)
-    return {"status": "ok", "metrics": metrics}
+    return measure_and_write(NAME, lambda: measure(n, duration, sat, replicas), build_metrics)
 
 
 if __name__ == "__main__":

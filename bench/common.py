@@ -519,6 +519,21 @@ def app_unavailable(name: str, *needs: Callable[[], str | None]) -> dict[str, An
     return {"status": "not available", "reason": why}
 
 
+def measure_and_write(
+    name: str,
+    measure: Callable[[], dict[str, Any]],
+    build_metrics: Callable[[dict[str, Any]], list[dict[str, Any]]],
+) -> dict:
+    """Run a part's ``measure()`` (its time kept as ``elapsed_s``), turn what it measured into
+    metrics and write them with it; the part's result."""
+    t0 = time.perf_counter()
+    out = measure()
+    out["elapsed_s"] = time.perf_counter() - t0
+    metrics = build_metrics(out)
+    write_result(name, metrics, out)
+    return {"status": "ok", "metrics": metrics}
+
+
 def report(name: str, metrics: list[dict[str, Any]], extra: dict[str, Any], table: str) -> dict:
     """Write a part's result, print its table and where it was written; the part's result."""
     path = write_result(name, metrics, extra)

@@ -36,6 +36,9 @@ def pytest_configure(config):
     os.environ["REGIONMAP_DB_PATH"] = str(_SESSION_DIR / "data" / "regionmap.duckdb")
     os.environ["REGIONMAP_STATIC_DIR"] = str(_SESSION_DIR / "static")
     os.environ["REGIONMAP_BOUNDARY_SOURCE"] = str(_local_source())
+    # the servers tests start (serve's replicas) open their port without the warm-up, which
+    # would cost each up to a minute; tests/test_warm.py starts one with it
+    os.environ.setdefault("REGIONMAP_WARM_UP_S", "0")
 
 
 #: The test files whose tests share the session's app server and Chromium (the ``server``

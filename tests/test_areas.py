@@ -88,3 +88,20 @@ def test_a_bureau_is_named_by_its_one_short_name_on_every_map(lang):
     assert {row["text"] for row in layers["labels-bureaus"]["data"]} == set(short)
     still = mapimage.view_spec("hokkaido", None, None, "bureau", None, None, lang)
     assert sorted(n.text for n in still.names) == sorted(short)
+
+
+def test_the_overview_outlines_a_selected_bureau_among_all_fourteen_in_their_colours():
+    # the overview's figures are not filtered by the area: choosing 十勝 outlines it, and the
+    # other 13 bureaus keep their colours and their place in the classes (a regression of
+    # the one area model dimmed them and classed 十勝 alone)
+    view = FilterState(bureau="tokachi").map_area("bureau")
+    codes = list(reference.bureaus()["bureau_code"])
+    assert view.outside(codes, None) == []
+    values = {c: float(i * 100) for i, c in enumerate(codes)}
+    figs = spec.AreaFigures("bureau", values, "人", "persons", "", "", "", "", is_sample=True)
+    deck = spec.area_deck(view, "ja", figs).deck
+    fills = _layers(deck)["bureaus"]["getFillColor"]
+    rows = json.loads(fills.removeprefix("@@=(").removesuffix(")[properties.i]"))
+    assert len({tuple(r) for r in rows}) > 3  # classes across all 14, none dimmed
+    # an overlay page's area filter (its figures' selection) dims the areas outside it
+    assert view.outside(codes, frozenset({"12"})) == [c for c in codes if c != "12"]

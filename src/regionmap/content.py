@@ -25,12 +25,12 @@ Everything here is read from ``data/policy/`` (one definition each):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 
 import pandas as pd
 
 from regionmap import figures, i18n
 from regionmap.db import schema
+from regionmap.once import made_once
 from regionmap.themes import POLICY_DIR, POLICY_TABLES, policy_table
 
 #: The document's source line (as the figures' source in both languages).
@@ -64,7 +64,7 @@ def distinct_measures(proposals: pd.DataFrame) -> int:
     )
 
 
-@cache
+@made_once(max_entries=64)
 def _totals() -> pd.DataFrame:
     return policy_table("document_totals").set_index("key")
 
@@ -177,7 +177,7 @@ def headline_document_figure(
 # --------------------------------------------------------------------------------------
 
 
-@cache
+@made_once(max_entries=64)
 def _selections() -> pd.DataFrame:
     return policy_table("selections").set_index("table")
 
@@ -198,7 +198,7 @@ def selection_label(table: str, lang: str, n: int | None = None) -> str:
     return str(row[f"count_label_{suffix}"]).format(n=n)
 
 
-@cache
+@made_once(max_entries=64)
 def _bases() -> pd.DataFrame:
     # the vocabulary of bases: our words, not the document's (so not a policy table)
     return pd.read_csv(POLICY_DIR / "bases.csv", dtype=str, keep_default_na=False).set_index(
@@ -224,7 +224,7 @@ def basis_explanation(basis: str, lang: str) -> str:
     return str(_bases().at[basis, "explanation_en" if lang == "en" else "explanation_ja"])
 
 
-@cache
+@made_once(max_entries=64)
 def judgements() -> pd.DataFrame:
     """Every column of the policy tables whose basis is declared: table, column,
     when_column, when_value (a basis that depends on another column's value), basis
@@ -252,7 +252,9 @@ def bases_of(table: str, column: str) -> dict[str, str]:
     return dict(_bases_of(table, column))
 
 
-@cache  # committed files: the same for every session (the bureau page asks on every run)
+@made_once(
+    max_entries=64
+)  # committed files: the same for every session (the bureau page asks on every run)
 def _bases_of(table: str, column: str) -> dict[str, str]:
     df = policy_table(table)
     key = POLICY_TABLES[table]
@@ -289,7 +291,7 @@ def marked(text: str, table: str, column: str, ids, lang: str, *, figure: bool =
     return i18n.t("basis.some", lang, text=text, n=inferred, basis=note)
 
 
-@cache
+@made_once(max_entries=64)
 def projects_naming_a_bureau() -> frozenset[str]:
     """The priority projects whose title names a bureau's area (``bureau_named_by``: 日高,
     とかち, いしかり …). Not pp05: its bureau (オホーツク) follows from its region, which has

@@ -12,17 +12,16 @@ N03): they keep their Japanese name in English too.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandas as pd
 
 from regionmap.codes import to_code6
+from regionmap.once import made_once
 from regionmap.settings import REFERENCE_DIR
 
 _STR = {"dtype": str, "keep_default_na": False}
 
 
-@cache
+@made_once(max_entries=64)
 def regions() -> pd.DataFrame:
     """The 6 cooperation regions (連携地域), in the plan's order.
 
@@ -34,7 +33,7 @@ def regions() -> pd.DataFrame:
     return df
 
 
-@cache
+@made_once(max_entries=64)
 def bureaus() -> pd.DataFrame:
     """The 14 bureaus (総合振興局・振興局), in the official order.
 
@@ -53,7 +52,7 @@ def bureaus() -> pd.DataFrame:
     return df
 
 
-@cache
+@made_once(max_entries=64)
 def english_names() -> dict[str, str]:
     """English names by 5-digit code (179 municipalities and Sapporo's 10 wards), from
     ``data/reference/municipality_names_en.csv``; the Northern Territories are not in it."""
@@ -61,7 +60,7 @@ def english_names() -> dict[str, str]:
     return dict(zip(df["code"], df["name_en"], strict=True))
 
 
-@cache
+@made_once(max_entries=64)
 def municipalities() -> pd.DataFrame:
     """Municipalities, Sapporo's wards and the Northern Territories villages.
 
@@ -82,7 +81,7 @@ def municipalities() -> pd.DataFrame:
     return df
 
 
-@cache
+@made_once(max_entries=64)
 def mergers() -> pd.DataFrame:
     """Former municipalities and the one each merged into, where a source in the repository
     records it (``data/reference/mergers.csv``; its README says which sources).

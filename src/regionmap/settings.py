@@ -64,6 +64,13 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _seconds(value: str) -> float:
+    n = float(value)
+    if not n >= 0:
+        raise ValueError(f"expected a number of seconds, 0 or more, got {value!r}")
+    return n
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         v = value.strip().lower()
@@ -195,6 +202,13 @@ REGISTRY: dict[str, Setting] = {
             _path,
         ),
         Setting("nginx", "nginx", "The nginx program `serve` starts (a name on PATH or a path)."),
+        Setting(
+            "warm_up_s",
+            60.0,
+            "Seconds `make run` and each `serve` replica may spend making the default views "
+            "before their port opens (0: no warm-up; what is left is made by the first viewers).",
+            _seconds,
+        ),
     ]
 }
 

@@ -43,12 +43,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 
 from regionmap import figures, reference, settings
 from regionmap.codes import normalize_code
 from regionmap.i18n import LANGS, t
 from regionmap.maps.areas import AreaView
+from regionmap.once import made_once
 from regionmap.plaintext import plain
 from regionmap.settings import DATA_DIR
 
@@ -204,7 +204,7 @@ def _table(kind: str):
     return reference.bureaus() if kind == "bureau" else reference.regions()
 
 
-@cache
+@made_once(max_entries=64)
 def _ids(kind: str) -> dict[str, str]:
     """Bureau (or region) id and code -> its id."""
     df = _table(kind)
@@ -218,7 +218,7 @@ def _code_of(kind: str, ident: str) -> str:
     return _codes(kind)[ident]
 
 
-@cache
+@made_once(max_entries=64)
 def _codes(kind: str) -> dict[str, str]:
     """Bureau (or region) id -> its code (read only)."""
     df = _table(kind)
@@ -239,7 +239,7 @@ def _name(kind: str, ident: str, lang: str) -> str:
     return str(row["name_en"] if lang == "en" else row["name_ja"])
 
 
-@cache
+@made_once(max_entries=64)
 def _catalogue_themes() -> tuple[str, ...]:
     """Theme ids of the committed catalogue (``data/policy/themes.csv``), in its order."""
     import csv
@@ -252,7 +252,7 @@ def _catalogue_themes() -> tuple[str, ...]:
     return tuple(r["theme_id"] for r in rows)
 
 
-@cache
+@made_once(max_entries=64)
 def _municipality_codes() -> frozenset[str]:
     return frozenset(reference.municipalities()["code"])
 

@@ -15,10 +15,9 @@ Examples
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandas as pd
 
+from regionmap.once import made_once
 from regionmap.settings import DATA_DIR
 
 #: Folder of the policy tables transcribed from the planning document.
@@ -44,7 +43,7 @@ def split_ids(value: object) -> list[str]:
     return [part.strip() for part in str(value).split(";") if part.strip()]
 
 
-@cache
+@made_once(max_entries=64)
 def _table(name: str) -> pd.DataFrame:
     if name not in POLICY_TABLES:
         raise KeyError(f"unknown policy table {name!r}; known: {', '.join(POLICY_TABLES)}")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +15,7 @@ import pandas as pd
 import shapely
 
 from regionmap import settings
+from regionmap.once import made_once
 
 LAYERS = ("municipalities", "wards", "bureaus", "regions")
 LEVELS = ("overview", "detail")
@@ -166,7 +166,7 @@ def load_layer(
     return _layer(str(folder), stamp, name, level, hide).copy()
 
 
-@lru_cache(maxsize=16)
+@made_once(max_entries=16)
 def _stored(folder: str, stamp: tuple, name: str) -> gpd.GeoDataFrame:
     path = Path(folder) / f"{name}.parquet"
     if not path.is_file():
@@ -174,7 +174,7 @@ def _stored(folder: str, stamp: tuple, name: str) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
-@lru_cache(maxsize=64)
+@made_once(max_entries=64)
 def _layer(folder: str, stamp: tuple, name: str, level: str, hide: bool) -> gpd.GeoDataFrame:
     df = pd.DataFrame(_stored(folder, stamp, name))
     variant = WITHOUT_NT if hide and name in ("bureaus", "regions") else ""
@@ -190,8 +190,8 @@ def _layer(folder: str, stamp: tuple, name: str, level: str, hide: bool) -> gpd.
 
 def clear_cache() -> None:
     """Forget the layers read so far (tests; a rebuild is picked up without this)."""
-    _stored.cache_clear()
-    _layer.cache_clear()
+    _stored.clear()
+    _layer.clear()
 
 
 def to_geojson_bytes(gdf: gpd.GeoDataFrame, properties: list[str], precision: int = 4) -> bytes:

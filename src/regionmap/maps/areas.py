@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 
 from regionmap import reference
 from regionmap.maps import labels
+from regionmap.once import made_once
 
 #: The areas a map may fill, and the boundary layer of each.
 LEVELS = ("municipality", "bureau", "region")
@@ -133,13 +133,15 @@ class AreaView:
             return None
         return area_codes_in(level or self.level, self.region_code, self.bureau_code)
 
-    def outside(self, codes: Iterable[str], inside: Iterable[str] | None = None) -> list[str]:
-        """The areas of ``codes`` drawn dimmed: outside the selection (``inside``: the codes
-        inside, default :meth:`inside`) on a map of all of them; none on a focused map."""
-        if self.focus:
+    def outside(self, codes: Iterable[str], inside: Iterable[str] | None) -> list[str]:
+        """The areas of ``codes`` drawn dimmed: those not in ``inside``, the areas an overlay
+        page's area filter kept (its figures' selection). None: the figures were not
+        filtered by area (the overview outlines the selected bureau among all 14 in their
+        colours), so none is dimmed; none on a focused map either."""
+        if self.focus or inside is None:
             return []
-        shown = self.inside() if inside is None else frozenset(inside)
-        return [c for c in codes if shown is not None and c not in shown]
+        shown = frozenset(inside)
+        return [c for c in codes if c not in shown]
 
     # --- what is filled and what is named --------------------------------------------
 
@@ -170,7 +172,7 @@ class AreaView:
         return frozenset(codes) & northern_territories()
 
 
-@cache
+@made_once(max_entries=64)
 def northern_territories() -> frozenset[str]:
     """Codes of the six Northern Territories villages (drawn, with no figures)."""
     m = reference.municipalities()

@@ -11,21 +11,18 @@ bureau, ``r1`` region, ``m01100`` municipality); figures never go into the file.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
 from regionmap import reference, settings
 from regionmap.geo.layers import load_layer, manifest, to_geojson_bytes
+from regionmap.once import made_once
 
 #: URL prefix under which Streamlit serves ``<app folder>/static`` (relative to the page).
 STATIC_URL = "app/static"
@@ -48,64 +45,6 @@ _FILE_PROPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 #: Decimal places of coordinates per level (3 is about 100 m, 4 about 10 m).
 _PRECISION = {"overview": 3, "detail": 4}
-
-
-# --- made once per process --------------------------------------------------------
-
-_T = TypeVar("_T")
-
-
-class MadeOnce(Generic[_T]):
-    """A function of hashable positional arguments whose results are kept for the process's
-    life (:func:`made_once`)."""
-
-    def __init__(self, fn: Callable[..., _T], max_entries: int) -> None:
-        functools.update_wrapper(self, fn)
-        self._fn = fn
-        self._max = max_entries
-        self._made: OrderedDict[tuple, _T] = OrderedDict()
-        self._lock = threading.Lock()
-        self._making: dict[tuple, threading.Lock] = {}
-
-    def __call__(self, *args: Any) -> _T:
-        try:
-            return self._made[args]
-        except KeyError:
-            pass
-        with self._lock:
-            key_lock = self._making.setdefault(args, threading.Lock())
-        with key_lock:
-            try:
-                return self._made[args]  # made by the call this one waited for
-            except KeyError:
-                value = self._fn(*args)
-            with self._lock:
-                self._made[args] = value
-                while len(self._made) > self._max:
-                    self._made.popitem(last=False)
-                self._making.pop(args, None)
-            return value
-
-    def clear(self) -> None:
-        """Forget every result (the next call makes it again)."""
-        with self._lock:
-            self._made.clear()
-
-
-def made_once(max_entries: int) -> Callable[[Callable[..., _T]], MadeOnce[_T]]:
-    """Keep what a function makes (a published file and its description, Hokkaido's land)
-    for the process's life: the same object for every caller, session and thread; the
-    first call of a key makes it while concurrent calls of that key wait for it (no file
-    written twice by viewers arriving at once); beyond ``max_entries`` the oldest is
-    dropped. ``.clear()`` forgets them (a rebuilt boundary layer gets a new key anyway).
-
-    What ``st.cache_resource`` gave these functions, in plain Python: :mod:`regionmap.maps`
-    is below the interface and imports no Streamlit."""
-
-    def decorate(fn: Callable[..., _T]) -> MadeOnce[_T]:
-        return MadeOnce(fn, max_entries)
-
-    return decorate
 
 
 def clear_caches() -> None:

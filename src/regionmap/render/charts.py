@@ -4,7 +4,8 @@ number format, the fonts), so maps, charts and tables agree:
 - :func:`ranked_bar` — a ranked horizontal bar chart whose title says what,
   where and when; :func:`ranked_html` the same ranking as HTML bars (no chart library
   in the browser), both from :func:`ranked_rows`;
-- :func:`trend_line` — a line over fiscal years or months;
+- :func:`trend_line` — a line over fiscal years or months; :func:`trend_html` the same
+  line as an inline SVG (no chart library in the browser);
 - :func:`count_axis` — whole-number axes of counts.
 """
 
@@ -18,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from regionmap import figures
-from regionmap.style import ACCENT, FONT_FAMILY, INK, SEQUENTIAL, format_number, rgb
+from regionmap.style import ACCENT, FONT_FAMILY, SEQUENTIAL, format_number, rgb
 
 
 @dataclass(frozen=True)
@@ -164,44 +165,87 @@ def trend_line(
     )
 
 
-def indicator_trend(
+def trend_html(
     frame: pd.DataFrame,
     *,
+    x: str,
+    y: str,
     title: str,
     unit: str,
-    decimals: int,
-    thresholds: Sequence[tuple[float, str]] = (),
     lang: str = "ja",
-) -> go.Figure:
-    """A public figure over the ministry's editions (``fiscal_year``, ``value``; a year
-    without a value is a gap, never 0), its legal thresholds as dashed lines named on the
-    chart (実質公債費比率: 早期健全化基準 25%, 財政再生基準 35%)."""
-    texts = [format_number(v, unit, lang, decimals=decimals) for v in frame["value"]]
-    fig = go.Figure(
-        go.Scatter(
-            x=frame["fiscal_year"].astype(str),
-            y=[None if v is None or pd.isna(v) else float(v) for v in frame["value"]],
-            mode="lines+markers",
-            line={"color": ACCENT},
-            text=texts,
-            hovertemplate="%{x}: %{text}<extra></extra>",
-            connectgaps=False,
-        )
+    decimals: int | None = None,
+    thresholds: Sequence[tuple[float, str]] = (),
+) -> str:
+    """:func:`trend_line` as an inline SVG under its title, for a page that should not load
+    a chart library in the browser (the bureau page: plotly's script is 4.7 MB of the
+    11.7 MB a cold visit loaded, issue #25). The axis runs from zero to the largest figure,
+    labelled with its unit; the first and last ``x`` are written under the line; each point
+    tells its ``x`` and figure on hover. Every text is escaped (plain text).
+
+    ``decimals``: the figure's own precision (an index: 0.72); a missing value (a year the
+    ministry published 「－」) is a gap in the line, never 0; ``thresholds`` ``(value, name)``
+    are drawn as dashed lines named at their left (実質公債費比率: 25 %, 35 %)."""
+    values = [None if pd.isna(v) else float(v) for v in frame[y]]
+    xs = [str(v) for v in frame[x]]
+    width, height, left, right, top, bottom = 640, 240, 64, 16, 16, 28
+    known = [v for v in values if v is not None]
+    peak = max([*known, *(v for v, _ in thresholds)], default=0.0) or 1.0
+    n = len(values)
+
+    def fmt(v: float, places: int | None = decimals) -> str:
+        return format_number(v, unit, lang, decimals=places)
+
+    def px(i: int) -> float:
+        return left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5)
+
+    def py(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / peak)
+
+    runs: list[list[str]] = [[]]  # the line, broken where a value is missing
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{px(i):.1f},{py(v):.1f}")
+    lines = "".join(
+        f"<polyline points='{' '.join(run)}' fill='none' stroke='{ACCENT}' stroke-width='2'/>"
+        for run in runs
+        if run
     )
-    for value, name in thresholds:
-        fig.add_hline(
-            y=value,
-            line={"color": rgb(INK), "dash": "dash", "width": 1},
-            annotation_text=f"{name} {format_number(value, unit, lang, decimals=0)}",
-            annotation_position="top left",
-        )
-    return _styled(
-        fig,
-        title,
-        height=300,
-        margin={"l": 10, "r": 20, "t": 60, "b": 30},
-        xaxis={"type": "category"},
-        yaxis={"title": {"text": figures.unit_text(unit, lang)}, "tickformat": f",.{decimals}f"},
+    dots = "".join(
+        f"<circle cx='{px(i):.1f}' cy='{py(v):.1f}' r='3' fill='{ACCENT}'>"
+        f"<title>{escape(xs[i])}: {escape(fmt(v))}</title></circle>"
+        for i, v in enumerate(values)
+        if v is not None
+    )
+    legal = "".join(
+        f"<line class='rm-threshold' x1='{left}' x2='{width - right}' y1='{py(v):.1f}' "
+        f"y2='{py(v):.1f}' stroke='#222' stroke-dasharray='5 4'/>"
+        f"<text x='{left + 4}' y='{py(v) - 4:.1f}'>{escape(name)} {escape(fmt(v, 0))}</text>"
+        for v, name in thresholds
+    )
+    base = height - bottom
+    label = escape(figures.unit_text(unit, lang))
+    ticks = "".join(
+        f"<text x='{left - 6}' y='{py(v) + 4:.1f}' text-anchor='end'>"
+        f"{escape(fmt(v))}</text>"
+        f"<line x1='{left}' x2='{width - right}' y1='{py(v):.1f}' y2='{py(v):.1f}' "
+        "stroke='#e6e6e6'/>"
+        for v in (0.0, peak)
+    )
+    ends = (
+        f"<text x='{px(0):.1f}' y='{height - 8}' text-anchor='start'>{escape(xs[0])}</text>"
+        f"<text x='{px(n - 1):.1f}' y='{height - 8}' text-anchor='end'>{escape(xs[-1])}</text>"
+        if n
+        else ""
+    )
+    return (
+        f"<figure class='rm-trend' style='margin:0;font-family:{escape(FONT_FAMILY)}'>"
+        f"<figcaption style='font-size:15px;font-weight:600;margin:0 0 4px'>{escape(title)}"
+        f"</figcaption><svg viewBox='0 0 {width} {height}' width='100%' role='img' "
+        f"aria-label='{escape(title)}' style='max-width:{width}px;font-size:12px;fill:#444'>"
+        f"<desc>{label}</desc>{ticks}<line x1='{left}' x2='{width - right}' y1='{base}' "
+        f"y2='{base}' stroke='#999'/>{legal}{lines}{dots}{ends}</svg></figure>"
     )
 
 

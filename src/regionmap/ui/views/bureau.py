@@ -14,7 +14,7 @@ from regionmap.db import indicators
 from regionmap.i18n import fy_text, t
 from regionmap.maps.areas import northern_territories
 from regionmap.plaintext import plain, shown_frame
-from regionmap.render.charts import indicator_trend, trend_line
+from regionmap.render.charts import trend_html, trend_line
 from regionmap.style import format_number
 from regionmap.ui.cached import by_db_version, table
 from regionmap.ui.components import downloads, mapview, widgets
@@ -164,18 +164,18 @@ def municipality_indicators(code: str, name: str, lang: str) -> None:
             when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
         )
         thresholds = [(th.value_for(code), th.label(lang)) for th in fig.thresholds]
-        with col:
-            st.plotly_chart(
-                indicator_trend(
+        with col:  # inline SVG: the bureau page loads no chart library (issue #25)
+            st.html(
+                trend_html(
                     df,
+                    x="fiscal_year",
+                    y="value",
                     title=title,
                     unit=str(df[i18n.col("unit", lang)].iloc[0]),
+                    lang=lang,
                     decimals=fig.decimals,
                     thresholds=thresholds,
-                    lang=lang,
-                ),
-                key=f"rm.chart.muni.{fid}",
-                config={"displayModeBar": False},
+                )
             )
         credit = str(df[i18n.col("credit", lang)].iloc[0])
     if credit:
@@ -322,8 +322,10 @@ def area_items(ctx: Context) -> dict[str, dict[str, Any]]:
                 where=where_text(ctx),
                 when=f"{monthly['month'].iloc[0]}–{monthly['month'].iloc[-1]}",
             )
+            # an inline SVG, not a plotly chart: the bureau page loads no chart library in
+            # the browser (issue #25); the plotly figure is the chart's PNG download
+            st.html(trend_html(monthly, x="month", y="persons", title=title, unit=unit, lang=lang))
             fig = trend_line(monthly, x="month", y="persons", title=title, unit=unit, lang=lang)
-            st.plotly_chart(fig, key="rm.chart.evacuees", config={"displayModeBar": False})
             shown["charts"]["evacuees"] = fig
             shown["tables"]["evacuees"] = monthly
     if any_sample:
