@@ -114,20 +114,8 @@ def card(
     )
     if doc is not None and covered:
         sample_total = t(f"metric.{metric}", lang) + " " + format_number(h["value"], unit, lang)
-        return Card(
-            metric=metric,
-            # a dispatch kind's figure is named by its kind (地域振興派遣); evacuees as such
-            label=content.figure_label(doc, lang) if doc["kind"] else label(metric, lang),
-            value=content.figure_text(doc, lang),
-            fiscal_year=int(doc["fiscal_year"]),
-            source=content.source_line(doc, lang),
-            is_sample=False,
-            from_document=True,
-            breakdown=t("doc.breakdown_value", lang, value=sample_total),
-            breakdown_sample=True,
-            other_year=other,
-            raw_value=float(doc["value"]),
-        )
+        breakdown = t("doc.breakdown_value", lang, value=sample_total)
+        return _document_card(metric, doc, lang, breakdown, sample=True, other_year=other)
     return Card(
         metric=metric,
         label=label(metric, lang),
@@ -140,6 +128,27 @@ def card(
         other_year=other,
         theme_match=covered,
         raw_value=float(h["value"]) if covered and h["value"] is not None else None,
+    )
+
+
+def _document_card(
+    metric: str, doc, lang: str, breakdown: str, *, sample: bool, other_year: bool
+) -> Card:
+    """The card of the document's own figure ``doc`` for ``metric``, its breakdown said under
+    it (``sample``: the breakdown named is a sample; else "未取り込み")."""
+    return Card(
+        metric=metric,
+        # a dispatch kind's figure is named by its kind (地域振興派遣); evacuees as such
+        label=content.figure_label(doc, lang) if doc["kind"] else label(metric, lang),
+        value=content.figure_text(doc, lang),
+        fiscal_year=int(doc["fiscal_year"]),
+        source=content.source_line(doc, lang),
+        is_sample=False,
+        from_document=True,
+        breakdown=breakdown,
+        breakdown_sample=sample,
+        other_year=other_year,
+        raw_value=float(doc["value"]),
     )
 
 
@@ -162,17 +171,8 @@ def _not_imported_card(
         real=False,
     )
     if doc is not None and covered:
-        return Card(
-            metric=metric,
-            label=content.figure_label(doc, lang) if doc["kind"] else label(metric, lang),
-            value=content.figure_text(doc, lang),
-            fiscal_year=int(doc["fiscal_year"]),
-            source=content.source_line(doc, lang),
-            is_sample=False,
-            from_document=True,
-            breakdown=t("doc.breakdown_not_imported", lang),
-            raw_value=float(doc["value"]),
-        )
+        breakdown = t("doc.breakdown_not_imported", lang)
+        return _document_card(metric, doc, lang, breakdown, sample=False, other_year=False)
     return Card(
         metric=metric,
         label=label(metric, lang),

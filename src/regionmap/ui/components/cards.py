@@ -155,10 +155,11 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
         return None  # the map above says why there are no figures
-    ranked = _ranked_indicator if figures.get(metric).is_indicator else _ranked_figure
-    drawn = ranked(
-        metric, effective_year(ctx, metric), s.theme_ids, lang, s.bureau_code, s.region_code
-    )
+    fy = effective_year(ctx, metric)
+    if figures.get(metric).is_indicator:  # published, not narrowed by themes
+        drawn = _ranked_indicator(metric, fy, lang, s.bureau_code, s.region_code)
+    else:
+        drawn = _ranked_figure(metric, fy, s.theme_ids, lang, s.bureau_code, s.region_code)
     if drawn is None:
         st.info(t("chart.no_data", lang))
         return None
@@ -193,17 +194,7 @@ def _ranked_figure(
     # a branch on purpose: Japanese uses the short names (空知), which have no English column
     names = b[i18n.short_name_col(lang)]
     frame = df.assign(name=df["area_code"].map(names))
-    unit = str(df[i18n.col("unit", lang)].iloc[0])
-    fy = df["fiscal_year"].iloc[0]
-    when = fy_text(fy, lang)
-    title = t(
-        "chart.ranked",
-        lang,
-        metric=t("metric." + metric, lang),
-        unit=unit,
-        where=t("fig.where.all", lang),
-        when=when,
-    )
+    unit, title = _ranked_title("chart.ranked", metric, df, lang)
     if bureau_code:
         highlight = [str(names[bureau_code])]
     elif region_code:
@@ -218,20 +209,21 @@ def _ranked_figure(
     return fig, bars, str(df[i18n.col("source", lang)].iloc[0]), sample
 
 
+def _ranked_title(key: str, metric: str, df: pd.DataFrame, lang: str) -> tuple[str, str]:
+    """The unit of a ranking's frame ``df`` and the ranking's title (catalogue ``key``)."""
+    unit = str(df[i18n.col("unit", lang)].iloc[0])
+    when = fy_text(int(df["fiscal_year"].iloc[0]), lang)
+    where = t("fig.where.all", lang)
+    return unit, t(key, lang, metric=t("metric." + metric, lang), unit=unit, where=where, when=when)
+
+
 @by_db_version(max_entries=64, shared=True)
 def _ranked_indicator(
-    metric: str,
-    fiscal_year: int | None,
-    theme_ids: tuple[str, ...],
-    lang: str,
-    bureau_code: str | None,
-    region_code: str | None,
-    *,
-    db_version: str,
-) -> tuple[Any, str, str, bool] | None:
+    metric: str, fiscal_year: int | None, lang: str, bureau_code: str | None,
+    region_code: str | None, *, db_version: str,
+) -> tuple[Any, str, str, bool] | None:  # fmt: skip
     """A public figure's ranking by bureau: each bureau's median of its municipalities
-    (never a sum), its lowest and highest beside its name; the ministry's credit as source.
-    ``theme_ids`` do not narrow a published figure."""
+    (never a sum), its lowest and highest beside its name; the ministry's credit as source."""
     df = indicator_frame(metric, "bureau", fiscal_year)
     df = df[df["median"].notna()]
     if df.empty:
@@ -246,15 +238,7 @@ def _ranked_indicator(
         return i18n.punct("with_note", lang, text=str(names[r["area_code"]]), note=f"{lo}–{hi}")
 
     frame = df.assign(name=[_range(r) for _, r in df.iterrows()], value=df["median"].astype(float))
-    unit = str(df[i18n.col("unit", lang)].iloc[0])
-    title = t(
-        "chart.ranked.indicator",
-        lang,
-        metric=t("metric." + metric, lang),
-        unit=unit,
-        where=t("fig.where.all", lang),
-        when=fy_text(int(df["fiscal_year"].iloc[0]), lang),
-    )
+    unit, title = _ranked_title("chart.ranked.indicator", metric, df, lang)
     chosen = [bureau_code] if bureau_code else list(b.index[b["region_code"] == region_code])
     highlight = [n for c, n in zip(df["area_code"], frame["name"], strict=True) if c in chosen]
     args = dict(label="name", value="value", unit=unit, lang=lang, highlight=highlight or None)
