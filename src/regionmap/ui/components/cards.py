@@ -74,7 +74,7 @@ def not_imported(metric: str) -> bool:
 
 def has_sample(metric: str) -> bool:
     """Whether what is shown of ``metric`` includes sample rows (never when hidden)."""
-    return _has_sample(metric)
+    return figures.get(metric).origin == "municipal" and _has_sample(metric)
 
 
 @by_db_version(max_entries=16)

@@ -124,7 +124,7 @@ def metric_name(metric: str, lang: str) -> str:
     shown, never a sum: ``財政力指数：市町村の中央値``."""
     name = t("metric." + metric, lang)
     if figures.get(metric).is_indicator:
-        return i18n.punct("label_text", lang, label=name, text=t("summary.median", lang))
+        return t("fig.indicator_median", lang, metric=name)
     return name
 
 

@@ -15,8 +15,10 @@ def page(ctx: Context) -> None:
     """Lay out the overview page."""
     st.title(ctx.t("page.overview"))
     caption = ctx.t("app.caption") + " — " + cards.where_text(ctx)
-    if ctx.ready.database and any(cards.has_sample(m) for m in figures.ids()):
-        caption += "  \n" + notices.sample_page_line(ctx.lang)  # once, at the top
+    if ctx.ready.database and cards.has_sample(ctx.state.metric):
+        # the map's figure is a sample: said once, at the top, on the caption's own line (the
+        # map stays above the fold); samples in the cards below carry their mark and notice
+        caption += " · " + notices.sample_page_line(ctx.lang, short=True)
     st.caption(caption)
     widgets.metric_controls(ctx)
     mapview.area_map(ctx, page="overview")
