@@ -58,8 +58,9 @@ def _build_parser() -> argparse.ArgumentParser:
             p.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, Shift_JIS) or .xlsx")
             p.add_argument(
                 "--table",
-                choices=(*importable.NAMES, *(tb.table for tb in importable.PUBLISHED)),
-                help="target table (guessed from the headers if omitted)",
+                choices=importable.NAMES,
+                help="target table (guessed from the headers if omitted; a ministry's workbook of "
+                "key fiscal indicators is recognised by its header: fiscal_indicators)",
             )
             p.add_argument(
                 "--dry-run", action="store_true", help="show what would change, write nothing"

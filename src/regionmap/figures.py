@@ -23,6 +23,13 @@ Adding a figure
 2. Its table (a table staff import: ``importable.toml``; any other: ``db.schema.TABLES``) and
    its facts in ``db.queries._FACTS``.
 
+A public figure (``origin = "public"``: a value a ministry publishes per municipality and year,
+such as the fiscal indicators) adds its column, decimals, definition (``help``), legal
+thresholds and source (``[sources.<id>]``, with the credit to show); its table is importable.toml's
+``[[published]]``, its queries ``db.indicators`` (never a sum over areas: the median, range and
+count at or above each threshold, ``[summaries]``). It is in :data:`PUBLIC_FIGURES`, not in
+:data:`FIGURES`.
+
 Examples
 --------
 >>> get("dispatch").unit.text(1, "en")

@@ -14,7 +14,7 @@ from typing import Any
 
 from regionmap import importable, settings
 from regionmap.db import changes, store
-from regionmap.db.importer import editions, fiscal, formats, header
+from regionmap.db.importer import editions, fiscal, formats, header, xlsxfile
 from regionmap.db.importer.header import HEADER_SCAN_ROWS
 from regionmap.db.importer.reading import (
     Budget,
@@ -73,14 +73,20 @@ def _ministry(result: ImportResult, data: bytes, file_name: str, fiscal_year: in
     file goes to the staff tables' readers."""
     if not data.startswith(_WORKBOOK_MAGIC):
         return False
+    if data.startswith(b"PK"):
+        try:  # what a workbook unpacks to, counted before any reader parses it
+            xlsxfile.check_unpacked(data)
+        except Refused:
+            return False  # the .xlsx reader refuses it, saying why
     try:
         grid = workbook_grid(data, file_name)
-        if not fiscal.is_edition(grid):
-            return False
+    except Exception:  # noqa: BLE001 - past a limit or unreadable: the readers refuse it, saying why
+        return False
+    if not fiscal.is_edition(grid):
+        return False
+    try:
         ed = fiscal.read_edition(grid, file_name, fiscal_year)
     except Refused as exc:
-        if exc.reason.key == "import.refused.bad_workbook":
-            return False
         result.table = fiscal.TABLE
         result.errors.append(exc.issue(file_name))
         return True

@@ -218,7 +218,11 @@ def workbook_sheets(
     cap = row_cap()
     sheets: list[tuple[str, Grid]] = []
     for name in names[:1] if first_only else names:
-        sheet = wb.get_sheet_by_name(name)
+        try:
+            sheet = wb.get_sheet_by_name(name)
+        except Exception as exc:  # calamine's own errors: a damaged sheet
+            raise Refused("import.refused.bad_workbook", error_type=type(exc).__name__,
+                          error=str(exc)[:200]) from None  # fmt: skip
         if sheet.total_height > cap:  # declared before a row is read
             raise too_many_rows()
         grid: Grid = []

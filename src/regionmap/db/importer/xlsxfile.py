@@ -72,7 +72,7 @@ def _count_sheet(fh: Any) -> tuple[int, int]:
     return rows, cells
 
 
-def _check_size(data: bytes) -> None:
+def check_unpacked(data: bytes) -> None:
     """Refuse a workbook that unpacks to more than ``max_unpacked_mb`` or has more than
     ``max_sheets`` sheets, before openpyxl reads it."""
     cap = settings.get("max_unpacked_mb")
@@ -110,7 +110,7 @@ def read_sheets(
 
     budget = budget or Budget()
     tables = tuple(tables) if tables is not None else importable.NAMES
-    _check_size(data)
+    check_unpacked(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any malformed workbook gets the same message
