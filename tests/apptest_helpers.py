@@ -12,7 +12,7 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from regionmap import reference
+from regionmap import i18n, reference
 from regionmap.settings import PROJECT_ROOT
 
 CREDIT = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成"
@@ -95,7 +95,9 @@ def html_text(at: AppTest) -> str:
 
 
 def metric(at: AppTest, label: str) -> str:
-    """The value of the ``st.metric`` card labelled ``label`` (cards are found by label)."""
-    found = [m.value for m in at.metric if m.label == label]
+    """The value of the ``st.metric`` card labelled ``label`` (cards are found by label; a
+    sample figure's card is labelled with the mark, ``派遣職員（サンプル）``, and found too)."""
+    marked = {label, *(i18n.sample_marked(label, lang) for lang in ("ja", "en"))}
+    found = [m.value for m in at.metric if m.label in marked]
     assert found, [m.label for m in at.metric]
     return found[0]

@@ -236,3 +236,49 @@ def test_bureau_names_do_not_overlap_on_a_phone(app_url, browser, lang):
     assert len(set(texts)) >= 5, (lang, texts)  # the map still names much of Hokkaido
     assert set(texts) == expected, (lang, sorted(expected - set(texts)))
     assert tb.overlapping(drawn["names"]) == [], (lang, texts)
+
+
+#: The page elements holding a figure (cards), and the JS that says, for each, whether its
+#: text is cut: wider than its box, or an ellipsis set on it or on what holds its text.
+_CUT_FIGURES_JS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')].map(
+  (el) => {
+    const parts = [el, ...el.querySelectorAll('*')];
+    const cut = parts.filter((p) => p.scrollWidth > p.clientWidth + 1
+      || (getComputedStyle(p).textOverflow === 'ellipsis'
+          && getComputedStyle(p).overflow !== 'visible'));
+    return {text: el.innerText.replace(/\\s+/g, ''), cut: cut.length,
+            doc: !!el.closest('.st-key-rm-docfigs')};
+  })"""
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_documents_figures_are_shown_whole(app_url, browser, lang):
+    """At 1280x720 and on a 400 px phone, every card (the document's 42市町村（うち22市町村は
+    前年度から継続）first) shows its whole text, wrapped: nothing wider than its box, no
+    ellipsis (issue #23: 「42市町村（う…」 at 1280 px)."""
+    from regionmap import content
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        for path, figure in (("dispatch", "dispatch"), ("evacuees", "evacuees")):
+            rows = content.document_figures(figure).to_dict("records")
+            expected = {content.figure_text(r, lang).replace(" ", "") for r in rows}
+            page.set_viewport_size({"width": 1280, "height": 720})
+            page.goto(f"{app_url}/{path}?lang={lang}")
+            page.locator(".st-key-rm-docfigs [data-testid='stMetricValue']").first.wait_for(
+                timeout=60_000
+            )
+            for size in (SCREENS[0], PHONE):
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                tb._frames(page, 4)
+                shot = SHOTS / f"docfigs-{path}-{lang}-{size[0]}x{size[1]}.png"
+                page.locator(".st-key-rm-docfigs").screenshot(path=str(shot))
+                cards = page.evaluate(_CUT_FIGURES_JS)
+                where = (path, lang, size)
+                assert {c["text"] for c in cards if c["doc"]} == expected, (where, cards)
+                assert [c for c in cards if c["cut"]] == [], (where, cards)
+                box = _box(page, ".st-key-rm-docfigs")
+                assert box["x"] + box["width"] <= size[0] + 1, (where, box)
+    finally:
+        page.close()

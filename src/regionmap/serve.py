@@ -384,6 +384,8 @@ class Server:
         env["STREAMLIT_SERVER_COOKIE_SECRET"] = self._cookie_secret
         # nginx serves static_dir as /app/static (wherever it is): the replicas need not
         env["REGIONMAP_STATIC_SERVED_BY"] = "proxy"
+        # a served app is seen by many: sample breakdowns hidden unless asked for
+        env["REGIONMAP_SAMPLE"] = env.get("REGIONMAP_SAMPLE") or "hide"
         src = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(
             [src, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]

@@ -168,6 +168,16 @@ REGISTRY: dict[str, Setting] = {
             _choice("personal", "shared"),
         ),
         Setting(
+            "sample",
+            "",
+            "Sample breakdowns (the invented per-municipality dispatch, sites and evacuees until "
+            "real figures are imported): show or hide. Empty: hide in shared mode and under "
+            "`serve`, show in personal mode (a newcomer sees every overlay at work, marked "
+            "sample). Hidden, the pages show the document's figures and 'not imported yet' "
+            "with the templates; no sample value appears anywhere.",
+            _choice("show", "hide"),
+        ),
+        Setting(
             "unlisted_users",
             "viewer",
             "Shared mode: someone signed in but not in `users` is a viewer, or refused.",
@@ -222,6 +232,15 @@ def get(name: str) -> Any:
         return setting.parse(raw)
     except ValueError as exc:
         raise ValueError(f"{setting.env_var}: {exc}") from None
+
+
+def samples_shown() -> bool:
+    """Whether sample breakdowns are shown: the ``sample`` setting, else by ``mode``
+    (personal: shown; shared: hidden)."""
+    chosen = get("sample")
+    if chosen:
+        return chosen == "show"
+    return get("mode") != "shared"
 
 
 def static_dir_problem(app_dir: Path = PROJECT_ROOT) -> tuple[Path, Path] | None:

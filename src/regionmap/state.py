@@ -82,6 +82,16 @@ def _default_lang() -> str:
         return "ja"
 
 
+#: The overview's figure when none is chosen: a real one, published for every municipality
+#: (財政力指数, the ministry's; by bureau the median of its municipalities), never a sample.
+DEFAULT_METRIC = "fiscal_capability"
+
+
+def overview_metrics() -> tuple[str, ...]:
+    """The figures the overview offers: the counted ones, then the public (ministry's)."""
+    return figures.ids() + figures.public_ids()
+
+
 @dataclass(frozen=True)
 class FilterState:
     """Everything that decides what the dashboard shows (see the module doc).
@@ -130,7 +140,7 @@ class FilterState:
     fy_to: int | None = None
     region: str | None = None
     bureau: str | None = None
-    metric: str = "dispatch"
+    metric: str = DEFAULT_METRIC
     level: str = "bureau"
     layers: frozenset[str] = DEFAULT_LAYERS
     muni: str | None = None
@@ -382,7 +392,7 @@ def from_query_params(
             else:
                 values[attr] = value
 
-    read("metric", "metric", lambda x: x if x in figures.ids() else None)
+    read("metric", "metric", lambda x: x if x in overview_metrics() else None)
     read("level", "level", lambda x: x if x in LEVELS else None)
     if "layers" in raw:
         values["layers"] = frozenset(_known_many(raw["layers"], LAYERS, lambda u: bad("layers", u)))

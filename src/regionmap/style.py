@@ -83,12 +83,14 @@ def is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -> str:
+def format_number(
+    value: float | int | None, unit: str = "", lang: str = "ja", *, decimals: int | None = None
+) -> str:
     """A figure with thousands separators and its unit; :data:`MISSING` when there is none.
 
     Japanese writes the unit right after the number (``1,234人``); English puts a space and
     the English unit word when the unit is Japanese (``1,234 persons``). Whole numbers show
-    no decimals; others one.
+    no decimals; others one; ``decimals``: that many (a figure's own, ``0.72``).
 
     Examples
     --------
@@ -104,7 +106,10 @@ def format_number(value: float | int | None, unit: str = "", lang: str = "ja") -
     if is_missing(value):
         return MISSING
     assert value is not None
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    if decimals is not None:  # a figure with its own precision (財政力指数 0.72)
+        number = f"{value:,.{decimals}f}"
+    else:
+        number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
     if not unit:
         return number
     word = i18n.pick((unit, figures.unit_text(unit, lang, value)), lang)

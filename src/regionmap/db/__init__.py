@@ -117,6 +117,7 @@ from regionmap.db.queries import (  # noqa: F401
     document_totals,
     evacuees,
     fiscal_years,
+    has_sample,
     headline,
     measures,
     metric_by_area,

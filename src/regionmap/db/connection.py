@@ -9,6 +9,7 @@ import os
 import duckdb
 import pandas as pd
 
+from regionmap import settings
 from regionmap.db.load import ensure_database
 from regionmap.db.schema import TABLES, whitelisted
 from regionmap.db.store import check, default_path, reader
@@ -35,9 +36,12 @@ def cursor(con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConne
 
 
 def read_table(table: str, con=None) -> pd.DataFrame:
-    """A whole table (whitelisted name) as a DataFrame, in key order."""
+    """A whole table (whitelisted name) as a DataFrame, in key order; a table with sample
+    rows without them when samples are hidden (:func:`regionmap.settings.samples_shown`)."""
     cols, key = TABLES[whitelisted(table)]
-    return cursor(con).execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}").df()  # noqa: S608
+    hidden = not settings.samples_shown() and "is_sample" in dict(cols)
+    where = " WHERE NOT is_sample" if hidden else ""
+    return cursor(con).execute(f"SELECT * FROM {table}{where} ORDER BY {', '.join(key)}").df()  # noqa: S608
 
 
 def meta(con=None) -> dict[str, str]:

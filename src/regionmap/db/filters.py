@@ -57,6 +57,18 @@ def range_filter(expr: str, low: Any = None, high: Any = None) -> tuple[str, lis
     return " AND ".join(parts), params
 
 
+def sample_filter(expr: str, shown: bool) -> tuple[str, list]:
+    """``NOT expr`` (the rows' ``is_sample`` flag) when samples are not ``shown``; no filter
+    when they are (:func:`regionmap.settings.samples_shown`).
+
+    >>> sample_filter("d.is_sample", False)
+    ('NOT d.is_sample', [])
+    >>> sample_filter("d.is_sample", True)
+    ('', [])
+    """
+    return ("", []) if shown else (f"NOT {expr}", [])
+
+
 def and_all(*filters: tuple[str, list]) -> tuple[str, list]:
     """Join filters with AND, dropping empty ones; ``("TRUE", [])`` when none is left."""
     parts = [f"({s})" for s, _ in filters if s]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from regionmap import figures, importable
+from regionmap import figures, importable, settings
 from regionmap.codes import normalize_code
 from regionmap.db.connection import cursor
 from regionmap.db.filters import (
@@ -25,6 +25,7 @@ from regionmap.db.filters import (
     overlay_theme_filter,
     query_frame,
     range_filter,
+    sample_filter,
 )
 from regionmap.db.schema import (
     AREA_LEVELS,
@@ -46,6 +47,19 @@ MUNICIPAL_METRICS: tuple[str, ...] = OVERLAY_METRICS + IMPORTED_METRICS
 # --------------------------------------------------------------------------------------
 # Queries
 # --------------------------------------------------------------------------------------
+
+
+def _samples(expr: str) -> tuple[str, list]:
+    """The rows of a per-municipality table that may be shown: all of them, or only the
+    real ones when sample breakdowns are hidden (setting ``sample``; every query of facts
+    and lists goes through here, so a hidden sample is never shown, counted or exported)."""
+    return sample_filter(expr, settings.samples_shown())
+
+
+def _where_real(alias: str = "") -> str:
+    """`` WHERE NOT is_sample`` when samples are hidden, else ``""`` (for fixed SQL)."""
+    sql, _ = _samples(f"{alias}is_sample")
+    return f" WHERE {sql}" if sql else ""
 
 
 def themes(kind: str | None = None, con=None) -> pd.DataFrame:
@@ -108,7 +122,9 @@ def fiscal_years(metric: str, con=None) -> list[int]:
     if metric in DOCUMENT_METRICS:
         return [DOCUMENT_FISCAL_YEAR]
     if metric == "dispatch":
-        rows = c.execute("SELECT DISTINCT fiscal_year FROM dispatch ORDER BY 1").fetchall()
+        rows = c.execute(
+            f"SELECT DISTINCT fiscal_year FROM dispatch{_where_real()} ORDER BY 1"  # noqa: S608
+        ).fetchall()
         return [int(r[0]) for r in rows]
     if metric in IMPORTED_METRICS:  # the table is the figure's id (registry), a whitelisted name
         rows = c.execute(
@@ -117,14 +133,14 @@ def fiscal_years(metric: str, con=None) -> list[int]:
         return [int(r[0]) for r in rows]
     if metric == "evacuees":
         rows = c.execute(
-            "SELECT DISTINCT CAST(year(month) - CASE WHEN month(month) < 4 THEN 1 ELSE 0 END "
-            "AS INTEGER) FROM evacuees ORDER BY 1"
+            "SELECT DISTINCT CAST(year(month) - CASE WHEN month(month) < 4 THEN 1 ELSE 0 END "  # noqa: S608
+            f"AS INTEGER) FROM evacuees{_where_real()} ORDER BY 1"
         ).fetchall()
         return [int(r[0]) for r in rows]
     lo, hi = one_row(
         c.execute(
-            "SELECT min(start_fy), greatest(max(start_fy), "
-            "(SELECT max(fiscal_year) FROM dispatch)) FROM sites"
+            "SELECT min(start_fy), greatest(max(start_fy), "  # noqa: S608
+            f"(SELECT max(fiscal_year) FROM dispatch{_where_real()})) FROM sites{_where_real()}"
         )
     )
     return [] if lo is None else list(range(int(lo), int(hi) + 1))
@@ -132,6 +148,11 @@ def fiscal_years(metric: str, con=None) -> list[int]:
 
 def _fy_of_month_sql(col: str) -> str:
     return f"CAST(year({col}) - CASE WHEN month({col}) < 4 THEN 1 ELSE 0 END AS INTEGER)"
+
+
+#: Where a fixed fragment of a figure's facts reads its own table again (the evacuees' last
+#: month of a year): `` AND NOT is_sample`` there when samples are hidden (:func:`_facts`).
+_REAL_ROWS = "{real_rows}"
 
 
 @dataclass(frozen=True)
@@ -174,7 +195,9 @@ FACTS: dict[str, _Facts] = {
     # the fiscal year's last month with figures
     "evacuees": _municipal_facts(
         "evacuees",
-        year=f"f.month = (SELECT max(month) FROM evacuees WHERE {_fy_of_month_sql('month')} = ?)",  # noqa: S608
+        year=f"f.month = (SELECT max(month) FROM evacuees WHERE {_fy_of_month_sql('month')} = ?"  # noqa: S608
+        + _REAL_ROWS
+        + ")",
     ),
     # a project naming a bureau belongs to it; a region-wide one to every bureau of its region
     "priority_projects": _Facts(
@@ -208,10 +231,13 @@ def _facts(
         item_type = figures.get(metric).item_type or ""
         where, params = and_all(item_theme_filter(item_type, facts.item_id, theme_ids))
     else:
+        hidden = _samples("is_sample")[0]
+        year = facts.year.replace(_REAL_ROWS, f" AND {hidden}" if hidden else "")
         where, params = and_all(
-            (facts.year, [fiscal_year]),
+            (year, [fiscal_year]),
             in_filter(facts.kind, kind) if facts.kind else ("", []),
             overlay_theme_filter(metric, theme_ids),
+            _samples("f.is_sample"),
         )
     return f"{facts.select} WHERE {where}", params  # noqa: S608
 
@@ -236,6 +262,17 @@ def real_years(metric: str, con=None) -> list[int]:
         return [DOCUMENT_FISCAL_YEAR]
     rows = cursor(con).execute(REAL_YEARS_SQL[metric]).fetchall()
     return sorted(int(r[0]) for r in rows if r[0] is not None)
+
+
+def has_sample(metric: str, con=None) -> bool:
+    """Whether the rows of ``metric`` that may be shown include sample rows (never when
+    samples are hidden; never for the document's figures)."""
+    _check_metric(metric)
+    if metric not in MUNICIPAL_METRICS or not settings.samples_shown():
+        return False
+    table = importable.get(figures.get(metric).table).table
+    row = one_row(cursor(con).execute(f"SELECT bool_or(is_sample) FROM {table}"))  # noqa: S608
+    return bool(row[0])
 
 
 def default_year(metric: str, con=None) -> int:
@@ -413,7 +450,7 @@ def headline(
     """One figure for the headline cards, for the area (``region_code``, ``bureau_code``).
 
     Returns dict(value, previous, fiscal_year, unit_ja, unit_en, label_ja, label_en,
-    source_ja, source_en, is_sample, theme_match). ``previous`` is the same
+    source_ja, source_en, is_sample, theme_match, has_figures). ``previous`` is the same
     figure one fiscal year earlier (None when there is none). ``theme_match`` is
     False when the theme filter excludes the metric (value is then 0).
     """
@@ -455,6 +492,9 @@ def headline(
         "source_en": src_en,
         "is_sample": is_sample,
         "theme_match": theme_match,
+        # no figures in any year (nothing imported, the sample hidden): "not imported
+        # yet" in words, never the 0 of ``value``
+        "has_figures": bool(years),
     }
 
 
@@ -699,6 +739,7 @@ def _overlay_rows(
         overlay_theme_filter(metric, theme_ids),
         area_filter(region_code, bureau_code, municipality_code),
         in_filter(f"{alias}.kind", kind),
+        _samples(f"{alias}.is_sample"),
     )
     sql = (
         f"SELECT {columns} FROM {metric} {alias} "  # noqa: S608

@@ -218,6 +218,21 @@ def punct(key: str, lang: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def sample_mark(lang: str) -> str:
+    """The mark a sample figure carries on itself (サンプル / sample): the one word of every
+    card, legend, map title, tooltip, slide and handout that holds one."""
+    return t("mark.sample", lang)
+
+
+def sample_marked(text: str, lang: str) -> str:
+    """``text`` with the sample mark: ``派遣職員（サンプル）``, ``Dispatched staff (sample)``.
+
+    >>> sample_marked("派遣職員", "ja"), sample_marked("Dispatched staff", "en")
+    ('派遣職員（サンプル）', 'Dispatched staff (sample)')
+    """
+    return punct("with_note", lang, text=text, note=sample_mark(lang))
+
+
 def join(items: Iterable[object], lang: str, sep: str = "list") -> str:
     """``items`` as one text, separated by the :data:`PUNCTUATION` ``sep`` of ``lang``.
 

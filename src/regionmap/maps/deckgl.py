@@ -19,7 +19,7 @@ from typing import Any
 
 import pydeck as pdk
 
-from regionmap.i18n import col, t
+from regionmap.i18n import col, sample_marked, t
 from regionmap.maps import labels
 from regionmap.maps.scales import BUREAU_LINE, LABEL_HALO, LABEL_INK, LEADER_LINE, SELECTED_LINE
 from regionmap.maps.static import PublishedLayer
@@ -338,21 +338,20 @@ def figure_line(
     is_sample: bool,
     lang: str,
     when: str = "",
+    decimals: int | None = None,
 ) -> str:
     """One tooltip line: figure and unit, fiscal year and (sample).
 
     ``when`` (e.g. ``2016年3月時点``) is written instead of the fiscal year when given.
     """
 
-    parts = [escape(format_number(value, unit_ja, lang))]
+    parts = [escape(format_number(value, unit_ja, lang, decimals=decimals))]
     if when:
         parts.append(escape(when))
     elif fiscal_year is not None:
         parts.append(escape(t("tooltip.fy", lang, fy=fiscal_year)))
     line = " · ".join(parts)
-    if is_sample:
-        line += escape(t("tooltip.sample", lang))
-    return line
+    return sample_marked(line, lang) if is_sample else line
 
 
 # --- view and deck ----------------------------------------------------------------

@@ -50,6 +50,8 @@ class AreaFigures:
     #: area codes inside the region/bureau filter (None: no area filter)
     selected: frozenset[str] | None = None
     fiscal_year: int | None = None
+    #: the figure's own precision (an index: 2), None: the usual (whole, or one decimal)
+    decimals: int | None = None
 
     def unit(self, lang: str) -> str:
         return getattr(self, i18n.col("unit", lang))
@@ -94,6 +96,33 @@ def figures_from_metric(df: pd.DataFrame, level: str, *, area_filter: bool) -> A
     )
 
 
+def figures_from_indicator(df: pd.DataFrame, level: str, lang_when: int | None) -> AreaFigures:
+    """:class:`AreaFigures` of a public figure per bureau or region (``db.indicators.
+    indicator_by_area``): each area's **median** of its municipalities, never a sum (the
+    title and legend say so); areas without a value are left out (drawn as no data). Its
+    source is the ministry's credit."""
+    first = df.iloc[0] if len(df) else None
+    fy = lang_when if first is None else int(first["fiscal_year"])
+    prefix = {lang: i18n.t("fig.source", lang, source="") for lang in i18n.LANGS}
+    return AreaFigures(
+        level=level,
+        values={
+            str(c): float(v)
+            for c, v in zip(df["area_code"], df["median"], strict=True)
+            if v is not None and not pd.isna(v)
+        },
+        unit_ja=str(first["unit_ja"]) if first is not None else "",
+        unit_en=str(first["unit_en"]) if first is not None else "",
+        when_ja=fy_text(fy, "ja"),
+        when_en=fy_text(fy, "en"),
+        source_ja=str(first["credit_ja"]).removeprefix(prefix["ja"]) if first is not None else "",
+        source_en=str(first["credit_en"]).removeprefix(prefix["en"]) if first is not None else "",
+        is_sample=False,
+        fiscal_year=fy,
+        decimals=int(first["decimals"]) if first is not None else None,
+    )
+
+
 def view_for(area: AreaView) -> pdk.ViewState:
     """Hokkaido, or the selected bureau/region: changes only when the area changes."""
     if area.bureau_code:
@@ -117,6 +146,7 @@ def _tips(
             when=figs.when(lang),
             is_sample=figs.is_sample,
             lang=lang,
+            decimals=figs.decimals,
         )
         for code in layer.codes
         if code in figs.values and (codes is None or code in codes)

@@ -166,18 +166,34 @@ def trend_line(
 
 
 def trend_html(
-    frame: pd.DataFrame, *, x: str, y: str, title: str, unit: str, lang: str = "ja"
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    unit: str,
+    lang: str = "ja",
+    decimals: int | None = None,
+    thresholds: Sequence[tuple[float, str]] = (),
 ) -> str:
     """:func:`trend_line` as an inline SVG under its title, for a page that should not load
     a chart library in the browser (the bureau page: plotly's script is 4.7 MB of the
     11.7 MB a cold visit loaded, issue #25). The axis runs from zero to the largest figure,
     labelled with its unit; the first and last ``x`` are written under the line; each point
-    tells its ``x`` and figure on hover. Every text is escaped (plain text)."""
-    values = [float(v) for v in frame[y]]
+    tells its ``x`` and figure on hover. Every text is escaped (plain text).
+
+    ``decimals``: the figure's own precision (an index: 0.72); a missing value (a year the
+    ministry published 「－」) is a gap in the line, never 0; ``thresholds`` ``(value, name)``
+    are drawn as dashed lines named at their left (実質公債費比率: 25 %, 35 %)."""
+    values = [None if pd.isna(v) else float(v) for v in frame[y]]
     xs = [str(v) for v in frame[x]]
     width, height, left, right, top, bottom = 640, 240, 64, 16, 16, 28
-    peak = max(values, default=0.0) or 1.0
+    known = [v for v in values if v is not None]
+    peak = max([*known, *(v for v, _ in thresholds)], default=0.0) or 1.0
     n = len(values)
+
+    def fmt(v: float, places: int | None = decimals) -> str:
+        return format_number(v, unit, lang, decimals=places)
 
     def px(i: int) -> float:
         return left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5)
@@ -185,17 +201,34 @@ def trend_html(
     def py(v: float) -> float:
         return top + (height - top - bottom) * (1 - v / peak)
 
-    points = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(values))
+    runs: list[list[str]] = [[]]  # the line, broken where a value is missing
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{px(i):.1f},{py(v):.1f}")
+    lines = "".join(
+        f"<polyline points='{' '.join(run)}' fill='none' stroke='{ACCENT}' stroke-width='2'/>"
+        for run in runs
+        if run
+    )
     dots = "".join(
         f"<circle cx='{px(i):.1f}' cy='{py(v):.1f}' r='3' fill='{ACCENT}'>"
-        f"<title>{escape(xs[i])}: {escape(format_number(v, unit, lang))}</title></circle>"
+        f"<title>{escape(xs[i])}: {escape(fmt(v))}</title></circle>"
         for i, v in enumerate(values)
+        if v is not None
+    )
+    legal = "".join(
+        f"<line class='rm-threshold' x1='{left}' x2='{width - right}' y1='{py(v):.1f}' "
+        f"y2='{py(v):.1f}' stroke='#222' stroke-dasharray='5 4'/>"
+        f"<text x='{left + 4}' y='{py(v) - 4:.1f}'>{escape(name)} {escape(fmt(v, 0))}</text>"
+        for v, name in thresholds
     )
     base = height - bottom
     label = escape(figures.unit_text(unit, lang))
     ticks = "".join(
         f"<text x='{left - 6}' y='{py(v) + 4:.1f}' text-anchor='end'>"
-        f"{escape(format_number(v, unit, lang))}</text>"
+        f"{escape(fmt(v))}</text>"
         f"<line x1='{left}' x2='{width - right}' y1='{py(v):.1f}' y2='{py(v):.1f}' "
         "stroke='#e6e6e6'/>"
         for v in (0.0, peak)
@@ -212,8 +245,7 @@ def trend_html(
         f"</figcaption><svg viewBox='0 0 {width} {height}' width='100%' role='img' "
         f"aria-label='{escape(title)}' style='max-width:{width}px;font-size:12px;fill:#444'>"
         f"<desc>{label}</desc>{ticks}<line x1='{left}' x2='{width - right}' y1='{base}' "
-        f"y2='{base}' stroke='#999'/><polyline points='{points}' fill='none' "
-        f"stroke='{ACCENT}' stroke-width='2'/>{dots}{ends}</svg></figure>"
+        f"y2='{base}' stroke='#999'/>{legal}{lines}{dots}{ends}</svg></figure>"
     )
 
 

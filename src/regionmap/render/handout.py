@@ -312,7 +312,9 @@ def _header(pdf, data: HandoutData, continued: bool = False) -> None:
 
 
 def _draw_map(pdf, data: HandoutData, x: float, y: float, w: float, h: float) -> None:
-    covered = data.headlines.get(MAP_METRIC, {}).get("theme_match", True)
+    shown = data.headlines.get(MAP_METRIC, {})
+    # a theme that covers nothing of it, or nothing imported: no figure on the map, never 0
+    covered = shown.get("theme_match", True) and shown.get("has_figures", True)
     view = AreaView.of_area(data.area.kind, data.area.code)
     spec = map_spec(view, MAP_METRIC, data.municipal_values, data.lang, covered=covered)
     title_h = 14
@@ -390,12 +392,12 @@ def _page_point(lonlat, spec, extent, frame) -> tuple[float, float]:
 
 def _sample_tag(pdf, x: float, y: float, lang: str) -> None:
     pdf.set_font(FONT, "B", 6.5)
-    w = pdf.get_string_width(i18n.t("report.sample", lang)) + 8
+    w = pdf.get_string_width(i18n.sample_mark(lang)) + 8
     pdf.set_fill_color(*SAMPLE)
     pdf.rect(x, y, w, 10, style="F")
     pdf.set_text_color(255, 255, 255)
     pdf.set_xy(x, y)
-    pdf.cell(w, 10, i18n.t("report.sample", lang), align="C")
+    pdf.cell(w, 10, i18n.sample_mark(lang), align="C")
 
 
 def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> float:
@@ -421,12 +423,15 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         pdf.set_font(FONT, "B", 17)
         # a theme that covers nothing of the figure: "—", never 0 (as on the pages)
         value = format_number(h.get("value") if h.get("theme_match", True) else None)
+        shown = h.get("theme_match", True) and h.get("has_figures", True)
+        if not h.get("has_figures", True):  # nothing imported, the sample hidden: never 0
+            value = i18n.t("fig.not_imported", data.lang)
         pdf.set_xy(cx + 6, cy + 15)
         vw = pdf.get_string_width(value)
         pdf.cell(vw + 2, 20, value)
         pdf.set_font(FONT, "", 9)
         pdf.set_xy(cx + 8 + vw, cy + 21)
-        unit = lang_value(h, "unit", data.lang) if h.get("theme_match", True) else ""
+        unit = lang_value(h, "unit", data.lang) if shown else ""
         # a branch on purpose (grammar, not a choice of text): "1 proposal", not "1 proposals"
         if data.lang == "en" and h.get("value") == 1:
             unit = format_number(1, unit, "en").split(" ", 1)[1]

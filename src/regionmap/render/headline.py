@@ -39,6 +39,7 @@ class Card:
     is_sample: bool
     from_document: bool  # the value is the document's own figure
     breakdown: str | None = None  # "内訳はサンプル：延べ88人" under a document figure
+    breakdown_sample: bool = False  # the breakdown named is a sample (not "未取り込み")
     delta: str | None = None
     other_year: bool = False  # its year is not the row's (said on the card)
     theme_match: bool = True
@@ -87,6 +88,8 @@ def card(
 ) -> Card:
     """One card of ``metric`` in the row's ``year`` (its own year when it has none then)."""
     own_years = db.fiscal_years(metric, con=con)
+    if not own_years and figures.get(metric).origin != "document":
+        return _not_imported_card(metric, lang, theme_ids, region_code, bureau_code, con)
     fy = year if year in own_years else None  # None: the figure's default year
     h = db.headline(
         metric,
@@ -111,19 +114,8 @@ def card(
     )
     if doc is not None and covered:
         sample_total = t(f"metric.{metric}", lang) + " " + format_number(h["value"], unit, lang)
-        return Card(
-            metric=metric,
-            # a dispatch kind's figure is named by its kind (地域振興派遣); evacuees as such
-            label=content.figure_label(doc, lang) if doc["kind"] else label(metric, lang),
-            value=content.figure_text(doc, lang),
-            fiscal_year=int(doc["fiscal_year"]),
-            source=content.source_line(doc, lang),
-            is_sample=False,
-            from_document=True,
-            breakdown=t("doc.breakdown_value", lang, value=sample_total),
-            other_year=other,
-            raw_value=float(doc["value"]),
-        )
+        breakdown = t("doc.breakdown_value", lang, value=sample_total)
+        return _document_card(metric, doc, lang, breakdown, sample=True, other_year=other)
     return Card(
         metric=metric,
         label=label(metric, lang),
@@ -136,6 +128,60 @@ def card(
         other_year=other,
         theme_match=covered,
         raw_value=float(h["value"]) if covered and h["value"] is not None else None,
+    )
+
+
+def _document_card(
+    metric: str, doc, lang: str, breakdown: str, *, sample: bool, other_year: bool
+) -> Card:
+    """The card of the document's own figure ``doc`` for ``metric``, its breakdown said under
+    it (``sample``: the breakdown named is a sample; else "未取り込み")."""
+    return Card(
+        metric=metric,
+        # a dispatch kind's figure is named by its kind (地域振興派遣); evacuees as such
+        label=content.figure_label(doc, lang) if doc["kind"] else label(metric, lang),
+        value=content.figure_text(doc, lang),
+        fiscal_year=int(doc["fiscal_year"]),
+        source=content.source_line(doc, lang),
+        is_sample=False,
+        from_document=True,
+        breakdown=breakdown,
+        breakdown_sample=sample,
+        other_year=other_year,
+        raw_value=float(doc["value"]),
+    )
+
+
+def _not_imported_card(
+    metric: str,
+    lang: str,
+    theme_ids: Sequence[str],
+    region_code: str | None,
+    bureau_code: str | None,
+    con,
+) -> Card:
+    """The card of a per-municipality figure with no figures at all (nothing imported, the
+    sample hidden): the document's own figure where it gives one for the view, with
+    "市町村別の内訳は未取り込み"; else "未取り込み" in words, never 0."""
+    covered = db.theme_covers(metric, list(theme_ids) or None, con=con)
+    doc = content.headline_document_figure(
+        metric,
+        db.DOCUMENT_FISCAL_YEAR,
+        whole_hokkaido=region_code is None and bureau_code is None and not theme_ids,
+        real=False,
+    )
+    if doc is not None and covered:
+        breakdown = t("doc.breakdown_not_imported", lang)
+        return _document_card(metric, doc, lang, breakdown, sample=False, other_year=False)
+    return Card(
+        metric=metric,
+        label=label(metric, lang),
+        value=t("fig.not_imported", lang) if covered else format_number(None, "", lang),
+        fiscal_year=None,
+        source="",
+        is_sample=False,
+        from_document=False,
+        theme_match=covered,
     )
 
 

@@ -491,7 +491,7 @@ def map_png(
     title = area.title(lang) if area else i18n.t("report.hokkaido", lang)
     if spec.title:
         title += "　" + spec.title
-    badge = i18n.t("report.sample", lang) if spec.sample else ""
+    badge = i18n.sample_mark(lang) if spec.sample else ""
     badge_w = text_width_px(badge, 16 * k, family, dpi) + 12 * k if badge else 0.0
     title_pt = fit_size(title, 22 * k, width * 0.955 - badge_w, family, dpi)
     fig.text(

@@ -132,6 +132,8 @@ def headline_figure(
     )
     unit = h[i18n.col("unit", lang)]
     covered = bool(h.get("theme_match", True))  # else "—", never 0 (as on the pages)
+    if not h["has_figures"]:  # nothing imported, the sample hidden: said, never 0
+        return _plain_figure(label or t(f"metric.{metric}", lang), t("fig.not_imported", lang), "")
     delta = None
     if covered and h.get("previous") is not None:
         delta = format_delta(h["value"] - h["previous"], h["unit_ja"], lang)

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from regionmap import db, figures, settings
+from regionmap.db import indicators
 from regionmap.render import headline
 from regionmap.ui.session import Context
 
@@ -56,13 +57,15 @@ def by_db_version(
 
 
 def _db_version() -> str:
-    """Changes when the database file is replaced (an import): part of every cache key."""
+    """Changes when the database file is replaced (an import), or when what may be read of
+    it changes (sample breakdowns shown or hidden): part of every cache key."""
     path = Path(settings.get("db_path"))
+    rows = "all" if settings.samples_shown() else "real"
     try:
         s = os.stat(path)
     except OSError:  # not there, or a path that cannot be one (the map is drawn without)
-        return "missing"
-    return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}"
+        return "missing:" + rows
+    return f"{path}:{s.st_mtime_ns}:{s.st_size}:{s.st_ino}:{rows}"
 
 
 @by_db_version(max_entries=8)
@@ -75,6 +78,8 @@ def all_years(*, db_version: str) -> tuple[int, ...]:
     years: set[int] = set()
     for metric in figures.ids():
         years.update(db.fiscal_years(metric))
+    for metric in figures.public_ids():  # the ministry's editions: FY2005–FY2021
+        years.update(indicators.indicator_years(metric))
     return tuple(sorted(years))
 
 
@@ -87,7 +92,18 @@ def default_year(*, db_version: str) -> int:
 
 @by_db_version(max_entries=64)
 def metric_years(metric: str, *, db_version: str) -> tuple[int, ...]:
+    if figures.get(metric).is_indicator:
+        return tuple(indicators.indicator_years(metric))
     return tuple(db.fiscal_years(metric))
+
+
+@by_db_version(max_entries=256)
+def indicator_frame(
+    metric: str, level: str, fiscal_year: int | None, *, db_version: str
+) -> pd.DataFrame:
+    """``db.indicators.indicator_by_area`` (median, range, counts at or above the
+    thresholds per bureau or region) cached with every input."""
+    return indicators.indicator_by_area(metric, level, fiscal_year)
 
 
 @by_db_version(max_entries=512)

@@ -38,6 +38,11 @@ CSS = f"""
 [data-testid="stMainBlockContainer"] h1 {{ font-size: clamp(1.5rem, 2.4vw, 2.2rem);
   padding: 0 0 0.1rem 0; }}
 [data-testid="stMainBlockContainer"] h5 {{ padding: 0.1rem 0; }}
+/* a card's figure is shown whole, wrapped, never cut with an ellipsis (the document's
+   「42市町村（うち22市町村は前年度から継続）」 at 1280 px and on a phone) */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; overflow-wrap: anywhere; }}
+[data-testid="stMetricValue"] {{ font-size: clamp(1.4rem, 2.6vw, 2.25rem); line-height: 1.25; }}
 </style>
 """
 

@@ -14,8 +14,15 @@ from regionmap.i18n import fy_text, t
 from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import ranked_bar, ranked_html, ranked_rows
 from regionmap.render.headline import Card, other_year_note
-from regionmap.style import MISSING
-from regionmap.ui.cached import by_db_version, cached_headline_row, effective_year, metric_frame
+from regionmap.style import MISSING, format_number
+from regionmap.ui.cached import (
+    by_db_version,
+    cached_headline_row,
+    effective_year,
+    indicator_frame,
+    metric_frame,
+    metric_years,
+)
 from regionmap.ui.components.notices import sample_notice
 from regionmap.ui.components.widgets import area_label
 from regionmap.ui.session import Context
@@ -56,6 +63,23 @@ def theme_covers(metric: str, theme_ids: Sequence[str]) -> bool:
 @by_db_version(max_entries=256)
 def _document_theme_covers(metric: str, theme_ids: tuple[str, ...], *, db_version: str) -> bool:
     return db.theme_covers(metric, list(theme_ids))
+
+
+def not_imported(metric: str) -> bool:
+    """Whether ``metric`` is a per-municipality figure with no figures at all: nothing
+    imported and its sample hidden (setting ``sample``). Pages then say so in words, with
+    the templates: never a row of zeros or a map coloured as if none were there."""
+    return figures.get(metric).origin != "document" and not metric_years(metric)
+
+
+def has_sample(metric: str) -> bool:
+    """Whether what is shown of ``metric`` includes sample rows (never when hidden)."""
+    return figures.get(metric).origin == "municipal" and _has_sample(metric)
+
+
+@by_db_version(max_entries=16)
+def _has_sample(metric: str, *, db_version: str) -> bool:
+    return db.has_sample(metric)
 
 
 def _headline_row(ctx: Context, metrics: Sequence[str]):
@@ -101,11 +125,11 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
                 st.caption(t("fig.not_in_theme", lang))
                 continue
             st.metric(
-                c.label,
+                i18n.sample_marked(c.label, lang) if c.is_sample else c.label,
                 c.value,
                 delta=c.delta,
                 delta_color="off",
-                help=source + (t("tooltip.sample", lang) if c.is_sample else ""),
+                help=source,
                 border=True,
             )
             change = t("fig.change", lang, delta=c.delta) if c.delta else ""
@@ -116,7 +140,7 @@ def headline_cards(ctx: Context, metrics: Sequence[str] = figures.ids()) -> list
                 parts.append(c.breakdown)
             if parts:
                 st.caption(" · ".join(parts))
-    if any(c.is_sample or c.breakdown for c in row.cards):
+    if any(c.is_sample or c.breakdown_sample for c in row.cards):
         sample_notice(lang)
     return list(row.cards)
 
@@ -131,9 +155,11 @@ def ranked_chart(ctx: Context, metric: str | None = None) -> Any:
     metric = metric or s.metric
     if theme_excludes(ctx, metric):
         return None  # the map above says why there are no figures
-    drawn = _ranked_figure(
-        metric, effective_year(ctx, metric), s.theme_ids, lang, s.bureau_code, s.region_code
-    )
+    fy = effective_year(ctx, metric)
+    if figures.get(metric).is_indicator:  # published, not narrowed by themes
+        drawn = _ranked_indicator(metric, fy, lang, s.bureau_code, s.region_code)
+    else:
+        drawn = _ranked_figure(metric, fy, s.theme_ids, lang, s.bureau_code, s.region_code)
     if drawn is None:
         st.info(t("chart.no_data", lang))
         return None
@@ -168,17 +194,7 @@ def _ranked_figure(
     # a branch on purpose: Japanese uses the short names (空知), which have no English column
     names = b[i18n.short_name_col(lang)]
     frame = df.assign(name=df["area_code"].map(names))
-    unit = str(df[i18n.col("unit", lang)].iloc[0])
-    fy = df["fiscal_year"].iloc[0]
-    when = fy_text(fy, lang)
-    title = t(
-        "chart.ranked",
-        lang,
-        metric=t("metric." + metric, lang),
-        unit=unit,
-        where=t("fig.where.all", lang),
-        when=when,
-    )
+    unit, title = _ranked_title("chart.ranked", metric, df, lang)
     if bureau_code:
         highlight = [str(names[bureau_code])]
     elif region_code:
@@ -188,10 +204,54 @@ def _ranked_figure(
     args: dict[str, Any] = dict(
         label="name", value="value", unit=unit, lang=lang, highlight=highlight
     )
+    sample = "is_sample" in df and bool(df["is_sample"].any())
+    title = i18n.sample_marked(title, lang) if sample else title
     bars = ranked_html(ranked_rows(frame, **args), title=title)
     fig = ranked_bar(frame, title=title, **args)
-    sample = "is_sample" in df and bool(df["is_sample"].any())
     return fig, bars, str(df[i18n.col("source", lang)].iloc[0]), sample
+
+
+def _ranked_title(key: str, metric: str, df: pd.DataFrame, lang: str) -> tuple[str, str]:
+    """The unit of a ranking's frame ``df`` and the ranking's title (catalogue ``key``)."""
+    unit = str(df[i18n.col("unit", lang)].iloc[0])
+    when = fy_text(int(df["fiscal_year"].iloc[0]), lang)
+    where = t("fig.where.all", lang)
+    return unit, t(key, lang, metric=t("metric." + metric, lang), unit=unit, where=where, when=when)
+
+
+@by_db_version(max_entries=64, shared=True)
+def _ranked_indicator(
+    metric: str, fiscal_year: int | None, lang: str, bureau_code: str | None,
+    region_code: str | None, *, db_version: str,
+) -> tuple[Any, str, str, bool] | None:  # fmt: skip
+    """A public figure's ranking by bureau: each bureau's median of its municipalities
+    (never a sum), its lowest and highest beside its name; the ministry's credit as source."""
+    df = indicator_frame(metric, "bureau", fiscal_year)
+    df = df[df["median"].notna()]
+    if df.empty:
+        return None
+    fig_def = figures.get(metric)
+    b = reference.bureaus().set_index("bureau_code")
+    names = b[i18n.short_name_col(lang)]
+    dec = fig_def.decimals
+
+    def _range(r) -> str:
+        lo, hi = (format_number(r[k], "", lang, decimals=dec) for k in ("min", "max"))
+        return i18n.punct("with_note", lang, text=str(names[r["area_code"]]), note=f"{lo}–{hi}")
+
+    frame = df.assign(name=[_range(r) for _, r in df.iterrows()], value=df["median"].astype(float))
+    unit, title = _ranked_title("chart.ranked.indicator", metric, df, lang)
+    chosen = [bureau_code] if bureau_code else list(b.index[b["region_code"] == region_code])
+    highlight = [n for c, n in zip(df["area_code"], frame["name"], strict=True) if c in chosen]
+    args: dict[str, Any] = dict(
+        label="name", value="value", unit=unit, lang=lang, highlight=highlight or None
+    )
+    bars = ranked_html(ranked_rows(frame, **args), title=title)
+    fig = ranked_bar(frame, title=title, **args)
+    source = str(df[i18n.col("credit", lang)].iloc[0]).removeprefix(
+        t("fig.source", lang, source="")
+    )
+    return fig, bars, source, False
 
 
 def proposal_expander(row: Any, lang: str) -> Any:

@@ -21,6 +21,8 @@ from regionmap.ui.components.cards import breakdown_is_sample, theme_covers
 from regionmap.ui.session import Context
 
 BASIS_COLUMN = "basis"
+#: The key of the document's figures' box (Streamlit's class ``st-key-rm-docfigs``).
+DOCUMENT_FIGURES_KEY = "rm-docfigs"
 
 
 def document_figures(
@@ -43,7 +45,7 @@ def document_figures(
         return rows
     records = _document_records(tuple(shown_ids))
     fy = int(rows["fiscal_year"].iloc[0])
-    with st.container(border=True):
+    with st.container(border=True, key=DOCUMENT_FIGURES_KEY):
         st.markdown("**" + t("doc.heading", lang, fy=fy_text(fy, lang)) + "**")
         cols = st.columns(len(rows))
         for col, r in zip(cols, records, strict=True):

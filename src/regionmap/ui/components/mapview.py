@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from regionmap import i18n, reference
+from regionmap import figures, i18n, reference
 from regionmap import state as state_mod
 from regionmap.i18n import fy_text, t
 from regionmap.maps import deckgl, describe, scales, spec, static
@@ -25,9 +25,9 @@ from regionmap.render import mapimage
 from regionmap.state import FilterState
 from regionmap.style import format_number
 from regionmap.ui import layout
-from regionmap.ui.cached import by_db_version, effective_year, metric_frame
+from regionmap.ui.cached import by_db_version, effective_year, indicator_frame, metric_frame
 from regionmap.ui.components import downloads
-from regionmap.ui.components.cards import theme_excludes, where_text
+from regionmap.ui.components.cards import not_imported, theme_excludes, where_text
 from regionmap.ui.components.notices import category_legend, legend, map_credit, sample_notice
 from regionmap.ui.components.widgets import municipal_metric
 from regionmap.ui.session import Context, current, map_sent, mark_map_sent, set_state
@@ -54,7 +54,7 @@ def build_area_deck(ctx: Context, *, page: str, metric: str, level: str):
     s = ctx.state
     focus = page == "bureau" and bool(s.bureau or s.region)
     level = "municipality" if focus else level
-    shown = ctx.ready.database and not theme_excludes(ctx, metric)
+    shown = ctx.ready.database and not theme_excludes(ctx, metric) and not not_imported(metric)
     drawn, figs = _area_deck(
         # what the deck reads of the state (the area, the clicked municipality, the layers):
         # the sessions that differ only in other filters share the deck
@@ -82,7 +82,11 @@ def _area_deck(
     view, every session showing it gets the same deck (its JSON made once), which nobody
     changes."""
     figs = None
-    if metric is not None:
+    if metric is not None and figures.get(metric).is_indicator:
+        # the ministry's figure by bureau or region: the median of its municipalities
+        df = indicator_frame(metric, area.level, fiscal_year)
+        figs = spec.figures_from_indicator(df, area.level, fiscal_year)
+    elif metric is not None:
         df = metric_frame(metric, area.level, fiscal_year, theme_ids, None, None)
         figs = spec.figures_from_metric(df, area.level, area_filter=False)
     return spec.area_deck(area, lang, figs), figs
@@ -103,8 +107,8 @@ def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
     """Until the session has sent its first map (a cold visit: the browser loads the map
     script for seconds), the still of the map view to show in its place until the map is
     drawn. A still that cannot be made is left out (and logged): the map comes anyway."""
-    if map_sent() or not ctx.ready.database:
-        return None
+    if map_sent() or not ctx.ready.database or figures.get(metric).is_indicator:
+        return None  # (the server's still draws counted figures only)
     s = ctx.state
     kind, code, _ = downloads.map_area(s) if focus else ("hokkaido", None, "")
     level = level if level in ("bureau", "region") else "bureau"
@@ -114,6 +118,35 @@ def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
     except Exception:  # noqa: BLE001 - the still is optional; the interactive map follows
         _LOG.warning("no still of the map %s", (kind, code, metric, level, fy), exc_info=True)
         return None
+
+
+def metric_name(metric: str, lang: str) -> str:
+    """A figure's name on a map's title and legend; a public figure by area says what is
+    shown, never a sum: ``財政力指数：市町村の中央値``."""
+    name = t("metric." + metric, lang)
+    if figures.get(metric).is_indicator:
+        return t("fig.indicator_median", lang, metric=name)
+    return name
+
+
+def threshold_notes(metric: str, level: str, figs: spec.AreaFigures, lang: str) -> list[str]:
+    """The legal thresholds of a public figure (実質公債費比率 25 %/35 %) with how many
+    municipalities are at or above each in the year shown (counted, never summed values)."""
+    fig = figures.get(metric)
+    if not fig.is_indicator or not fig.thresholds or level not in ("bureau", "region"):
+        return []
+    df = indicator_frame(metric, level, figs.fiscal_year)
+    return [
+        t(
+            "fig.threshold_count",
+            lang,
+            name=th.label(lang),
+            value=format_number(th.value, figs.unit(lang), lang, decimals=0),
+            n=format_number(int(df[f"count_at_or_above_{th.id}"].sum()), "市町村", lang),
+            law=i18n.pick((th.law_ja, th.law_en), lang),
+        )
+        for th in fig.thresholds
+    ]
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):
@@ -133,12 +166,14 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
     title = ""
     if theme_excludes(ctx, metric):
         st.info(t("notice.theme_excludes", lang, metric=t("metric." + metric, lang)))
+    elif ctx.ready.database and not_imported(metric):
+        st.info(t("notice.not_imported", lang, metric=t("metric." + metric, lang)))
     elif figs is not None:
         when = fy_text(figs.fiscal_year, lang)
         title = t(
             "overview.map_title",
             lang,
-            metric=t("metric." + metric, lang),
+            metric=metric_name(metric, lang),
             unit=figs.unit(lang),
             level=t("level." + ("municipality" if by_municipality else level), lang),
             when=i18n.join([where_text(ctx), when], lang),
@@ -148,11 +183,12 @@ def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str |
         deck,
         key=key,
         preview=_preview(ctx, metric, level, by_municipality),
-        heading=f"##### {title}" if title else "",
+        heading="##### {}" if title else "",
         title=title or t("map.alt", lang),
         scale=scale,
         figs=figs,
-        legend_title=t("metric." + metric, lang),
+        legend_title=metric_name(metric, lang),
+        legend_notes=threshold_notes(metric, level, figs, lang) if figs is not None else (),
         click_hint="map.click_hint",
         download_key=f"rm.dl.{page}.map_html",
         download_item=metric,
@@ -352,16 +388,24 @@ def page_map(
     height: int,
     categories: Sequence[tuple[tuple[int, int, int], str]] = (),
     categories_title: str = "",
+    legend_notes: Sequence[str] = (),
 ) -> None:
     """Draw a page's map — the one layout of every page: heading, the deck, its source and
     the MLIT credit under it; beside it the legend(s) and the click hint, and the map to keep
     (offline HTML) in the downloads; the sample notice when a figure is sample.
 
-    ``heading`` is Markdown made by the caller from catalogue text and figures (empty: none).
+    ``heading`` is the Markdown around the title (``"**{}**"``, ``"##### {}"``; empty: no
+    heading); the title is made by the caller from catalogue text and figures. A sample
+    figure's title, legend and map to keep carry the sample mark.
     """
     s, lang = ctx.state, ctx.lang
+    if figs is not None and figs.is_sample:  # the mark on the map's title and legends
+        title = i18n.sample_marked(title, lang)
+        legend_title = i18n.sample_marked(legend_title, lang) if legend_title else legend_title
+        if categories_title:
+            categories_title = i18n.sample_marked(categories_title, lang)
     if heading:
-        st.markdown(heading)
+        st.markdown(heading.format(title))
     col_map, col_side = st.columns([4, 1])
     with col_map:
         deck_chart(deck, key=key, height=height, lang=lang, preview=preview)
@@ -381,6 +425,8 @@ def page_map(
             category_legend(categories, categories_title)
         if scale is not None and figs is not None:
             legend(scale, title=legend_title, unit=figs.unit(lang), lang=lang)
+            for note in legend_notes:  # the legal thresholds, beside the colours
+                st.caption(note)
         elif not ctx.ready.database:
             st.info(t("notice.no_database", lang))
         st.caption(t(click_hint, lang))

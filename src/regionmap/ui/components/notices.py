@@ -52,6 +52,14 @@ def _boundary_vintage(layers_version: str) -> str | None:
         return None
 
 
+def sample_page_line(lang: str, *, short: bool = False) -> str:
+    """The line at the top of a page whose figures include samples (said once there, with
+    where the mark is: every element holding a sample figure carries it itself), coloured
+    as the mark; ``short``: the short mark, to share a line (the overview's map stays above
+    the fold at 1280x720)."""
+    return ":orange[" + t("notice.sample.short" if short else "notice.sample.page", lang) + "]"
+
+
 def sample_notice(lang: str) -> None:
     """The 'sample data' notice; call wherever sample figures are shown.
 

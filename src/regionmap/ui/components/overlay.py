@@ -26,7 +26,15 @@ from regionmap.state import FilterState, query_filters, shown_year
 from regionmap.style import FONT_FAMILY, format_number, rgb
 from regionmap.ui import cached, session
 from regionmap.ui.cached import by_db_version
-from regionmap.ui.components import cards, downloads, mapview, widgets
+from regionmap.ui.components import (
+    cards,
+    document,
+    downloads,
+    imports,
+    mapview,
+    notices,
+    widgets,
+)
 
 
 def dispatch_kinds() -> dict[str, tuple[str, str]]:
@@ -245,7 +253,7 @@ def show_map(
         ctx,
         deck,
         key=f"rm.map.{page}.{ctx.state.bureau or ctx.state.region or 'all'}.{level}",
-        heading=f"**{title}**",
+        heading="**{}**",
         title=title,
         scale=scale,
         figs=figs,
@@ -392,23 +400,41 @@ class PageItems:
         self.table(df, columns, key, caption, column_help)
 
 
-def overlay_page(page: str) -> Callable[[PageView], Callable[[session.Context], dict]]:
-    """Make ``view(ctx, items)`` an overlay page: it starts with its title (``page.<page>``)
-    with the selected area and its one-line intro (``ov.<page>.intro``); without a database
-    it says so and returns ``{}``; else ``view`` runs with the :class:`PageItems` that
-    collects what it shows for its downloads (:func:`close_page`)."""
+def overlay_page(
+    page: str, metric: str | None = None
+) -> Callable[[PageView], Callable[[session.Context], dict]]:
+    """Make ``view(ctx, items)`` the overlay page of ``metric`` (None: of the document's
+    items, never sample): it starts with its title
+    (``page.<page>``) with the selected area and its one-line intro (``ov.<page>.intro``);
+    without a database it says so and returns ``{}``. Where ``metric`` holds sample rows the
+    page says so once, at the top; where it has no figures at all (nothing imported, the
+    sample hidden) the page shows the document's figures and the words "not imported yet"
+    with the templates (:func:`not_imported_section`) and returns ``{"not_imported": True}``.
+    Else ``view`` runs with the :class:`PageItems` that collects what it shows for its
+    downloads (:func:`close_page`)."""
 
     def wrap(view: PageView) -> Callable[[session.Context], dict]:
         @functools.wraps(view)
         def run(ctx: session.Context) -> dict:
-            page_header(ctx, f"page.{page}", f"ov.{page}.intro")
+            sample = bool(metric and ctx.ready.database and cards.has_sample(metric))
+            page_header(ctx, f"page.{page}", f"ov.{page}.intro", sample=sample)
             if no_database(ctx):
                 return {}
+            if metric and cards.not_imported(metric):
+                not_imported_section(ctx, metric)
+                return {"not_imported": True}
             return view(ctx, PageItems())
 
         return run
 
     return wrap
+
+
+def not_imported_section(ctx: session.Context, metric: str) -> None:
+    """A per-municipality figure with nothing to show: the document's own figures of it
+    first (42市町村 …, 約2,500名), then "not imported yet" with its template."""
+    document.document_figures(ctx, (metric,), sample=False)
+    imports.nothing_imported(figures.get(metric).table, ctx.lang, why="ov.not_imported")
 
 
 #: A page view: the context and the page's :class:`PageItems` → what it showed (for tests).
@@ -457,10 +483,16 @@ def area_name_of(code: str, level: str, lang: str) -> str:
 # --- page header and notices ---------------------------------------------------------------
 
 
-def page_header(ctx: session.Context, title_key: str, intro_key: str) -> None:
-    """Title (with the selected area), one line on what the page shows, the URL notices."""
+def page_header(
+    ctx: session.Context, title_key: str, intro_key: str, *, sample: bool = False
+) -> None:
+    """Title (with the selected area), one line on what the page shows (``sample``: and that
+    its figures include samples, said once here)."""
+    intro = t(intro_key, ctx.lang)
+    if sample:
+        intro += "  \n" + notices.sample_page_line(ctx.lang)
     st.title(t(title_key, ctx.lang) + " — " + cards.where_text(ctx))
-    st.caption(t(intro_key, ctx.lang))
+    st.caption(intro)
 
 
 def no_database(ctx: session.Context) -> bool:

@@ -275,7 +275,7 @@ def metric_controls(ctx: Context, *, level: bool = True) -> None:
             st.selectbox,
             "metric",
             t("filter.metric", lang),
-            options=list(figures.ids() if level else MUNICIPAL_METRICS),
+            options=list(state_mod.overview_metrics() if level else MUNICIPAL_METRICS),
             format_func=lambda v: t("metric." + v, lang),
             to_widget=None if level else (lambda s: municipal_metric(s.metric)),
         )

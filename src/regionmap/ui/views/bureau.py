@@ -10,12 +10,13 @@ import streamlit as st
 
 from regionmap import content, figures, i18n, reference
 from regionmap import state as state_mod
+from regionmap.db import indicators
 from regionmap.i18n import fy_text, t
 from regionmap.maps.areas import northern_territories
 from regionmap.plaintext import plain, shown_frame
 from regionmap.render.charts import trend_html, trend_line
 from regionmap.style import format_number
-from regionmap.ui.cached import table
+from regionmap.ui.cached import by_db_version, table
 from regionmap.ui.components import downloads, mapview, widgets
 from regionmap.ui.components.cards import data_table, proposal_expander, theme_covers, where_text
 from regionmap.ui.components.document import BASIS_COLUMN, basis_help, with_basis
@@ -135,6 +136,57 @@ def municipality_figures(ctx: Context) -> None:
     shown = own[[theme_covers(str(m), s.theme_ids) for m in own["metric"]]]
     if shown["is_sample"].any() and not northern:
         sample_notice(lang)
+    if not northern:
+        municipality_indicators(s.muni, name, lang)
+
+
+#: The ministry's figures a municipality's panel charts over time (the capacity to pay its
+#: way, and the debt the law watches with its 25 % and 35 %).
+PANEL_INDICATORS: tuple[str, ...] = ("fiscal_capability", "real_debt_service_ratio")
+
+
+def municipality_indicators(code: str, name: str, lang: str) -> None:
+    """A municipality's fiscal indicators over the ministry's editions (FY2005–FY2021), each
+    with its legal thresholds, and the ministry's credit."""
+    series = indicator_series_cached(code)
+    credit = ""
+    for col, fid in zip(st.columns(len(PANEL_INDICATORS)), PANEL_INDICATORS, strict=True):
+        fig = figures.get(fid)
+        df = series[series["figure"] == fid]
+        if df.empty:
+            continue
+        years = df["fiscal_year"]
+        title = t(
+            "chart.trend",
+            lang,
+            metric=t("metric." + fid, lang),
+            unit=str(df[i18n.col("unit", lang)].iloc[0]),
+            where=name,
+            when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
+        )
+        thresholds = [(th.value_for(code), th.label(lang)) for th in fig.thresholds]
+        with col:  # inline SVG: the bureau page loads no chart library (issue #25)
+            st.html(
+                trend_html(
+                    df,
+                    x="fiscal_year",
+                    y="value",
+                    title=title,
+                    unit=str(df[i18n.col("unit", lang)].iloc[0]),
+                    lang=lang,
+                    decimals=fig.decimals,
+                    thresholds=thresholds,
+                )
+            )
+        credit = str(df[i18n.col("credit", lang)].iloc[0])
+    if credit:
+        st.caption(credit)
+
+
+@by_db_version(max_entries=64)
+def indicator_series_cached(code: str, *, db_version: str) -> pd.DataFrame:
+    """:func:`regionmap.db.indicators.indicator_series` of the panel's figures, cached."""
+    return indicators.indicator_series(code, PANEL_INDICATORS)
 
 
 #: The tabs' tables of policy items shown with their basis: table → (the theme and item

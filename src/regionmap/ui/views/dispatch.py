@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
-from regionmap import figures, i18n
+from regionmap import content, figures, i18n
 from regionmap.i18n import CATALOG, fy_text, t
 from regionmap.style import MISSING, format_delta, format_number
 from regionmap.ui import session
@@ -39,7 +41,23 @@ def dispatch_summary(df: pd.DataFrame, fiscal_year: int) -> dict:
     }
 
 
-@overlay.overlay_page("dispatch")
+def breakdown_explained(doc: pd.DataFrame, df: pd.DataFrame, fiscal_year: int, lang: str) -> str:
+    """Why the breakdown's count of municipalities is not the document's: the document's
+    first dispatch figure (地域振興派遣 42市町村) counts one kind, the cards every kind; with
+    the breakdown's own count of that kind (``df``: the page's rows, every year)."""
+    first = doc.iloc[0]
+    rows = df[(df["fiscal_year"] == fiscal_year) & (df["kind"] == first["kind"])]
+    regional = int(rows["municipality_code"].nunique())
+    return t(
+        "ov.dispatch.breakdown_explained",
+        lang,
+        doc=format_number(int(first["value"]), str(first["unit_ja"]), lang),
+        kind=content.figure_label(first, lang),
+        own=format_number(regional, "市町村", lang),
+    )
+
+
+@overlay.overlay_page("dispatch", "dispatch")
 def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """職員派遣: by municipality, kind and fiscal year; trend; choropleth."""
     lang, s = ctx.lang, ctx.state
@@ -56,19 +74,28 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     if excluded:
         overlay.theme_excluded_notice(ctx, "dispatch")
     all_years = overlay.frame("dispatches", overlay.page_filters(s, "dispatches"))
-    # the document's own figures first (42市町村 …), beside the (sample) breakdown below
-    document.document_figures(ctx, ("dispatch",), sample=overlay.has_sample(all_years))
+    sample = overlay.has_sample(all_years)
+    # the document's own figures first (42市町村 …), then the (sample) breakdown, apart
+    shown_doc = document.document_figures(ctx, ("dispatch",), sample=sample)
     when = fy_text(fy, lang)
     # a theme that covers nothing of the figure: "—" on every card, never 0
     summary = dispatch_summary(all_years, fy) if fy and not excluded else {}
     zero = None if excluded else 0
+    marked = functools.partial(i18n.sample_marked, lang=lang) if sample else str
+    kinds_shown = i18n.pick(kinds[kind], lang) if kind else t("ov.dispatch.all_kinds", lang)
+    st.markdown(
+        "**" + marked(t("ov.dispatch.breakdown_heading", lang, kinds=kinds_shown, when=when)) + "**"
+    )
+    if fy and not kind and not shown_doc.empty and summary:
+        # the document counts regional development dispatch only; these cards every kind
+        st.caption(breakdown_explained(shown_doc, all_years, fy, lang))
     c1, c2, c3 = st.columns(3)
     with c1:
         delta = None
         if summary.get("previous") is not None:
             delta = format_delta(summary["persons"] - summary["previous"], "人", lang)
         st.metric(
-            t("metric.dispatch", lang),
+            marked(t("metric.dispatch", lang)),
             format_number(summary.get("persons", zero), "人", lang),
             delta=delta if delta and not delta.startswith("±") else None,
             delta_color="off",
@@ -80,12 +107,12 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
             + (t("fig.change", lang, delta=delta) if delta else t("fig.no_previous", lang))
         )
     overlay.headline(
-        c2, t("ov.dispatch.municipalities", lang), summary.get("municipalities", zero), "市町村",
-        lang, when=when,
+        c2, marked(t("ov.dispatch.municipalities", lang)), summary.get("municipalities", zero),
+        "市町村", lang, when=when,
     )  # fmt: skip
     with c3:
         st.metric(
-            t("ov.dispatch.continuing_new", lang),
+            marked(t("ov.dispatch.continuing_new", lang)),
             MISSING if excluded else f"{summary.get('continuing', 0)} / {summary.get('new', 0)}",
             border=True,
             help=t(
@@ -116,6 +143,7 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
             where=cards.where_text(ctx),
             when=t("fig.fy_range", lang, fy_from=int(years.min()), fy_to=int(years.max())),
         )
+        title = marked(title)
         fig = overlay.stacked_bar(
             trend,
             x="fiscal_year",

@@ -78,7 +78,7 @@ def evacuees_by_municipality(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame
     )
 
 
-@overlay.overlay_page("evacuees")
+@overlay.overlay_page("evacuees", "evacuees")
 def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """避難者: by municipality at a month, monthly trend, prefecture of origin."""
     lang, s = ctx.lang, ctx.state

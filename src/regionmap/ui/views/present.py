@@ -106,7 +106,7 @@ def _esc(text: str) -> str:
 
 def _figure_html(fig: Figure, lang: str) -> str:
     sample = (
-        f"<span class='rm-present-sample'>{_esc(t('present.sample', lang))}</span>"
+        f"<span class='rm-present-sample'>{_esc(i18n.sample_mark(lang))}</span>"
         if fig.is_sample
         else ""
     )

@@ -15,12 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from regionmap import content, db, figures, i18n, importable, reference
-from regionmap.db import export
 from regionmap.i18n import fy_text, pick, t
 from regionmap.maps import deckgl, spec, static
 from regionmap.plaintext import plain, shown_frame
 from regionmap.ui.cached import by_db_version
-from regionmap.ui.components import overlay
+from regionmap.ui.components import imports, overlay
 from regionmap.ui.session import Context
 
 #: The import-only tables, by id: a section lists those among its ``figure_ids``.
@@ -184,23 +183,6 @@ def _anchor(anchor_ja: str, lang: str) -> str:
     return pick((t("regional.anchor", lang, anchor=plain(anchor_ja)) + "　", ""), lang)
 
 
-def _template_buttons(table: importable.ImportTable, lang: str) -> None:
-    label = i18n.capitalise(t(table.label_key, lang))
-    formats = (
-        ("csv", "text/csv", ""),
-        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-    )
-    for col, (fmt, mime, key_suffix) in zip(st.columns(2), formats, strict=True):
-        with col:
-            st.download_button(
-                t(f"regional.template_{fmt}", lang, label=label),
-                data=export.template_bytes(table.table, fmt),
-                file_name=f"{table.table}_template.{fmt}",
-                mime=mime,
-                key=f"rm.dl.template.{table.table}{key_suffix}",
-            )
-
-
 def _import_table(ctx: Context, table_id: str, shown: dict, items: overlay.PageItems) -> None:
     """An import-only table: nothing imported, said with its template; else its figure
     (its table kept in ``items`` for the downloads)."""
@@ -209,17 +191,7 @@ def _import_table(ctx: Context, table_id: str, shown: dict, items: overlay.PageI
     label = i18n.capitalise(t(table.label_key, lang))
     df = imported_table(table_id)
     if df.empty:
-        st.info(t("regional.nothing_imported", lang, label=label))
-        # the headers staff write are Japanese (the template's); English names them in English
-        columns = i18n.join(
-            [
-                i18n.capitalise(i18n.pick(c.label, lang)) + ("*" if c.required else "")
-                for c in table.template_fields
-            ],
-            lang,
-        )
-        st.caption(t("regional.columns", lang, columns=columns))
-        _template_buttons(table, lang)
+        imports.nothing_imported(table.table, lang)
         return
     if table_id == "wide_area_groups":
         st.markdown(f"**{label}**")

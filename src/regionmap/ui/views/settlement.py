@@ -90,7 +90,7 @@ def site_tips(df: pd.DataFrame, lang: str) -> dict[str, str]:
             parts.append(t("ov.since_fy", lang, fy=int(r["start_fy"])))
         line = escape(" · ".join(parts))
         if bool(r.get("is_sample")):
-            line += escape(t("tooltip.sample", lang))
+            line = i18n.sample_marked(line, lang)
         out["s" + str(r["site_id"])] = line
     return out
 
@@ -123,7 +123,7 @@ def site_coverage(sites_df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@overlay.overlay_page("settlement")
+@overlay.overlay_page("settlement", "sites")
 def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     """集落対策: sites as points by kind; coverage by bureau."""
     lang, s = ctx.lang, ctx.state
