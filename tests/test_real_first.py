@@ -210,3 +210,15 @@ def test_a_municipalitys_panel_charts_its_indicators_over_time_with_the_threshol
     assert any("<title>2015: 0.18指数</title>" in b for b in svgs)  # its own precision
     assert not at.get("plotly_chart")
     assert any("総務省" in str(c.value) for c in at.caption)
+
+
+def test_the_ranking_gives_the_figures_own_decimals(db_path):
+    """財政力指数 has two decimals: each bureau's bar says 0.20指数, never 0.2指数."""
+    at = open_page("overview")
+    body = " ".join(e.proto.body for e in at.get("html") if "rm-ranked" in e.proto.body)
+    medians = indicators.indicator_by_area("fiscal_capability", "bureau", 2015)
+    dec = figures.get("fiscal_capability").decimals
+    assert dec == 2
+    for m in medians["median"]:
+        assert format_number(float(m), "指数", "ja", decimals=dec) in body
+    assert re.search(r">\d+\.\d指数<", body) is None  # no bar with one decimal
