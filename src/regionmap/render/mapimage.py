@@ -418,6 +418,15 @@ def _indicator_spec(
     else:
         raw = indicators.indicator_values(metric, fiscal_year, con=con, **filters)
         frame = raw.rename(columns={"municipality_code": "area_code"})
+        inside = raw[raw["selected"]] if filters else raw
+        counts = {  # the area's municipalities at or above each threshold
+            c.replace("at_or_above_", "count_at_or_above_"): [int(inside[c].fillna(False).sum())]
+            for c in raw.columns
+            if c.startswith("at_or_above_")
+        }
+        if len(raw):
+            unit = lang_value(raw.iloc[0], "unit", lang)
+            notes = spec_mod.threshold_notes(metric, pd.DataFrame(counts), unit, lang)
     fy = int(raw["fiscal_year"].iloc[0]) if len(raw) else fiscal_year
     frame = frame[frame["value"].notna()].astype({"value": float})
     return map_spec(view, metric, frame, lang, fiscal_year=fy, notes=notes)
