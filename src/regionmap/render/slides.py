@@ -14,7 +14,6 @@ import pandas as pd
 
 from regionmap import content, db, i18n, reference
 from regionmap import figures as registry
-from regionmap.db import indicators
 from regionmap.i18n import fy_text, month_text, t
 from regionmap.render import chartimage, common, headline
 from regionmap.style import ACCENT, format_delta, format_number
@@ -171,27 +170,11 @@ def _overview_figures(
 
 
 def public_figure(figure_id: str, area, lang: str, fiscal_year: int | None, con) -> Figure:
-    """A public figure's card for a bureau or region: the median of its municipalities
-    (``db.indicators.indicator_by_area``, said as such), their lowest–highest beside it,
-    the year the ministry's edition has (the chosen year, else the figure's own default)
-    and the ministry's credit; "—" when none of them has a value, never 0."""
-    fig = registry.get(figure_id)
-    years = indicators.indicator_years(figure_id, con=con)
-    fy = fiscal_year if fiscal_year in years else None
-    df = indicators.indicator_by_area(figure_id, area.kind, fy, con=con).set_index("area_code")
-    row = df.loc[area.code] if area.code in df.index else None
-    median = None if row is None else row["median"]
-    value = format_number(median, fig.unit.ja, lang, decimals=fig.decimals)
-    if median is not None:  # the lowest–highest beside it, as the ranking writes them
-        lo, hi = (format_number(row[k], "", lang, decimals=fig.decimals) for k in ("min", "max"))
-        value = i18n.punct("with_note", lang, text=value, note=f"{lo}–{hi}")
-    label = t("fig.indicator_median", lang, metric=t(f"metric.{figure_id}", lang))
+    """A public figure's card for a bureau or region (:func:`regionmap.render.headline.
+    public_median`: the median of its municipalities, never a sum, with the credit)."""
+    m = headline.public_median(figure_id, area, lang, fiscal_year, con)
     return Figure(
-        label=label,
-        value=value,
-        fiscal_year=fy_text(int(df["fiscal_year"].iloc[0]) if len(df) else fy, lang),
-        source=registry.source(fig.source or "").credit_text(lang),
-        is_sample=False,
+        label=m.label, value=m.value, fiscal_year=m.when, source=m.source, is_sample=False
     )
 
 

@@ -277,7 +277,7 @@ def page(ctx) -> None:
                 f"<p class='rm-present-note sample'>{_esc(t('notice.sample', lang))}</p>",
                 unsafe_allow_html=True,
             )
-        _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids)
+        _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids, public)
     with right:
         st.markdown(
             "<div class='rm-present-figs'>"
@@ -346,8 +346,10 @@ def _downloads(
     number: int,
     fiscal_year: int | None = None,
     theme_ids: tuple[str, ...] = (),
+    figure: str | None = None,
 ) -> None:
-    """The area's PDF handout (built when clicked, with the dashboard's filters) and the map PNG."""
+    """The area's PDF handout (built when clicked, with the dashboard's filters and the
+    chosen public ``figure``) and the map PNG."""
 
     area = common.resolve_area(kind, code)
     pdf_col, png_col, _ = st.columns([1, 1, 1])
@@ -355,7 +357,12 @@ def _downloads(
         st.download_button(
             t("present.download.pdf", lang),
             data=lambda: handout.build_handout(
-                kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+                kind,
+                code,
+                lang=lang,
+                fiscal_year=fiscal_year,
+                theme_ids=list(theme_ids),
+                figure=figure,
             ),
             file_name=area.filename(lang),
             mime="application/pdf",
