@@ -94,14 +94,9 @@ def ranked_bar(
     """
     # plotly draws the first bar at the bottom
     rows = ranked_rows(
-        frame,
-        label=label,
-        value=value,
-        unit=unit,
-        lang=lang,
-        highlight=highlight,
+        frame, label=label, value=value, unit=unit, lang=lang, highlight=highlight,
         decimals=decimals,
-    )
+    )  # fmt: skip
     rows.reverse()
     fig = go.Figure(
         go.Bar(

@@ -417,12 +417,7 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         h = data.headlines.get(metric, {})
         cx = x + (i % cols) * (cw + gap)
         cy = y + (i // cols) * (ch + gap)
-        pdf.set_fill_color(246, 248, 251)
-        pdf.set_draw_color(215, 220, 230)
-        pdf.rect(cx, cy, cw, ch, style="DF")
-        pdf.set_text_color(*MUTED)
-        pdf.set_font(FONT, "B", 7.5)
-        pdf.set_xy(cx + 6, cy + 4)
+        _card_box(pdf, cx, cy, cw, ch)
         pdf.cell(cw - 60, 10, i18n.t(f"report.metric.{metric}", data.lang))
         if h.get("is_sample") and h.get("theme_match", True):
             _sample_tag(pdf, cx + cw - 44, cy + 4, data.lang)
@@ -469,15 +464,20 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
     return y + rows * (ch + gap)
 
 
-def _public_card(pdf, m: headline.PublicMedian, cx: float, cy: float, cw: float, ch: float):
-    """A public figure's card: what is shown (the municipal median), its value with the
-    lowest–highest, its year and the publisher's credit."""
+def _card_box(pdf, cx: float, cy: float, cw: float, ch: float) -> None:
+    """A headline card's box, the pen at its title (muted, bold)."""
     pdf.set_fill_color(246, 248, 251)
     pdf.set_draw_color(215, 220, 230)
     pdf.rect(cx, cy, cw, ch, style="DF")
     pdf.set_text_color(*MUTED)
     pdf.set_font(FONT, "B", 7.5)
     pdf.set_xy(cx + 6, cy + 4)
+
+
+def _public_card(pdf, m: headline.PublicMedian, cx: float, cy: float, cw: float, ch: float):
+    """A public figure's card: what is shown (the municipal median), its value with the
+    lowest–highest, its year and the publisher's credit."""
+    _card_box(pdf, cx, cy, cw, ch)
     pdf.cell(cw - 12, 10, _fit_text(pdf, m.label, cw - 12))
     pdf.set_text_color(*INK)
     pdf.set_font(FONT, "B", 14)
