@@ -241,7 +241,8 @@ def public_median(figure_id: str, area, lang: str, fiscal_year: int | None, con)
     df = indicators.indicator_by_area(figure_id, area.kind, fy, con=con).set_index("area_code")
     row = df.loc[area.code] if area.code in df.index else None
     median = None if row is None else row["median"]
-    value = format_number(median, fig.unit.ja, lang, decimals=fig.decimals)
+    unit = i18n.pick((fig.unit.ja, fig.unit.en_many), lang)
+    value = format_number(median, unit, lang, decimals=fig.decimals)
     if row is not None and median is not None:  # the lowest–highest, as the ranking writes them
         lo, hi = (format_number(row[k], "", lang, decimals=fig.decimals) for k in ("min", "max"))
         value = i18n.punct("with_note", lang, text=value, note=f"{lo}–{hi}")
