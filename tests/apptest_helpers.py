@@ -66,6 +66,16 @@ def tooltip_html(at: AppTest) -> str:
     return json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
 
 
+def still_url(at: AppTest) -> str | None:
+    """The URL of the map's still that the page shows in the map's place (None: none)."""
+    styles = [e.proto.body for e in at.get("html") if "/previews/" in e.proto.body]
+    assert len(styles) <= 1, styles
+    if not styles:
+        return None
+    assert ".st-key-rm-map-" in styles[0] and ":not(:has([data-rm-drawn='true']))" in styles[0]
+    return re.search(r"url\('([^']+)'\)", styles[0]).group(1)
+
+
 def layer_ids(spec: dict) -> list[str]:
     return [lay["id"] for lay in spec["layers"]]
 

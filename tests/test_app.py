@@ -23,6 +23,7 @@ from apptest_helpers import (
     layer,
     metric,
     run_app,
+    still_url,
     texts,
     tooltip_html,
 )
@@ -520,23 +521,13 @@ def test_next_year_of_the_year_player():
     assert next_year((), None) is None
 
 
-def _still(at) -> str | None:
-    """The URL of the map's still that the page shows in the map's place (None: none)."""
-    styles = [e.proto.body for e in at.get("html") if "/previews/" in e.proto.body]
-    assert len(styles) <= 1, styles
-    if not styles:
-        return None
-    assert ".st-key-rm-map-" in styles[0] and ":not(:has([data-rm-drawn='true']))" in styles[0]
-    return re.search(r"url\('([^']+)'\)", styles[0]).group(1)
-
-
 def test_a_cold_visit_shows_a_still_of_its_map_until_the_map_is_drawn():
     """On a session's first run the map's place shows a still of the same view (a cold
     visit waits seconds for the map script); later runs leave it out."""
     from PIL import Image
 
-    at = run_app({"metric": "dispatch"})  # the still draws counted figures only
-    url = _still(at)
+    at = run_app({"metric": "dispatch"})
+    url = still_url(at)
     assert url is not None and url.startswith("app/static/previews/")
     path = Path(settings.get("static_dir")) / url.removeprefix("app/static/")
     img = Image.open(path).convert("RGBA")
@@ -548,20 +539,20 @@ def test_a_cold_visit_shows_a_still_of_its_map_until_the_map_is_drawn():
     assert len(deck_fills) >= 4
     assert deck_fills <= {c[:3] for c in fills}
     at.run()  # a later run of the same session: the browser has the map script
-    assert _still(at) is None
+    assert still_url(at) is None
 
 
 def test_the_still_comes_with_a_sessions_first_map_even_after_a_page_without_one():
     """``/overview`` opens through a switch to the home page, and a session may start on
     a page without a map (the data page): the still comes with the first map it sends."""
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
-    at.query_params["metric"] = "dispatch"  # the server's still draws counted figures only
+    at.query_params["metric"] = "dispatch"
     at.switch_page("pages/data.py").run()
-    assert not at.exception and _still(at) is None
+    assert not at.exception and still_url(at) is None
     at.switch_page("pages/overview.py").run()
-    assert not at.exception and _still(at) is not None
+    assert not at.exception and still_url(at) is not None
     at.switch_page("pages/bureau.py").run()  # the browser has the map script by now
-    assert _still(at) is None
+    assert still_url(at) is None
 
 
 # --- no traceback, ever (issue 21, defect 4) ----------------------------------------------

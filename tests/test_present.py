@@ -294,3 +294,59 @@ def test_a_regions_bureaus_slide_writes_their_seats_in_the_language(db_path):
     bureaus_ja = dict(ja.items)[i18n.t("present.bureaus", "ja")]
     assert "（" not in bureaus_en and "(" in bureaus_en, bureaus_en
     assert "（" in bureaus_ja, bureaus_ja
+
+
+# --- a public figure chosen (issue #23's default: 財政力指数) -------------------------------
+
+ZAISEI_CREDIT = "出典：総務省「地方公共団体の主要財政指標一覧」を加工して作成"
+
+
+def test_the_overview_slide_shows_a_public_figure_as_its_municipal_median(con):
+    """The chosen public figure is on the overview slide as the median of the area's
+    municipalities (said), their lowest–highest, the ministry's credit: never a sum; its map
+    colours the municipalities by their own values."""
+    from regionmap import figures
+    from regionmap.db import indicators
+    from regionmap.style import format_number
+
+    slide = slides.build_slide("bureau", "sorachi", "overview", figure="fiscal_capability", con=con)
+    assert slide.map_metric == "fiscal_capability"
+    card = slide.figures[1]
+    assert card.label == "財政力指数：市町村の中央値"
+    row = indicators.indicator_by_area("fiscal_capability", "bureau", 2015, con=con)
+    row = row.set_index("area_code").loc["01"]
+    dec = figures.get("fiscal_capability").decimals
+    median = format_number(row["median"], "指数", "ja", decimals=dec)
+    lo, hi = (format_number(row[k], "", "ja", decimals=dec) for k in ("min", "max"))
+    assert card.value == f"{median}（{lo}–{hi}）"
+    assert card.fiscal_year == "2015年度" and card.source == ZAISEI_CREDIT
+    assert not card.is_sample
+    assert 3 <= len(slide.figures) <= 5
+    # the other slides keep their own figures and maps
+    other = slides.build_slide("bureau", "sorachi", "dispatch", figure="fiscal_capability", con=con)
+    assert other.map_metric == "dispatch"
+    assert all("財政力指数" not in f.label for f in other.figures)
+    # a counted figure chosen: the overview slide is as before
+    plain = slides.build_slide("bureau", "sorachi", "overview", figure="dispatch", con=con)
+    assert plain.map_metric is None and all("中央値" not in f.label for f in plain.figures)
+
+
+def test_the_slide_map_of_a_public_figure_carries_its_credit_and_the_laws_thresholds(con):
+    """Sorachi's municipalities by 実質公債費比率: 夕張市 (76.3 % in FY2015) counted at or above
+    both of the law's thresholds, under the map with the ministry's credit."""
+    spec = mapimage.view_spec(
+        "bureau", "sorachi", "real_debt_service_ratio", "bureau", 2015, [], "ja"
+    )
+    assert mapimage.source_lines(spec) == [
+        "早期健全化基準 25%以上：1市町村（地方公共団体の財政の健全化に関する法律）",
+        "財政再生基準 35%以上：1市町村（地方公共団体の財政の健全化に関する法律）",
+        ZAISEI_CREDIT,
+    ]
+    assert spec.title.startswith("実質公債費比率（市町村別・2015年度・%）")
+
+
+def test_the_presentation_opens_on_the_chosen_public_figure(geo_dir, db_path):
+    at = _app({"present": "1", "bureau": "sorachi", "metric": "fiscal_capability"})
+    text = _markdown(at)
+    assert "財政力指数：市町村の中央値" in text and "地方公共団体の主要財政指標一覧" in text
+    assert len(at.get("image")) == 1

@@ -6,11 +6,22 @@ once at the top, and the document's 42市町村 never sits unexplained above the
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from pathlib import Path
 
 import pytest
-from apptest_helpers import html_text, open_page, texts, tooltip_html
+from apptest_helpers import (
+    colours,
+    deck_spec,
+    html_text,
+    layer,
+    open_page,
+    still_url,
+    texts,
+    tooltip_html,
+)
 
 from regionmap import db, figures, i18n
 from regionmap.db import indicators
@@ -210,3 +221,90 @@ def test_a_municipalitys_panel_charts_its_indicators_over_time_with_the_threshol
     assert any("<title>2015: 0.18指数</title>" in b for b in svgs)  # its own precision
     assert not at.get("plotly_chart")
     assert any("総務省" in str(c.value) for c in at.caption)
+
+
+# --- the real default's still, map PNG and ranking ---------------------------------------
+
+CREDIT_ZAISEI = "出典：総務省「地方公共団体の主要財政指標一覧」を加工して作成"
+
+
+def test_a_cold_visit_to_the_real_default_shows_its_still_with_the_maps_classes(db_path):
+    """The overview's default (財政力指数 by bureau median) shows the server's still in the
+    map's place until deck.gl has drawn: the same fills as the map's bureaus."""
+    from PIL import Image
+
+    from regionmap import settings
+
+    at = open_page("overview", {"metric": "fiscal_capability"})
+    url = still_url(at)
+    assert url is not None and url.startswith("app/static/previews/")
+    img = Image.open(Path(settings.get("static_dir")) / url.removeprefix("app/static/"))
+    img = img.convert("RGBA")
+    assert img.getpixel((0, 0))[3] == 0  # a transparent ground
+    fills = {c[:3] for _, c in img.getcolors(1 << 20) if c[3] == 255}
+    deck_fills = {tuple(c[:3]) for c in colours(layer(deck_spec(at), "bureaus")["getFillColor"])}
+    assert len(deck_fills) >= 3 and deck_fills <= fills
+    at.run()  # the browser has the map script by now
+    assert still_url(at) is None
+
+
+def test_the_still_and_png_of_a_public_figure_say_median_and_carry_the_ministrys_credit(db_path):
+    """The still and the map PNG read one spec: each bureau's median (never a sum) in the
+    page's classes, the title saying median, the ministry's credit drawn at the foot."""
+    from dataclasses import replace
+
+    from regionmap.maps import scales
+    from regionmap.render import mapimage
+
+    spec = mapimage.view_spec("hokkaido", None, "fiscal_capability", "bureau", 2015, [], "ja")
+    assert spec.source == figures.source("soumu_zaisei").credit_text("ja") == CREDIT_ZAISEI
+    assert mapimage.source_lines(spec) == [CREDIT_ZAISEI]  # 財政力指数: no legal threshold
+    assert spec.title.startswith("財政力指数：市町村の中央値（振興局別・2015年度・指数）")
+    assert not spec.sample
+    medians = indicators.indicator_by_area("fiscal_capability", "bureau", 2015)
+    values = dict(zip(medians["area_code"], medians["median"].astype(float), strict=True))
+    classes = scales.choropleth(sorted(values), values)
+    assert [t for _, t in spec.legend] == [t for _, t in classes.scale.legend("", "ja")]
+    assert len(set(spec.colours)) >= 3
+    # the credit is drawn: the still's foot differs from the same still without it
+    with_credit = mapimage.preview_png(spec)
+    without = mapimage.preview_png(replace(spec, source=""))
+    assert with_credit != without
+    en = mapimage.view_spec("hokkaido", None, "fiscal_capability", "region", 2015, [], "en")
+    assert en.source == figures.source("soumu_zaisei").credit_text("en")
+    assert "municipal median" in en.title
+    # the law's thresholds, counted, on the debt service ratio's images
+    debt = mapimage.view_spec("hokkaido", None, "real_debt_service_ratio", "bureau", 2015, [], "ja")
+    assert mapimage.source_lines(debt) == [
+        "早期健全化基準 25%以上：1市町村（地方公共団体の財政の健全化に関する法律）",
+        "財政再生基準 35%以上：1市町村（地方公共団体の財政の健全化に関する法律）",
+        CREDIT_ZAISEI,
+    ]
+
+
+def test_the_overview_offers_its_real_default_map_as_png(db_path):
+    """The map PNG download is back for the real default, drawn at the asked size."""
+    from PIL import Image
+
+    from regionmap.ui.components import downloads
+
+    at = open_page("overview")
+    keys = {d.key for d in at.get("download_button")}
+    assert "rm.dl.overview.map" in keys
+    png = downloads.map_png_bytes(
+        "hokkaido", None, "fiscal_capability", "bureau", 2015, (), "ja", 800, 500
+    )
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    assert img.size == (800, 500) and len(img.getcolors(1 << 20)) > 20
+
+
+def test_the_ranking_gives_the_figures_own_decimals(db_path):
+    """財政力指数 has two decimals: each bureau's bar says 0.20指数, never 0.2指数."""
+    at = open_page("overview")
+    body = " ".join(e.proto.body for e in at.get("html") if "rm-ranked" in e.proto.body)
+    medians = indicators.indicator_by_area("fiscal_capability", "bureau", 2015)
+    dec = figures.get("fiscal_capability").decimals
+    assert dec == 2
+    for m in medians["median"]:
+        assert format_number(float(m), "指数", "ja", decimals=dec) in body
+    assert re.search(r">\d+\.\d指数<", body) is None  # no bar with one decimal

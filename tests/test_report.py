@@ -458,3 +458,30 @@ def test_cli_japanese_and_english_handouts_of_one_bureau_are_two_files(tmp_path,
     names = sorted(p.name for p in out.glob("*.pdf"))
     assert names == ["bureau-12-tokachi-en.pdf", "bureau-12-tokachi-ja.pdf"]
     assert (out / names[0]).read_bytes() != (out / names[1]).read_bytes()
+
+
+@needs_poppler
+def test_handout_cards_a_chosen_public_figure_as_its_municipal_median(tmp_path, geo_dir, con):
+    """財政力指数 chosen on the dashboard: the handout cards it as the median of the area's
+    municipalities (said), their lowest–highest, the year and the ministry's credit, in the
+    headline grid's free place; never a sum, and the counted cards stay."""
+    from regionmap.db import indicators
+
+    pdf = tmp_path / "sorachi-fiscal.pdf"
+    pdf.write_bytes(
+        handout.build_handout("bureau", "01", con=con, fiscal_year=2015, figure="fiscal_capability")
+    )
+    text = _squash(_text(pdf, "-f", "1", "-l", "1"))
+    row = indicators.indicator_by_area("fiscal_capability", "bureau", 2015, con=con)
+    row = row.set_index("area_code").loc["01"]
+    median = format_number(row["median"], "指数", "ja", decimals=2)
+    lo, hi = (format_number(row[k], "", "ja", decimals=2) for k in ("min", "max"))
+    card = _card(_words(pdf, 1), "財政力指数：市町村の中央値")
+    assert f"{median}（{lo}–{hi}）" in card and "2015年度" in card
+    assert _squash("出典：総務省「地方公共団体の主要財政指標一覧」を加工して作成") in text
+    words = _words(pdf, 1)
+    for metric in figures.ids():
+        assert _card(words, CARD_LABELS[metric])
+    plain = tmp_path / "sorachi.pdf"
+    plain.write_bytes(handout.build_handout("bureau", "01", con=con, fiscal_year=2015))
+    assert "中央値" not in _squash(_text(plain, "-f", "1", "-l", "1"))

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import pandas as pd
 import pydeck as pdk
 
-from regionmap import i18n
+from regionmap import figures, i18n
 from regionmap.i18n import fy_text
 from regionmap.maps import areas, deckgl, labels, scales, static
 from regionmap.maps.areas import AreaView
+from regionmap.style import format_number
 
 #: Levels a map can be coloured by.
 LEVELS = areas.LEVELS
@@ -121,6 +122,26 @@ def figures_from_indicator(df: pd.DataFrame, level: str, lang_when: int | None) 
         fiscal_year=fy,
         decimals=int(first["decimals"]) if first is not None else None,
     )
+
+
+def threshold_notes(metric: str, df: pd.DataFrame, unit: str, lang: str) -> list[str]:
+    """The legal thresholds of a public figure (実質公債費比率 25 %/35 %) with how many
+    municipalities are at or above each in ``df`` (a ``db.indicator_by_area`` frame: counted,
+    never summed values), as the page's legend, the map PNG and its still say them."""
+    fig = figures.get(metric)
+    if not fig.is_indicator or not fig.thresholds:
+        return []
+    return [
+        i18n.t(
+            "fig.threshold_count",
+            lang,
+            name=th.label(lang),
+            value=format_number(th.value, unit, lang, decimals=0),
+            n=format_number(int(df[f"count_at_or_above_{th.id}"].sum()), "市町村", lang),
+            law=i18n.pick((th.law_ja, th.law_en), lang),
+        )
+        for th in fig.thresholds
+    ]
 
 
 def view_for(area: AreaView) -> pdk.ViewState:

@@ -42,9 +42,12 @@ def ranked_rows(
     unit: str,
     lang: str = "ja",
     highlight: str | Collection[str] | None = None,
+    decimals: int | None = None,
 ) -> list[RankedRow]:
     """The bars of a ranking, largest first: the one definition of :func:`ranked_bar`
-    (plotly) and :func:`ranked_html` (the overview's, no chart library in the browser)."""
+    (plotly) and :func:`ranked_html` (the overview's, no chart library in the browser).
+    ``decimals``: the figure's own precision (``figures.get(id).decimals``: an index's 0.20),
+    None the usual."""
     # ascending and reversed: equal figures keep the order plotly has always drawn them in
     df = frame[[label, value]].sort_values(value, ascending=True, kind="stable")
     light = rgb(SEQUENTIAL[2])
@@ -53,7 +56,7 @@ def ranked_rows(
         RankedRow(
             name=str(name),
             value=v,
-            text=format_number(v, unit, lang),
+            text=format_number(v, unit, lang, decimals=decimals),
             colour=ACCENT if not marked or name in marked else light,
             marked=name in marked,
         )
@@ -71,6 +74,7 @@ def ranked_bar(
     unit: str,
     lang: str = "ja",
     highlight: str | Collection[str] | None = None,
+    decimals: int | None = None,
 ) -> go.Figure:
     """Horizontal bar chart ranked by ``value``, largest on top.
 
@@ -85,9 +89,14 @@ def ranked_bar(
     highlight : str or collection of str, optional
         Label of a bar to draw in the accent colour (the selected area); the
         others are lighter.
+    decimals : int, optional
+        The figure's own precision for the bars' values (:func:`ranked_rows`).
     """
     # plotly draws the first bar at the bottom
-    rows = ranked_rows(frame, label=label, value=value, unit=unit, lang=lang, highlight=highlight)
+    rows = ranked_rows(
+        frame, label=label, value=value, unit=unit, lang=lang, highlight=highlight,
+        decimals=decimals,
+    )  # fmt: skip
     rows.reverse()
     fig = go.Figure(
         go.Bar(

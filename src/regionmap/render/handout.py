@@ -23,6 +23,7 @@ from regionmap.fonts import FontNotFoundError, find_japanese_font
 from regionmap.geo.layers import manifest
 from regionmap.maps import labels, scales
 from regionmap.maps.areas import AreaView
+from regionmap.render import headline
 from regionmap.render.chartimage import (
     chart_image,
     dispatch_figure,
@@ -68,6 +69,8 @@ class HandoutData:
     boundary_vintage: str = ""
     theme_names: list[str] = field(default_factory=list)  # the policy-theme filter, if any
     any_sample: bool = False
+    #: the dashboard's chosen public figure (財政力指数) as its municipal median, if chosen
+    public: headline.PublicMedian | None = None
 
 
 def collect(
@@ -76,6 +79,7 @@ def collect(
     con,
     fiscal_year: int | None = None,
     theme_ids: list[str] | tuple[str, ...] | None = None,
+    figure: str | None = None,
 ) -> HandoutData:
 
     f = area.filters()
@@ -98,6 +102,10 @@ def collect(
         if src and src not in sources:
             sources.append(src)
         data.any_sample |= bool(h.get("is_sample"))
+    if figure in figures.public_ids():  # the chosen public figure: its median, never a sum
+        data.public = headline.public_median(figure, area, lang, fiscal_year, con)
+        if data.public.source not in sources:
+            sources.append(data.public.source)
     data.municipal_values = db.metric_by_area(
         MAP_METRIC,
         level="municipality",
@@ -409,12 +417,7 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         h = data.headlines.get(metric, {})
         cx = x + (i % cols) * (cw + gap)
         cy = y + (i // cols) * (ch + gap)
-        pdf.set_fill_color(246, 248, 251)
-        pdf.set_draw_color(215, 220, 230)
-        pdf.rect(cx, cy, cw, ch, style="DF")
-        pdf.set_text_color(*MUTED)
-        pdf.set_font(FONT, "B", 7.5)
-        pdf.set_xy(cx + 6, cy + 4)
+        _card_box(pdf, cx, cy, cw, ch)
         pdf.cell(cw - 60, 10, i18n.t(f"report.metric.{metric}", data.lang))
         if h.get("is_sample") and h.get("theme_match", True):
             _sample_tag(pdf, cx + cw - 44, cy + 4, data.lang)
@@ -452,8 +455,41 @@ def _draw_headlines(pdf, data: HandoutData, x: float, y: float, w: float) -> flo
         for k, line in enumerate(_wrap(pdf, src, cw - 12, 2)):
             pdf.set_xy(cx + 6, cy + 45 + k * 8)
             pdf.cell(cw - 12, 8, line)
-    rows = math.ceil(len(figures.ids()) / cols)
+    n = len(figures.ids())
+    if data.public is not None:  # the chosen public figure in the next card's place
+        cx, cy = x + (n % cols) * (cw + gap), y + (n // cols) * (ch + gap)
+        _public_card(pdf, data.public, cx, cy, cw, ch)
+        n += 1
+    rows = math.ceil(n / cols)
     return y + rows * (ch + gap)
+
+
+def _card_box(pdf, cx: float, cy: float, cw: float, ch: float) -> None:
+    """A headline card's box, the pen at its title (muted, bold)."""
+    pdf.set_fill_color(246, 248, 251)
+    pdf.set_draw_color(215, 220, 230)
+    pdf.rect(cx, cy, cw, ch, style="DF")
+    pdf.set_text_color(*MUTED)
+    pdf.set_font(FONT, "B", 7.5)
+    pdf.set_xy(cx + 6, cy + 4)
+
+
+def _public_card(pdf, m: headline.PublicMedian, cx: float, cy: float, cw: float, ch: float):
+    """A public figure's card: what is shown (the municipal median), its value with the
+    lowest–highest, its year and the publisher's credit."""
+    _card_box(pdf, cx, cy, cw, ch)
+    pdf.cell(cw - 12, 10, _fit_text(pdf, m.label, cw - 12))
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 14)
+    pdf.set_xy(cx + 6, cy + 15)
+    pdf.cell(cw - 12, 20, _fit_text(pdf, m.value, cw - 12))
+    pdf.set_font(FONT, "", 6.5)
+    pdf.set_text_color(*MUTED)
+    pdf.set_xy(cx + 6, cy + 36)
+    pdf.cell(cw - 12, 8, m.when)
+    for k, line in enumerate(_wrap(pdf, m.source, cw - 12, 2)):
+        pdf.set_xy(cx + 6, cy + 45 + k * 8)
+        pdf.cell(cw - 12, 8, line)
 
 
 def _wrap(pdf, text: str, width: float, max_lines: int) -> list[str]:
@@ -764,6 +800,7 @@ def build_handout(
     *,
     fiscal_year: int | None = None,
     theme_ids: list[str] | tuple[str, ...] | None = None,
+    figure: str | None = None,
 ) -> bytes:
     """The PDF handout of one bureau or region, as bytes.
 
@@ -786,6 +823,10 @@ def build_handout(
         The fiscal year of the figures where a metric has it (default: the latest).
     theme_ids : list of str, optional
         The dashboard's policy-theme filter; the handout names it in its header.
+    figure : str, optional
+        The dashboard's chosen figure: a public one (財政力指数) gets a card beside the
+        headline figures, the median of the area's municipalities (said as such, never a
+        sum) with their lowest–highest and the ministry's credit.
 
     Raises
     ------
@@ -795,7 +836,8 @@ def build_handout(
     if lang not in i18n.LANGS:
         raise ValueError(f"lang must be 'ja' or 'en', got {lang!r}")
     area = resolve_area(area_kind, code)
-    return _render(collect(area, lang, con, fiscal_year=fiscal_year, theme_ids=theme_ids))
+    data = collect(area, lang, con, fiscal_year=fiscal_year, theme_ids=theme_ids, figure=figure)
+    return _render(data)
 
 
 # ---------------------------------------------------------------------------

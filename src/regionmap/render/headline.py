@@ -216,3 +216,39 @@ def headline_row(
 def other_year_note(c: Card, lang: str) -> str:
     """``この数値は2015年度のもの`` for a card whose year is not the row's ("" otherwise)."""
     return t("fig.other_year", lang, fy=fy_text(c.fiscal_year, lang)) if c.other_year else ""
+
+
+@dataclass(frozen=True)
+class PublicMedian:
+    """A public figure for a bureau or region as the slides and handouts show it."""
+
+    label: str  # 財政力指数：市町村の中央値
+    value: str  # 0.25指数（0.12–0.80）: the median, the lowest–highest beside it
+    when: str
+    source: str  # the publisher's credit
+
+
+def public_median(figure_id: str, area, lang: str, fiscal_year: int | None, con) -> PublicMedian:
+    """The public figure ``figure_id`` of ``area`` (a bureau or region): the median of its
+    municipalities (``db.indicators.indicator_by_area``, said as such; never a sum), their
+    lowest–highest beside it, the year the ministry's edition has (the chosen year, else the
+    figure's own default) and the ministry's credit; "—" when none has a value, never 0."""
+    from regionmap.db import indicators
+
+    fig = figures.get(figure_id)
+    years = indicators.indicator_years(figure_id, con=con)
+    fy = fiscal_year if fiscal_year in years else None
+    df = indicators.indicator_by_area(figure_id, area.kind, fy, con=con).set_index("area_code")
+    row = df.loc[area.code] if area.code in df.index else None
+    median = None if row is None else row["median"]
+    unit = i18n.pick((fig.unit.ja, fig.unit.en_many), lang)
+    value = format_number(median, unit, lang, decimals=fig.decimals)
+    if row is not None and median is not None:  # the lowest–highest, as the ranking writes them
+        lo, hi = (format_number(row[k], "", lang, decimals=fig.decimals) for k in ("min", "max"))
+        value = i18n.punct("with_note", lang, text=value, note=f"{lo}–{hi}")
+    return PublicMedian(
+        label=t("fig.indicator_median", lang, metric=t(f"metric.{figure_id}", lang)),
+        value=value,
+        when=fy_text(int(df["fiscal_year"].iloc[0]) if len(df) else fy, lang),
+        source=figures.source(fig.source or "").credit_text(lang),
+    )

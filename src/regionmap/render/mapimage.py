@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from regionmap import db, figures, i18n
+from regionmap.db import indicators
 from regionmap.fonts import matplotlib_family
 from regionmap.geo.layers import load_layer
 from regionmap.maps import areas, describe, labels, scales, static
+from regionmap.maps import spec as spec_mod
 from regionmap.maps.areas import AreaView
 from regionmap.maps.scales import choropleth
 from regionmap.render.common import css_to_hex, lang_value, png_bytes, resolve_area
@@ -49,6 +51,11 @@ class MapSpec:
     kx: float = 1.0  # the projection's x scale: x = lon * kx, y = lat
     layer: str = "bureaus"  # the layer of the areas named (bureaus, regions, municipalities)
     alt: str = ""  # the map in words (maps.describe.alt_text): the slide's and handout's alt
+    #: the figure's own credit where it is public (総務省「地方公共団体の主要財政指標一覧」),
+    #: drawn on every image of the map beside the MLIT credit; "" for the project's figures
+    source: str = ""
+    #: the legal thresholds of a public figure, with how many municipalities reach each
+    notes: tuple[str, ...] = ()
 
 
 def _project(gdf, kx: float):
@@ -88,6 +95,7 @@ def map_spec(
     lang: str,
     fiscal_year: Any = None,
     covered: bool = True,
+    notes: Sequence[str] = (),
 ) -> MapSpec:
     """Gather and project the polygons of a map view (:class:`regionmap.maps.areas.AreaView`:
     all Hokkaido by bureau or region, or an area's municipalities with the neighbouring
@@ -95,7 +103,9 @@ def map_spec(
     ``metric``) as the page colours them.
 
     ``covered`` False: the theme filter covers nothing of ``metric``; the areas are drawn
-    plain, with no classes (as on the page)."""
+    plain, with no classes (as on the page). A public figure (``figures.PUBLIC_FIGURES``)
+    by bureau or region is each area's median of its municipalities, and its title says so;
+    its ``source`` is the publisher's credit and ``notes`` its legal thresholds."""
 
     bureaus = load_layer("bureaus", "detail")
     layer = view.fill_layer
@@ -146,7 +156,14 @@ def map_spec(
     if northern:
         legend.append((hex_colour(NO_DATA), i18n.t("report.northern", lang)))
 
-    metric_name = i18n.t(f"report.metric.{metric}", lang) if metric in figures.ids() else ""
+    public = metric in figures.public_ids()
+    known = public or metric in figures.ids()
+    metric_name = i18n.t(f"report.metric.{metric}", lang) if known else ""
+    source = ""
+    if public and metric is not None:
+        source = figures.source(figures.get(metric).source or "").credit_text(lang)
+        if view.level in ("bureau", "region"):  # never a sum: the median, said as such
+            metric_name = i18n.t("fig.indicator_median", lang, metric=metric_name)
     title = (
         i18n.t(
             "report.map_title",
@@ -184,6 +201,8 @@ def map_spec(
         kx,
         layer,
         alt,
+        source,
+        tuple(notes),
     )
 
 
@@ -364,6 +383,8 @@ def view_spec(
         else AreaView.of_area("hokkaido", None, level)
     )
     values = None
+    if metric and figures.get(metric).is_indicator:  # published, not narrowed by themes
+        return _indicator_spec(view, metric, area.filters() if area else {}, fiscal_year, lang, con)
     if metric:
         filters = area.filters() if area else {}
         values = db.metric_by_area(
@@ -380,6 +401,37 @@ def view_spec(
     return map_spec(view, metric, values, lang, fiscal_year=fiscal_year, covered=covered)
 
 
+def _indicator_spec(
+    view: AreaView, metric: str, filters: dict[str, Any], fiscal_year: int | None, lang: str, con
+) -> MapSpec:
+    """The :class:`MapSpec` of a public figure (``db.indicators``): by bureau or region each
+    area's median of its municipalities (as the page's map, ``maps.spec.
+    figures_from_indicator``) with its legal thresholds; an area's municipalities their own
+    values. Areas and municipalities without a value are drawn as no data, never 0."""
+    notes: list[str] = []
+    if view.level in ("bureau", "region"):
+        raw = indicators.indicator_by_area(metric, view.level, fiscal_year, con=con)
+        frame = raw.rename(columns={"median": "value"})
+        if len(raw):
+            unit = lang_value(raw.iloc[0], "unit", lang)
+            notes = spec_mod.threshold_notes(metric, raw, unit, lang)
+    else:
+        raw = indicators.indicator_values(metric, fiscal_year, con=con, **filters)
+        frame = raw.rename(columns={"municipality_code": "area_code"})
+        inside = raw[raw["selected"]] if filters else raw
+        counts = {  # the area's municipalities at or above each threshold
+            c.replace("at_or_above_", "count_at_or_above_"): [int(inside[c].fillna(False).sum())]
+            for c in raw.columns
+            if c.startswith("at_or_above_")
+        }
+        if len(raw):
+            unit = lang_value(raw.iloc[0], "unit", lang)
+            notes = spec_mod.threshold_notes(metric, pd.DataFrame(counts), unit, lang)
+    fy = int(raw["fiscal_year"].iloc[0]) if len(raw) else fiscal_year
+    frame = frame[frame["value"].notna()].astype({"value": float})
+    return map_spec(view, metric, frame, lang, fiscal_year=fy, notes=notes)
+
+
 #: The still's size (px): the map's place shows it scaled to fit (``contain``), about as the
 #: interactive map's first view (fitted to 760x540) is.
 PREVIEW_SIZE = (720, 540)
@@ -393,7 +445,8 @@ def preview_png(
     seconds for deck.gl). ``spec``: the view's :func:`view_spec`, the same classes and
     colours as the map and :func:`map_png`; the names by the same rule
     (:func:`preview_names`), as large as the map's on the smallest screen; no legend or
-    credit (the page shows those itself)."""
+    MLIT credit (the page shows those itself); a public figure's credit and thresholds
+    (``spec.source``, ``spec.notes``) at its foot, as on every image of such a figure."""
     from matplotlib.figure import Figure
 
     dpi = 100
@@ -407,9 +460,35 @@ def preview_png(
     _draw_names(
         ax, spec, preview_names(spec, width, height), size * 72 / dpi, matplotlib_family(bold=True)
     )
+    _draw_source_lines(fig, spec, width, dpi, 10, y=0.015)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, transparent=True)
     return buf.getvalue()
+
+
+def source_lines(spec: MapSpec) -> list[str]:
+    """The lines a map image of ``spec`` carries for its figure, top down: a public
+    figure's legal thresholds, then its credit (none for the project's own figures)."""
+    return [*spec.notes, spec.source] if spec.source else list(spec.notes)
+
+
+def _draw_source_lines(fig, spec: MapSpec, width: float, dpi: int, size_pt: float, y: float):
+    """Draw :func:`source_lines` at the image's foot from ``y`` (figure fraction) upward,
+    each shrunk to the image's width; returns the fraction of the height they took."""
+    family = matplotlib_family()
+    step = size_pt * 1.5 / 72 / fig.get_figheight()  # a line, as a fraction of the height
+    for i, line in enumerate(reversed(source_lines(spec))):  # from the foot upward
+        fig.text(
+            0.015,
+            y + i * step,
+            line,
+            fontsize=fit_size(line, size_pt, width * 0.97, family, dpi),
+            fontfamily=family,
+            va="bottom",
+            color=hex_colour(INK),
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
+        )
+    return step * len(source_lines(spec))
 
 
 def preview_name_size(spec: MapSpec) -> float:
@@ -482,10 +561,12 @@ def map_png(
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.patch.set_facecolor("white")
     head = 0.09
-    ax = fig.add_axes((0, 0.05, 1, 1 - head - 0.05))
-    box_w, box_h = width, height * (1 - head - 0.05)
-    extent = fit_extent(spec.bounds, box_w, box_h)
     k = max(0.45, min(width / 1600, height / 1000)) * type_scale  # type scales with the image
+    # the foot: the MLIT credit, above it a public figure's credit and thresholds
+    foot = 0.05 + len(source_lines(spec)) * 11 * k * 1.5 / 72 * dpi / height
+    ax = fig.add_axes((0, foot, 1, 1 - head - foot))
+    box_w, box_h = width, height * (1 - head - foot)
+    extent = fit_extent(spec.bounds, box_w, box_h)
     _draw_polygons(ax, spec, extent, line_scale=1.3 * k)
 
     title = area.title(lang) if area else i18n.t("report.hokkaido", lang)
@@ -545,4 +626,5 @@ def map_png(
         va="center",
         color=hex_colour(MUTED),
     )
+    _draw_source_lines(fig, spec, width, dpi, 11 * k, y=0.045)
     return png_bytes(fig)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from regionmap import content, db, i18n, reference
+from regionmap import figures as registry
 from regionmap.i18n import fy_text, month_text, t
 from regionmap.render import chartimage, common, headline
 from regionmap.style import ACCENT, format_delta, format_number
@@ -147,6 +148,36 @@ def headline_figure(
     )
 
 
+def _overview_figures(
+    area, lang: str, fiscal_year: int | None, theme_ids, public: str | None, con
+) -> list[Figure]:
+    """The overview slide's figures: the area's municipalities, the chosen public figure
+    (its median, never a sum) when there is one, then the counted figures."""
+    munis = reference.municipalities()
+    col = "bureau_code" if area.kind == "bureau" else "region_code"
+    n = int(((munis[col] == area.code) & (munis["kind"] == "municipality")).sum())
+    ref_source = t("present.source.reference", lang)
+    out = [
+        _plain_figure(
+            t("present.fig.municipalities", lang), format_number(n, "市町村", lang), ref_source
+        )
+    ]
+    if public is not None:
+        out.append(public_figure(public, area, lang, fiscal_year, con))
+    for metric in ("priority_projects", "proposals", "dispatch", "evacuees"):
+        out.append(headline_figure(metric, area, lang, fiscal_year, theme_ids, con))
+    return out
+
+
+def public_figure(figure_id: str, area, lang: str, fiscal_year: int | None, con) -> Figure:
+    """A public figure's card for a bureau or region (:func:`regionmap.render.headline.
+    public_median`: the median of its municipalities, never a sum, with the credit)."""
+    m = headline.public_median(figure_id, area, lang, fiscal_year, con)
+    return Figure(
+        label=m.label, value=m.value, fiscal_year=m.when, source=m.source, is_sample=False
+    )
+
+
 def _plain_figure(label: str, value: str, source: str, fy: str = "") -> Figure:
     return Figure(label=label, value=value, fiscal_year=fy, source=source, is_sample=False)
 
@@ -171,6 +202,7 @@ def build_slide(
     *,
     fiscal_year: int | None = None,
     theme_ids: tuple[str, ...] = (),
+    figure: str | None = None,
     con=None,
 ) -> Slide:
     """The content of slide ``key`` for a bureau or region.
@@ -185,6 +217,12 @@ def build_slide(
         The year to show where a figure has it (else the latest).
     theme_ids : tuple of str
         The policy-theme filter of the dashboard.
+    figure : str, optional
+        The dashboard's chosen figure. A public one (``figures.PUBLIC_FIGURES``, 財政力指数)
+        is on the overview slide: its card is the median of the area's municipalities (said
+        as such, with their lowest–highest and the ministry's credit; never a sum) and its
+        map colours the municipalities by their own values, with the law's thresholds and
+        the credit drawn on it. The other slides keep their own figures.
     """
     import plotly.graph_objects as go
 
@@ -194,23 +232,15 @@ def build_slide(
     f = area.filters()
     themes = list(theme_ids) or None
     doc_source = t("present.source.document", lang)
-    ref_source = t("present.source.reference", lang)
     figures: list[Figure] = []
     items: list[tuple[str, str]] = []
     chart = None
     sample = False
+    public = None
 
     if key == "overview":
-        munis = reference.municipalities()
-        col = "bureau_code" if area.kind == "bureau" else "region_code"
-        n = int(((munis[col] == area.code) & (munis["kind"] == "municipality")).sum())
-        figures.append(
-            _plain_figure(
-                t("present.fig.municipalities", lang), format_number(n, "市町村", lang), ref_source
-            )
-        )
-        for metric in ("priority_projects", "proposals", "dispatch", "evacuees"):
-            figures.append(headline_figure(metric, area, lang, fiscal_year, theme_ids, con))
+        public = figure if figure in registry.public_ids() else None
+        figures += _overview_figures(area, lang, fiscal_year, theme_ids, public, con)
         if area.kind == "region":
             b = reference.bureaus()
             members = [
@@ -470,7 +500,7 @@ def build_slide(
         area_title=area.title(lang),
         figures=tuple(figures[:5]),
         chart=chart,
-        map_metric=MAP_METRIC[key],
+        map_metric=public if key == "overview" and public is not None else MAP_METRIC[key],
         items=tuple(items),
         sample=sample,
     )

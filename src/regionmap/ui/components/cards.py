@@ -244,8 +244,9 @@ def _ranked_indicator(
     chosen = [bureau_code] if bureau_code else list(b.index[b["region_code"] == region_code])
     highlight = [n for c, n in zip(df["area_code"], frame["name"], strict=True) if c in chosen]
     args: dict[str, Any] = dict(
-        label="name", value="value", unit=unit, lang=lang, highlight=highlight or None
-    )
+        label="name", value="value", unit=unit, lang=lang, highlight=highlight or None,
+        decimals=dec,
+    )  # fmt: skip
     bars = ranked_html(ranked_rows(frame, **args), title=title)
     fig = ranked_bar(frame, title=title, **args)
     source = str(df[i18n.col("credit", lang)].iloc[0]).removeprefix(

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from regionmap import figures
 from regionmap.db import export
 from regionmap.i18n import CATALOG, t
 from regionmap.maps import deckgl, scales
@@ -105,13 +106,20 @@ def handout_bytes(
     lang: str,
     fiscal_year: int | None,
     theme_ids: tuple[str, ...],
+    figure: str | None = None,
     *,
     db_version: str,
 ) -> bytes:
-    """The PDF handout of a bureau or region (:func:`regionmap.render.handout.build_handout`)."""
+    """The PDF handout of a bureau or region (:func:`regionmap.render.handout.build_handout`;
+    ``figure``: the chosen figure, carded where it is a public one)."""
 
     return handout.build_handout(
-        area_kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+        area_kind,
+        code,
+        lang=lang,
+        fiscal_year=fiscal_year,
+        theme_ids=list(theme_ids),
+        figure=figure,
     )
 
 
@@ -243,9 +251,10 @@ def downloads(
                     map_html_button(deck, map_page_, key=key, file_name=file_name)
             if page == "bureau" and code is not None:
                 area = common.resolve_area(kind, code)
+                public = s.metric if s.metric in figures.public_ids() else None
                 st.download_button(
                     t("download.pdf", lang),
-                    data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes),
+                    data=lambda: handout_bytes(kind, code, lang, s.fiscal_year, themes, public),
                     file_name=handout_name(area.filename(lang), s.fiscal_year, lang),
                     mime="application/pdf",
                     key=f"rm.dl.{page}.pdf",

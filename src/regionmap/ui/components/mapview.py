@@ -107,8 +107,8 @@ def _preview(ctx: Context, metric: str, level: str, focus: bool) -> str | None:
     """Until the session has sent its first map (a cold visit: the browser loads the map
     script for seconds), the still of the map view to show in its place until the map is
     drawn. A still that cannot be made is left out (and logged): the map comes anyway."""
-    if map_sent() or not ctx.ready.database or figures.get(metric).is_indicator:
-        return None  # (the server's still draws counted figures only)
+    if map_sent() or not ctx.ready.database:
+        return None
     s = ctx.state
     kind, code, _ = downloads.map_area(s) if focus else ("hokkaido", None, "")
     level = level if level in ("bureau", "region") else "bureau"
@@ -136,17 +136,7 @@ def threshold_notes(metric: str, level: str, figs: spec.AreaFigures, lang: str) 
     if not fig.is_indicator or not fig.thresholds or level not in ("bureau", "region"):
         return []
     df = indicator_frame(metric, level, figs.fiscal_year)
-    return [
-        t(
-            "fig.threshold_count",
-            lang,
-            name=th.label(lang),
-            value=format_number(th.value, figs.unit(lang), lang, decimals=0),
-            n=format_number(int(df[f"count_at_or_above_{th.id}"].sum()), "市町村", lang),
-            law=i18n.pick((th.law_ja, th.law_en), lang),
-        )
-        for th in fig.thresholds
-    ]
+    return spec.threshold_notes(metric, df, figs.unit(lang), lang)
 
 
 def area_map(ctx: Context, *, page: str, metric: str | None = None, level: str | None = None):

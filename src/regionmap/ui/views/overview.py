@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from regionmap import figures
 from regionmap.ui.components import cards, document, downloads, mapview, notices, widgets
 from regionmap.ui.session import Context
 
@@ -25,6 +24,4 @@ def page(ctx: Context) -> None:
     document.document_figures(ctx)
     cards.headline_cards(ctx)
     ranked = cards.ranked_chart(ctx)
-    # a public figure's map is kept as its HTML file (the server's still draws counts only)
-    real = figures.get(ctx.state.metric).is_indicator
-    downloads.downloads(ctx, page="overview", charts={"ranked": ranked}, map_png=not real)
+    downloads.downloads(ctx, page="overview", charts={"ranked": ranked})

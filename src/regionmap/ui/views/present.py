@@ -11,7 +11,7 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import streamlit as st
 
-from regionmap import i18n, reference, settings
+from regionmap import figures, i18n, reference, settings
 from regionmap.geo.layers import manifest
 from regionmap.i18n import t
 from regionmap.render import common, handout, mapimage
@@ -146,9 +146,14 @@ def _items_html(items: tuple[tuple[str, str], ...], lang: str) -> str:
 
 
 @by_db_version(max_entries=256)
-def _cached_slide(area_kind, code, key, lang, fiscal_year, theme_ids, *, db_version: str) -> Slide:
-    """:func:`build_slide` cached with every input and the database version."""
-    return build_slide(area_kind, code, key, lang, fiscal_year=fiscal_year, theme_ids=theme_ids)
+def _cached_slide(
+    area_kind, code, key, lang, fiscal_year, theme_ids, figure=None, *, db_version: str
+) -> Slide:
+    """:func:`build_slide` cached with every input and the database version (``figure``:
+    the chosen figure where it is a public one, which the overview slide shows)."""
+    return build_slide(
+        area_kind, code, key, lang, fiscal_year=fiscal_year, theme_ids=theme_ids, figure=figure
+    )
 
 
 def layers_key() -> tuple[str, bool]:
@@ -240,7 +245,8 @@ def page(ctx) -> None:
         return
     kind, code = ("bureau", s.bureau) if s.bureau else ("region", s.region)
     number = clamp_slide(s.slide)
-    slide = _cached_slide(kind, code, SLIDES[number - 1], lang, s.fiscal_year, s.theme_ids)
+    public = s.metric if s.metric in figures.public_ids() else None  # 財政力指数: on slide 1
+    slide = _cached_slide(kind, code, SLIDES[number - 1], lang, s.fiscal_year, s.theme_ids, public)
 
     head, prev_col, count_col, next_col, exit_col = st.columns(
         [12, 2, 1, 2, 2], vertical_alignment="center"
@@ -271,7 +277,7 @@ def page(ctx) -> None:
                 f"<p class='rm-present-note sample'>{_esc(t('notice.sample', lang))}</p>",
                 unsafe_allow_html=True,
             )
-        _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids)
+        _downloads(kind, code, lang, png, number, s.fiscal_year, s.theme_ids, public)
     with right:
         st.markdown(
             "<div class='rm-present-figs'>"
@@ -340,8 +346,10 @@ def _downloads(
     number: int,
     fiscal_year: int | None = None,
     theme_ids: tuple[str, ...] = (),
+    figure: str | None = None,
 ) -> None:
-    """The area's PDF handout (built when clicked, with the dashboard's filters) and the map PNG."""
+    """The area's PDF handout (built when clicked, with the dashboard's filters and the
+    chosen public ``figure``) and the map PNG."""
 
     area = common.resolve_area(kind, code)
     pdf_col, png_col, _ = st.columns([1, 1, 1])
@@ -349,7 +357,12 @@ def _downloads(
         st.download_button(
             t("present.download.pdf", lang),
             data=lambda: handout.build_handout(
-                kind, code, lang=lang, fiscal_year=fiscal_year, theme_ids=list(theme_ids)
+                kind,
+                code,
+                lang=lang,
+                fiscal_year=fiscal_year,
+                theme_ids=list(theme_ids),
+                figure=figure,
             ),
             file_name=area.filename(lang),
             mime="application/pdf",
