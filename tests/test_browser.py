@@ -456,8 +456,9 @@ def test_overview_draws_the_map_offline_and_a_click_selects_a_bureau(server, bro
         tip = page.locator(".deck-tooltip")
         tip.wait_for(state="visible", timeout=10_000)
         tip_text = tip.inner_text()
-        assert "十勝総合振興局" in tip_text and "人" in tip_text and "年度" in tip_text
-        assert tip_text.count("人 ·") == 1  # only the hovered bureau's line is shown
+        # the overview opens on the ministry's 財政力指数 (an index, the municipal median)
+        assert "十勝総合振興局" in tip_text and "指数" in tip_text and "2015年度" in tip_text
+        assert tip_text.count("指数 ·") == 1  # only the hovered bureau's line is shown
         page.screenshot(path=str(ARTIFACTS / "overview-tooltip.png"))
 
         # a filter change sends figures only: no layer file fetched again, a small spec
