@@ -5,7 +5,9 @@ every municipality of Japan) is measured against reading the same file with pand
 python-calamine alone (``pandas.read_excel(engine="calamine")``), in the same run, each case in
 a fresh process: wall time and peak memory (RSS) above that process's baseline after its
 imports. The ratios are the figures (issue #23): target ≤ 2× the time and ≤ 2× the memory.
-Also the time of building the whole committed extract (17 editions) and of a real import.
+Also, in the same run: DuckDB alone (the live file opened read-only and the edition's year
+read: the floor of any plan against the database), a real import of the edition into a copy
+of the database, and the time of building the whole committed extract (17 editions).
 
 Writes ``bench/results/public.json``. ``python -m bench.bench_public [--quick]``.
 """
@@ -79,6 +81,25 @@ _READ = _case(
     "out.ok",
     "len(out.rows)",
 )
+#: DuckDB alone, the floor of any plan against the database: the live file opened read-only
+#: (as the store opens it) and the rows of the edition's year read.
+_DUCKDB = _case(
+    "from pathlib import Path\nfrom regionmap.db import importer, store\n"
+    "import python_calamine, pandas",
+    "store.open_read_only(Path(sys.argv[3])).execute("
+    "'SELECT * FROM fiscal_indicators WHERE fiscal_year = 2015').fetchall()",
+    "True",
+    "len(out)",
+)
+#: A real import (commit) of the edition into a copy of the database made before the timing.
+_COMMIT = _case(
+    "import shutil, tempfile\nfrom pathlib import Path\nfrom regionmap.db import importer\n"
+    "import python_calamine, pandas\n"
+    "db = Path(tempfile.mkdtemp()) / 'regionmap.duckdb'\nshutil.copyfile(sys.argv[3], db)",
+    "importer.commit(data, sys.argv[2], db_path=db)",
+    "out.ok",
+    "0 if out.rows is None else len(out.rows)",
+)
 _PANDAS = _case(
     "import pandas, python_calamine",
     'pandas.read_excel(io.BytesIO(data), engine="calamine", header=None)',
@@ -121,6 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
         ours = _cases(_IMPORT, n, path, EDITION, str(dbp))
         base = _cases(_PANDAS, n, path)
         read = _cases(_READ, n, path, EDITION)
+        duck = _cases(_DUCKDB, n, path, EDITION, str(dbp))
+        real = _cases(_COMMIT, n, path, EDITION, str(dbp))
         t0 = __import__("time").perf_counter()
         rows, eds = public.build(SHARED)
         build_s = __import__("time").perf_counter() - t0
@@ -137,6 +160,10 @@ def main(argv: list[str] | None = None) -> dict:
     mem_x = m_ours / m_base if m_base > 0 else None
     t_read = summarize([c["seconds"] for c in read])
     m_read = statistics.median(c["peak_mb"] for c in read)
+    t_duck = summarize([c["seconds"] for c in duck])
+    m_duck = statistics.median(c["peak_mb"] for c in duck)
+    t_real = summarize([c["seconds"] for c in real])
+    m_real = statistics.median(c["peak_mb"] for c in real)
     metrics = [
         metric(
             "edition_import_s",
@@ -193,6 +220,38 @@ def main(argv: list[str] | None = None) -> dict:
             "read+check memory / pandas+calamine memory",
             m_read / m_base if m_base > 0 else None,
             "×",
+        ),
+        metric(
+            "edition_duckdb_s",
+            "DuckDB alone: open the database read-only, read the edition's year",
+            t_duck["median"],
+            "s",
+            spread=t_duck,
+        ),
+        metric(
+            "edition_duckdb_peak_mb", "DuckDB alone: peak memory above the baseline", m_duck, "MB"
+        ),
+        metric(
+            "edition_duckdb_vs_pandas_time_x",
+            "DuckDB alone time / pandas+calamine time",
+            t_duck["median"] / t_base["median"],
+            "×",
+        ),
+        metric(
+            "edition_duckdb_vs_pandas_memory_x",
+            "DuckDB alone memory / pandas+calamine memory",
+            m_duck / m_base if m_base > 0 else None,
+            "×",
+        ),
+        metric(
+            "edition_commit_s",
+            f"db import {EDITION} (real import; its rows already there: planned under the lock)",
+            t_real["median"],
+            "s",
+            spread=t_real,
+        ),
+        metric(
+            "edition_commit_peak_mb", "real import: peak memory above the baseline", m_real, "MB"
         ),
         metric(
             "build_public_s",
