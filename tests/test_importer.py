@@ -376,6 +376,35 @@ def test_reimporting_the_same_file_changes_nothing_and_says_so(dbp):
     assert dbp.stat().st_ino == inode and len(db.history(dbp)) == 2
     dry = importer.validate(data, "a.csv", db_path=dbp)
     assert dry.already_imported["version"] == 2
+    # the record the dry run names is the history's own row of that import, field for field
+    hist = db.history(dbp)
+    row = hist[hist["version"] == 2].iloc[0].to_dict()
+    assert dry.already_imported.keys() == row.keys()
+    assert all(
+        dry.already_imported[k] == v or (pd.isna(v) and pd.isna(dry.already_imported[k]))
+        for k, v in row.items()
+    )
+
+
+def test_a_dry_run_opens_the_database_once(dbp, monkeypatch):
+    from regionmap.db import store
+
+    opened = []
+    real = store.open_read_only
+
+    def counting(path):
+        opened.append(path)
+        return real(path)
+
+    for module in ("regionmap.db.store", "regionmap.db.changes"):
+        monkeypatch.setattr(f"{module}.open_read_only", counting)
+    data = csv_bytes(GOOD_ROWS)
+    importer.commit(data, "a.csv", db_path=dbp)
+    opened.clear()
+    dry = importer.validate(data, "a.csv", db_path=dbp)
+    # the plan, the schema check and "imported before" read one connection on the live file
+    assert dry.ok and not dry.changed and dry.already_imported["version"] == 2
+    assert opened == [dbp]
 
 
 def test_real_rows_replace_the_sample_of_that_year_only(dbp):

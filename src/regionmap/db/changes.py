@@ -25,9 +25,11 @@ from regionmap.db.schema import (
     sample_scope_sql,
 )
 from regionmap.db.store import (
+    connection_schema,
     default_path,
     file_schema,
     history_dir,
+    imported_before,
     open_read_only,
     os_user,
     undo_target,
@@ -54,7 +56,7 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
     key = WRITABLE_TABLES[table]["key"]
     period = WRITABLE_TABLES[table]["period"]
     vals = _VALUE_COLS[table]
-    incoming = rows.reindex(columns=columns(table)).copy()
+    incoming = rows.reindex(columns=columns(table))  # a new frame: ``rows`` is left alone
     incoming["is_sample"] = False  # imported rows are real
     incoming["import_id"] = None
     incoming["_row"] = range(len(incoming))
@@ -64,11 +66,17 @@ def plan_import(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) 
         casts = ", ".join(f"CAST(i.{c} AS {t}) AS {c}" for c, t in TABLES[table][0])
         on = " AND ".join(f"t.{k} = i.{k}" for k in key)
         same = " AND ".join(f"t.{v} IS NOT DISTINCT FROM i.{v}" for v in vals)
+        # only the rows of the file's periods can match a key that holds the period
+        live = (
+            f"(SELECT * FROM {table} WHERE {period} IN (SELECT {period} FROM i))"  # noqa: S608
+            if period in key
+            else table
+        )
         change = con.execute(
             f"WITH i AS (SELECT {casts}, i._row FROM _incoming i) "  # noqa: S608
             f"SELECT i._row, CASE WHEN t.{key[0]} IS NULL OR t.is_sample THEN 'add' "
             f"WHEN {same} THEN 'unchanged' ELSE 'replace' END AS change "
-            f"FROM i LEFT JOIN {table} t ON {on} ORDER BY i._row"
+            f"FROM i LEFT JOIN {live} t ON {on} ORDER BY i._row"
         ).fetchall()
         removed = con.execute(
             f"SELECT {period}, count(*) FROM {table} WHERE {sample_scope_sql(table)} "  # noqa: S608
@@ -109,13 +117,39 @@ def _period_key(v: Any) -> str:
 
 def read_plan(path: str | os.PathLike | None, table: str, rows: pd.DataFrame) -> dict:
     """:func:`plan_import` against the live database (opened read-only)."""
-    p = default_path(path)
-    ensure_database(p)
-    con = open_read_only(p)
+    return dry_run(path, table, rows)[0]
+
+
+def dry_run(
+    path: str | os.PathLike | None, table: str, rows: pd.DataFrame, sha256: str | None = None
+) -> tuple[dict, dict | None]:
+    """:func:`plan_import` against the live database, and whether the file with checksum
+    ``sha256`` was imported into ``table`` before (:func:`regionmap.db.store.imported_before`),
+    on one read-only connection: the live file is opened once (checked, planned against and
+    asked for that one record), and the plan and the record read the same version."""
+    con = _open_live(default_path(path))
     try:
-        return plan_import(con, table, rows)
+        plan = plan_import(con, table, rows)
+        return plan, imported_before(con, sha256, table) if sha256 is not None else None
     finally:
         con.close()
+
+
+def _open_live(p: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection on the live file with the current schema: the file opened once
+    when it is current; created or rebuilt first otherwise (:func:`ensure_database`, which
+    also says what to do with a file DuckDB cannot open)."""
+    if p.exists():
+        try:
+            con = open_read_only(p)
+        except duckdb.Error:
+            con = None
+        if con is not None:
+            if connection_schema(con) == SCHEMA_VERSION:
+                return con
+            con.close()
+    ensure_database(p)
+    return open_read_only(p)
 
 
 def commit_import(

@@ -222,13 +222,46 @@ def history(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """
     p = default_path(path)
     entries = _cached_entries(p)
+    target = undo_target(entries, p)
+    return _history_frame(entries, target["version"] if target else None)
+
+
+def _history_frame(entries: list[dict], undoable: int | None) -> pd.DataFrame:
+    """History records as :func:`history` gives them; ``undoable``: the version an undo takes back."""
     df = pd.DataFrame(entries, columns=HISTORY_FIELDS)
     for col in ("version", "rows_added", "rows_replaced", "rows_removed", "rows_unchanged",
                 "undone_by", "undoes", "file_size", "from_version"):  # fmt: skip
         df[col] = df[col].astype("Int64")
-    target = undo_target(entries, p)
-    df["undoable"] = df["version"] == (target["version"] if target else -1)
+    df["undoable"] = df["version"] == (undoable if undoable is not None else -1)
     return df.sort_values("version", ascending=False, ignore_index=True)
+
+
+def imported_before(
+    con: duckdb.DuckDBPyConnection, sha256: str | None, table: str | None
+) -> dict | None:
+    """The newest import of the file with checksum ``sha256`` (into ``table`` unless None)
+    not undone, as a row of :func:`history` (a dict); None when there is none. Read on ``con``
+    (a connection on the live file, :func:`open_read_only`): only that record and the version
+    an undo takes back, not the whole history."""
+    where = "sha256 = ? AND action = 'import' AND undone_by IS NULL"
+    params: list[Any] = [sha256]
+    if table is not None:
+        where += " AND table_name = ?"
+        params.append(table)
+    fields = ", ".join(HISTORY_FIELDS)
+    rows = con.execute(
+        f"SELECT {fields} FROM import_history WHERE {where} ORDER BY version DESC LIMIT 1",  # noqa: S608
+        params,
+    ).fetchall()
+    if not rows:
+        return None
+    # undo_target in SQL: the latest import (or forced init) not undone whose file was kept
+    target = con.execute(
+        "SELECT max(version) FROM import_history WHERE action IN ('import', 'init') "
+        "AND undone_by IS NULL AND coalesce(snapshot, '') <> ''"
+    ).fetchall()[0][0]
+    rec = _clean_record(dict(zip(HISTORY_FIELDS, rows[0], strict=True)))
+    return _history_frame([rec], target).iloc[0].to_dict()
 
 
 def undo_target(entries: list[dict], path: Path) -> dict | None:
@@ -482,12 +515,18 @@ def file_schema(path: Path) -> int | None:
     except duckdb.Error as exc:
         raise _unusable(path, exc) from exc
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else None
-    except (duckdb.Error, ValueError):
-        return None
+        return connection_schema(con)
     finally:
         con.close()
+
+
+def connection_schema(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Schema version of the file ``con`` reads; None for a DuckDB file that is not ours."""
+    try:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return int(rows[0][0]) if rows else None
+    except (duckdb.Error, ValueError):
+        return None
 
 
 def check(path: str | os.PathLike | None = None) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from regionmap import importable, settings
-from regionmap.db import changes, editions, extract, store
+from regionmap.db import changes, editions, extract
 from regionmap.db.importer import fiscal, formats, header, xlsxfile
 from regionmap.db.importer.header import HEADER_SCAN_ROWS
 from regionmap.db.importer.reading import (
@@ -187,14 +187,6 @@ def _no_header(result: ImportResult, source: Source, table: str | None) -> None:
     result.errors.extend(missing)
 
 
-def _already(path: Path, sha: str | None, table: str | None) -> dict | None:
-    hist = store.history(path)
-    hit = hist[(hist["sha256"] == sha) & (hist["action"] == "import") & hist["undone_by"].isna()]
-    if table is not None:
-        hit = hit[hit["table_name"] == table]
-    return None if hit.empty else hit.iloc[0].to_dict()
-
-
 def _plan_rows(result: ImportResult) -> None:
     """The plan's rows numbered as the spreadsheet numbers them; a note when nothing changes."""
     assert result.plan is not None and result.rows is not None
@@ -219,9 +211,9 @@ def validate(
     """
     result = _parse(file_bytes, filename, table, allowed_bureaus, fiscal_year)
     if result.ok and result.rows is not None and result.table is not None:
-        p = store.default_path(db_path)
-        result.plan = changes.read_plan(p, result.table, result.rows.drop(columns="_row"))
-        result.already_imported = _already(p, result.sha256, result.table)
+        result.plan, result.already_imported = changes.dry_run(
+            db_path, result.table, result.rows.drop(columns="_row"), result.sha256
+        )
         _plan_rows(result)
     return result
 
