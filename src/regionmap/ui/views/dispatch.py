@@ -89,6 +89,10 @@ def page(ctx: session.Context, items: overlay.PageItems) -> dict:
     if fy and not kind and not shown_doc.empty and summary:
         # the document counts regional development dispatch only; these cards every kind
         st.caption(breakdown_explained(shown_doc, all_years, fy, lang))
+    else:
+        # the same number of elements above the map whatever the kind: Streamlit keeps the
+        # map (and the boundaries it fetched) only while its place on the page stays
+        st.empty()
     c1, c2, c3 = st.columns(3)
     with c1:
         delta = None
