@@ -10,8 +10,11 @@ time), on the session's app server.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import test_browser as tb
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from regionmap.maps import describe, spec
 from regionmap.ui.cached import metric_frame
@@ -105,6 +108,13 @@ def test_the_maps_text_alternative_names_its_highest_area(app_url, browser):
         page.goto(app_url + "/?metric=dispatch")
         _idle(page)
         chart = page.locator(tb.MAP)
+        # page_lang.js ties the map to its description on its next frame after a redraw
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                "(m) => document.querySelector(m)?.hasAttribute('aria-describedby')",
+                arg=tb.MAP,
+                timeout=15_000,
+            )
         ident = chart.get_attribute("aria-describedby")
         assert ident, "the map is not described"
         text = page.locator(f"#{ident}").inner_text()
