@@ -9,7 +9,7 @@ stops half-way. The results are then collected into ``bench/results/report.json`
 and a short Markdown table ``bench/results/report.md`` (target, measured, baseline
 or peer, pass or miss and by how much; date and machine).
 
-Parts, in running order: geo, db, handouts, app, browser, load, serve, warm.
+Parts, in running order: geo, db, public, handouts, app, browser, load, serve, warm.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +128,12 @@ def _cases(script: str, n: int, *args: str) -> list[dict[str, Any]]:
 def _ratios(key: str, what: str, t: float, m: float, t_base: float, m_base: float) -> list[dict]:
     """``what``'s time and memory as ratios to pandas+calamine's (``<key>_vs_pandas_*_x``)."""
     return [
-        metric(f"{key}_vs_pandas_time_x", f"{what} time / pandas+calamine time", t / t_base, "×"),
+        metric(f"{key}_vs_pandas_time_x", f"{what} time / pandas+calamine time", t / t_base, "x"),
         metric(
             f"{key}_vs_pandas_memory_x",
             f"{what} memory / pandas+calamine memory",
             m / m_base if m_base > 0 else None,
-            "×",
+            "x",
         ),
     ]
 
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
         read = _cases(_READ, n, path, EDITION)
         duck = _cases(_DUCKDB, n, path, EDITION, str(dbp))
         real = _cases(_COMMIT, n, path, EDITION, str(dbp))
-        t0 = __import__("time").perf_counter()
+        t0 = time.perf_counter()
         rows, eds = public.build(SHARED)
         build_s = __import__("time").perf_counter() - t0
         shutil.rmtree(Path(tmp) / "db", ignore_errors=True)
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
             "edition_import_vs_pandas_time_x",
             "import time / pandas+calamine time",
             time_x,
-            "×",
+            "x",
             target_op="<=",
             target=2.0,
         ),  # fmt: skip
@@ -209,7 +210,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"import CPU time / pandas+calamine CPU time ({cpu_ours:.3f} s / {cpu_base:.3f} s; "
             "every thread of the process, less sensitive to a busy machine than wall time)",
             cpu_ours / cpu_base if cpu_base > 0 else None,
-            "×",
+            "x",
         ),
         metric("edition_import_peak_mb", "import: peak memory above the baseline", m_ours, "MB"),
         metric(
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> dict:
             "edition_import_vs_pandas_memory_x",
             "import memory / pandas+calamine memory",
             mem_x,
-            "×",
+            "x",
             target_op="<=",
             target=2.0,
         ),  # fmt: skip

@@ -54,7 +54,7 @@ from bench.common import (
     quick_mode,
     rss_mb,
 )
-from bench.load import FILTER_KEYS, RERUN_TIMEOUT_S, TRIVIAL, _pages, _warm, run_step
+from bench.load import FILTER_KEYS, RERUN_TIMEOUT_S, TRIVIAL, run_step, session_pages, warm_up
 from bench.stclient import StreamlitSession, filter_widget, next_value
 from regionmap import serve
 
@@ -63,7 +63,7 @@ NAME = "serve"
 FLOOR = PROJECT_ROOT / "bench" / "floor_app.py"
 
 
-class _Endpoint:
+class Endpoint:
     """What :func:`bench.load.run_step` needs of a server, for a given process and port."""
 
     def __init__(self, proc: subprocess.Popen, port: int) -> None:
@@ -126,10 +126,10 @@ class Served:
         return serve.replica_pids(self.runtime).get(port)
 
 
-async def _case(endpoint, warm_ports: list[_Endpoint], n: int, duration: float, sat: tuple):
-    pages = await _pages(endpoint)
+async def _case(endpoint, warm_ports: list[Endpoint], n: int, duration: float, sat: tuple):
+    pages = await session_pages(endpoint)
     for ep in warm_ports:
-        await _warm(ep, pages)
+        await warm_up(ep, pages)
     arrive = await run_step(endpoint, n, duration, (3.0, 5.0), pages, seed=13, ramp=3.0)
     await asyncio.sleep(2.0)
     sat_viewers, sat_duration = sat
@@ -264,7 +264,7 @@ def _import(db_path: str) -> tuple[int, str]:
 async def _failover_case(served: Served, db_path: str, n: int, duration: float) -> dict:
     ports = served.replica_ports()
     for port in ports:
-        await _warm(_Endpoint(served.proc, port), [("", IMPORT_QUERY)])
+        await warm_up(Endpoint(served.proc, port), [("", IMPORT_QUERY)])
     before = {p: await _card_on(p) for p in ports}
     ramp = 3.0
     t0 = time.monotonic()
@@ -361,8 +361,8 @@ def measure(n: int, duration: float, sat: tuple[int, float], replicas: int) -> d
         with StreamlitServer(script, f"serve-{name}") as server:
             out[name] = {"saturation": asyncio.run(_plain_saturation(server, sat))}
     with Served(replicas) as served:
-        front = _Endpoint(served.proc, served.port)
-        direct = [_Endpoint(served.proc, p) for p in served.replica_ports()]
+        front = Endpoint(served.proc, served.port)
+        direct = [Endpoint(served.proc, p) for p in served.replica_ports()]
         out["serve"] = asyncio.run(_case(front, direct, n, duration, sat))
     out["failover"] = measure_failover(n, duration, replicas)
     for case in ("single", "serve", "trivial", "floor"):
@@ -372,7 +372,7 @@ def measure(n: int, duration: float, sat: tuple[int, float], replicas: int) -> d
 
 async def _plain_saturation(server: StreamlitServer, sat: tuple[int, float]) -> dict:
     """Saturation of a one-page app (the trivial app, the floor app), warmed first."""
-    await _warm(server, [("", "")])
+    await warm_up(server, [("", "")])
     viewers, duration = sat
     return await run_step(server, viewers, duration, None, [("", "")], seed=99, ramp=1.0)
 
@@ -530,7 +530,7 @@ def build_metrics(out: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _no_nginx() -> str | None:
+def no_nginx() -> str | None:
     return None if serve.find_nginx() else "nginx is not installed (Debian: apt-get install nginx)"
 
 
@@ -542,7 +542,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--duration", type=float, default=None, help="seconds after the arrivals")
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
-    unavailable = app_unavailable(NAME, _no_nginx)
+    unavailable = app_unavailable(NAME, no_nginx)
     if unavailable:
         return unavailable
     n = args.viewers or (6 if quick else 30)

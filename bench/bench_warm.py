@@ -32,7 +32,7 @@ import subprocess
 import time
 from typing import Any
 
-from bench.bench_serve import Served, _Endpoint, _no_nginx
+from bench.bench_serve import Endpoint, Served, no_nginx
 from bench.common import (
     PROJECT_ROOT,
     RESULTS_DIR,
@@ -83,7 +83,7 @@ def _wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 300.0) -> 
     raise RuntimeError(f"not healthy within {timeout:.0f} s")
 
 
-class MakeRun(_Endpoint):
+class MakeRun(Endpoint):
     """``make run PORT=…`` in its own process group (make, then the app under it); what
     :func:`bench.load.run_step` needs of a server once entered."""
 
@@ -168,7 +168,7 @@ def _case_serve(n: int, duration: float, replicas: int) -> dict[str, Any]:
     t0 = time.monotonic()
     with Served(replicas, label="warm-serve") as served:
         out: dict[str, Any] = {"start_to_healthy_s": time.monotonic() - t0}
-        front = _Endpoint(served.proc, served.port)
+        front = Endpoint(served.proc, served.port)
         out["first"] = _wave(front, n, duration, seed=30)
         time.sleep(2.0)
         out["second"] = _wave(front, n, duration, seed=31)
@@ -185,7 +185,7 @@ def _case_serve(n: int, duration: float, replicas: int) -> dict[str, Any]:
                 break
             time.sleep(0.1)
         restarted = {"kill_to_healthy_s": time.monotonic() - killed}
-        direct = _Endpoint(served.proc, port)
+        direct = Endpoint(served.proc, port)
         restarted["first"] = _wave(direct, n // 2, duration, seed=32)
         time.sleep(2.0)
         restarted["second"] = _wave(direct, n // 2, duration, seed=33)
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--viewers", type=int, default=None)
     args = ap.parse_args(argv)
     quick = args.quick or quick_mode()
-    unavailable = app_unavailable(NAME, _no_nginx)
+    unavailable = app_unavailable(NAME, no_nginx)
     if unavailable:
         return unavailable
     # the environment make run checks first (venv stamps, layers, database): not timed

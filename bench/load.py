@@ -223,7 +223,7 @@ async def run_step(
     }
 
 
-async def _pages(server: StreamlitServer) -> list[tuple[str, str]]:
+async def session_pages(server: StreamlitServer) -> list[tuple[str, str]]:
     """Overview twice, the bureau view once (deep link) when the app has a bureau page."""
     sess = StreamlitSession(server.ws_url)
     await sess.connect()
@@ -235,7 +235,7 @@ async def _pages(server: StreamlitServer) -> list[tuple[str, str]]:
     return pages
 
 
-async def _warm(server: StreamlitServer, pages: list[tuple[str, str]]) -> float | None:
+async def warm_up(server: StreamlitServer, pages: list[tuple[str, str]]) -> float | None:
     """Open every page once and close it; the server's RSS after that (the idle baseline)."""
     for page, query in dict.fromkeys(pages):
         s = StreamlitSession(server.ws_url, query_string=query, page_name=page)
@@ -260,9 +260,9 @@ async def _load(
     cores = os.cpu_count() or 1
     out: dict[str, Any] = {"cores": cores, "steps": [], "saturation": {}}
     with StreamlitServer(app_script(), "load-app") as server:
-        pages = await _pages(server)
+        pages = await session_pages(server)
         out["pages"] = pages
-        out["rss_idle_mb"] = await _warm(server, pages)
+        out["rss_idle_mb"] = await warm_up(server, pages)
         for i, n in enumerate(steps):
             if not server.alive():
                 out["steps"].append({"viewers": n, "skipped": "server not running"})
@@ -277,14 +277,14 @@ async def _load(
             )
         out["server_alive_at_end"] = server.alive()
     with StreamlitServer(TRIVIAL, "load-trivial") as trivial:
-        await _warm(trivial, [("", "")])
+        await warm_up(trivial, [("", "")])
         out["saturation"]["trivial"] = await run_step(
             trivial, sat_viewers, sat_duration, None, [("", "")], seed=99, ramp=1.0
         )
     # The same app with Streamlit's post-script full GC off: saturation, and the middle step.
     with StreamlitServer(app_script(), "load-app-gc-off", extra_args=GC_OFF_ARGS) as gc_srv:
-        pages = await _pages(gc_srv)
-        idle = await _warm(gc_srv, pages)
+        pages = await session_pages(gc_srv)
+        idle = await warm_up(gc_srv, pages)
         out["gc_off"] = {"rss_idle_mb": idle, "steps": []}
         if gc_off_step:
             ramp = min(5.0, 0.1 * gc_off_step)
