@@ -58,3 +58,48 @@ def test_readme_says_how_to_choose_the_port_in_both_languages():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert readme.count("make run PORT=8502") >= 2
     assert readme.count("streamlit run app.py --server.port 8502") >= 2
+
+
+def _pins(lines) -> set[str]:
+    return {
+        line.strip().strip('",').lower()
+        for line in lines
+        if "==" in line and not line.strip().startswith("#")
+    }
+
+
+def test_pyproject_pins_what_the_requirements_files_pin():
+    # two lists of the same pins (pip install -r … and pip install .[dev]) must not drift
+    # apart: a package in one only fails an install made the other way
+    import tomllib
+
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime = _pins(pyproject["project"]["dependencies"])
+    dev = _pins(pyproject["project"]["optional-dependencies"]["dev"])
+    req = (PROJECT_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    req_dev = (PROJECT_ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+    assert runtime == _pins(req)
+    assert dev == _pins(req_dev)
+
+
+def test_the_complexity_limits_are_todays_worst_function():
+    # the limits stop growth only if some function sits at them: one lower flags one
+    import subprocess
+    import sys
+    import tomllib
+
+    lint = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lint = lint["tool"]["ruff"]["lint"]
+    ruff = [sys.executable, "-m", "ruff", "check", "--output-format", "concise", "--no-cache"]
+    for rule, key, value in (
+        ("C901", "lint.mccabe.max-complexity", lint["mccabe"]["max-complexity"]),
+        ("PLR0915", "lint.pylint.max-statements", lint["pylint"]["max-statements"]),
+    ):
+        run = subprocess.run(
+            [*ruff, "--select", rule, "--config", f"{key}={value - 1}", "."],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert rule in run.stdout, f"no function at the {rule} limit {value}: lower it"
